@@ -1,0 +1,9 @@
+import type { CommandModule } from "yargs";
+
+/** Every CLI command, one module per file; main.ts registers them in this order. */
+export async function loadCommands(): Promise<CommandModule<any, any>[]> {
+  const mods = await Promise.all([
+    import("./tasks.js"),
+  ]);
+  return mods.map((m) => m.default as CommandModule<any, any>);
+}

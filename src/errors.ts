@@ -1,0 +1,14 @@
+/**
+ * An error caused by what the user gave us (a file, a flag, a config field).
+ * The CLI prints its message as one line and exits non-zero, with no stack trace unless --verbose.
+ */
+export class UserError extends Error {
+  override name = "UserError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export function isUserError(e: unknown): e is UserError {
+  return e instanceof UserError;
+}
