@@ -1,0 +1,142 @@
+import { z } from "zod";
+
+/**
+ * The run configuration. YAML keys are snake_case and so are these fields, so what a user reads in
+ * the stored resolved config is exactly what they wrote. Every section is strict: an unknown key is
+ * an error, because a misspelt key silently ignored is how experiments go wrong.
+ */
+
+const splitSpec = z
+  .object({
+    path: z.string().optional().describe("JSONL file; defaults to the task's own location"),
+    limit: z.number().int().positive().optional(),
+    offset: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+export const taskSchema = z
+  .object({
+    name: z.enum(["arithmetic", "gsm8k", "math"]),
+    options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    train: splitSpec.default({}),
+    test: splitSpec.default({}),
+  })
+  .strict();
+
+export const openaiEndpointSchema = z
+  .object({
+    base_url: z.string().url().optional(),
+    api_key_env: z.string().default("OPENAI_API_KEY"),
+    concurrency: z.number().int().positive().default(8),
+    timeout_s: z.number().positive().default(120),
+    max_retries: z.number().int().nonnegative().default(4),
+  })
+  .strict();
+
+export const modelSchema = z
+  .object({
+    base: z.string().default("tiny").describe('"tiny" (built by `society model tiny`), a GGUF path, or a remote model id'),
+    tiny_recipe: z.enum(["default", "test"]).default("default"),
+    backend: z.enum(["llama", "openai"]).default("llama"),
+    openai: openaiEndpointSchema.default({}),
+    context_size: z.number().int().positive().default(2048),
+    gpu: z.union([z.literal("auto"), z.literal(false), z.enum(["cuda", "vulkan", "metal"])]).default("auto"),
+  })
+  .strict();
+
+export const debateSchema = z
+  .object({
+    summarize: z.boolean().default(true),
+    summarizer: z.enum(["base"]).default("base"),
+    temperature: z.number().min(0).max(2).default(1.0),
+    top_p: z.number().gt(0).max(1).default(0.9),
+    max_tokens: z.number().int().positive().default(512),
+    concurrency: z.number().int().positive().default(8).describe("questions debated at once"),
+  })
+  .strict();
+
+export const methodNames = [
+  "multiagent-ft",
+  "single-agent-ft",
+  "majority-ft",
+  "star",
+  "debate",
+  "majority",
+  "base",
+  "multiagent-ft-no-summary",
+  "multiagent-ft-no-critic",
+  "single-agent-all-data",
+] as const;
+export type MethodName = (typeof methodNames)[number];
+
+export const loraSchema = z
+  .object({
+    rank: z.number().int().positive().default(8),
+    alpha: z.number().positive().default(16),
+    dropout: z.number().min(0).lt(1).default(0),
+    targets: z.array(z.string()).nonempty().default(["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"]),
+  })
+  .strict();
+
+export const optimSchema = z
+  .object({
+    lr: z.number().positive().default(1e-3),
+    epochs: z.number().int().positive().default(2),
+    batch_size: z.number().int().positive().default(8),
+    grad_accum: z.number().int().positive().default(1),
+    weight_decay: z.number().min(0).default(0.0),
+    warmup_steps: z.number().int().nonnegative().default(0),
+    schedule: z.enum(["cosine", "linear", "constant"]).default("cosine"),
+    max_steps: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const trainingSchema = z
+  .object({
+    trainer: z.enum(["local", "openai"]).default("local"),
+    mode: z.enum(["lora", "full"]).default("lora"),
+    continue_from_previous: z.boolean().default(true).describe("false: restart every agent from the base each iteration"),
+    lora: loraSchema.default({}),
+    optim: optimSchema.default({}),
+    val_fraction: z.number().min(0).lt(1).default(0.1),
+    early_stop_patience: z.number().int().nonnegative().default(2),
+    context_length: z.number().int().positive().default(1024),
+    threads: z.number().int().positive().optional(),
+    openai_suffix: z.string().optional(),
+  })
+  .strict();
+
+export const datasetsSchema = z
+  .object({
+    w: z.number().min(0).max(1).default(0.5).describe("share of critic data drawn from C− (wrong then corrected); the rest from C+"),
+    critic_size: z.enum(["all", "generator"]).default("all").describe("size of the mixed critic set: all available rows, or as many as the agent's generator set"),
+  })
+  .strict();
+
+export const metricsSchema = z
+  .object({
+    nll_samples: z.number().int().nonnegative().default(16).describe("responses per agent pair scored for cross-agent NLL"),
+    embedding_model: z.string().optional().describe("GGUF embedding model for response dissimilarity"),
+  })
+  .strict();
+
+export const runConfigSchema = z
+  .object({
+    name: z.string().min(1).default("run"),
+    seed: z.number().int().nonnegative().default(1),
+    task: taskSchema,
+    model: modelSchema.default({}),
+    methods: z.array(z.enum(methodNames)).nonempty().default(["multiagent-ft"]),
+    agents: z.number().int().positive().default(3).describe("N: generators, and as many critics"),
+    rounds: z.number().int().positive().default(2).describe("M: debate rounds"),
+    iterations: z.number().int().nonnegative().default(3).describe("L: finetuning iterations"),
+    majority_k: z.number().int().positive().optional().describe("samples for the majority baseline; defaults to agents"),
+    debate: debateSchema.default({}),
+    datasets: datasetsSchema.default({}),
+    training: trainingSchema.default({}),
+    metrics: metricsSchema.default({}),
+  })
+  .strict();
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;

@@ -1,0 +1,48 @@
+/**
+ * The value types of the store's enum-like text columns and JSON columns, shared by both dialect schemas.
+ * Type-only: drizzle-kit loads the schema files and must not need to resolve this at run time.
+ */
+
+export type RunStatus = "created" | "running" | "done" | "failed";
+
+export type IterationStatus = "running" | "done" | "failed";
+export type AgentRole = "generator" | "critic" | "single" | "summarizer";
+export type ModelKind = "base" | "lora" | "full" | "remote";
+export type Phase = "train" | "test";
+export type DebateStatus = "running" | "done" | "failed";
+export type ParseStatus = "boxed" | "hash" | "fallback" | "unparsed";
+/** G: generator data; C-/C+: critic data from wrong/right first answers; mixed: the critic's weighted mix. Open-ended. */
+export type DatasetKind = "G" | "C-" | "C+" | "mixed" | (string & {});
+export type Trainer = "local" | "openai";
+export type TrainingStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+export type UnitStatus = "done";
+
+/** A JSON value as stored in a JSON column (text in SQLite, jsonb in Postgres). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One chat message, the shape both backends send and the trainers read. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** Final-answer vote counts of a debate: normalized answer → number of agents that gave it. */
+export type VoteCounts = Record<string, number>;
+
+/** How a tied majority vote was broken, so the choice can be audited and replayed. */
+export interface TieBreak {
+  candidates: string[];
+  chosen: string;
+  rule: string;
+  seed?: number;
+}
+
+/** One point of a training loss curve. */
+export interface LossPoint {
+  step: number;
+  loss: number;
+  epoch?: number;
+  lr?: number;
+  /** Loss on held-out rows, when the trainer computes it. */
+  evalLoss?: number;
+}
