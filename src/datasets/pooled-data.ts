@@ -1,0 +1,31 @@
+import type { BuiltDataset, DatasetRow, DebateTranscript } from "./types.js";
+
+/**
+ * One model's data from every agent's responses that match ŷ (baselines: single-agent FT takes one
+ * model's k samples voted among themselves; majority FT takes a debate's agents). `rounds: "first"`
+ * keeps round-1 responses only; `"all"` keeps every round's, with earlier assistant turns as context (weight 0).
+ */
+export function pooledData(debates: readonly DebateTranscript[], rounds: "first" | "all", kind: "single" | "pooled" = "pooled"): BuiltDataset {
+  const rows: DatasetRow[] = [];
+  for (const d of debates) {
+    if (d.consensus === null) continue;
+    for (const chain of d.chains) {
+      for (const t of chain.turns) {
+        if (rounds === "first" && t.round !== 1) continue;
+        if (t.answer === null || t.answer !== d.consensus) continue;
+        rows.push({
+          questionId: d.questionId,
+          sourceTurnIds: [t.turnId],
+          messages: [...t.prompt.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m)), { role: "assistant", content: t.completion }],
+        });
+      }
+    }
+  }
+  return { kind, agent: 0, rows, info: { debates: debates.length, kept: rows.length, rounds } };
+}
+
+/** The ablation "one model trained on all agents' data": every agent's dataset, concatenated. */
+export function concatDatasets(parts: readonly BuiltDataset[]): BuiltDataset {
+  const rows = parts.flatMap((p) => p.rows);
+  return { kind: "pooled", agent: 0, rows, info: { parts: parts.length, rows: rows.length } };
+}

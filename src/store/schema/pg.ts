@@ -1,0 +1,170 @@
+/**
+ * PostgreSQL schema of the run store (also used for PGlite). Mirrors ./sqlite.ts table for table,
+ * column for column (same SQL names, same TypeScript row types; ./parity.ts makes tsc prove the latter).
+ * Change both files together, then `npm run db:generate`.
+ * Conventions: text ids (UUIDs made by the app), times as timestamptz read back as Date, JSON as jsonb,
+ * enum-like columns as plain text (checked in TypeScript only), seeds as bigint read back as number.
+ */
+import {
+  pgTable, text, integer, bigint, doublePrecision, jsonb, timestamp, uniqueIndex, index, primaryKey, type AnyPgColumn,
+} from "drizzle-orm/pg-core";
+import type {
+  AgentRole, ChatMessage, DatasetKind, DebateStatus, IterationStatus, Json, LossPoint, ModelKind,
+  ParseStatus, Phase, RunStatus, TieBreak, Trainer, TrainingStatus, UnitStatus, VoteCounts,
+} from "./types.js";
+
+const id = () => text("id").primaryKey().$defaultFn(() => crypto.randomUUID());
+const time = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const created = () => time("created_at").notNull().$defaultFn(() => new Date());
+const json = <T>(name: string) => jsonb(name).$type<T>();
+const seed = () => bigint("seed", { mode: "number" }).notNull();
+const runRef = () => text("run_id").notNull().references(() => runs.id, { onDelete: "cascade" });
+const agentRef = () => text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" });
+
+export const runs = pgTable("runs", {
+  id: id(),
+  name: text("name").notNull(),
+  methods: json<string[]>("methods").notNull(),
+  config: json<Json>("config").notNull(),
+  seed: seed(),
+  status: text("status").$type<RunStatus>().notNull().default("created"),
+  error: text("error"),
+  createdAt: created(),
+  updatedAt: time("updated_at").notNull().$defaultFn(() => new Date()),
+}, (t) => [index("runs_created_idx").on(t.createdAt)]);
+
+export const iterations = pgTable("iterations", {
+  id: id(),
+  runId: runRef(),
+  method: text("method").notNull(),
+  iteration: integer("iteration").notNull(),
+  status: text("status").$type<IterationStatus>().notNull().default("running"),
+  createdAt: created(),
+  finishedAt: time("finished_at"),
+}, (t) => [uniqueIndex("iterations_key_uq").on(t.runId, t.method, t.iteration)]);
+
+export const agents = pgTable("agents", {
+  id: id(),
+  runId: runRef(),
+  method: text("method").notNull(),
+  role: text("role").$type<AgentRole>().notNull(),
+  agentIndex: integer("agent_index").notNull(),
+  createdAt: created(),
+}, (t) => [uniqueIndex("agents_key_uq").on(t.runId, t.method, t.role, t.agentIndex)]);
+
+export const modelVersions = pgTable("model_versions", {
+  id: id(),
+  agentId: agentRef(),
+  iteration: integer("iteration").notNull(),
+  kind: text("kind").$type<ModelKind>().notNull(),
+  path: text("path"),
+  remoteId: text("remote_id"),
+  sha256: text("sha256"),
+  parentId: text("parent_id").references((): AnyPgColumn => modelVersions.id, { onDelete: "set null" }),
+  meta: json<Json>("meta"),
+  createdAt: created(),
+}, (t) => [uniqueIndex("model_versions_key_uq").on(t.agentId, t.iteration)]);
+
+export const questions = pgTable("questions", {
+  id: id(),
+  task: text("task").notNull(),
+  split: text("split").notNull(),
+  qid: text("qid").notNull(),
+  text: text("text").notNull(),
+  gold: text("gold").notNull(),
+  meta: json<Json>("meta"),
+  createdAt: created(),
+}, (t) => [uniqueIndex("questions_key_uq").on(t.task, t.split, t.qid)]);
+
+export const debates = pgTable("debates", {
+  id: id(),
+  runId: runRef(),
+  method: text("method").notNull(),
+  iteration: integer("iteration").notNull(),
+  phase: text("phase").$type<Phase>().notNull(),
+  questionId: text("question_id").notNull().references(() => questions.id),
+  finalAnswer: text("final_answer"),
+  votes: json<VoteCounts>("votes"),
+  tieBreak: json<TieBreak>("tie_break"),
+  status: text("status").$type<DebateStatus>().notNull().default("running"),
+  createdAt: created(),
+  finishedAt: time("finished_at"),
+}, (t) => [uniqueIndex("debates_key_uq").on(t.runId, t.method, t.iteration, t.phase, t.questionId)]);
+
+export const turns = pgTable("turns", {
+  id: id(),
+  debateId: text("debate_id").notNull().references(() => debates.id, { onDelete: "cascade" }),
+  agentId: agentRef(),
+  round: integer("round").notNull(),
+  modelVersionId: text("model_version_id").references(() => modelVersions.id, { onDelete: "set null" }),
+  prompt: json<ChatMessage[]>("prompt").notNull(),
+  completion: text("completion").notNull(),
+  parsedAnswer: text("parsed_answer"),
+  parseStatus: text("parse_status").$type<ParseStatus>().notNull(),
+  promptTokens: integer("prompt_tokens").notNull(),
+  completionTokens: integer("completion_tokens").notNull(),
+  latencyMs: integer("latency_ms").notNull(),
+  seed: seed(),
+  meta: json<Json>("meta"),
+  createdAt: created(),
+}, (t) => [uniqueIndex("turns_key_uq").on(t.debateId, t.agentId, t.round)]);
+
+export const datasets = pgTable("datasets", {
+  id: id(),
+  runId: runRef(),
+  method: text("method").notNull(),
+  agentId: agentRef(),
+  iteration: integer("iteration").notNull(),
+  kind: text("kind").$type<DatasetKind>().notNull(),
+  rowCount: integer("row_count").notNull(),
+  sha256: text("sha256").notNull(),
+  createdAt: created(),
+}, (t) => [uniqueIndex("datasets_key_uq").on(t.runId, t.method, t.agentId, t.iteration, t.kind)]);
+
+export const datasetRows = pgTable("dataset_rows", {
+  datasetId: text("dataset_id").notNull().references(() => datasets.id, { onDelete: "cascade" }),
+  rowIndex: integer("row_index").notNull(),
+  sourceTurnIds: json<string[]>("source_turn_ids").notNull(),
+  messages: json<ChatMessage[]>("messages").notNull(),
+}, (t) => [primaryKey({ name: "dataset_rows_pk", columns: [t.datasetId, t.rowIndex] })]);
+
+export const trainingJobs = pgTable("training_jobs", {
+  id: id(),
+  runId: runRef(),
+  agentId: agentRef(),
+  iteration: integer("iteration").notNull(),
+  trainer: text("trainer").$type<Trainer>().notNull(),
+  datasetId: text("dataset_id").references(() => datasets.id, { onDelete: "set null" }),
+  remoteJobId: text("remote_job_id"),
+  status: text("status").$type<TrainingStatus>().notNull().default("queued"),
+  config: json<Json>("config"),
+  lossCurve: json<LossPoint[]>("loss_curve"),
+  error: text("error"),
+  outputModelVersionId: text("output_model_version_id").references(() => modelVersions.id, { onDelete: "set null" }),
+  createdAt: created(),
+  startedAt: time("started_at"),
+  finishedAt: time("finished_at"),
+}, (t) => [
+  uniqueIndex("training_jobs_remote_uq").on(t.remoteJobId),
+  index("training_jobs_agent_idx").on(t.agentId, t.iteration),
+]);
+
+export const metrics = pgTable("metrics", {
+  id: id(),
+  runId: runRef(),
+  method: text("method").notNull(),
+  iteration: integer("iteration").notNull(),
+  name: text("name").notNull(),
+  scope: text("scope").notNull(),
+  value: doublePrecision("value").notNull(),
+  extra: json<Json>("extra"),
+  createdAt: created(),
+}, (t) => [uniqueIndex("metrics_key_uq").on(t.runId, t.method, t.iteration, t.name, t.scope)]);
+
+export const units = pgTable("units", {
+  runId: runRef(),
+  key: text("key").notNull(),
+  status: text("status").$type<UnitStatus>().notNull().default("done"),
+  result: json<Json>("result"),
+  finishedAt: time("finished_at").notNull().$defaultFn(() => new Date()),
+}, (t) => [primaryKey({ name: "units_pk", columns: [t.runId, t.key] })]);
