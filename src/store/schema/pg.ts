@@ -9,7 +9,7 @@ import {
   pgTable, text, integer, bigint, doublePrecision, jsonb, timestamp, uniqueIndex, index, primaryKey, type AnyPgColumn,
 } from "drizzle-orm/pg-core";
 import type {
-  AgentRole, ChatMessage, DatasetKind, DebateStatus, IterationStatus, Json, LossPoint, ModelKind,
+  AgentRole, ChatMessage, DatasetKind, DebateStatus, IterationStatus, LossPoint, ModelKind,
   ParseStatus, Phase, RunStatus, TieBreak, Trainer, TrainingStatus, UnitStatus, VoteCounts,
 } from "./types.js";
 
@@ -25,7 +25,7 @@ export const runs = pgTable("runs", {
   id: id(),
   name: text("name").notNull(),
   methods: json<string[]>("methods").notNull(),
-  config: json<Json>("config").notNull(),
+  config: json<unknown>("config").notNull(),
   seed: seed(),
   status: text("status").$type<RunStatus>().notNull().default("created"),
   error: text("error"),
@@ -61,7 +61,7 @@ export const modelVersions = pgTable("model_versions", {
   remoteId: text("remote_id"),
   sha256: text("sha256"),
   parentId: text("parent_id").references((): AnyPgColumn => modelVersions.id, { onDelete: "set null" }),
-  meta: json<Json>("meta"),
+  meta: json<unknown>("meta"),
   createdAt: created(),
 }, (t) => [uniqueIndex("model_versions_key_uq").on(t.agentId, t.iteration)]);
 
@@ -72,7 +72,7 @@ export const questions = pgTable("questions", {
   qid: text("qid").notNull(),
   text: text("text").notNull(),
   gold: text("gold").notNull(),
-  meta: json<Json>("meta"),
+  meta: json<unknown>("meta"),
   createdAt: created(),
 }, (t) => [uniqueIndex("questions_key_uq").on(t.task, t.split, t.qid)]);
 
@@ -105,7 +105,7 @@ export const turns = pgTable("turns", {
   completionTokens: integer("completion_tokens").notNull(),
   latencyMs: integer("latency_ms").notNull(),
   seed: seed(),
-  meta: json<Json>("meta"),
+  meta: json<unknown>("meta"),
   createdAt: created(),
 }, (t) => [uniqueIndex("turns_key_uq").on(t.debateId, t.agentId, t.round)]);
 
@@ -137,7 +137,7 @@ export const trainingJobs = pgTable("training_jobs", {
   datasetId: text("dataset_id").references(() => datasets.id, { onDelete: "set null" }),
   remoteJobId: text("remote_job_id"),
   status: text("status").$type<TrainingStatus>().notNull().default("queued"),
-  config: json<Json>("config"),
+  config: json<unknown>("config"),
   lossCurve: json<LossPoint[]>("loss_curve"),
   error: text("error"),
   outputModelVersionId: text("output_model_version_id").references(() => modelVersions.id, { onDelete: "set null" }),
@@ -157,7 +157,7 @@ export const metrics = pgTable("metrics", {
   name: text("name").notNull(),
   scope: text("scope").notNull(),
   value: doublePrecision("value").notNull(),
-  extra: json<Json>("extra"),
+  extra: json<unknown>("extra"),
   createdAt: created(),
 }, (t) => [uniqueIndex("metrics_key_uq").on(t.runId, t.method, t.iteration, t.name, t.scope)]);
 
@@ -165,6 +165,6 @@ export const units = pgTable("units", {
   runId: runRef(),
   key: text("key").notNull(),
   status: text("status").$type<UnitStatus>().notNull().default("done"),
-  result: json<Json>("result"),
+  result: json<unknown>("result"),
   finishedAt: time("finished_at").notNull().$defaultFn(() => new Date()),
 }, (t) => [primaryKey({ name: "units_pk", columns: [t.runId, t.key] })]);

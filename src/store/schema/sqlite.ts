@@ -8,7 +8,7 @@
  */
 import { sqliteTable, text, integer, real, uniqueIndex, index, primaryKey, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type {
-  AgentRole, ChatMessage, DatasetKind, DebateStatus, IterationStatus, Json, LossPoint, ModelKind,
+  AgentRole, ChatMessage, DatasetKind, DebateStatus, IterationStatus, LossPoint, ModelKind,
   ParseStatus, Phase, RunStatus, TieBreak, Trainer, TrainingStatus, UnitStatus, VoteCounts,
 } from "./types.js";
 
@@ -23,7 +23,7 @@ export const runs = sqliteTable("runs", {
   id: id(),
   name: text("name").notNull(),
   methods: json<string[]>("methods").notNull(),
-  config: json<Json>("config").notNull(),
+  config: json<unknown>("config").notNull(),
   seed: integer("seed").notNull(),
   status: text("status").$type<RunStatus>().notNull().default("created"),
   error: text("error"),
@@ -59,7 +59,7 @@ export const modelVersions = sqliteTable("model_versions", {
   remoteId: text("remote_id"),
   sha256: text("sha256"),
   parentId: text("parent_id").references((): AnySQLiteColumn => modelVersions.id, { onDelete: "set null" }),
-  meta: json<Json>("meta"),
+  meta: json<unknown>("meta"),
   createdAt: created(),
 }, (t) => [uniqueIndex("model_versions_key_uq").on(t.agentId, t.iteration)]);
 
@@ -70,7 +70,7 @@ export const questions = sqliteTable("questions", {
   qid: text("qid").notNull(),
   text: text("text").notNull(),
   gold: text("gold").notNull(),
-  meta: json<Json>("meta"),
+  meta: json<unknown>("meta"),
   createdAt: created(),
 }, (t) => [uniqueIndex("questions_key_uq").on(t.task, t.split, t.qid)]);
 
@@ -103,7 +103,7 @@ export const turns = sqliteTable("turns", {
   completionTokens: integer("completion_tokens").notNull(),
   latencyMs: integer("latency_ms").notNull(),
   seed: integer("seed").notNull(),
-  meta: json<Json>("meta"),
+  meta: json<unknown>("meta"),
   createdAt: created(),
 }, (t) => [uniqueIndex("turns_key_uq").on(t.debateId, t.agentId, t.round)]);
 
@@ -135,7 +135,7 @@ export const trainingJobs = sqliteTable("training_jobs", {
   datasetId: text("dataset_id").references(() => datasets.id, { onDelete: "set null" }),
   remoteJobId: text("remote_job_id"),
   status: text("status").$type<TrainingStatus>().notNull().default("queued"),
-  config: json<Json>("config"),
+  config: json<unknown>("config"),
   lossCurve: json<LossPoint[]>("loss_curve"),
   error: text("error"),
   outputModelVersionId: text("output_model_version_id").references(() => modelVersions.id, { onDelete: "set null" }),
@@ -155,7 +155,7 @@ export const metrics = sqliteTable("metrics", {
   name: text("name").notNull(),
   scope: text("scope").notNull(),
   value: real("value").notNull(),
-  extra: json<Json>("extra"),
+  extra: json<unknown>("extra"),
   createdAt: created(),
 }, (t) => [uniqueIndex("metrics_key_uq").on(t.runId, t.method, t.iteration, t.name, t.scope)]);
 
@@ -163,6 +163,6 @@ export const units = sqliteTable("units", {
   runId: runRef(),
   key: text("key").notNull(),
   status: text("status").$type<UnitStatus>().notNull().default("done"),
-  result: json<Json>("result"),
+  result: json<unknown>("result"),
   finishedAt: time("finished_at").notNull().$defaultFn(() => new Date()),
 }, (t) => [primaryKey({ name: "units_pk", columns: [t.runId, t.key] })]);

@@ -17,9 +17,6 @@ export type Trainer = "local" | "openai";
 export type TrainingStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 export type UnitStatus = "done";
 
-/** A JSON value as stored in a JSON column (text in SQLite, jsonb in Postgres). */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 /** One chat message, the shape both backends send and the trainers read. */
 export interface ChatMessage {
   role: "system" | "user" | "assistant";

@@ -1,0 +1,35 @@
+import type { ReportData } from "./types.js";
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}` : "–");
+
+/** Accuracy table: a row per method, a column per iteration, "mean ± std" (std over seeds, or stderr for one run). */
+export function accuracyRows(data: ReportData): { header: string[]; rows: string[][] } {
+  const iters = Math.max(0, ...Object.values(data.methods).map((s) => s.accuracy.length));
+  const header = ["method", ...Array.from({ length: iters }, (_, i) => (i === 0 ? "base (0)" : `iter ${i}`))];
+  const rows = Object.entries(data.methods).map(([m, s]) => [
+    m,
+    ...Array.from({ length: iters }, (_, i) => (i < s.accuracy.length ? `${pct(s.accuracy[i]!)} ± ${pct(s.stderr[i] ?? 0)}` : "")),
+  ]);
+  return { header, rows };
+}
+
+export function diversityRows(data: ReportData): { header: string[]; rows: string[][] } {
+  const iters = Math.max(0, ...Object.values(data.methods).map((s) => s.accuracy.length));
+  const header = ["method", "metric", ...Array.from({ length: iters }, (_, i) => `${i}`)];
+  const rows: string[][] = [];
+  for (const [m, s] of Object.entries(data.methods))
+    for (const [metric, xs] of Object.entries(s.diversity)) rows.push([m, metric, ...Array.from({ length: iters }, (_, i) => (Number.isFinite(xs[i]) ? xs[i]!.toFixed(3) : "–"))]);
+  return { header, rows };
+}
+
+export function markdownTable(t: { header: string[]; rows: string[][] }): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(t.header), line(t.header.map(() => "---")), ...t.rows.map(line)].join("\n");
+}
+
+/** A plain fixed-width table for the terminal. */
+export function terminalTable(t: { header: string[]; rows: string[][] }): string {
+  const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? "").length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [fmt(t.header), widths.map((w) => "─".repeat(w)).join("  "), ...t.rows.map(fmt)].join("\n");
+}

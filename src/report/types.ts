@@ -1,0 +1,31 @@
+/** Everything a report shows, gathered from one or more runs (one per seed) of the same config. */
+export interface ReportData {
+  title: string;
+  runIds: string[];
+  task: string;
+  seeds: number[];
+  /** Per method: index 0 = before any finetuning, index l = after iteration l. */
+  methods: Record<string, MethodSeries>;
+  /** Per agent and iteration: its training set and how training went. */
+  agents: AgentIterationRow[];
+}
+
+export interface MethodSeries {
+  /** Mean over seeds. */
+  accuracy: number[];
+  /** Std across seeds when several, else the binomial standard error of the one run. */
+  stderr: number[];
+  /** Per-seed accuracies (same index as `accuracy`), for mean ± std tables. */
+  perSeed: number[][];
+  diversity: Record<string, number[]>;
+}
+
+export interface AgentIterationRow {
+  runId: string;
+  method: string;
+  agent: string; // e.g. "generator 0", "critic 2", "single"
+  iteration: number;
+  datasetRows: number;
+  finalLoss: number | null;
+  lossCurve: { step: number; loss: number; valLoss?: number }[];
+}

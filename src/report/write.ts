@@ -1,0 +1,64 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { allCharts, svgToPng, toSvg } from "./charts.js";
+import { resultsJson } from "./results-json.js";
+import { accuracyRows, diversityRows, markdownTable } from "./table.js";
+import type { ReportData } from "./types.js";
+
+export interface WrittenReport {
+  dir: string;
+  files: string[];
+}
+
+/** Writes report.md, report.html (self-contained: charts inlined as SVG), PNG charts and results.json into `dir`. */
+export async function writeReport(data: ReportData, dir: string): Promise<WrittenReport> {
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  const put = (name: string, body: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(`${path}.tmp`, body);
+    renameSync(`${path}.tmp`, path);
+    files.push(path);
+  };
+  put("results.json", JSON.stringify(resultsJson(data), null, 2) + "\n");
+
+  const charts = await Promise.all(allCharts(data).map(async (c) => ({ ...c, svg: await toSvg(c.spec) })));
+  for (const c of charts) put(`${c.name}.png`, svgToPng(c.svg));
+
+  const acc = markdownTable(accuracyRows(data));
+  const div = diversityRows(data);
+  const seedsLine = data.seeds.length > 1 ? `Seeds ${data.seeds.join(", ")}: cells are mean ± std across seeds.` : `Seed ${data.seeds.join(", ")}: cells are accuracy ± binomial standard error (%).`;
+  const md = [
+    `# ${data.title}`,
+    "",
+    `Task: **${data.task}** · runs: ${data.runIds.map((r) => `\`${r}\``).join(", ")}`,
+    "",
+    "## Accuracy (%)",
+    "",
+    seedsLine,
+    "",
+    acc,
+    "",
+    ...charts.map((c) => `![${c.title}](${c.name}.png)\n`),
+    "## Diversity",
+    "",
+    div.rows.length ? markdownTable(div) : "_No diversity metrics recorded._",
+    "",
+    "Consensus: share of agents agreeing with the plurality answer (lower = more diverse). Cross-agent NLL: mean per-token NLL of one agent's responses under another. KL: Monte-Carlo estimate of KL between agents per token.",
+    "",
+  ].join("\n");
+  put("report.md", md);
+
+  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const htmlTable = (t: { header: string[]; rows: string[][] }) =>
+    `<table><thead><tr>${t.header.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${esc(data.title)}</title>
+<style>body{font-family:system-ui,DejaVu Sans,sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}figure{display:inline-block;margin:0 1em 1em 0}figcaption{font-size:90%;color:#555}</style></head><body>
+<h1>${esc(data.title)}</h1><p>Task: <b>${esc(data.task)}</b> · runs: ${data.runIds.map(esc).join(", ")}</p>
+<h2>Accuracy (%)</h2><p>${esc(seedsLine)}</p>${htmlTable(accuracyRows(data))}
+${charts.map((c) => `<figure>${c.svg}<figcaption>${esc(c.title)}</figcaption></figure>`).join("\n")}
+<h2>Diversity</h2>${div.rows.length ? htmlTable(div) : "<p>No diversity metrics recorded.</p>"}
+</body></html>\n`;
+  put("report.html", html);
+  return { dir, files };
+}

@@ -1,0 +1,47 @@
+/** Agents: the generator/critic/single/summarizer copies of the base model within one run and method. */
+import { and, eq, sql } from "drizzle-orm";
+import type { Ctx, Tables } from "./ctx.js";
+import type { Agent, AgentRole } from "./rows.js";
+import { one } from "./util.js";
+
+export interface AgentKey {
+  runId: string;
+  method: string;
+  role: AgentRole;
+  /** 0-based position among the agents of this role. */
+  agentIndex: number;
+}
+
+/** Orders agents generators first, then critics, single, summarizer; by index within a role. */
+export function agentOrder(t: Tables) {
+  return [
+    sql`case ${t.agents.role} when 'generator' then 0 when 'critic' then 1 when 'single' then 2 else 3 end`,
+    t.agents.agentIndex,
+  ] as const;
+}
+
+export function agentsRepo(ctx: Ctx) {
+  const { t } = ctx;
+  return {
+    /** Idempotent on (run, method, role, index). */
+    getOrCreate: (k: AgentKey): Promise<Agent> =>
+      ctx.tx(async () => {
+        const [row] = await ctx.db().insert(t.agents).values(k)
+          .onConflictDoNothing({ target: [t.agents.runId, t.agents.method, t.agents.role, t.agents.agentIndex] }).returning();
+        return row ?? one(await ctx.db().select().from(t.agents).where(and(
+          eq(t.agents.runId, k.runId), eq(t.agents.method, k.method), eq(t.agents.role, k.role), eq(t.agents.agentIndex, k.agentIndex),
+        )), "agent");
+      }),
+    get: async (id: string): Promise<Agent | undefined> => {
+      const [row] = await ctx.db().select().from(t.agents).where(eq(t.agents.id, id));
+      return row;
+    },
+    /** Generators first, then critics, single, summarizer; by index within a role. */
+    list: (runId: string, method?: string): Promise<Agent[]> =>
+      ctx.db().select().from(t.agents)
+        .where(and(eq(t.agents.runId, runId), method !== undefined ? eq(t.agents.method, method) : undefined))
+        .orderBy(t.agents.method, ...agentOrder(t)),
+  };
+}
+
+export type AgentsRepo = ReturnType<typeof agentsRepo>;

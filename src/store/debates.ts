@@ -1,0 +1,66 @@
+/** Debates: one question argued by a run's agents at one (method, iteration, phase). */
+import { and, asc, eq } from "drizzle-orm";
+import type { Ctx } from "./ctx.js";
+import type { Debate, DebateStatus, Phase, TieBreak, VoteCounts } from "./rows.js";
+import { one } from "./util.js";
+
+export interface DebateKey {
+  runId: string;
+  method: string;
+  iteration: number;
+  phase: Phase;
+  questionId: string;
+}
+
+export interface DebateResult {
+  finalAnswer: string | null;
+  votes: VoteCounts;
+  tieBreak?: TieBreak | null;
+  /** Defaults to "done". */
+  status?: Exclude<DebateStatus, "running">;
+}
+
+export interface DebateFilter {
+  runId: string;
+  method?: string;
+  iteration?: number;
+  phase?: Phase;
+  status?: DebateStatus;
+}
+
+export function debatesRepo(ctx: Ctx) {
+  const { t } = ctx;
+  const d = t.debates;
+  return {
+    /** Idempotent on the key: a resumed run gets the stored debate (check its status and turns). */
+    getOrCreate: (k: DebateKey): Promise<Debate> =>
+      ctx.tx(async () => {
+        const [row] = await ctx.db().insert(d).values(k)
+          .onConflictDoNothing({ target: [d.runId, d.method, d.iteration, d.phase, d.questionId] }).returning();
+        return row ?? one(await ctx.db().select().from(d).where(and(
+          eq(d.runId, k.runId), eq(d.method, k.method), eq(d.iteration, k.iteration), eq(d.phase, k.phase), eq(d.questionId, k.questionId),
+        )), "debate");
+      }),
+    get: async (id: string): Promise<Debate | undefined> => {
+      const [row] = await ctx.db().select().from(d).where(eq(d.id, id));
+      return row;
+    },
+    /** Ordered by creation. */
+    list: (f: DebateFilter): Promise<Debate[]> =>
+      ctx.db().select().from(d).where(and(
+        eq(d.runId, f.runId),
+        f.method !== undefined ? eq(d.method, f.method) : undefined,
+        f.iteration !== undefined ? eq(d.iteration, f.iteration) : undefined,
+        f.phase !== undefined ? eq(d.phase, f.phase) : undefined,
+        f.status !== undefined ? eq(d.status, f.status) : undefined,
+      )).orderBy(asc(d.createdAt), asc(d.id)),
+    /** Records the vote and closes the debate. Throws when it does not exist. */
+    finish: (id: string, r: DebateResult): Promise<Debate> =>
+      ctx.tx(async () =>
+        one(await ctx.db().update(d).set({
+          finalAnswer: r.finalAnswer, votes: r.votes, tieBreak: r.tieBreak ?? null, status: r.status ?? "done", finishedAt: new Date(),
+        }).where(eq(d.id, id)).returning(), `debate "${id}"`)),
+  };
+}
+
+export type DebatesRepo = ReturnType<typeof debatesRepo>;

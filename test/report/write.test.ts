@@ -1,0 +1,49 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { accuracyRows, terminalTable } from "../../src/report/table.js";
+import type { ReportData } from "../../src/report/types.js";
+import { writeReport } from "../../src/report/write.js";
+
+const data: ReportData = {
+  title: "demo",
+  runIds: ["r1"],
+  task: "arithmetic",
+  seeds: [1],
+  methods: {
+    "multiagent-ft": { accuracy: [0.4, 0.5, 0.6], stderr: [0.05, 0.05, 0.05], perSeed: [[0.4, 0.5, 0.6]], diversity: { consensus: [0.9, 0.8, 0.7] } },
+    "single-agent-ft": { accuracy: [0.4, 0.45, 0.44], stderr: [0.05, 0.05, 0.05], perSeed: [[0.4, 0.45, 0.44]], diversity: { consensus: [0.9, 0.95, 0.97] } },
+  },
+  agents: [
+    { runId: "r1", method: "multiagent-ft", agent: "generator 0", iteration: 1, datasetRows: 40, finalLoss: 0.5, lossCurve: [{ step: 1, loss: 1 }, { step: 2, loss: 0.5 }] },
+    { runId: "r1", method: "multiagent-ft", agent: "critic 0", iteration: 1, datasetRows: 30, finalLoss: 0.6, lossCurve: [{ step: 1, loss: 1.1 }, { step: 2, loss: 0.6 }] },
+  ],
+};
+
+describe("report", () => {
+  it("writes results.json in the documented shape, markdown, html and PNG charts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "report-"));
+    const out = await writeReport(data, dir);
+    const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+    expect(results.methods["multiagent-ft"].accuracy).toEqual([0.4, 0.5, 0.6]);
+    expect(results.methods["single-agent-ft"].diversity.consensus).toEqual([0.9, 0.95, 0.97]);
+    expect(readFileSync(join(dir, "report.md"), "utf8")).toContain("| multiagent-ft | 40.0 ± 5.0 | 50.0 ± 5.0 | 60.0 ± 5.0 |");
+    const html = readFileSync(join(dir, "report.html"), "utf8");
+    expect(html).toContain("<svg");
+    expect(html).not.toMatch(/<script|src="http/); // self-contained
+    for (const png of ["accuracy.png", "diversity-consensus.png", "dataset-sizes.png", "training-loss.png"]) {
+      const buf = readFileSync(join(dir, png));
+      expect(buf.subarray(1, 4).toString()).toBe("PNG");
+      expect(buf.length).toBeGreaterThan(5000); // has drawn content, not an empty canvas
+    }
+    expect(out.files.every((f) => existsSync(f))).toBe(true);
+  });
+
+  it("prints an aligned terminal table", () => {
+    const t = terminalTable(accuracyRows(data));
+    const lines = t.split("\n");
+    expect(lines[0]).toMatch(/^method\s+base \(0\)\s+iter 1\s+iter 2$/);
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+  });
+});
