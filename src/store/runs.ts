@@ -29,7 +29,7 @@ export function runsRepo(ctx: Ctx) {
     /** Newest first. */
     list: async (opts: { status?: RunStatus; limit?: number } = {}): Promise<Run[]> => {
       const q = ctx.db().select().from(t.runs).where(opts.status ? eq(t.runs.status, opts.status) : undefined)
-        .orderBy(desc(t.runs.createdAt), t.runs.id);
+        .orderBy(desc(t.runs.createdAt), desc(t.runs.id));
       return opts.limit !== undefined ? q.limit(opts.limit) : q;
     },
     /** Sets status (and error, when given; `null` clears it). Throws when the run does not exist. */

@@ -26,15 +26,18 @@ const TEXT_COMMANDS = /\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mat
 
 const UNIT_WORDS = [
   "units?", "cm", "centimeters?", "centimetres?", "mm", "millimeters?", "km", "kilometers?", "meters?", "metres?",
-  "m", "inch(?:es)?", "in", "feet", "foot", "ft", "yards?", "yd", "miles?", "mi", "mph",
+  "inch(?:es)?", "feet", "foot", "ft", "yards?", "yd", "miles?", "mph",
   "seconds?", "secs?", "minutes?", "mins?", "hours?", "hrs?", "days?", "weeks?", "months?", "years?",
-  "dollars?", "cents?", "euros?", "pounds?", "lbs?", "ounces?", "oz", "grams?", "g", "kg", "kilograms?",
+  "dollars?", "cents?", "euros?", "pounds?", "lbs?", "ounces?", "oz", "grams?", "kg", "kilograms?",
   "liters?", "litres?", "ml", "gallons?", "quarts?", "cups?", "degrees?", "points?", "percent",
-  "people", "persons?", "students?", "times", "ways", "sq",
+  "people", "persons?", "students?", "times", "ways",
 ];
+// Units that read as a variable when glued to a number ("5m" may be 5·m): only after a space.
+const SPACED_UNIT_WORDS = ["m", "g", "in", "mi"];
 // Trailing unit words after a number-ish end: "10 cm", "864 inches^2", "5.4 cents", "12 square feet".
 const TRAILING_UNIT = new RegExp(
-  String.raw`([\d})\].])\s*(?:(?:square|sq\.?|cubic)\s+)?(?:${UNIT_WORDS.join("|")})(?:\s*\^\s*\{?\d\}?)?\.?$`,
+  String.raw`([\d})\].])(?:\s*(?:(?:square|sq\.?|cubic)\s+)?(?:${UNIT_WORDS.join("|")})|\s+(?:${SPACED_UNIT_WORDS.join("|")}))` +
+    String.raw`(?:\s*\^\s*\{?\d\}?)?\.?$`,
 );
 
 /** Normalised form of an answer: equal strings mean equal answers. */
@@ -48,8 +51,8 @@ export function normalizeAnswer(raw: string): string {
   s = s.replace(/\\[dt]frac(?![a-zA-Z])/g, "\\frac").replace(/\\[dt]binom(?![a-zA-Z])/g, "\\binom");
   // `10,\!080` is a thousands separator; other thin spaces are just spaces.
   s = s.replace(/(\d),\\!\s*(?=\d{3}(?!\d))/g, "$1");
-  s = s.replace(/\\!/g, "");
-  s = s.replace(/\\(?:,|;|:| |quad|qquad)(?![a-zA-Z])/g, " ").replace(/~/g, " ");
+  s = s.replace(/(?<!\\)\\!/g, "");
+  s = s.replace(/(?<!\\)\\(?:,|;|:| |quad|qquad)(?![a-zA-Z])/g, " ").replace(/~/g, " ");
   // currency, percent, degrees carry no mathematical content for grading
   s = s.replace(/\\\$/g, "").replace(/\$/g, "");
   s = s.replace(/\\%/g, "").replace(/%/g, "");
@@ -111,7 +114,7 @@ function unwrapText(s: string): string {
 }
 
 /** "x = 5" → "5", "x \in [1,2]" → "[1,2]" — a lone variable on the left adds nothing (Hendrycks does the same). */
-function stripLeadingVariable(s: string): string {
+export function stripLeadingVariable(s: string): string {
   s = s.replace(/^[a-zA-Z]\s*\\in\s*/, "");
   const parts = s.split("=");
   if (parts.length === 2 && !/\\[lg]e?$|[<>!]$/.test(parts[0]!)) {

@@ -5,6 +5,7 @@ export async function loadCommands(): Promise<CommandModule<any, any>[]> {
   const mods = await Promise.all([
     import("./tasks.js"),
     import("./config.js"),
+    import("./model.js"),
   ]);
   return mods.map((m) => m.default as CommandModule<any, any>);
 }

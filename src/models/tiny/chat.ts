@@ -1,4 +1,7 @@
+import type { ChatMessage } from "../../chat.js";
 import { SPECIAL, tokenize, VOCAB } from "./tokenizer.js";
+
+export type { ChatMessage };
 
 /**
  * The tiny model's chat format, ChatML without a system turn:
@@ -6,11 +9,6 @@ import { SPECIAL, tokenize, VOCAB } from "./tokenizer.js";
  * It is exactly what node-llama-cpp's ChatML wrapper sends (with systemPrompt ""), and what the GGUF's
  * tokenizer.chat_template renders, so training and inference see the same tokens.
  */
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
 export function renderChat(messages: readonly ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}): string {
   let s = SPECIAL.bos;
   for (const m of messages) s += `${SPECIAL.imStart}${m.role}\n${m.content}${SPECIAL.imEnd}\n`;
@@ -24,14 +22,17 @@ export interface TokenizedChat {
   lossMask: number[];
 }
 
-/** Tokenizes a chat for training: loss on every assistant reply and the <|im_end|> that closes it. */
+/**
+ * Tokenizes a chat for training: loss on every assistant reply (unless its `weight` is 0) and the
+ * <|im_end|> that closes it.
+ */
 export function tokenizeChat(messages: readonly ChatMessage[]): TokenizedChat {
   const tokens: number[] = [VOCAB.bos];
   const lossMask: number[] = [0];
   const push = (ids: number[], m: 0 | 1) => { for (const id of ids) { tokens.push(id); lossMask.push(m); } };
   for (const msg of messages) {
     push([VOCAB.imStart, ...tokenize(`${msg.role}\n`)], 0);
-    const train = msg.role === "assistant" ? 1 : 0;
+    const train = msg.role === "assistant" && msg.weight !== 0 ? 1 : 0;
     push(tokenize(msg.content), train);
     push([VOCAB.imEnd], train);
     push(tokenize("\n"), 0);

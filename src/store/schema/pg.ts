@@ -2,21 +2,32 @@
  * PostgreSQL schema of the run store (also used for PGlite). Mirrors ./sqlite.ts table for table,
  * column for column (same SQL names, same TypeScript row types; ./parity.ts makes tsc prove the latter).
  * Change both files together, then `npm run db:generate`.
- * Conventions: text ids (UUIDs made by the app), times as timestamptz read back as Date, JSON as jsonb,
- * enum-like columns as plain text (checked in TypeScript only), seeds as bigint read back as number.
+ * Conventions: text ids (UUIDv7 made by the app, see ./ids.ts); times as timestamptz read back as Date;
+ * JSON as jsonb; enum-like columns as plain text (checked in TypeScript only); seeds as bigint read back
+ * as number.
  */
 import {
-  pgTable, text, integer, bigint, doublePrecision, jsonb, timestamp, uniqueIndex, index, primaryKey, type AnyPgColumn,
+  customType, pgTable, text, integer, bigint, doublePrecision, timestamp, uniqueIndex, index, primaryKey, type AnyPgColumn,
 } from "drizzle-orm/pg-core";
 import type {
   AgentRole, ChatMessage, DatasetKind, DebateStatus, IterationStatus, LossPoint, ModelKind,
   ParseStatus, Phase, RunStatus, TieBreak, Trainer, TrainingStatus, UnitStatus, VoteCounts,
 } from "./types.js";
+import { newId } from "./ids.js";
 
-const id = () => text("id").primaryKey().$defaultFn(() => crypto.randomUUID());
+const id = () => text("id").primaryKey().$defaultFn(newId);
 const time = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const created = () => time("created_at").notNull().$defaultFn(() => new Date());
-const json = <T>(name: string) => jsonb(name).$type<T>();
+/**
+ * jsonb that reads back exactly what was stored. Both drivers (node-postgres, PGlite) already parse jsonb;
+ * drizzle's own jsonb would JSON.parse a string value a second time (the string "42" came back as 42).
+ */
+const json = <T>(name: string) =>
+  customType<{ data: T; driverData: unknown }>({
+    dataType: () => "jsonb",
+    toDriver: (value) => JSON.stringify(value),
+    fromDriver: (value) => value as T,
+  })(name);
 const seed = () => bigint("seed", { mode: "number" }).notNull();
 const runRef = () => text("run_id").notNull().references(() => runs.id, { onDelete: "cascade" });
 const agentRef = () => text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" });

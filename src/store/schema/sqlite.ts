@@ -2,17 +2,18 @@
  * SQLite schema of the run store. Mirrors ./pg.ts table for table, column for column (same SQL names,
  * same TypeScript row types; ./parity.ts makes tsc prove the latter). Change both files together, then
  * `npm run db:generate`.
- * Conventions: text ids (UUIDs made by the app), times as ms-epoch integers read back as Date,
- * JSON as text read back parsed, enum-like columns as plain text (checked in TypeScript only, so a new
- * kind needs no migration).
+ * Conventions: text ids (UUIDv7 made by the app, see ./ids.ts); times as ms-epoch integers read back as
+ * Date; JSON (any value, typed unknown unless narrower) as text read back parsed; enum-like columns as
+ * plain text (checked in TypeScript only, so a new kind needs no migration).
  */
 import { sqliteTable, text, integer, real, uniqueIndex, index, primaryKey, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type {
   AgentRole, ChatMessage, DatasetKind, DebateStatus, IterationStatus, LossPoint, ModelKind,
   ParseStatus, Phase, RunStatus, TieBreak, Trainer, TrainingStatus, UnitStatus, VoteCounts,
 } from "./types.js";
+import { newId } from "./ids.js";
 
-const id = () => text("id").primaryKey().$defaultFn(() => crypto.randomUUID());
+const id = () => text("id").primaryKey().$defaultFn(newId);
 const time = (name: string) => integer(name, { mode: "timestamp_ms" });
 const created = () => time("created_at").notNull().$defaultFn(() => new Date());
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();

@@ -1,0 +1,63 @@
+/** Embedded SQLite through better-sqlite3: one connection, WAL, foreign keys on. */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { UserError } from "../../errors.js";
+import { makeCtx, Mutex, type Db, type Tables } from "../ctx.js";
+import * as schema from "../schema/sqlite.js";
+import { migrationsFolder } from "./migrations.js";
+import type { ConnectOptions, Connection } from "./types.js";
+
+export function connectSqlite(path: string, opts: ConnectOptions): Connection {
+  let client: Database.Database | undefined;
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    client = new Database(path);
+    client.pragma("busy_timeout = 5000"); // another process (a report, a second run) may hold the write lock briefly
+    client.pragma("journal_mode = WAL");
+    client.pragma("foreign_keys = ON");
+    client.pragma("synchronous = NORMAL"); // with WAL: durable across process crashes, fast commits
+  } catch (err) {
+    client?.close();
+    throw new UserError(`cannot open SQLite store ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const db = drizzle({ client });
+  const applyMigrations = () => migrate(db, { migrationsFolder: migrationsFolder("sqlite") });
+  if (opts.migrate) {
+    try {
+      applyMigrations();
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+  }
+
+  const lock = new Mutex();
+  const root = db as unknown as Db; // see ctx.ts: repositories are typed against pg, same builder API
+  const ctx = makeCtx("sqlite", schema as unknown as Tables, root, (fn) =>
+    lock.run(async () => {
+      client.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(root);
+        client.exec("COMMIT");
+        return result;
+      } catch (err) {
+        if (client.inTransaction) client.exec("ROLLBACK");
+        throw err;
+      }
+    }));
+
+  return {
+    ctx,
+    migrate: async () => lock.run(async () => applyMigrations()),
+    migrationsApplied: async () => {
+      const has = client.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
+      return has ? (client.prepare("select count(*) as n from __drizzle_migrations").get() as { n: number }).n : 0;
+    },
+    close: async () => {
+      if (client.open) client.close();
+    },
+  };
+}

@@ -1,0 +1,11 @@
+/** The tasks module's public surface: import from here. */
+export type { Split, Question, ParseStatus, Extraction, Task, QuestionsOptions } from "./types.js";
+export { SPLITS } from "./types.js";
+export { getTask, TASK_NAMES, type TaskOptions } from "./registry.js";
+export { assertDisjoint } from "./hygiene.js";
+export { arithmeticSolution, generateArithmetic, splitOfExpression, type ArithmeticOptions } from "./arithmetic.js";
+export { extractAnswer, lastBoxed, lastNumber } from "./extract.js";
+export { isEquivalent, canonicalAnswer } from "./equivalence.js";
+export { normalizeAnswer } from "./latex-normalize.js";
+export { gradeNumeric, parseLooseNumber } from "./number.js";
+export { selfGrade, type SelfGradeReport } from "./check.js";

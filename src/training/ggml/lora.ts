@@ -1,0 +1,153 @@
+import { readFileSync } from "node:fs";
+import { GGML_TYPE, type Backend, type BackendBuffer, type Ctx, type Ggml, type Tensor } from "./ffi/index.js";
+import { openGguf } from "./gguf/read.js";
+import type { ModelWeights } from "./model/weights.js";
+import { Rng } from "./rng.js";
+
+export interface LoraConfig {
+  rank: number;
+  alpha: number;
+  dropout: number;
+  /** Projection names: attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down, output. */
+  targets: string[];
+}
+
+export const DEFAULT_LORA_TARGETS = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"];
+export const LORA_TARGETS = [...DEFAULT_LORA_TARGETS, "output"] as const;
+export const DEFAULT_LORA: LoraConfig = { rank: 8, alpha: 16, dropout: 0, targets: DEFAULT_LORA_TARGETS };
+
+/** One adapted projection: y = W x + (alpha/rank) · B (A x), with A [n_in, r] and B [r, n_out] in ggml order. */
+export interface LoraPair {
+  base: string;
+  a: Tensor;
+  b: Tensor;
+  nIn: number;
+  nOut: number;
+}
+
+export interface LoraSet {
+  config: LoraConfig;
+  scale: number;
+  pairs: Map<string, LoraPair>;
+  ctx: Ctx;
+  buf: BackendBuffer;
+  free(): void;
+}
+
+export class LoraConfigError extends Error {}
+
+/** The base weight a target adapts in layer `il` (`output` is the LM head, outside the layers). */
+export function loraBaseName(target: string, il: number): string {
+  return target === "output" ? "output.weight" : `blk.${il}.${target}.weight`;
+}
+
+/**
+ * Creates trainable LoRA pairs for every target projection. A is drawn uniformly in ±1/√n_in (PEFT's
+ * kaiming-uniform default), B starts at zero, so the adapted model equals the base at step 0.
+ */
+export function createLora(g: Ggml, backend: Backend, w: ModelWeights, config: LoraConfig, seed: number): LoraSet {
+  const { core } = g;
+  if (!Number.isInteger(config.rank) || config.rank < 1) throw new LoraConfigError(`LoRA rank must be a positive integer, got ${config.rank}`);
+  if (!(config.alpha > 0)) throw new LoraConfigError(`LoRA alpha must be > 0, got ${config.alpha}`);
+  if (!(config.dropout >= 0 && config.dropout < 1)) throw new LoraConfigError(`LoRA dropout must be in [0, 1), got ${config.dropout}`);
+  if (config.targets.length === 0) throw new LoraConfigError("LoRA needs at least one target module");
+  for (const t of config.targets) {
+    if (!(LORA_TARGETS as readonly string[]).includes(t)) {
+      throw new LoraConfigError(`unknown LoRA target "${t}" (known: ${LORA_TARGETS.join(", ")})`);
+    }
+  }
+  const bases: string[] = [];
+  for (const t of config.targets) {
+    if (t === "output") {
+      if (!w.get("output.weight")) throw new LoraConfigError("LoRA target \"output\" needs an output.weight tensor; this model ties it to token_embd");
+      bases.push("output.weight");
+    } else {
+      for (let il = 0; il < w.hp.nLayer; il++) bases.push(loraBaseName(t, il));
+    }
+  }
+  const ctx = core.init({ mem_size: (2 * bases.length + 4) * core.tensor_overhead(), mem_buffer: null, no_alloc: true });
+  const pairs = new Map<string, LoraPair>();
+  for (const base of bases) {
+    w.must(base);
+    const e = w.entries.get(base)!;
+    const [nIn, nOut] = e.ne;
+    const a = core.new_tensor_2d(ctx, GGML_TYPE.F32, nIn, config.rank);
+    const b = core.new_tensor_2d(ctx, GGML_TYPE.F32, config.rank, nOut);
+    core.set_name(a, `${base}.lora_a`);
+    core.set_name(b, `${base}.lora_b`);
+    core.set_param(a);
+    core.set_param(b);
+    pairs.set(base, { base, a, b, nIn, nOut });
+  }
+  const buf = g.backend.alloc_ctx_tensors(ctx, backend);
+  if (!buf) throw new Error("could not allocate the LoRA buffer");
+  g.backend.buffer_clear(buf, 0);
+  const rng = new Rng(seed, "lora-init");
+  for (const p of pairs.values()) {
+    const n = p.nIn * config.rank;
+    const bound = 1 / Math.sqrt(p.nIn);
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = rng.uniform(-bound, bound);
+    g.backend.tensor_set(p.a, data, 0, n * 4);
+  }
+  return {
+    config,
+    scale: config.alpha / config.rank,
+    pairs,
+    ctx,
+    buf,
+    free: () => {
+      g.backend.buffer_free(buf);
+      core.free(ctx);
+    },
+  };
+}
+
+/** A LoRA adapter read back from a GGUF (to continue training from it). */
+export interface LoadedAdapter {
+  arch: string;
+  alpha: number;
+  rank: number;
+  targets: string[];
+  tensors: Map<string, { ne: number[]; data: Float32Array }>;
+}
+
+export function readLoraAdapter(g: Ggml, path: string): LoadedAdapter {
+  const f = openGguf(path, g);
+  try {
+    if (f.get("general.type") !== "adapter" || f.get("adapter.type") !== "lora") {
+      throw new LoraConfigError(`${path} is not a GGUF LoRA adapter (general.type=adapter, adapter.type=lora)`);
+    }
+    const tensors = new Map<string, { ne: number[]; data: Float32Array }>();
+    const targets = new Set<string>();
+    let rank = 0;
+    const buf = readFileSync(path);
+    for (const e of f.tensors) {
+      if (e.type !== GGML_TYPE.F32) throw new LoraConfigError(`${path}: ${e.name} is not F32; only F32 adapters can be continued`);
+      const m = /^(?:blk\.\d+\.(\w+)|(output))\.weight\.lora_([ab])$/.exec(e.name);
+      if (!m) throw new LoraConfigError(`${path}: unexpected tensor ${e.name}`);
+      targets.add(m[1] ?? m[2]);
+      if (m[3] === "b") rank = e.ne[0];
+      const bytes = buf.subarray(e.offset, e.offset + e.size);
+      const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      tensors.set(e.name, { ne: e.ne.slice(0, e.nDims), data });
+    }
+    const alpha = Number(f.get("adapter.lora.alpha") ?? 0);
+    return { arch: String(f.get("general.architecture") ?? ""), alpha: alpha || rank, rank, targets: [...targets], tensors };
+  } finally {
+    f.close();
+  }
+}
+
+/** Copies an adapter's A/B values into a LoraSet created with the same rank and targets. */
+export function loadLoraValues(g: Ggml, lora: LoraSet, adapter: LoadedAdapter): void {
+  for (const p of lora.pairs.values()) {
+    for (const [suffix, t] of [["lora_a", p.a], ["lora_b", p.b]] as const) {
+      const v = adapter.tensors.get(`${p.base}.${suffix}`);
+      if (!v) throw new LoraConfigError(`adapter has no ${p.base}.${suffix}`);
+      const want = suffix === "lora_a" ? p.nIn * lora.config.rank : lora.config.rank * p.nOut;
+      if (v.data.length !== want) throw new LoraConfigError(`adapter tensor ${p.base}.${suffix} has the wrong shape for this base model`);
+      g.backend.tensor_set(t, v.data, 0, want * 4);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import type { Ctx, Ggml, Tensor } from "../ffi/index.js";
+import type { LoraSet } from "../lora.js";
+import type { ModelWeights } from "./weights.js";
+
+/** Graph inputs for one batch of B rows of T positions (N = T·B tokens, token index t + T·b). */
+export interface GraphInputs {
+  /** I32 [N] token ids. */
+  tokens: Tensor;
+  /** I32 [N] positions (restart at 0 for every packed sequence). */
+  pos: Tensor;
+  /** F32 [T, T, 1, B] additive attention mask: 0 where key k is visible from query q, −∞ elsewhere. */
+  kqMask: Tensor;
+  /** F32 [1, N]: 1 where the position has a next-token target, 0 elsewhere. */
+  rowMask: Tensor;
+  /** F32 [V, N] one-hot next-token targets (zero rows where rowMask is 0). */
+  labels: Tensor;
+}
+
+/** LoRA dropout: per (layer, input) an I32 [N] index picking one random keep-mask row per token from a pool. */
+export interface DropoutInputs {
+  pools: Map<number, Tensor>; // input width → F32 [width, P] rows of 0 or 1/(1−p)
+  idx: Map<string, Tensor>; // `${layer}:${site}` → I32 [N]
+}
+
+/** Which shared input a projection reads; projections reading the same activation share one dropout mask. */
+export function dropoutSite(base: string): string {
+  const m = /^(?:blk\.(\d+)\.)?(\w+)\.weight$/.exec(base);
+  const layer = m?.[1] ?? "out";
+  const t = m?.[2] ?? base;
+  const site = t === "attn_q" || t === "attn_k" || t === "attn_v" ? "attn_in" : t === "ffn_gate" || t === "ffn_up" ? "ffn_in" : t;
+  return `${layer}:${site}`;
+}
+
+export interface BuiltGraph {
+  /** F32 [V, N]. */
+  logits: Tensor;
+  /** Scalar: Σ over rows with a target of cross-entropy, divided by N. */
+  loss: Tensor;
+}
+
+/**
+ * The llama-family forward pass over whole sequences (no KV cache): token embedding, per layer RMSNorm →
+ * Q/K/V (+biases for qwen2) → optional per-head Q/K RMSNorm (qwen3) → RoPE → causal/packed attention with GQA →
+ * output projection → residual → RMSNorm → SwiGLU FFN → residual; final RMSNorm and LM head (tied to the
+ * embedding when output.weight is absent). Mirrors llama.cpp's src/models/{llama,qwen2,qwen3}.cpp with
+ * flash attention off, so logits match llama.cpp's up to float rounding.
+ */
+export function buildLlamaGraph(
+  g: Ggml,
+  ctx: Ctx,
+  w: ModelWeights,
+  lora: LoraSet | null,
+  inp: GraphInputs,
+  shape: { T: number; B: number },
+  dropout?: DropoutInputs,
+): BuiltGraph {
+  const c = g.core;
+  const hp = w.hp;
+  const { T, B } = shape;
+  const N = T * B;
+  const hd = hp.headDim;
+  const nh = hp.nHead;
+  const nkv = hp.nHeadKv;
+  const ropeFreqs = w.get("rope_freqs.weight") ?? null;
+
+  /** y = W x (+ LoRA) (+ bias), exactly as llama.cpp's build_lora_mm followed by the bias add. */
+  const linear = (base: string, x: Tensor, bias?: string): Tensor => {
+    let y = c.mul_mat(ctx, w.must(base), x);
+    const p = lora?.pairs.get(base);
+    if (p && lora) {
+      let xa = x;
+      if (dropout) {
+        const idx = dropout.idx.get(dropoutSite(base));
+        const pool = dropout.pools.get(p.nIn);
+        if (idx && pool) xa = c.mul(ctx, x, c.get_rows(ctx, pool, idx));
+      }
+      const ab = c.mul_mat(ctx, p.b, c.mul_mat(ctx, p.a, xa));
+      y = c.add(ctx, y, c.scale(ctx, ab, lora.scale));
+    }
+    const b = bias ? w.get(bias) : undefined;
+    return b ? c.add(ctx, y, b) : y;
+  };
+  const norm = (x: Tensor, weight: string): Tensor => c.mul(ctx, c.rms_norm(ctx, x, hp.rmsEps), w.must(weight));
+  const rope = (x: Tensor): Tensor =>
+    c.rope_ext(ctx, x, inp.pos, ropeFreqs, hp.nRot, hp.ropeType, hp.nCtxOrig, hp.ropeFreqBase, hp.ropeFreqScale,
+      hp.ropeExtFactor, hp.ropeAttnFactor, hp.ropeBetaFast, hp.ropeBetaSlow);
+
+  /**
+   * Attention for B independent rows. Heads and rows are flattened into one dimension (head h of row b at
+   * h + nh·b); since nh·b/r = nkv·b, ggml's broadcast of K/V over query-head groups (kv head = q head / r)
+   * then pairs each query head with its own row's shared KV head, and mul_mat's backward handles the broadcast.
+   */
+  const attention = (q: Tensor, k: Tensor, v: Tensor): Tensor => {
+    const q3 = c.reshape_3d(ctx, c.cont(ctx, c.permute(ctx, c.reshape_4d(ctx, q, hd, nh, T, B), 0, 2, 1, 3)), hd, T, nh * B);
+    const k3 = c.reshape_3d(ctx, c.cont(ctx, c.permute(ctx, c.reshape_4d(ctx, k, hd, nkv, T, B), 0, 2, 1, 3)), hd, T, nkv * B);
+    // V transposed to [T, hd] per head so that kqv = V^T · softmax(KQ).
+    const vt = c.reshape_3d(ctx, c.cont(ctx, c.permute(ctx, c.reshape_4d(ctx, v, hd, nkv, T, B), 1, 2, 0, 3)), T, hd, nkv * B);
+    const kq = c.mul_mat(ctx, k3, q3); // [T_k, T_q, nh·B]
+    const sm = c.soft_max_ext(ctx, c.reshape_4d(ctx, kq, T, T, nh, B), inp.kqMask, hp.kqScale, 0);
+    const kqv = c.mul_mat(ctx, vt, c.reshape_3d(ctx, sm, T, T, nh * B)); // [hd, T_q, nh·B]
+    return c.cont_2d(ctx, c.permute(ctx, c.reshape_4d(ctx, kqv, hd, T, nh, B), 0, 2, 1, 3), hd * nh, N);
+  };
+
+  let x = c.get_rows(ctx, w.must("token_embd.weight"), inp.tokens); // [n_embd, N]
+  for (let il = 0; il < hp.nLayer; il++) {
+    const p = `blk.${il}.`;
+    const h = norm(x, `${p}attn_norm.weight`);
+    let q = c.reshape_3d(ctx, linear(`${p}attn_q.weight`, h, `${p}attn_q.bias`), hd, nh, N);
+    let k = c.reshape_3d(ctx, linear(`${p}attn_k.weight`, h, `${p}attn_k.bias`), hd, nkv, N);
+    const v = c.reshape_3d(ctx, linear(`${p}attn_v.weight`, h, `${p}attn_v.bias`), hd, nkv, N);
+    if (hp.qkNorm) {
+      q = norm(q, `${p}attn_q_norm.weight`);
+      k = norm(k, `${p}attn_k_norm.weight`);
+    }
+    const a = attention(rope(q), rope(k), v);
+    x = c.add(ctx, x, linear(`${p}attn_output.weight`, a, `${p}attn_output.bias`));
+    const f = norm(x, `${p}ffn_norm.weight`);
+    const gate = linear(`${p}ffn_gate.weight`, f, `${p}ffn_gate.bias`);
+    const up = linear(`${p}ffn_up.weight`, f, `${p}ffn_up.bias`);
+    x = c.add(ctx, x, linear(`${p}ffn_down.weight`, c.swiglu_split(ctx, gate, up), `${p}ffn_down.bias`));
+  }
+  const hOut = norm(x, "output_norm.weight");
+  const logits = w.get("output.weight") ? linear("output.weight", hOut, "output.bias") : c.mul_mat(ctx, w.must("token_embd.weight"), hOut);
+  // Rows without a target: the mask zeroes their logits, their label row is zero, so they add nothing to the
+  // loss and — because the mask multiplies the gradient too — nothing to any gradient.
+  const loss = c.cross_entropy_loss(ctx, c.mul(ctx, logits, inp.rowMask), inp.labels);
+  return { logits, loss };
+}

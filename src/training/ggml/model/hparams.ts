@@ -1,0 +1,118 @@
+import { ROPE_TYPE } from "../ffi/index.js";
+import type { GgufFile } from "../gguf/read.js";
+
+/** Architectures whose graph we build. They share the llama block; the differences are data, listed here. */
+export const SUPPORTED_ARCHS = {
+  llama: { rope: ROPE_TYPE.NORM, qkNorm: false },
+  qwen2: { rope: ROPE_TYPE.NEOX, qkNorm: false },
+  qwen3: { rope: ROPE_TYPE.NEOX, qkNorm: true },
+} as const;
+export type Arch = keyof typeof SUPPORTED_ARCHS;
+
+/** The hyper-parameters of a llama-family model, read from its GGUF as llama.cpp reads them. */
+export interface HParams {
+  arch: Arch;
+  nVocab: number;
+  nCtxTrain: number;
+  nEmbd: number;
+  nLayer: number;
+  nFf: number;
+  nHead: number;
+  nHeadKv: number;
+  headDim: number;
+  nRot: number;
+  rmsEps: number;
+  ropeType: number;
+  ropeFreqBase: number;
+  ropeFreqScale: number;
+  ropeExtFactor: number;
+  ropeAttnFactor: number;
+  ropeBetaFast: number;
+  ropeBetaSlow: number;
+  nCtxOrig: number;
+  /** Attention logit scale (1/sqrt(headDim) unless the GGUF says otherwise). */
+  kqScale: number;
+  qkNorm: boolean;
+}
+
+export class UnsupportedModelError extends Error {}
+
+function num(f: GgufFile, key: string): number | undefined {
+  const v = f.get(key);
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) {
+    const xs = v.map(Number);
+    if (xs.some((x) => x !== xs[0])) throw new UnsupportedModelError(`${key} differs between layers; per-layer values are not supported`);
+    return xs[0];
+  }
+  return Number(v);
+}
+
+function need(f: GgufFile, key: string): number {
+  const v = num(f, key);
+  if (v === undefined) throw new UnsupportedModelError(`${f.path}: missing GGUF key ${key}`);
+  return v;
+}
+
+export function readHParams(f: GgufFile): HParams {
+  const archName = String(f.get("general.architecture") ?? "");
+  if (!(archName in SUPPORTED_ARCHS)) {
+    throw new UnsupportedModelError(`architecture "${archName}" is not supported by the ggml trainer (supported: ${Object.keys(SUPPORTED_ARCHS).join(", ")})`);
+  }
+  const arch = archName as Arch;
+  const a = (k: string) => `${arch}.${k}`;
+  if ((num(f, a("expert_count")) ?? 0) > 0) throw new UnsupportedModelError("mixture-of-experts models are not supported");
+  const nEmbd = need(f, a("embedding_length"));
+  const nHead = need(f, a("attention.head_count"));
+  const nHeadKv = num(f, a("attention.head_count_kv")) ?? nHead;
+  const headDim = num(f, a("attention.key_length")) ?? nEmbd / nHead;
+  const headDimV = num(f, a("attention.value_length")) ?? headDim;
+  if (headDimV !== headDim) throw new UnsupportedModelError("different key and value head sizes are not supported");
+  if (nHead % nHeadKv !== 0) throw new UnsupportedModelError(`head_count ${nHead} is not a multiple of head_count_kv ${nHeadKv}`);
+  const nRot = num(f, a("rope.dimension_count")) ?? headDim;
+  if (nRot !== headDim) throw new UnsupportedModelError("partial RoPE (rope.dimension_count != head size) is not supported");
+  const tokens = f.get("tokenizer.ggml.tokens");
+  const embd = f.tensors.find((t) => t.name === "token_embd.weight");
+  const nVocab = num(f, a("vocab_size")) ?? (Array.isArray(tokens) ? tokens.length : undefined) ?? embd?.ne[1];
+  if (!nVocab) throw new UnsupportedModelError("cannot determine the vocabulary size");
+  const nCtxTrain = num(f, a("context_length")) ?? 2048;
+
+  // RoPE scaling, as llama_context resolves it from the training hyper-parameters.
+  const scalingType = String(f.get(a("rope.scaling.type")) ?? "linear");
+  const factor = num(f, a("rope.scaling.factor")) ?? num(f, a("rope.scale_linear")) ?? 0;
+  let freqScale = factor === 0 ? 1 : 1 / factor;
+  let extFactor = 0;
+  let attnFactor = 1;
+  if (scalingType === "none") freqScale = 1;
+  else if (scalingType === "yarn") {
+    extFactor = 1;
+    if (num(f, a("rope.scaling.yarn_log_multiplier"))) throw new UnsupportedModelError("YaRN with a log multiplier is not supported");
+    // get_mscale(1/freqScale) cancelled by llama.cpp's 1/(1 + 0.1 ln factor): 1 for plain YaRN.
+  } else if (scalingType !== "linear") throw new UnsupportedModelError(`RoPE scaling "${scalingType}" is not supported`);
+  attnFactor *= num(f, a("rope.scaling.attn_factor")) ?? 1;
+  const attnScale = num(f, a("attention.scale")) ?? 0;
+
+  return {
+    arch,
+    nVocab,
+    nCtxTrain,
+    nEmbd,
+    nLayer: need(f, a("block_count")),
+    nFf: need(f, a("feed_forward_length")),
+    nHead,
+    nHeadKv,
+    headDim,
+    nRot,
+    rmsEps: need(f, a("attention.layer_norm_rms_epsilon")),
+    ropeType: SUPPORTED_ARCHS[arch].rope,
+    ropeFreqBase: num(f, a("rope.freq_base")) ?? 10000,
+    ropeFreqScale: freqScale,
+    ropeExtFactor: extFactor,
+    ropeAttnFactor: attnFactor,
+    ropeBetaFast: 32,
+    ropeBetaSlow: 1,
+    nCtxOrig: num(f, a("rope.scaling.original_context_length")) ?? nCtxTrain,
+    kqScale: attnScale === 0 ? 1 / Math.sqrt(headDim) : attnScale,
+    qkNorm: SUPPORTED_ARCHS[arch].qkNorm,
+  };
+}

@@ -1,0 +1,394 @@
+import { computeAsync, GGML_TYPE, tensorInfo, type BackendBuffer, type ComputeBackends, type Ctx, type Ggml, type Graph, type Sched, type Tensor } from "./ffi/index.js";
+import type { LoraSet } from "./lora.js";
+import { buildLlamaGraph, dropoutSite, type DropoutInputs, type GraphInputs } from "./model/graph.js";
+import type { ModelWeights } from "./model/weights.js";
+import type { Row } from "./data/rows.js";
+import { Rng } from "./rng.js";
+
+export interface SessionOptions {
+  /** Positions per row. */
+  T: number;
+  /** Rows per micro-batch. */
+  B: number;
+  /** Clip the global gradient norm to this value before each optimizer step (0: no clipping). */
+  maxGradNorm: number;
+  /** LoRA dropout probability (LoRA mode only) and the seed of its masks. */
+  dropout?: { p: number; seed: number };
+}
+
+export interface AdamWStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1-based optimizer step (bias correction). */
+  t: number;
+}
+
+/** One trainable tensor with its gradient accumulator and AdamW moments. */
+interface Param {
+  name: string;
+  tensor: Tensor;
+  acc: Tensor;
+  m: Tensor;
+  v: Tensor;
+  numel: number;
+  /** 1-D tensors (norm gains, biases) get no weight decay. */
+  decay: boolean;
+}
+
+const DROPOUT_POOL_ROWS = 1024;
+
+/**
+ * The compiled training program for one batch shape: a forward+backward graph that adds gradients into
+ * persistent accumulators, an optimizer graph (global-norm clipping + AdamW) and a forward-only graph for
+ * evaluation. All three are built once and scheduled once; a step only uploads inputs and runs them.
+ */
+export class TrainSession {
+  readonly N: number;
+  readonly V: number;
+  readonly params: Param[];
+  private readonly ctxs: Ctx[] = [];
+  private readonly bufs: BackendBuffer[] = [];
+  private readonly scheds: Sched[] = [];
+  private readonly inp: GraphInputs;
+  private readonly seed: Tensor;
+  private readonly adamw: Tensor;
+  private readonly adamwNoDecay: Tensor;
+  private readonly maxNorm: Tensor;
+  private readonly accBuf: BackendBuffer;
+  private readonly train: { graph: Graph; sched: Sched; loss: Tensor };
+  private readonly opt: { graph: Graph; sched: Sched; norm: Tensor | null };
+  private evalG: { graph: Graph; sched: Sched; loss: Tensor; logits: Tensor } | undefined;
+  private readonly dropout: (DropoutInputs & { rng: Rng }) | undefined;
+  // host staging, reused every step
+  private readonly hTokens: Int32Array;
+  private readonly hPos: Int32Array;
+  private readonly hMask: Float32Array;
+  private readonly hRowMask: Float32Array;
+  private readonly labelAt: Int32Array;
+  private readonly one = new Float32Array([1]);
+  private readonly zero = new Float32Array([0]);
+  private readonly scalar = new Float32Array(1);
+  private readonly graphSize: number;
+
+  constructor(
+    private readonly g: Ggml,
+    private readonly be: ComputeBackends,
+    private readonly w: ModelWeights,
+    private readonly lora: LoraSet | null,
+    private readonly opts: SessionOptions,
+  ) {
+    const { core, backend } = g;
+    const { T, B } = opts;
+    this.N = T * B;
+    this.V = w.hp.nVocab;
+    const nLora = lora ? lora.pairs.size : 0;
+    this.graphSize = Math.max(8192, 2048 + w.hp.nLayer * (1024 + 64 * nLora));
+
+    // Trainable tensors: the LoRA pairs, or every weight the loader made trainable.
+    const trainables: { name: string; t: Tensor }[] = lora
+      ? [...lora.pairs.values()].flatMap((p) => [{ name: `${p.base}.lora_a`, t: p.a }, { name: `${p.base}.lora_b`, t: p.b }])
+      : [...w.trainable].map((name) => ({ name, t: w.must(name) }));
+    if (trainables.length === 0) throw new Error("nothing to train");
+
+    // Inputs and optimizer scalars (persistent, so the allocator never reuses them).
+    const ctxIn = this.newCtx(32 + 2 * 64);
+    const N = this.N;
+    this.inp = {
+      tokens: core.new_tensor_1d(ctxIn, GGML_TYPE.I32, N),
+      pos: core.new_tensor_1d(ctxIn, GGML_TYPE.I32, N),
+      kqMask: core.new_tensor_4d(ctxIn, GGML_TYPE.F32, T, T, 1, B),
+      rowMask: core.new_tensor_2d(ctxIn, GGML_TYPE.F32, 1, N),
+      labels: core.new_tensor_2d(ctxIn, GGML_TYPE.F32, this.V, N),
+    };
+    for (const [k, t] of Object.entries(this.inp)) core.set_name(t, `in_${k}`);
+    this.seed = core.new_tensor_1d(ctxIn, GGML_TYPE.F32, 1);
+    this.adamw = core.new_tensor_1d(ctxIn, GGML_TYPE.F32, 7);
+    this.adamwNoDecay = core.new_tensor_1d(ctxIn, GGML_TYPE.F32, 7);
+    this.maxNorm = core.new_tensor_1d(ctxIn, GGML_TYPE.F32, 1);
+    let dropout: (DropoutInputs & { rng: Rng }) | undefined;
+    if (lora && opts.dropout && opts.dropout.p > 0) {
+      dropout = { pools: new Map(), idx: new Map(), rng: new Rng(opts.dropout.seed, "lora-dropout") };
+      for (const p of lora.pairs.values()) {
+        if (!dropout.pools.has(p.nIn)) dropout.pools.set(p.nIn, core.new_tensor_2d(ctxIn, GGML_TYPE.F32, p.nIn, DROPOUT_POOL_ROWS));
+        const site = dropoutSite(p.base);
+        if (!dropout.idx.has(site)) dropout.idx.set(site, core.new_tensor_1d(ctxIn, GGML_TYPE.I32, N));
+      }
+    }
+    this.dropout = dropout;
+    const bufIn = this.alloc(ctxIn);
+    backend.buffer_clear(bufIn, 0);
+    backend.tensor_set(this.maxNorm, new Float32Array([opts.maxGradNorm > 0 ? opts.maxGradNorm : 1]), 0, 4);
+    if (dropout) this.fillDropoutPools(dropout, opts.dropout!.p);
+
+    // Gradient accumulators and AdamW moments.
+    const ctxAcc = this.newCtx(trainables.length + 4);
+    const ctxMom = this.newCtx(2 * trainables.length + 4);
+    this.params = trainables.map(({ name, t }) => {
+      const info = tensorInfo(t);
+      const [n0, n1, n2, n3] = info.ne;
+      const mk = (ctx: Ctx, suffix: string) => {
+        const x = core.new_tensor_4d(ctx, GGML_TYPE.F32, n0, n1, n2, n3);
+        core.set_name(x, `${name.slice(0, 50)}.${suffix}`);
+        return x;
+      };
+      return { name, tensor: t, acc: mk(ctxAcc, "grad"), m: mk(ctxMom, "m"), v: mk(ctxMom, "v"), numel: n0 * n1 * n2 * n3, decay: n1 * n2 * n3 > 1 };
+    });
+    this.accBuf = this.alloc(ctxAcc);
+    backend.buffer_clear(this.accBuf, 0);
+    backend.buffer_clear(this.alloc(ctxMom), 0);
+
+    this.hTokens = new Int32Array(N);
+    this.hPos = new Int32Array(N);
+    this.hMask = new Float32Array(T * T * B);
+    this.hRowMask = new Float32Array(N);
+    this.labelAt = new Int32Array(N).fill(-1);
+
+    this.train = this.buildTrainGraph();
+    this.opt = this.buildOptGraph();
+  }
+
+  /** Upper bound of graph nodes used for every graph of this session. */
+  get nodesBudget(): number {
+    return this.graphSize;
+  }
+
+  private newCtx(nTensors: number): Ctx {
+    const c = this.g.core.init({ mem_size: nTensors * this.g.core.tensor_overhead() + 1024, mem_buffer: null, no_alloc: true });
+    this.ctxs.push(c);
+    return c;
+  }
+
+  private newGraphCtx(): Ctx {
+    const { core } = this.g;
+    const c = core.init({
+      mem_size: 4 * this.graphSize * core.tensor_overhead() + 2 * core.graph_overhead_custom(this.graphSize, true),
+      mem_buffer: null,
+      no_alloc: true,
+    });
+    this.ctxs.push(c);
+    return c;
+  }
+
+  private alloc(ctx: Ctx): BackendBuffer {
+    const b = this.g.backend.alloc_ctx_tensors(ctx, this.be.main);
+    if (!b) throw new Error("could not allocate a ggml buffer");
+    this.bufs.push(b);
+    return b;
+  }
+
+  private newSched(graph: Graph): Sched {
+    const be = this.be;
+    const backends = be.isGpu ? [be.main, be.cpu] : [be.cpu];
+    const s = this.g.backend.sched_new(backends, null, backends.length, this.graphSize, false, false);
+    this.scheds.push(s);
+    if (!this.g.backend.sched_alloc_graph(s, graph)) throw new Error("could not allocate the compute graph");
+    return s;
+  }
+
+  private buildTrainGraph() {
+    const { core } = this.g;
+    const ctx = this.newGraphCtx();
+    const built = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts, this.dropout);
+    core.set_name(built.loss, "loss");
+    core.set_output(built.loss);
+    core.set_loss(built.loss);
+    const graph = core.new_graph_custom(ctx, this.graphSize, true);
+    core.build_forward_expand(graph, built.loss);
+    // Accumulators by forward-node index: our persistent per-parameter tensors, and for the loss the seed,
+    // which scales every gradient (we set it to N / targets-in-the-optimizer-step).
+    const accOf = new Map<bigint, Tensor>(this.params.map((p) => [p.tensor as bigint, p.acc]));
+    const n = core.graph_n_nodes(graph);
+    const accs: (Tensor | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const node = core.graph_node(graph, i);
+      accs[i] = node === built.loss ? this.seed : (accOf.get(node) ?? null);
+    }
+    core.build_backward_expand(ctx, graph, accs);
+    return { graph, sched: this.newSched(graph), loss: built.loss };
+  }
+
+  private buildOptGraph() {
+    const { core } = this.g;
+    const ctx = this.newGraphCtx();
+    const graph = core.new_graph_custom(ctx, this.graphSize, false);
+    let scale: Tensor | null = null;
+    let norm: Tensor | null = null;
+    if (this.opts.maxGradNorm > 0) {
+      let total: Tensor | null = null;
+      for (const p of this.params) {
+        const s = core.sum(ctx, core.sqr(ctx, p.acc));
+        total = total ? core.add(ctx, total, s) : s;
+      }
+      norm = core.sqrt(ctx, total!);
+      core.set_name(norm, "grad_norm");
+      core.set_output(norm);
+      // scale = maxNorm / max(norm, maxNorm) ≤ 1
+      scale = core.div(ctx, this.maxNorm, core.clamp(ctx, norm, this.opts.maxGradNorm, 3.0e38));
+    }
+    for (const p of this.params) {
+      const grad = scale ? core.mul(ctx, p.acc, scale) : p.acc;
+      core.build_forward_expand(graph, core.opt_step_adamw(ctx, p.tensor, grad, p.m, p.v, p.decay ? this.adamw : this.adamwNoDecay));
+    }
+    return { graph, sched: this.newSched(graph), norm };
+  }
+
+  private buildEvalGraph() {
+    const { core } = this.g;
+    const ctx = this.newGraphCtx();
+    const built = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts);
+    core.set_output(built.loss);
+    core.set_output(built.logits);
+    const graph = core.new_graph_custom(ctx, this.graphSize, false);
+    core.build_forward_expand(graph, built.loss);
+    return { graph, sched: this.newSched(graph), loss: built.loss, logits: built.logits };
+  }
+
+  private fillDropoutPools(d: DropoutInputs & { rng: Rng }, p: number): void {
+    const keep = 1 / (1 - p);
+    for (const [width, t] of d.pools) {
+      const data = new Float32Array(width * DROPOUT_POOL_ROWS);
+      for (let i = 0; i < data.length; i++) data[i] = d.rng.next() < p ? 0 : keep;
+      this.g.backend.tensor_set(t, data, 0, data.length * 4);
+    }
+  }
+
+  /** Uploads a micro-batch (exactly B rows of T positions); returns its number of targets. */
+  setBatch(rows: Row[], withDropout = false): number {
+    const { T, B } = this.opts;
+    if (rows.length !== B) throw new Error(`expected ${B} rows, got ${rows.length}`);
+    const { backend } = this.g;
+    const V = this.V;
+    let targets = 0;
+    this.hMask.fill(-Infinity);
+    for (let b = 0; b < B; b++) {
+      const r = rows[b];
+      if (r.tokens.length !== T) throw new Error(`row of ${r.tokens.length} positions, expected ${T}`);
+      this.hTokens.set(r.tokens, b * T);
+      this.hPos.set(r.pos, b * T);
+      for (let q = 0; q < T; q++) {
+        const base = (b * T + q) * T;
+        const s = r.seg[q];
+        if (s < 0) {
+          this.hMask[base + q] = 0; // padding attends to itself only (keeps softmax finite)
+        } else {
+          for (let k = q; k >= 0 && r.seg[k] === s; k--) this.hMask[base + k] = 0;
+        }
+        const i = b * T + q;
+        const tgt = r.target[q];
+        if (tgt >= V) throw new Error(`target token ${tgt} outside the vocabulary (${V})`);
+        const at = tgt >= 0 ? i * V + tgt : -1;
+        this.hRowMask[i] = tgt >= 0 ? 1 : 0;
+        if (tgt >= 0) targets++;
+        if (this.labelAt[i] !== at) {
+          // one-hot labels are updated in place: clear the old 1, write the new one
+          if (this.labelAt[i] >= 0) backend.tensor_set(this.inp.labels, this.zero, this.labelAt[i] * 4, 4);
+          if (at >= 0) backend.tensor_set(this.inp.labels, this.one, at * 4, 4);
+          this.labelAt[i] = at;
+        }
+      }
+      for (let q = 0; q < T; q++) {
+        if (r.tokens[q] < 0 || r.tokens[q] >= V) throw new Error(`token ${r.tokens[q]} outside the vocabulary (${V})`);
+      }
+    }
+    const N = this.N;
+    backend.tensor_set(this.inp.tokens, this.hTokens, 0, N * 4);
+    backend.tensor_set(this.inp.pos, this.hPos, 0, N * 4);
+    backend.tensor_set(this.inp.kqMask, this.hMask, 0, this.hMask.length * 4);
+    backend.tensor_set(this.inp.rowMask, this.hRowMask, 0, N * 4);
+    if (this.dropout) {
+      const idx = new Int32Array(N);
+      for (const t of this.dropout.idx.values()) {
+        if (withDropout) for (let i = 0; i < N; i++) idx[i] = this.dropout.rng.int(DROPOUT_POOL_ROWS);
+        backend.tensor_set(t, idx, 0, N * 4);
+      }
+    }
+    return targets;
+  }
+
+  /**
+   * Forward + backward on the uploaded batch, adding `gradScale`·∂(Σ CE)/∂θ·(1/N)·N... precisely: the
+   * accumulators receive gradScale·∂L/∂θ where L = (Σ_targets CE)/N. Returns Σ_targets CE of the batch.
+   */
+  async accumulate(gradScale: number): Promise<number> {
+    this.scalar[0] = gradScale;
+    this.g.backend.tensor_set(this.seed, this.scalar, 0, 4);
+    await computeAsync(this.g, this.train.sched, this.train.graph);
+    return this.readScalar(this.train.loss) * this.N;
+  }
+
+  /** Applies one AdamW step with the accumulated gradients, then zeroes them. Returns the pre-clip gradient norm. */
+  async step(s: AdamWStep): Promise<number | undefined> {
+    const b1h = 1 / (1 - Math.pow(s.beta1, s.t));
+    const b2h = 1 / (1 - Math.pow(s.beta2, s.t));
+    const { backend } = this.g;
+    backend.tensor_set(this.adamw, new Float32Array([s.lr, s.beta1, s.beta2, s.eps, s.weightDecay, b1h, b2h]), 0, 28);
+    backend.tensor_set(this.adamwNoDecay, new Float32Array([s.lr, s.beta1, s.beta2, s.eps, 0, b1h, b2h]), 0, 28);
+    await computeAsync(this.g, this.opt.sched, this.opt.graph);
+    const norm = this.opt.norm ? this.readScalar(this.opt.norm) : undefined;
+    this.zeroGrad();
+    return norm;
+  }
+
+  zeroGrad(): void {
+    this.g.backend.buffer_clear(this.accBuf, 0);
+  }
+
+  /** Forward only on the uploaded batch: Σ_targets CE. */
+  async evalLoss(): Promise<number> {
+    this.evalG ??= this.buildEvalGraph();
+    await computeAsync(this.g, this.evalG.sched, this.evalG.graph);
+    return this.readScalar(this.evalG.loss) * this.N;
+  }
+
+  /** Forward only; logits of every position, [N][V] row-major (position t of row b at t + T·b). */
+  async logits(): Promise<Float32Array> {
+    this.evalG ??= this.buildEvalGraph();
+    await computeAsync(this.g, this.evalG.sched, this.evalG.graph);
+    const out = new Float32Array(this.N * this.V);
+    this.g.backend.tensor_get(this.evalG.logits, out, 0, out.length * 4);
+    return out;
+  }
+
+  private readScalar(t: Tensor): number {
+    this.g.backend.tensor_get(t, this.scalar, 0, 4);
+    return this.scalar[0];
+  }
+
+  param(name: string): Param {
+    const p = this.params.find((x) => x.name === name);
+    if (!p) throw new Error(`no trainable tensor ${name}`);
+    return p;
+  }
+
+  read(t: Tensor, numel: number): Float32Array {
+    const out = new Float32Array(numel);
+    this.g.backend.tensor_get(t, out, 0, numel * 4);
+    return out;
+  }
+
+  write(t: Tensor, data: Float32Array): void {
+    this.g.backend.tensor_set(t, data, 0, data.length * 4);
+  }
+
+  /** Copies of every trainable tensor (to restore the best validation checkpoint). */
+  snapshot(): Float32Array[] {
+    return this.params.map((p) => this.read(p.tensor, p.numel));
+  }
+
+  restore(snap: Float32Array[]): void {
+    this.params.forEach((p, i) => this.write(p.tensor, snap[i]));
+  }
+
+  free(): void {
+    const { backend, core } = this.g;
+    for (const s of this.scheds) backend.sched_free(s);
+    for (const b of this.bufs) backend.buffer_free(b);
+    for (const c of this.ctxs) core.free(c);
+    this.scheds.length = 0;
+    this.bufs.length = 0;
+    this.ctxs.length = 0;
+  }
+}

@@ -1,0 +1,347 @@
+/**
+ * The store's behaviour, written once and run against every dialect (sqlite.test.ts, pglite.test.ts,
+ * postgres.test.ts). Each test makes its own run and question keys, so one open store serves them all.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserError } from "../../src/errors.js";
+import { toChatJsonl, type ChatMessage, type NewTurn, type Store } from "../../src/store/index.js";
+
+export function storeContract(label: string, open: () => Promise<Store>): void {
+  describe(`store contract: ${label}`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    const newRun = (extra: { id?: string } = {}) =>
+      store.runs.create({ name: "t", methods: ["multiagent-ft", "debate"], config: { agents: 3, nested: { x: [1, 2] } }, seed: 7, ...extra });
+
+    /** A run with one debate over a fresh question and two agents: the usual starting point. */
+    async function scene() {
+      const run = await newRun();
+      const [q] = await store.questions.upsert([{ task: `t-${run.id}`, split: "test", qid: "1", text: "1+1?", gold: "2" }]);
+      const g = await store.agents.getOrCreate({ runId: run.id, method: "m", role: "generator", agentIndex: 0 });
+      const c = await store.agents.getOrCreate({ runId: run.id, method: "m", role: "critic", agentIndex: 0 });
+      const debate = await store.debates.getOrCreate({ runId: run.id, method: "m", iteration: 0, phase: "train", questionId: q!.id });
+      return { run, q: q!, g, c, debate };
+    }
+
+    const turn = (debateId: string, agentId: string, round: number, extra: Partial<NewTurn> = {}): NewTurn => ({
+      debateId, agentId, round,
+      prompt: [{ role: "system", content: "Solve." }, { role: "user", content: `round ${round}: 1+1? — ünïcødé ∑` }],
+      completion: "The answer is \\boxed{2}.", parsedAnswer: "2", parseStatus: "boxed",
+      promptTokens: 12, completionTokens: 7, latencyMs: 40.4, seed: 1234,
+      ...extra,
+    });
+
+    it("runs: create, get, list, setStatus; a duplicate id is a UserError", async () => {
+      const id = `run-${randomUUID()}`;
+      const run = await store.runs.create({ id, name: "named", methods: ["debate"], config: { a: [1, { b: null }] }, seed: 2 ** 40 + 3 });
+      expect(run).toMatchObject({ id, name: "named", methods: ["debate"], config: { a: [1, { b: null }] }, seed: 2 ** 40 + 3, status: "created", error: null });
+      expect(run.createdAt).toBeInstanceOf(Date);
+      expect(await store.runs.get(id)).toEqual(run);
+      expect(await store.runs.get("no-such-run")).toBeUndefined();
+      await expect(store.runs.create({ id, name: "again", methods: [], config: {}, seed: 1 })).rejects.toBeInstanceOf(UserError);
+
+      const failed = await store.runs.setStatus(id, "failed", "boom");
+      expect(failed).toMatchObject({ status: "failed", error: "boom" });
+      expect(failed.updatedAt.getTime()).toBeGreaterThanOrEqual(run.updatedAt.getTime());
+      expect((await store.runs.setStatus(id, "running", null)).error).toBeNull();
+      await expect(store.runs.setStatus("no-such-run", "done")).rejects.toThrow();
+
+      const other = await newRun();
+      const running = await store.runs.list({ status: "running" });
+      expect(running.map((r) => r.id)).toContain(id);
+      expect(running.map((r) => r.id)).not.toContain(other.id);
+      const all = await store.runs.list();
+      expect(all.length).toBeGreaterThanOrEqual(2);
+      for (let i = 1; i < all.length; i++) expect(all[i - 1]!.createdAt.getTime()).toBeGreaterThanOrEqual(all[i]!.createdAt.getTime());
+      expect(await store.runs.list({ limit: 1 })).toHaveLength(1);
+    });
+
+    it("iterations: start is get-or-create, finish, list", async () => {
+      const run = await newRun();
+      const k = { runId: run.id, method: "m", iteration: 1 };
+      const a = await store.iterations.start(k);
+      expect(a).toMatchObject({ ...k, status: "running", finishedAt: null });
+      expect((await store.iterations.start(k)).id).toBe(a.id);
+      await store.iterations.start({ ...k, iteration: 0 });
+      const done = await store.iterations.finish(k);
+      expect(done.status).toBe("done");
+      expect(done.finishedAt).toBeInstanceOf(Date);
+      expect((await store.iterations.start(k)).status).toBe("done"); // resume sees it finished
+      expect((await store.iterations.list(run.id)).map((i) => i.iteration)).toEqual([0, 1]);
+      expect(await store.iterations.get({ ...k, iteration: 9 })).toBeUndefined();
+      await expect(store.iterations.finish({ ...k, iteration: 9 })).rejects.toThrow();
+    });
+
+    it("agents: get-or-create is idempotent; list puts generators first", async () => {
+      const run = await newRun();
+      const c1 = await store.agents.getOrCreate({ runId: run.id, method: "m", role: "critic", agentIndex: 1 });
+      const g1 = await store.agents.getOrCreate({ runId: run.id, method: "m", role: "generator", agentIndex: 1 });
+      const g0 = await store.agents.getOrCreate({ runId: run.id, method: "m", role: "generator", agentIndex: 0 });
+      const again = await store.agents.getOrCreate({ runId: run.id, method: "m", role: "critic", agentIndex: 1 });
+      expect(again).toEqual(c1);
+      expect(await store.agents.get(g0.id)).toEqual(g0);
+      expect((await store.agents.list(run.id)).map((a) => a.id)).toEqual([g0.id, g1.id, c1.id]);
+      expect(await store.agents.list(run.id, "other")).toEqual([]);
+    });
+
+    it("model versions: insert (first write wins), latest, latest at an iteration, list", async () => {
+      const { g } = await scene();
+      const base = await store.modelVersions.insert({ agentId: g.id, iteration: 0, kind: "base", path: "/models/base.gguf", sha256: "aa" });
+      const lora = await store.modelVersions.insert({
+        agentId: g.id, iteration: 1, kind: "lora", path: "/runs/x/g0-l1.lora.gguf", sha256: "bb", parentId: base.id, meta: { rank: 8, alpha: 16 },
+      });
+      expect(lora).toMatchObject({ kind: "lora", parentId: base.id, meta: { rank: 8, alpha: 16 }, remoteId: null });
+      const dup = await store.modelVersions.insert({ agentId: g.id, iteration: 1, kind: "lora", path: "/elsewhere" });
+      expect(dup).toEqual(lora);
+      expect((await store.modelVersions.latest(g.id))?.id).toBe(lora.id);
+      expect((await store.modelVersions.latest(g.id, 0))?.id).toBe(base.id);
+      expect(await store.modelVersions.latest(g.id, -1)).toBeUndefined();
+      expect((await store.modelVersions.list(g.id)).map((v) => v.iteration)).toEqual([0, 1]);
+      expect(await store.modelVersions.get(base.id)).toEqual(base);
+      const remote = await store.modelVersions.insert({ agentId: g.id, iteration: 2, kind: "remote", remoteId: "ft:gpt-x:org::abc", parentId: lora.id });
+      expect(remote.path).toBeNull();
+      expect((await store.modelVersions.latest(g.id))?.remoteId).toBe("ft:gpt-x:org::abc");
+    });
+
+    it("questions: bulk upsert keeps ids, updates fields, returns input order; JSON strings survive", async () => {
+      const task = `q-${randomUUID()}`;
+      const items = Array.from({ length: 1200 }, (_, i) => ({ task, split: "train", qid: String(i), text: `q${i}`, gold: String(i * 2), meta: i === 5 ? "42" : { i } }));
+      const stored = await store.questions.upsert(items);
+      expect(stored).toHaveLength(1200);
+      expect(stored.map((q) => q.qid)).toEqual(items.map((i) => i.qid));
+      expect(stored[5]!.meta).toBe("42"); // a JSON string, not the number 42
+      expect(stored[6]!.meta).toEqual({ i: 6 });
+
+      const again = await store.questions.upsert([
+        { task, split: "train", qid: "7", text: "q7 fixed", gold: "15" },
+        { task, split: "train", qid: "8", text: "first", gold: "x" },
+        { task, split: "train", qid: "8", text: "last", gold: "y" },
+      ]);
+      expect(again[0]).toMatchObject({ id: stored[7]!.id, text: "q7 fixed", gold: "15", meta: null });
+      expect(again[1]).toEqual(again[2]);
+      expect(again[2]).toMatchObject({ id: stored[8]!.id, text: "last", gold: "y" });
+      expect(await store.questions.getByKey(task, "train", "7")).toEqual(again[0]);
+      expect(await store.questions.get(stored[0]!.id)).toMatchObject({ qid: "0" });
+      expect(await store.questions.list(task, "train")).toHaveLength(1200);
+      expect(await store.questions.list(task, "test")).toEqual([]);
+      expect(await store.questions.upsert([])).toEqual([]);
+    });
+
+    it("debates: get-or-create, list with filters, finish with votes and tie-break", async () => {
+      const { run, q, debate } = await scene();
+      expect(debate).toMatchObject({ status: "running", finalAnswer: null, votes: null, tieBreak: null });
+      const same = await store.debates.getOrCreate({ runId: run.id, method: "m", iteration: 0, phase: "train", questionId: q.id });
+      expect(same.id).toBe(debate.id);
+      const test = await store.debates.getOrCreate({ runId: run.id, method: "m", iteration: 0, phase: "test", questionId: q.id });
+      expect(test.id).not.toBe(debate.id);
+
+      const done = await store.debates.finish(debate.id, {
+        finalAnswer: "2", votes: { "2": 2, "3": 2 }, tieBreak: { candidates: ["2", "3"], chosen: "2", rule: "seeded-random", seed: 99 },
+      });
+      expect(done).toMatchObject({ status: "done", finalAnswer: "2", votes: { "2": 2, "3": 2 }, tieBreak: { chosen: "2", seed: 99 } });
+      expect(done.finishedAt).toBeInstanceOf(Date);
+      expect(await store.debates.get(debate.id)).toEqual(done);
+      expect((await store.debates.list({ runId: run.id })).map((d) => d.id)).toEqual([debate.id, test.id]);
+      expect((await store.debates.list({ runId: run.id, phase: "test" })).map((d) => d.id)).toEqual([test.id]);
+      expect((await store.debates.list({ runId: run.id, status: "done" })).map((d) => d.id)).toEqual([debate.id]);
+      expect(await store.debates.list({ runId: run.id, iteration: 3 })).toEqual([]);
+      await expect(store.debates.finish("no-such-debate", { finalAnswer: null, votes: {} })).rejects.toThrow();
+    });
+
+    it("turns: insert round-trips every field; the same (debate, agent, round) twice yields one row", async () => {
+      const { run, g, c, debate } = await scene();
+      const first = await store.turns.insert(turn(debate.id, g.id, 0, { meta: { logprob: -1.5 } }));
+      expect(first).toMatchObject({ ...turn(debate.id, g.id, 0), latencyMs: 40, meta: { logprob: -1.5 }, modelVersionId: null });
+      const dup = await store.turns.insert(turn(debate.id, g.id, 0, { completion: "something else", parsedAnswer: "3" }));
+      expect(dup).toEqual(first);
+      expect(await store.turns.list(debate.id)).toHaveLength(1);
+
+      // Stored order is by round, then generators before critics, whatever the insert order.
+      const c1 = await store.turns.insert(turn(debate.id, c.id, 1, { parsedAnswer: null, parseStatus: "unparsed" }));
+      const c0 = await store.turns.insert(turn(debate.id, c.id, 0, { parseStatus: "hash" }));
+      const g1 = await store.turns.insert(turn(debate.id, g.id, 1, { parseStatus: "fallback" }));
+      expect((await store.turns.list(debate.id)).map((t) => t.id)).toEqual([first.id, c0.id, g1.id, c1.id]);
+      expect(c1.parsedAnswer).toBeNull();
+      expect(await store.turns.get(c0.id)).toEqual(c0);
+
+      const other = await store.debates.getOrCreate({ runId: run.id, method: "m", iteration: 0, phase: "test", questionId: debate.questionId });
+      const o = await store.turns.insert(turn(other.id, g.id, 0));
+      expect((await store.turns.listFor({ runId: run.id, method: "m", iteration: 0, phase: "train" })).map((t) => t.id))
+        .toEqual([first.id, c0.id, g1.id, c1.id]);
+      expect((await store.turns.listFor({ runId: run.id, method: "m", iteration: 0, phase: "test" })).map((t) => t.id)).toEqual([o.id]);
+    });
+
+    it("foreign keys are enforced", async () => {
+      const { g } = await scene();
+      await expect(store.turns.insert(turn("no-such-debate", g.id, 0))).rejects.toThrow();
+      await expect(store.agents.getOrCreate({ runId: "no-such-run", method: "m", role: "single", agentIndex: 0 })).rejects.toThrow();
+    });
+
+    it("datasets: created with all rows at once, hashed as chat JSONL, idempotent on the key", async () => {
+      const { run, g, c, debate } = await scene();
+      const t0 = await store.turns.insert(turn(debate.id, g.id, 0));
+      const t1 = await store.turns.insert(turn(debate.id, c.id, 0));
+      const msgs = (i: number): ChatMessage[] => [{ role: "user", content: `q${i} — ✓` }, { role: "assistant", content: `a${i}` }];
+      const rows = Array.from({ length: 1100 }, (_, i) => ({ sourceTurnIds: i % 2 ? [t0.id, t1.id] : [t0.id], messages: msgs(i) }));
+      const key = { runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "G" };
+      const ds = await store.datasets.create(key, rows);
+      expect(ds).toMatchObject({ ...key, rowCount: 1100 });
+      expect(ds.sha256).toBe(createHash("sha256").update(toChatJsonl(rows)).digest("hex"));
+      expect(toChatJsonl(rows.slice(0, 1))).toBe(`{"messages":[{"role":"user","content":"q0 — ✓"},{"role":"assistant","content":"a0"}]}\n`);
+
+      const stored = await store.datasets.rows(ds.id);
+      expect(stored).toHaveLength(1100);
+      expect(stored.map((r) => r.rowIndex)).toEqual(rows.map((_, i) => i));
+      expect(stored[3]).toEqual({ datasetId: ds.id, rowIndex: 3, sourceTurnIds: [t0.id, t1.id], messages: msgs(3) });
+
+      const again = await store.datasets.create(key, rows.slice(0, 2));
+      expect(again).toEqual(ds);
+      expect(await store.datasets.rows(ds.id)).toHaveLength(1100);
+
+      const cMinus = await store.datasets.create({ ...key, agentId: c.id, kind: "C-" }, []);
+      expect(cMinus.rowCount).toBe(0);
+      expect(await store.datasets.find(key)).toEqual(ds);
+      expect(await store.datasets.get(cMinus.id)).toEqual(cMinus);
+      expect((await store.datasets.list({ runId: run.id })).map((d) => d.id)).toEqual([ds.id, cMinus.id]);
+      expect((await store.datasets.list({ runId: run.id, agentId: c.id })).map((d) => d.id)).toEqual([cMinus.id]);
+      expect(await store.datasets.list({ runId: run.id, iteration: 2 })).toEqual([]);
+    });
+
+    it("datasets: a row that fails midway leaves neither the dataset nor any row", async () => {
+      const { run, g } = await scene();
+      const rows = Array.from({ length: 800 }, (_, i) => ({ sourceTurnIds: [], messages: [{ role: "user" as const, content: `r${i}` }] }));
+      (rows[700] as { messages: unknown }).messages = undefined; // NOT NULL violation in the second chunk
+      const key = { runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "G" };
+      await expect(store.datasets.create(key, rows)).rejects.toThrow();
+      expect(await store.datasets.find(key)).toBeUndefined();
+      expect(await store.datasets.list({ runId: run.id })).toEqual([]);
+      // The key is free again: a retry stores the full set.
+      rows[700] = { sourceTurnIds: [], messages: [{ role: "user", content: "r700" }] };
+      expect((await store.datasets.create(key, rows)).rowCount).toBe(800);
+    });
+
+    it("training jobs: create, update stamps times, get by remote id, latest attempt, list", async () => {
+      const { run, g } = await scene();
+      const ds = await store.datasets.create({ runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "G" }, []);
+      const job = await store.trainingJobs.create({ runId: run.id, agentId: g.id, iteration: 1, trainer: "local", datasetId: ds.id, config: { lr: 1e-4, rank: 8 } });
+      expect(job).toMatchObject({ status: "queued", startedAt: null, finishedAt: null, config: { lr: 1e-4, rank: 8 }, lossCurve: null });
+      const running = await store.trainingJobs.update(job.id, { status: "running" });
+      expect(running.startedAt).toBeInstanceOf(Date);
+      const curve = [{ step: 1, loss: 2.5 }, { step: 2, loss: 1.75, evalLoss: 1.9 }];
+      const mv = await store.modelVersions.insert({ agentId: g.id, iteration: 1, kind: "lora", path: "/x.gguf" });
+      const ok = await store.trainingJobs.update(job.id, { status: "succeeded", lossCurve: curve, outputModelVersionId: mv.id });
+      expect(ok).toMatchObject({ status: "succeeded", lossCurve: curve, outputModelVersionId: mv.id, error: null, datasetId: ds.id });
+      expect(ok.startedAt).toEqual(running.startedAt);
+      expect(ok.finishedAt).toBeInstanceOf(Date);
+      expect(await store.trainingJobs.get(job.id)).toEqual(ok);
+
+      const remoteId = `ftjob-${randomUUID()}`;
+      const remote = await store.trainingJobs.create({ runId: run.id, agentId: g.id, iteration: 2, trainer: "openai", remoteJobId: remoteId, status: "running" });
+      expect(remote.startedAt).toBeInstanceOf(Date);
+      expect((await store.trainingJobs.getByRemoteId(remoteId))?.id).toBe(remote.id);
+      expect(await store.trainingJobs.getByRemoteId("nope")).toBeUndefined();
+      const failed = await store.trainingJobs.update(remote.id, { status: "failed", error: "quota" });
+      expect(failed).toMatchObject({ status: "failed", error: "quota", remoteJobId: remoteId });
+      const retry = await store.trainingJobs.create({ runId: run.id, agentId: g.id, iteration: 2, trainer: "openai" });
+      expect((await store.trainingJobs.latest(g.id, 2))?.id).toBe(retry.id);
+      expect(await store.trainingJobs.latest(g.id, 5)).toBeUndefined();
+      expect((await store.trainingJobs.list({ runId: run.id })).map((j) => j.id)).toEqual([job.id, remote.id, retry.id]);
+      expect((await store.trainingJobs.list({ runId: run.id, status: "failed" })).map((j) => j.id)).toEqual([remote.id]);
+      await expect(store.trainingJobs.update("no-such-job", { status: "running" })).rejects.toThrow();
+    });
+
+    it("metrics: a set is written at once, recomputing replaces it, NaN is refused", async () => {
+      const run = await newRun();
+      const base = { runId: run.id, method: "debate", iteration: 0 };
+      const put = await store.metrics.put([
+        { ...base, name: "accuracy", scope: "run", value: 0.5, extra: { n: 10 } },
+        { ...base, name: "accuracy", scope: "agent:a", value: 0.25 },
+        { ...base, iteration: 1, name: "accuracy", scope: "run", value: 0.75 },
+      ]);
+      expect(put.map((m) => m.value)).toEqual([0.5, 0.25, 0.75]);
+      expect(put[0]!.extra).toEqual({ n: 10 });
+      const re = await store.metrics.put([{ ...base, name: "accuracy", scope: "run", value: 0.625 }]);
+      expect(re[0]).toMatchObject({ id: put[0]!.id, value: 0.625, extra: null });
+      expect((await store.metrics.list({ runId: run.id })).map((m) => [m.iteration, m.scope, m.value]))
+        .toEqual([[0, "agent:a", 0.25], [0, "run", 0.625], [1, "run", 0.75]]);
+      expect(await store.metrics.list({ runId: run.id, iteration: 1, name: "accuracy", scope: "run", method: "debate" })).toHaveLength(1);
+      await expect(store.metrics.put([{ ...base, name: "kl", scope: "run", value: NaN }])).rejects.toThrow(/non-finite/);
+      // One bad row (unknown run) fails the whole set.
+      await expect(store.metrics.put([
+        { ...base, name: "consensus", scope: "run", value: 1 },
+        { ...base, runId: "no-such-run", name: "consensus", scope: "run", value: 1 },
+      ])).rejects.toThrow();
+      expect(await store.metrics.list({ runId: run.id, name: "consensus" })).toEqual([]);
+    });
+
+    it("units: mark done once, is-done, get, list by prefix", async () => {
+      const run = await newRun();
+      expect(await store.units.isDone(run.id, "m/l1/train/agent:0")).toBe(false);
+      expect(await store.units.get(run.id, "m/l1/train/agent:0")).toBeUndefined();
+      const u = await store.units.markDone(run.id, "m/l1/train/agent:0", { modelVersionId: "mv1" });
+      expect(u).toMatchObject({ runId: run.id, key: "m/l1/train/agent:0", status: "done", result: { modelVersionId: "mv1" } });
+      expect(u.finishedAt).toBeInstanceOf(Date);
+      expect(await store.units.markDone(run.id, "m/l1/train/agent:0", { modelVersionId: "other" })).toEqual(u);
+      expect(await store.units.isDone(run.id, "m/l1/train/agent:0")).toBe(true);
+      await store.units.markDone(run.id, "m/l1/eval", "42");
+      await store.units.markDone(run.id, "m/l2/eval");
+      expect((await store.units.get(run.id, "m/l1/eval"))?.result).toBe("42");
+      expect((await store.units.get(run.id, "m/l2/eval"))?.result).toBeNull();
+      expect((await store.units.list(run.id, "m/l1/")).map((x) => x.key)).toEqual(["m/l1/eval", "m/l1/train/agent:0"]);
+      expect(await store.units.list(run.id)).toHaveLength(3);
+      expect(await store.units.isDone((await newRun()).id, "m/l1/eval")).toBe(false);
+    });
+
+    it("transaction: a throw midway leaves no rows from any repository", async () => {
+      const { run, g, debate } = await scene();
+      await expect(store.transaction(async () => {
+        await store.turns.insert(turn(debate.id, g.id, 0));
+        await store.modelVersions.insert({ agentId: g.id, iteration: 1, kind: "lora", path: "/p" });
+        await store.transaction(async () => { // nested: joins the outer transaction
+          await store.units.markDone(run.id, "unit-a");
+        });
+        await store.metrics.put([{ runId: run.id, method: "m", iteration: 1, name: "acc", scope: "run", value: 1 }]);
+        throw new Error("crash after the writes");
+      })).rejects.toThrow("crash after the writes");
+      expect(await store.turns.list(debate.id)).toEqual([]);
+      expect(await store.modelVersions.list(g.id)).toEqual([]);
+      expect(await store.units.isDone(run.id, "unit-a")).toBe(false);
+      expect(await store.metrics.list({ runId: run.id })).toEqual([]);
+
+      const result = await store.transaction(async () => {
+        const t = await store.turns.insert(turn(debate.id, g.id, 0));
+        await store.units.markDone(run.id, "unit-a", { turnId: t.id });
+        return t.id;
+      });
+      expect((await store.units.get(run.id, "unit-a"))?.result).toEqual({ turnId: result });
+      expect((await store.turns.list(debate.id)).map((t) => t.id)).toEqual([result]);
+    });
+
+    it("transaction: concurrent units each commit or roll back on their own", async () => {
+      const { run, g, c, debate } = await scene();
+      const agents = [g, c];
+      const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) =>
+        store.transaction(async () => {
+          const t = await store.turns.insert(turn(debate.id, agents[i % 2]!.id, Math.floor(i / 2)));
+          await new Promise((r) => setTimeout(r, 1)); // let the other units interleave
+          if (i % 3 === 2) throw new Error(`unit ${i} fails`);
+          await store.units.markDone(run.id, `turn/${i}`, { turnId: t.id });
+        })));
+      const ok = outcomes.map((o, i) => (o.status === "fulfilled" ? i : -1)).filter((i) => i >= 0);
+      expect(ok).toEqual([0, 1, 3, 4, 6, 7, 9, 10]);
+      expect(await store.turns.list(debate.id)).toHaveLength(ok.length);
+      expect((await store.units.list(run.id, "turn/")).length).toBe(ok.length);
+      for (const i of ok) {
+        const unit = await store.units.get(run.id, `turn/${i}`);
+        expect((await store.turns.get((unit!.result as { turnId: string }).turnId))?.round).toBe(Math.floor(i / 2));
+      }
+    });
+  });
+}
