@@ -1,4 +1,5 @@
-import { create, all, type MathNode } from "mathjs";
+import { createRequire } from "node:module";
+import type { MathJsInstance, MathNode } from "mathjs";
 import { matchBrace } from "./extract.js";
 
 /**
@@ -7,7 +8,16 @@ import { matchBrace } from "./extract.js";
  * points. Only a whitelisted subset of mathjs is reachable from answer text.
  */
 
-const math = create(all, {});
+// Loaded on first use: mathjs costs about a second of start-up, which plain-number grading and
+// every other CLI command should not pay.
+let instance: MathJsInstance | undefined;
+function mathjs(): MathJsInstance {
+  if (!instance) {
+    const { create, all } = createRequire(import.meta.url)("mathjs") as typeof import("mathjs");
+    instance = create(all, {});
+  }
+  return instance;
+}
 
 /** A value as a complex number (reals have im = 0). */
 export interface Value {
@@ -151,7 +161,7 @@ function compileUncached(latex: string): Compiled | null {
   if (expr === null || !expr.trim()) return null;
   let node: MathNode;
   try {
-    node = math.parse(expr);
+    node = mathjs().parse(expr);
   } catch {
     return null;
   }
@@ -201,7 +211,7 @@ function smallConstant(n: MathNode): boolean {
 
 function toValue(v: unknown): Value | null {
   if (typeof v === "number") return Number.isFinite(v) ? { re: v, im: 0 } : null;
-  if (v && typeof v === "object" && math.typeOf(v) === "Complex") {
+  if (v && typeof v === "object" && mathjs().typeOf(v) === "Complex") {
     const { re, im } = v as { re: number; im: number };
     return Number.isFinite(re) && Number.isFinite(im) ? { re, im: Math.abs(im) < 1e-13 * Math.max(1, Math.abs(re)) ? 0 : im } : null;
   }

@@ -45,7 +45,7 @@ export function normalizeAnswer(raw: string): string {
   let s = raw;
   for (const [re, to] of UNICODE) s = s.replace(re, to);
   s = s.trim();
-  s = stripDelimiters(s);
+  s = stripOuterBraces(stripDelimiters(s));
   s = s.replace(/\\displaystyle/g, "");
   s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])/g, "");
   s = s.replace(/\\[dt]frac(?![a-zA-Z])/g, "\\frac").replace(/\\[dt]binom(?![a-zA-Z])/g, "\\binom");

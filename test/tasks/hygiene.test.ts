@@ -33,7 +33,7 @@ describe("assertDisjoint", () => {
 
   it("refuses an arithmetic expression present in both splits under different ids", () => {
     expect(() => assertDisjoint([q("arithmetic", "train", "arith-train-3", "1+2*3+4-5*6")], [q("arithmetic", "test", "arith-test-9", "1+2*3+4-5*6")])).toThrow(
-      /arithmetic:arith-train-3 = arithmetic:arith-test-9/,
+      /arithmetic:arith-train-3 = arithmetic:arith-test-9 \(same text: "1\+2\*3\+4-5\*6"\)/,
     );
   });
 
@@ -42,3 +42,16 @@ describe("assertDisjoint", () => {
   });
 });
 
+
+describe("assertDisjoint on real data", () => {
+  it("accepts GSM8K train vs test, and refuses a user train file holding a MATH-500 problem", async () => {
+    const g = getTask("gsm8k");
+    expect(() => assertDisjoint([], [])).not.toThrow();
+    const [train, test] = await Promise.all([g.questions("train"), g.questions("test")]);
+    expect(() => assertDisjoint(train, test)).not.toThrow();
+    const m = getTask("math");
+    const mathTest = await m.questions("test");
+    const leaked = { ...mathTest[3]!, split: "train" as const, id: "math-train-0", text: `  ${mathTest[3]!.text}\n` };
+    expect(() => assertDisjoint([leaked], mathTest)).toThrow(/math:math-train-0 = math:test\/.*same text/);
+  });
+});

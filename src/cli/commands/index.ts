@@ -5,6 +5,9 @@ export async function loadCommands(): Promise<CommandModule<any, any>[]> {
   const mods = await Promise.all([
     import("./tasks.js"),
     import("./config.js"),
+    import("./runs.js"),
+    import("./report.js"),
+    import("./export.js"),
     import("./model.js"),
   ]);
   return mods.map((m) => m.default as CommandModule<any, any>);

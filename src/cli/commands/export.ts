@@ -1,0 +1,45 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CommandModule } from "yargs";
+import { toChatJsonl } from "../../store/index.js";
+import { withStore } from "../with-store.js";
+import { UserError } from "../../errors.js";
+
+interface Args {
+  runId: string;
+  out?: string;
+  method?: string;
+  iteration?: number;
+  db?: string;
+}
+
+/** `society export <run-id>`: every agent's dataset of every iteration as chat JSONL (the OpenAI/TRL format). */
+const command: CommandModule<{}, Args> = {
+  command: "export <runId>",
+  describe: "Write each agent's training sets as chat JSONL files",
+  builder: (y) =>
+    y
+      .positional("runId", { type: "string", demandOption: true })
+      .option("out", { type: "string", describe: "folder (default runs/<run-id>/datasets)" })
+      .option("method", { type: "string", describe: "only this method" })
+      .option("iteration", { type: "number", describe: "only this iteration" }) as any,
+  handler: async (args) => {
+    await withStore(args.db, async (store) => {
+      if (!(await store.runs.get(args.runId))) throw new UserError(`no run "${args.runId}" in ${store.location}`);
+      const agents = new Map((await store.agents.list(args.runId)).map((a) => [a.id, a]));
+      const sets = await store.datasets.list({ runId: args.runId, method: args.method, iteration: args.iteration });
+      if (!sets.length) throw new UserError(`run "${args.runId}" has no datasets${args.method ? ` for method ${args.method}` : ""}${args.iteration !== undefined ? ` at iteration ${args.iteration}` : ""}`);
+      const dir = args.out ?? join("runs", args.runId, "datasets");
+      mkdirSync(dir, { recursive: true });
+      for (const d of sets) {
+        const a = agents.get(d.agentId);
+        const name = `${d.method}.it${d.iteration}.${a ? `${a.role}${a.agentIndex}` : d.agentId}.${d.kind.replace("-", "minus").replace("+", "plus")}.jsonl`;
+        const path = join(dir, name);
+        writeFileSync(`${path}.tmp`, toChatJsonl(await store.datasets.rows(d.id)));
+        renameSync(`${path}.tmp`, path);
+        process.stdout.write(`${path}  (${d.rowCount} rows)\n`);
+      }
+    });
+  },
+};
+export default command;

@@ -1,0 +1,24 @@
+import type { CommandModule } from "yargs";
+import { terminalTable } from "../../report/table.js";
+import { withStore } from "../with-store.js";
+
+interface Args {
+  limit: number;
+  db?: string;
+}
+
+/** `society runs`: the runs in the store, newest first. */
+const command: CommandModule<{}, Args> = {
+  command: "runs",
+  describe: "List the runs in the store",
+  builder: (y) => y.option("limit", { type: "number", default: 20 }) as any,
+  handler: async (args) => {
+    await withStore(args.db, async (store) => {
+      const runs = await store.runs.list({ limit: args.limit });
+      if (!runs.length) return void process.stdout.write(`no runs in ${store.location}\n`);
+      const rows = runs.map((r) => [r.id, r.name, String(r.seed), r.status, (r.methods as string[]).join(","), r.createdAt.toISOString().slice(0, 19).replace("T", " ")]);
+      process.stdout.write(terminalTable({ header: ["id", "name", "seed", "status", "methods", "created"], rows }) + "\n");
+    });
+  },
+};
+export default command;

@@ -1,0 +1,82 @@
+import { METRIC, DIVERSITY_NAMES } from "../metrics/names.js";
+import { meanStd } from "../metrics/accuracy.js";
+import type { Store } from "../store/index.js";
+import type { AgentIterationRow, MethodSeries, ReportData } from "./types.js";
+import { UserError } from "../errors.js";
+
+/** Gathers one report from runs of the same config (one per seed): accuracy mean ± std, diversity means, agents' data and losses. */
+export async function reportDataFromStore(store: Store, runIds: readonly string[]): Promise<ReportData> {
+  const runs = [];
+  for (const id of runIds) {
+    const run = await store.runs.get(id);
+    if (!run) throw new UserError(`no run "${id}" in ${store.location} (see \`society runs\`)`);
+    runs.push(run);
+  }
+  const perRun: Array<Map<string, { acc: number[]; se: number[]; div: Record<string, number[]> }>> = [];
+  const agents: AgentIterationRow[] = [];
+  for (const run of runs) {
+    const byMethod = new Map<string, { acc: number[]; se: number[]; div: Record<string, number[]> }>();
+    for (const m of await store.metrics.list({ runId: run.id, scope: "run" })) {
+      const e = byMethod.get(m.method) ?? { acc: [], se: [], div: {} };
+      byMethod.set(m.method, e);
+      if (m.name === METRIC.accuracy) e.acc[m.iteration] = m.value;
+      else if (m.name === METRIC.accuracyStderr) e.se[m.iteration] = m.value;
+      else if (DIVERSITY_NAMES.includes(m.name)) (e.div[m.name] ??= [])[m.iteration] = m.value;
+    }
+    perRun.push(byMethod);
+    agents.push(...(await agentRows(store, run.id)));
+  }
+  const methods: Record<string, MethodSeries> = {};
+  const names = [...new Set(perRun.flatMap((r) => [...r.keys()]))];
+  for (const name of names) {
+    const series = perRun.map((r) => r.get(name)).filter((x): x is NonNullable<typeof x> => !!x && x.acc.length > 0);
+    if (!series.length) continue;
+    const len = Math.max(...series.map((s) => s.acc.length));
+    const accuracy: number[] = [], stderr: number[] = [];
+    for (let i = 0; i < len; i++) {
+      const xs = series.map((s) => s.acc[i]).filter((x): x is number => x !== undefined);
+      const { mean, std } = meanStd(xs);
+      accuracy.push(mean);
+      stderr.push(xs.length > 1 ? std : series[0]!.se[i] ?? 0);
+    }
+    const diversity: Record<string, number[]> = {};
+    for (const metric of new Set(series.flatMap((s) => Object.keys(s.div)))) {
+      diversity[metric] = Array.from({ length: len }, (_, i) => meanStd(series.map((s) => s.div[metric]?.[i]).filter((x): x is number => x !== undefined)).mean);
+    }
+    methods[name] = { accuracy, stderr, perSeed: series.map((s) => s.acc), diversity };
+  }
+  const cfg = runs[0]?.config as { task?: { name?: string }; name?: string } | undefined;
+  return {
+    title: `${cfg?.name ?? runs[0]?.name ?? "run"} report`,
+    runIds: runs.map((r) => r.id),
+    task: cfg?.task?.name ?? "?",
+    seeds: runs.map((r) => r.seed),
+    methods,
+    agents,
+  };
+}
+
+async function agentRows(store: Store, runId: string): Promise<AgentIterationRow[]> {
+  const out: AgentIterationRow[] = [];
+  const agentList = await store.agents.list(runId);
+  const byId = new Map(agentList.map((a) => [a.id, a]));
+  const datasets = await store.datasets.list({ runId });
+  const jobs = await store.trainingJobs.list({ runId, status: "succeeded" });
+  for (const job of jobs) {
+    const agent = byId.get(job.agentId);
+    if (!agent) continue;
+    // The set it was trained on (pools such as C− / C+ are stored beside it, for export only).
+    const ds = datasets.find((d) => d.id === job.datasetId);
+    const curve = (job.lossCurve ?? []) as { step: number; loss: number; valLoss?: number }[];
+    out.push({
+      runId,
+      method: agent.method,
+      agent: `${agent.role} ${agent.agentIndex}`,
+      iteration: job.iteration,
+      datasetRows: ds?.rowCount ?? 0,
+      finalLoss: curve.length ? curve[curve.length - 1]!.loss : null,
+      lossCurve: curve,
+    });
+  }
+  return out;
+}
