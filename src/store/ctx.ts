@@ -11,6 +11,8 @@
  * explicit BEGIN IMMEDIATE/COMMIT on its single connection, serialized by a mutex; Postgres and PGlite
  * use drizzle's real transactions. The open transaction is tracked per async context, so any store call
  * made inside `tx(fn)` — through any repository — joins it instead of deadlocking or escaping it.
+ * A `tx` inside a `tx` runs in a savepoint, so a unit that fails inside a larger transaction is undone
+ * alone (the same on every dialect); sibling savepoints of one transaction are taken one at a time.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -25,42 +27,55 @@ export interface Ctx {
   readonly t: Tables;
   /** The executor to use now: the open transaction of this async context, else the root connection. */
   db(): Db;
-  /** Runs fn in one transaction (joins the open one, if any): all its writes land, or none. */
+  /** Runs fn in one transaction (a savepoint of the open one, if any): all its writes land, or none. */
   tx<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 interface Frame {
   db: Db;
   open: boolean;
+  /** Serializes the savepoints opened directly inside this frame (they share one connection). */
+  lock: Mutex;
 }
 
-/** Builds a Ctx from a dialect's way of opening one transaction around a callback. */
-export function makeCtx(
-  dialect: Dialect,
-  t: Tables,
-  root: Db,
-  begin: <T>(fn: (txDb: Db) => Promise<T>) => Promise<T>,
-): Ctx {
+/** How a dialect opens a transaction, and a savepoint inside an open one, around a callback. */
+export interface TxDriver {
+  begin<T>(fn: (txDb: Db) => Promise<T>): Promise<T>;
+  savepoint<T>(txDb: Db, fn: (spDb: Db) => Promise<T>): Promise<T>;
+}
+
+/** Builds the context of one open database from its root executor and transaction driver. */
+export function makeCtx(dialect: Dialect, t: Tables, root: Db, driver: TxDriver): Ctx {
   const als = new AsyncLocalStorage<Frame>();
   const current = () => {
     const f = als.getStore();
     return f?.open ? f : undefined;
+  };
+  const enter = async <T>(db: Db, fn: () => Promise<T>): Promise<T> => {
+    const frame: Frame = { db, open: true, lock: new Mutex() };
+    try {
+      return await als.run(frame, fn);
+    } finally {
+      frame.open = false; // stray async work that outlives the transaction falls back to the root
+    }
   };
   return {
     dialect,
     t,
     db: () => current()?.db ?? root,
     tx: (fn) => {
-      if (current()) return fn();
-      return begin(async (txDb) => {
-        const frame: Frame = { db: txDb, open: true };
-        try {
-          return await als.run(frame, fn);
-        } finally {
-          frame.open = false; // stray async work that outlives the transaction falls back to the root
-        }
-      });
+      const outer = current();
+      if (!outer) return driver.begin((db) => enter(db, fn));
+      return outer.lock.run(() => driver.savepoint(outer.db, (db) => enter(db, fn)));
     },
+  };
+}
+
+/** Postgres and PGlite: drizzle's transactions; its nested `transaction` is a savepoint on the same client. */
+export function pgTxDriver(root: Db): TxDriver {
+  return {
+    begin: (fn) => root.transaction((tx) => fn(tx as unknown as Db)),
+    savepoint: (db, fn) => db.transaction((sp) => fn(sp as unknown as Db)),
   };
 }
 

@@ -1,7 +1,7 @@
 import { UserError } from "../errors.js";
 import { extractAnswer } from "./extract.js";
 import { canonicalNumeric, gradeNumeric } from "./number.js";
-import { hashSeed, randInt, rng } from "./rng.js";
+import { hashSeed, rngFor } from "./rng.js";
 import type { Question, QuestionsOptions, Split, Task } from "./types.js";
 
 /**
@@ -41,8 +41,8 @@ export function generateArithmetic(split: Split, seed: number, count: number, ma
   for (let i = 0; out.length < count; i++) {
     let found: Operands | null = null;
     for (let attempt = 0; attempt < 200 && !found; attempt++) {
-      const next = rng(hashSeed("arithmetic", seed, split, maxValue, i, attempt));
-      const o = Array.from({ length: 6 }, () => randInt(next, 0, maxValue)) as Operands;
+      const r = rngFor("arithmetic", seed, split, maxValue, i, attempt);
+      const o = Array.from({ length: 6 }, () => r.int(maxValue + 1)) as Operands;
       const e = expressionOf(o);
       if (splitOfExpression(e) === split && !seen.has(e)) found = o;
     }

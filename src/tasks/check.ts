@@ -1,4 +1,4 @@
-import { hashSeed, rng } from "./rng.js";
+import { rngFor } from "./rng.js";
 import type { ParseStatus, Question, Task } from "./types.js";
 
 /**
@@ -37,12 +37,7 @@ export function selfGrade(task: Task, questions: readonly Question[], opts: { sh
 /** A seeded permutation with no fixed points (a rotation of a shuffle). */
 function derange<T>(items: readonly T[], seed: number): T[] {
   if (items.length < 2) return items.slice();
-  const next = rng(hashSeed("derange", seed));
-  const order = items.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = rngFor("derange", seed).shuffle(items.map((_, i) => i));
   const out = new Array<T>(items.length);
   order.forEach((from, k) => (out[from] = items[order[(k + 1) % order.length]!]!));
   return out;

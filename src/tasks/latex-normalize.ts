@@ -48,7 +48,8 @@ export function normalizeAnswer(raw: string): string {
   s = stripOuterBraces(stripDelimiters(s));
   s = s.replace(/\\displaystyle/g, "");
   s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])/g, "");
-  s = s.replace(/\\[dt]frac(?![a-zA-Z])/g, "\\frac").replace(/\\[dt]binom(?![a-zA-Z])/g, "\\binom");
+  s = s.replace(/\\(leq|geq|neq)(?![a-zA-Z])/g, (_m, c: string) => `\\${c.slice(0, 2)}`).replace(/\\varnothing(?![a-zA-Z])/g, "\\emptyset");
+  s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, "\\frac").replace(/\\[dt]binom(?![a-zA-Z])/g, "\\binom");
   // `10,\!080` is a thousands separator; other thin spaces are just spaces.
   s = s.replace(/(\d),\\!\s*(?=\d{3}(?!\d))/g, "$1");
   s = s.replace(/(?<!\\)\\!/g, "");

@@ -324,6 +324,25 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect((await store.turns.list(debate.id)).map((t) => t.id)).toEqual([result]);
     });
 
+    it("transaction: a unit that fails inside a larger transaction is undone alone; parallel units inside one work", async () => {
+      const { run, g, c, debate } = await scene();
+      const bad = Array.from({ length: 600 }, (_, i) => ({ sourceTurnIds: [], messages: [{ role: "user" as const, content: `r${i}` }] }));
+      (bad[550] as { messages: unknown }).messages = undefined;
+      const key = { runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "G" };
+      const outcome = await store.transaction(async () => {
+        await store.turns.insert(turn(debate.id, g.id, 0));
+        const failed = await store.datasets.create(key, bad).then(() => "stored", () => "failed");
+        // Parallel writes inside one transaction (each a savepoint, taken one at a time).
+        await Promise.all([1, 2, 3].map((round) => store.turns.insert(turn(debate.id, c.id, round))));
+        await store.units.markDone(run.id, "after-failure");
+        return failed;
+      });
+      expect(outcome).toBe("failed");
+      expect(await store.datasets.find(key)).toBeUndefined();
+      expect((await store.turns.list(debate.id)).map((t) => t.round)).toEqual([0, 1, 2, 3]);
+      expect(await store.units.isDone(run.id, "after-failure")).toBe(true);
+    });
+
     it("transaction: concurrent units each commit or roll back on their own", async () => {
       const { run, g, c, debate } = await scene();
       const agents = [g, c];

@@ -83,6 +83,12 @@ const EQUAL: [string, string][] = [
   ["\\boxed{5}".slice(7, 8), "5"],
   ["1.25", "\\frac54"],
   ["\\frac{5}{4}", "1.25"],
+  ["\\cfrac{5}{4}", "\\frac54"],
+  ["x \\leq 5", "x\\le 5"],
+  ["\\varnothing", "\\emptyset"],
+  ["$\\{1, 2\\}$", "\\left\\{ 2, 1 \\right\\}"],
+  ["x=1 \\text{ or } x=-2", "1,-2"],
+  ["{x=5}", "5"],
 ];
 
 // clearly different answers that a permissive grader would accept

@@ -46,7 +46,6 @@ describe("assertDisjoint", () => {
 describe("assertDisjoint on real data", () => {
   it("accepts GSM8K train vs test, and refuses a user train file holding a MATH-500 problem", async () => {
     const g = getTask("gsm8k");
-    expect(() => assertDisjoint([], [])).not.toThrow();
     const [train, test] = await Promise.all([g.questions("train"), g.questions("test")]);
     expect(() => assertDisjoint(train, test)).not.toThrow();
     const m = getTask("math");

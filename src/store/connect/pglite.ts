@@ -4,7 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import { UserError } from "../../errors.js";
-import { makeCtx, type Db } from "../ctx.js";
+import { makeCtx, pgTxDriver, type Db } from "../ctx.js";
 import * as schema from "../schema/pg.js";
 import { countPgMigrations, migrationsFolder } from "./migrations.js";
 import type { ConnectOptions, Connection } from "./types.js";
@@ -26,7 +26,7 @@ export async function connectPglite(dir: string | null, opts: ConnectOptions): P
   });
   const root = db as unknown as Db;
   return {
-    ctx: makeCtx("pglite", schema, root, (fn) => root.transaction((tx) => fn(tx as unknown as Db))),
+    ctx: makeCtx("pglite", schema, root, pgTxDriver(root)),
     migrate: applyMigrations,
     migrationsApplied: () => countPgMigrations((q) => client.query<{ n: number }>(q).then((r) => r.rows)),
     close: async () => {

@@ -3,7 +3,7 @@ import pg from "pg";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { UserError } from "../../errors.js";
-import { makeCtx, type Db } from "../ctx.js";
+import { makeCtx, pgTxDriver, type Db } from "../ctx.js";
 import * as schema from "../schema/pg.js";
 import { redact } from "../url.js";
 import { countPgMigrations, migrationsFolder } from "./migrations.js";
@@ -19,7 +19,7 @@ export async function connectPostgres(url: string, opts: ConnectOptions): Promis
   const db = drizzle({ client: pool });
   const root = db as unknown as Db;
   return {
-    ctx: makeCtx("postgres", schema, root, (fn) => root.transaction((tx) => fn(tx as unknown as Db))),
+    ctx: makeCtx("postgres", schema, root, pgTxDriver(root)),
     migrate: () => migrateLocked(url),
     migrationsApplied: () => countPgMigrations((q) => pool.query(q).then((r) => r.rows)),
     close: () => pool.end(),

@@ -36,18 +36,35 @@ export function connectSqlite(path: string, opts: ConnectOptions): Connection {
 
   const lock = new Mutex();
   const root = db as unknown as Db; // see ctx.ts: repositories are typed against pg, same builder API
-  const ctx = makeCtx("sqlite", schema as unknown as Tables, root, (fn) =>
-    lock.run(async () => {
-      client.exec("BEGIN IMMEDIATE");
+  let savepoints = 0;
+  const ctx = makeCtx("sqlite", schema as unknown as Tables, root, {
+    // IMMEDIATE takes the write lock up front, so a transaction never fails half-way on a busy database.
+    begin: (fn) =>
+      lock.run(async () => {
+        client.exec("BEGIN IMMEDIATE");
+        try {
+          const result = await fn(root);
+          client.exec("COMMIT");
+          return result;
+        } catch (err) {
+          if (client.inTransaction) client.exec("ROLLBACK");
+          throw err;
+        }
+      }),
+    savepoint: async (db, fn) => {
+      const name = `sp${++savepoints}`;
+      client.exec(`SAVEPOINT ${name}`);
       try {
-        const result = await fn(root);
-        client.exec("COMMIT");
+        const result = await fn(db);
+        client.exec(`RELEASE ${name}`);
         return result;
       } catch (err) {
-        if (client.inTransaction) client.exec("ROLLBACK");
+        client.exec(`ROLLBACK TO ${name}`);
+        client.exec(`RELEASE ${name}`);
         throw err;
       }
-    }));
+    },
+  });
 
   return {
     ctx,

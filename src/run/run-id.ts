@@ -1,0 +1,28 @@
+import { createHash } from "node:crypto";
+import type { RunConfig } from "../config/schema.js";
+
+/** JSON with sorted keys, so equal configs hash equally whatever the key order in the YAML. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v as object).sort().filter((k) => (v as any)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stableJson((v as any)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * A run's id is its name, seed and a hash of the resolved config: running the same command again
+ * finds the same run and resumes it; any change to the config starts a new one.
+ */
+export function runIdFor(config: RunConfig, seed: number): string {
+  const hash = createHash("sha256").update(stableJson({ ...config, seed })).digest("hex").slice(0, 8);
+  const slug = config.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "run";
+  return `${slug}-s${seed}-${hash}`;
+}
+
+/** `--seeds 1,2,3` → [1, 2, 3]. */
+export function parseSeeds(text: string): number[] {
+  const seeds = text.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
+  if (!seeds.length || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds wants comma-separated non-negative integers, got "${text}"`);
+  return [...new Set(seeds)];
+}

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load.js";
+import { parseSeeds, runIdFor } from "../../src/run/run-id.js";
+
+describe("run identity", () => {
+  const a = parseConfig("name: My Run\ntask:\n  name: arithmetic\nagents: 3\n");
+  const b = parseConfig("agents: 3\ntask:\n  name: arithmetic\nname: My Run\n");
+  it("is the same for the same resolved config and seed, whatever the key order", () => {
+    expect(runIdFor(a, 1)).toBe(runIdFor(b, 1));
+    expect(runIdFor(a, 1)).toMatch(/^my-run-s1-[0-9a-f]{8}$/);
+  });
+  it("changes with the seed or any setting", () => {
+    expect(runIdFor(a, 2)).not.toBe(runIdFor(a, 1));
+    expect(runIdFor(parseConfig("name: My Run\ntask:\n  name: arithmetic\nagents: 4\n"), 1)).not.toBe(runIdFor(a, 1));
+  });
+  it("parses --seeds", () => {
+    expect(parseSeeds("1,2, 3")).toEqual([1, 2, 3]);
+    expect(() => parseSeeds("1,x")).toThrow(/--seeds/);
+  });
+});
