@@ -217,7 +217,7 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
     it("datasets: a row that fails midway leaves neither the dataset nor any row", async () => {
       const { run, g } = await scene();
       const rows = Array.from({ length: 800 }, (_, i) => ({ sourceTurnIds: [], messages: [{ role: "user" as const, content: `r${i}` }] }));
-      (rows[700] as { messages: unknown }).messages = undefined; // NOT NULL violation in the second chunk
+      (rows[700] as { sourceTurnIds: unknown }).sourceTurnIds = undefined; // NOT NULL violation in the second insert chunk
       const key = { runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "G" };
       await expect(store.datasets.create(key, rows)).rejects.toThrow();
       expect(await store.datasets.find(key)).toBeUndefined();
@@ -327,7 +327,7 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
     it("transaction: a unit that fails inside a larger transaction is undone alone; parallel units inside one work", async () => {
       const { run, g, c, debate } = await scene();
       const bad = Array.from({ length: 600 }, (_, i) => ({ sourceTurnIds: [], messages: [{ role: "user" as const, content: `r${i}` }] }));
-      (bad[550] as { messages: unknown }).messages = undefined;
+      (bad[550] as { sourceTurnIds: unknown }).sourceTurnIds = undefined; // fails in the second insert chunk
       const key = { runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "G" };
       const outcome = await store.transaction(async () => {
         await store.turns.insert(turn(debate.id, g.id, 0));

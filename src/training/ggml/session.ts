@@ -191,7 +191,7 @@ export class TrainSession {
   private buildTrainGraph() {
     const { core } = this.g;
     const ctx = this.newGraphCtx();
-    const built = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts, this.dropout);
+    const built = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts, { forBackward: true, dropout: this.dropout });
     core.set_name(built.loss, "loss");
     core.set_output(built.loss);
     core.set_loss(built.loss);
@@ -238,7 +238,7 @@ export class TrainSession {
   private buildEvalGraph() {
     const { core } = this.g;
     const ctx = this.newGraphCtx();
-    const built = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts);
+    const built = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts, { forBackward: false });
     core.set_output(built.loss);
     core.set_output(built.logits);
     const graph = core.new_graph_custom(ctx, this.graphSize, false);

@@ -89,7 +89,6 @@ export function bindGgmlCore(lib: LibraryHandle) {
       freqBase: number, freqScale: number, extFactor: number, attnFactor: number, betaFast: number, betaSlow: number) => Tensor>(
       "void * ggml_rope_ext(void * ctx, void * a, void * b, void * c, int n_dims, int mode, int n_ctx_orig, float freq_base, " +
         "float freq_scale, float ext_factor, float attn_factor, float beta_fast, float beta_slow)"),
-    diag_mask_inf: f<(ctx: Ctx, a: Tensor, nPast: number) => Tensor>("void * ggml_diag_mask_inf(void * ctx, void * a, int n_past)"),
     cross_entropy_loss: f<(ctx: Ctx, logits: Tensor, labels: Tensor) => Tensor>("void * ggml_cross_entropy_loss(void * ctx, void * a, void * b)"),
     opt_step_adamw: f<(ctx: Ctx, a: Tensor, grad: Tensor, m: Tensor, v: Tensor, params: Tensor) => Tensor>(
       "void * ggml_opt_step_adamw(void * ctx, void * a, void * grad, void * m, void * v, void * adamw_params)"),

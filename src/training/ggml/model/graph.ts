@@ -52,8 +52,9 @@ export function buildLlamaGraph(
   lora: LoraSet | null,
   inp: GraphInputs,
   shape: { T: number; B: number },
-  dropout?: DropoutInputs,
+  opts: { forBackward: boolean; dropout?: DropoutInputs },
 ): BuiltGraph {
+  const dropout = opts.dropout;
   const c = g.core;
   const hp = w.hp;
   const { T, B } = shape;
@@ -81,7 +82,7 @@ export function buildLlamaGraph(
     return b ? c.add(ctx, y, b) : y;
   };
   const norm = (x: Tensor, weight: string): Tensor => c.mul(ctx, c.rms_norm(ctx, x, hp.rmsEps), w.must(weight));
-  const rope = (x: Tensor): Tensor => process.env.NOROPE ? x :
+  const rope = (x: Tensor): Tensor =>
     c.rope_ext(ctx, x, inp.pos, ropeFreqs, hp.nRot, hp.ropeType, hp.nCtxOrig, hp.ropeFreqBase, hp.ropeFreqScale,
       hp.ropeExtFactor, hp.ropeAttnFactor, hp.ropeBetaFast, hp.ropeBetaSlow);
 
@@ -91,35 +92,16 @@ export function buildLlamaGraph(
    * then pairs each query head with its own row's shared KV head, and mul_mat's backward handles the broadcast.
    */
   const attention = (q: Tensor, k: Tensor, v: Tensor): Tensor => {
-    if (process.env.ALT) {
-      const q4 = c.permute(ctx, c.reshape_4d(ctx, q, hd, nh, T, B), 0, 2, 1, 3);
-      const k4 = c.permute(ctx, c.reshape_4d(ctx, k, hd, nkv, T, B), 0, 2, 1, 3);
-      const v4 = c.cont(ctx, c.permute(ctx, c.reshape_4d(ctx, v, hd, nkv, T, B), 1, 2, 0, 3));
-      const kq4 = c.mul_mat(ctx, k4, q4);
-      const sm4 = c.soft_max_ext(ctx, kq4, inp.kqMask, hp.kqScale, 0);
-      const kqv4 = c.mul_mat(ctx, v4, sm4);
-      return c.cont_2d(ctx, c.permute(ctx, kqv4, 0, 2, 1, 3), hd * nh, N);
-    }
     const q3 = c.reshape_3d(ctx, c.cont(ctx, c.permute(ctx, c.reshape_4d(ctx, q, hd, nh, T, B), 0, 2, 1, 3)), hd, T, nh * B);
     const k3 = c.reshape_3d(ctx, c.cont(ctx, c.permute(ctx, c.reshape_4d(ctx, k, hd, nkv, T, B), 0, 2, 1, 3)), hd, T, nkv * B);
     // V transposed to [T, hd] per head so that kqv = V^T · softmax(KQ).
     const vt = c.reshape_3d(ctx, c.cont(ctx, c.permute(ctx, c.reshape_4d(ctx, v, hd, nkv, T, B), 1, 2, 0, 3)), T, hd, nkv * B);
-    if (process.env.X1) {
-      const kq1 = c.mul_mat(ctx, k3, q3);
-      const sm1 = c.soft_max_ext(ctx, kq1, inp.kqMask, hp.kqScale, 0);
-      const kqv1 = c.mul_mat(ctx, vt, sm1);
-      return c.cont_2d(ctx, c.permute(ctx, c.reshape_4d(ctx, kqv1, hd, T, nh, B), 0, 2, 1, 3), hd * nh, N);
-    }
-    if (process.env.X2) {
-      const q4 = c.permute(ctx, c.reshape_4d(ctx, q, hd, nh, T, B), 0, 2, 1, 3);
-      const k4 = c.permute(ctx, c.reshape_4d(ctx, k, hd, nkv, T, B), 0, 2, 1, 3);
-      const kq2 = c.mul_mat(ctx, k4, q4);
-      const sm2 = c.soft_max_ext(ctx, c.reshape_4d(ctx, c.reshape_3d(ctx, kq2, T, T, nh*B), T, T, nh, B), inp.kqMask, hp.kqScale, 0);
-      const kqv2 = c.mul_mat(ctx, vt, c.reshape_3d(ctx, sm2, T, T, nh * B));
-      return c.cont_2d(ctx, c.permute(ctx, c.reshape_4d(ctx, kqv2, hd, T, nh, B), 0, 2, 1, 3), hd * nh, N);
-    }
     const kq = c.mul_mat(ctx, k3, q3); // [T_k, T_q, nh·B]
-    const sm = process.env.DIAG ? c.soft_max_ext(ctx, (g.core as any).diag_mask_inf(ctx, c.reshape_4d(ctx, kq, T, T, nh, B), 0), null, hp.kqScale, 0) : c.soft_max_ext(ctx, c.reshape_4d(ctx, kq, T, T, nh, B), inp.kqMask, hp.kqScale, 0);
+    const sm = c.soft_max_ext(ctx, c.reshape_4d(ctx, kq, T, T, nh, B), inp.kqMask, hp.kqScale, 0);
+    // ggml-alloc may compute SOFT_MAX_BACK in place over its src1 (the softmax output y), but the CPU kernel
+    // overwrites dst with dy before multiplying by y, so it would read garbage. Flagging y as a graph output
+    // forbids that reuse; in a training graph y stays alive until its backward use anyway, so it costs nothing.
+    if (opts.forBackward) c.set_output(sm);
     const kqv = c.mul_mat(ctx, vt, c.reshape_3d(ctx, sm, T, T, nh * B)); // [hd, T_q, nh·B]
     return c.cont_2d(ctx, c.permute(ctx, c.reshape_4d(ctx, kqv, hd, T, nh, B), 0, 2, 1, 3), hd * nh, N);
   };

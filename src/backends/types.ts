@@ -1,0 +1,58 @@
+/**
+ * The one interface every inference backend implements: local GGUF models through node-llama-cpp
+ * (`llama/`) and any OpenAI-compatible endpoint (`openai/`). The debate engine, evaluation and the
+ * loopback server only ever see this.
+ */
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** Which weights answer: a base model plus an optional LoRA adapter over it. */
+export interface AgentModel {
+  /** A GGUF path (llama backend) or a remote model id (openai backend). */
+  base: string;
+  /** A LoRA adapter GGUF path, applied over `base` (llama backend only). */
+  adapter?: string;
+}
+
+export interface GenerateOptions {
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  /** Sampling seed: the same seed, prompt and model give the same text. */
+  seed: number;
+  /** Generation ends before the first occurrence of any of these strings (not included in the text). */
+  stop?: string[];
+}
+
+export interface Generation {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+  /** "length": maxTokens reached before an end-of-turn token or a stop string. */
+  finishReason: "stop" | "length";
+}
+
+export interface Score {
+  /** Natural-log probability of the completion's tokens given the chat (end-of-turn token excluded). */
+  logprob: number;
+  /** How many completion tokens were scored. */
+  tokens: number;
+}
+
+export interface Backend {
+  /** Samples one assistant reply to `chat`. */
+  generate(model: AgentModel, chat: ChatMessage[], opts: GenerateOptions): Promise<Generation>;
+  /** log p(completion | chat) under the model, as the reply of the assistant turn that follows `chat`. */
+  score(model: AgentModel, chat: ChatMessage[], completion: string): Promise<Score>;
+  /** Frees models, contexts and connections. */
+  close(): Promise<void>;
+}
+
+/** A stable string key for an AgentModel (grouping, caching, logs). */
+export function modelKey(m: AgentModel): string {
+  return m.adapter ? `${m.base}+${m.adapter}` : m.base;
+}
