@@ -24,7 +24,8 @@ export interface NewDatasetRow {
  * Trainers that write a file should write exactly this; the dataset's sha256 is the hash of these bytes.
  */
 export function toChatJsonl(rows: readonly { messages: readonly ChatMessage[] }[]): string {
-  return rows.map((r) => JSON.stringify({ messages: r.messages.map((m) => ({ role: m.role, content: m.content })) }) + "\n").join("");
+  // `weight` (0 = context only) is kept: it is part of OpenAI's fine-tuning format and the trainers honour it.
+  return rows.map((r) => JSON.stringify({ messages: r.messages.map((m) => (m.weight === undefined ? { role: m.role, content: m.content } : { role: m.role, content: m.content, weight: m.weight })) }) + "\n").join("");
 }
 
 export function datasetsRepo(ctx: Ctx) {

@@ -23,7 +23,7 @@ export interface LlamaBackendOptions {
   gpu?: "auto" | false | "cuda" | "vulkan" | "metal";
   /** Threads shared by all contexts (llama `maxThreads`). Default: $SOCIETY_LLAMA_THREADS, else node-llama-cpp's (all math cores). */
   threads?: number;
-  /** KV-cache tokens per sequence (prompt + reply). Default 2048. */
+  /** KV-cache tokens per sequence (prompt + reply), capped at the model's training context. Default 2048. */
   contextSize?: number;
   /** Parallel sequences per (base, adapter) context. Default 8. */
   parallel?: number;
@@ -65,9 +65,10 @@ export class LlamaBackend implements Backend {
     const { model, wrapper } = await this.loadModel(m.base);
     const pool = await this.pool(m);
     const prompt = renderPromptTokens(model, wrapper, chat);
-    const room = this.options.contextSize - prompt.tokens.length;
+    const ctxSize = pool.context.contextSize;
+    const room = ctxSize - prompt.tokens.length;
     if (room < 1) {
-      throw new UserError(`prompt of ${prompt.tokens.length} tokens does not fit the context size ${this.options.contextSize} (model.context_size) for ${modelKey(m)}`);
+      throw new UserError(`prompt of ${prompt.tokens.length} tokens does not fit the context size ${ctxSize} (model.context_size) for ${modelKey(m)}`);
     }
     const stops = [...prompt.stopStrings, ...(opts.stop ?? [])];
     return pool.use(async (seq) => {
@@ -89,8 +90,8 @@ export class LlamaBackend implements Backend {
     const prompt = renderPromptTokens(model, wrapper, chat);
     // The completion as text (special-token spellings stay text), the way the model would write it.
     const completionTokens = model.tokenize(completion, false);
-    if (prompt.tokens.length + completionTokens.length > this.options.contextSize) {
-      throw new UserError(`score: prompt + completion (${prompt.tokens.length + completionTokens.length} tokens) exceed the context size ${this.options.contextSize} (model.context_size)`);
+    if (prompt.tokens.length + completionTokens.length > pool.context.contextSize) {
+      throw new UserError(`score: prompt + completion (${prompt.tokens.length + completionTokens.length} tokens) exceed the context size ${pool.context.contextSize} (model.context_size) for ${modelKey(m)}`);
     }
     const per = await pool.use((seq) => scoreOnSequence(seq, prompt.tokens, completionTokens));
     return {
@@ -167,7 +168,8 @@ export class LlamaBackend implements Backend {
         if (m.adapter && !existsSync(m.adapter)) throw new UserError(`LoRA adapter file not found: ${m.adapter}`);
         const context = await model.createContext({
           sequences: this.options.parallel,
-          contextSize: this.options.contextSize,
+          // Never beyond what the model was trained on.
+          contextSize: Math.min(this.options.contextSize, model.trainContextSize),
           ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
           ...(m.adapter ? { lora: { adapters: [{ filePath: m.adapter }] } } : {}),
         });

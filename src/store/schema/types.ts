@@ -17,11 +17,8 @@ export type Trainer = "local" | "openai";
 export type TrainingStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 export type UnitStatus = "done";
 
-/** One chat message, the shape both backends send and the trainers read. */
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
+/** One chat message, the shape both backends send and the trainers read (defined once, in src/chat.ts). */
+export type { ChatMessage } from "../../chat.js";
 
 /** Final-answer vote counts of a debate: normalized answer → number of agents that gave it. */
 export type VoteCounts = Record<string, number>;

@@ -277,7 +277,7 @@ export class TrainSession {
           for (let k = q; k >= 0 && r.seg[k] === s; k--) this.hMask[base + k] = 0;
         }
         const i = b * T + q;
-        const tgt = r.target[q];
+        const tgt = r.loss[q] ? r.target[q] : -1;
         if (tgt >= V) throw new Error(`target token ${tgt} outside the vocabulary (${V})`);
         const at = tgt >= 0 ? i * V + tgt : -1;
         this.hRowMask[i] = tgt >= 0 ? 1 : 0;
@@ -309,8 +309,9 @@ export class TrainSession {
   }
 
   /**
-   * Forward + backward on the uploaded batch, adding `gradScale`·∂(Σ CE)/∂θ·(1/N)·N... precisely: the
-   * accumulators receive gradScale·∂L/∂θ where L = (Σ_targets CE)/N. Returns Σ_targets CE of the batch.
+   * Forward + backward on the uploaded batch. The accumulators receive gradScale · ∂L/∂θ with
+   * L = (Σ over trained targets of cross-entropy) / N; pass N / (targets in the optimizer step) to get the
+   * gradient of the per-token mean. Returns the batch's Σ cross-entropy.
    */
   async accumulate(gradScale: number): Promise<number> {
     this.scalar[0] = gradScale;

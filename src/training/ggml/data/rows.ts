@@ -8,14 +8,16 @@ export interface TokenSequence {
 
 /**
  * One row of a batch: T input positions, possibly holding several packed sequences.
- * seg = −1 marks padding; target = −1 marks a position that predicts nothing (prompt, padding, sequence end).
+ * seg = −1 marks padding; target is the next token (−1 at padding); loss = 1 where that target is trained on
+ * (assistant tokens), 0 where it is not (prompt tokens): their targets are never seen by the loss.
  */
 export interface Row {
   tokens: Int32Array;
   pos: Int32Array;
   seg: Int32Array;
   target: Int32Array;
-  /** Number of positions with a target. */
+  loss: Uint8Array;
+  /** Number of positions with loss = 1. */
   nTargets: number;
   /** Number of non-padding positions. */
   nTokens: number;
@@ -35,6 +37,7 @@ function emptyRow(T: number): Row {
     pos: new Int32Array(T),
     seg: new Int32Array(T).fill(-1),
     target: new Int32Array(T).fill(-1),
+    loss: new Uint8Array(T),
     nTargets: 0,
     nTokens: 0,
   };
@@ -94,8 +97,9 @@ export function packRows(seqs: TokenSequence[], T: number, pack: boolean): PackR
       row.tokens[at + i] = p.tokens[i];
       row.pos[at + i] = i;
       row.seg[at + i] = segId;
+      row.target[at + i] = p.tokens[i + 1];
       if (p.mask[i + 1]) {
-        row.target[at + i] = p.tokens[i + 1];
+        row.loss[at + i] = 1;
         row.nTargets++;
       }
     }
