@@ -130,7 +130,6 @@ export const runConfigSchema = z
     agents: z.number().int().positive().default(3).describe("N: generators, and as many critics"),
     rounds: z.number().int().positive().default(2).describe("M: debate rounds"),
     iterations: z.number().int().nonnegative().default(3).describe("L: finetuning iterations"),
-    majority_k: z.number().int().positive().optional().describe("samples for the majority baseline; defaults to agents"),
     debate: debateSchema.default({}),
     datasets: datasetsSchema.default({}),
     training: trainingSchema.default({}),

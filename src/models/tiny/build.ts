@@ -96,7 +96,9 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
     progress,
   });
   const trainSeconds = (performance.now() - tTrain) / 1000;
-  const finalLoss = trained.lossCurve.length ? trained.lossCurve[trained.lossCurve.length - 1]! : null;
+  // One step's loss is noisy: report the mean over the last tenth of training.
+  const tail = trained.lossCurve.slice(-Math.max(1, Math.ceil(trained.lossCurve.length / 10)));
+  const finalLoss = tail.length ? tail.reduce((s, p) => s + p.loss, 0) / tail.length : null;
   say(`trained in ${fmtDuration(trainSeconds)} (${Math.round(trained.tokensPerSecond)} tokens/s), final loss ${finalLoss?.toFixed(3) ?? "n/a"}`);
 
   const ev = await evaluateHeldOut(trained.outPath, {

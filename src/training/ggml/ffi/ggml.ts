@@ -36,6 +36,7 @@ export function bindGgmlCore(lib: LibraryHandle) {
     nelements: f<(t: Tensor) => number>("int64_t ggml_nelements(void * t)"),
     fp16_to_fp32_row: f<(src: Mem, dst: Mem, n: number) => void>("void ggml_fp16_to_fp32_row(void * x, void * y, int64_t n)"),
     fp32_to_fp16_row: f<(src: Mem, dst: Mem, n: number) => void>("void ggml_fp32_to_fp16_row(void * x, void * y, int64_t n)"),
+    fp32_to_bf16_row: f<(src: Mem, dst: Mem, n: number) => void>("void ggml_fp32_to_bf16_row(void * x, void * y, int64_t n)"),
     bf16_to_fp32_row: f<(src: Mem, dst: Mem, n: number) => void>("void ggml_bf16_to_fp32_row(void * x, void * y, int64_t n)"),
 
     new_tensor_1d: f<(ctx: Ctx, type: number, ne0: number) => Tensor>("void * ggml_new_tensor_1d(void * ctx, int type, int64_t ne0)"),

@@ -1,0 +1,29 @@
+import type { AgentModel } from "../../backends/types.js";
+import { DIVERSITY } from "../../metrics/names.js";
+import { crossAgentNll, klEstimate, type PairScore } from "../../metrics/likelihood.js";
+import { Rng, deriveSeed } from "../../util/rng.js";
+import type { MethodContext } from "../types.js";
+import type { StoredDebate } from "./transcripts.js";
+
+/**
+ * Cross-agent NLL and the KL estimate (paper §4.3): take `nll_samples` test questions, each generator's
+ * round-1 response, and score every response under every generator's model (its author included, for KL).
+ * Returns {} when sampling is off or there is only one distinct agent.
+ */
+export async function likelihoodDiversity(ctx: MethodContext, debates: readonly StoredDebate[], generators: readonly AgentModel[], iteration: number, method: string): Promise<Record<string, number>> {
+  const k = ctx.config.metrics.nll_samples;
+  if (k === 0 || generators.length < 2 || debates.length === 0) return {};
+  const picked = new Rng(deriveSeed(ctx.seed, "nll", method, iteration)).sample(debates, k);
+  const scores: PairScore[] = [];
+  for (const d of picked) {
+    for (const chain of d.transcript.chains) {
+      const turn = chain.turns.find((t) => t.round === 1);
+      if (!turn || !turn.completion.trim()) continue;
+      for (let scorer = 0; scorer < generators.length; scorer++) {
+        const s = await ctx.backend.score(generators[scorer]!, turn.prompt, turn.completion);
+        scores.push({ scorer, author: chain.agent, responseId: turn.turnId, logprob: s.logprob, tokens: s.tokens });
+      }
+    }
+  }
+  return { [DIVERSITY.crossAgentNll]: crossAgentNll(scores), [DIVERSITY.klEstimate]: klEstimate(scores) };
+}

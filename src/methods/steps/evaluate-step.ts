@@ -1,0 +1,36 @@
+import type { AgentModel } from "../../backends/types.js";
+import type { MethodContext } from "../types.js";
+import { evalMetrics, summarizeDebates, type EvalSummary } from "./evaluate.js";
+import { likelihoodDiversity } from "./diversity.js";
+import { once } from "./once.js";
+import { loadTranscripts } from "./transcripts.js";
+
+export interface EvalSeats {
+  generators: AgentModel[];
+  critics: AgentModel[];
+  rounds: number;
+  summarize: boolean;
+}
+
+/**
+ * Evaluates a method's agents after iteration l on the test split: a debate (generators speak in round 1,
+ * critics after), graded against gold, plus diversity. Iteration 0 is the untrained society, so methods
+ * debating with the run's own protocol share one stored base debate (same questions, seeds, models).
+ */
+export async function evaluateSociety(ctx: MethodContext, method: string, iteration: number, seats: EvalSeats): Promise<EvalSummary> {
+  return once(ctx, `${method}/it${iteration}/eval`, async () => {
+    const debateKey = iteration === 0 && isRunProtocol(ctx, seats) ? "base" : method;
+    await ctx.debates.run({ method: debateKey, iteration, phase: "test", questions: ctx.test, ...seats, label: `${method} eval it${iteration}` });
+    const debates = await loadTranscripts(ctx, debateKey, iteration, "test");
+    const summary = summarizeDebates(ctx, debates);
+    const likelihood = await likelihoodDiversity(ctx, debates, seats.generators, iteration, method);
+    await ctx.store.metrics.put(evalMetrics(ctx, method, iteration, summary, likelihood));
+    ctx.log(`${method} iteration ${iteration}: accuracy ${(100 * summary.accuracy).toFixed(1)}% ± ${(100 * summary.stderr).toFixed(1)} (round-1 ${(100 * summary.round1Accuracy).toFixed(1)}%, consensus ${summary.consensus.toFixed(3)})`);
+    return summary;
+  });
+}
+
+/** Whether a debate uses the run's configured rounds and summaries (so its base debate can be shared). */
+export function isRunProtocol(ctx: MethodContext, s: { rounds: number; summarize: boolean; generators: unknown[] }): boolean {
+  return s.rounds === ctx.config.rounds && s.summarize === ctx.config.debate.summarize && s.generators.length === ctx.config.agents;
+}

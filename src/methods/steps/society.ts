@@ -1,0 +1,53 @@
+import type { AgentModel } from "../../backends/types.js";
+import type { Agent, AgentRole, ModelVersion } from "../../store/index.js";
+import type { MethodContext } from "../types.js";
+
+/** The agents of one method in a run: N generators + N critics (the society), or one "single" model. */
+export interface AgentSet {
+  method: string;
+  generators: Agent[];
+  critics: Agent[];
+}
+
+/** Gets or creates the agents and registers the base model as each one's iteration-0 version. */
+export async function ensureAgents(ctx: MethodContext, method: string, shape: "society" | "single"): Promise<AgentSet> {
+  const n = ctx.config.agents;
+  const make = async (role: AgentRole, i: number) => {
+    const a = await ctx.store.agents.getOrCreate({ runId: ctx.runId, method, role, agentIndex: i });
+    await ctx.store.modelVersions.insert({ agentId: a.id, iteration: 0, kind: "base", path: ctx.base.base, meta: { base: ctx.base.base } });
+    return a;
+  };
+  if (shape === "single") {
+    const single = await make("single", 0);
+    return { method, generators: [single], critics: [single] };
+  }
+  const generators = [], critics = [];
+  for (let i = 0; i < n; i++) generators.push(await make("generator", i));
+  for (let i = 0; i < n; i++) critics.push(await make("critic", i));
+  return { method, generators, critics };
+}
+
+/** The model an agent runs after iteration `iteration` (its newest version at or before it). */
+export async function versionAt(ctx: MethodContext, agent: Agent, iteration: number): Promise<ModelVersion> {
+  const v = await ctx.store.modelVersions.latest(agent.id, iteration);
+  if (!v) throw new Error(`agent ${agent.role} ${agent.agentIndex} of ${agent.method} has no model version at or before iteration ${iteration}`);
+  return v;
+}
+
+/** A stored version as the backend addresses it: a LoRA over the base, a full GGUF, or a remote id. */
+export function toAgentModel(ctx: MethodContext, v: ModelVersion): AgentModel {
+  if (v.kind === "lora") return { base: ctx.base.base, adapter: v.path! };
+  if (v.kind === "remote") return { base: v.remoteId! };
+  return { base: v.path ?? ctx.base.base };
+}
+
+export async function modelsAt(ctx: MethodContext, agents: readonly Agent[], iteration: number): Promise<AgentModel[]> {
+  const out: AgentModel[] = [];
+  for (const a of agents) out.push(toAgentModel(ctx, await versionAt(ctx, a, iteration)));
+  return out;
+}
+
+/** `n` copies of one model: how single-model methods fill a debate's seats. */
+export function copies(m: AgentModel, n: number): AgentModel[] {
+  return Array.from({ length: n }, () => m);
+}

@@ -1,0 +1,35 @@
+import type { AgentModel, Backend } from "../backends/types.js";
+import type { RunConfig, MethodName } from "../config/schema.js";
+import type { Store } from "../store/index.js";
+import type { Question, Task } from "../tasks/index.js";
+import type { Trainer } from "../training/types.js";
+import type { DebatePort } from "./debate-port.js";
+
+/** A question as the loop uses it: the task's question plus its row id in the store. */
+export interface StoredQuestion extends Question {
+  rowId: string;
+}
+
+/** What every method gets: the run's config and parts, already opened. Methods compose steps; they do no SQL, FFI or HTTP. */
+export interface MethodContext {
+  store: Store;
+  runId: string;
+  config: RunConfig;
+  seed: number;
+  task: Task;
+  train: StoredQuestion[];
+  test: StoredQuestion[];
+  base: AgentModel;
+  backend: Backend;
+  trainer: Trainer;
+  debates: DebatePort;
+  /** runs/<run-id>/ */
+  runDir: string;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface Method {
+  name: MethodName;
+  run(ctx: MethodContext): Promise<void>;
+}

@@ -1,0 +1,112 @@
+/**
+ * The trainer contract shared by local (ggml) and remote (OpenAI) fine-tuning. A request names a base model,
+ * the data (chat examples, or pre-tokenized sequences for pretraining) and the hyper-parameters; the result
+ * names the written artifact (a LoRA adapter or a complete GGUF) and how training went.
+ */
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface ChatExample {
+  messages: ChatMessage[];
+}
+
+/** A tokenized sequence; lossMask[i] = 1 trains the model to predict tokens[i] (lossMask[0] is ignored). */
+export interface TokenSequence {
+  tokens: number[];
+  lossMask: number[];
+}
+
+export interface LoraOptions {
+  rank: number;
+  alpha: number;
+  dropout: number;
+  /** Projections to adapt: attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down, output. */
+  targets: string[];
+}
+
+export interface OptimOptions {
+  lr: number;
+  epochs: number;
+  /** Rows (of contextLength tokens, sequences packed) per micro-batch. */
+  batchSize: number;
+  /** Micro-batches whose gradients are summed before one optimizer step. */
+  gradAccum: number;
+  weightDecay: number;
+  warmupSteps: number;
+  schedule: "cosine" | "linear" | "constant";
+  /** Stop after this many optimizer steps even if epochs remain. */
+  maxSteps?: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Clip the global gradient norm (0 disables). */
+  maxGradNorm: number;
+}
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** Mean cross-entropy per trained token of this optimizer step. */
+  loss: number;
+  valLoss?: number;
+  lr: number;
+  gradNorm?: number;
+  tokensPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface TrainRequest {
+  baseModelPath: string;
+  /** Chat examples, rendered with the model's chat template; only assistant tokens are trained on. */
+  examples?: ChatExample[];
+  /** Alternative to `examples`: already tokenized sequences with their loss masks (pretraining). */
+  sequences?: TokenSequence[];
+  mode: "lora" | "full";
+  /** Where to write the adapter (lora) or the complete model (full). */
+  outPath: string;
+  /** Continue training an existing LoRA adapter of the same base (its rank, alpha and targets win). */
+  initAdapterPath?: string;
+  lora?: Partial<LoraOptions>;
+  optim?: Partial<OptimOptions>;
+  /** Fraction of examples held out for validation loss (default 0). */
+  valFraction?: number;
+  /** Stop after this many validations without improvement, keeping the best weights (default: never). */
+  earlyStopPatience?: number;
+  /** Validate every this many optimizer steps (default: about ten times per run, and at the end). */
+  evalEvery?: number;
+  /** Positions per row (default: the longest example, at most the model's context and 1024). */
+  contextLength?: number;
+  /** Pack several short sequences into one row (default true). */
+  pack?: boolean;
+  seed: number;
+  /** CPU threads (default: all cores). */
+  threads?: number;
+  onProgress?: (p: TrainProgress) => void;
+  /** Human-readable notes (warnings, setup facts) as training proceeds. */
+  onLog?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  outPath: string;
+  sha256: string;
+  mode: "lora" | "full";
+  lossCurve: { step: number; loss: number; valLoss?: number }[];
+  /** Non-padding tokens processed by forward+backward passes (all epochs). */
+  trainTokens: number;
+  /** trainTokens per second of training time. */
+  tokensPerSecond: number;
+  seconds: number;
+  steps: number;
+  bestValLoss?: number;
+  stoppedEarly: boolean;
+  warnings: string[];
+}
+
+export interface Trainer {
+  train(req: TrainRequest): Promise<TrainResult>;
+}
