@@ -18,6 +18,10 @@ export interface DebateRequest {
   rounds: number;
   summarize: boolean;
   label: string;
+  /** Template role for round 1 (default "generator"); STaR's rationalization uses "star-hint". */
+  generatorRole?: string;
+  /** Extra template variables per question (e.g. the gold answer for the hint). */
+  extraVars?: (q: StoredQuestion) => Record<string, string>;
 }
 
 export interface DebatePort {

@@ -1,0 +1,88 @@
+/**
+ * Turns a run config + eval section into what an evaluation runs: its run id, the backend to open, the
+ * base model, the agents and the debate options of the chosen method.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { AgentModel, BackendSpec } from "../backends/index.js";
+import type { RunConfig } from "../config/schema.js";
+import { debateRoster, type AgentSpec, type DebateOptions } from "../debate/index.js";
+import { UserError } from "../errors.js";
+import { stableJson } from "../run/run-id.js";
+import { createHash } from "node:crypto";
+import { SPEED_ONLY, type EvalConfig } from "./config.js";
+
+export interface ResolvedEval {
+  run: RunConfig;
+  eval: EvalConfig;
+}
+
+/** The same command (same results-relevant settings) → the same run id → a rerun resumes it. */
+export function evalRunId(r: ResolvedEval): string {
+  const evalPart = Object.fromEntries(Object.entries(r.eval).filter(([k]) => !(SPEED_ONLY.eval as readonly string[]).includes(k)));
+  const debatePart = Object.fromEntries(Object.entries(r.run.debate).filter(([k]) => !(SPEED_ONLY.debate as readonly string[]).includes(k)));
+  const hash = createHash("sha256").update(stableJson({ ...r.run, debate: debatePart, eval: evalPart })).digest("hex").slice(0, 8);
+  const slug = r.run.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "run";
+  return `${slug}-eval-${r.eval.method}-s${r.run.seed}-${hash}`;
+}
+
+export function backendSpec(r: ResolvedEval): BackendSpec {
+  const m = r.run.model;
+  if (m.backend === "openai") {
+    return {
+      kind: "openai",
+      options: {
+        baseURL: m.openai.base_url,
+        apiKeyEnv: m.openai.api_key_env,
+        concurrency: m.openai.concurrency,
+        timeoutS: m.openai.timeout_s,
+        maxRetries: m.openai.max_retries,
+      },
+    };
+  }
+  return { kind: "llama", options: { gpu: m.gpu, threads: r.eval.threads, contextSize: m.context_size, parallel: r.eval.parallel } };
+}
+
+/** The base model: "tiny" builds (or reuses) the embedded model; a llama backend needs an existing GGUF. */
+export async function resolveBaseModel(r: ResolvedEval, log: (line: string) => void = () => {}): Promise<AgentModel> {
+  const m = r.run.model;
+  if (m.backend === "openai") return { base: m.base };
+  if (m.base === "tiny") {
+    const { ensureTinyModel } = await import("../models/tiny/cache.js");
+    const info = await ensureTinyModel(m.tiny_recipe, { progress: (l) => log(`  ${l}`) });
+    return { base: info.path };
+  }
+  const path = resolve(m.base);
+  if (!existsSync(path)) throw new UserError(`model.base: GGUF file not found: ${m.base}`);
+  return { base: path };
+}
+
+export interface MethodPlan {
+  agents: AgentSpec[];
+  options: DebateOptions;
+}
+
+/** single: one agent, one round; majority: k samples, one round, vote; debate: N agents × M rounds. */
+export function methodPlan(r: ResolvedEval, base: AgentModel, promptsDir?: string): MethodPlan {
+  const d = r.run.debate;
+  const sampling = { temperature: d.temperature, topP: d.top_p, maxTokens: d.max_tokens };
+  const common = { sampling, runSeed: r.run.seed, promptsDir };
+  switch (r.eval.method) {
+    case "single":
+      return { agents: [{ role: "single", index: 0, model: base }], options: { ...common, rounds: 1, summarize: false } };
+    case "majority": {
+      const k = r.eval.k ?? r.run.majority_k ?? r.run.agents;
+      return {
+        agents: Array.from({ length: k }, (_, index) => ({ role: "generator" as const, index, model: base })),
+        options: { ...common, rounds: 1, summarize: false },
+      };
+    }
+    case "debate": {
+      if (r.run.rounds > 1 && r.run.agents < 2) throw new UserError(`debate: rounds: ${r.run.rounds} needs agents ≥ 2 (agents read each other's answers)`);
+      const summarize = d.summarize && r.run.rounds > 1;
+      const agents = debateRoster({ agents: r.run.agents, base }).filter((a) =>
+        a.role === "generator" || (r.run.rounds > 1 && a.role === "critic") || (summarize && a.role === "summarizer"));
+      return { agents, options: { ...common, rounds: r.run.rounds, summarize } };
+    }
+  }
+}
