@@ -33,6 +33,8 @@ export interface DebateOptions {
   seedScope?: string;
   /** Another prompts/ folder. */
   promptsDir?: string;
+  /** Template role of the round-1 prompt (default "generator"; STaR's rationalization uses "star-hint"). */
+  generatorRole?: string;
 }
 
 export interface DebateScope {
@@ -136,7 +138,7 @@ export async function runDebate(q: Question, storeQuestionId: string, deps: Deba
     const prev = previous;
     previous = await Promise.all(Array.from({ length: n }, async (_, i) => {
       const agent = speaker(deps.agents, round, i);
-      if (round === 1) return turn(agent, round, generatorChat(src), true);
+      if (round === 1) return turn(agent, round, generatorChat(src, opts.generatorRole), true);
       const others = prev.map((t, j) => ({ n: j, text: t.completion })).filter((o) => o.n !== i);
       let input: { summary: string } | { others: typeof others } = { others };
       if (opts.summarize) {

@@ -11,9 +11,9 @@ export interface PromptSource {
   dir?: string;
 }
 
-/** Round 1: the generator's question. */
-export function generatorChat(p: PromptSource): ChatMessage[] {
-  return [{ role: "user", content: renderPrompt(p.task, "generator", p.vars, p.dir) }];
+/** Round 1: the generator's question (`role` picks another round-1 template, e.g. "star-hint"). */
+export function generatorChat(p: PromptSource, role: string = "generator"): ChatMessage[] {
+  return [{ role: "user", content: renderPrompt(p.task, role, p.vars, p.dir) }];
 }
 
 /** The other agents' previous answers, each rendered by the other-response template (index is 1-based agent number). */

@@ -13,7 +13,7 @@ export const evalSchema = z
   .object({
     method: z.enum(EVAL_METHODS).default("debate"),
     split: z.enum(["train", "test"]).default("test"),
-    /** Majority samples k; default: the run config's majority_k, else agents. */
+    /** Majority samples k; default: the run config's agents. */
     k: z.number().int().positive().optional(),
     /** llama backend: CPU threads shared by all contexts (default: $SOCIETY_LLAMA_THREADS, else all math cores). */
     threads: z.number().int().positive().optional(),

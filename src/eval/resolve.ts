@@ -71,7 +71,7 @@ export function methodPlan(r: ResolvedEval, base: AgentModel, promptsDir?: strin
     case "single":
       return { agents: [{ role: "single", index: 0, model: base }], options: { ...common, rounds: 1, summarize: false } };
     case "majority": {
-      const k = r.eval.k ?? r.run.majority_k ?? r.run.agents;
+      const k = r.eval.k ?? r.run.agents;
       return {
         agents: Array.from({ length: k }, (_, index) => ({ role: "generator" as const, index, model: base })),
         options: { ...common, rounds: 1, summarize: false },

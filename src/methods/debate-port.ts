@@ -1,5 +1,6 @@
 import type { AgentModel } from "../backends/types.js";
 import type { Phase } from "../store/index.js";
+import type { Question } from "../tasks/index.js";
 import type { StoredQuestion } from "./types.js";
 
 /**
@@ -21,7 +22,7 @@ export interface DebateRequest {
   /** Template role for round 1 (default "generator"); STaR's rationalization uses "star-hint". */
   generatorRole?: string;
   /** Extra template variables per question (e.g. the gold answer for the hint). */
-  extraVars?: (q: StoredQuestion) => Record<string, string>;
+  extraVars?: (q: Question) => Record<string, string>;
 }
 
 export interface DebatePort {

@@ -4,11 +4,13 @@ import type { CommandModule } from "yargs";
 export async function loadCommands(): Promise<CommandModule<any, any>[]> {
   const mods = await Promise.all([
     import("./tasks.js"),
+    import("./run.js"),
     import("./config.js"),
     import("./runs.js"),
     import("./report.js"),
     import("./export.js"),
     import("./model.js"),
+    import("./eval.js"),
   ]);
   return mods.map((m) => m.default as CommandModule<any, any>);
 }

@@ -24,7 +24,10 @@ export async function loadTranscripts(ctx: MethodContext, method: string, iterat
     const turns = turnsByDebate.get(d.id) ?? [];
     const chains = new Map<number, AgentChain>();
     for (const t of [...turns].sort((a, b) => a.round - b.round)) {
-      const index = agents.get(t.agentId)?.agentIndex ?? 0;
+      const agent = agents.get(t.agentId);
+      // Summaries are turns of summarizer agents: context for critics, not anyone's answer.
+      if (!agent || agent.role === "summarizer") continue;
+      const index = agent.agentIndex;
       const chain = chains.get(index) ?? { agent: index, turns: [] };
       chains.set(index, chain);
       chain.turns.push({

@@ -1,0 +1,52 @@
+import { join, relative } from "node:path";
+import type { CommandModule } from "yargs";
+import { loadConfig } from "../../config/load.js";
+import { UserError } from "../../errors.js";
+import { parseSeeds } from "../../run/run-id.js";
+import { withStore } from "../with-store.js";
+
+interface Args {
+  config: string;
+  seeds?: string;
+  out: string;
+  db?: string;
+}
+
+/**
+ * `society run <config.yaml> [--seeds 1,2,3]`: the main job. Runs every method of the config per seed
+ * (resuming what a killed run left), then writes the report and prints the accuracy table.
+ */
+const command: CommandModule<{}, Args> = {
+  command: "run <config>",
+  describe: "Run multiagent finetuning and its baselines from a YAML config (resumes an interrupted run)",
+  builder: (y) =>
+    y
+      .positional("config", { type: "string", demandOption: true, describe: "YAML run config, e.g. eval/configs/tiny-arithmetic.yaml" })
+      .option("seeds", { type: "string", describe: "comma-separated seeds, one run each (default: the config's seed); the report shows mean ± std" })
+      .option("out", { type: "string", default: "runs", describe: "folder for runs/<run-id>/" })
+      .example("$0 run eval/configs/tiny-arithmetic.yaml", "the embedded default")
+      .example("$0 run eval/configs/tiny-arithmetic.yaml --seeds 1,2,3", "three seeds, mean ± std") as any,
+  handler: async (args) => {
+    const config = loadConfig(args.config);
+    let seeds: number[];
+    try {
+      seeds = args.seeds ? parseSeeds(args.seeds) : [config.seed];
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    const { executeRun } = await import("../../run/execute.js");
+    const { reportDataFromStore } = await import("../../report/from-store.js");
+    const { accuracyRows, terminalTable } = await import("../../report/table.js");
+    const { writeReport } = await import("../../report/write.js");
+    await withStore(args.db, async (store) => {
+      const runIds: string[] = [];
+      const t0 = Date.now();
+      for (const seed of seeds) runIds.push((await executeRun({ config, seed, store, outDir: args.out })).runId);
+      const data = await reportDataFromStore(store, runIds);
+      const dir = join(args.out, runIds[0]!, "report");
+      await writeReport(data, dir);
+      process.stdout.write(`\n${terminalTable(accuracyRows(data))}\n\naccuracy in %, ${seeds.length > 1 ? `mean ± std over seeds ${seeds.join(",")}` : "± standard error"}; ${((Date.now() - t0) / 60000).toFixed(1)} min\nreport: ${relative(process.cwd(), join(dir, "report.html"))}\n`);
+    });
+  },
+};
+export default command;

@@ -1,0 +1,116 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { createBackend, type AgentModel, type Backend } from "../backends/index.js";
+import type { RunConfig } from "../config/schema.js";
+import { UserError } from "../errors.js";
+import { debatePort } from "../methods/debate-adapter.js";
+import { METHODS } from "../methods/registry.js";
+import type { MethodContext, StoredQuestion } from "../methods/types.js";
+import type { Store } from "../store/index.js";
+import { assertDisjoint, getTask, type Question, type Task } from "../tasks/index.js";
+import type { Trainer } from "../training/types.js";
+import { runIdFor } from "./run-id.js";
+
+export interface ExecuteOptions {
+  config: RunConfig;
+  seed: number;
+  store: Store;
+  /** Where runs/<run-id>/ folders go. */
+  outDir?: string;
+  log?: (line: string) => void;
+  /** Injected for tests; default: the base model the config names, the configured backend and trainer. */
+  base?: AgentModel;
+  backend?: Backend;
+  trainer?: Trainer;
+  signal?: AbortSignal;
+}
+
+export interface ExecutedRun {
+  runId: string;
+  runDir: string;
+  resumed: boolean;
+}
+
+/**
+ * Runs (or resumes) one seed of a config: every method in `methods`, on the same questions and seeds.
+ * The run id is derived from the config and seed, so the same command after a crash continues the same run.
+ */
+export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const config = { ...o.config, seed: o.seed };
+  const runId = runIdFor(o.config, o.seed);
+  const runDir = join(o.outDir ?? "runs", runId);
+  mkdirSync(runDir, { recursive: true });
+  const existing = await o.store.runs.get(runId);
+  if (!existing) {
+    await o.store.runs.create({ id: runId, name: config.name, methods: config.methods, config, seed: o.seed, status: "running" });
+    writeFileSync(join(runDir, "config.yaml"), stringify(config));
+  } else if (existing.status !== "done") {
+    await o.store.runs.setStatus(runId, "running");
+  }
+  log(`${existing ? "resuming" : "starting"} run ${runId} (${config.methods.join(", ")}; seed ${o.seed})`);
+
+  const task = getTask(config.task.name, config.task.options);
+  const base = o.base ?? (await resolveBase(config, log));
+  const { train, test } = await loadQuestions(o.store, task, config);
+  const backend = o.backend ?? (await createBackend(backendSpecFor(config)));
+  const trainer = o.trainer ?? (await defaultTrainer(config));
+  try {
+    const ctx: MethodContext = {
+      store: o.store, runId, config, seed: o.seed, task, train, test, base, backend, trainer, runDir, log, signal: o.signal,
+      debates: debatePort({ store: o.store, backend, task, runId, config, seed: o.seed }),
+    };
+    for (const name of config.methods) {
+      log(`── ${name}`);
+      await METHODS[name].run(ctx);
+    }
+    await o.store.runs.setStatus(runId, "done");
+  } catch (e) {
+    await o.store.runs.setStatus(runId, "failed", (e as Error).message).catch(() => {});
+    throw e;
+  } finally {
+    if (!o.backend) await backend.close();
+  }
+  return { runId, runDir, resumed: !!existing };
+}
+
+/** Loads both splits, refuses overlap (split hygiene), and records the questions in the store. */
+async function loadQuestions(store: Store, task: Task, config: RunConfig): Promise<{ train: StoredQuestion[]; test: StoredQuestion[] }> {
+  const load = (split: "train" | "test") => {
+    const s = config.task[split];
+    return task.questions(split, { limit: s.limit, offset: s.offset, path: s.path, seed: config.task.name === "arithmetic" ? config.seed : undefined });
+  };
+  const [train, test] = [await load("train"), await load("test")];
+  assertDisjoint(train, test);
+  const attach = async (qs: Question[]): Promise<StoredQuestion[]> => {
+    const rows = await store.questions.upsert(qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })));
+    return qs.map((q, i) => ({ ...q, rowId: rows[i]!.id }));
+  };
+  return { train: await attach(train), test: await attach(test) };
+}
+
+async function resolveBase(config: RunConfig, log: (l: string) => void): Promise<AgentModel> {
+  const { resolveBaseModel } = await import("../eval/resolve.js");
+  if (config.model.base === "tiny" && config.task.name === "arithmetic") {
+    const { RECIPES } = await import("../models/tiny/recipe.js");
+    const want = RECIPES[config.model.tiny_recipe].maxValue;
+    const got = Number(config.task.options.maxValue ?? config.task.options.max_value ?? 30);
+    if (got !== want) throw new UserError(`task.options.maxValue is ${got}, but the tiny model (recipe "${config.model.tiny_recipe}") is trained on operands 0..${want}: set task.options.maxValue: ${want}`);
+  }
+  return resolveBaseModel({ run: config } as Parameters<typeof resolveBaseModel>[0], log);
+}
+
+function backendSpecFor(config: RunConfig) {
+  const m = config.model;
+  if (m.backend === "openai") {
+    return { kind: "openai" as const, options: { baseURL: m.openai.base_url, apiKeyEnv: m.openai.api_key_env, concurrency: m.openai.concurrency, timeoutS: m.openai.timeout_s, maxRetries: m.openai.max_retries } };
+  }
+  return { kind: "llama" as const, options: { gpu: m.gpu, contextSize: m.context_size } };
+}
+
+async function defaultTrainer(config: RunConfig): Promise<Trainer> {
+  if (config.training.trainer === "openai") throw new UserError("training.trainer: openai is not available yet in this build (use local)");
+  const { ggmlTrainer } = await import("../training/ggml/index.js");
+  return ggmlTrainer;
+}
