@@ -23,7 +23,7 @@ export function evalRunId(r: ResolvedEval): string {
   const debatePart = Object.fromEntries(Object.entries(r.run.debate).filter(([k]) => !(SPEED_ONLY.debate as readonly string[]).includes(k)));
   const hash = createHash("sha256").update(stableJson({ ...r.run, debate: debatePart, eval: evalPart })).digest("hex").slice(0, 8);
   const slug = r.run.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "run";
-  return `${slug}-eval-${r.eval.method}-s${r.run.seed}-${hash}`;
+  return `${slug}-${r.eval.method}-s${r.run.seed}-${hash}`;
 }
 
 export function backendSpec(r: ResolvedEval): BackendSpec {

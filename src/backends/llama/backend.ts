@@ -29,6 +29,12 @@ export interface LlamaBackendOptions {
   parallel?: number;
   /** Tokens per llama.cpp decode batch. Default: node-llama-cpp's (min(512, contextSize × parallel)). */
   batchSize?: number;
+  /**
+   * Flash attention. Default false: measured on CPU, it makes logits depend on how a prompt is chunked
+   * into batches (differences ~2.6e-4, enough to change sampled tokens when other requests share the
+   * batch); without it they agree to ~1e-7, so reruns and resumed runs sample the same text.
+   */
+  flashAttention?: boolean;
 }
 
 export interface DetailedScore extends Score {
@@ -171,6 +177,7 @@ export class LlamaBackend implements Backend {
           // Never beyond what the model was trained on.
           contextSize: Math.min(this.options.contextSize, model.trainContextSize),
           ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
+          flashAttention: this.options.flashAttention ?? false,
           ...(m.adapter ? { lora: { adapters: [{ filePath: m.adapter }] } } : {}),
         });
         return new SequencePool(context);

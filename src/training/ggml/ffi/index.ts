@@ -1,4 +1,4 @@
-import koffi from "koffi";
+import koffi, { type TypeObject } from "koffi";
 import { GGML_BACKEND_DEVICE_TYPE, GGML_STATUS_SUCCESS } from "./constants.js";
 import { bindBackend, bindGgmlCore, bindGguf, bindRegistry } from "./ggml.js";
 import type { Backend, Graph, Sched, Tensor } from "./ggml.js";
@@ -70,6 +70,12 @@ export interface ComputeBackends {
   free(): void;
 }
 
+// koffi type names are process-global: declare the prototype once, however many trainers run.
+let setThreadsProtoCache: TypeObject | undefined;
+function setThreadsProto(): TypeObject {
+  return (setThreadsProtoCache ??= koffi.proto("void ggml_backend_set_n_threads_t(void * backend, int n_threads)"));
+}
+
 /**
  * Creates the backends: a GPU one when `useGpu` and one is registered, and always the CPU one
  * (`ggml_backend_cpu_init` lives only in the per-CPU-variant library, so we go through the registry).
@@ -83,8 +89,7 @@ export function createBackends(g: Ggml, useGpu: boolean): ComputeBackends {
   }
   const regCpu = g.backend.dev_backend_reg(g.backend.get_device(cpu));
   const setPtr = g.backend.reg_get_proc_address(regCpu, "ggml_backend_set_n_threads");
-  const setProto = koffi.proto("void ggml_backend_set_n_threads_t(void * backend, int n_threads)");
-  const setNThreads = setPtr ? (koffi.decode(setPtr, setProto) as (b: Backend, n: number) => void) : undefined;
+  const setNThreads = setPtr ? (koffi.decode(setPtr, setThreadsProto()) as (b: Backend, n: number) => void) : undefined;
   const main = gpu ?? cpu;
   return {
     main,

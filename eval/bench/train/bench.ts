@@ -1,0 +1,82 @@
+/**
+ * Training throughput: our ggml trainer vs llama.cpp's own training path (llama_opt_epoch), same libraries,
+ * same model, same token rows, same batch shape (one T-token row per optimizer step, AdamW, F32 weights).
+ *
+ *   npm run bench:train -- [--threads N] [--ctx 256] [--rows 8] [--repeats 3] [--model path.gguf]
+ *
+ * Runs alternate (society, llama.cpp, society, …) so load from other processes hits both alike; the medians
+ * are compared. The last line is `train tokens/s ratio (society / llama.cpp): R`.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { trainGgml } from "../../../src/training/ggml/index.js";
+import { openGguf } from "../../../src/training/ggml/gguf/read.js";
+import { Rng } from "../../../src/training/ggml/rng.js";
+import { writeTinyModel } from "../../../test/training/fixtures/tiny-model.js";
+import { llamaCppEpoch } from "./llamacpp.js";
+
+const { values: a } = parseArgs({
+  options: {
+    threads: { type: "string" },
+    ctx: { type: "string", default: "256" },
+    rows: { type: "string", default: "8" },
+    repeats: { type: "string", default: "3" },
+    model: { type: "string" },
+    layers: { type: "string", default: "4" },
+    embd: { type: "string", default: "256" },
+  },
+});
+const threads = Number(a.threads ?? availableParallelism());
+const T = Number(a.ctx);
+const nRows = Number(a.rows);
+const repeats = Number(a.repeats);
+const lr = 1e-4;
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+
+const dir = mkdtempSync(join(tmpdir(), "society-bench-train-"));
+try {
+  let modelPath = a.model;
+  if (!modelPath) {
+    modelPath = join(dir, "bench.gguf");
+    const nEmbd = Number(a.embd);
+    await writeTinyModel(modelPath, { nLayer: Number(a.layers), nEmbd, nHead: nEmbd / 32, nHeadKv: nEmbd / 64, nFf: 3 * nEmbd, nCtx: T, seed: 11 });
+  }
+  const f = openGguf(modelPath);
+  const arch = String(f.get("general.architecture"));
+  const vocab = (f.get("tokenizer.ggml.tokens") as unknown[]).length;
+  const desc = `${arch}, ${f.get(`${arch}.block_count`)} layers, d=${f.get(`${arch}.embedding_length`)}, vocab ${vocab}`;
+  f.close();
+  const rng = new Rng(5, "bench-tokens");
+  const rows = Array.from({ length: nRows }, () => Array.from({ length: T + 1 }, () => 3 + rng.int(Math.max(1, vocab - 3))));
+  console.log(`model: ${desc}; ${nRows} rows × ${T} tokens, batch 1 row/step, ${threads} threads, ${repeats} alternating repeats`);
+  console.log("(timings share the CPU with whatever else runs on this machine)");
+
+  const ours: number[] = [];
+  const ref: number[] = [];
+  for (let r = 1; r <= repeats; r++) {
+    const res = await trainGgml({
+      baseModelPath: modelPath,
+      sequences: rows.map((tokens) => ({ tokens, lossMask: tokens.map(() => 1) })),
+      mode: "full",
+      outPath: join(dir, "out.gguf"),
+      seed: 1,
+      threads,
+      contextLength: T,
+      pack: false,
+      optim: { lr, epochs: 1, batchSize: 1, gradAccum: 1, weightDecay: 0, warmupSteps: 0, schedule: "constant", maxGradNorm: 0 },
+    });
+    ours.push(res.tokensPerSecond);
+    const mean = res.lossCurve.reduce((s, p) => s + p.loss, 0) / res.lossCurve.length;
+    console.log(`society   run ${r}: ${res.tokensPerSecond.toFixed(1)} tokens/s (mean train loss ${mean.toFixed(4)})`);
+    const l = llamaCppEpoch(modelPath, rows, T, threads, lr);
+    ref.push(l.tokensPerSecond);
+    console.log(`llama.cpp run ${r}: ${l.tokensPerSecond.toFixed(1)} tokens/s (mean train loss ${l.loss.toFixed(4)})`);
+  }
+  console.log(`society tokens/s (median): ${median(ours).toFixed(1)}`);
+  console.log(`llama.cpp tokens/s (median): ${median(ref).toFixed(1)}`);
+  console.log(`train tokens/s ratio (society / llama.cpp): ${(median(ours) / median(ref)).toFixed(3)}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
