@@ -4,14 +4,10 @@
  * names the written artifact (a LoRA adapter or a complete GGUF) and how training went.
  */
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
+import type { ChatExample, ChatMessage } from "../chat.js";
 
-export interface ChatExample {
-  messages: ChatMessage[];
-}
+/** One chat type for the whole project (OpenAI fine-tuning format; assistant `weight: 0` = context only). */
+export type { ChatExample, ChatMessage };
 
 /** A tokenized sequence; lossMask[i] = 1 trains the model to predict tokens[i] (lossMask[0] is ignored). */
 export interface TokenSequence {
@@ -61,7 +57,10 @@ export interface TrainProgress {
 
 export interface TrainRequest {
   baseModelPath: string;
-  /** Chat examples, rendered with the model's chat template; only assistant tokens are trained on. */
+  /**
+   * Chat examples, rendered with the model's chat template; only assistant tokens are trained on (and not
+   * those of assistant messages with weight 0, which stay as context).
+   */
   examples?: ChatExample[];
   /** Alternative to `examples`: already tokenized sequences with their loss masks (pretraining). */
   sequences?: TokenSequence[];

@@ -45,7 +45,9 @@ export function resolveRequest(req: TrainRequest): ResolvedOptions {
           throw new UserError(`train: example ${i + 1} has an invalid message (role must be system/user/assistant, content a string)`);
         }
       }
-      if (!ex.messages.some((m) => m.role === "assistant")) throw new UserError(`train: example ${i + 1} has no assistant message to learn from`);
+      if (!ex.messages.some((m) => m.role === "assistant" && m.weight !== 0)) {
+        throw new UserError(`train: example ${i + 1} has no assistant message to learn from (none, or all with weight 0)`);
+      }
     });
   }
   if (req.sequences) {

@@ -76,7 +76,7 @@ export class ChatRenderer {
     if (msgs.length > 0 && msgs[msgs.length - 1].role === "assistant") full.push(...this.endOfTurn);
     const lossMask = new Array<number>(full.length).fill(0);
     msgs.forEach((m, i) => {
-      if (m.role !== "assistant") return;
+      if (m.role !== "assistant" || m.weight === 0) return;
       const prompt = this.tokens([...history(msgs.slice(0, i)), { type: "model", response: [] }]);
       const withReply = this.tokens(history(msgs.slice(0, i + 1)));
       const start = lcp(prompt, full);

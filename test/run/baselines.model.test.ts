@@ -1,0 +1,41 @@
+/** Every baseline method runs end to end on the tiny model, on the same questions and seeds, into one report. */
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { ensureTinyModel } from "../../src/models/tiny/cache.js";
+import { openStore } from "../../src/store/index.js";
+
+const root = resolve(import.meta.dirname, "../..");
+
+describe("baselines", () => {
+  it("run side by side and share the untrained debate", async () => {
+    await ensureTinyModel("test");
+    const tmp = mkdtempSync(join(tmpdir(), "baselines-"));
+    const db = join(tmp, "b.db");
+    process.env.SOCIETY_LLAMA_THREADS = "1";
+    const code = await main(["run", join(root, "test/fixtures/baselines-tiny.yaml"), "--db", db, "--out", tmp]);
+    expect(code).toBe(0);
+    const runId = readdirSync(tmp).find((f) => f.startsWith("baselines-test-"))!;
+    const results = JSON.parse(readFileSync(join(tmp, runId, "report/results.json"), "utf8"));
+    for (const m of ["single-agent-ft", "majority-ft", "star", "multiagent-ft-no-critic", "single-agent-all-data"]) {
+      expect(results.methods[m].accuracy, m).toHaveLength(2);
+    }
+    for (const m of ["base", "majority", "debate"]) expect(results.methods[m].accuracy, m).toHaveLength(1);
+    // All methods start from the same base debate: equal iteration-0 accuracy wherever they debate alike.
+    const a0 = results.methods["debate"].accuracy[0];
+    for (const m of ["single-agent-ft", "majority-ft", "star", "single-agent-all-data"]) expect(results.methods[m].accuracy[0], m).toBe(a0);
+
+    const store = await openStore(db);
+    const debates = await store.debates.list({ runId, iteration: 0, phase: "test" });
+    expect(new Set(debates.map((d) => d.method))).toEqual(new Set(["base"])); // one shared untrained test debate
+    // STaR rationalizes only the questions it got wrong, with the hint template.
+    const hints = await store.turns.listFor({ runId, method: "star-hint", iteration: 0, phase: "train" });
+    const attempts = await store.turns.listFor({ runId, method: "star", iteration: 0, phase: "train" });
+    expect(attempts).toHaveLength(10);
+    expect(hints.length).toBeLessThanOrEqual(10);
+    for (const h of hints) expect(h.prompt[0]!.content).toMatch(/The answer is/);
+    await store.close();
+  }, 900_000);
+});
