@@ -136,7 +136,7 @@ export async function runDebate(q: Question, storeQuestionId: string, deps: Deba
   let previous: Turn[] = [];
   for (let round = 1; round <= opts.rounds; round++) {
     const prev = previous;
-    previous = await Promise.all(Array.from({ length: n }, async (_, i) => {
+    previous = await allOrFirstError(Array.from({ length: n }, async (_, i) => {
       const agent = speaker(deps.agents, round, i);
       if (round === 1) return turn(agent, round, generatorChat(src, opts.generatorRole), true);
       const others = prev.map((t, j) => ({ n: j, text: t.completion })).filter((o) => o.n !== i);
@@ -164,6 +164,14 @@ export async function runDebate(q: Question, storeQuestionId: string, deps: Deba
     tieBreak: vote.tieBreak,
     turns: summaries,
   };
+}
+
+/** Like Promise.all, but waits for every turn in flight before failing, so each finished turn is stored. */
+async function allOrFirstError<T>(ps: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(ps);
+  const bad = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (bad) throw bad.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 const roleOrder = (r: string) => ["summarizer", "generator", "single", "critic"].indexOf(r);

@@ -16,6 +16,7 @@ import { modelKey } from "../types.js";
 import { renderPromptTokens } from "./chat.js";
 import { generateOnSequence } from "./generate.js";
 import { scoreOnSequence, type TokenLogprob } from "./score.js";
+import { lockstepStrategy } from "./lockstep.js";
 import { SequencePool } from "./sequence-pool.js";
 
 export interface LlamaBackendOptions {
@@ -172,7 +173,9 @@ export class LlamaBackend implements Backend {
       p = (async () => {
         const { model } = await this.loadModel(m.base);
         if (m.adapter && !existsSync(m.adapter)) throw new UserError(`LoRA adapter file not found: ${m.adapter}`);
+        const holder: { pool?: SequencePool } = {};
         const context = await model.createContext({
+          batching: { itemPrioritizationStrategy: lockstepStrategy(() => holder.pool?.busyCount ?? 0) },
           sequences: this.options.parallel,
           // Never beyond what the model was trained on.
           contextSize: Math.min(this.options.contextSize, model.trainContextSize),
@@ -180,7 +183,7 @@ export class LlamaBackend implements Backend {
           flashAttention: this.options.flashAttention ?? false,
           ...(m.adapter ? { lora: { adapters: [{ filePath: m.adapter }] } } : {}),
         });
-        return new SequencePool(context);
+        return (holder.pool = new SequencePool(context));
       })();
       p.catch(() => this.pools.delete(key));
       this.pools.set(key, p);

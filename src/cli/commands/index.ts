@@ -11,6 +11,7 @@ export async function loadCommands(): Promise<CommandModule<any, any>[]> {
     import("./export.js"),
     import("./model.js"),
     import("./eval.js"),
+    import("./train.js"),
   ]);
   return mods.map((m) => m.default as CommandModule<any, any>);
 }

@@ -108,10 +108,6 @@ export function createBackends(g: Ggml, useGpu: boolean): ComputeBackends {
 
 /** Runs a scheduled graph on a koffi worker thread, so the event loop (progress, abort) stays responsive. */
 export function computeAsync(g: Ggml, sched: Sched, graph: Graph): Promise<void> {
-  if (process.env.SYNC) {
-    const st = g.backend.sched_graph_compute(sched, graph);
-    return st === GGML_STATUS_SUCCESS ? Promise.resolve() : Promise.reject(new Error(`status ${st}`));
-  }
   return new Promise((resolve, reject) => {
     g.backend.sched_graph_compute.async(sched, graph, (err: unknown, status: number) => {
       if (err) reject(err);

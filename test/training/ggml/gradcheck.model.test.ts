@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { Rng } from "../../../src/training/ggml/rng.js";
+import { directionalCheck, harness, type Harness } from "../fixtures/harness.js";
+import { writeTinyModel, type TinyModelSpec } from "../fixtures/tiny-model.js";
+
+const dir = mkdtempSync(join(tmpdir(), "society-grad-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ALL_TARGETS = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down", "output"];
+
+/** Two batch rows, three packed sequences, prompt tokens masked: the shape training really uses. */
+function data(seed: number) {
+  const rng = new Rng(seed, "gradcheck-data");
+  return [7, 9, 12].map((L) => {
+    const tokens = [1, ...Array.from({ length: L - 1 }, () => 3 + rng.int(256))];
+    return { tokens, lossMask: tokens.map((_, i) => (i > 2 ? 1 : 0)) };
+  });
+}
+
+/**
+ * Analytic gradients (backward graph, accumulated with the loss seed N/targets) against central finite
+ * differences of the masked mean loss, per trainable tensor, along a direction mixing the normalised
+ * gradient with noise. Relative errors are printed; F32 rounding puts the floor near 1e-4.
+ */
+async function checkAll(h: Harness, label: string, tol: number): Promise<void> {
+  const count = h.rows.reduce((a, r) => a + r.nTargets, 0);
+  h.s.zeroGrad();
+  await h.s.accumulate(h.s.N / count);
+  const rng = new Rng(17, label);
+  const errors: [string, number][] = [];
+  for (const p of h.s.params) {
+    const grad = h.s.read(p.acc, p.numel);
+    const gn = Math.hypot(...grad);
+    expect(gn, `${p.name} has a gradient`).toBeGreaterThan(0);
+    const d = new Float32Array(p.numel);
+    for (let i = 0; i < d.length; i++) d[i] = grad[i] / gn + (0.5 * rng.normal()) / Math.sqrt(p.numel);
+    const dn = Math.hypot(...d);
+    for (let i = 0; i < d.length; i++) d[i] /= dn;
+    // Step sized so the loss moves by ~1e-2 (well above its float noise), within [1e-3, 2e-2].
+    let slope = 0;
+    for (let i = 0; i < d.length; i++) slope += grad[i] * d[i];
+    const eps = Math.min(2e-2, Math.max(1e-3, 1e-2 / Math.abs(slope)));
+    const r = await directionalCheck(h, p.name, d, eps);
+    errors.push([p.name, r.rel]);
+    if (process.env.GRADCHECK_VERBOSE) console.log(p.name, r.fd, r.analytic, r.rel);
+  }
+  const worst = errors.reduce((m, e) => (e[1] > m[1] ? e : m));
+  const kinds = new Map<string, number>();
+  for (const [name, rel] of errors) {
+    const kind = name.replace(/^blk\.\d+\./, "blk.N.");
+    kinds.set(kind, Math.max(kinds.get(kind) ?? 0, rel));
+  }
+  console.log(`[gradcheck ${label}] ${errors.length} tensors; worst relative error per kind:\n` +
+    [...kinds].map(([k, v]) => `  ${k.padEnd(30)} ${v.toExponential(1)}`).join("\n"));
+  for (const [name, rel] of errors) expect(rel, name).toBeLessThan(tol);
+  expect(worst[1]).toBeLessThan(tol);
+}
+
+describe.each<[string, TinyModelSpec]>([
+  ["llama GQA", { arch: "llama", nHeadKv: 2, gain: 2 }],
+  ["qwen2 GQA + biases", { arch: "qwen2", nHeadKv: 2, gain: 2 }],
+])("finite-difference gradient check: %s", (label, spec) => {
+  const seqs = data(5);
+  it("full mode: every weight (embeddings, norms, attn_q/k/v/output, FFN, biases, LM head)", async () => {
+    const path = join(dir, `${label.replace(/\W+/g, "_")}.gguf`);
+    await writeTinyModel(path, { ...spec, seed: 4 });
+    const h = harness(path, seqs, { T: 14, B: 2, mode: "full" });
+    try {
+      const names = h.s.params.map((p) => p.name);
+      for (const k of ["token_embd.weight", "blk.0.attn_k.weight", "blk.1.attn_v.weight", "output_norm.weight", "output.weight"]) expect(names).toContain(k);
+      if (spec.arch === "qwen2") expect(names).toContain("blk.0.attn_k.bias");
+      await checkAll(h, `${label}, full`, 3e-3);
+    } finally {
+      h.free();
+    }
+  });
+
+  it("LoRA mode: A and B of every target projection", async () => {
+    const path = join(dir, `${label.replace(/\W+/g, "_")}-lora.gguf`);
+    await writeTinyModel(path, { ...spec, seed: 4 });
+    const h = harness(path, seqs, { T: 14, B: 2, mode: "lora", lora: { rank: 4, alpha: 8, dropout: 0, targets: ALL_TARGETS } });
+    try {
+      // B starts at zero (so A's gradient is zero); give B values to check A too.
+      const rng = new Rng(3, "lora-b");
+      for (const p of h.s.params) {
+        if (p.name.endsWith(".lora_b")) h.s.write(p.tensor, Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)));
+      }
+      expect(h.s.params).toHaveLength(2 * (7 * 2 + 1));
+      await checkAll(h, `${label}, LoRA`, 3e-3);
+    } finally {
+      h.free();
+    }
+  });
+});
+
+describe("LoRA gradients over a frozen F16 base", () => {
+  // F16 matmuls round their activations to F16, which makes finite differences of the loss noisy at any
+  // useful step. Instead: the same LoRA gradients on an F32 twin (identical, F16-representable weights),
+  // which the F32 checks above validate, must agree up to that rounding.
+  it("match those over an F32 copy of the same weights", async () => {
+    const f16 = join(dir, "f16.gguf");
+    const f32 = join(dir, "f16-as-f32.gguf");
+    await writeTinyModel(f16, { arch: "llama", nHeadKv: 2, weightType: "f16", gain: 2, seed: 4 });
+    await writeTinyModel(f32, { arch: "llama", nHeadKv: 2, f16Values: true, gain: 2, seed: 4 });
+    const lora = { rank: 4, alpha: 8, dropout: 0, targets: ["attn_q", "attn_k", "attn_v", "ffn_down"] };
+    const grads = async (path: string) => {
+      const h = harness(path, data(6), { T: 14, B: 2, mode: "lora", lora });
+      try {
+        const rng = new Rng(4, "lora-b");
+        for (const p of h.s.params) {
+          if (p.name.endsWith(".lora_b")) h.s.write(p.tensor, Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)));
+        }
+        const count = h.rows.reduce((a, r) => a + r.nTargets, 0);
+        await h.s.accumulate(h.s.N / count);
+        return h.s.params.map((p) => [p.name, h.s.read(p.acc, p.numel)] as const);
+      } finally {
+        h.free();
+      }
+    };
+    const a = await grads(f16);
+    const b = await grads(f32);
+    let worst = 0;
+    a.forEach(([name, ga], i) => {
+      const gb = b[i][1];
+      expect(b[i][0]).toBe(name);
+      let diff = 0;
+      for (let k = 0; k < ga.length; k++) diff += (ga[k] - gb[k]) ** 2;
+      const rel = Math.sqrt(diff) / Math.hypot(...gb);
+      worst = Math.max(worst, rel);
+      expect(rel, name).toBeLessThan(2e-2);
+    });
+    console.log(`[gradcheck F16 base] ${a.length} LoRA tensors, worst ‖g_f16 − g_f32‖/‖g_f32‖ = ${worst.toExponential(1)}`);
+  });
+});
