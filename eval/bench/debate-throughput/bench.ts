@@ -103,20 +103,27 @@ try {
   };
 
   const rates: Record<string, number[]> = {};
+  /** CPU time (all threads of this process) per generated token: less sensitive than wall time to other processes' load. */
+  const cpuPerToken: Record<string, number[]> = {};
   const tokens: Record<string, number> = {};
   for (const fn of Object.values(modes)) await fn(); // warm-up: load contexts and adapters, first decodes
   for (let r = 0; r < repeats; r++) {
     for (const [name, fn] of Object.entries(modes)) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const n = await fn();
       const s = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
       (rates[name] ??= []).push(n / s);
+      (cpuPerToken[name] ??= []).push((c.user + c.system) / 1000 / n);
       tokens[name] = n;
     }
   }
   console.log(`model ${modelPath} (${a.model ? "given" : `${a.shape} random: ${shape.nLayer} layers, ${shape.nEmbd} wide`}), ${llama.gpu || "cpu"}, threads ${threads}`);
   console.log(`B=${B} sequences, prompt ${prompt.length} tokens, up to ${T} new tokens each, temperature ${sampling.temperature}, top-p ${sampling.topP}, ${repeats} repeats (median)`);
-  for (const name of Object.keys(modes)) console.log(`${name.padEnd(44)} ${median(rates[name]!).toFixed(1).padStart(9)} tokens/s  (${tokens[name]} tokens)`);
+  for (const name of Object.keys(modes)) {
+    console.log(`${name.padEnd(44)} ${median(rates[name]!).toFixed(1).padStart(9)} tokens/s  ${median(cpuPerToken[name]!).toFixed(2).padStart(7)} CPU-ms/token  (${tokens[name]} tokens)`);
+  }
   const engine = median(rates["(a) engine batched"]!);
   const low = median(rates["(c) lowest-level batched decode"]!);
   const serial = median(rates["(b) node-llama-cpp one at a time"]!);

@@ -14,10 +14,21 @@ export interface ReferenceRun {
  * training path — llama_opt_init + llama_opt_epoch, set up as its examples/training/finetune does (F32 KV
  * cache, all F32 tensors trainable, AdamW with constant parameters, one optimizer step per T-token row).
  */
+let quiet: bigint | undefined;
+
+/** llama.cpp logs every load and graph reservation; the benchmark keeps its own output readable. */
+function silence(api: ReturnType<typeof loadLlamaApi>): void {
+  if (quiet !== undefined) return;
+  const proto = koffi.proto("void society_bench_log_cb(int level, const char * text, void * ud)");
+  quiet = koffi.register(() => {}, koffi.pointer(proto)) as bigint;
+  api.log_set(quiet, null);
+}
+
 export function llamaCppEpoch(modelPath: string, rows: number[][], T: number, threads: number, lr: number): ReferenceRun {
   const g = loadGgml();
   const api = loadLlamaApi(g);
   api.backend_init();
+  silence(api);
   const mp = { ...api.model_default_params(), n_gpu_layers: 0, load_mode: 0 /* LLAMA_LOAD_MODE_NONE: writable weights */ };
   const model = api.model_load_from_file(modelPath, mp);
   if (!model) throw new Error(`llama.cpp could not load ${modelPath}`);

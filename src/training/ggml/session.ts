@@ -1,4 +1,4 @@
-import { computeAsync, GGML_TYPE, tensorInfo, type BackendBuffer, type ComputeBackends, type Ctx, type Ggml, type Graph, type Sched, type Tensor } from "./ffi/index.js";
+import { computeGraph, GGML_TYPE, tensorInfo, type BackendBuffer, type ComputeBackends, type Ctx, type Ggml, type Graph, type Sched, type Tensor } from "./ffi/index.js";
 import type { LoraSet } from "./lora.js";
 import { buildLlamaGraph, dropoutSite, type DropoutInputs, type GraphInputs } from "./model/graph.js";
 import type { ModelWeights } from "./model/weights.js";
@@ -219,7 +219,9 @@ export class TrainSession {
     if (this.opts.maxGradNorm > 0) {
       let total: Tensor | null = null;
       for (const p of this.params) {
-        const s = core.sum(ctx, core.sqr(ctx, p.acc));
+        // ‖g‖² as a dot product (a 1×1 mul_mat): one read of the gradient, no temporary copy.
+        const flat = core.reshape_2d(ctx, p.acc, p.numel, 1);
+        const s = core.mul_mat(ctx, flat, flat);
         total = total ? core.add(ctx, total, s) : s;
       }
       norm = core.sqrt(ctx, total!);
@@ -229,7 +231,8 @@ export class TrainSession {
       scale = core.div(ctx, this.maxNorm, core.clamp(ctx, norm, this.opts.maxGradNorm, 3.0e38));
     }
     for (const p of this.params) {
-      const grad = scale ? core.mul(ctx, p.acc, scale) : p.acc;
+      // Clipping scales the accumulator in place (it is zeroed after the step anyway).
+      const grad = scale ? core.mul_inplace(ctx, p.acc, scale) : p.acc;
       core.build_forward_expand(graph, core.opt_step_adamw(ctx, p.tensor, grad, p.m, p.v, p.decay ? this.adamw : this.adamwNoDecay));
     }
     return { graph, sched: this.newSched(graph), norm };
@@ -316,7 +319,7 @@ export class TrainSession {
   async accumulate(gradScale: number): Promise<number> {
     this.scalar[0] = gradScale;
     this.g.backend.tensor_set(this.seed, this.scalar, 0, 4);
-    await computeAsync(this.g, this.train.sched, this.train.graph);
+    await computeGraph(this.g, this.train.sched, this.train.graph);
     return this.readScalar(this.train.loss) * this.N;
   }
 
@@ -327,7 +330,7 @@ export class TrainSession {
     const { backend } = this.g;
     backend.tensor_set(this.adamw, new Float32Array([s.lr, s.beta1, s.beta2, s.eps, s.weightDecay, b1h, b2h]), 0, 28);
     backend.tensor_set(this.adamwNoDecay, new Float32Array([s.lr, s.beta1, s.beta2, s.eps, 0, b1h, b2h]), 0, 28);
-    await computeAsync(this.g, this.opt.sched, this.opt.graph);
+    await computeGraph(this.g, this.opt.sched, this.opt.graph);
     const norm = this.opt.norm ? this.readScalar(this.opt.norm) : undefined;
     this.zeroGrad();
     return norm;
@@ -340,14 +343,14 @@ export class TrainSession {
   /** Forward only on the uploaded batch: Σ_targets CE. */
   async evalLoss(): Promise<number> {
     this.evalG ??= this.buildEvalGraph();
-    await computeAsync(this.g, this.evalG.sched, this.evalG.graph);
+    await computeGraph(this.g, this.evalG.sched, this.evalG.graph);
     return this.readScalar(this.evalG.loss) * this.N;
   }
 
   /** Forward only; logits of every position, [N][V] row-major (position t of row b at t + T·b). */
   async logits(): Promise<Float32Array> {
     this.evalG ??= this.buildEvalGraph();
-    await computeAsync(this.g, this.evalG.sched, this.evalG.graph);
+    await computeGraph(this.g, this.evalG.sched, this.evalG.graph);
     const out = new Float32Array(this.N * this.V);
     this.g.backend.tensor_get(this.evalG.logits, out, 0, out.length * 4);
     return out;

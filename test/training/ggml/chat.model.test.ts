@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getLlama, type LlamaModel } from "node-llama-cpp";
+import { getLlama, type LlamaModel, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatRenderer } from "../../../src/training/ggml/data/chat.js";
 import { writeTinyModel } from "../fixtures/tiny-model.js";
@@ -28,7 +28,7 @@ function show(r: ChatRenderer, messages: Parameters<ChatRenderer["render"]>[0]["
     if (s.lossMask[i] && !open) out += "[";
     if (!s.lossMask[i] && open) out += "]";
     open = s.lossMask[i] === 1;
-    out += model.detokenize([t], true);
+    out += model.detokenize([t as Token], true);
   });
   return out + (open ? "]" : "");
 }

@@ -62,6 +62,7 @@ async function checkAll(h: Harness, label: string, tol: number): Promise<void> {
 describe.each<[string, TinyModelSpec]>([
   ["llama GQA", { arch: "llama", nHeadKv: 2, gain: 2 }],
   ["qwen2 GQA + biases", { arch: "qwen2", nHeadKv: 2, gain: 2 }],
+  ["qwen3 GQA + q/k norms", { arch: "qwen3", nHeadKv: 2, gain: 2 }],
 ])("finite-difference gradient check: %s", (label, spec) => {
   const seqs = data(5);
   it("full mode: every weight (embeddings, norms, attn_q/k/v/output, FFN, biases, LM head)", async () => {
@@ -72,6 +73,7 @@ describe.each<[string, TinyModelSpec]>([
       const names = h.s.params.map((p) => p.name);
       for (const k of ["token_embd.weight", "blk.0.attn_k.weight", "blk.1.attn_v.weight", "output_norm.weight", "output.weight"]) expect(names).toContain(k);
       if (spec.arch === "qwen2") expect(names).toContain("blk.0.attn_k.bias");
+      if (spec.arch === "qwen3") expect(names).toContain("blk.1.attn_k_norm.weight");
       await checkAll(h, `${label}, full`, 3e-3);
     } finally {
       h.free();

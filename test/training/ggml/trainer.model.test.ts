@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getLlama, type LlamaModel } from "node-llama-cpp";
+import { getLlama, type LlamaModel, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../../src/errors.js";
 import { ChatRenderer } from "../../../src/training/ggml/data/chat.js";
@@ -38,7 +38,7 @@ async function answer(model: LlamaModel, question: string, lora?: string): Promi
   const ctx = await model.createContext({ contextSize: 256, threads: 1, ...(lora ? { lora: { adapters: [{ filePath: lora }] } } : {}) });
   try {
     const prompt = new ChatRenderer(model).promptTokens([{ role: "user", content: question }]);
-    const out: number[] = [];
+    const out: Token[] = [];
     for await (const t of ctx.getSequence().evaluate(prompt, { temperature: 0 })) {
       if (t === model.tokens.eos || out.length >= 40) break;
       out.push(t);
@@ -158,7 +158,7 @@ describe("ggmlTrainer, full mode", () => {
     try {
       const ctx = await model.createContext({ contextSize: 128, threads: 1 });
       const out: number[] = [];
-      for await (const t of ctx.getSequence().evaluate(text.slice(0, 10), { temperature: 0 })) {
+      for await (const t of ctx.getSequence().evaluate(text.slice(0, 10) as Token[], { temperature: 0 })) {
         out.push(t);
         if (out.length >= 12) break;
       }

@@ -59,6 +59,7 @@ export function bindGgmlCore(lib: LibraryHandle) {
 
     add: f<(ctx: Ctx, a: Tensor, b: Tensor) => Tensor>("void * ggml_add(void * ctx, void * a, void * b)"),
     mul: f<(ctx: Ctx, a: Tensor, b: Tensor) => Tensor>("void * ggml_mul(void * ctx, void * a, void * b)"),
+    mul_inplace: f<(ctx: Ctx, a: Tensor, b: Tensor) => Tensor>("void * ggml_mul_inplace(void * ctx, void * a, void * b)"),
     div: f<(ctx: Ctx, a: Tensor, b: Tensor) => Tensor>("void * ggml_div(void * ctx, void * a, void * b)"),
     scale: f<(ctx: Ctx, a: Tensor, s: number) => Tensor>("void * ggml_scale(void * ctx, void * a, float s)"),
     sqr: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_sqr(void * ctx, void * a)"),

@@ -20,6 +20,8 @@ export function loadLlamaApi(g: Ggml = loadGgml()) {
   const f = <T extends (...a: any[]) => any>(l: typeof lib, p: string) => l.func(p) as unknown as Fn<T>;
   return {
     backend_init: f<() => void>(lib, "void llama_backend_init()"),
+    /** Routes llama.cpp's and ggml's log lines to `cb` (a koffi-registered ggml_log_callback pointer). */
+    log_set: f<(cb: bigint | null, ud: null) => void>(lib, "void llama_log_set(void * cb, void * ud)"),
     model_default_params: f<() => Record<string, unknown>>(lib, "llama_model_params llama_model_default_params()"),
     context_default_params: f<() => Record<string, unknown>>(lib, "llama_context_params llama_context_default_params()"),
     model_load_from_file: f<(path: string, p: Record<string, unknown>) => LlamaModelPtr | null>(
