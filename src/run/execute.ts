@@ -55,7 +55,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const base = o.base ?? (await resolveBase(config, log));
   const { train, test } = await loadQuestions(o.store, task, config);
   const backend = o.backend ?? (await createBackend(backendSpecFor(config)));
-  const trainer = o.trainer ?? (await defaultTrainer(config));
+  const trainer = o.trainer ?? (await defaultTrainer(config, o.store, runId));
   try {
     const ctx: MethodContext = {
       store: o.store, runId, config, seed: o.seed, task, train, test, base, backend, trainer, runDir, log, signal: o.signal,
@@ -109,8 +109,19 @@ function backendSpecFor(config: RunConfig) {
   return { kind: "llama" as const, options: { gpu: m.gpu, contextSize: m.context_size } };
 }
 
-async function defaultTrainer(config: RunConfig): Promise<Trainer> {
-  if (config.training.trainer === "openai") throw new UserError("training.trainer: openai is not available yet in this build (use local)");
+async function defaultTrainer(config: RunConfig, store: Store, runId: string): Promise<Trainer> {
+  const t = config.training;
+  if (t.trainer === "openai") {
+    const m = config.model;
+    // Fine-tuned remote models are ids only the endpoint that trained them can run.
+    if (m.backend !== "openai") throw new UserError("training.trainer: openai needs model.backend: openai (the fine-tuned models are remote ids)");
+    if (t.mode !== "full") throw new UserError("training.trainer: openai needs training.mode: full (a remote fine-tune is a whole model addressed by its id; each iteration continues from the previous id)");
+    const { openaiTrainer, storeJobLedger } = await import("../training/openai/index.js");
+    return openaiTrainer({
+      baseURL: m.openai.base_url, apiKeyEnv: m.openai.api_key_env, timeoutS: m.openai.timeout_s, maxRetries: m.openai.max_retries,
+      suffix: t.openai_suffix, ledger: storeJobLedger(store, runId),
+    });
+  }
   const { ggmlTrainer } = await import("../training/ggml/index.js");
   return ggmlTrainer;
 }

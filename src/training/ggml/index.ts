@@ -3,4 +3,6 @@ export { ggmlTrainer, trainGgml } from "./trainer.js";
 export { SUPPORTED_ARCHS } from "./model/hparams.js";
 export { DEFAULT_LORA, DEFAULT_LORA_TARGETS, LORA_TARGETS } from "./lora.js";
 export { defaultOptim } from "./request.js";
+export { ChatRenderer } from "./data/chat.js";
+export { readChatJsonl } from "./data/jsonl.js";
 export type * from "../types.js";

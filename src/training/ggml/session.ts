@@ -14,6 +14,11 @@ export interface SessionOptions {
   maxGradNorm: number;
   /** LoRA dropout probability (LoRA mode only) and the seed of its masks. */
   dropout?: { p: number; seed: number };
+  /**
+   * Build the training graphs up front (so the first step does not pay for it): the fused backward+AdamW
+   * graph when every optimizer step is one micro-batch, else the accumulate and optimizer graphs.
+   */
+  prepare?: "fused" | "accumulate";
 }
 
 export interface AdamWStep {
@@ -58,8 +63,9 @@ export class TrainSession {
   private readonly adamwNoDecay: Tensor;
   private readonly maxNorm: Tensor;
   private readonly accBuf: BackendBuffer;
-  private readonly train: { graph: Graph; sched: Sched; loss: Tensor };
-  private readonly opt: { graph: Graph; sched: Sched; norm: Tensor | null };
+  private train: { graph: Graph; sched: Sched; loss: Tensor } | undefined;
+  private opt: { graph: Graph; sched: Sched; norm: Tensor | null } | undefined;
+  private fused: { graph: Graph; sched: Sched; loss: Tensor; norm: Tensor | null } | undefined;
   private evalG: { graph: Graph; sched: Sched; loss: Tensor; logits: Tensor } | undefined;
   private readonly dropout: (DropoutInputs & { rng: Rng }) | undefined;
   // host staging, reused every step
@@ -146,8 +152,12 @@ export class TrainSession {
     this.hRowMask = new Float32Array(N);
     this.labelAt = new Int32Array(N).fill(-1);
 
-    this.train = this.buildTrainGraph();
-    this.opt = this.buildOptGraph();
+    if (opts.prepare === "fused") this.fused = this.buildTrainGraph(true);
+    if (opts.prepare === "accumulate") {
+      this.train = this.buildTrainGraph(false);
+      this.opt = this.buildOptGraph();
+    }
+
   }
 
   /** Upper bound of graph nodes used for every graph of this session. */
@@ -188,7 +198,11 @@ export class TrainSession {
     return s;
   }
 
-  private buildTrainGraph() {
+  /**
+   * Forward + backward graph; with `withOptimizer`, the optimizer step is appended to the same graph (one run
+   * per optimizer step when there is no gradient accumulation, as ggml-opt does).
+   */
+  private buildTrainGraph(withOptimizer: boolean) {
     const { core } = this.g;
     const ctx = this.newGraphCtx();
     const built = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts, { forBackward: true, dropout: this.dropout });
@@ -207,35 +221,45 @@ export class TrainSession {
       accs[i] = node === built.loss ? this.seed : (accOf.get(node) ?? null);
     }
     core.build_backward_expand(ctx, graph, accs);
-    return { graph, sched: this.newSched(graph), loss: built.loss };
+    // In the fused graph the optimizer must read each gradient after its last accumulation: use the final
+    // gradient node (a view of the accumulator), not the accumulator leaf, so the graph orders them.
+    const norm = withOptimizer ? this.appendOptimizer(ctx, graph, (p) => core.graph_get_grad(graph, p.tensor) ?? p.acc) : null;
+    return { graph, sched: this.newSched(graph), loss: built.loss, norm };
   }
 
   private buildOptGraph() {
-    const { core } = this.g;
     const ctx = this.newGraphCtx();
-    const graph = core.new_graph_custom(ctx, this.graphSize, false);
+    const graph = this.g.core.new_graph_custom(ctx, this.graphSize, false);
+    const norm = this.appendOptimizer(ctx, graph, (p) => p.acc);
+    return { graph, sched: this.newSched(graph), norm };
+  }
+
+  /** Global-norm clipping (optional) and one AdamW update per parameter; returns the gradient-norm node. */
+  private appendOptimizer(ctx: Ctx, graph: Graph, gradOf: (p: Param) => Tensor): Tensor | null {
+    const { core } = this.g;
+    const grads = this.params.map(gradOf);
     let scale: Tensor | null = null;
     let norm: Tensor | null = null;
     if (this.opts.maxGradNorm > 0) {
       let total: Tensor | null = null;
-      for (const p of this.params) {
+      this.params.forEach((p, i) => {
         // ‖g‖² as a dot product (a 1×1 mul_mat): one read of the gradient, no temporary copy.
-        const flat = core.reshape_2d(ctx, p.acc, p.numel, 1);
+        const flat = core.reshape_2d(ctx, grads[i], p.numel, 1);
         const s = core.mul_mat(ctx, flat, flat);
         total = total ? core.add(ctx, total, s) : s;
-      }
+      });
       norm = core.sqrt(ctx, total!);
       core.set_name(norm, "grad_norm");
       core.set_output(norm);
       // scale = maxNorm / max(norm, maxNorm) ≤ 1
       scale = core.div(ctx, this.maxNorm, core.clamp(ctx, norm, this.opts.maxGradNorm, 3.0e38));
     }
-    for (const p of this.params) {
-      // Clipping scales the accumulator in place (it is zeroed after the step anyway).
-      const grad = scale ? core.mul_inplace(ctx, p.acc, scale) : p.acc;
+    this.params.forEach((p, i) => {
+      // Clipping scales the accumulated gradient in place (it is zeroed after the step anyway).
+      const grad = scale ? core.mul_inplace(ctx, grads[i], scale) : grads[i];
       core.build_forward_expand(graph, core.opt_step_adamw(ctx, p.tensor, grad, p.m, p.v, p.decay ? this.adamw : this.adamwNoDecay));
-    }
-    return { graph, sched: this.newSched(graph), norm };
+    });
+    return norm;
   }
 
   private buildEvalGraph() {
@@ -317,23 +341,48 @@ export class TrainSession {
    * gradient of the per-token mean. Returns the batch's Σ cross-entropy.
    */
   async accumulate(gradScale: number): Promise<number> {
-    this.scalar[0] = gradScale;
-    this.g.backend.tensor_set(this.seed, this.scalar, 0, 4);
+    this.setSeed(gradScale);
+    this.train ??= this.buildTrainGraph(false);
     await computeGraph(this.g, this.train.sched, this.train.graph);
     return this.readScalar(this.train.loss) * this.N;
   }
 
   /** Applies one AdamW step with the accumulated gradients, then zeroes them. Returns the pre-clip gradient norm. */
   async step(s: AdamWStep): Promise<number | undefined> {
+    this.setAdamW(s);
+    this.opt ??= this.buildOptGraph();
+    await computeGraph(this.g, this.opt.sched, this.opt.graph);
+    const norm = this.opt.norm ? this.readScalar(this.opt.norm) : undefined;
+    this.zeroGrad();
+    return norm;
+  }
+
+  /**
+   * accumulate() + step() in one graph run, for optimizer steps made of a single micro-batch (on top of any
+   * gradients already accumulated). Returns the batch's Σ cross-entropy and the pre-clip gradient norm.
+   */
+  async accumulateAndStep(gradScale: number, s: AdamWStep): Promise<{ lossSum: number; gradNorm?: number }> {
+    this.setSeed(gradScale);
+    this.setAdamW(s);
+    this.fused ??= this.buildTrainGraph(true);
+    await computeGraph(this.g, this.fused.sched, this.fused.graph);
+    const lossSum = this.readScalar(this.fused.loss) * this.N;
+    const gradNorm = this.fused.norm ? this.readScalar(this.fused.norm) : undefined;
+    this.zeroGrad();
+    return { lossSum, gradNorm };
+  }
+
+  private setSeed(gradScale: number): void {
+    this.scalar[0] = gradScale;
+    this.g.backend.tensor_set(this.seed, this.scalar, 0, 4);
+  }
+
+  private setAdamW(s: AdamWStep): void {
     const b1h = 1 / (1 - Math.pow(s.beta1, s.t));
     const b2h = 1 / (1 - Math.pow(s.beta2, s.t));
     const { backend } = this.g;
     backend.tensor_set(this.adamw, new Float32Array([s.lr, s.beta1, s.beta2, s.eps, s.weightDecay, b1h, b2h]), 0, 28);
     backend.tensor_set(this.adamwNoDecay, new Float32Array([s.lr, s.beta1, s.beta2, s.eps, 0, b1h, b2h]), 0, 28);
-    await computeGraph(this.g, this.opt.sched, this.opt.graph);
-    const norm = this.opt.norm ? this.readScalar(this.opt.norm) : undefined;
-    this.zeroGrad();
-    return norm;
   }
 
   zeroGrad(): void {

@@ -91,6 +91,7 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
       B,
       maxGradNorm: optim.maxGradNorm,
       dropout: lora && opts.lora.dropout > 0 ? { p: opts.lora.dropout, seed: req.seed } : undefined,
+      prepare: optim.gradAccum === 1 ? "fused" : "accumulate",
     });
     const valBatches = microBatches(valPack.rows, B, T);
     const valTargets = valPack.rows.reduce((a, r) => a + r.nTargets, 0);
@@ -118,15 +119,23 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
         const window: Row[][] = mbs.slice(i, i + optim.gradAccum);
         const targets = window.reduce((a, mb) => a + mb.reduce((b, r) => b + r.nTargets, 0), 0);
         const t0 = performance.now();
-        let lossSum = 0;
-        for (const mb of window) {
-          session.setBatch(mb, true);
-          lossSum += await session.accumulate(session.N / targets);
-          trainTokens += mb.reduce((a, r) => a + r.nTokens, 0);
-        }
         step++;
         const lr = learningRate(optim.schedule, optim.lr, step, totalSteps, optim.warmupSteps);
-        const gradNorm = await session.step({ lr, beta1: optim.beta1, beta2: optim.beta2, eps: optim.eps, weightDecay: optim.weightDecay, t: step });
+        const adamw = { lr, beta1: optim.beta1, beta2: optim.beta2, eps: optim.eps, weightDecay: optim.weightDecay, t: step };
+        let lossSum = 0;
+        let gradNorm: number | undefined;
+        for (const mb of window) trainTokens += mb.reduce((a, r) => a + r.nTokens, 0);
+        if (optim.gradAccum === 1) {
+          // One graph run: forward, backward and the AdamW update.
+          session.setBatch(window[0], true);
+          ({ lossSum, gradNorm } = await session.accumulateAndStep(session.N / targets, adamw));
+        } else {
+          for (const mb of window) {
+            session.setBatch(mb, true);
+            lossSum += await session.accumulate(session.N / targets);
+          }
+          gradNorm = await session.step(adamw);
+        }
         trainSeconds += (performance.now() - t0) / 1000;
         const loss = lossSum / targets;
         if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); lower the learning rate`);

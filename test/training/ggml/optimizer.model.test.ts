@@ -58,4 +58,35 @@ describe("optimizer step (global-norm clipping + AdamW)", () => {
       h.free();
     }
   });
+
+  it("the fused graph (backward + AdamW in one run) updates exactly like accumulate() then step()", async () => {
+    const path = join(dir, "fused.gguf");
+    await writeTinyModel(path, { arch: "qwen2", nHeadKv: 2, seed: 6 });
+    const adamw = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05, t: 1 };
+    const results = [];
+    for (const fused of [false, true]) {
+      const h = harness(path, data(), { T: 12, B: 2, mode: "full", maxGradNorm: 0.5 });
+      try {
+        const count = h.rows.reduce((a, r) => a + r.nTargets, 0);
+        let out: { loss: number; norm?: number };
+        if (fused) {
+          const r = await h.s.accumulateAndStep(h.s.N / count, adamw);
+          out = { loss: r.lossSum, norm: r.gradNorm };
+        } else {
+          const loss = await h.s.accumulate(h.s.N / count);
+          out = { loss, norm: await h.s.step(adamw) };
+        }
+        results.push({ ...out, params: h.s.params.map((p) => h.s.read(p.tensor, p.numel)) });
+      } finally {
+        h.free();
+      }
+    }
+    const [a, b] = results;
+    expect(b.loss).toBe(a.loss);
+    expect(b.norm).toBeCloseTo(a.norm!, 5);
+    expect(a.norm).toBeGreaterThan(0.5); // clipping was active
+    let maxDiff = 0;
+    a.params.forEach((x, i) => x.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - b.params[i][k])))));
+    expect(maxDiff).toBeLessThan(1e-6);
+  });
 });

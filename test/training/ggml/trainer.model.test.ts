@@ -76,6 +76,21 @@ describe("ggmlTrainer, LoRA", () => {
     }
   });
 
+  it("trains over a quantized (Q8_0) base with a warning that its gradients are approximate", async () => {
+    const q8 = join(dir, "base-q8.gguf");
+    await writeTinyModel(q8, { nLayer: 2, nEmbd: 64, nHead: 4, nHeadKv: 2, seed: 21, weightType: "q8_0" });
+    const res = await ggmlTrainer.train(req({ baseModelPath: q8, outPath: join(dir, "q8-lora.gguf"), optim: { lr: 1e-2, epochs: 15, batchSize: 4 } }));
+    expect(res.warnings.join("\n")).toMatch(/quantized tensors: LoRA gradients through them are approximate/);
+    expect(res.lossCurve[res.lossCurve.length - 1].loss).toBeLessThan(res.lossCurve[0].loss / 4);
+    const model = await (await getLlama()).loadModel({ modelPath: q8 });
+    try {
+      expect(await answer(model, questions[0], res.outPath)).toBe(ANSWER);
+    } finally {
+      await model.dispose();
+    }
+    await expect(ggmlTrainer.train(req({ baseModelPath: q8, mode: "full" }))).rejects.toThrow(/quantized.*full training needs/);
+  });
+
   it("is reproducible: same seed, same adapter bytes (dropout on)", async () => {
     const r = (name: string) => ggmlTrainer.train(req({ outPath: join(dir, name), lora: { rank: 4, alpha: 8, dropout: 0.1 }, optim: { lr: 5e-3, epochs: 3, batchSize: 2 } }));
     const [a, b] = [await r("rep-a.gguf"), await r("rep-b.gguf")];
@@ -167,5 +182,23 @@ describe("ggmlTrainer, full mode", () => {
     } finally {
       await model.dispose();
     }
+  });
+
+  it("trains an F16 base in F32 and saves it back in F16", async () => {
+    const f16 = join(dir, "base-f16.gguf");
+    await writeTinyModel(f16, { weightType: "f16", seed: 22 });
+    const res = await ggmlTrainer.train(req({ baseModelPath: f16, mode: "full", outPath: join(dir, "full-f16.gguf"), optim: { lr: 1e-3, epochs: 2, batchSize: 2 } }));
+    const f = openGguf(res.outPath);
+    const b = openGguf(f16);
+    try {
+      expect(f.tensors.map((t) => [t.name, t.type])).toEqual(b.tensors.map((t) => [t.name, t.type]));
+      expect(f.tensors.some((t) => t.type === 1)).toBe(true);
+      expect(f.get("general.file_type")).toBe(1);
+    } finally {
+      f.close();
+      b.close();
+    }
+    const model = await (await getLlama()).loadModel({ modelPath: res.outPath });
+    await model.dispose();
   });
 });

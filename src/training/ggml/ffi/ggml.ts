@@ -36,6 +36,8 @@ export function bindGgmlCore(lib: LibraryHandle) {
     nelements: f<(t: Tensor) => number>("int64_t ggml_nelements(void * t)"),
     fp16_to_fp32_row: f<(src: Mem, dst: Mem, n: number) => void>("void ggml_fp16_to_fp32_row(void * x, void * y, int64_t n)"),
     fp32_to_fp16_row: f<(src: Mem, dst: Mem, n: number) => void>("void ggml_fp32_to_fp16_row(void * x, void * y, int64_t n)"),
+    quantize_chunk: f<(type: number, src: Mem, dst: Mem, start: number, nrows: number, nPerRow: number, imatrix: null) => number>(
+      "size_t ggml_quantize_chunk(int type, void * src, void * dst, int64_t start, int64_t nrows, int64_t n_per_row, void * imatrix)"),
     fp32_to_bf16_row: f<(src: Mem, dst: Mem, n: number) => void>("void ggml_fp32_to_bf16_row(void * x, void * y, int64_t n)"),
     bf16_to_fp32_row: f<(src: Mem, dst: Mem, n: number) => void>("void ggml_bf16_to_fp32_row(void * x, void * y, int64_t n)"),
 

@@ -1,0 +1,112 @@
+/**
+ * Starts `society serve` in this process: loads the models, restores files and fine-tuning jobs from the
+ * data folder, and listens. The CLI, the tests and the load bench all start the server through here.
+ */
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { LlamaBackend, type LlamaBackendOptions } from "../backends/llama/backend.js";
+import { UserError } from "../errors.js";
+import type { Store } from "../store/index.js";
+import { getTask } from "../tasks/index.js";
+import type { Trainer } from "../training/types.js";
+import { assertSafeBinding } from "./auth.js";
+import { FileStore } from "./files.js";
+import { DEFAULT_FINE_TUNE, FineTuneQueue, type FineTuneDefaults } from "./job-queue.js";
+import { DEFAULT_LIMITS, type ServeLimits } from "./limits.js";
+import { listen, type RunningServer } from "./listen.js";
+import { resolveModelSpec, runModels, type ModelSpec } from "./model-sources.js";
+import { ModelRegistry } from "./model-registry.js";
+import { createServeApp } from "./serve-app.js";
+import type { SocietySpec } from "./society-model.js";
+
+export interface ServeOptions {
+  /** Model specs (see resolveModelSpec): `tiny`, `tiny:test`, a GGUF path, `<id>=<spec>`. */
+  models?: string[];
+  /** Serve this run's agents (and its society) from `store`. */
+  run?: { store: Store; runId: string; method?: string };
+  /** The society when no run is given: N copies of one served model (default the first). */
+  society?: { agents: number; rounds: number; summarize: boolean; task: string; model?: string; temperature: number; topP: number; maxTokens: number };
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+  apiKey?: string;
+  /** Named in the error when a non-loopback bind lacks a key. */
+  apiKeyEnv?: string;
+  /** Files, jobs and fine-tuned adapters. */
+  dataDir: string;
+  limits?: Partial<ServeLimits>;
+  fineTune?: Partial<FineTuneDefaults>;
+  llama?: LlamaBackendOptions;
+  /** Default: the local ggml trainer. */
+  trainer?: Trainer;
+  log?: (line: string) => void;
+}
+
+export interface ServeHandle extends RunningServer {
+  registry: ModelRegistry;
+  queue: FineTuneQueue;
+}
+
+export async function startServe(o: ServeOptions): Promise<ServeHandle> {
+  const log = o.log ?? (() => {});
+  const host = o.host ?? "127.0.0.1";
+  assertSafeBinding(host, o.apiKey, o.apiKeyEnv ?? "SOCIETY_API_KEY");
+  const specs: ModelSpec[] = [];
+  let society: SocietySpec | undefined;
+  if (o.run) {
+    const r = await runModels(o.run.store, o.run.runId, o.run.method, log);
+    specs.push(...r.models);
+    society = r.society;
+  }
+  for (const s of o.models ?? []) specs.push(await resolveModelSpec(s, log));
+  if (specs.length === 0) throw new UserError("nothing to serve: give --model (a GGUF path, tiny, tiny:test) or --run");
+  const registry = new ModelRegistry();
+  for (const s of specs) {
+    if (registry.find(s.id)) throw new UserError(`two served models have the id "${s.id}": name one with --model <id>=<path>`);
+    registry.add(s);
+  }
+  if (!society && o.society) {
+    const base = registry.get(o.society.model ?? specs[0]!.id, "--society-model").model;
+    const n = o.society.agents;
+    society = {
+      task: getTask(o.society.task),
+      generators: Array.from({ length: n }, () => base),
+      critics: Array.from({ length: n }, () => base),
+      summarizer: base,
+      rounds: o.society.rounds,
+      summarize: o.society.summarize && o.society.rounds > 1,
+      sampling: { temperature: o.society.temperature, topP: o.society.topP, maxTokens: o.society.maxTokens },
+      describe: `${n} copies of ${o.society.model ?? specs[0]!.id}, ${o.society.rounds} rounds, task ${o.society.task}`,
+    };
+  }
+
+  const dataDir = resolve(o.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const backend = await LlamaBackend.create(o.llama);
+  const files = new FileStore(dataDir);
+  const trainer = o.trainer ?? (await import("../training/ggml/index.js")).ggmlTrainer;
+  const queue = new FineTuneQueue(dataDir, { registry, files, trainer, defaults: { ...DEFAULT_FINE_TUNE, ...o.fineTune }, log });
+  queue.restore();
+  const limits = { ...DEFAULT_LIMITS, ...o.limits };
+  const app = createServeApp({ backend, registry, files, queue, limits, apiKey: o.apiKey, society });
+  let server: RunningServer;
+  try {
+    server = await listen(app, { hostname: host, port: o.port ?? 8080 });
+  } catch (e) {
+    await queue.close();
+    await backend.close();
+    const code = (e as { code?: string }).code;
+    throw code === "EADDRINUSE" || code === "EACCES" ? new UserError(`cannot listen on ${host}:${o.port}: ${code}`) : e;
+  }
+  if (society) log(`society: ${society.describe}`);
+  return {
+    ...server,
+    registry,
+    queue,
+    close: async () => {
+      await server.close();
+      await queue.close();
+      await backend.close();
+    },
+  };
+}
