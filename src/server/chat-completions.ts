@@ -28,19 +28,22 @@ interface Resolved {
   req: ChatRequest;
   chat: ChatMessage[];
   maxTokens: number;
+  /** max_tokens as the request gave it (the society otherwise uses its own default). */
+  askedMaxTokens?: number;
   stop?: string[];
   seed: number;
   top: number;
 }
 
 export function addChatCompletions(app: Hono, deps: ChatDeps): void {
+  const societyMax = deps.society ? Math.min(deps.society.sampling.maxTokens, deps.limits.maxTokens) : 0;
   app.post("/v1/chat/completions", async (c) => {
     const r = parseRequest(await readJson(c), deps.limits);
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     if (r.req.model === SOCIETY_MODEL_ID) {
       if (!deps.society) throw badRequest(`model "society" is not served here: start society serve with --run (or --society-agents)`, "model");
-      return society(c, deps.backend, deps.society, r, id, created);
+      return society(c, deps.backend, deps.society, { ...r, maxTokens: r.askedMaxTokens ?? societyMax }, id, created);
     }
     const model = deps.registry.get(r.req.model).model;
     if (r.req.echo) return c.json(await echo(deps.backend, model, r, id, created));
@@ -81,7 +84,7 @@ function parseRequest(body: unknown, limits: ServeLimits): Resolved {
   const stop = req.stop == null ? undefined : typeof req.stop === "string" ? [req.stop] : req.stop.filter((s) => s.length > 0);
   // Without a seed the reply is not reproducible (as with OpenAI); choice i samples with seed + i.
   const seed = req.seed ?? randomInt(0, 2 ** 31 - 1);
-  return { req, chat, maxTokens: asked ?? limits.maxTokens, stop, seed, top };
+  return { req, chat, maxTokens: asked ?? limits.maxTokens, askedMaxTokens: asked, stop, seed, top };
 }
 
 const seedOf = (r: Resolved, i: number) => (((r.seed + i) % 2 ** 31) + 2 ** 31) % 2 ** 31;

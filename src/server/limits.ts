@@ -22,6 +22,7 @@ export const DEFAULT_LIMITS: ServeLimits = { maxBodyBytes: 1 << 20, maxFileBytes
 export function limitBody(maxBytes: number): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxBytes,
-    onError: (c) => c.json(errorBody({ message: `request body exceeds ${maxBytes} bytes (the server's limit)`, type: "invalid_request_error", code: "request_too_large" }), 413),
+    // The unread rest of the body makes the connection unusable: say so, or a keep-alive client reuses it and fails.
+    onError: (c) => c.json(errorBody({ message: `request body exceeds ${maxBytes} bytes (the server's limit)`, type: "invalid_request_error", code: "request_too_large" }), 413, { connection: "close" }),
   });
 }

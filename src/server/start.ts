@@ -101,6 +101,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   if (society) log(`society: ${society.describe}`);
   return {
     ...server,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`, // IPv6 literals need brackets
     registry,
     queue,
     close: async () => {

@@ -22,7 +22,6 @@ describe("StopAwareStream", () => {
       const full = `hello ${stop}`;
       const r = run(full, [stop, "<|im_end|>"], "hello ");
       expect(r.text).toBe("hello ");
-      expect(r.sent.every((d) => !d.includes(stop[0]!) || d === "hello ".slice(-d.length))).toBe(true);
     }
   });
 

@@ -56,7 +56,16 @@ try {
 
   const ours: number[] = [];
   const ref: number[] = [];
+  const oursCpu: number[] = [];
+  const refCpu: number[] = [];
   for (let r = 1; r <= repeats; r++) {
+    // CPU time of steps 2..n (step 1 carries one-off costs), from the progress callbacks.
+    let cpuAtFirst = 0;
+    let cpuAtLast = 0;
+    const cpuNow = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
     const res = await trainGgml({
       baseModelPath: modelPath,
       sequences: rows.map((tokens) => ({ tokens, lossMask: tokens.map(() => 1) })),
@@ -67,18 +76,29 @@ try {
       contextLength: T,
       pack: false,
       optim: { lr, epochs: 1, batchSize: 1, gradAccum: 1, weightDecay: 0, warmupSteps: 0, schedule: "constant", maxGradNorm: 0 },
+      onProgress: (p) => {
+        if (p.step === 1) cpuAtFirst = cpuNow();
+        if (p.step === p.totalSteps) cpuAtLast = cpuNow();
+      },
     });
     ours.push(res.tokensPerSecond);
+    oursCpu.push(((nRows - 1) * T) / (cpuAtLast - cpuAtFirst));
     const mean = res.lossCurve.reduce((s, p) => s + p.loss, 0) / res.lossCurve.length;
     console.log(`society   run ${r}: ${res.tokensPerSecond.toFixed(1)} tokens/s (mean train loss ${mean.toFixed(4)})`);
     const l = llamaCppEpoch(modelPath, rows, T, threads, lr);
     ref.push(l.tokensPerSecond);
+    refCpu.push((nRows * T) / l.cpuSeconds);
     console.log(`llama.cpp run ${r}: ${l.tokensPerSecond.toFixed(1)} tokens/s (mean train loss ${l.loss.toFixed(4)})`);
   }
   const best = (xs: number[]) => Math.max(...xs);
   console.log(`society tokens/s: median ${median(ours).toFixed(1)}, best ${best(ours).toFixed(1)}`);
   console.log(`llama.cpp tokens/s: median ${median(ref).toFixed(1)}, best ${best(ref).toFixed(1)}`);
   console.log(`ratio of medians ${(median(ours) / median(ref)).toFixed(3)}, of bests ${(best(ours) / best(ref)).toFixed(3)}`);
+  console.log(
+    `tokens per CPU-second (work, insensitive to load; spinning threads count): society ${median(oursCpu).toFixed(1)}, ` +
+      `llama.cpp ${median(refCpu).toFixed(1)}, ratio ${(median(oursCpu) / median(refCpu)).toFixed(3)}`,
+  );
+  console.log("(llama.cpp's path skips the attn_k/attn_v and token-embedding gradients — see the facts notes — so it does less work per step)");
   console.log(`train tokens/s ratio (society / llama.cpp): ${median(ours.map((x, i) => x / ref[i])).toFixed(3)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,8 @@ import { ggml_opt_optimizer_params } from "../../../src/training/ggml/ffi/struct
 export interface ReferenceRun {
   tokensPerSecond: number;
   seconds: number;
+  /** Process CPU time of the epoch (all threads), a load-insensitive measure of the work done. */
+  cpuSeconds: number;
   loss: number;
 }
 
@@ -72,11 +74,13 @@ export function llamaCppEpoch(modelPath: string, rows: number[][], T: number, th
       labels.set(r.slice(1, T + 1), i * T);
     });
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     api.opt_epoch(ctx, ds, result, null, rows.length, null, null);
+    const c = process.cpuUsage(c0);
     const seconds = (performance.now() - t0) / 1000;
     const loss = new Float64Array(1);
     api.opt_result_loss(result, loss, null);
-    return { tokensPerSecond: (rows.length * T) / seconds, seconds, loss: loss[0] };
+    return { tokensPerSecond: (rows.length * T) / seconds, seconds, cpuSeconds: (c.user + c.system) / 1e6, loss: loss[0] };
   } finally {
     api.opt_result_free(result);
     api.opt_dataset_free(ds);

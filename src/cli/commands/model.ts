@@ -23,7 +23,7 @@ const tiny: CommandModule<{}, TinyArgs> = {
       .option("seed", { type: "number", default: 1, describe: "seed for init, corpus and training" })
       .option("force", { type: "boolean", default: false, describe: "rebuild even if cached" })
       .option("out-dir", { type: "string", describe: "models cache folder (default runs/models, or $SOCIETY_MODELS_DIR)" })
-      .option("threads", { type: "number", describe: "CPU threads for training (default: all cores)" }) as any,
+      .option("threads", { type: "number", describe: "CPU threads for training (default: all cores if the machine is idle, else 1)" }) as any,
   handler: async (args) => {
     if (!Number.isInteger(args.seed) || args.seed < 0) throw new UserError(`--seed must be a non-negative integer, got ${args.seed}`);
     if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 1)) throw new UserError(`--threads must be a positive integer, got ${args.threads}`);

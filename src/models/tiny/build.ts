@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { gguf } from "../gguf-writer.js";
 import { countParams, createRandomLlamaGguf, resolveHparams } from "../llama-gguf.js";
 import { seedFrom } from "../rng.js";
+import { autoThreads } from "../threads.js";
 import { tokenizeChat } from "./chat.js";
 import { buildCorpus } from "./corpus.js";
 import { evaluateHeldOut } from "./evaluate.js";
@@ -85,6 +86,8 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
   const trainTokens = sequences.reduce((n, s) => n + s.tokens.length, 0);
   say(`corpus: ${chats.length} chats (${recipe.corpus.generatorChats} generator, ${recipe.corpus.criticChats} critic), ${trainTokens} tokens`);
 
+  const threads = opts.threads ?? autoThreads();
+  progress(`training with ${threads} thread${threads === 1 ? "" : "s"}`);
   const tTrain = performance.now();
   const trained = await pretrain({
     basePath: initPath,
@@ -92,7 +95,7 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
     sequences,
     recipe,
     seed: seedFrom(seed, "tiny-train"),
-    threads: opts.threads,
+    threads,
     progress,
   });
   const trainSeconds = (performance.now() - tTrain) / 1000;

@@ -47,8 +47,9 @@ const DROPOUT_POOL_ROWS = 1024;
 
 /**
  * The compiled training program for one batch shape: a forward+backward graph that adds gradients into
- * persistent accumulators, an optimizer graph (global-norm clipping + AdamW) and a forward-only graph for
- * evaluation. All three are built once and scheduled once; a step only uploads inputs and runs them.
+ * persistent accumulators, an optimizer graph (global-norm clipping + AdamW) — or both fused in one graph
+ * when an optimizer step is a single micro-batch — and a forward-only graph for evaluation. Each is built
+ * and scheduled once (lazily unless `prepare` says otherwise); a step only uploads inputs and runs a graph.
  */
 export class TrainSession {
   readonly N: number;
@@ -158,11 +159,6 @@ export class TrainSession {
       this.opt = this.buildOptGraph();
     }
 
-  }
-
-  /** Upper bound of graph nodes used for every graph of this session. */
-  get nodesBudget(): number {
-    return this.graphSize;
   }
 
   private newCtx(nTensors: number): Ctx {

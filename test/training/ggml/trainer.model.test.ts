@@ -99,6 +99,18 @@ describe("ggmlTrainer, LoRA", () => {
     expect(c.sha256).not.toBe(a.sha256);
   });
 
+  it("accumulates gradients: 2 micro-batches of 1 row step like 1 micro-batch of 2 rows", async () => {
+    const uneven: ChatExample[] = ["a", "bb bb", "ccc ccc ccc", "dddd"].map((q, i) => ({
+      messages: [{ role: "user", content: q }, { role: "assistant", content: `answer number ${i}${".".repeat(i * 3)}` }],
+    }));
+    const run = (batchSize: number, gradAccum: number) =>
+      ggmlTrainer.train(req({ examples: uneven, pack: false, outPath: join(dir, `acc-${batchSize}x${gradAccum}.gguf`), optim: { lr: 5e-3, epochs: 2, batchSize, gradAccum } }));
+    const a = await run(2, 1);
+    const b = await run(1, 2);
+    expect(b.steps).toBe(a.steps);
+    a.lossCurve.forEach((p, i) => expect(b.lossCurve[i].loss).toBeCloseTo(p.loss, 4));
+  });
+
   it("continues from an existing adapter", async () => {
     const first = await ggmlTrainer.train(req({ outPath: join(dir, "cont-1.gguf"), optim: { lr: 1e-2, epochs: 10, batchSize: 4, schedule: "constant" } }));
     const again = await ggmlTrainer.train(req({ outPath: join(dir, "cont-2.gguf"), initAdapterPath: first.outPath, optim: { lr: 1e-3, epochs: 1, batchSize: 4 } }));

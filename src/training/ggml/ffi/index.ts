@@ -109,8 +109,8 @@ export function createBackends(g: Ggml, useGpu: boolean): ComputeBackends {
 /**
  * Runs a scheduled graph. By default on the calling thread, then yields to the event loop once, so timers,
  * progress output and abort signals are served between graph runs. (Running it on a koffi worker thread keeps
- * the event loop free during the run too, but measured ~25 % slower with two threads on a busy CPU — ggml's
- * thread 0 then hops between pool threads — so that mode is opt-in: SOCIETY_GGML_WORKER_THREAD=1.)
+ * the event loop free during the run too, but measured clearly slower with two threads on a busy CPU —
+ * ggml's thread 0 then hops between pool threads — so that mode is opt-in: SOCIETY_GGML_WORKER_THREAD=1.)
  */
 export function computeGraph(g: Ggml, sched: Sched, graph: Graph): Promise<void> {
   if (process.env.SOCIETY_GGML_WORKER_THREAD === "1") {

@@ -1,0 +1,134 @@
+/**
+ * The multiagent loop, unchanged, with `model.backend: openai` + `training.trainer: openai` pointed at
+ * `society serve`: the real CLI runs one iteration (debate → datasets → four remote fine-tuning jobs →
+ * evaluation, likelihood metrics scored through the endpoint's echo logprobs). A second run is killed
+ * while a remote job is in flight and resumed: it re-attaches to that job rather than creating another.
+ */
+import Database from "better-sqlite3";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { ensureTinyModel } from "../../../src/models/tiny/cache.js";
+import { startServe, type ServeHandle } from "../../../src/server/start.js";
+
+const root = resolve(import.meta.dirname, "../../..");
+const tmp = mkdtempSync(join(tmpdir(), "loop-remote-"));
+const KEY = "loop-key";
+let server: ServeHandle;
+let client: OpenAI;
+
+function config(seed: number): string {
+  const path = join(tmp, `remote-s${seed}.yaml`);
+  writeFileSync(path, stringify({
+    name: "loop-remote", seed,
+    task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 8 }, test: { limit: 6 } },
+    model: { base: "tiny", tiny_recipe: "test", backend: "openai", openai: { base_url: `${server.url}/v1`, api_key_env: "LOOP_TEST_KEY" } },
+    methods: ["multiagent-ft"], agents: 2, rounds: 2, iterations: 1,
+    debate: { summarize: false, max_tokens: 40, concurrency: 8 },
+    training: { trainer: "openai", mode: "full", optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0 },
+    metrics: { nll_samples: 2 },
+  }));
+  return path;
+}
+
+function society(args: string[], killWhen?: (db: Database.Database) => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(root, "bin/society.js"), ...args], { cwd: root, env: { ...process.env, LOOP_TEST_KEY: KEY } });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    let timer: NodeJS.Timeout | undefined;
+    if (killWhen) {
+      const dbPath = args[args.indexOf("--db") + 1]!;
+      timer = setInterval(() => {
+        if (!existsSync(dbPath)) return;
+        let db: Database.Database | undefined;
+        try {
+          db = new Database(dbPath, { readonly: true, fileMustExist: true });
+          if (killWhen(db)) {
+            clearInterval(timer);
+            child.kill("SIGKILL");
+          }
+        } catch {
+          // tables not created yet
+        } finally {
+          db?.close();
+        }
+      }, 50);
+    }
+    child.on("error", fail);
+    child.on("close", (code, signal) => {
+      if (timer) clearInterval(timer);
+      done({ code, signal, out });
+    });
+  });
+}
+
+const rows = (dbPath: string, sql: string) => {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all() as any[];
+  } finally {
+    db.close();
+  }
+};
+
+beforeAll(async () => {
+  await ensureTinyModel("test");
+  server = await startServe({
+    models: ["tiny:test"], port: 0, apiKey: KEY, dataDir: join(tmp, "serve"),
+    fineTune: { threads: 1 }, llama: { threads: 1, parallel: 8, contextSize: 1024 },
+  });
+  client = new OpenAI({ apiKey: KEY, baseURL: `${server.url}/v1`, maxRetries: 0 });
+}, 300_000);
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("society run with backend openai + trainer openai against society serve", () => {
+  it("completes one iteration: four remote fine-tunes, served and evaluated, with likelihood metrics", async () => {
+    const db = join(tmp, "a.db");
+    const r = await society(["run", config(3), "--db", db, "--out", join(tmp, "a")]);
+    expect(r.code, r.out).toBe(0);
+    const versions = rows(db, "select a.role, a.agent_index, v.kind, v.path from model_versions v join agents a on a.id = v.agent_id where v.iteration = 1 order by 1, 2");
+    expect(versions).toHaveLength(4);
+    const served = (await client.models.list()).data.map((m) => m.id);
+    for (const v of versions) {
+      expect(v.path).toMatch(/^ft:tiny:society:/);
+      expect(served).toContain(v.path);
+    }
+    const jobs = rows(db, "select status, remote_job_id from training_jobs");
+    expect(jobs).toHaveLength(4); // seed 3: every agent has data
+    expect(jobs.every((j) => j.status === "succeeded" && /^ftjob-/.test(j.remote_job_id))).toBe(true);
+    for (const j of jobs) expect((await client.fineTuning.jobs.retrieve(j.remote_job_id)).status).toBe("succeeded");
+    const metrics = rows(db, "select name, iteration from metrics where method = 'multiagent-ft'").map((m) => `${m.name}@${m.iteration}`);
+    for (const m of ["accuracy@0", "accuracy@1", "consensus@1", "cross_agent_nll@1", "kl_estimate@1"]) expect(metrics).toContain(m);
+  }, 300_000);
+
+  it("killed while a remote job runs, resumes by re-attaching to it (no second job)", async () => {
+    const before = (await client.fineTuning.jobs.list({ limit: 100 })).data.length;
+    const db = join(tmp, "b.db");
+    const args = ["run", config(4), "--db", db, "--out", join(tmp, "b")];
+    const killed = await society(args, (d) => !!d.prepare("select 1 from training_jobs where status = 'running' and remote_job_id is not null").get());
+    expect(killed.signal, killed.out).toBe("SIGKILL");
+    const inFlight = rows(db, "select remote_job_id from training_jobs where status = 'running'")[0].remote_job_id as string;
+    const resumed = await society(args);
+    expect(resumed.code, resumed.out).toBe(0);
+    expect(resumed.out).toMatch(/resuming run/);
+    const jobs = rows(db, "select status, remote_job_id, error from training_jobs order by created_at");
+    expect(jobs.filter((j) => j.status === "succeeded").map((j) => j.remote_job_id)).toContain(inFlight);
+    expect(jobs.find((j) => j.status === "failed")?.error).toMatch(/re-attached by attempt/);
+    expect(rows(db, "select count(*) n from model_versions where iteration = 1")[0].n).toBe(4);
+    // One remote job per trained agent (an agent whose dataset came out empty keeps its weights and trains
+    // nothing): the interrupted job was not started twice.
+    const succeeded = jobs.filter((j) => j.status === "succeeded").map((j) => j.remote_job_id);
+    expect(new Set(succeeded).size).toBe(succeeded.length);
+    expect((await client.fineTuning.jobs.list({ limit: 100 })).data.length - before).toBe(succeeded.length);
+  }, 300_000);
+});
