@@ -3,6 +3,11 @@
  * top_p, seed, max_tokens, stop, logprobs/top_logprobs, `stream: true` (SSE), the `echo` scoring
  * extension (score a supplied final assistant message; the openai backend's `score` uses it), and the
  * "society" model (a debate, see society-model.ts).
+ *
+ * Streaming sends a reply once it is generated (the Backend interface has no per-token callback yet),
+ * as OpenAI-shaped chunks, so the streamed text is exactly the non-streamed one for the same seed.
+ * TODO(backends owner): with an `onToken`/`onText` hook in GenerateOptions, send deltas as they come
+ * (holding back any tail that could still grow into a stop string).
  */
 import { randomInt, randomUUID } from "node:crypto";
 import type { Context, Hono } from "hono";
@@ -11,7 +16,7 @@ import type { AgentModel, ChatMessage, Generation } from "../backends/types.js";
 import { badRequest } from "./api-error.js";
 import { chatRequestSchema, type ChatRequest } from "./chat-request.js";
 import type { ServeLimits } from "./limits.js";
-import { generateStreaming, scoreWithTop } from "./llama-extras.js";
+import { scoreWithTop } from "./top-logprobs.js";
 import { SOCIETY_MODEL_ID, type ModelRegistry } from "./model-registry.js";
 import { societyAnswer, societyQuestion, type SocietySpec } from "./society-model.js";
 import { sseResponse, type SseWriter } from "./sse.js";
@@ -132,11 +137,20 @@ function wantsUsage(r: Resolved): boolean {
   return !!(r.req as { stream_options?: { include_usage?: boolean } | null }).stream_options?.include_usage;
 }
 
+/** Pieces of about `size` characters, never splitting a surrogate pair: the chunks of a streamed reply. */
+function pieces(text: string, size = 8): string[] {
+  const chars = Array.from(text);
+  const out: string[] = [];
+  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(""));
+  return out;
+}
+
 function stream(c: Context, backend: LlamaBackend, model: AgentModel, r: Resolved, id: string, created: number): Response {
   return sseResponse(c, async (out: SseWriter) => {
     const gens: Generation[] = await Promise.all(Array.from({ length: r.req.n }, async (_, index) => {
       out.send(chunk(r, id, created, { index, delta: { role: "assistant", content: "" } }));
-      const g = await generateStreaming(backend, model, r.chat, sampling(r, index), (content) => out.send(chunk(r, id, created, { index, delta: { content } })));
+      const g = await backend.generate(model, r.chat, sampling(r, index));
+      for (const content of pieces(g.text)) out.send(chunk(r, id, created, { index, delta: { content } }));
       const logprobs = r.req.logprobs ? { content: await logprobsOf(backend, model, r.chat, g.text, r.top), refusal: null } : null;
       out.send(chunk(r, id, created, { index, delta: {}, logprobs, finish_reason: g.finishReason }));
       return g;

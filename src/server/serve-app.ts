@@ -32,7 +32,8 @@ export function createServeApp(o: ServeAppOptions): Hono {
   app.get("/health", (c) => c.json({ status: "ok" }));
   if (o.apiKey) app.use("/v1/*", bearerAuth(o.apiKey));
   // JSON bodies everywhere but uploads, which have their own (larger) limit.
-  app.use("/v1/*", async (c, next) => (c.req.method === "POST" && c.req.path === "/v1/files" ? next() : limitBody(o.limits.maxBodyBytes)(c, next)));
+  const jsonLimit = limitBody(o.limits.maxBodyBytes);
+  app.use("/v1/*", async (c, next) => (c.req.method === "POST" && c.req.path === "/v1/files" ? next() : jsonLimit(c, next)));
 
   app.get("/v1/models", (c) => c.json({ object: "list", data: o.registry.list() }));
   app.get("/v1/models/:id{.+}", (c) => {

@@ -1,6 +1,7 @@
 /**
  * Debate generation throughput: the same B sequences (same model, prompt, sampling, seeds) generated
  *   (a) by our engine's batched generation (LlamaBackend.generate, B requests in flight, as a debate round issues them),
+ *       and (a2) the same engine with node-llama-cpp's public sequence API instead of its batch decoder,
  *   (b) by node-llama-cpp one sequence after another (LlamaContextSequence.evaluate, one at a time),
  *   (c) by node-llama-cpp's lowest-level batched decoding (the native context's batch calls, see lowlevel.ts),
  * plus the cost of LoRA: the same B requests when every agent has its own adapter (B contexts) versus
@@ -62,6 +63,7 @@ try {
   const seeds = Array.from({ length: B }, (_, i) => 1000 + i);
 
   const backend = await LlamaBackend.create({ gpu: "auto", threads, parallel: B, contextSize: 512 });
+  const publicApi = await LlamaBackend.create({ gpu: "auto", threads, parallel: B, contextSize: 512, publicApiOnly: true });
   const llama = await getLlama({ gpu: "auto", logLevel: LlamaLogLevel.error, maxThreads: threads });
   const model = await llama.loadModel({ modelPath });
   const prompt = renderPromptTokens(model, resolveChatWrapper(model), chat).tokens;
@@ -74,6 +76,10 @@ try {
   const modes: Record<string, () => Promise<number>> = {
     "(a) engine batched": async () => {
       const gs = await Promise.all(seeds.map((seed) => backend.generate(base, chat, { ...sampling, maxTokens: T, seed })));
+      return gs.reduce((s, g) => s + g.completionTokens, 0);
+    },
+    "(a2) engine on node-llama-cpp's sequence API": async () => {
+      const gs = await Promise.all(seeds.map((seed) => publicApi.generate(base, chat, { ...sampling, maxTokens: T, seed })));
       return gs.reduce((s, g) => s + g.completionTokens, 0);
     },
     "(b) node-llama-cpp one at a time": async () => {
@@ -135,6 +141,7 @@ try {
   }
   console.log(`engine/(c) tokens/s ratio: ${(engine / low).toFixed(3)}`);
   await backend.close();
+  await publicApi.close();
   await llama.dispose();
 } finally {
   rmSync(dir, { recursive: true, force: true });

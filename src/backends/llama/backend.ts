@@ -1,23 +1,25 @@
 /**
  * Local GGUF inference through node-llama-cpp.
  *
- * Arrangement (why): llama.cpp applies LoRA adapters per context, so every distinct (base, adapter)
- * gets ONE context with `parallel` sequences; all agents on that pair share it, and their concurrent
- * requests decode as parallel sequences of the same llama.cpp batch. Every base GGUF is loaded once and
- * shared by all contexts over it. Agents with different adapters need different contexts (each with its
- * own KV cache and its own decode call per step); see eval/bench/debate-throughput/README.md for the
- * measured cost.
+ * Arrangement (why): every base GGUF is loaded once and shared. llama.cpp applies LoRA adapters per
+ * context, so each distinct (base, adapter) gets ONE generation context with `parallel` sequences,
+ * driven by a BatchDecoder: all agents on that pair decode together, one llama.cpp batch per step.
+ * Agents with different adapters need different contexts (own KV cache, own decode call per step);
+ * eval/bench/debate-throughput/README.md has the measured cost. Scoring uses a small separate context
+ * per pair (node-llama-cpp's sequence API), created on first use.
  */
 import { existsSync } from "node:fs";
-import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaModel } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
 import type { AgentModel, Backend, ChatMessage, GenerateOptions, Generation, Score } from "../types.js";
 import { modelKey } from "../types.js";
+import { BatchDecoder } from "./batch-decoder.js";
 import { renderPromptTokens } from "./chat.js";
 import { generateOnSequence } from "./generate.js";
+import { nativeOf } from "./native.js";
 import { scoreOnSequence, type TokenLogprob } from "./score.js";
-import { lockstepStrategy } from "./lockstep.js";
 import { SequencePool } from "./sequence-pool.js";
+import { cutAtStop, stopChecker } from "./stops.js";
 
 export interface LlamaBackendOptions {
   /** "auto" (default) picks CUDA/Vulkan/Metal when present, else CPU; false forces CPU. */
@@ -26,9 +28,9 @@ export interface LlamaBackendOptions {
   threads?: number;
   /** KV-cache tokens per sequence (prompt + reply), capped at the model's training context. Default 2048. */
   contextSize?: number;
-  /** Parallel sequences per (base, adapter) context. Default 8. */
+  /** Parallel sequences per (base, adapter) generation context. Default 8. */
   parallel?: number;
-  /** Tokens per llama.cpp decode batch. Default: node-llama-cpp's (min(512, contextSize × parallel)). */
+  /** Tokens per llama.cpp decode call. Default 512. */
   batchSize?: number;
   /**
    * Flash attention. Default false: measured on CPU, it makes logits depend on how a prompt is chunked
@@ -36,20 +38,37 @@ export interface LlamaBackendOptions {
    * batch); without it they agree to ~1e-7, so reruns and resumed runs sample the same text.
    */
   flashAttention?: boolean;
+  /** Use node-llama-cpp's public sequence API for generation instead of the native batch decoder (slower; for comparison). */
+  publicApiOnly?: boolean;
 }
 
 export interface DetailedScore extends Score {
   perToken: Array<TokenLogprob & { text: string }>;
 }
 
+/** A generation context: the batch decoder, or (fallback) a pool of node-llama-cpp sequences. */
+type Generator = { context: LlamaContext; decoder?: BatchDecoder; pool?: SequencePool };
+
+/** One lock for decodes across contexts on Vulkan (node-llama-cpp does the same: concurrent Vulkan decodes crash). */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const r = this.tail.then(fn);
+    this.tail = r.catch(() => undefined);
+    return r;
+  }
+}
+
 export class LlamaBackend implements Backend {
   private readonly models = new Map<string, Promise<{ model: LlamaModel; wrapper: ChatWrapper }>>();
-  private readonly pools = new Map<string, Promise<SequencePool>>();
+  private readonly generators = new Map<string, Promise<Generator>>();
+  private readonly scorers = new Map<string, Promise<SequencePool>>();
+  private readonly vulkanLock = new Mutex();
   private closed = false;
 
   private constructor(
     readonly llama: Llama,
-    readonly options: Required<Pick<LlamaBackendOptions, "contextSize" | "parallel">> & LlamaBackendOptions,
+    readonly options: Required<Pick<LlamaBackendOptions, "contextSize" | "parallel" | "batchSize">> & LlamaBackendOptions,
   ) {}
 
   static async create(opts: LlamaBackendOptions = {}): Promise<LlamaBackend> {
@@ -60,7 +79,7 @@ export class LlamaBackend implements Backend {
       logLevel: LlamaLogLevel.error,
       ...(threads !== undefined ? { maxThreads: threads } : {}),
     });
-    return new LlamaBackend(llama, { ...opts, threads, contextSize: opts.contextSize ?? 2048, parallel: opts.parallel ?? 8 });
+    return new LlamaBackend(llama, { ...opts, threads, contextSize: opts.contextSize ?? 2048, parallel: opts.parallel ?? 8, batchSize: opts.batchSize ?? 512 });
   }
 
   /** "cuda" | "vulkan" | "metal" | false (CPU). */
@@ -69,20 +88,32 @@ export class LlamaBackend implements Backend {
   }
 
   async generate(m: AgentModel, chat: ChatMessage[], opts: GenerateOptions): Promise<Generation> {
+    const t0 = performance.now();
     const { model, wrapper } = await this.loadModel(m.base);
-    const pool = await this.pool(m);
+    const gen = await this.generator(m);
     const prompt = renderPromptTokens(model, wrapper, chat);
-    const ctxSize = pool.context.contextSize;
+    const ctxSize = gen.context.contextSize;
     const room = ctxSize - prompt.tokens.length;
     if (room < 1) {
       throw new UserError(`prompt of ${prompt.tokens.length} tokens does not fit the context size ${ctxSize} (model.context_size) for ${modelKey(m)}`);
     }
     const stops = [...prompt.stopStrings, ...(opts.stop ?? [])];
-    return pool.use(async (seq) => {
-      const t0 = performance.now();
-      const g = await generateOnSequence(seq, prompt.tokens, { ...opts, maxTokens: Math.min(opts.maxTokens, room) }, stops);
-      return { ...g, latencyMs: performance.now() - t0 };
-    });
+    const maxTokens = Math.min(opts.maxTokens, room);
+    if (gen.decoder) {
+      const r = await gen.decoder.generate({
+        prompt: prompt.tokens, temperature: opts.temperature, topP: opts.topP, seed: opts.seed, maxTokens, stopped: stopChecker(model, stops),
+      });
+      const cut = cutAtStop(model.detokenize(r.tokens), stops);
+      return {
+        text: cut.text,
+        promptTokens: prompt.tokens.length,
+        completionTokens: r.tokens.length,
+        latencyMs: performance.now() - t0,
+        finishReason: r.reason === "length" && !cut.stopped ? "length" : "stop",
+      };
+    }
+    const g = await gen.pool!.use((seq) => generateOnSequence(seq, prompt.tokens, { ...opts, maxTokens }, stops));
+    return { ...g, latencyMs: performance.now() - t0 };
   }
 
   async score(m: AgentModel, chat: ChatMessage[], completion: string): Promise<Score> {
@@ -93,7 +124,7 @@ export class LlamaBackend implements Backend {
   /** Like `score`, with each completion token's text and log-probability (the server's logprobs use it). */
   async scoreDetailed(m: AgentModel, chat: ChatMessage[], completion: string): Promise<DetailedScore> {
     const { model, wrapper } = await this.loadModel(m.base);
-    const pool = await this.pool(m);
+    const pool = await this.scorer(m);
     const prompt = renderPromptTokens(model, wrapper, chat);
     // The completion as text (special-token spellings stay text), the way the model would write it.
     const completionTokens = model.tokenize(completion, false);
@@ -114,9 +145,9 @@ export class LlamaBackend implements Backend {
     return renderPromptTokens(model, wrapper, chat).tokens.length;
   }
 
-  /** Loads what these agents need now (so the first request does not pay for it mid-batch). */
+  /** Loads what these agents need for generation now (so the first request does not pay for it mid-batch). */
   async preload(models: readonly AgentModel[]): Promise<void> {
-    await Promise.all(models.map((m) => this.pool(m)));
+    await Promise.all(models.map((m) => this.generator(m)));
   }
 
   /**
@@ -127,21 +158,30 @@ export class LlamaBackend implements Backend {
   async retain(keep: readonly AgentModel[]): Promise<void> {
     const keys = new Set(keep.map(modelKey));
     const bases = new Set(keep.map((m) => m.base));
-    for (const [key, pool] of [...this.pools]) {
+    for (const [key, p] of [...this.generators]) {
       if (keys.has(key)) continue;
-      this.pools.delete(key);
-      await (await pool).dispose();
+      this.generators.delete(key);
+      const g = await p.catch(() => undefined);
+      if (!g) continue;
+      await g.decoder?.idle();
+      if (g.pool) await g.pool.dispose();
+      else await g.context.dispose();
+    }
+    for (const [key, p] of [...this.scorers]) {
+      if (keys.has(key)) continue;
+      this.scorers.delete(key);
+      await (await p.catch(() => undefined))?.dispose();
     }
     for (const [base, entry] of [...this.models]) {
       if (bases.has(base)) continue;
       this.models.delete(base);
-      await (await entry).model.dispose();
+      await (await entry.catch(() => undefined))?.model.dispose();
     }
   }
 
-  /** What is loaded now: base paths and (base+adapter) contexts. */
-  loaded(): { models: string[]; contexts: string[] } {
-    return { models: [...this.models.keys()], contexts: [...this.pools.keys()] };
+  /** What is loaded now: base paths, and (base+adapter) generation and scoring contexts. */
+  loaded(): { models: string[]; contexts: string[]; scorers: string[] } {
+    return { models: [...this.models.keys()], contexts: [...this.generators.keys()], scorers: [...this.scorers.keys()] };
   }
 
   async close(): Promise<void> {
@@ -166,27 +206,44 @@ export class LlamaBackend implements Backend {
     return entry;
   }
 
-  private pool(m: AgentModel): Promise<SequencePool> {
+  private async createContext(m: AgentModel, sequences: number): Promise<{ model: LlamaModel; context: LlamaContext }> {
+    const { model } = await this.loadModel(m.base);
+    if (m.adapter && !existsSync(m.adapter)) throw new UserError(`LoRA adapter file not found: ${m.adapter}`);
+    const context = await model.createContext({
+      sequences,
+      // Never beyond what the model was trained on.
+      contextSize: Math.min(this.options.contextSize, model.trainContextSize),
+      batchSize: this.options.batchSize,
+      flashAttention: this.options.flashAttention ?? false,
+      ...(m.adapter ? { lora: { adapters: [{ filePath: m.adapter }] } } : {}),
+    });
+    return { model, context };
+  }
+
+  private generator(m: AgentModel): Promise<Generator> {
     const key = modelKey(m);
-    let p = this.pools.get(key);
+    let p = this.generators.get(key);
     if (!p) {
-      p = (async () => {
-        const { model } = await this.loadModel(m.base);
-        if (m.adapter && !existsSync(m.adapter)) throw new UserError(`LoRA adapter file not found: ${m.adapter}`);
-        const holder: { pool?: SequencePool } = {};
-        const context = await model.createContext({
-          batching: { itemPrioritizationStrategy: lockstepStrategy(() => holder.pool?.busyCount ?? 0) },
-          sequences: this.options.parallel,
-          // Never beyond what the model was trained on.
-          contextSize: Math.min(this.options.contextSize, model.trainContextSize),
-          ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
-          flashAttention: this.options.flashAttention ?? false,
-          ...(m.adapter ? { lora: { adapters: [{ filePath: m.adapter }] } } : {}),
-        });
-        return (holder.pool = new SequencePool(context));
+      p = (async (): Promise<Generator> => {
+        const { model, context } = await this.createContext(m, this.options.parallel);
+        const native = this.options.publicApiOnly ? undefined : nativeOf(model, context);
+        if (!native) return { context, pool: new SequencePool(context) };
+        const lock = this.llama.gpu === "vulkan" ? this.vulkanLock : undefined;
+        return { context, decoder: new BatchDecoder(model, native, this.options.parallel, context.batchSize, lock) };
       })();
-      p.catch(() => this.pools.delete(key));
-      this.pools.set(key, p);
+      p.catch(() => this.generators.delete(key));
+      this.generators.set(key, p);
+    }
+    return p;
+  }
+
+  private scorer(m: AgentModel): Promise<SequencePool> {
+    const key = modelKey(m);
+    let p = this.scorers.get(key);
+    if (!p) {
+      p = this.createContext(m, 2).then(({ context }) => new SequencePool(context));
+      p.catch(() => this.scorers.delete(key));
+      this.scorers.set(key, p);
     }
     return p;
   }

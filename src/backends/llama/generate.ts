@@ -1,6 +1,10 @@
-/** One sampled reply on one context sequence: seeded temperature/top-p sampling, stop strings, a token budget. */
+/**
+ * One sampled reply on one context sequence through node-llama-cpp's public API: the fallback when the
+ * native batch decoder is unavailable (see native.ts). Same sampler settings, so the same text.
+ */
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import type { GenerateOptions, Generation } from "../types.js";
+import { cutAtStop, stopChecker } from "./stops.js";
 
 export async function generateOnSequence(
   seq: LlamaContextSequence,
@@ -9,14 +13,12 @@ export async function generateOnSequence(
   stopStrings: readonly string[],
 ): Promise<Omit<Generation, "latencyMs">> {
   const model = seq.model;
-  // A fresh KV state per request: the reply then depends only on (model, prompt, seed), never on
-  // which slot served it or what that slot held before (the reproducibility resume relies on).
+  // A fresh KV state per request: the reply then depends only on (model, prompt, seed).
   await seq.clearHistory();
   const out: Token[] = [];
-  const maxStop = Math.max(0, ...stopStrings.map((s) => s.length));
-  let finishReason: Generation["finishReason"] = "stop";
+  const stopped = stopChecker(model, stopStrings);
+  let reachedLimit = false;
   if (opts.maxTokens > 0) {
-    let reachedLimit = false;
     for await (const token of seq.evaluate(prompt, {
       temperature: opts.temperature,
       topP: opts.topP,
@@ -25,31 +27,13 @@ export async function generateOnSequence(
       seed: opts.seed,
     })) {
       out.push(token);
-      // Stop strings can span tokens: look at the decoded tail only (a token is ≥ 1 character here
-      // or a byte piece, so maxStop + 8 tokens always covers the longest stop string).
-      if (maxStop > 0) {
-        const tail = model.detokenize(out.slice(-(maxStop + 8)));
-        if (stopStrings.some((s) => tail.includes(s))) break;
-      }
+      if (stopped?.(out)) break;
       if (out.length >= opts.maxTokens) {
         reachedLimit = true;
         break;
       }
     }
-    let text = model.detokenize(out);
-    const cut = firstStop(text, stopStrings);
-    if (cut !== undefined) text = text.slice(0, cut);
-    else if (reachedLimit) finishReason = "length";
-    return { text, promptTokens: prompt.length, completionTokens: out.length, finishReason };
-  }
-  return { text: "", promptTokens: prompt.length, completionTokens: 0, finishReason: "length" };
-}
-
-function firstStop(text: string, stops: readonly string[]): number | undefined {
-  let best: number | undefined;
-  for (const s of stops) {
-    const i = text.indexOf(s);
-    if (i >= 0 && (best === undefined || i < best)) best = i;
-  }
-  return best;
+  } else reachedLimit = true;
+  const cut = cutAtStop(model.detokenize(out), stopStrings);
+  return { text: cut.text, promptTokens: prompt.length, completionTokens: out.length, finishReason: !cut.stopped && reachedLimit ? "length" : "stop" };
 }

@@ -15,11 +15,6 @@ export class SequencePool {
     while (context.sequencesLeft > 0) this.free.push(context.getSequence());
   }
 
-  /** Slots held by a request now. */
-  get busyCount(): number {
-    return this.busy;
-  }
-
   get size(): number {
     return this.free.length + this.busy;
   }

@@ -21,15 +21,15 @@ const KEY = "loop-key";
 let server: ServeHandle;
 let client: OpenAI;
 
-function config(seed: number): string {
-  const path = join(tmp, `remote-s${seed}.yaml`);
+function config(seed: number, mode: "full" | "lora" = "full"): string {
+  const path = join(tmp, `remote-s${seed}-${mode}.yaml`);
   writeFileSync(path, stringify({
     name: "loop-remote", seed,
     task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 8 }, test: { limit: 6 } },
     model: { base: "tiny", tiny_recipe: "test", backend: "openai", openai: { base_url: `${server.url}/v1`, api_key_env: "LOOP_TEST_KEY" } },
     methods: ["multiagent-ft"], agents: 2, rounds: 2, iterations: 1,
     debate: { summarize: false, max_tokens: 40, concurrency: 8 },
-    training: { trainer: "openai", mode: "full", optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0 },
+    training: { trainer: "openai", mode, optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0 },
     metrics: { nll_samples: 2 },
   }));
   return path;
@@ -110,6 +110,12 @@ describe("society run with backend openai + trainer openai against society serve
     const metrics = rows(db, "select name, iteration from metrics where method = 'multiagent-ft'").map((m) => `${m.name}@${m.iteration}`);
     for (const m of ["accuracy@0", "accuracy@1", "consensus@1", "cross_agent_nll@1", "kl_estimate@1"]) expect(metrics).toContain(m);
   }, 300_000);
+
+  it("says what to change when the config cannot train remotely", async () => {
+    const r = await society(["run", config(5, "lora"), "--db", join(tmp, "c.db"), "--out", join(tmp, "c")]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/training\.trainer: openai needs training\.mode: full/);
+  });
 
   it("killed while a remote job runs, resumes by re-attaching to it (no second job)", async () => {
     const before = (await client.fineTuning.jobs.list({ limit: 100 })).data.length;
