@@ -51,8 +51,8 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   }
   log(`${existing ? "resuming" : "starting"} run ${runId} (${config.methods.join(", ")}; seed ${o.seed})`);
 
-  const task = getTask(config.task.name, config.task.options);
   const base = o.base ?? (await resolveBase(config, log));
+  const task = getTask(config.task.name, config.task.options);
   const { train, test } = await loadQuestions(o.store, task, config);
   const backend = o.backend ?? (await createBackend(backendSpecFor(config)));
   const trainer = o.trainer ?? (await defaultTrainer(config, o.store, runId));
@@ -95,7 +95,10 @@ async function resolveBase(config: RunConfig, log: (l: string) => void): Promise
   if (config.model.base === "tiny" && config.task.name === "arithmetic") {
     const { RECIPES } = await import("../models/tiny/recipe.js");
     const want = RECIPES[config.model.tiny_recipe].maxValue;
-    const got = Number(config.task.options.maxValue ?? config.task.options.max_value ?? 30);
+    const given = config.task.options.maxValue ?? config.task.options.max_value;
+    // Unset: the task follows the model's recipe (it is what the model was trained on).
+    if (given === undefined) config.task.options = { ...config.task.options, maxValue: want };
+    const got = Number(given ?? want);
     if (got !== want) throw new UserError(`task.options.maxValue is ${got}, but the tiny model (recipe "${config.model.tiny_recipe}") is trained on operands 0..${want}: set task.options.maxValue: ${want}`);
   }
   return resolveBaseModel({ run: config } as Parameters<typeof resolveBaseModel>[0], log);
