@@ -118,7 +118,6 @@ async function defaultTrainer(config: RunConfig, store: Store, runId: string): P
     const m = config.model;
     // Fine-tuned remote models are ids only the endpoint that trained them can run.
     if (m.backend !== "openai") throw new UserError("training.trainer: openai needs model.backend: openai (the fine-tuned models are remote ids)");
-    if (t.mode !== "full") throw new UserError("training.trainer: openai needs training.mode: full (a remote fine-tune is a whole model addressed by its id; each iteration continues from the previous id)");
     const { openaiTrainer, storeJobLedger } = await import("../training/openai/index.js");
     return openaiTrainer({
       baseURL: m.openai.base_url, apiKeyEnv: m.openai.api_key_env, timeoutS: m.openai.timeout_s, maxRetries: m.openai.max_retries,

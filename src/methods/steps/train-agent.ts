@@ -37,9 +37,11 @@ export async function trainAgent(ctx: MethodContext, agent: Agent, iteration: nu
   const rows = await ctx.store.datasets.rows(dataset.id);
   try {
     let last = 0;
+    const remote = t.trainer === "openai";
     const result = await ctx.trainer.train({
-      baseModelPath: t.mode === "full" && continueFrom ? continueFrom.path! : ctx.base.base,
-      initAdapterPath: t.mode === "lora" && continueFrom?.kind === "lora" ? continueFrom.path! : undefined,
+      // Remote: continue from the previous fine-tuned model id; local full: from its GGUF; LoRA: from its adapter.
+      baseModelPath: remote ? continueFrom?.remoteId ?? ctx.base.base : t.mode === "full" && continueFrom ? continueFrom.path! : ctx.base.base,
+      initAdapterPath: !remote && t.mode === "lora" && continueFrom?.kind === "lora" ? continueFrom.path! : undefined,
       examples: rows.map((r) => ({ messages: r.messages })),
       mode: t.mode,
       outPath,
@@ -51,6 +53,7 @@ export async function trainAgent(ctx: MethodContext, agent: Agent, iteration: nu
       seed,
       threads: t.threads,
       signal: ctx.signal,
+      onLog: (line) => ctx.log(`  ${agent.method} ${name} it${iteration}: ${line}`),
       onProgress: (p) => {
         const now = Date.now();
         if (now - last < 2000 && p.step < p.totalSteps) return;
@@ -59,8 +62,10 @@ export async function trainAgent(ctx: MethodContext, agent: Agent, iteration: nu
       },
     });
     return await ctx.store.transaction(async () => {
+      // A remote fine-tune is a model id on the endpoint that trained it; a local one is a file.
+      const where = remote ? { kind: "remote" as const, remoteId: result.outPath } : { kind: t.mode, path: result.outPath };
       const v = await ctx.store.modelVersions.insert({
-        agentId: agent.id, iteration, kind: t.mode, path: result.outPath, sha256: result.sha256, parentId: prev.id,
+        agentId: agent.id, iteration, ...where, sha256: result.sha256, parentId: prev.id,
         meta: { rows: dataset.rowCount, steps: result.steps, tokensPerSecond: result.tokensPerSecond, bestValLoss: result.bestValLoss ?? null, stoppedEarly: result.stoppedEarly },
       });
       await ctx.store.trainingJobs.update(job.id, { status: "succeeded", lossCurve: result.lossCurve, outputModelVersionId: v.id });

@@ -86,7 +86,7 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
   const trainTokens = sequences.reduce((n, s) => n + s.tokens.length, 0);
   say(`corpus: ${chats.length} chats (${recipe.corpus.generatorChats} generator, ${recipe.corpus.criticChats} critic), ${trainTokens} tokens`);
 
-  const threads = opts.threads ?? autoThreads();
+  const threads = opts.threads ?? recipe.threads ?? autoThreads();
   progress(`training with ${threads} thread${threads === 1 ? "" : "s"}`);
   const tTrain = performance.now();
   const trained = await pretrain({

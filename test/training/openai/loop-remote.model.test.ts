@@ -6,7 +6,7 @@
  */
 import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import OpenAI from "openai";
@@ -21,7 +21,7 @@ const KEY = "loop-key";
 let server: ServeHandle;
 let client: OpenAI;
 
-function config(seed: number, mode: "full" | "lora" = "full"): string {
+function config(seed: number, mode: "full" | "lora" = "lora"): string {
   const path = join(tmp, `remote-s${seed}-${mode}.yaml`);
   writeFileSync(path, stringify({
     name: "loop-remote", seed,
@@ -96,12 +96,13 @@ describe("society run with backend openai + trainer openai against society serve
     const db = join(tmp, "a.db");
     const r = await society(["run", config(3), "--db", db, "--out", join(tmp, "a")]);
     expect(r.code, r.out).toBe(0);
-    const versions = rows(db, "select a.role, a.agent_index, v.kind, v.path from model_versions v join agents a on a.id = v.agent_id where v.iteration = 1 order by 1, 2");
+    const versions = rows(db, "select a.role, a.agent_index, v.kind, v.remote_id from model_versions v join agents a on a.id = v.agent_id where v.iteration = 1 order by 1, 2");
     expect(versions).toHaveLength(4);
     const served = (await client.models.list()).data.map((m) => m.id);
     for (const v of versions) {
-      expect(v.path).toMatch(/^ft:tiny:society:/);
-      expect(served).toContain(v.path);
+      expect(v.kind).toBe("remote");
+      expect(v.remote_id).toMatch(/^ft:tiny:society:/);
+      expect(served).toContain(v.remote_id);
     }
     const jobs = rows(db, "select status, remote_job_id from training_jobs");
     expect(jobs).toHaveLength(4); // seed 3: every agent has data
@@ -112,9 +113,11 @@ describe("society run with backend openai + trainer openai against society serve
   }, 300_000);
 
   it("says what to change when the config cannot train remotely", async () => {
-    const r = await society(["run", config(5, "lora"), "--db", join(tmp, "c.db"), "--out", join(tmp, "c")]);
+    const path = config(5).replace(/\.yaml$/, "-local.yaml");
+    writeFileSync(path, readFileSync(config(5), "utf8").replace(/backend: openai/, "backend: llama"));
+    const r = await society(["run", path, "--db", join(tmp, "c.db"), "--out", join(tmp, "c")]);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/training\.trainer: openai needs training\.mode: full/);
+    expect(r.out).toMatch(/training\.trainer: openai needs model\.backend: openai/);
   });
 
   it("killed while a remote job runs, resumes by re-attaching to it (no second job)", async () => {
