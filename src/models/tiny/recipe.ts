@@ -43,7 +43,7 @@ export const BUILD_VERSION = "tiny-v1";
  * Measured on the shared 2-core machine with other engineers' jobs running (load average 5–6, 1 thread):
  *   default: 0.52 M params, 1.05 M training tokens, built in 7 min 42 s, held-out accuracy 42.0% (200 questions).
  *     For comparison: operands 0..9 with 1.7 M tokens reached only 20% in 22 min; 0..5 with 1.7 M tokens 68%.
- *   test: 0.13 M params, 0.42 M tokens, built in 69 s, held-out accuracy 36% (50 questions; the most
+ *   test: 0.15 M params, 0.42 M tokens, built in 69 s, held-out accuracy 36% (50 questions; the most
  *     common answer of 0..3 expressions is right 11% of the time).
  */
 export const RECIPES: Record<"default" | "test", TinyRecipe> = {
