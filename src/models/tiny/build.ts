@@ -40,6 +40,8 @@ export interface TinyModelInfo {
   sha256: string;
   accuracy: number;
   boxedRate: number;
+  /** Accuracy after one critic round (null when the recipe has no critic chats). */
+  criticAccuracy: number | null;
   evalQuestions: number;
   trainTokens: number;
   trainSeconds: number;
@@ -108,9 +110,11 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
     maxValue: recipe.maxValue,
     count: recipe.eval.questions,
     maxTokens: recipe.eval.maxTokens,
+    critic: recipe.corpus.criticChats > 0,
     onProgress: (done, total, correct) => { if (done % 20 === 0 || done === total) progress(`eval: ${done}/${total}, ${correct} correct`); },
   });
   say(`held-out: ${ev.correct}/${ev.n} test-split questions correct, \\boxed{} in ${(ev.boxedRate * 100).toFixed(0)}% of answers`);
+  if (ev.criticAccuracy !== undefined) say(`critic round (2 other answers, each right with p=1/2): ${(ev.criticAccuracy * 100).toFixed(1)}% correct`);
 
   renameSync(trained.outPath, paths.gguf);
   rmSync(paths.work, { recursive: true, force: true });
@@ -126,6 +130,7 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
     sha256: createHash("sha256").update(bytes).digest("hex"),
     accuracy: ev.accuracy,
     boxedRate: ev.boxedRate,
+    criticAccuracy: ev.criticAccuracy ?? null,
     evalQuestions: ev.n,
     trainTokens,
     trainSeconds,

@@ -86,10 +86,10 @@ export interface CorpusChat {
   messages: ChatMessage[];
 }
 
-/** How many other agents a critic sees: 2 (the paper's 3-agent debates) most often, sometimes 1 or 3. */
+/** How many other agents a critic sees: 2 (the paper's 3-agent debates) most often, sometimes 1, rarely 3. */
 function otherCount(rng: Rng): number {
   const x = rng.next();
-  return x < 0.2 ? 1 : x < 0.8 ? 2 : 3;
+  return x < 0.25 ? 1 : x < 0.95 ? 2 : 3;
 }
 
 function generatorPrompt(q: Question): string {

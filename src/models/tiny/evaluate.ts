@@ -3,12 +3,16 @@ import { renderPrompt } from "../../prompts/templates.js";
 import { generateArithmetic } from "../../tasks/arithmetic.js";
 import { extractAnswer } from "../../tasks/extract.js";
 import { gradeNumeric } from "../../tasks/number.js";
-import { renderChat } from "./chat.js";
+import { createRng, seedFrom } from "../rng.js";
+import { renderChat, type ChatMessage } from "./chat.js";
+import { compactSolution, criticPrompt, operandsOf, wrongSolution } from "./corpus.js";
 import { tokenize } from "./tokenizer.js";
 
 /**
  * Held-out accuracy of a tiny model in real llama.cpp: test-split arithmetic questions, the `generator`
  * prompt in the model's chat format, greedy decoding to <|im_end|>, the last \boxed{} graded numerically.
+ * Optionally a second, critic round on the same questions: the conversation continues with the `critic`
+ * prompt quoting two other agents' answers (each right with probability ½), as a 3-agent debate would.
  */
 export interface HeldOutOptions {
   maxValue: number;
@@ -16,6 +20,8 @@ export interface HeldOutOptions {
   /** Generation seed for the test-split questions (default 0, the task's default). */
   questionSeed?: number;
   maxTokens?: number;
+  /** Also measure a critic round (default false). */
+  critic?: boolean;
   /** Parallel sequences in one llama.cpp context (batched decoding). */
   parallel?: number;
   threads?: number;
@@ -29,6 +35,8 @@ export interface HeldOutSample {
   pred: string | null;
   boxed: boolean;
   correct: boolean;
+  /** The critic round's answer, when measured. */
+  critic?: { otherResponses: string[]; completion: string; correct: boolean };
 }
 
 export interface HeldOutResult {
@@ -37,15 +45,22 @@ export interface HeldOutResult {
   accuracy: number;
   /** Share of completions with a complete \boxed{…}. */
   boxedRate: number;
+  /** Accuracy after the critic round, when measured. */
+  criticAccuracy?: number;
   samples: HeldOutSample[];
 }
+
+const isRight = (text: string, gold: string) => {
+  const ex = extractAnswer(text);
+  return { ex, ok: ex.status === "boxed" && gradeNumeric(ex.answer, gold) };
+};
 
 export async function evaluateHeldOut(modelPath: string, opts: HeldOutOptions): Promise<HeldOutResult> {
   const questions = generateArithmetic("test", opts.questionSeed ?? 0, opts.count, opts.maxValue);
   const parallel = Math.max(1, Math.min(opts.parallel ?? 8, questions.length));
   const llama = await getLlama({ gpu: false, logLevel: "error" as never });
   const model = await llama.loadModel({ modelPath });
-  const ctx = await model.createContext({ contextSize: 512, sequences: parallel, threads: opts.threads ?? 1 });
+  const ctx = await model.createContext({ contextSize: 1024, sequences: parallel, threads: opts.threads ?? 1 });
   const samples: HeldOutSample[] = new Array(questions.length);
   let next = 0;
   let done = 0;
@@ -54,18 +69,28 @@ export async function evaluateHeldOut(modelPath: string, opts: HeldOutOptions): 
     await Promise.all(
       Array.from({ length: parallel }, async () => {
         const completion = new LlamaCompletion({ contextSequence: ctx.getSequence() });
+        const reply = (messages: ChatMessage[]) =>
+          completion.generateCompletion(tokenize(renderChat(messages, { addGenerationPrompt: true }), { special: true }) as Token[], {
+            maxTokens: opts.maxTokens ?? 96,
+            temperature: 0,
+            repeatPenalty: false,
+          });
         try {
           for (let i = next++; i < questions.length; i = next++) {
             const q = questions[i]!;
-            const prompt = renderChat([{ role: "user", content: renderPrompt("arithmetic", "generator", { question: q.text }) }], { addGenerationPrompt: true });
-            const text = await completion.generateCompletion(tokenize(prompt, { special: true }) as Token[], {
-              maxTokens: opts.maxTokens ?? 96,
-              temperature: 0,
-              repeatPenalty: false,
-            });
-            const ex = extractAnswer(text);
-            const ok = ex.status === "boxed" && gradeNumeric(ex.answer, q.gold);
-            samples[i] = { question: q.text, gold: q.gold, completion: text, pred: ex.answer, boxed: ex.status === "boxed", correct: ok };
+            const ask: ChatMessage = { role: "user", content: renderPrompt("arithmetic", "generator", { question: q.text }) };
+            const text = await reply([ask]);
+            const { ex, ok } = isRight(text, q.gold);
+            const sample: HeldOutSample = { question: q.text, gold: q.gold, completion: text, pred: ex.answer, boxed: ex.status === "boxed", correct: ok };
+            if (opts.critic) {
+              // Others' answers depend only on the question, so every model is judged on the same ones.
+              const rng = createRng(seedFrom(0, "critic-eval", q.text));
+              const o = operandsOf(q);
+              const otherResponses = [0, 1].map(() => (rng.next() < 0.5 ? compactSolution(o) : wrongSolution(o, rng)));
+              const second = await reply([ask, { role: "assistant", content: text }, { role: "user", content: criticPrompt(otherResponses) }]);
+              sample.critic = { otherResponses, completion: second, correct: isRight(second, q.gold).ok };
+            }
+            samples[i] = sample;
             done++;
             if (ok) correct++;
             opts.onProgress?.(done, questions.length, correct);
@@ -84,6 +109,7 @@ export async function evaluateHeldOut(modelPath: string, opts: HeldOutOptions): 
     correct,
     accuracy: correct / samples.length,
     boxedRate: samples.filter((s) => s.boxed).length / samples.length,
+    criticAccuracy: opts.critic ? samples.filter((s) => s.critic?.correct).length / samples.length : undefined,
     samples,
   };
 }
