@@ -4,10 +4,10 @@
  *       and (a2) the same engine with node-llama-cpp's public sequence API instead of its batch decoder,
  *   (b) by node-llama-cpp one sequence after another (LlamaContextSequence.evaluate, one at a time),
  *   (c) by node-llama-cpp's lowest-level batched decoding (the native context's batch calls, see lowlevel.ts),
- * plus the cost of LoRA: the same B requests when every agent has its own adapter (B contexts) versus
- * all on one adapter (one context, B sequences).
+ * plus the cost of LoRA: the same B requests spread over K adapters (K contexts, as K differently
+ * finetuned agents need) versus all on one adapter (one context, B sequences).
  *
- *   npm run bench:debate -- [--b 3] [--tokens 128] [--threads 1] [--repeats 3] [--model path.gguf] [--shape medium|small]
+ *   npm run bench:debate -- [--b 3] [--adapters 3] [--tokens 128] [--threads 1] [--repeats 3] [--model path.gguf] [--shape medium|small]
  *
  * Modes alternate within each repeat so load from other processes hits all alike; medians are compared.
  * The last line is `engine/(c) tokens/s ratio: R`.
@@ -29,6 +29,7 @@ import { lowLevelBatched } from "./lowlevel.js";
 const { values: a } = parseArgs({
   options: {
     b: { type: "string", default: "3" },
+    adapters: { type: "string", default: "3" },
     tokens: { type: "string", default: "128" },
     threads: { type: "string", default: "1" },
     repeats: { type: "string", default: "3" },
@@ -37,6 +38,7 @@ const { values: a } = parseArgs({
   },
 });
 const B = Number(a.b);
+const K = Math.min(Number(a.adapters), B);
 const T = Number(a.tokens);
 const threads = Number(a.threads);
 const repeats = Number(a.repeats);
@@ -71,7 +73,7 @@ try {
   const serialSeq = serialCtx.getSequence();
   const batchCtx = await model.createContext({ sequences: B, contextSize: 512, flashAttention: false, batchSize: Math.max(512, B * prompt.length) });
   // Adapters need the base's shape: only for the bench's own random model.
-  const adapters = a.model ? [] : Array.from({ length: B }, (_, i) => writeRandomLora({ path: join(dir, `a${i}.gguf`), nLayer: shape.nLayer, nEmbd: shape.nEmbd, seed: i + 1, std: 0.05 }));
+  const adapters = a.model ? [] : Array.from({ length: K }, (_, i) => writeRandomLora({ path: join(dir, `a${i}.gguf`), nLayer: shape.nLayer, nEmbd: shape.nEmbd, seed: i + 1, std: 0.05 }));
 
   const modes: Record<string, () => Promise<number>> = {
     "(a) engine batched": async () => {
@@ -97,8 +99,8 @@ try {
       return out.reduce((s, t) => s + t.length, 0);
     },
     ...(adapters.length === 0 ? {} : {
-      "(d) engine, one LoRA per agent (B contexts)": async () => {
-        const gs = await Promise.all(seeds.map((seed, i) => backend.generate({ ...base, adapter: adapters[i] }, chat, { ...sampling, maxTokens: T, seed })));
+      [`(d) engine, requests over ${K} LoRAs (${K} contexts)`]: async () => {
+        const gs = await Promise.all(seeds.map((seed, i) => backend.generate({ ...base, adapter: adapters[i % K] }, chat, { ...sampling, maxTokens: T, seed })));
         return gs.reduce((s, g) => s + g.completionTokens, 0);
       },
       "(e) engine, one LoRA shared (1 context)": async () => {
@@ -134,10 +136,11 @@ try {
   const low = median(rates["(c) lowest-level batched decode"]!);
   const serial = median(rates["(b) node-llama-cpp one at a time"]!);
   console.log(`engine/(b) serial speed-up: ${(engine / serial).toFixed(2)}`);
-  if (rates["(d) engine, one LoRA per agent (B contexts)"]) {
-    const d = median(rates["(d) engine, one LoRA per agent (B contexts)"]!);
+  const dName = `(d) engine, requests over ${K} LoRAs (${K} contexts)`;
+  if (rates[dName]) {
+    const d = median(rates[dName]!);
     const e = median(rates["(e) engine, one LoRA shared (1 context)"]!);
-    console.log(`LoRA per agent (B contexts) / shared context: ${(d / e).toFixed(2)}`);
+    console.log(`${K} LoRA contexts / one shared LoRA context: ${(d / e).toFixed(2)}`);
   }
   console.log(`engine/(c) tokens/s ratio: ${(engine / low).toFixed(3)}`);
   await backend.close();

@@ -59,6 +59,9 @@ class Mutex {
   }
 }
 
+/** Below this GGUF size, CPU contexts default to one thread each (see createContext). */
+const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
+
 export class LlamaBackend implements Backend {
   private readonly models = new Map<string, Promise<{ model: LlamaModel; wrapper: ChatWrapper }>>();
   private readonly generators = new Map<string, Promise<Generator>>();
@@ -211,6 +214,9 @@ export class LlamaBackend implements Backend {
     if (m.adapter && !existsSync(m.adapter)) throw new UserError(`LoRA adapter file not found: ${m.adapter}`);
     const context = await model.createContext({
       sequences,
+      // Several contexts (one per adapter) decode at once; for small models thread synchronisation costs
+      // more than it saves, and oversubscribed spinning threads collapse throughput (measured 100× on 2 cores).
+      ...(this.options.threads === undefined && !this.llama.gpu && model.size < SMALL_MODEL_BYTES ? { threads: 1 } : {}),
       // Never beyond what the model was trained on.
       contextSize: Math.min(this.options.contextSize, model.trainContextSize),
       batchSize: this.options.batchSize,

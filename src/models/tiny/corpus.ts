@@ -97,9 +97,9 @@ function generatorPrompt(q: Question): string {
 }
 
 /** The critic prompt with `other_responses` built from `other-response` items, as the debate renders it. */
-export function criticPrompt(otherResponses: readonly string[]): string {
+export function criticPrompt(otherResponses: readonly string[], question: string): string {
   const items = otherResponses.map((response, i) => renderPrompt("arithmetic", "other-response", { index: i + 1, response }));
-  return renderPrompt("arithmetic", "critic", { other_responses: items.join("") });
+  return renderPrompt("arithmetic", "critic", { question, other_responses: items.join("") });
 }
 
 /** Train-split questions for the corpus: as many distinct ones as needed, or the whole pool re-used in order. */
@@ -134,7 +134,7 @@ export function buildCorpus(spec: CorpusSpec): CorpusChat[] {
       const first = rng.next() < firstRight;
       messages.push({ role: "assistant", content: first ? correct : wrongSolution(o, rng), weight: first ? 1 : 0 });
       const others = Array.from({ length: otherCount(rng) }, () => (rng.next() < otherRight ? correct : wrongSolution(o, rng)));
-      messages.push({ role: "user", content: criticPrompt(others) }, { role: "assistant", content: correct });
+      messages.push({ role: "user", content: criticPrompt(others, q.text) }, { role: "assistant", content: correct });
     }
     out.push({ kind: isCritic ? "critic" : "generator", questionId: q.id, question: q.text, gold: q.gold, messages });
   }

@@ -87,7 +87,7 @@ export async function evaluateHeldOut(modelPath: string, opts: HeldOutOptions): 
               const rng = createRng(seedFrom(0, "critic-eval", q.text));
               const o = operandsOf(q);
               const otherResponses = [0, 1].map(() => (rng.next() < 0.5 ? compactSolution(o) : wrongSolution(o, rng)));
-              const second = await reply([ask, { role: "assistant", content: text }, { role: "user", content: criticPrompt(otherResponses) }]);
+              const second = await reply([ask, { role: "assistant", content: text }, { role: "user", content: criticPrompt(otherResponses, q.text) }]);
               sample.critic = { otherResponses, completion: second, correct: isRight(second, q.gold).ok };
             }
             samples[i] = sample;
