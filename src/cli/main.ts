@@ -14,7 +14,7 @@ export async function main(argv: string[]): Promise<number> {
     .strict()
     .demandCommand(1, "Name a command; see --help.")
     .recommendCommands()
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(Math.min(120, process.stdout.columns || 120))
     .help()
     .alias("h", "help")
     .version()

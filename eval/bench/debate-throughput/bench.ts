@@ -142,6 +142,9 @@ try {
     const e = median(rates["(e) engine, one LoRA shared (1 context)"]!);
     console.log(`${K} LoRA contexts / one shared LoRA context: ${(d / e).toFixed(2)}`);
   }
+  // Wall-clock rates swing with other processes' load on a shared machine; CPU per token does much less.
+  const cpuRatio = median(cpuPerToken["(c) lowest-level batched decode"]!) / median(cpuPerToken["(a) engine batched"]!);
+  console.log(`engine/(c) CPU-per-token efficiency: ${cpuRatio.toFixed(3)}`);
   console.log(`engine/(c) tokens/s ratio: ${(engine / low).toFixed(3)}`);
   await backend.close();
   await publicApi.close();

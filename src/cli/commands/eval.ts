@@ -30,7 +30,7 @@ interface Args {
 /** `society eval`: accuracy of single / majority / debate on a task split; persisted, resumable by rerunning. */
 const command: CommandModule<{}, Args> = {
   command: "eval",
-  describe: "Evaluate one method (single | majority | debate) on a task split; rerun the same command to resume",
+  describe: "Evaluate single, majority or debate on a task split (rerun to resume)",
   builder: (y) =>
     y
       .option("config", { type: "string", describe: "YAML run config (flags override it)" })

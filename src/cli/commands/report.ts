@@ -11,7 +11,7 @@ interface Args {
 /** `society report <run-id>...`: charts, tables and results.json from stored runs (several ids = seeds, mean ± std). */
 const command: CommandModule<{}, Args> = {
   command: "report <runIds..>",
-  describe: "Write the Markdown/HTML/PNG report and results.json of one or more runs (several = seeds of one config)",
+  describe: "Write the report (Markdown, HTML, PNG charts, results.json) of runs (several = seeds)",
   builder: (y) =>
     y
       .positional("runIds", { type: "string", array: true, demandOption: true, describe: "run ids (see `society runs`)" })

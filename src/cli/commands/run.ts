@@ -18,7 +18,7 @@ interface Args {
  */
 const command: CommandModule<{}, Args> = {
   command: "run <config>",
-  describe: "Run multiagent finetuning and its baselines from a YAML config (resumes an interrupted run)",
+  describe: "Run multiagent finetuning and baselines from a YAML config (resumes if interrupted)",
   builder: (y) =>
     y
       .positional("config", { type: "string", demandOption: true, describe: "YAML run config, e.g. eval/configs/tiny-arithmetic.yaml" })

@@ -38,7 +38,7 @@ interface Args {
 
 const command: CommandModule<{}, Args> = {
   command: "serve",
-  describe: "Serve models, a run's agents, the society (model \"society\") and fine-tuning jobs over an OpenAI-compatible API",
+  describe: "Serve models, agents, the society and fine-tuning over an OpenAI-compatible API",
   builder: (y) =>
     y
       .option("model", { type: "string", array: true, describe: "a GGUF path, tiny, tiny:<recipe>, or <id>=<one of those> (repeatable)" })

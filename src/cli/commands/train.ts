@@ -51,7 +51,7 @@ export function compactCurve(curve: TrainResult["lossCurve"], points = 12): stri
 
 const command: CommandModule<{}, Args> = {
   command: "train",
-  describe: "Fine-tune a GGUF model on chat JSONL with the local ggml trainer (LoRA adapter or full model)",
+  describe: "Fine-tune a GGUF on chat JSONL with the local ggml trainer (LoRA or full)",
   builder: (y) =>
     y
       .option("model", { type: "string", demandOption: true, describe: "base model (GGUF, llama/qwen2/qwen3 architecture)" })
