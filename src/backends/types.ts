@@ -31,6 +31,7 @@ export interface Generation {
   text: string;
   promptTokens: number;
   completionTokens: number;
+  /** Wall time from the call to the reply, including any wait for a free slot or a rate limit. */
   latencyMs: number;
   /** "length": maxTokens reached before an end-of-turn token or a stop string. */
   finishReason: "stop" | "length";

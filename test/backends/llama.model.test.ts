@@ -47,6 +47,20 @@ describe("llama backend: generate", () => {
     expect(alone.promptTokens).toBeGreaterThan(chat[0]!.content.length); // one character per token, plus the ChatML frame
   });
 
+  it("queues more requests than slots, and agrees with node-llama-cpp's public sequence API", async () => {
+    const seeds = Array.from({ length: 10 }, (_, i) => 100 + i); // 10 requests on 4 slots
+    const batched = await Promise.all(seeds.map((seed) => backend.generate({ base: random }, chat, { ...sampling, seed })));
+    const viaPublic = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 2, contextSize: 512, publicApiOnly: true });
+    try {
+      const reference = await Promise.all(seeds.map((seed) => viaPublic.generate({ base: random }, chat, { ...sampling, seed })));
+      expect(batched.map((g) => g.text)).toEqual(reference.map((g) => g.text));
+      expect(batched.map((g) => g.completionTokens)).toEqual(reference.map((g) => g.completionTokens));
+    } finally {
+      await viaPublic.close();
+    }
+    expect(new Set(batched.map((g) => g.text)).size).toBe(10);
+  });
+
   it("stops at the end-of-turn token and at stop strings", async () => {
     const greedy = { temperature: 0, topP: 1, maxTokens: 40, seed: 0 };
     const full = await backend.generate({ base: seven }, chat, greedy);
@@ -109,6 +123,22 @@ describe("llama backend: score", () => {
     expect(got.logprob).toBeLessThan(0);
     expect(Math.abs(got.logprob - ref)).toBeLessThan(1e-3 * Math.abs(ref));
     expect((await backend.score({ base: random }, chat, completion)).logprob).toBe(got.logprob);
+  });
+
+  it("lists the most likely tokens at each position when asked", async () => {
+    const s = await backend.scoreDetailed({ base: random }, chat, "\\boxed{5}", { top: 3 });
+    for (const t of s.perToken) {
+      expect(t.top).toHaveLength(3);
+      const lps = t.top!.map((x) => x.logprob);
+      expect([...lps].sort((a, b) => b - a)).toEqual(lps);
+      expect(lps[0]).toBeGreaterThanOrEqual(t.logprob);
+      const self = t.top!.find((x) => x.token === t.token);
+      if (self) expect(self.logprob).toBe(t.logprob);
+      expect(lps.reduce((a, b) => a + Math.exp(b), 0)).toBeLessThanOrEqual(1 + 1e-9);
+    }
+    const seven7 = await backend.scoreDetailed({ base: seven }, chat, "\\boxed{7}", { top: 1 });
+    expect(seven7.perToken.map((t) => t.top![0]!.text).join("")).toBe("\\boxed{7}"); // greedy reply = argmax at each step
+    expect((await backend.scoreDetailed({ base: random }, chat, "x")).perToken[0]!.top).toBeUndefined();
   });
 
   it("scores more than one chunk of positions and an empty completion", async () => {

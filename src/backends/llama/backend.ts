@@ -9,7 +9,7 @@
  * per pair (node-llama-cpp's sequence API), created on first use.
  */
 import { existsSync } from "node:fs";
-import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
 import type { AgentModel, Backend, ChatMessage, GenerateOptions, Generation, Score } from "../types.js";
 import { modelKey } from "../types.js";
@@ -17,7 +17,7 @@ import { BatchDecoder } from "./batch-decoder.js";
 import { renderPromptTokens } from "./chat.js";
 import { generateOnSequence } from "./generate.js";
 import { nativeOf } from "./native.js";
-import { scoreOnSequence, type TokenLogprob } from "./score.js";
+import { scoreOnSequence } from "./score.js";
 import { SequencePool } from "./sequence-pool.js";
 import { cutAtStop, stopChecker } from "./stops.js";
 
@@ -43,7 +43,7 @@ export interface LlamaBackendOptions {
 }
 
 export interface DetailedScore extends Score {
-  perToken: Array<TokenLogprob & { text: string }>;
+  perToken: Array<{ token: Token; text: string; logprob: number; top?: Array<{ token: Token; text: string; logprob: number }> }>;
 }
 
 /** A generation context: the batch decoder, or (fallback) a pool of node-llama-cpp sequences. */
@@ -124,8 +124,11 @@ export class LlamaBackend implements Backend {
     return { logprob, tokens };
   }
 
-  /** Like `score`, with each completion token's text and log-probability (the server's logprobs use it). */
-  async scoreDetailed(m: AgentModel, chat: ChatMessage[], completion: string): Promise<DetailedScore> {
+  /**
+   * Like `score`, with each completion token's text and log-probability, and with `top` > 0 the most
+   * likely tokens at each position (the server's logprobs / top_logprobs use it).
+   */
+  async scoreDetailed(m: AgentModel, chat: ChatMessage[], completion: string, opts: { top?: number } = {}): Promise<DetailedScore> {
     const { model, wrapper } = await this.loadModel(m.base);
     const pool = await this.scorer(m);
     const prompt = renderPromptTokens(model, wrapper, chat);
@@ -134,11 +137,17 @@ export class LlamaBackend implements Backend {
     if (prompt.tokens.length + completionTokens.length > pool.context.contextSize) {
       throw new UserError(`score: prompt + completion (${prompt.tokens.length + completionTokens.length} tokens) exceed the context size ${pool.context.contextSize} (model.context_size) for ${modelKey(m)}`);
     }
-    const per = await pool.use((seq) => scoreOnSequence(seq, prompt.tokens, completionTokens));
+    const per = await pool.use((seq) => scoreOnSequence(seq, prompt.tokens, completionTokens, opts.top ?? 0));
+    const text = (t: Token) => model.detokenize([t]);
     return {
       logprob: per.reduce((s, t) => s + t.logprob, 0),
       tokens: per.length,
-      perToken: per.map((t) => ({ ...t, text: model.detokenize([t.token]) })),
+      perToken: per.map((t) => ({
+        token: t.token,
+        text: text(t.token),
+        logprob: t.logprob,
+        ...(t.top ? { top: t.top.map((x) => ({ token: x.token, text: text(x.token), logprob: x.logprob })) } : {}),
+      })),
     };
   }
 

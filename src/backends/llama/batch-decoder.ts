@@ -84,16 +84,16 @@ export class BatchDecoder {
   private admit(): void {
     while (this.free.length > 0 && this.waiting.length > 0) {
       const w = this.waiting.shift()!;
-      const sampler = this.native.newSampler();
-      sampler.applyConfig({ temperature: w.req.temperature, minP: 0, topK: 0, topP: w.req.topP, seed: w.req.seed });
       if (w.req.maxTokens <= 0) {
-        sampler.dispose();
         w.resolve({ tokens: [], reason: "length" });
         continue;
       }
+      const sampler = this.native.newSampler();
+      sampler.applyConfig({ temperature: w.req.temperature, minP: 0, topK: 0, topP: w.req.topP, seed: w.req.seed });
       // The lowest free slot, not the last freed one: measured, reusing slots in LIFO order made every
-      // other run ~1.8× slower per token (llama.cpp's per-sequence KV streams then attend over more
-      // cells); lowest-first keeps repeated runs at the same cost.
+      // other run ~1.8× slower per token (node-llama-cpp contexts keep one KV stream per sequence; our
+      // guess is that the reshuffle leaves some streams attending over more cells). Lowest-first keeps
+      // repeated runs at the same cost.
       const slot = Math.min(...this.free);
       this.free.splice(this.free.indexOf(slot), 1);
       this.live.push({ ...w, slot, sampler, input: w.req.prompt.slice(), pos: 0, out: [] });

@@ -11,8 +11,14 @@ export class SequencePool {
   private busy = 0;
   private idleWaiters: Array<() => void> = [];
 
+  private readonly order = new Map<LlamaContextSequence, number>();
+
   constructor(readonly context: LlamaContext) {
-    while (context.sequencesLeft > 0) this.free.push(context.getSequence());
+    while (context.sequencesLeft > 0) {
+      const s = context.getSequence();
+      this.order.set(s, this.order.size);
+      this.free.push(s);
+    }
   }
 
   get size(): number {
@@ -20,7 +26,8 @@ export class SequencePool {
   }
 
   acquire(): Promise<LlamaContextSequence> {
-    const s = this.free.pop();
+    // Lowest-created free sequence first (see the slot note in batch-decoder.ts).
+    const s = this.free.shift();
     if (s) {
       this.busy++;
       return Promise.resolve(s);
@@ -33,6 +40,7 @@ export class SequencePool {
     if (next) return next(s);
     this.busy--;
     this.free.push(s);
+    this.free.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
     if (this.busy === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 

@@ -23,6 +23,8 @@ export interface TinyBuildOptions {
   force?: boolean;
   outDir?: string;
   threads?: number;
+  /** Another prompts/ folder to render the corpus and evaluation from (default: the repo's). */
+  promptsDir?: string;
   /** Summary lines (also stored, and replayed on a cache hit). */
   log?: (line: string) => void;
   /** Live progress (training steps, evaluation); not stored. */
@@ -64,7 +66,7 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
   const say = (l: string) => { lines.push(l); log(l); };
   const h = resolveHparams(recipe.shape);
   const params = countParams(h);
-  const key = recipeKey(recipe, seed);
+  const key = recipeKey(recipe, seed, opts.promptsDir);
   say(`tiny model: recipe ${recipe.name}, seed ${seed}, key ${key}`);
   say(`shape: ${h.nLayer} layers, ${h.nEmbd} wide, ${h.nHead} heads, ffn ${h.nFf}, vocab ${h.nVocab}: ${(params / 1e6).toFixed(2)} M parameters`);
   say(`task: arithmetic a+b*c+d-e*f, operands 0..${recipe.maxValue} (train split only)`);
@@ -81,7 +83,7 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
     },
   });
 
-  const chats = buildCorpus({ seed: seedFrom(seed, "tiny-corpus"), maxValue: recipe.maxValue, ...recipe.corpus });
+  const chats = buildCorpus({ seed: seedFrom(seed, "tiny-corpus"), maxValue: recipe.maxValue, ...recipe.corpus, promptsDir: opts.promptsDir });
   const sequences = chats.map((c) => tokenizeChat(c.messages));
   const tooLong = sequences.filter((s) => s.tokens.length > recipe.contextLength).length;
   if (tooLong) throw new Error(`tiny recipe ${recipe.name}: ${tooLong} corpus chats exceed contextLength ${recipe.contextLength}`);
@@ -111,6 +113,7 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
     count: recipe.eval.questions,
     maxTokens: recipe.eval.maxTokens,
     critic: recipe.corpus.criticChats > 0,
+    promptsDir: opts.promptsDir,
     onProgress: (done, total, correct) => { if (done % 20 === 0 || done === total) progress(`eval: ${done}/${total}, ${correct} correct`); },
   });
   say(`held-out: ${ev.correct}/${ev.n} test-split questions correct, \\boxed{} in ${(ev.boxedRate * 100).toFixed(0)}% of answers`);

@@ -11,8 +11,8 @@ import { getRecipe, recipeKey, type RecipeName, type TinyRecipe } from "./recipe
  * builds a new model. A hit replays the stored summary lines; a lock file makes concurrent callers
  * (test workers) build once.
  */
-export function tinyModelPaths(recipe: TinyRecipe, seed: number, outDir: string): TinyModelPaths {
-  const base = join(outDir, `tiny-${recipe.name}-s${seed}-${recipeKey(recipe, seed)}`);
+export function tinyModelPaths(recipe: TinyRecipe, seed: number, outDir: string, promptsDir?: string): TinyModelPaths {
+  const base = join(outDir, `tiny-${recipe.name}-s${seed}-${recipeKey(recipe, seed, promptsDir)}`);
   return { gguf: `${base}.gguf`, info: `${base}.json`, lock: `${base}.lock`, work: `${base}.work` };
 }
 
@@ -31,7 +31,7 @@ export async function buildTinyModel(recipeName: string, opts: TinyBuildOptions 
   const recipe = getRecipe(recipeName);
   const seed = opts.seed ?? 1;
   const outDir = opts.outDir ?? defaultModelsDir();
-  const paths = tinyModelPaths(recipe, seed, outDir);
+  const paths = tinyModelPaths(recipe, seed, outDir, opts.promptsDir);
   const log = opts.log ?? (() => {});
   const progress = opts.progress ?? (() => {});
   if (!opts.force) {

@@ -76,6 +76,8 @@ export interface CorpusSpec {
   otherRightRate?: number;
   /** Chance the agent's own first answer in a critic chat is right (default 0.5). */
   firstRightRate?: number;
+  /** Another prompts/ folder (default: the repo's). */
+  promptsDir?: string;
 }
 
 export interface CorpusChat {
@@ -92,14 +94,15 @@ function otherCount(rng: Rng): number {
   return x < 0.25 ? 1 : x < 0.95 ? 2 : 3;
 }
 
-function generatorPrompt(q: Question): string {
-  return renderPrompt("arithmetic", "generator", { question: q.text });
+/** The `generator` prompt for a question. `promptsDir`: another prompts/ folder (default: the repo's). */
+export function generatorPrompt(question: string, promptsDir?: string): string {
+  return renderPrompt("arithmetic", "generator", { question }, promptsDir);
 }
 
 /** The critic prompt with `other_responses` built from `other-response` items, as the debate renders it. */
-export function criticPrompt(otherResponses: readonly string[], question: string): string {
-  const items = otherResponses.map((response, i) => renderPrompt("arithmetic", "other-response", { index: i + 1, response }));
-  return renderPrompt("arithmetic", "critic", { question, other_responses: items.join("") });
+export function criticPrompt(otherResponses: readonly string[], question: string, promptsDir?: string): string {
+  const items = otherResponses.map((response, i) => renderPrompt("arithmetic", "other-response", { index: i + 1, response }, promptsDir));
+  return renderPrompt("arithmetic", "critic", { question, other_responses: items.join("") }, promptsDir);
 }
 
 /** Train-split questions for the corpus: as many distinct ones as needed, or the whole pool re-used in order. */
@@ -125,7 +128,7 @@ export function buildCorpus(spec: CorpusSpec): CorpusChat[] {
     const o = operandsOf(q);
     const correct = compactSolution(o);
     const isCritic = rng.next() * (gensLeft + criticsLeft) < criticsLeft;
-    const messages: ChatMessage[] = [{ role: "user", content: generatorPrompt(q) }];
+    const messages: ChatMessage[] = [{ role: "user", content: generatorPrompt(q.text, spec.promptsDir) }];
     if (!isCritic) {
       gensLeft--;
       messages.push({ role: "assistant", content: correct });
@@ -134,7 +137,7 @@ export function buildCorpus(spec: CorpusSpec): CorpusChat[] {
       const first = rng.next() < firstRight;
       messages.push({ role: "assistant", content: first ? correct : wrongSolution(o, rng), weight: first ? 1 : 0 });
       const others = Array.from({ length: otherCount(rng) }, () => (rng.next() < otherRight ? correct : wrongSolution(o, rng)));
-      messages.push({ role: "user", content: criticPrompt(others, q.text) }, { role: "assistant", content: correct });
+      messages.push({ role: "user", content: criticPrompt(others, q.text, spec.promptsDir) }, { role: "assistant", content: correct });
     }
     out.push({ kind: isCritic ? "critic" : "generator", questionId: q.id, question: q.text, gold: q.gold, messages });
   }

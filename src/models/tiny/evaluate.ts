@@ -1,11 +1,10 @@
 import { getLlama, LlamaCompletion, type Token } from "node-llama-cpp";
-import { renderPrompt } from "../../prompts/templates.js";
 import { generateArithmetic } from "../../tasks/arithmetic.js";
 import { extractAnswer } from "../../tasks/extract.js";
 import { gradeNumeric } from "../../tasks/number.js";
 import { createRng, seedFrom } from "../rng.js";
 import { renderChat, type ChatMessage } from "./chat.js";
-import { compactSolution, criticPrompt, operandsOf, wrongSolution } from "./corpus.js";
+import { compactSolution, criticPrompt, generatorPrompt, operandsOf, wrongSolution } from "./corpus.js";
 import { tokenize } from "./tokenizer.js";
 
 /**
@@ -22,6 +21,8 @@ export interface HeldOutOptions {
   maxTokens?: number;
   /** Also measure a critic round (default false). */
   critic?: boolean;
+  /** Another prompts/ folder (default: the repo's). */
+  promptsDir?: string;
   /** Parallel sequences in one llama.cpp context (batched decoding). */
   parallel?: number;
   threads?: number;
@@ -78,7 +79,7 @@ export async function evaluateHeldOut(modelPath: string, opts: HeldOutOptions): 
         try {
           for (let i = next++; i < questions.length; i = next++) {
             const q = questions[i]!;
-            const ask: ChatMessage = { role: "user", content: renderPrompt("arithmetic", "generator", { question: q.text }) };
+            const ask: ChatMessage = { role: "user", content: generatorPrompt(q.text, opts.promptsDir) };
             const text = await reply([ask]);
             const { ex, ok } = isRight(text, q.gold);
             const sample: HeldOutSample = { question: q.text, gold: q.gold, completion: text, pred: ex.answer, boxed: ex.status === "boxed", correct: ok };
@@ -87,7 +88,7 @@ export async function evaluateHeldOut(modelPath: string, opts: HeldOutOptions): 
               const rng = createRng(seedFrom(0, "critic-eval", q.text));
               const o = operandsOf(q);
               const otherResponses = [0, 1].map(() => (rng.next() < 0.5 ? compactSolution(o) : wrongSolution(o, rng)));
-              const second = await reply([ask, { role: "assistant", content: text }, { role: "user", content: criticPrompt(otherResponses, q.text) }]);
+              const second = await reply([ask, { role: "assistant", content: text }, { role: "user", content: criticPrompt(otherResponses, q.text, opts.promptsDir) }]);
               sample.critic = { otherResponses, completion: second, correct: isRight(second, q.gold).ok };
             }
             samples[i] = sample;

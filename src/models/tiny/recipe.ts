@@ -83,8 +83,8 @@ export function getRecipe(name: string): TinyRecipe {
 export const TEMPLATE_ROLES = ["generator", "critic", "other-response"] as const;
 
 /** Cache key: recipe, seed, the rendered-from templates, the vocabulary and chat template, the build version. */
-export function recipeKey(recipe: TinyRecipe, seed: number): string {
-  const templates = TEMPLATE_ROLES.map((role) => loadTemplate("arithmetic", role).text);
+export function recipeKey(recipe: TinyRecipe, seed: number, promptsDir?: string): string {
+  const templates = TEMPLATE_ROLES.map((role) => loadTemplate("arithmetic", role, promptsDir).text);
   return createHash("sha256")
     .update(JSON.stringify({ BUILD_VERSION, recipe, seed, templates, tokens: VOCAB.tokens, CHAT_TEMPLATE }))
     .digest("hex")
