@@ -1,4 +1,4 @@
-import type { Backend } from "../backends/types.js";
+import type { AgentModel, Backend } from "../backends/types.js";
 import type { RunConfig } from "../config/schema.js";
 import { debateRoster, ensureAgents, runDebates } from "../debate/index.js";
 import { Progress } from "../eval/progress.js";
@@ -10,11 +10,12 @@ import type { DebatePort, DebateRequest } from "./debate-port.js";
  * The loop's debates on the real engine. Seeds are scoped by phase and iteration but not by method, so
  * every method meets the same sampling noise on the same question, agent and round (equal terms).
  */
-export function debatePort(o: { store: Store; backend: Backend; task: Task; runId: string; config: RunConfig; seed: number }): DebatePort {
+export function debatePort(o: { store: Store; backend: Backend; task: Task; runId: string; config: RunConfig; seed: number; base: AgentModel }): DebatePort {
   return {
     async run(req: DebateRequest) {
       const n = req.generators.length;
-      const agents = debateRoster({ agents: n, base: req.generators[0]!, generators: req.generators, critics: req.critics });
+      // The summarizer is the untrained base model, as in the paper; agents bring their own weights.
+      const agents = debateRoster({ agents: n, base: o.base, generators: req.generators, critics: req.critics, summarizer: o.base });
       const agentIds = await ensureAgents(o.store, o.runId, req.method, agents);
       const scope = { runId: o.runId, method: req.method, iteration: req.iteration, phase: req.phase };
       const deps = { backend: o.backend, store: o.store, task: req.extraVars ? withVars(o.task, req.extraVars) : o.task, scope, agents, agentIds };

@@ -59,7 +59,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   try {
     const ctx: MethodContext = {
       store: o.store, runId, config, seed: o.seed, task, train, test, base, backend, trainer, runDir, log, signal: o.signal,
-      debates: debatePort({ store: o.store, backend, task, runId, config, seed: o.seed }),
+      debates: debatePort({ store: o.store, backend, task, runId, config, seed: o.seed, base }),
     };
     for (const name of config.methods) {
       log(`── ${name}`);
