@@ -75,6 +75,8 @@ export class LlamaBackend implements Backend {
   ) {}
 
   static async create(opts: LlamaBackendOptions = {}): Promise<LlamaBackend> {
+    // node-llama-cpp adds a process exit hook per context; a society runs one context per adapter.
+    process.setMaxListeners(Math.max(process.getMaxListeners(), 64));
     const envThreads = Number(process.env.SOCIETY_LLAMA_THREADS);
     const threads = opts.threads ?? (Number.isInteger(envThreads) && envThreads > 0 ? envThreads : undefined);
     const llama = await getLlama({
