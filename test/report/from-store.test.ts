@@ -1,0 +1,35 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { reportDataFromStore } from "../../src/report/from-store.js";
+import { openStore } from "../../src/store/index.js";
+
+describe("report data from the store", () => {
+  it("merges seeds into mean ± std per iteration, and keeps one run's binomial stderr", async () => {
+    const store = await openStore(join(mkdtempSync(join(tmpdir(), "rep-")), "s.db"));
+    const acc = { 1: [0.4, 0.5], 2: [0.5, 0.7], 3: [0.6, 0.6] } as Record<number, number[]>;
+    for (const seed of [1, 2, 3]) {
+      const id = `r${seed}`;
+      await store.runs.create({ id, name: "demo", methods: ["multiagent-ft"], config: { name: "demo", task: { name: "arithmetic" } }, seed });
+      await store.metrics.put(acc[seed]!.flatMap((a, it) => [
+        { runId: id, method: "multiagent-ft", iteration: it, name: "accuracy", scope: "run", value: a },
+        { runId: id, method: "multiagent-ft", iteration: it, name: "accuracy_stderr", scope: "run", value: 0.05 },
+        { runId: id, method: "multiagent-ft", iteration: it, name: "consensus", scope: "run", value: 0.9 - 0.1 * it },
+      ]));
+    }
+    const three = await reportDataFromStore(store, ["r1", "r2", "r3"]);
+    const m = three.methods["multiagent-ft"]!;
+    expect(three.seeds).toEqual([1, 2, 3]);
+    expect(m.accuracy[0]).toBeCloseTo(0.5, 10);
+    expect(m.stderr[0]).toBeCloseTo(0.1, 10); // sample std of 0.4, 0.5, 0.6
+    expect(m.accuracy[1]).toBeCloseTo(0.6, 10);
+    expect(m.stderr[1]).toBeCloseTo(Math.sqrt(((0.5 - 0.6) ** 2 + (0.7 - 0.6) ** 2 + 0) / 2), 10);
+    expect(m.diversity.consensus![0]).toBeCloseTo(0.9, 10);
+    expect(m.diversity.consensus![1]).toBeCloseTo(0.8, 10);
+    const one = await reportDataFromStore(store, ["r2"]);
+    expect(one.methods["multiagent-ft"]!.stderr).toEqual([0.05, 0.05]);
+    await expect(reportDataFromStore(store, ["nope"])).rejects.toThrow(/no run "nope"/);
+    await store.close();
+  });
+});
