@@ -53,8 +53,8 @@ export const RECIPES: Record<"default" | "test", TinyRecipe> = {
     shape: { nLayer: 2, nEmbd: 128, nHead: 4, nHeadKv: 4, nFf: 384, ctx: 1024 },
     corpus: { generatorChats: 5500, criticChats: 2500, otherRightRate: 0.5, firstRightRate: 0.5 },
     optim: { lr: 2e-3, epochs: 1, batchSize: 4, gradAccum: 1, weightDecay: 0.01, warmupSteps: 30, schedule: "cosine" },
-    // Longest chat (a critic turn quoting 3 other agents, question restated) is ~450 tokens.
-    contextLength: 480,
+    // Longest chat (a critic turn quoting 3 other agents, question restated) is 418 tokens.
+    contextLength: 448,
     eval: { questions: 200, maxTokens: 96 },
   },
   test: {
