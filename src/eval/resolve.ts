@@ -26,8 +26,9 @@ export function evalRunId(r: ResolvedEval): string {
   return `${slug}-${r.eval.method}-s${r.run.seed}-${hash}`;
 }
 
-export function backendSpec(r: ResolvedEval): BackendSpec {
-  const m = r.run.model;
+/** The backend a run config names; `llama` takes the eval's speed knobs when given. */
+export function backendSpec(run: RunConfig, llama: { threads?: number; parallel?: number } = {}): BackendSpec {
+  const m = run.model;
   if (m.backend === "openai") {
     return {
       kind: "openai",
@@ -40,12 +41,12 @@ export function backendSpec(r: ResolvedEval): BackendSpec {
       },
     };
   }
-  return { kind: "llama", options: { gpu: m.gpu, threads: r.eval.threads, contextSize: m.context_size, parallel: r.eval.parallel } };
+  return { kind: "llama", options: { gpu: m.gpu, threads: llama.threads, contextSize: m.context_size, parallel: llama.parallel } };
 }
 
 /** The base model: "tiny" builds (or reuses) the embedded model; a llama backend needs an existing GGUF. */
-export async function resolveBaseModel(r: ResolvedEval, log: (line: string) => void = () => {}): Promise<AgentModel> {
-  const m = r.run.model;
+export async function resolveBaseModel(run: RunConfig, log: (line: string) => void = () => {}): Promise<AgentModel> {
+  const m = run.model;
   if (m.backend === "openai") return { base: m.base };
   if (m.base === "tiny") {
     const { ensureTinyModel } = await import("../models/tiny/cache.js");

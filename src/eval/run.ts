@@ -58,10 +58,10 @@ export async function runEval(r: ResolvedEval, deps: EvalDeps): Promise<EvalResu
     const spec = r.run.task[split];
     const questions = await task.questions(split, { limit: spec.limit, offset: spec.offset, path: spec.path });
     const rows = await store.questions.upsert(questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })));
-    const base = await resolveBaseModel(r, log);
+    const base = await resolveBaseModel(r.run, log);
     const plan = methodPlan(r, base, deps.promptsDir);
     const agentIds = await ensureAgents(store, runId, method, plan.agents);
-    backend ??= await createBackend(backendSpec(r));
+    backend ??= await createBackend(backendSpec(r.run, r.eval));
     const preload = (backend as { preload?: (m: unknown[]) => Promise<void> }).preload;
     if (preload) await preload.call(backend, plan.agents.map((a) => a.model));
 

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { createBackend, type AgentModel, type Backend } from "../backends/index.js";
+import { backendSpec } from "../eval/resolve.js";
 import type { RunConfig } from "../config/schema.js";
 import { UserError } from "../errors.js";
 import { debatePort } from "../methods/debate-adapter.js";
@@ -54,7 +55,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const base = o.base ?? (await resolveBase(config, log));
   const task = getTask(config.task.name, config.task.options);
   const { train, test } = await loadQuestions(o.store, task, config);
-  const backend = o.backend ?? (await createBackend(backendSpecFor(config)));
+  const backend = o.backend ?? (await createBackend(backendSpec(config)));
   const trainer = o.trainer ?? (await defaultTrainer(config, o.store, runId));
   try {
     const ctx: MethodContext = {
@@ -101,15 +102,7 @@ async function resolveBase(config: RunConfig, log: (l: string) => void): Promise
     const got = Number(given ?? want);
     if (got !== want) throw new UserError(`task.options.maxValue is ${got}, but the tiny model (recipe "${config.model.tiny_recipe}") is trained on operands 0..${want}: set task.options.maxValue: ${want}`);
   }
-  return resolveBaseModel({ run: config } as Parameters<typeof resolveBaseModel>[0], log);
-}
-
-function backendSpecFor(config: RunConfig) {
-  const m = config.model;
-  if (m.backend === "openai") {
-    return { kind: "openai" as const, options: { baseURL: m.openai.base_url, apiKeyEnv: m.openai.api_key_env, concurrency: m.openai.concurrency, timeoutS: m.openai.timeout_s, maxRetries: m.openai.max_retries } };
-  }
-  return { kind: "llama" as const, options: { gpu: m.gpu, contextSize: m.context_size } };
+  return resolveBaseModel(config, log);
 }
 
 async function defaultTrainer(config: RunConfig, store: Store, runId: string): Promise<Trainer> {
