@@ -1,28 +1,8 @@
 import type { CommandModule } from "yargs";
+import type { EvalArgs } from "../../eval/args.js";
 import { withStore } from "../with-store.js";
 
-interface Args {
-  config?: string;
-  task?: string;
-  split?: string;
-  limit?: number;
-  model?: string;
-  backend?: string;
-  "base-url"?: string;
-  method?: string;
-  agents?: number;
-  rounds?: number;
-  k?: number;
-  seed?: number;
-  summarize?: boolean;
-  "max-tokens"?: number;
-  temperature?: number;
-  "top-p"?: number;
-  concurrency?: number;
-  parallel?: number;
-  threads?: number;
-  name?: string;
-  "out-dir"?: string;
+interface Args extends EvalArgs {
   json: boolean;
   db?: string;
 }
