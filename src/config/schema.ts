@@ -116,7 +116,11 @@ export const datasetsSchema = z
 export const metricsSchema = z
   .object({
     nll_samples: z.number().int().nonnegative().default(16).describe("responses per agent pair scored for cross-agent NLL"),
-    embedding_model: z.string().optional().describe("GGUF embedding model for response dissimilarity"),
+    embedding_model: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('GGUF model for response embedding dissimilarity: a path, or "base" for the run\'s (frozen) local base model'),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import type { AgentModel, Backend } from "../backends/types.js";
 import type { RunConfig, MethodName } from "../config/schema.js";
+import type { Embedder } from "../metrics/embedder.js";
 import type { Store } from "../store/index.js";
 import type { Question, Task } from "../tasks/index.js";
 import type { Trainer } from "../training/types.js";
@@ -23,6 +24,8 @@ export interface MethodContext {
   backend: Backend;
   trainer: Trainer;
   debates: DebatePort;
+  /** Set when metrics.embedding_model is configured: response embedding dissimilarity per evaluation. */
+  embedder?: Embedder;
   /** runs/<run-id>/ */
   runDir: string;
   log: (line: string) => void;

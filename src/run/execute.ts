@@ -11,6 +11,8 @@ import type { MethodContext, StoredQuestion } from "../methods/types.js";
 import type { Store } from "../store/index.js";
 import { assertDisjoint, getTask, type Question, type Task } from "../tasks/index.js";
 import type { Trainer } from "../training/types.js";
+import type { Embedder } from "../metrics/embedder.js";
+import { openEmbedder } from "./embedder.js";
 import { runIdFor } from "./run-id.js";
 
 export interface ExecuteOptions {
@@ -57,9 +59,11 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const { train, test } = await loadQuestions(o.store, task, config);
   const backend = o.backend ?? (await createBackend(backendSpec(config)));
   const trainer = o.trainer ?? (await defaultTrainer(config, o.store, runId));
+  let embedder: Embedder | undefined;
   try {
+    embedder = await openEmbedder(config, base, backend);
     const ctx: MethodContext = {
-      store: o.store, runId, config, seed: o.seed, task, train, test, base, backend, trainer, runDir, log, signal: o.signal,
+      store: o.store, runId, config, seed: o.seed, task, train, test, base, backend, trainer, runDir, log, signal: o.signal, embedder,
       debates: debatePort({ store: o.store, backend, task, runId, config, seed: o.seed, base }),
     };
     for (const name of config.methods) {
@@ -71,6 +75,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
     await o.store.runs.setStatus(runId, "failed", (e as Error).message).catch(() => {});
     throw e;
   } finally {
+    await embedder?.close();
     if (!o.backend) await backend.close();
   }
   return { runId, runDir, resumed: !!existing };

@@ -14,6 +14,7 @@ import { UserError } from "../../errors.js";
 import type { AgentModel, Backend, ChatMessage, GenerateOptions, Generation, Score } from "../types.js";
 import { modelKey } from "../types.js";
 import { BatchDecoder } from "./batch-decoder.js";
+import { contextThreads } from "./context-threads.js";
 import { renderPromptTokens } from "./chat.js";
 import { generateOnSequence } from "./generate.js";
 import { nativeOf } from "./native.js";
@@ -58,9 +59,6 @@ class Mutex {
     return r;
   }
 }
-
-/** Below this GGUF size, CPU contexts default to one thread each (see createContext). */
-const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
 
 export class LlamaBackend implements Backend {
   private readonly models = new Map<string, Promise<{ model: LlamaModel; wrapper: ChatWrapper }>>();
@@ -225,9 +223,7 @@ export class LlamaBackend implements Backend {
     if (m.adapter && !existsSync(m.adapter)) throw new UserError(`LoRA adapter file not found: ${m.adapter}`);
     const context = await model.createContext({
       sequences,
-      // Several contexts (one per adapter) decode at once; for small models thread synchronisation costs
-      // more than it saves, and oversubscribed spinning threads collapse throughput (measured 100× on 2 cores).
-      ...(this.options.threads === undefined && !this.llama.gpu && model.size < SMALL_MODEL_BYTES ? { threads: 1 } : {}),
+      ...contextThreads(this.llama, model, this.options.threads),
       // Never beyond what the model was trained on.
       contextSize: Math.min(this.options.contextSize, model.trainContextSize),
       batchSize: this.options.batchSize,

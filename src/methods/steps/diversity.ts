@@ -1,5 +1,6 @@
 import type { AgentModel } from "../../backends/types.js";
 import { DIVERSITY } from "../../metrics/names.js";
+import { embeddingDissimilarity } from "../../metrics/embedding.js";
 import { crossAgentNll, klEstimate, type PairScore } from "../../metrics/likelihood.js";
 import { Rng, deriveSeed } from "../../util/rng.js";
 import type { MethodContext } from "../types.js";
@@ -26,4 +27,29 @@ export async function likelihoodDiversity(ctx: MethodContext, debates: readonly 
     }
   }
   return { [DIVERSITY.crossAgentNll]: crossAgentNll(scores), [DIVERSITY.klEstimate]: klEstimate(scores) };
+}
+
+/**
+ * Response embedding dissimilarity: per test question, the mean cosine distance between the embeddings
+ * of the generators' round-1 responses (the independent answers, before any agent has read another),
+ * averaged over questions. Returns {} without a configured embedding model or with one generator.
+ */
+export async function embeddingDiversity(ctx: MethodContext, debates: readonly StoredDebate[]): Promise<Record<string, number>> {
+  if (!ctx.embedder || debates.length === 0) return {};
+  const cache = new Map<string, number[]>();
+  const embed = async (text: string): Promise<number[]> => {
+    let v = cache.get(text);
+    if (!v) cache.set(text, (v = await ctx.embedder!.embed(text)));
+    return v;
+  };
+  const perQuestion: number[][][] = [];
+  for (const d of debates) {
+    const texts = d.transcript.chains.map((c) => c.turns.find((t) => t.round === 1)?.completion).filter((t): t is string => t !== undefined);
+    if (texts.length < 2) continue;
+    const vecs: number[][] = [];
+    for (const t of texts) vecs.push(await embed(t));
+    perQuestion.push(vecs);
+  }
+  if (perQuestion.length === 0) return {};
+  return { [DIVERSITY.embeddingDissimilarity]: embeddingDissimilarity(perQuestion) };
 }

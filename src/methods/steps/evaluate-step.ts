@@ -1,7 +1,8 @@
 import type { AgentModel } from "../../backends/types.js";
+import { DIVERSITY } from "../../metrics/names.js";
 import type { MethodContext } from "../types.js";
 import { evalMetrics, summarizeDebates, type EvalSummary } from "./evaluate.js";
-import { likelihoodDiversity } from "./diversity.js";
+import { embeddingDiversity, likelihoodDiversity } from "./diversity.js";
 import { once } from "./once.js";
 import { loadTranscripts } from "./transcripts.js";
 
@@ -24,8 +25,10 @@ export async function evaluateSociety(ctx: MethodContext, method: string, iterat
     const debates = await loadTranscripts(ctx, debateKey, iteration, "test");
     const summary = summarizeDebates(ctx, debates);
     const likelihood = await likelihoodDiversity(ctx, debates, seats.generators, iteration, method);
-    await ctx.store.metrics.put(evalMetrics(ctx, method, iteration, summary, likelihood));
-    ctx.log(`${method} iteration ${iteration}: accuracy ${(100 * summary.accuracy).toFixed(1)}% ± ${(100 * summary.stderr).toFixed(1)} (round-1 ${(100 * summary.round1Accuracy).toFixed(1)}%, consensus ${summary.consensus.toFixed(3)})`);
+    const embedding = await embeddingDiversity(ctx, debates);
+    await ctx.store.metrics.put(evalMetrics(ctx, method, iteration, summary, { ...likelihood, ...embedding }));
+    const dissim = embedding[DIVERSITY.embeddingDissimilarity];
+    ctx.log(`${method} iteration ${iteration}: accuracy ${(100 * summary.accuracy).toFixed(1)}% ± ${(100 * summary.stderr).toFixed(1)} (round-1 ${(100 * summary.round1Accuracy).toFixed(1)}%, consensus ${summary.consensus.toFixed(3)}${dissim === undefined ? "" : `, embedding dissimilarity ${dissim.toFixed(3)}`})`);
     return summary;
   });
 }
