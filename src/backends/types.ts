@@ -25,6 +25,12 @@ export interface GenerateOptions {
   seed: number;
   /** Generation ends before the first occurrence of any of these strings (not included in the text). */
   stop?: string[];
+  /**
+   * Called with each new piece of the reply as it becomes final; the pieces concatenate to `text`.
+   * The llama backend calls it per token (holding back what could still turn into a stop string);
+   * the openai backend once, with the whole reply.
+   */
+  onText?: (delta: string) => void;
 }
 
 export interface Generation {

@@ -4,10 +4,9 @@
  * extension (score a supplied final assistant message; the openai backend's `score` uses it), and the
  * "society" model (a debate, see society-model.ts).
  *
- * Streaming sends a reply once it is generated (the Backend interface has no per-token callback yet),
- * as OpenAI-shaped chunks, so the streamed text is exactly the non-streamed one for the same seed.
- * TODO(backends owner): with an `onToken`/`onText` hook in GenerateOptions, send deltas as they come
- * (holding back any tail that could still grow into a stop string).
+ * Streaming sends each piece of the reply as it is decoded (GenerateOptions.onText, which holds back any
+ * tail that could still grow into a stop string), as OpenAI-shaped chunks: the streamed text is exactly
+ * the non-streamed one for the same seed. The society model streams its voted reply once the debate ends.
  */
 import { randomInt, randomUUID } from "node:crypto";
 import type { Context, Hono } from "hono";
@@ -137,20 +136,11 @@ function wantsUsage(r: Resolved): boolean {
   return !!(r.req as { stream_options?: { include_usage?: boolean } | null }).stream_options?.include_usage;
 }
 
-/** Pieces of about `size` characters, never splitting a surrogate pair: the chunks of a streamed reply. */
-function pieces(text: string, size = 8): string[] {
-  const chars = Array.from(text);
-  const out: string[] = [];
-  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(""));
-  return out;
-}
-
 function stream(c: Context, backend: LlamaBackend, model: AgentModel, r: Resolved, id: string, created: number): Response {
   return sseResponse(c, async (out: SseWriter) => {
     const gens: Generation[] = await Promise.all(Array.from({ length: r.req.n }, async (_, index) => {
       out.send(chunk(r, id, created, { index, delta: { role: "assistant", content: "" } }));
-      const g = await backend.generate(model, r.chat, sampling(r, index));
-      for (const content of pieces(g.text)) out.send(chunk(r, id, created, { index, delta: { content } }));
+      const g = await backend.generate(model, r.chat, { ...sampling(r, index), onText: (content) => out.send(chunk(r, id, created, { index, delta: { content } })) });
       const logprobs = r.req.logprobs ? { content: await logprobsOf(backend, model, r.chat, g.text, r.top), refusal: null } : null;
       out.send(chunk(r, id, created, { index, delta: {}, logprobs, finish_reason: g.finishReason }));
       return g;

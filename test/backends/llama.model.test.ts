@@ -72,6 +72,25 @@ describe("llama backend: generate", () => {
     expect(short).toMatchObject({ text: "\\bo", finishReason: "length", completionTokens: 3 });
   });
 
+  it("streams the reply token by token through onText, never sending what a stop string will cut", async () => {
+    const greedy = { temperature: 0, topP: 1, maxTokens: 40, seed: 0 };
+    const viaPublic = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 1, contextSize: 512, publicApiOnly: true });
+    try {
+      for (const b of [backend, viaPublic]) {
+        const all: string[] = [];
+        const whole = await b.generate({ base: seven }, chat, { ...greedy, onText: (d) => all.push(d) });
+        expect(all).toEqual([..."\\boxed{7}"]); // one delta per (one-character) token
+        const cut: string[] = [];
+        const g = await b.generate({ base: seven }, chat, { ...greedy, stop: ["ed{"], onText: (d) => cut.push(d) });
+        expect(g.text).toBe("\\box");
+        expect(cut).toEqual([..."\\box"]); // "e" and "ed" were held back, then cut
+        expect(whole.text).toBe(all.join(""));
+      }
+    } finally {
+      await viaPublic.close();
+    }
+  });
+
   it("applies a LoRA adapter in its own context and leaves the base untouched", async () => {
     const base1 = await backend.generate({ base: random }, chat, sampling);
     const adapted = await backend.generate({ base: random, adapter: lora }, chat, sampling);

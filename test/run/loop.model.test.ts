@@ -5,50 +5,19 @@
  * or doubled.
  */
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
+import { societyCli } from "../support/society-cli.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const config = join(root, "test/fixtures/loop-tiny.yaml");
 const tmp = mkdtempSync(join(tmpdir(), "loop-"));
 
-function society(args: string[], opts: { killWhen?: (db: Database.Database) => boolean } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(root, "bin/society.js"), ...args], { cwd: root, env: { ...process.env, SOCIETY_LLAMA_THREADS: "1" } });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    let timer: NodeJS.Timeout | undefined;
-    if (opts.killWhen) {
-      const dbPath = args[args.indexOf("--db") + 1]!;
-      timer = setInterval(() => {
-        if (!existsSync(dbPath)) return;
-        let db: Database.Database | undefined;
-        try {
-          db = new Database(dbPath, { readonly: true, fileMustExist: true });
-          if (opts.killWhen!(db)) {
-            clearInterval(timer);
-            child.kill("SIGKILL");
-          }
-        } catch {
-          // tables not created yet
-        } finally {
-          db?.close();
-        }
-      }, 50);
-    }
-    child.on("error", fail);
-    child.on("close", (code, signal) => {
-      if (timer) clearInterval(timer);
-      done({ code, signal, out });
-    });
-  });
-}
+const society = (args: string[], opts: { killWhen?: (db: Database.Database) => boolean } = {}) => societyCli(args, { ...opts, env: { SOCIETY_LLAMA_THREADS: "1" } });
 
 const args = (name: string) => ["run", config, "--db", join(tmp, `${name}.db`), "--out", join(tmp, name)];
 
@@ -75,6 +44,8 @@ describe("society run (multiagent FT, tiny model)", () => {
     await ensureTinyModel("test");
     const r = await society(args("ref"));
     expect(r.code, r.out).toBe(0);
+    // llama.cpp's own warnings (e.g. one per embedding) stay out of the user's terminal.
+    expect(r.out).not.toMatch(/^(init|llama_\w+|ggml_\w+|load): /m);
     reference = snapshot(join(tmp, "ref.db"));
   }, 900_000);
 

@@ -80,7 +80,8 @@ describe("society serve through the openai SDK", () => {
         }
       }
       expect(text).toBe(whole.choices[0]!.message.content);
-      if (!stop) expect(deltas).toBeGreaterThan(1);
+      // Token by token (a character-level model: about one delta per token), not the whole reply at the end.
+      if (!stop) expect(deltas).toBeGreaterThanOrEqual(whole.usage!.completion_tokens / 2);
       expect(finish).toBe(whole.choices[0]!.finish_reason);
       expect(usage!.completion_tokens).toBe(whole.usage!.completion_tokens);
     }

@@ -21,6 +21,7 @@ import { nativeOf } from "./native.js";
 import { scoreOnSequence } from "./score.js";
 import { SequencePool } from "./sequence-pool.js";
 import { cutAtStop, stopChecker } from "./stops.js";
+import { TextStream } from "./text-stream.js";
 
 export interface LlamaBackendOptions {
   /** "auto" (default) picks CUDA/Vulkan/Metal when present, else CPU; false forces CPU. */
@@ -102,11 +103,15 @@ export class LlamaBackend implements Backend {
     }
     const stops = [...prompt.stopStrings, ...(opts.stop ?? [])];
     const maxTokens = Math.min(opts.maxTokens, room);
+    const textStream = opts.onText ? new TextStream(model, stops, opts.onText) : undefined;
     if (gen.decoder) {
+      const checker = stopChecker(model, stops);
       const r = await gen.decoder.generate({
-        prompt: prompt.tokens, temperature: opts.temperature, topP: opts.topP, seed: opts.seed, maxTokens, stopped: stopChecker(model, stops),
+        prompt: prompt.tokens, temperature: opts.temperature, topP: opts.topP, seed: opts.seed, maxTokens,
+        stopped: textStream ? (tokens) => (textStream.update(tokens), checker?.(tokens) ?? false) : checker,
       });
       const cut = cutAtStop(model.detokenize(r.tokens), stops);
+      textStream?.finish(cut.text);
       return {
         text: cut.text,
         promptTokens: prompt.tokens.length,
@@ -115,7 +120,7 @@ export class LlamaBackend implements Backend {
         finishReason: r.reason === "length" && !cut.stopped ? "length" : "stop",
       };
     }
-    const g = await gen.pool!.use((seq) => generateOnSequence(seq, prompt.tokens, { ...opts, maxTokens }, stops));
+    const g = await gen.pool!.use((seq) => generateOnSequence(seq, prompt.tokens, { ...opts, maxTokens }, stops, textStream));
     return { ...g, latencyMs: performance.now() - t0 };
   }
 

@@ -5,12 +5,14 @@
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import type { GenerateOptions, Generation } from "../types.js";
 import { cutAtStop, stopChecker } from "./stops.js";
+import type { TextStream } from "./text-stream.js";
 
 export async function generateOnSequence(
   seq: LlamaContextSequence,
   prompt: Token[],
   opts: GenerateOptions,
   stopStrings: readonly string[],
+  textStream?: TextStream,
 ): Promise<Omit<Generation, "latencyMs">> {
   const model = seq.model;
   // A fresh KV state per request: the reply then depends only on (model, prompt, seed).
@@ -27,6 +29,7 @@ export async function generateOnSequence(
       seed: opts.seed,
     })) {
       out.push(token);
+      textStream?.update(out);
       if (stopped?.(out)) break;
       if (out.length >= opts.maxTokens) {
         reachedLimit = true;
@@ -35,5 +38,6 @@ export async function generateOnSequence(
     }
   } else reachedLimit = true;
   const cut = cutAtStop(model.detokenize(out), stopStrings);
+  textStream?.finish(cut.text);
   return { text: cut.text, promptTokens: prompt.length, completionTokens: out.length, finishReason: !cut.stopped && reachedLimit ? "length" : "stop" };
 }

@@ -55,7 +55,7 @@ export class OpenAIBackend implements Backend {
   async generate(model: AgentModel, chat: ChatMessage[], o: GenerateOptions): Promise<Generation> {
     const id = remoteId(model);
     const llm = this.chatModel(id, o);
-    return this.limit.run(() => withRetries(async () => {
+    const g = await this.limit.run(() => withRetries(async () => {
       const t0 = performance.now();
       const msg = await llm.invoke(toLangchain(chat), { seed: o.seed, ...(o.stop?.length ? { stop: o.stop } : {}) });
       const latencyMs = performance.now() - t0;
@@ -67,8 +67,11 @@ export class OpenAIBackend implements Backend {
         completionTokens: usage?.output_tokens ?? 0,
         latencyMs,
         finishReason: finish === "length" ? "length" : "stop",
-      };
+      } satisfies Generation;
     }, this.retryOpts()));
+    // After the retries: a retried request must not send its text twice.
+    if (o.onText && g.text) o.onText(g.text);
+    return g;
   }
 
   async score(model: AgentModel, chat: ChatMessage[], completion: string): Promise<Score> {

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { getLlama } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
 import type { TokenSequence, TrainRequest, TrainResult, Trainer } from "../types.js";
 import { ChatRenderer } from "./data/chat.js";
@@ -34,7 +34,9 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
   };
 
   // node-llama-cpp decides which ggml build (CPU/CUDA/Vulkan) this machine uses; we bind the same one.
-  const llama = await getLlama();
+  // Errors only: the addon's log level is process-wide, and a default (warn) instance would make every
+  // other llama in the process print llama.cpp's warnings (e.g. one per embedding) to the terminal.
+  const llama = await getLlama({ logLevel: LlamaLogLevel.error });
   const g = loadGgml(llama.gpu);
   const seqs = req.sequences ?? (await renderExamples(llama, req, log));
   checkAbort();

@@ -1,7 +1,9 @@
 /** Response embeddings through node-llama-cpp on the real tiny model (what metrics.embedding_model runs). */
+import { execFile } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLlamaEmbedder } from "../../../src/backends/llama/embedder.js";
 import { isUserError } from "../../../src/errors.js";
@@ -45,4 +47,11 @@ describe("llama embedder", () => {
     writeFileSync(bad, "not a gguf");
     await expect(createLlamaEmbedder(bad, { gpu: false, threads: 1 })).rejects.toThrow();
   });
+
+  it("stays quiet after the trainer has run in the same process (no llama.cpp warning per embedding)", async () => {
+    const root = resolve(import.meta.dirname, "../../..");
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures/embed-after-training.ts")], { cwd: root });
+    expect(stdout).toContain("fixture done");
+    expect(stdout + stderr).not.toMatch(/embeddings required|^(init|llama_\w+|ggml_\w+): /m);
+  }, 300_000);
 });

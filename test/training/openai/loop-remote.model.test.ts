@@ -5,17 +5,16 @@
  * while a remote job is in flight and resumed: it re-attaches to that job rather than creating another.
  */
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ensureTinyModel } from "../../../src/models/tiny/cache.js";
 import { startServe, type ServeHandle } from "../../../src/server/start.js";
+import { societyCli } from "../../support/society-cli.js";
 
-const root = resolve(import.meta.dirname, "../../..");
 const tmp = mkdtempSync(join(tmpdir(), "loop-remote-"));
 const KEY = "loop-key";
 let server: ServeHandle;
@@ -35,38 +34,7 @@ function config(seed: number, mode: "full" | "lora" = "lora"): string {
   return path;
 }
 
-function society(args: string[], killWhen?: (db: Database.Database) => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(root, "bin/society.js"), ...args], { cwd: root, env: { ...process.env, LOOP_TEST_KEY: KEY } });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    let timer: NodeJS.Timeout | undefined;
-    if (killWhen) {
-      const dbPath = args[args.indexOf("--db") + 1]!;
-      timer = setInterval(() => {
-        if (!existsSync(dbPath)) return;
-        let db: Database.Database | undefined;
-        try {
-          db = new Database(dbPath, { readonly: true, fileMustExist: true });
-          if (killWhen(db)) {
-            clearInterval(timer);
-            child.kill("SIGKILL");
-          }
-        } catch {
-          // tables not created yet
-        } finally {
-          db?.close();
-        }
-      }, 50);
-    }
-    child.on("error", fail);
-    child.on("close", (code, signal) => {
-      if (timer) clearInterval(timer);
-      done({ code, signal, out });
-    });
-  });
-}
+const society = (args: string[], killWhen?: (db: Database.Database) => boolean) => societyCli(args, { killWhen, env: { LOOP_TEST_KEY: KEY } });
 
 const rows = (dbPath: string, sql: string) => {
   const db = new Database(dbPath, { readonly: true });
