@@ -38,12 +38,15 @@ const command: CommandModule<{}, Args> = {
     const { reportDataFromStore } = await import("../../report/from-store.js");
     const { accuracyRows, terminalTable } = await import("../../report/table.js");
     const { writeReport } = await import("../../report/write.js");
+    const { reportDir } = await import("../../report/report-dir.js");
     await withStore(args.db, async (store) => {
       const runIds: string[] = [];
       const t0 = Date.now();
       for (const seed of seeds) runIds.push((await executeRun({ config, seed, store, outDir: args.out })).runId);
+      // Each seed's own report, then (several seeds) the mean ± std summary beside the first.
+      if (runIds.length > 1) for (const id of runIds) await writeReport(await reportDataFromStore(store, [id]), join(args.out, id, "report"));
       const data = await reportDataFromStore(store, runIds);
-      const dir = join(args.out, runIds[0]!, "report");
+      const dir = reportDir(args.out, data);
       await writeReport(data, dir);
       process.stdout.write(`\n${terminalTable(accuracyRows(data))}\n\naccuracy in %, ${seeds.length > 1 ? `mean ± std over seeds ${seeds.join(",")}` : "± standard error"}; ${((Date.now() - t0) / 60000).toFixed(1)} min\nreport: ${relative(process.cwd(), join(dir, "report.html"))}\n`);
     });
