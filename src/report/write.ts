@@ -5,6 +5,10 @@ import { resultsJson } from "./results-json.js";
 import { accuracyRows, diversityRows, markdownTable } from "./table.js";
 import type { ReportData } from "./types.js";
 
+const DIVERSITY_NOTE =
+  "Consensus: share of agents agreeing with the plurality answer (lower = more diverse). Cross-agent NLL: mean per-token NLL of one agent's responses under another. " +
+  "KL: Monte-Carlo estimate of KL between agents per token. Embedding dissimilarity: mean cosine distance between the embeddings of the generators' round-1 responses to a question (higher = more diverse).";
+
 export interface WrittenReport {
   dir: string;
   files: string[];
@@ -44,7 +48,7 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
     "",
     div.rows.length ? markdownTable(div) : "_No diversity metrics recorded._",
     "",
-    "Consensus: share of agents agreeing with the plurality answer (lower = more diverse). Cross-agent NLL: mean per-token NLL of one agent's responses under another. KL: Monte-Carlo estimate of KL between agents per token.",
+    DIVERSITY_NOTE,
     "",
   ].join("\n");
   put("report.md", md);
@@ -57,7 +61,7 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
 <h1>${esc(data.title)}</h1><p>Task: <b>${esc(data.task)}</b> · runs: ${data.runIds.map(esc).join(", ")}</p>
 <h2>Accuracy (%)</h2><p>${esc(seedsLine)}</p>${htmlTable(accuracyRows(data))}
 ${charts.map((c) => `<figure>${c.svg}<figcaption>${esc(c.title)}</figcaption></figure>`).join("\n")}
-<h2>Diversity</h2>${div.rows.length ? htmlTable(div) : "<p>No diversity metrics recorded.</p>"}
+<h2>Diversity</h2>${div.rows.length ? htmlTable(div) : "<p>No diversity metrics recorded.</p>"}<p>${esc(DIVERSITY_NOTE)}</p>
 </body></html>\n`;
   put("report.html", html);
   return { dir, files };
