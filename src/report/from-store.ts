@@ -39,11 +39,13 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
       accuracy.push(mean);
       stderr.push(xs.length > 1 ? std : series[0]!.se[i] ?? 0);
     }
-    const diversity: Record<string, number[]> = {};
+    const diversity: Record<string, number[]> = {}, diversityStd: Record<string, number[]> = {};
     for (const metric of new Set(series.flatMap((s) => Object.keys(s.div)))) {
-      diversity[metric] = Array.from({ length: len }, (_, i) => meanStd(series.map((s) => s.div[metric]?.[i]).filter((x): x is number => x !== undefined)).mean);
+      const at = Array.from({ length: len }, (_, i) => meanStd(series.map((s) => s.div[metric]?.[i]).filter((x): x is number => x !== undefined)));
+      diversity[metric] = at.map((x) => x.mean);
+      diversityStd[metric] = at.map((x) => x.std);
     }
-    methods[name] = { accuracy, stderr, perSeed: series.map((s) => s.acc), diversity };
+    methods[name] = { accuracy, stderr, perSeed: series.map((s) => s.acc), diversity, ...(series.length > 1 ? { diversityStd } : {}) };
   }
   const cfg = runs[0]?.config as { task?: { name?: string }; name?: string } | undefined;
   return {

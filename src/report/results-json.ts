@@ -4,7 +4,8 @@ import type { ReportData } from "./types.js";
 export function resultsJson(data: ReportData): object {
   const methods: Record<string, object> = {};
   for (const [name, s] of Object.entries(data.methods)) {
-    methods[name] = { accuracy: s.accuracy, stderr: s.stderr, diversity: s.diversity, seeds: s.perSeed.length ? data.seeds : undefined };
+    // Several seeds: accuracy and diversity are means, stderr and diversity_std the std across seeds.
+    methods[name] = { accuracy: s.accuracy, stderr: s.stderr, diversity: s.diversity, diversity_std: s.diversityStd, seeds: s.perSeed.length ? data.seeds : undefined };
   }
   return { task: data.task, runs: data.runIds, seeds: data.seeds, methods };
 }

@@ -18,7 +18,11 @@ export function diversityRows(data: ReportData): { header: string[]; rows: strin
   const header = ["method", "metric", ...Array.from({ length: iters }, (_, i) => `${i}`)];
   const rows: string[][] = [];
   for (const [m, s] of Object.entries(data.methods))
-    for (const [metric, xs] of Object.entries(s.diversity)) rows.push([m, metric, ...Array.from({ length: iters }, (_, i) => (Number.isFinite(xs[i]) ? xs[i]!.toFixed(3) : "–"))]);
+    for (const [metric, xs] of Object.entries(s.diversity)) {
+      const sd = s.diversityStd?.[metric];
+      const cell = (i: number) => (!Number.isFinite(xs[i]) ? "–" : sd && Number.isFinite(sd[i]) ? `${xs[i]!.toFixed(3)} ± ${sd[i]!.toFixed(3)}` : xs[i]!.toFixed(3));
+      rows.push([m, metric, ...Array.from({ length: iters }, (_, i) => cell(i))]);
+    }
   return { header, rows };
 }
 

@@ -17,7 +17,10 @@ export interface MethodSeries {
   stderr: number[];
   /** Per-seed accuracies (same index as `accuracy`), for mean ± std tables. */
   perSeed: number[][];
+  /** Mean over seeds. */
   diversity: Record<string, number[]>;
+  /** Std across seeds (several seeds only). */
+  diversityStd?: Record<string, number[]>;
 }
 
 export interface AgentIterationRow {

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { reportDataFromStore } from "../../src/report/from-store.js";
+import { resultsJson } from "../../src/report/results-json.js";
+import { diversityRows } from "../../src/report/table.js";
 import { openStore } from "../../src/store/index.js";
 
 describe("report data from the store", () => {
@@ -16,6 +18,7 @@ describe("report data from the store", () => {
         { runId: id, method: "multiagent-ft", iteration: it, name: "accuracy", scope: "run", value: a },
         { runId: id, method: "multiagent-ft", iteration: it, name: "accuracy_stderr", scope: "run", value: 0.05 },
         { runId: id, method: "multiagent-ft", iteration: it, name: "consensus", scope: "run", value: 0.9 - 0.1 * it },
+        { runId: id, method: "multiagent-ft", iteration: it, name: "kl_estimate", scope: "run", value: 0.01 * seed * it },
       ]));
     }
     const three = await reportDataFromStore(store, ["r1", "r2", "r3"]);
@@ -27,8 +30,15 @@ describe("report data from the store", () => {
     expect(m.stderr[1]).toBeCloseTo(Math.sqrt(((0.5 - 0.6) ** 2 + (0.7 - 0.6) ** 2 + 0) / 2), 10);
     expect(m.diversity.consensus![0]).toBeCloseTo(0.9, 10);
     expect(m.diversity.consensus![1]).toBeCloseTo(0.8, 10);
+    expect(m.diversityStd!.consensus![1]).toBeCloseTo(0, 10);
+    expect(m.diversity.kl_estimate![1]).toBeCloseTo(0.02, 10);
+    expect(m.diversityStd!.kl_estimate![1]).toBeCloseTo(0.01, 10); // sample std of 0.01, 0.02, 0.03
+    expect(diversityRows(three).rows.find((r) => r[1] === "kl_estimate")![3]).toBe("0.020 ± 0.010");
+    expect((resultsJson(three) as any).methods["multiagent-ft"].diversity_std.kl_estimate[1]).toBeCloseTo(0.01, 10);
     const one = await reportDataFromStore(store, ["r2"]);
     expect(one.methods["multiagent-ft"]!.stderr).toEqual([0.05, 0.05]);
+    expect(one.methods["multiagent-ft"]!.diversityStd).toBeUndefined();
+    expect(diversityRows(one).rows.find((r) => r[1] === "kl_estimate")![3]).toBe("0.020");
     await expect(reportDataFromStore(store, ["nope"])).rejects.toThrow(/no run "nope"/);
     await store.close();
   });
