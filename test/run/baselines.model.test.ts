@@ -28,6 +28,10 @@ describe("baselines", () => {
     for (const m of ["single-agent-ft", "majority-ft", "star", "single-agent-all-data"]) expect(results.methods[m].accuracy[0], m).toBe(a0);
 
     const store = await openStore(db);
+    // The same untrained society gives the same diversity figures to every method that debates it.
+    const it0 = (await store.metrics.list({ runId, scope: "run" })).filter((m) => m.iteration === 0 && m.name === "cross_agent_nll");
+    expect(it0.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(it0.map((m) => m.value)).size, JSON.stringify(it0.map((m) => [m.method, m.value]))).toBe(1);
     const debates = await store.debates.list({ runId, iteration: 0, phase: "test" });
     expect(new Set(debates.map((d) => d.method))).toEqual(new Set(["base"])); // one shared untrained test debate
     // STaR rationalizes only the questions it got wrong, with the hint template.

@@ -11,10 +11,10 @@ import type { StoredDebate } from "./transcripts.js";
  * round-1 response, and score every response under every generator's model (its author included, for KL).
  * Returns {} when sampling is off or there is only one distinct agent.
  */
-export async function likelihoodDiversity(ctx: MethodContext, debates: readonly StoredDebate[], generators: readonly AgentModel[], iteration: number, method: string): Promise<Record<string, number>> {
+export async function likelihoodDiversity(ctx: MethodContext, debates: readonly StoredDebate[], generators: readonly AgentModel[], iteration: number, debateKey: string): Promise<Record<string, number>> {
   const k = ctx.config.metrics.nll_samples;
   if (k === 0 || generators.length < 2 || debates.length === 0) return {};
-  const picked = new Rng(deriveSeed(ctx.seed, "nll", method, iteration)).sample(debates, k);
+  const picked = new Rng(deriveSeed(ctx.seed, "nll", debateKey, iteration)).sample(debates, k);
   const scores: PairScore[] = [];
   for (const d of picked) {
     for (const chain of d.transcript.chains) {

@@ -24,7 +24,8 @@ export async function evaluateSociety(ctx: MethodContext, method: string, iterat
     await ctx.debates.run({ method: debateKey, iteration, phase: "test", questions: ctx.test, ...seats, label: `${method} eval it${iteration}` });
     const debates = await loadTranscripts(ctx, debateKey, iteration, "test");
     const summary = summarizeDebates(ctx, debates);
-    const likelihood = await likelihoodDiversity(ctx, debates, seats.generators, iteration, method);
+    // Sampled by the debate's key: methods sharing the base debate get the same questions, hence equal values.
+    const likelihood = await likelihoodDiversity(ctx, debates, seats.generators, iteration, debateKey);
     const embedding = await embeddingDiversity(ctx, debates);
     await ctx.store.metrics.put(evalMetrics(ctx, method, iteration, summary, { ...likelihood, ...embedding }));
     const dissim = embedding[DIVERSITY.embeddingDissimilarity];
