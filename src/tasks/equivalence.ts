@@ -74,16 +74,16 @@ function expandPm(item: string): AnswerNode[] {
 const OPEN = new Set(["(", "[", "{"]);
 const CLOSE = new Set([")", "]", "}"]);
 
+/** The character at `i`, with `\{` `\}` read as one bracket character two wide. */
+function charAt(s: string, i: number): { c: string; width: number } {
+  return s[i] === "\\" && (s[i + 1] === "{" || s[i + 1] === "}") ? { c: s[i + 1]!, width: 2 } : { c: s[i]!, width: 1 };
+}
+
 /** Walks brackets of any kind (intervals mix them), treating `\{` `\}` as brackets too. */
 function scan(s: string, visit: (i: number, depth: number) => number | void): void {
   let depth = 0;
   for (let i = 0; i < s.length; i++) {
-    let c = s[i]!;
-    let width = 1;
-    if (c === "\\" && (s[i + 1] === "{" || s[i + 1] === "}")) {
-      c = s[i + 1]!;
-      width = 2;
-    }
+    const { c, width } = charAt(s, i);
     if (OPEN.has(c)) depth++;
     else if (CLOSE.has(c)) depth--;
     const skip = visit(i, OPEN.has(c) ? depth - 1 : depth);
@@ -97,12 +97,7 @@ function closingIndex(s: string, start: number): number {
   let depth = 0;
   let i = start;
   while (i < s.length) {
-    let c = s[i]!;
-    let width = 1;
-    if (c === "\\" && (s[i + 1] === "{" || s[i + 1] === "}")) {
-      c = s[i + 1]!;
-      width = 2;
-    }
+    const { c, width } = charAt(s, i);
     if (OPEN.has(c)) depth++;
     else if (CLOSE.has(c)) {
       depth--;
