@@ -31,9 +31,10 @@ export function markdownTable(t: { header: string[]; rows: string[][] }): string
   return [line(t.header), line(t.header.map(() => "---")), ...t.rows.map(line)].join("\n");
 }
 
-/** A plain fixed-width table for the terminal. */
+/** A plain fixed-width table for the terminal: numeric columns right-aligned, text left-aligned. */
 export function terminalTable(t: { header: string[]; rows: string[][] }): string {
   const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? "").length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const numeric = t.header.map((_, i) => i > 0 && t.rows.length > 0 && t.rows.every((r) => /^[-+0-9.,%±– ]*$/.test(r[i] ?? "")));
+  const fmt = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
   return [fmt(t.header), widths.map((w) => "─".repeat(w)).join("  "), ...t.rows.map(fmt)].join("\n");
 }

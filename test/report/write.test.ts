@@ -46,4 +46,14 @@ describe("report", () => {
     expect(lines[0]).toMatch(/^method\s+base \(0\)\s+iter 1\s+iter 2$/);
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
   });
+
+  it("left-aligns text columns and right-aligns numeric ones", () => {
+    const t = terminalTable({ header: ["id", "name", "seed"], rows: [["run-a", "tiny", "3"], ["run-bb", "arithmetic", "12"]] });
+    expect(t.split("\n")).toEqual([
+      "id      name        seed",
+      "──────  ──────────  ────",
+      "run-a   tiny           3",
+      "run-bb  arithmetic    12",
+    ]);
+  });
 });
