@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { UserError } from "../../errors.js";
 import { loadTemplate } from "../../prompts/templates.js";
+import type { OptimOptions } from "../../training/types.js";
 import type { LlamaShape } from "../llama-gguf.js";
 import { CHAT_TEMPLATE, VOCAB } from "./tokenizer.js";
 
@@ -19,16 +20,7 @@ export interface TinyRecipe {
   maxValue: number;
   shape: LlamaShape;
   corpus: { generatorChats: number; criticChats: number; otherRightRate: number; firstRightRate: number };
-  optim: {
-    lr: number;
-    epochs: number;
-    batchSize: number;
-    gradAccum: number;
-    weightDecay: number;
-    warmupSteps: number;
-    schedule: "constant" | "cosine" | "linear";
-    maxSteps?: number;
-  };
+  optim: Pick<OptimOptions, "lr" | "epochs" | "batchSize" | "gradAccum" | "weightDecay" | "warmupSteps" | "schedule" | "maxSteps">;
   /** Training sequence length; chats are padded/packed to it. */
   contextLength: number;
   eval: { questions: number; maxTokens: number };
