@@ -55,8 +55,32 @@ export interface TrainProgress {
   etaSeconds: number;
 }
 
+/**
+ * A preference pair (DPO): one prompt, the preferred and the rejected reply. `prompt` holds the context
+ * (system/user/earlier turns); `chosen` / `rejected` the assistant message(s) that follow it. The sequence
+ * log-probabilities under the frozen reference (summed over the reply tokens) are filled once by
+ * `Trainer.referenceLogprobs` and stored with the dataset, so a resumed run does not recompute them.
+ */
+export interface PreferencePair {
+  prompt: ChatMessage[];
+  chosen: ChatMessage[];
+  rejected: ChatMessage[];
+  refChosenLogp?: number;
+  refRejectedLogp?: number;
+}
+
+/** The loss head over the one training loop. `sft`: masked next-token cross-entropy (default). */
+export type Objective =
+  | { kind: "sft" }
+  /** −log σ(β[(log π(y_w|x) − log π_ref(y_w|x)) − (log π(y_l|x) − log π_ref(y_l|x))]); MALT uses β = 0.2. */
+  | { kind: "dpo"; beta: number };
+
 export interface TrainRequest {
   baseModelPath: string;
+  /** Default `{ kind: "sft" }`. `dpo` trains on `pairs`. */
+  objective?: Objective;
+  /** Preference pairs, for `objective.kind === "dpo"`. */
+  pairs?: PreferencePair[];
   /**
    * Chat examples, rendered with the model's chat template; only assistant tokens are trained on (and not
    * those of assistant messages with weight 0, which stay as context).
@@ -106,6 +130,21 @@ export interface TrainResult {
   warnings: string[];
 }
 
+export interface ReferenceLogprobsRequest {
+  baseModelPath: string;
+  /** The frozen reference: the agent's adapter before this round (absent: the base itself). */
+  adapterPath?: string;
+  pairs: PreferencePair[];
+  contextLength?: number;
+  threads?: number;
+  signal?: AbortSignal;
+}
+
 export interface Trainer {
   train(req: TrainRequest): Promise<TrainResult>;
+  /**
+   * Sequence log-probs of each pair's chosen and rejected reply under the reference model (reply tokens
+   * only, prompt masked). Local trainers implement it; remote ones (OpenAI computes its own) leave it out.
+   */
+  referenceLogprobs?(req: ReferenceLogprobsRequest): Promise<{ chosen: number; rejected: number }[]>;
 }
