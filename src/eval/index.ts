@@ -3,4 +3,4 @@ export { evalSchema, EVAL_METHODS, SPEED_ONLY, type EvalConfig, type EvalConfigI
 export { runEval, type EvalDeps, type EvalResult } from "./run.js";
 export { evalRunId, backendSpec, resolveBaseModel, methodPlan, type ResolvedEval, type MethodPlan } from "./resolve.js";
 export { summarize, type EvalSummary } from "./stats.js";
-export { Progress, fmt } from "./progress.js";
+export { Progress, fmt } from "../util/progress.js";

@@ -11,7 +11,7 @@ import { METRIC } from "../metrics/names.js";
 import type { Store } from "../store/index.js";
 import { getTask } from "../tasks/index.js";
 import { writeEvalDir } from "./output.js";
-import { Progress } from "./progress.js";
+import { Progress } from "../util/progress.js";
 import { backendSpec, evalRunId, methodPlan, resolveBaseModel, type ResolvedEval } from "./resolve.js";
 import { summarize, type EvalSummary } from "./stats.js";
 

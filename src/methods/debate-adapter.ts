@@ -1,7 +1,7 @@
 import type { AgentModel, Backend } from "../backends/types.js";
 import type { RunConfig } from "../config/schema.js";
 import { debateRoster, ensureAgents, runDebates } from "../debate/index.js";
-import { Progress } from "../eval/progress.js";
+import { Progress } from "../util/progress.js";
 import type { Store } from "../store/index.js";
 import type { Task } from "../tasks/index.js";
 import type { DebatePort, DebateRequest } from "./debate-port.js";

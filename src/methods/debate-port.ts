@@ -1,7 +1,7 @@
 import type { AgentModel } from "../backends/types.js";
 import type { Phase } from "../store/index.js";
 import type { Question } from "../tasks/index.js";
-import type { StoredQuestion } from "./types.js";
+import type { StoredQuestion } from "./stored-question.js";
 
 /**
  * What the loop asks of the debate engine: debate these questions with these agents, persisting every

@@ -2,14 +2,12 @@ import type { AgentModel, Backend } from "../backends/types.js";
 import type { RunConfig, MethodName } from "../config/schema.js";
 import type { Embedder } from "../metrics/embedder.js";
 import type { Store } from "../store/index.js";
-import type { Question, Task } from "../tasks/index.js";
+import type { Task } from "../tasks/index.js";
 import type { Trainer } from "../training/types.js";
 import type { DebatePort } from "./debate-port.js";
+import type { StoredQuestion } from "./stored-question.js";
 
-/** A question as the loop uses it: the task's question plus its row id in the store. */
-export interface StoredQuestion extends Question {
-  rowId: string;
-}
+export type { StoredQuestion };
 
 /** What every method gets: the run's config and parts, already opened. Methods compose steps; they do no SQL, FFI or HTTP. */
 export interface MethodContext {

@@ -40,7 +40,7 @@ const command: CommandModule<{}, Args> = {
     const resolved = resolveEvalArgs(args);
     // Loaded here, not at CLI start: it pulls in node-llama-cpp or langchain.
     const { runEval } = await import("../../eval/run.js");
-    const { fmt } = await import("../../eval/progress.js");
+    const { fmt } = await import("../../util/progress.js");
     await withStore(args.db, async (store) => {
       const res = await runEval(resolved, { store, log: (l) => process.stderr.write(`${l}\n`) });
       if (args.json) {

@@ -4,7 +4,7 @@
  * find the job an earlier attempt started even if it crashed before recording the job anywhere.
  */
 import { createHash } from "node:crypto";
-import { stableJson } from "../../run/run-id.js";
+import { stableJson } from "../../util/stable-json.js";
 
 export interface RemoteHyperparameters {
   n_epochs: number | "auto";

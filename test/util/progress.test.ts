@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fmt, Progress } from "../../src/eval/progress.js";
+import { fmt, Progress } from "../../src/util/progress.js";
 import { summarize } from "../../src/eval/stats.js";
 import type { DebateOutcome, TurnSummary } from "../../src/debate/index.js";
 
