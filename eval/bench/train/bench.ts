@@ -16,7 +16,7 @@ import { trainGgml } from "../../../src/training/ggml/index.js";
 import { openGguf } from "../../../src/training/ggml/gguf/read.js";
 import { Rng } from "../../../src/training/ggml/rng.js";
 import { writeTinyModel } from "../../../test/training/fixtures/tiny-model.js";
-import { llamaCppEpoch } from "./llamacpp.js";
+import { llamaCppEpoch } from "../../../src/training/ggml/ffi/llama-epoch.js";
 
 const { values: a } = parseArgs({
   options: {

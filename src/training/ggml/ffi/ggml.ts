@@ -1,4 +1,4 @@
-import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
+import type { KoffiFunc, LibraryHandle } from "koffi";
 import "./structs.js"; // registers the struct names used in the prototypes below
 
 /** Opaque native handles. Koffi 3 passes pointers as BigInt; the brands keep them from being mixed up. */

@@ -1,5 +1,4 @@
-import koffi from "koffi";
-import { GGUF_TYPE, loadGgml, tensorInfo, type Ctx, type Ggml, type GgufCtx, type Tensor } from "../ffi/index.js";
+import { GGUF_TYPE, ggufInitNoAlloc, ggufNumericArray, loadGgml, tensorInfo, type Ctx, type Ggml, type GgufCtx, type Tensor } from "../ffi/index.js";
 
 export type GgufValue = string | number | bigint | boolean | GgufValue[];
 
@@ -28,29 +27,10 @@ export interface GgufFile {
   close(): void;
 }
 
-const NUMERIC_ARRAY: Record<number, string> = {
-  [GGUF_TYPE.UINT8]: "uint8_t",
-  [GGUF_TYPE.INT8]: "int8_t",
-  [GGUF_TYPE.UINT16]: "uint16_t",
-  [GGUF_TYPE.INT16]: "int16_t",
-  [GGUF_TYPE.UINT32]: "uint32_t",
-  [GGUF_TYPE.INT32]: "int32_t",
-  [GGUF_TYPE.FLOAT32]: "float",
-  [GGUF_TYPE.BOOL]: "bool",
-  [GGUF_TYPE.UINT64]: "uint64_t",
-  [GGUF_TYPE.INT64]: "int64_t",
-  [GGUF_TYPE.FLOAT64]: "double",
-};
-
 export function openGguf(path: string, g: Ggml = loadGgml()): GgufFile {
-  const ctxOut = koffi.alloc("void *", 1);
-  const ctx = g.gguf.init_from_file(path, { no_alloc: true, ctx: ctxOut });
-  if (!ctx) {
-    koffi.free(ctxOut);
-    throw new Error(`not a readable GGUF file: ${path}`);
-  }
-  const meta = koffi.decode(ctxOut, "void *") as Ctx;
-  koffi.free(ctxOut);
+  const opened = ggufInitNoAlloc(g.gguf, path);
+  if (!opened) throw new Error(`not a readable GGUF file: ${path}`);
+  const { ctx, meta } = opened;
   const dataOffset = g.gguf.get_data_offset(ctx);
   const tensors: GgufTensorEntry[] = [];
   const n = g.gguf.get_n_tensors(ctx);
@@ -86,15 +66,13 @@ export function openGguf(path: string, g: Ggml = loadGgml()): GgufFile {
       case GGUF_TYPE.FLOAT64: return g.gguf.get_val_f64(ctx, id);
       case GGUF_TYPE.ARRAY: {
         const at = g.gguf.get_arr_type(ctx, id);
-        const len = g.gguf.get_arr_n(ctx, id);
         if (at === GGUF_TYPE.STRING) {
+          const len = g.gguf.get_arr_n(ctx, id);
           const out: string[] = new Array(len);
           for (let i = 0; i < len; i++) out[i] = g.gguf.get_arr_str(ctx, id, i);
           return out;
         }
-        const ct = NUMERIC_ARRAY[at];
-        if (!ct) throw new Error(`unsupported GGUF array element type ${at}`);
-        return len === 0 ? [] : (koffi.decode(g.gguf.get_arr_data(ctx, id), ct, len) as GgufValue[]);
+        return ggufNumericArray(g.gguf, ctx, id, at);
       }
       default:
         throw new Error(`unsupported GGUF value type ${type}`);

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
-import koffi from "koffi";
-import { tensorInfo, type Ctx, type Ggml, type GgufCtx, type Tensor } from "../ffi/index.js";
+import { copyToNative, tensorInfo, type Ctx, type Ggml, type GgufCtx, type Tensor } from "../ffi/index.js";
 
 /**
  * Writes a GGUF atomically: `fill` declares metadata and tensors on a fresh gguf context, the file is written
@@ -58,8 +57,9 @@ export class HostTensors {
     core.set_name(t, name);
     const nbytes = core.nbytes(t);
     if (data.byteLength !== nbytes) throw new Error(`tensor ${name}: ${data.byteLength} bytes given, ${nbytes} expected`);
-    const info = tensorInfo(t);
-    new Uint8Array(koffi.view(info.data, nbytes)).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const { data: ptr } = tensorInfo(t);
+    if (ptr === null) throw new Error(`tensor ${name}: no host memory to copy into`);
+    copyToNative(ptr, data);
     return t;
   }
 
