@@ -62,10 +62,8 @@ describe("society eval: SIGKILL part-way, resume", () => {
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_code, signal) => r(signal)));
-    let atKill = 0;
     for (const t0 = Date.now(); Date.now() - t0 < 120_000; ) {
-      atKill = countTurns(killedDb);
-      if (atKill >= 15) break;
+      if (countTurns(killedDb) >= 15) break;
       if (child.exitCode !== null) throw new Error(`eval exited before it could be killed:\n${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }

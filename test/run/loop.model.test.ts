@@ -56,7 +56,10 @@ describe("society run (multiagent FT, tiny model)", () => {
     for (const name of ["consensus", "cross_agent_nll", "kl_estimate"]) expect(out.metrics.some((m: any) => m.name === name && m.iteration === 1), name).toBe(true);
     const dissim = out.metrics.filter((m: any) => m.name === "embedding_dissimilarity" && m.method === "multiagent-ft");
     expect(dissim.map((m: any) => m.iteration)).toEqual([0, 1]);
-    for (const m of dissim as any[]) expect(m.value).toBeGreaterThan(0), expect(m.value).toBeLessThanOrEqual(2);
+    for (const m of dissim as any[]) {
+      expect(m.value).toBeGreaterThan(0);
+      expect(m.value).toBeLessThanOrEqual(2);
+    }
     const runDir = join(tmp, "ref");
     const runId = readdirSync(runDir).find((f) => f.startsWith("loop-test-"))!;
     const results = JSON.parse(readFileSync(join(runDir, runId, "report/results.json"), "utf8"));

@@ -10,7 +10,10 @@ describe("arithmetic task", () => {
       const m = /^(\d+)\+(\d+)\*(\d+)\+(\d+)-(\d+)\*(\d+)$/.exec(q.text)!;
       expect(m, q.text).not.toBeNull();
       const [a, b, c, d, e, f] = m.slice(1).map(Number) as number[];
-      for (const v of [a, b, c, d, e, f]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(30);
+      for (const v of [a, b, c, d, e, f]) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(30);
+      }
       expect(q.gold).toBe(String(a! + b! * c! + d! - e! * f!));
       expect(q.id).toMatch(/^arith-train-\d+$/);
     }

@@ -21,7 +21,7 @@ async function loadTrainer(): Promise<Trainer> {
   try {
     mod = await import(TRAINER_MODULE);
   } catch (e) {
-    throw new Error(`the ggml trainer (src/training/ggml) is not available: ${(e as Error).message}`);
+    throw new Error(`the ggml trainer (src/training/ggml) is not available: ${(e as Error).message}`, { cause: e });
   }
   if (!mod.ggmlTrainer) throw new Error("src/training/ggml does not export ggmlTrainer");
   return mod.ggmlTrainer;
