@@ -26,6 +26,8 @@ export interface ExecuteOptions {
   base?: AgentModel;
   backend?: Backend;
   trainer?: Trainer;
+  /** Injected for tests; default: the model metrics.embedding_model names, if any. Closed by its owner. */
+  embedder?: Embedder;
   signal?: AbortSignal;
 }
 
@@ -61,7 +63,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const trainer = o.trainer ?? (await defaultTrainer(config, o.store, runId));
   let embedder: Embedder | undefined;
   try {
-    embedder = await openEmbedder(config, base, backend);
+    embedder = o.embedder ?? (await openEmbedder(config, base, backend));
     const ctx: MethodContext = {
       store: o.store, runId, config, seed: o.seed, task, train, test, base, backend, trainer, runDir, log, signal: o.signal, embedder,
       debates: debatePort({ store: o.store, backend, task, runId, config, seed: o.seed, base }),
@@ -75,7 +77,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
     await o.store.runs.setStatus(runId, "failed", (e as Error).message).catch(() => {});
     throw e;
   } finally {
-    await embedder?.close();
+    if (!o.embedder) await embedder?.close();
     if (!o.backend) await backend.close();
   }
   return { runId, runDir, resumed: !!existing };
