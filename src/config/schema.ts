@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_LORA, defaultOptim } from "../training/defaults.js";
 
 /**
  * The run configuration. YAML keys are snake_case and so are these fields, so what a user reads in
@@ -69,24 +70,28 @@ export const methodNames = [
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
+// Defaults come from training/defaults.ts, the one source the trainer and `society train` also use.
+const LORA = DEFAULT_LORA;
+const LORA_OPTIM = defaultOptim("lora");
+
 export const loraSchema = z
   .object({
-    rank: z.number().int().positive().default(8),
-    alpha: z.number().positive().default(16),
-    dropout: z.number().min(0).lt(1).default(0),
-    targets: z.array(z.string()).nonempty().default(["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"]),
+    rank: z.number().int().positive().default(LORA.rank),
+    alpha: z.number().positive().default(LORA.alpha),
+    dropout: z.number().min(0).lt(1).default(LORA.dropout),
+    targets: z.array(z.string()).nonempty().default(LORA.targets as [string, ...string[]]),
   })
   .strict();
 
 export const optimSchema = z
   .object({
-    lr: z.number().positive().default(1e-3),
-    epochs: z.number().int().positive().default(2),
-    batch_size: z.number().int().positive().default(8),
-    grad_accum: z.number().int().positive().default(1),
-    weight_decay: z.number().min(0).default(0.0),
-    warmup_steps: z.number().int().nonnegative().default(0),
-    schedule: z.enum(["cosine", "linear", "constant"]).default("cosine"),
+    lr: z.number().positive().optional().describe("default by training.mode: 1e-3 lora, 5e-5 full"),
+    epochs: z.number().int().positive().default(LORA_OPTIM.epochs),
+    batch_size: z.number().int().positive().default(LORA_OPTIM.batchSize),
+    grad_accum: z.number().int().positive().default(LORA_OPTIM.gradAccum),
+    weight_decay: z.number().min(0).optional().describe("default by training.mode: 0 lora, 0.01 full"),
+    warmup_steps: z.number().int().nonnegative().default(LORA_OPTIM.warmupSteps),
+    schedule: z.enum(["cosine", "linear", "constant"]).default(LORA_OPTIM.schedule),
     max_steps: z.number().int().positive().optional(),
   })
   .strict();
@@ -104,7 +109,12 @@ export const trainingSchema = z
     threads: z.number().int().positive().optional(),
     openai_suffix: z.string().optional(),
   })
-  .strict();
+  .strict()
+  // lr and weight decay depend on the mode; filled here so the stored resolved config shows the values used.
+  .transform((t) => {
+    const d = defaultOptim(t.mode);
+    return { ...t, optim: { ...t.optim, lr: t.optim.lr ?? d.lr, weight_decay: t.optim.weight_decay ?? d.weightDecay } };
+  });
 
 export const datasetsSchema = z
   .object({

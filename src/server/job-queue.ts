@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_LORA, defaultOptim } from "../training/defaults.js";
 import type { LoraOptions, TrainProgress, Trainer } from "../training/types.js";
 import { badRequest, notFound } from "./api-error.js";
 import type { FileStore } from "./files.js";
@@ -25,7 +26,8 @@ export interface FineTuneDefaults {
   contextLength?: number;
 }
 
-export const DEFAULT_FINE_TUNE: FineTuneDefaults = { epochs: 2, batchSize: 8, lr: 1e-3, lora: { rank: 8, alpha: 16 } };
+const LORA_OPTIM = defaultOptim("lora");
+export const DEFAULT_FINE_TUNE: FineTuneDefaults = { epochs: LORA_OPTIM.epochs, batchSize: LORA_OPTIM.batchSize, lr: LORA_OPTIM.lr, lora: { rank: DEFAULT_LORA.rank, alpha: DEFAULT_LORA.alpha } };
 
 export interface NewJob {
   model: string;

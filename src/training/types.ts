@@ -46,9 +46,13 @@ export interface TrainProgress {
   step: number;
   totalSteps: number;
   epoch: number;
-  /** Mean cross-entropy per trained token of this optimizer step. */
+  /** The objective's mean loss over this optimizer step (sft: cross-entropy per trained token; dpo: per pair). */
   loss: number;
   valLoss?: number;
+  /** The objective's own figures for this step, means over its units (dpo: TRL's rewards/…, logps/…). */
+  metrics?: Record<string, number>;
+  /** The same over the validation set, when it was evaluated at this step. */
+  valMetrics?: Record<string, number>;
   lr: number;
   gradNorm?: number;
   tokensPerSecond: number;
@@ -69,10 +73,16 @@ export interface PreferencePair {
   refRejectedLogp?: number;
 }
 
-/** The loss head over the one training loop. `sft`: masked next-token cross-entropy (default). */
+/**
+ * The loss head over the one training loop, with its config. `sft`: masked next-token cross-entropy (default).
+ * A new objective adds its member here and one file under ggml/objectives/.
+ */
 export type Objective =
   | { kind: "sft" }
-  /** −log σ(β[(log π(y_w|x) − log π_ref(y_w|x)) − (log π(y_l|x) − log π_ref(y_l|x))]); MALT uses β = 0.2. */
+  /**
+   * −log σ(β[(log π(y_w|x) − log π_ref(y_w|x)) − (log π(y_l|x) − log π_ref(y_l|x))]), the mean over pairs; log π
+   * summed over the reply tokens. β > 0 (TRL's default 0.1, training/defaults.ts; MALT uses 0.2).
+   */
   | { kind: "dpo"; beta: number };
 
 export interface TrainRequest {
@@ -118,7 +128,7 @@ export interface TrainResult {
   outPath: string;
   sha256: string;
   mode: "lora" | "full";
-  lossCurve: { step: number; loss: number; valLoss?: number }[];
+  lossCurve: { step: number; loss: number; valLoss?: number; metrics?: Record<string, number>; valMetrics?: Record<string, number> }[];
   /** Non-padding tokens processed by forward+backward passes (all epochs). */
   trainTokens: number;
   /** trainTokens per second of training time. */
@@ -126,6 +136,8 @@ export interface TrainResult {
   seconds: number;
   steps: number;
   bestValLoss?: number;
+  /** The objective's figures at the last validation (dpo: held-out rewards/margins, rewards/accuracies, …). */
+  valMetrics?: Record<string, number>;
   stoppedEarly: boolean;
   warnings: string[];
 }

@@ -3,18 +3,11 @@ import { GGML_TYPE, type Backend, type BackendBuffer, type Ctx, type Ggml, type 
 import { openGguf } from "./gguf/read.js";
 import type { ModelWeights } from "./model/weights.js";
 import { Rng } from "./rng.js";
+import { LORA_TARGETS } from "../defaults.js";
+import type { LoraOptions } from "../types.js";
 
-export interface LoraConfig {
-  rank: number;
-  alpha: number;
-  dropout: number;
-  /** Projection names: attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down, output. */
-  targets: string[];
-}
-
-export const DEFAULT_LORA_TARGETS = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"];
-export const LORA_TARGETS = [...DEFAULT_LORA_TARGETS, "output"] as const;
-export const DEFAULT_LORA: LoraConfig = { rank: 8, alpha: 16, dropout: 0, targets: DEFAULT_LORA_TARGETS };
+/** The resolved LoRA options (the trainer contract's LoraOptions). */
+export type LoraConfig = LoraOptions;
 
 /** One adapted projection: y = W x + (alpha/rank) · B (A x), with A [n_in, r] and B [r, n_out] in ggml order. */
 export interface LoraPair {

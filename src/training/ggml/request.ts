@@ -1,30 +1,13 @@
 import { existsSync } from "node:fs";
 import { UserError } from "../../errors.js";
 import type { LoraOptions, OptimOptions, TrainRequest } from "../types.js";
-import { DEFAULT_LORA } from "./lora.js";
+import { DEFAULT_LORA, defaultOptim } from "../defaults.js";
 
 export interface ResolvedOptions {
   optim: OptimOptions;
   lora: LoraOptions;
   valFraction: number;
   pack: boolean;
-}
-
-/** Defaults: LoRA in the usual PEFT range; full training gentler, with weight decay. */
-export function defaultOptim(mode: "lora" | "full"): OptimOptions {
-  return {
-    lr: mode === "lora" ? 2e-4 : 5e-5,
-    epochs: 1,
-    batchSize: 4,
-    gradAccum: 1,
-    weightDecay: mode === "lora" ? 0 : 0.01,
-    warmupSteps: 0,
-    schedule: "cosine",
-    beta1: 0.9,
-    beta2: 0.999,
-    eps: 1e-8,
-    maxGradNorm: 1,
-  };
 }
 
 const positiveInt = (v: number) => Number.isInteger(v) && v >= 1;
@@ -35,29 +18,6 @@ export function resolveRequest(req: TrainRequest): ResolvedOptions {
   if (!req.baseModelPath || !existsSync(req.baseModelPath)) throw new UserError(`train: base model not found: ${req.baseModelPath}`);
   if (!req.outPath) throw new UserError("train: outPath is required");
   if (!Number.isFinite(req.seed)) throw new UserError("train: seed must be a number");
-  if ((req.examples === undefined) === (req.sequences === undefined)) throw new UserError("train: give exactly one of examples or sequences");
-  if (req.examples) {
-    if (req.examples.length === 0) throw new UserError("train: no training examples");
-    req.examples.forEach((ex, i) => {
-      if (!ex || !Array.isArray(ex.messages) || ex.messages.length === 0) throw new UserError(`train: example ${i + 1} has no messages`);
-      for (const m of ex.messages) {
-        if (!["system", "user", "assistant"].includes(m?.role) || typeof m.content !== "string") {
-          throw new UserError(`train: example ${i + 1} has an invalid message (role must be system/user/assistant, content a string)`);
-        }
-      }
-      if (!ex.messages.some((m) => m.role === "assistant" && m.weight !== 0)) {
-        throw new UserError(`train: example ${i + 1} has no assistant message to learn from (none, or all with weight 0)`);
-      }
-    });
-  }
-  if (req.sequences) {
-    if (req.sequences.length === 0) throw new UserError("train: no training sequences");
-    req.sequences.forEach((s, i) => {
-      if (!Array.isArray(s.tokens) || !Array.isArray(s.lossMask) || s.tokens.length !== s.lossMask.length) {
-        throw new UserError(`train: sequence ${i + 1} needs tokens and lossMask of equal length`);
-      }
-    });
-  }
   if (req.initAdapterPath && req.mode !== "lora") throw new UserError("train: initAdapterPath only applies to mode lora");
   if (req.initAdapterPath && !existsSync(req.initAdapterPath)) throw new UserError(`train: adapter not found: ${req.initAdapterPath}`);
 

@@ -3,6 +3,8 @@ import type { LoraSet } from "./lora.js";
 import { buildLlamaGraph, dropoutSite, type DropoutInputs, type GraphInputs } from "./model/graph.js";
 import type { ModelWeights } from "./model/weights.js";
 import type { Row } from "./data/rows.js";
+import type { EvalSession, HeadSetup, LossHead, MicroBatch, Targets } from "./objectives/objective.js";
+import { sftHead } from "./objectives/sft.js";
 import { Rng } from "./rng.js";
 
 export interface SessionOptions {
@@ -19,6 +21,8 @@ export interface SessionOptions {
    * graph when every optimizer step is one micro-batch, else the accumulate and optimizer graphs.
    */
   prepare?: "fused" | "accumulate";
+  /** The loss head (objectives/); default SFT's masked cross-entropy. */
+  head?: (setup: HeadSetup) => LossHead<any>;
 }
 
 export interface AdamWStep {
@@ -32,7 +36,7 @@ export interface AdamWStep {
 }
 
 /** One trainable tensor with its gradient accumulator and AdamW moments. */
-interface Param {
+export interface Param {
   name: string;
   tensor: Tensor;
   acc: Tensor;
@@ -44,6 +48,16 @@ interface Param {
 }
 
 const DROPOUT_POOL_ROWS = 1024;
+/** Tensors a head may declare (inputs, and its own parameters). */
+const HEAD_TENSORS = 64;
+
+/** A compiled graph with the tensors read back after a run. */
+interface Compiled {
+  graph: Graph;
+  sched: Sched;
+  loss: Tensor;
+  outputs: Record<string, Tensor>;
+}
 
 /**
  * The compiled training program for one batch shape: a forward+backward graph that adds gradients into
@@ -51,23 +65,27 @@ const DROPOUT_POOL_ROWS = 1024;
  * when an optimizer step is a single micro-batch — and a forward-only graph for evaluation. Each is built
  * and scheduled once (lazily unless `prepare` says otherwise); a step only uploads inputs and runs a graph.
  */
-export class TrainSession {
+export class TrainSession implements EvalSession {
   readonly N: number;
   readonly V: number;
   readonly params: Param[];
+  readonly head: LossHead<any>;
   private readonly ctxs: Ctx[] = [];
   private readonly bufs: BackendBuffer[] = [];
   private readonly scheds: Sched[] = [];
   private readonly inp: GraphInputs;
+  private readonly targets: Targets;
   private readonly seed: Tensor;
   private readonly adamw: Tensor;
   private readonly adamwNoDecay: Tensor;
   private readonly maxNorm: Tensor;
-  private readonly accBuf: BackendBuffer;
-  private train: { graph: Graph; sched: Sched; loss: Tensor } | undefined;
+  private readonly accBuf: BackendBuffer | null;
+  private train: Compiled | undefined;
   private opt: { graph: Graph; sched: Sched; norm: Tensor | null } | undefined;
-  private fused: { graph: Graph; sched: Sched; loss: Tensor; norm: Tensor | null } | undefined;
-  private evalG: { graph: Graph; sched: Sched; loss: Tensor; logits: Tensor } | undefined;
+  private fused: (Compiled & { norm: Tensor | null }) | undefined;
+  private evalG: (Compiled & { logits: Tensor }) | undefined;
+  /** The graph run last, whose outputs outputs() reads. */
+  private last: Compiled | undefined;
   private readonly dropout: (DropoutInputs & { rng: Rng }) | undefined;
   // host staging, reused every step
   private readonly hTokens: Int32Array;
@@ -98,7 +116,6 @@ export class TrainSession {
     const trainables: { name: string; t: Tensor }[] = lora
       ? [...lora.pairs.values()].flatMap((p) => [{ name: `${p.base}.lora_a`, t: p.a }, { name: `${p.base}.lora_b`, t: p.b }])
       : [...w.trainable].map((name) => ({ name, t: w.must(name) }));
-    if (trainables.length === 0) throw new Error("nothing to train");
 
     // Inputs and optimizer scalars (persistent, so the allocator never reuses them).
     const ctxIn = this.newCtx(32 + 2 * 64);
@@ -107,10 +124,38 @@ export class TrainSession {
       tokens: core.new_tensor_1d(ctxIn, GGML_TYPE.I32, N),
       pos: core.new_tensor_1d(ctxIn, GGML_TYPE.I32, N),
       kqMask: core.new_tensor_4d(ctxIn, GGML_TYPE.F32, T, T, 1, B),
+    };
+    this.targets = {
       rowMask: core.new_tensor_2d(ctxIn, GGML_TYPE.F32, 1, N),
       labels: core.new_tensor_2d(ctxIn, GGML_TYPE.F32, this.V, N),
     };
-    for (const [k, t] of Object.entries(this.inp)) core.set_name(t, `in_${k}`);
+    for (const [k, t] of Object.entries({ ...this.inp, ...this.targets })) core.set_name(t, `in_${k}`);
+
+    // The loss head's own inputs and parameters, in their own contexts (allocated only if it declares any).
+    const ctxHeadIn = this.newCtx(HEAD_TENSORS);
+    const ctxHeadParams = this.newCtx(HEAD_TENSORS);
+    const headInits: { t: Tensor; init: Float32Array }[] = [];
+    const newTensor = (ctx: Ctx, name: string, type: number, ne: number[]) => {
+      const [n0, n1 = 1, n2 = 1, n3 = 1] = ne;
+      const t = core.new_tensor_4d(ctx, type, n0, n1, n2, n3);
+      core.set_name(t, name.slice(0, 63));
+      return t;
+    };
+    let headInputs = 0;
+    this.head = (opts.head ?? sftHead)({
+      g, T, B, N, V: this.V, nEmbd: w.hp.nEmbd,
+      input: (name, type, ne) => {
+        headInputs++;
+        return newTensor(ctxHeadIn, `head_in_${name}`, type, ne);
+      },
+      param: (name, ne, init) => {
+        const t = newTensor(ctxHeadParams, `head.${name}`, GGML_TYPE.F32, ne);
+        if (init.length !== ne.reduce((a, b) => a * b, 1)) throw new Error(`head parameter ${name}: init has ${init.length} values for shape [${ne}]`);
+        headInits.push({ t, init });
+        trainables.push({ name: `head.${name}`, t });
+        return t;
+      },
+    });
     this.seed = core.new_tensor_1d(ctxIn, GGML_TYPE.F32, 1);
     this.adamw = core.new_tensor_1d(ctxIn, GGML_TYPE.F32, 7);
     this.adamwNoDecay = core.new_tensor_1d(ctxIn, GGML_TYPE.F32, 7);
@@ -127,10 +172,15 @@ export class TrainSession {
     this.dropout = dropout;
     const bufIn = this.alloc(ctxIn);
     backend.buffer_clear(bufIn, 0);
+    if (headInputs > 0) backend.buffer_clear(this.alloc(ctxHeadIn), 0);
+    if (headInits.length > 0) {
+      this.alloc(ctxHeadParams);
+      for (const { t, init } of headInits) backend.tensor_set(t, init, 0, init.length * 4);
+    }
     backend.tensor_set(this.maxNorm, new Float32Array([opts.maxGradNorm > 0 ? opts.maxGradNorm : 1]), 0, 4);
     if (dropout) this.fillDropoutPools(dropout, opts.dropout!.p);
 
-    // Gradient accumulators and AdamW moments.
+    // Gradient accumulators and AdamW moments (none for an evaluation-only session).
     const ctxAcc = this.newCtx(trainables.length + 4);
     const ctxMom = this.newCtx(2 * trainables.length + 4);
     this.params = trainables.map(({ name, t }) => {
@@ -143,9 +193,11 @@ export class TrainSession {
       };
       return { name, tensor: t, acc: mk(ctxAcc, "grad"), m: mk(ctxMom, "m"), v: mk(ctxMom, "v"), numel: n0 * n1 * n2 * n3, decay: n1 * n2 * n3 > 1 };
     });
-    this.accBuf = this.alloc(ctxAcc);
-    backend.buffer_clear(this.accBuf, 0);
-    backend.buffer_clear(this.alloc(ctxMom), 0);
+    this.accBuf = trainables.length > 0 ? this.alloc(ctxAcc) : null;
+    if (this.accBuf) {
+      backend.buffer_clear(this.accBuf, 0);
+      backend.buffer_clear(this.alloc(ctxMom), 0);
+    }
 
     this.hTokens = new Int32Array(N);
     this.hPos = new Int32Array(N);
@@ -200,13 +252,17 @@ export class TrainSession {
    */
   private buildTrainGraph(withOptimizer: boolean) {
     const { core } = this.g;
+    if (this.params.length === 0) throw new Error("nothing to train");
     const ctx = this.newGraphCtx();
-    const built = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts, { forBackward: true, dropout: this.dropout });
+    const fwd = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts, { forBackward: true, dropout: this.dropout });
+    const built = this.head.build(ctx, fwd, this.targets, { forBackward: true });
     core.set_name(built.loss, "loss");
     core.set_output(built.loss);
     core.set_loss(built.loss);
+    for (const t of Object.values(built.outputs)) core.set_output(t);
     const graph = core.new_graph_custom(ctx, this.graphSize, true);
     core.build_forward_expand(graph, built.loss);
+    for (const t of Object.values(built.outputs)) core.build_forward_expand(graph, t);
     // Accumulators by forward-node index: our persistent per-parameter tensors, and for the loss the seed,
     // which scales every gradient (we set it to N / targets-in-the-optimizer-step).
     const accOf = new Map<bigint, Tensor>(this.params.map((p) => [p.tensor as bigint, p.acc]));
@@ -220,10 +276,11 @@ export class TrainSession {
     // In the fused graph the optimizer must read each gradient after its last accumulation: use the final
     // gradient node (a view of the accumulator), not the accumulator leaf, so the graph orders them.
     const norm = withOptimizer ? this.appendOptimizer(ctx, graph, (p) => core.graph_get_grad(graph, p.tensor) ?? p.acc) : null;
-    return { graph, sched: this.newSched(graph), loss: built.loss, norm };
+    return { graph, sched: this.newSched(graph), loss: built.loss, outputs: built.outputs, norm };
   }
 
   private buildOptGraph() {
+    if (this.params.length === 0) throw new Error("nothing to train");
     const ctx = this.newGraphCtx();
     const graph = this.g.core.new_graph_custom(ctx, this.graphSize, false);
     const norm = this.appendOptimizer(ctx, graph, (p) => p.acc);
@@ -261,12 +318,16 @@ export class TrainSession {
   private buildEvalGraph() {
     const { core } = this.g;
     const ctx = this.newGraphCtx();
-    const built = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts, { forBackward: false });
+    const fwd = buildLlamaGraph(this.g, ctx, this.w, this.lora, this.inp, this.opts, { forBackward: false });
+    const built = this.head.build(ctx, fwd, this.targets, { forBackward: false });
     core.set_output(built.loss);
-    core.set_output(built.logits);
+    core.set_output(fwd.logits);
+    for (const t of Object.values(built.outputs)) core.set_output(t);
     const graph = core.new_graph_custom(ctx, this.graphSize, false);
     core.build_forward_expand(graph, built.loss);
-    return { graph, sched: this.newSched(graph), loss: built.loss, logits: built.logits };
+    core.build_forward_expand(graph, fwd.logits);
+    for (const t of Object.values(built.outputs)) core.build_forward_expand(graph, t);
+    return { graph, sched: this.newSched(graph), loss: built.loss, outputs: built.outputs, logits: fwd.logits };
   }
 
   private fillDropoutPools(d: DropoutInputs & { rng: Rng }, p: number): void {
@@ -307,8 +368,8 @@ export class TrainSession {
         if (tgt >= 0) targets++;
         if (this.labelAt[i] !== at) {
           // one-hot labels are updated in place: clear the old 1, write the new one
-          if (this.labelAt[i] >= 0) backend.tensor_set(this.inp.labels, this.zero, this.labelAt[i] * 4, 4);
-          if (at >= 0) backend.tensor_set(this.inp.labels, this.one, at * 4, 4);
+          if (this.labelAt[i] >= 0) backend.tensor_set(this.targets.labels, this.zero, this.labelAt[i] * 4, 4);
+          if (at >= 0) backend.tensor_set(this.targets.labels, this.one, at * 4, 4);
           this.labelAt[i] = at;
         }
       }
@@ -320,7 +381,7 @@ export class TrainSession {
     backend.tensor_set(this.inp.tokens, this.hTokens, 0, N * 4);
     backend.tensor_set(this.inp.pos, this.hPos, 0, N * 4);
     backend.tensor_set(this.inp.kqMask, this.hMask, 0, this.hMask.length * 4);
-    backend.tensor_set(this.inp.rowMask, this.hRowMask, 0, N * 4);
+    backend.tensor_set(this.targets.rowMask, this.hRowMask, 0, N * 4);
     if (this.dropout) {
       const idx = new Int32Array(N);
       for (const t of this.dropout.idx.values()) {
@@ -331,16 +392,23 @@ export class TrainSession {
     return targets;
   }
 
+  /** Uploads a micro-batch: its rows and targets, and the head's inputs. Returns its number of targets. */
+  setMicroBatch(mb: MicroBatch, withDropout = false): number {
+    const targets = this.setBatch(mb.rows, withDropout);
+    this.head.upload(mb);
+    return targets;
+  }
+
   /**
-   * Forward + backward on the uploaded batch. The accumulators receive gradScale · ∂L/∂θ with
-   * L = (Σ over trained targets of cross-entropy) / N; pass N / (targets in the optimizer step) to get the
-   * gradient of the per-token mean. Returns the batch's Σ cross-entropy.
+   * Forward + backward on the uploaded batch. The accumulators receive gradScale · ∂L/∂θ with L the head's
+   * loss tensor (SFT: Σ over trained targets of cross-entropy, divided by N); pass lossScale / (units in the
+   * optimizer step) — SFT: N / targets — for the gradient of the per-unit mean. Returns the batch's Σ unit losses.
    */
   async accumulate(gradScale: number): Promise<number> {
     this.setSeed(gradScale);
     this.train ??= this.buildTrainGraph(false);
-    await computeGraph(this.g, this.train.sched, this.train.graph);
-    return this.readScalar(this.train.loss) * this.N;
+    await this.run(this.train);
+    return this.readScalar(this.train.loss) * this.head.lossScale;
   }
 
   /** Applies one AdamW step with the accumulated gradients, then zeroes them. Returns the pre-clip gradient norm. */
@@ -361,8 +429,8 @@ export class TrainSession {
     this.setSeed(gradScale);
     this.setAdamW(s);
     this.fused ??= this.buildTrainGraph(true);
-    await computeGraph(this.g, this.fused.sched, this.fused.graph);
-    const lossSum = this.readScalar(this.fused.loss) * this.N;
+    await this.run(this.fused);
+    const lossSum = this.readScalar(this.fused.loss) * this.head.lossScale;
     const gradNorm = this.fused.norm ? this.readScalar(this.fused.norm) : undefined;
     this.zeroGrad();
     return { lossSum, gradNorm };
@@ -382,20 +450,38 @@ export class TrainSession {
   }
 
   zeroGrad(): void {
-    this.g.backend.buffer_clear(this.accBuf, 0);
+    if (this.accBuf) this.g.backend.buffer_clear(this.accBuf, 0);
   }
 
-  /** Forward only on the uploaded batch: Σ_targets CE. */
+  private async run(c: Compiled): Promise<void> {
+    await computeGraph(this.g, c.sched, c.graph);
+    this.last = c;
+  }
+
+  /** Forward only on the uploaded batch: its Σ unit losses (SFT: Σ_targets CE). */
   async evalLoss(): Promise<number> {
     this.evalG ??= this.buildEvalGraph();
-    await computeGraph(this.g, this.evalG.sched, this.evalG.graph);
-    return this.readScalar(this.evalG.loss) * this.N;
+    await this.run(this.evalG);
+    return this.readScalar(this.evalG.loss) * this.head.lossScale;
+  }
+
+  /** Forward only; the head's outputs. */
+  async evalOutputs(): Promise<Record<string, Float32Array>> {
+    await this.evalLoss();
+    return this.outputs();
+  }
+
+  /** The head's outputs of the graph run last (train, fused or eval). */
+  outputs(): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    for (const [k, t] of Object.entries(this.last?.outputs ?? {})) out[k] = this.read(t, this.g.core.nelements(t));
+    return out;
   }
 
   /** Forward only; logits of every position, [N][V] row-major (position t of row b at t + T·b). */
   async logits(): Promise<Float32Array> {
     this.evalG ??= this.buildEvalGraph();
-    await computeGraph(this.g, this.evalG.sched, this.evalG.graph);
+    await this.run(this.evalG);
     const out = new Float32Array(this.N * this.V);
     this.g.backend.tensor_get(this.evalG.logits, out, 0, out.length * 4);
     return out;

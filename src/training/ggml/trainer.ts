@@ -1,20 +1,17 @@
 import { availableParallelism } from "node:os";
-import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
-import type { TokenSequence, TrainRequest, TrainResult, Trainer } from "../types.js";
+import type { TrainRequest, TrainResult, Trainer } from "../types.js";
 import { ChatRenderer } from "./data/chat.js";
-import { microBatches, packRows, splitValidation, type Row } from "./data/rows.js";
 import { createBackends, loadGgml, type ComputeBackends, type Ggml } from "./ffi/index.js";
 import { createLora, loadLoraValues, LoraConfigError, readLoraAdapter, type LoraSet } from "./lora.js";
 import { UnsupportedModelError } from "./model/hparams.js";
 import { loadWeights, type ModelWeights } from "./model/weights.js";
 import { resolveRequest } from "./request.js";
 import { saveFullModel, saveLoraAdapter } from "./save.js";
+import { objectiveRunner, type MicroBatch } from "./objectives/index.js";
 import { learningRate } from "./schedule.js";
-import { Rng } from "./rng.js";
 import { TrainSession } from "./session.js";
-
-const DEFAULT_MAX_CONTEXT = 1024;
 
 /** Local LoRA / full training on ggml (see TrainSession for the compute, this file for the loop). */
 export const ggmlTrainer: Trainer = { train: trainGgml };
@@ -22,6 +19,8 @@ export const ggmlTrainer: Trainer = { train: trainGgml };
 export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
   const started = performance.now();
   const opts = resolveRequest(req);
+  const objective = objectiveRunner(req.objective);
+  objective.validate(req);
   const { optim } = opts;
   const warnings: string[] = [];
   const log = (m: string) => req.onLog?.(m);
@@ -38,14 +37,12 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
   // other llama in the process print llama.cpp's warnings (e.g. one per embedding) to the terminal.
   const llama = await getLlama({ logLevel: LlamaLogLevel.error });
   const g = loadGgml(llama.gpu);
-  const seqs = req.sequences ?? (await renderExamples(llama, req, log));
-  checkAbort();
-
   const be = createBackends(g, llama.gpu !== false);
   be.setThreads(req.threads ?? availableParallelism());
   let w: ModelWeights | undefined;
   let lora: LoraSet | null = null;
   let session: TrainSession | undefined;
+  const renderer = lazyRenderer(llama, req.baseModelPath);
   try {
     try {
       w = loadWeights(g, be.main, req.baseModelPath, { trainAll: req.mode === "full" });
@@ -57,35 +54,22 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
     if (lora && w.quantized.length > 0) {
       warn(`base model has ${w.quantized.length} quantized tensors: LoRA gradients through them are approximate (activations are quantized in the forward pass)`);
     }
-    const vocab = w.hp.nVocab;
-    for (const [i, s] of seqs.entries()) {
-      const badTok = s.tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= vocab);
-      if (badTok !== undefined) throw new UserError(`train: sequence ${i + 1} has token ${badTok} outside the vocabulary (0..${vocab - 1})`);
-    }
-
-    // Batch shape: rows of T positions, B rows per micro-batch.
-    const longest = seqs.reduce((m, s) => Math.max(m, s.tokens.length - 1), 1);
-    let T = req.contextLength ?? Math.min(DEFAULT_MAX_CONTEXT, Math.ceil(longest / 8) * 8);
-    if (T > w.hp.nCtxTrain) {
-      warn(`contextLength ${T} exceeds the model's training context ${w.hp.nCtxTrain}; using ${w.hp.nCtxTrain}`);
-      T = w.hp.nCtxTrain;
-    }
     const B = optim.batchSize;
-    const split = splitValidation(seqs, opts.valFraction, req.seed);
-    const trainPack = packRows(split.train, T, opts.pack);
-    const valPack = packRows(split.val, T, opts.pack);
-    if (trainPack.split + valPack.split > 0) warn(`${trainPack.split + valPack.split} sequences longer than ${T + 1} tokens were split into windows`);
-    if (trainPack.empty + valPack.empty > 0) warn(`${trainPack.empty + valPack.empty} sequences have no trained tokens and were skipped`);
-    if (trainPack.rows.length === 0) throw new UserError("train: no example has a token to train on");
+    const plan = await objective.plan(req, {
+      renderer: renderer.get, nVocab: w.hp.nVocab, nCtxTrain: w.hp.nCtxTrain, B, epochs: optim.epochs, pack: opts.pack,
+      valFraction: opts.valFraction, seed: req.seed, warn, log,
+    });
+    await renderer.dispose();
+    checkAbort();
+    const { T } = plan;
 
-    const microPerEpoch = Math.ceil(trainPack.rows.length / B);
-    const stepsPerEpoch = Math.ceil(microPerEpoch / optim.gradAccum);
-    const totalSteps = Math.min(optim.maxSteps ?? Infinity, stepsPerEpoch * optim.epochs);
+    // An epoch's optimizer steps: its micro-batches in windows of gradAccum.
+    const stepsOf = (e: MicroBatch[]) => Math.ceil(e.length / optim.gradAccum);
+    const totalSteps = Math.min(optim.maxSteps ?? Infinity, plan.epochs.reduce((a, e) => a + stepsOf(e), 0));
     const evalEvery = req.evalEvery ?? Math.max(1, Math.round(totalSteps / 10));
     log(
-      `${req.mode} training of ${w.hp.arch} (${w.hp.nLayer} layers, d=${w.hp.nEmbd}) on ${be.name}: ${trainPack.rows.length} rows of ${T} ` +
-        `(${split.train.length} sequences), batch ${B}×${optim.gradAccum}, ${totalSteps} steps` +
-        (valPack.rows.length ? `, ${valPack.rows.length} validation rows` : ""),
+      `${req.mode} training of ${w.hp.arch} (${w.hp.nLayer} layers, d=${w.hp.nEmbd}) on ${be.name}: ${plan.describe}, ` +
+        `batch ${B}×${optim.gradAccum}, ${totalSteps} steps`,
     );
 
     session = new TrainSession(g, be, w, lora, {
@@ -94,67 +78,80 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
       maxGradNorm: optim.maxGradNorm,
       dropout: lora && opts.lora.dropout > 0 ? { p: opts.lora.dropout, seed: req.seed } : undefined,
       prepare: optim.gradAccum === 1 ? "fused" : "accumulate",
+      head: plan.head,
     });
-    const valBatches = microBatches(valPack.rows, B, T);
-    const valTargets = valPack.rows.reduce((a, r) => a + r.nTargets, 0);
-    const validate = async (): Promise<number> => {
+    await plan.beforeTraining?.(session, log);
+    checkAbort();
+    const head = session.head;
+    const valUnits = plan.validation.reduce((a, mb) => a + mb.units, 0);
+    const validate = async (): Promise<{ loss: number; metrics?: Record<string, number> }> => {
       let sum = 0;
-      for (const mb of valBatches) {
-        session!.setBatch(mb);
+      const m = new MetricSums();
+      for (const mb of plan.validation) {
+        session!.setMicroBatch(mb);
         sum += await session!.evalLoss();
+        if (head.metrics) m.add(head.metrics(session!.outputs(), mb));
       }
-      return sum / valTargets;
+      return { loss: sum / valUnits, metrics: m.mean(valUnits) };
     };
 
-    const shuffle = new Rng(req.seed, "epoch-order");
     const lossCurve: TrainResult["lossCurve"] = [];
     let step = 0;
     let trainTokens = 0;
     let trainSeconds = 0;
     let best: { loss: number; snap: Float32Array[] } | undefined;
+    let lastVal: Record<string, number> | undefined;
     let sinceBest = 0;
     let stoppedEarly = false;
-    outer: for (let epoch = 1; epoch <= optim.epochs && step < totalSteps; epoch++) {
-      const mbs = microBatches(shuffle.shuffle(trainPack.rows.slice()), B, T);
+    outer: for (let epoch = 1; epoch <= plan.epochs.length && step < totalSteps; epoch++) {
+      const mbs = plan.epochs[epoch - 1]!;
       for (let i = 0; i < mbs.length && step < totalSteps; i += optim.gradAccum) {
         checkAbort();
-        const window: Row[][] = mbs.slice(i, i + optim.gradAccum);
-        const targets = window.reduce((a, mb) => a + mb.reduce((b, r) => b + r.nTargets, 0), 0);
+        const window = mbs.slice(i, i + optim.gradAccum);
+        const units = window.reduce((a, mb) => a + mb.units, 0);
         const t0 = performance.now();
         step++;
         const lr = learningRate(optim.schedule, optim.lr, step, totalSteps, optim.warmupSteps);
         const adamw = { lr, beta1: optim.beta1, beta2: optim.beta2, eps: optim.eps, weightDecay: optim.weightDecay, t: step };
         let lossSum = 0;
         let gradNorm: number | undefined;
-        for (const mb of window) trainTokens += mb.reduce((a, r) => a + r.nTokens, 0);
+        const m = new MetricSums();
+        for (const mb of window) trainTokens += mb.rows.reduce((a, r) => a + r.nTokens, 0);
         if (optim.gradAccum === 1) {
           // One graph run: forward, backward and the AdamW update.
-          session.setBatch(window[0], true);
-          ({ lossSum, gradNorm } = await session.accumulateAndStep(session.N / targets, adamw));
+          session.setMicroBatch(window[0]!, true);
+          ({ lossSum, gradNorm } = await session.accumulateAndStep(head.lossScale / units, adamw));
+          if (head.metrics) m.add(head.metrics(session.outputs(), window[0]!));
         } else {
           for (const mb of window) {
-            session.setBatch(mb, true);
-            lossSum += await session.accumulate(session.N / targets);
+            session.setMicroBatch(mb, true);
+            lossSum += await session.accumulate(head.lossScale / units);
+            if (head.metrics) m.add(head.metrics(session.outputs(), mb));
           }
           gradNorm = await session.step(adamw);
         }
         trainSeconds += (performance.now() - t0) / 1000;
-        const loss = lossSum / targets;
+        const loss = lossSum / units;
         if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); lower the learning rate`);
+        const metrics = m.mean(units);
         let valLoss: number | undefined;
-        if (valTargets > 0 && (step % evalEvery === 0 || step === totalSteps)) {
-          valLoss = await validate();
+        let valMetrics: Record<string, number> | undefined;
+        if (valUnits > 0 && (step % evalEvery === 0 || step === totalSteps)) {
+          ({ loss: valLoss, metrics: valMetrics } = await validate());
+          lastVal = valMetrics;
           if (!best || valLoss < best.loss) {
             best = { loss: valLoss, snap: req.earlyStopPatience ? session.snapshot() : [] };
             sinceBest = 0;
           } else sinceBest++;
         }
-        lossCurve.push(valLoss === undefined ? { step, loss } : { step, loss, valLoss });
+        lossCurve.push({ step, loss, ...(valLoss !== undefined ? { valLoss } : {}), ...(metrics ? { metrics } : {}), ...(valMetrics ? { valMetrics } : {}) });
         const perStep = trainSeconds / step;
         req.onProgress?.({
           step, totalSteps, epoch, loss, valLoss, lr, gradNorm,
           tokensPerSecond: trainTokens / Math.max(trainSeconds, 1e-9),
           etaSeconds: perStep * (totalSteps - step),
+          ...(metrics ? { metrics } : {}),
+          ...(valMetrics ? { valMetrics } : {}),
         });
         if (req.earlyStopPatience && sinceBest >= req.earlyStopPatience) {
           stoppedEarly = step < totalSteps;
@@ -167,6 +164,7 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
       log(`kept the weights of the best validation loss ${best.loss.toFixed(4)}`);
     }
     checkAbort();
+    // Only the model's tensors are written: a head's own parameters are dropped here.
     const sha256 = lora ? await saveLoraAdapter(g, w, lora, req.outPath) : await saveFullModel(g, w, req.outPath);
     return {
       outPath: req.outPath,
@@ -178,10 +176,12 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
       seconds: (performance.now() - started) / 1000,
       steps: step,
       bestValLoss: best?.loss,
+      ...(lastVal ? { valMetrics: lastVal } : {}),
       stoppedEarly,
       warnings,
     };
   } finally {
+    await renderer.dispose();
     session?.free();
     lora?.free();
     w?.free();
@@ -189,15 +189,38 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
   }
 }
 
-async function renderExamples(llama: Awaited<ReturnType<typeof getLlama>>, req: TrainRequest, log: (m: string) => void): Promise<TokenSequence[]> {
-  const model = await llama.loadModel({ modelPath: req.baseModelPath, vocabOnly: true });
-  try {
-    const r = new ChatRenderer(model);
-    log(`rendering ${req.examples!.length} chat examples with node-llama-cpp's ${r.wrapperName} chat wrapper`);
-    return req.examples!.map((ex) => r.render(ex));
-  } finally {
-    await model.dispose();
+/** Sums of a head's per-batch metrics, and their means over units. */
+class MetricSums {
+  private sums: Record<string, number> | undefined;
+
+  add(m: Record<string, number>): void {
+    this.sums ??= {};
+    for (const [k, v] of Object.entries(m)) this.sums[k] = (this.sums[k] ?? 0) + v;
   }
+
+  mean(units: number): Record<string, number> | undefined {
+    if (!this.sums) return undefined;
+    return Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / units]));
+  }
+}
+
+/** The base model's chat renderer, loaded (vocabulary only) on first use. */
+export function lazyRenderer(llama: Llama, modelPath: string): { get: () => Promise<ChatRenderer>; dispose: () => Promise<void> } {
+  let model: Promise<LlamaModel> | undefined;
+  let renderer: ChatRenderer | undefined;
+  return {
+    async get() {
+      model ??= llama.loadModel({ modelPath, vocabOnly: true });
+      renderer ??= new ChatRenderer(await model);
+      return renderer;
+    },
+    async dispose() {
+      const m = model;
+      model = undefined;
+      renderer = undefined;
+      if (m) await (await m).dispose();
+    },
+  };
 }
 
 function makeLora(g: Ggml, be: ComputeBackends, w: ModelWeights, req: TrainRequest, cfg: ReturnType<typeof resolveRequest>["lora"], warn: (m: string) => void): LoraSet {

@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import OpenAI, { toFile } from "openai";
 import { withRetries } from "../../backends/openai/retry.js";
 import { UserError } from "../../errors.js";
+import { defaultOptim } from "../defaults.js";
 import { toChatJsonl } from "../../store/index.js";
 import type { Trainer, TrainRequest, TrainResult } from "../types.js";
 import { EventReader, progressOf } from "./events.js";
@@ -33,7 +34,7 @@ export interface OpenAITrainerOptions {
   pollIntervalMs?: number;
   /**
    * The learning rate that learning_rate_multiplier 1 stands for: the multiplier sent is optim.lr /
-   * referenceLr. Default 1e-3 (the run config's default lr, and `society serve`'s --ft-lr default).
+   * referenceLr. Default: the LoRA default lr (training/defaults.ts), which is also `society serve`'s --ft-lr default.
    */
   referenceLr?: number;
   /** Where attempts record their remote job (the run store in the loop). */
@@ -76,7 +77,7 @@ export class OpenAITrainer implements Trainer {
     const hyperparameters: RemoteHyperparameters = {
       n_epochs: o.epochs ?? "auto",
       batch_size: o.batchSize ?? "auto",
-      learning_rate_multiplier: o.lr !== undefined ? o.lr / (this.opts.referenceLr ?? 1e-3) : "auto",
+      learning_rate_multiplier: o.lr !== undefined ? o.lr / (this.opts.referenceLr ?? defaultOptim("lora").lr) : "auto",
     };
     const key = requestKey({ base: req.baseModelPath, fileSha256, hyperparameters, seed: req.seed, suffix: this.opts.suffix });
     const log = (m: string) => req.onLog?.(m);

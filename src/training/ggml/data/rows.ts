@@ -31,7 +31,7 @@ export interface PackResult {
   empty: number;
 }
 
-function emptyRow(T: number): Row {
+export function emptyRow(T: number): Row {
   return {
     tokens: new Int32Array(T),
     pos: new Int32Array(T),
@@ -44,9 +44,30 @@ function emptyRow(T: number): Row {
 }
 
 /** A sequence of L tokens uses L−1 positions: inputs tokens[0..L−2], targets tokens[1..L−1]. */
-interface Piece {
+export interface Piece {
   tokens: number[];
   mask: number[];
+}
+
+/**
+ * Writes a sequence into `row` from position `at` as a new segment (positions restart at 0, it attends only to
+ * itself, see kqMask). The caller checks that it fits (at + tokens − 1 ≤ T). Returns the segment id.
+ */
+export function placeSequence(row: Row, at: number, p: Piece): number {
+  const len = p.tokens.length - 1;
+  const segId = row.seg.reduce((m, v) => Math.max(m, v), -1) + 1;
+  for (let i = 0; i < len; i++) {
+    row.tokens[at + i] = p.tokens[i];
+    row.pos[at + i] = i;
+    row.seg[at + i] = segId;
+    row.target[at + i] = p.tokens[i + 1];
+    if (p.mask[i + 1]) {
+      row.loss[at + i] = 1;
+      row.nTargets++;
+    }
+  }
+  row.nTokens += len;
+  return segId;
 }
 
 /** Cuts sequences longer than T+1 tokens into windows of T+1 that overlap by one token (every target kept once). */
@@ -90,20 +111,7 @@ export function packRows(seqs: TokenSequence[], T: number, pack: boolean): PackR
       used.push(0);
       r = rows.length - 1;
     }
-    const row = rows[r];
-    const at = used[r];
-    const segId = row.seg.reduce((m, v) => Math.max(m, v), -1) + 1;
-    for (let i = 0; i < len; i++) {
-      row.tokens[at + i] = p.tokens[i];
-      row.pos[at + i] = i;
-      row.seg[at + i] = segId;
-      row.target[at + i] = p.tokens[i + 1];
-      if (p.mask[i + 1]) {
-        row.loss[at + i] = 1;
-        row.nTargets++;
-      }
-    }
-    row.nTokens += len;
+    placeSequence(rows[r], used[r], p);
     used[r] += len;
   }
   return { rows, split, empty };

@@ -67,6 +67,12 @@ export function bindGgmlCore(lib: LibraryHandle) {
     sqr: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_sqr(void * ctx, void * a)"),
     sqrt: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_sqrt(void * ctx, void * a)"),
     sum: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_sum(void * ctx, void * a)"),
+    sum_rows: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_sum_rows(void * ctx, void * a)"),
+    sub: f<(ctx: Ctx, a: Tensor, b: Tensor) => Tensor>("void * ggml_sub(void * ctx, void * a, void * b)"),
+    log: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_log(void * ctx, void * a)"),
+    softplus: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_softplus(void * ctx, void * a)"),
+    /** s·a + b, elementwise (backward: s·grad). */
+    scale_bias: f<(ctx: Ctx, a: Tensor, s: number, b: number) => Tensor>("void * ggml_scale_bias(void * ctx, void * a, float s, float b)"),
     clamp: f<(ctx: Ctx, a: Tensor, min: number, max: number) => Tensor>("void * ggml_clamp(void * ctx, void * a, float min, float max)"),
     mul_mat: f<(ctx: Ctx, a: Tensor, b: Tensor) => Tensor>("void * ggml_mul_mat(void * ctx, void * a, void * b)"),
     rms_norm: f<(ctx: Ctx, a: Tensor, eps: number) => Tensor>("void * ggml_rms_norm(void * ctx, void * a, float eps)"),

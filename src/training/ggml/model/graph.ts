@@ -10,10 +10,6 @@ export interface GraphInputs {
   pos: Tensor;
   /** F32 [T, T, 1, B] additive attention mask: 0 where key k is visible from query q, −∞ elsewhere. */
   kqMask: Tensor;
-  /** F32 [1, N]: 1 where the position has a next-token target, 0 elsewhere. */
-  rowMask: Tensor;
-  /** F32 [V, N] one-hot next-token targets (zero rows where rowMask is 0). */
-  labels: Tensor;
 }
 
 /** LoRA dropout: per (layer, input) an I32 [N] index picking one random keep-mask row per token from a pool. */
@@ -31,11 +27,12 @@ export function dropoutSite(base: string): string {
   return `${layer}:${site}`;
 }
 
-export interface BuiltGraph {
-  /** F32 [V, N]. */
+/** What the forward pass hands to a loss head (objectives/): no loss here, heads build their own. */
+export interface ForwardOutputs {
+  /** F32 [V, N] next-token logits. */
   logits: Tensor;
-  /** Scalar: Σ over rows with a target of cross-entropy, divided by N. */
-  loss: Tensor;
+  /** F32 [n_embd, N]: the last hidden states (after the final RMSNorm, before the LM head). */
+  hidden: Tensor;
 }
 
 /**
@@ -53,7 +50,7 @@ export function buildLlamaGraph(
   inp: GraphInputs,
   shape: { T: number; B: number },
   opts: { forBackward: boolean; dropout?: DropoutInputs },
-): BuiltGraph {
+): ForwardOutputs {
   const dropout = opts.dropout;
   const c = g.core;
   const hp = w.hp;
@@ -126,8 +123,14 @@ export function buildLlamaGraph(
   }
   const hOut = norm(x, "output_norm.weight");
   const logits = w.get("output.weight") ? linear("output.weight", hOut, "output.bias") : c.mul_mat(ctx, w.must("token_embd.weight"), hOut);
-  // Rows without a target: the mask zeroes their logits, their label row is zero, so they add nothing to the
-  // loss and — because the mask multiplies the gradient too — nothing to any gradient.
-  const loss = c.cross_entropy_loss(ctx, c.mul(ctx, logits, inp.rowMask), inp.labels);
-  return { logits, loss };
+  return { logits, hidden: hOut };
+}
+
+/**
+ * Mean-pooled hidden states over spans (MAGDi's node embeddings): `weights` is F32 [N, S] with 1/len(span s)
+ * at the positions of span s and 0 elsewhere; the result is F32 [n_embd, S]. Differentiable (a matmul).
+ */
+export function spanMeans(g: Ggml, ctx: Ctx, hidden: Tensor, weights: Tensor): Tensor {
+  const c = g.core;
+  return c.mul_mat(ctx, c.cont(ctx, c.transpose(ctx, hidden)), weights);
 }
