@@ -147,8 +147,10 @@ export interface ReferenceLogprobsRequest {
   /** The frozen reference: the agent's adapter before this round (absent: the base itself). */
   adapterPath?: string;
   pairs: PreferencePair[];
+  /** Positions per row, as in the TrainRequest the log-probs are for (replies longer are cut the same way). */
   contextLength?: number;
   threads?: number;
+  onLog?: (message: string) => void;
   signal?: AbortSignal;
 }
 

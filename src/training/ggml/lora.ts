@@ -144,3 +144,17 @@ export function loadLoraValues(g: Ggml, lora: LoraSet, adapter: LoadedAdapter): 
     }
   }
 }
+
+/** A LoraSet holding an adapter file's values (its rank, alpha and targets win over `cfg`'s). */
+export function openLoraAdapter(g: Ggml, backend: Backend, w: ModelWeights, path: string, cfg: LoraConfig, seed: number): { lora: LoraSet; adapter: LoadedAdapter } {
+  const adapter = readLoraAdapter(g, path);
+  if (adapter.arch !== w.hp.arch) throw new LoraConfigError(`adapter architecture ${adapter.arch} does not match the base model's ${w.hp.arch}`);
+  const lora = createLora(g, backend, w, { ...cfg, rank: adapter.rank, alpha: adapter.alpha, targets: adapter.targets }, seed);
+  try {
+    loadLoraValues(g, lora, adapter);
+  } catch (e) {
+    lora.free();
+    throw e;
+  }
+  return { lora, adapter };
+}

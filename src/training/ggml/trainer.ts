@@ -1,20 +1,24 @@
 import { availableParallelism } from "node:os";
-import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
 import type { TrainRequest, TrainResult, Trainer } from "../types.js";
-import { ChatRenderer } from "./data/chat.js";
+import { lazyRenderer } from "./data/chat.js";
 import { createBackends, loadGgml, type ComputeBackends, type Ggml } from "./ffi/index.js";
-import { createLora, loadLoraValues, LoraConfigError, readLoraAdapter, type LoraSet } from "./lora.js";
+import { createLora, LoraConfigError, openLoraAdapter, type LoraSet } from "./lora.js";
 import { UnsupportedModelError } from "./model/hparams.js";
 import { loadWeights, type ModelWeights } from "./model/weights.js";
 import { resolveRequest } from "./request.js";
 import { saveFullModel, saveLoraAdapter } from "./save.js";
 import { objectiveRunner, type MicroBatch } from "./objectives/index.js";
+import { referenceLogprobsGgml } from "./reference.js";
 import { learningRate } from "./schedule.js";
 import { TrainSession } from "./session.js";
 
-/** Local LoRA / full training on ggml (see TrainSession for the compute, this file for the loop). */
-export const ggmlTrainer: Trainer = { train: trainGgml };
+/**
+ * Local LoRA / full training on ggml (see TrainSession for the compute, this file for the loop, objectives/
+ * for the losses), and DPO's reference log-probs (reference.ts).
+ */
+export const ggmlTrainer: Trainer = { train: trainGgml, referenceLogprobs: referenceLogprobsGgml };
 
 export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
   const started = performance.now();
@@ -204,32 +208,9 @@ class MetricSums {
   }
 }
 
-/** The base model's chat renderer, loaded (vocabulary only) on first use. */
-export function lazyRenderer(llama: Llama, modelPath: string): { get: () => Promise<ChatRenderer>; dispose: () => Promise<void> } {
-  let model: Promise<LlamaModel> | undefined;
-  let renderer: ChatRenderer | undefined;
-  return {
-    async get() {
-      model ??= llama.loadModel({ modelPath, vocabOnly: true });
-      renderer ??= new ChatRenderer(await model);
-      return renderer;
-    },
-    async dispose() {
-      const m = model;
-      model = undefined;
-      renderer = undefined;
-      if (m) await (await m).dispose();
-    },
-  };
-}
-
 function makeLora(g: Ggml, be: ComputeBackends, w: ModelWeights, req: TrainRequest, cfg: ReturnType<typeof resolveRequest>["lora"], warn: (m: string) => void): LoraSet {
   if (!req.initAdapterPath) return createLora(g, be.main, w, cfg, req.seed);
-  const adapter = readLoraAdapter(g, req.initAdapterPath);
-  if (adapter.arch !== w.hp.arch) throw new LoraConfigError(`adapter architecture ${adapter.arch} does not match the base model's ${w.hp.arch}`);
-  const fromFile = { ...cfg, rank: adapter.rank, alpha: adapter.alpha, targets: adapter.targets };
+  const { lora, adapter } = openLoraAdapter(g, be.main, w, req.initAdapterPath, cfg, req.seed);
   if (req.lora?.rank !== undefined && req.lora.rank !== adapter.rank) warn(`continuing ${req.initAdapterPath}: its rank ${adapter.rank} replaces the requested ${req.lora.rank}`);
-  const lora = createLora(g, be.main, w, fromFile, req.seed);
-  loadLoraValues(g, lora, adapter);
   return lora;
 }

@@ -1,4 +1,4 @@
-import { resolveChatWrapper, type ChatHistoryItem, type LlamaModel, type Token } from "node-llama-cpp";
+import { resolveChatWrapper, type ChatHistoryItem, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
 import type { ChatExample, TokenSequence } from "../../types.js";
 
 type Wrapper = NonNullable<ReturnType<typeof resolveChatWrapper>>;
@@ -86,4 +86,23 @@ export class ChatRenderer {
     });
     return { tokens: full, lossMask };
   }
+}
+
+/** The base model's chat renderer, loaded (vocabulary only) on first use. */
+export function lazyRenderer(llama: Llama, modelPath: string): { get: () => Promise<ChatRenderer>; dispose: () => Promise<void> } {
+  let model: Promise<LlamaModel> | undefined;
+  let renderer: ChatRenderer | undefined;
+  return {
+    async get() {
+      model ??= llama.loadModel({ modelPath, vocabOnly: true });
+      renderer ??= new ChatRenderer(await model);
+      return renderer;
+    },
+    async dispose() {
+      const m = model;
+      model = undefined;
+      renderer = undefined;
+      if (m) await (await m).dispose();
+    },
+  };
 }
