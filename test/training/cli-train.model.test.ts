@@ -35,4 +35,38 @@ describe("society train", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/bad\.jsonl:2: invalid JSON/);
   });
+
+  it("trains DPO from OpenAI's preference format and from TRL's, printing the reward margin", () => {
+    const user = (c: string) => ({ role: "user", content: c });
+    const asst = (c: string) => ({ role: "assistant", content: c });
+    const openai = join(dir, "pairs-openai.jsonl");
+    const trl = join(dir, "pairs-trl.jsonl");
+    const qs = ["a", "b", "c", "d"];
+    writeFileSync(openai, qs.map((q) => JSON.stringify({ input: { messages: [user(q)] }, preferred_output: [asst("yes")], non_preferred_output: [asst("no")] })).join("\n"));
+    writeFileSync(trl, qs.map((q) => JSON.stringify({ prompt: [user(q)], chosen: [asst("yes")], rejected: [asst("no")] })).join("\n"));
+    const outs = [openai, trl].map((data, i) => {
+      const out = join(dir, `dpo-${i}.gguf`);
+      const r = run("--model", model, "--data", data, "--objective", "dpo", "--beta", "0.2", "--out", out, "--rank", "4", "--lr", "5e-3", "--epochs", "3", "--batch-size", "4", "--threads", "1", "--seed", "1");
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/4 preference pairs \(β 0\.2\)/);
+      expect(r.stdout).toMatch(/^loss curve \(step:train\[\/val\]\): 1:0\.693 .* 6:\d+\.\d{3}$/m);
+      expect(r.stdout).toMatch(/^rewards \(last step\): margin \d+\.\d{3} acc \d+%$/m);
+      expect(r.stdout).toContain(`wrote LoRA adapter ${out} (sha256 `);
+      return /sha256 ([0-9a-f]{64})/.exec(r.stdout)![1];
+    });
+    // The two formats hold the same pairs: the same adapter, byte for byte.
+    expect(outs[0]).toBe(outs[1]);
+  });
+
+  it("names the bad line of a preference file and refuses --beta without dpo", () => {
+    const data = join(dir, "bad-pairs.jsonl");
+    const ok = JSON.stringify({ prompt: [{ role: "user", content: "q" }], chosen: [{ role: "assistant", content: "a" }], rejected: [{ role: "assistant", content: "b" }] });
+    writeFileSync(data, `${ok}\n${JSON.stringify({ prompt: [{ role: "user", content: "q" }], chosen: "a", rejected: "b" })}\n`);
+    const r = run("--model", model, "--data", data, "--objective", "dpo");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/bad-pairs\.jsonl:2: TRL's plain-text format is not supported/);
+    const b = run("--model", model, "--data", data, "--beta", "0.2");
+    expect(b.status).toBe(1);
+    expect(b.stderr).toMatch(/--beta applies to --objective dpo only/);
+  });
 });
