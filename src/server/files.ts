@@ -8,9 +8,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import type { Hono } from "hono";
 import type { ChatExample } from "../chat.js";
+import type { PreferencePair } from "../training/types.js";
 import { badRequest, notFound } from "./api-error.js";
 import { readJson, writeJsonAtomic } from "./json-file.js";
-import { checkChatJsonl, describeProblems } from "./jsonl-validate.js";
+import { checkFineTuneJsonl, describeProblems, type FineTuneFileCheck } from "./jsonl-validate.js";
 import { limitBody } from "./limits.js";
 
 export interface FileObject {
@@ -23,7 +24,7 @@ export interface FileObject {
   status: "processed";
   status_details: null;
   expires_at: null;
-  /** How many training examples the file holds (extension). */
+  /** How many training examples (or preference pairs) the file holds (extension). */
   examples: number;
 }
 
@@ -48,12 +49,12 @@ export class FileStore {
   /** Checks and keeps a training file; a bad file is a 400 naming its lines. */
   upload(filename: string, purpose: string, text: string): FileObject {
     if (purpose !== "fine-tune") throw badRequest(`purpose: only "fine-tune" files are accepted here (got ${JSON.stringify(purpose)})`, "purpose");
-    const check = checkChatJsonl(text);
+    const check = checkFineTuneJsonl(text);
     if (!check.ok) throw badRequest(`${filename}: invalid training file: ${describeProblems(check.problems)}`, "file", "invalid_training_file");
     const id = `file-${randomUUID().replace(/-/g, "").slice(0, 24)}`;
     const obj: FileObject = {
       id, object: "file", bytes: Buffer.byteLength(text), created_at: Math.floor(Date.now() / 1000), filename, purpose: "fine-tune",
-      status: "processed", status_details: null, expires_at: null, examples: check.examples.length,
+      status: "processed", status_details: null, expires_at: null, examples: check.kind === "chat" ? check.examples.length : check.pairs.length,
     };
     writeFileSync(this.contentPath(id), text);
     writeJsonAtomic(join(this.dir, `${id}.json`), obj);
@@ -72,10 +73,24 @@ export class FileStore {
     return readFileSync(this.contentPath(id), "utf8");
   }
 
-  examples(id: string): ChatExample[] {
-    const check = checkChatJsonl(this.content(id));
+  private check(id: string): FineTuneFileCheck & { ok: true } {
+    const check = checkFineTuneJsonl(this.content(id));
     if (!check.ok) throw badRequest(`file ${id}: ${describeProblems(check.problems)}`, "training_file");
+    return check;
+  }
+
+  /** The chat examples of a file, for supervised jobs (a 400 if it holds preference pairs). */
+  examples(id: string): ChatExample[] {
+    const check = this.check(id);
+    if (check.kind !== "chat") throw badRequest(`file ${id} holds preference pairs; a supervised job trains on chat examples ({"messages": [...]})`, "training_file");
     return check.examples;
+  }
+
+  /** The preference pairs of a file, for dpo jobs (a 400 if it holds chat examples). */
+  pairs(id: string): PreferencePair[] {
+    const check = this.check(id);
+    if (check.kind !== "preference") throw badRequest(`file ${id} holds chat examples; a dpo job trains on preference pairs ({"input", "preferred_output", "non_preferred_output"})`, "training_file");
+    return check.pairs;
   }
 
   list(): FileObject[] {

@@ -9,6 +9,11 @@ export interface Hyperparameters {
   learning_rate_multiplier: number;
 }
 
+/** OpenAI's `method`: supervised (chat examples) or dpo (preference pairs, with β). */
+export type JobMethod =
+  | { type: "supervised"; supervised: { hyperparameters: Hyperparameters } }
+  | { type: "dpo"; dpo: { hyperparameters: Hyperparameters & { beta: number } } };
+
 export interface FineTuneJob {
   id: string;
   object: "fine_tuning.job";
@@ -28,7 +33,7 @@ export interface FineTuneJob {
   estimated_finish: number | null;
   integrations: [];
   metadata: Record<string, string> | null;
-  method: { type: "supervised"; supervised: { hyperparameters: Hyperparameters } };
+  method: JobMethod;
   user_provided_suffix: string | null;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The fine-tuning API: POST /v1/fine_tuning/jobs, GET /v1/fine_tuning/jobs (newest first, cursor
  * `after`, `limit`, `metadata[k]=v` filters), GET …/{id}, GET …/{id}/events (newest first, cursor
- * `after`), POST …/{id}/cancel. Jobs train LoRA adapters on the local trainer (job-queue.ts).
+ * `after`), POST …/{id}/cancel. Jobs train LoRA adapters on the local trainer (job-queue.ts): method
+ * `supervised` on chat examples, `dpo` on preference pairs with the local DPO objective.
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
@@ -17,6 +18,8 @@ const hyper = z.object({
   learning_rate_multiplier: auto(z.number().positive().max(100)),
 }).passthrough();
 
+const dpoHyper = hyper.extend({ beta: auto(z.number().positive().max(100)) });
+
 const createSchema = z.object({
   model: z.string().min(1),
   training_file: z.string().min(1),
@@ -25,6 +28,7 @@ const createSchema = z.object({
   method: z.object({
     type: z.string(),
     supervised: z.object({ hyperparameters: hyper.nullish() }).passthrough().nullish(),
+    dpo: z.object({ hyperparameters: dpoHyper.nullish() }).passthrough().nullish(),
   }).passthrough().nullish(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).nullish(),
   suffix: z.string().max(64).regex(/^[A-Za-z0-9_-]*$/, "letters, digits, _ and - only").nullish(),
@@ -62,11 +66,13 @@ export function addFineTuningRoutes(app: Hono, queue: FineTuneQueue): void {
     if (r.model === SOCIETY_MODEL_ID) throw badRequest('"society" is a debate of several models and cannot be fine-tuned as one; fine-tune its agents', "model");
     if (r.validation_file) throw badRequest("validation_file is not supported by this server (its trainer holds out no separate file)", "validation_file");
     if (r.integrations?.length) throw badRequest("integrations are not supported by this server", "integrations");
-    if (r.method && r.method.type !== "supervised") throw badRequest(`method.type: only "supervised" fine-tuning is supported (got ${JSON.stringify(r.method.type)})`, "method.type");
-    const hp = { ...(r.hyperparameters ?? {}), ...(r.method?.supervised?.hyperparameters ?? {}) };
+    const type = r.method?.type ?? "supervised";
+    if (type !== "supervised" && type !== "dpo") throw badRequest(`method.type: "supervised" and "dpo" fine-tuning are supported (got ${JSON.stringify(type)})`, "method.type");
+    const hp = { ...(r.hyperparameters ?? {}), ...(type === "dpo" ? r.method?.dpo?.hyperparameters : r.method?.supervised?.hyperparameters) };
     const job = queue.create({
       model: r.model,
       trainingFile: r.training_file,
+      method: type === "dpo" ? { type, beta: (hp as { beta?: number }).beta } : { type },
       hyperparameters: { n_epochs: hp.n_epochs, batch_size: hp.batch_size, learning_rate_multiplier: hp.learning_rate_multiplier },
       seed: r.seed ?? undefined,
       suffix: r.suffix ?? undefined,

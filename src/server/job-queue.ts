@@ -6,11 +6,11 @@
  */
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_LORA, defaultOptim } from "../training/defaults.js";
-import type { LoraOptions, TrainProgress, Trainer } from "../training/types.js";
+import { DEFAULT_DPO_BETA, DEFAULT_LORA, defaultOptim } from "../training/defaults.js";
+import type { LoraOptions, TrainProgress, TrainRequest, Trainer } from "../training/types.js";
 import { badRequest, notFound } from "./api-error.js";
 import type { FileStore } from "./files.js";
-import { event, newId, now, TERMINAL, type FineTuneJob, type Hyperparameters, type JobEvent, type StoredJob } from "./fine-tune-job.js";
+import { event, newId, now, TERMINAL, type FineTuneJob, type Hyperparameters, type JobEvent, type JobMethod, type StoredJob } from "./fine-tune-job.js";
 import { readJson, writeJsonAtomic } from "./json-file.js";
 import type { ModelRegistry } from "./model-registry.js";
 
@@ -32,6 +32,8 @@ export const DEFAULT_FINE_TUNE: FineTuneDefaults = { epochs: LORA_OPTIM.epochs, 
 export interface NewJob {
   model: string;
   trainingFile: string;
+  /** Default supervised; dpo's beta defaults to training/defaults.ts's. */
+  method?: { type: "supervised" } | { type: "dpo"; beta?: number };
   hyperparameters: Partial<Hyperparameters>;
   seed?: number;
   suffix?: string;
@@ -81,22 +83,29 @@ export class FineTuneQueue {
   create(req: NewJob): FineTuneJob {
     const base = this.deps.registry.get(req.model);
     const file = this.deps.files.get(req.trainingFile, "training_file");
+    const dpo = req.method?.type === "dpo";
+    // The file must hold what the method trains on (a 400 now rather than a failed job later).
+    if (dpo) this.deps.files.pairs(file.id);
+    else this.deps.files.examples(file.id);
     const d = this.deps.defaults;
     const hp: Hyperparameters = {
       n_epochs: req.hyperparameters.n_epochs ?? d.epochs,
       batch_size: req.hyperparameters.batch_size ?? d.batchSize,
       learning_rate_multiplier: req.hyperparameters.learning_rate_multiplier ?? 1,
     };
+    const method: JobMethod = req.method?.type === "dpo"
+      ? { type: "dpo", dpo: { hyperparameters: { ...hp, beta: req.method.beta ?? DEFAULT_DPO_BETA } } }
+      : { type: "supervised", supervised: { hyperparameters: hp } };
     const id = newId("ftjob");
     const job: FineTuneJob = {
       id, object: "fine_tuning.job", created_at: now(), finished_at: null, model: req.model, fine_tuned_model: null, organization_id: "society",
       result_files: [], seed: req.seed ?? Math.floor(Math.random() * 2 ** 31), status: "queued", trained_tokens: null,
       training_file: file.id, validation_file: null, hyperparameters: hp, error: null, estimated_finish: null, integrations: [],
-      metadata: req.metadata ?? null, method: { type: "supervised", supervised: { hyperparameters: hp } }, user_provided_suffix: req.suffix ?? null,
+      metadata: req.metadata ?? null, method, user_provided_suffix: req.suffix ?? null,
     };
     const s: StoredJob = { job, events: [], root: base.root };
     this.jobs.set(id, s);
-    this.addEvent(s, event(`Created fine-tuning job: ${id} (${file.examples} examples, base ${req.model})`));
+    this.addEvent(s, event(`Created ${dpo ? "DPO " : ""}fine-tuning job: ${id} (${file.examples} ${dpo ? "preference pairs" : "examples"}, base ${req.model})`));
     this.pending.push(id);
     this.pump();
     return job;
@@ -154,13 +163,16 @@ export class FineTuneQueue {
     let lastMetrics = 0;
     try {
       const base = this.deps.registry.get(job.model);
-      const examples = this.deps.files.examples(job.training_file);
+      // Jobs persisted before dpo existed have a supervised method.
+      const data: Pick<TrainRequest, "objective" | "examples" | "pairs"> = job.method?.type === "dpo"
+        ? { objective: { kind: "dpo", beta: job.method.dpo.hyperparameters.beta }, pairs: this.deps.files.pairs(job.training_file) }
+        : { examples: this.deps.files.examples(job.training_file) };
       const hp = job.hyperparameters;
       const d = this.deps.defaults;
       const result = await this.deps.trainer.train({
         baseModelPath: base.model.base,
         initAdapterPath: base.model.adapter,
-        examples,
+        ...data,
         mode: "lora",
         outPath,
         lora: d.lora,
@@ -177,7 +189,12 @@ export class FineTuneQueue {
           job.estimated_finish = now() + Math.round(p.etaSeconds);
           this.addEvent(s, event(`Step ${p.step}/${p.totalSteps}: training loss=${p.loss.toFixed(4)}`, {
             type: "metrics",
-            data: { step: p.step, total_steps: p.totalSteps, epoch: p.epoch, train_loss: p.loss, valid_loss: p.valLoss ?? null, lr: p.lr, tokens_per_second: p.tokensPerSecond, eta_seconds: p.etaSeconds },
+            data: {
+              step: p.step, total_steps: p.totalSteps, epoch: p.epoch, train_loss: p.loss, valid_loss: p.valLoss ?? null, lr: p.lr, tokens_per_second: p.tokensPerSecond, eta_seconds: p.etaSeconds,
+              // the objective's own figures (dpo: rewards/margins, rewards/accuracies, …)
+              ...(p.metrics ? { metrics: p.metrics } : {}),
+              ...(p.valMetrics ? { valid_metrics: p.valMetrics } : {}),
+            },
           }));
         },
       });

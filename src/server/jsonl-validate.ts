@@ -1,13 +1,13 @@
 /**
- * Checks an uploaded fine-tuning file line by line (OpenAI chat format: {"messages": [{role, content,
- * weight?}]}) so that a bad upload is refused at once, naming its lines, rather than failing the job later.
+ * Checks an uploaded fine-tuning file line by line so that a bad upload is refused at once, naming its lines,
+ * rather than failing the job later. Two kinds, as OpenAI's files take: chat examples ({"messages": [{role,
+ * content, weight?}]}, for supervised jobs) and preference pairs (training/preference-jsonl.ts, for dpo jobs).
  */
 import type { ChatExample, ChatMessage } from "../chat.js";
+import { checkPreferenceJsonl, type JsonlProblem } from "../training/preference-jsonl.js";
+import type { PreferencePair } from "../training/types.js";
 
-export interface JsonlProblem {
-  line: number;
-  message: string;
-}
+export type { JsonlProblem };
 
 export type JsonlCheck = { ok: true; examples: ChatExample[] } | { ok: false; problems: JsonlProblem[] };
 
@@ -57,6 +57,31 @@ export function checkChatJsonl(text: string, maxProblems = 5): JsonlCheck {
   }
   if (problems.length === 0 && examples.length === 0) problems.push({ line: 1, message: "the file holds no examples" });
   return problems.length ? { ok: false, problems } : { ok: true, examples };
+}
+
+export type FineTuneFileCheck =
+  | { ok: true; kind: "chat"; examples: ChatExample[] }
+  | { ok: true; kind: "preference"; pairs: PreferencePair[] }
+  | { ok: false; problems: JsonlProblem[] };
+
+const PREFERENCE_KEYS = ["input", "preferred_output", "non_preferred_output", "prompt", "chosen", "rejected"];
+
+/** A chat file or a preference file, told apart by the first line's keys (chat when in doubt). */
+export function checkFineTuneJsonl(text: string, maxProblems = 5): FineTuneFileCheck {
+  const first = text.split(/\r?\n/).find((l) => l.trim() !== "");
+  let keys: string[] = [];
+  try {
+    const o = first ? JSON.parse(first) : null;
+    if (o && typeof o === "object" && !Array.isArray(o)) keys = Object.keys(o);
+  } catch {
+    // not JSON: the chat check names the line
+  }
+  if (!keys.includes("messages") && keys.some((k) => PREFERENCE_KEYS.includes(k))) {
+    const c = checkPreferenceJsonl(text, maxProblems);
+    return c.ok ? { ok: true, kind: "preference", pairs: c.pairs } : c;
+  }
+  const c = checkChatJsonl(text, maxProblems);
+  return c.ok ? { ok: true, kind: "chat", examples: c.examples } : c;
 }
 
 export function describeProblems(problems: readonly JsonlProblem[]): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkChatJsonl, describeProblems } from "../../src/server/jsonl-validate.js";
+import { checkChatJsonl, checkFineTuneJsonl, describeProblems } from "../../src/server/jsonl-validate.js";
 
 const good = (a: string) => JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: a }] });
 
@@ -44,3 +44,17 @@ describe("checkChatJsonl", () => {
     expect(!empty.ok && empty.problems[0]!.message).toMatch(/no examples/);
   });
 });
+
+describe("checkFineTuneJsonl", () => {
+  it("tells chat files from preference files by their first line, and checks each as its kind", () => {
+    const pair = JSON.stringify({ input: { messages: [{ role: "user", content: "q" }] }, preferred_output: [{ role: "assistant", content: "a" }], non_preferred_output: [{ role: "assistant", content: "b" }] });
+    expect(checkFineTuneJsonl([good("1"), good("2")].join("\n"))).toMatchObject({ ok: true, kind: "chat" });
+    const p = checkFineTuneJsonl(["", pair, pair].join("\n"));
+    expect(p).toMatchObject({ ok: true, kind: "preference" });
+    if (p.ok && p.kind === "preference") expect(p.pairs).toHaveLength(2);
+    const bad = checkFineTuneJsonl([pair, good("1")].join("\n"));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(describeProblems(bad.problems)).toMatch(/^line 2: expected a preference pair/);
+  });
+});
+

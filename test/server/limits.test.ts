@@ -50,7 +50,8 @@ describe("body limits", () => {
     const post = (b: unknown) => app.request("/v1/fine_tuning/jobs", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(b) });
     const cases: Array<[unknown, number, RegExp]> = [
       [{ model: "society", training_file: "f" }, 400, /cannot be fine-tuned as one/],
-      [{ model: "m", training_file: "f", method: { type: "dpo" } }, 400, /only "supervised"/],
+      [{ model: "m", training_file: "f", method: { type: "reinforcement" } }, 400, /"supervised" and "dpo" fine-tuning are supported/],
+      [{ model: "m", training_file: "f", method: { type: "dpo", dpo: { hyperparameters: { beta: 0 } } } }, 400, /method\.dpo\.hyperparameters\.beta/],
       [{ model: "m", training_file: "f", hyperparameters: { n_epochs: 0 } }, 400, /n_epochs/],
       [{ model: "m", training_file: "f", validation_file: "v" }, 400, /validation_file/],
       [{ model: "m", training_file: "f", suffix: "a b" }, 400, /suffix/],

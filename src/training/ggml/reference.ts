@@ -15,7 +15,8 @@ import { createBackends, loadGgml } from "./ffi/index.js";
 import { LoraConfigError, openLoraAdapter, type LoraSet } from "./lora.js";
 import { UnsupportedModelError } from "./model/hparams.js";
 import { loadWeights, type ModelWeights } from "./model/weights.js";
-import { dpoHead, packPairs, tokenizePairs, validatePairs, type TokenPair } from "./objectives/dpo.js";
+import { validatePairs } from "../preference.js";
+import { dpoHead, packPairs, tokenizePairs, type TokenPair } from "./objectives/dpo.js";
 import { TrainSession } from "./session.js";
 
 /** Rows per forward pass: two, so any pair fits (one reply per row at worst) with the least memory. */

@@ -37,6 +37,13 @@ export class EventReader {
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
+/** A {name: number} object (society serve's objective metrics), keeping only the numbers. */
+function numbers(v: unknown): Record<string, number> | undefined {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const out = Object.fromEntries(Object.entries(v).filter(([, x]) => num(x) !== undefined)) as Record<string, number>;
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** A metrics event as TrainProgress (society serve's fields; OpenAI's step/train_loss/total_steps), or undefined. */
 export function progressOf(e: Event): TrainProgress | undefined {
   if (e.type !== "metrics") return undefined;
@@ -52,5 +59,7 @@ export function progressOf(e: Event): TrainProgress | undefined {
     lr: num(d.lr) ?? 0,
     tokensPerSecond: num(d.tokens_per_second) ?? 0,
     etaSeconds: num(d.eta_seconds) ?? 0,
+    ...(numbers(d.metrics) ? { metrics: numbers(d.metrics) } : {}),
+    ...(numbers(d.valid_metrics) ? { valMetrics: numbers(d.valid_metrics) } : {}),
   };
 }

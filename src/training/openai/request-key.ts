@@ -10,6 +10,8 @@ export interface RemoteHyperparameters {
   n_epochs: number | "auto";
   batch_size: number | "auto";
   learning_rate_multiplier: number | "auto";
+  /** DPO jobs only (absent for supervised ones, so their keys are unchanged). */
+  beta?: number;
 }
 
 export const METADATA_KEY = "society_key";

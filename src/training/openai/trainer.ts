@@ -1,8 +1,10 @@
 /**
  * The remote trainer: the same Trainer contract as the local one, over any OpenAI-compatible
  * fine-tuning API (OpenAI, `society serve`) through the official SDK. train() uploads the examples as
- * chat JSONL, creates a supervised job, polls its status and events (progress and log lines), and
- * returns the fine-tuned model id as `outPath` (the id is the artifact; nothing is written locally).
+ * chat JSONL and creates a supervised job — or, for objective dpo, uploads the pairs in OpenAI's preference
+ * format and creates a `dpo` job with β (the provider computes its own reference log-probs, from the job's
+ * base model) — polls its status and events (progress and log lines), and returns the fine-tuned model id
+ * as `outPath` (the id is the artifact; nothing is written locally).
  *
  * Resumable: before creating a job it looks for one an earlier attempt started for the same request
  * (the ledger, e.g. the run store, then the provider's job list filtered by the request's hash in the job
@@ -14,6 +16,8 @@ import OpenAI, { toFile } from "openai";
 import { withRetries } from "../../backends/openai/retry.js";
 import { UserError } from "../../errors.js";
 import { defaultOptim } from "../defaults.js";
+import { validatePairs } from "../preference.js";
+import { toPreferenceJsonl } from "../preference-jsonl.js";
 import { toChatJsonl } from "../../store/index.js";
 import type { Trainer, TrainRequest, TrainResult } from "../types.js";
 import { EventReader, progressOf } from "./events.js";
@@ -69,16 +73,27 @@ export class OpenAITrainer implements Trainer {
 
   async train(req: TrainRequest): Promise<TrainResult> {
     const started = performance.now();
-    if (!req.examples) throw new UserError("openai trainer: remote fine-tuning takes chat examples, not token sequences");
+    const objective = req.objective ?? { kind: "sft" };
+    if (objective.kind !== "sft" && objective.kind !== "dpo") throw new UserError(`openai trainer: objective ${JSON.stringify((objective as { kind: unknown }).kind)} has no remote fine-tuning method`);
+    const dpo = objective.kind === "dpo";
+    if (dpo) {
+      if (!(Number.isFinite(objective.beta) && objective.beta > 0)) throw new UserError(`openai trainer: objective.beta must be a number > 0, got ${JSON.stringify(objective.beta)}`);
+      if (req.examples || req.sequences) throw new UserError("openai trainer: objective dpo trains on pairs, not examples or sequences");
+      validatePairs(req.pairs);
+    } else if (!req.examples) throw new UserError("openai trainer: remote fine-tuning takes chat examples, not token sequences");
     if (req.initAdapterPath) throw new UserError("openai trainer: a remote model cannot continue a local LoRA adapter; use training.mode: full (each fine-tune continues from the previous model id)");
-    const jsonl = toChatJsonl(req.examples);
+    const jsonl = dpo ? toPreferenceJsonl(req.pairs!) : toChatJsonl(req.examples!);
     const fileSha256 = createHash("sha256").update(jsonl).digest("hex");
     const o = req.optim ?? {};
     const hyperparameters: RemoteHyperparameters = {
       n_epochs: o.epochs ?? "auto",
       batch_size: o.batchSize ?? "auto",
       learning_rate_multiplier: o.lr !== undefined ? o.lr / (this.opts.referenceLr ?? defaultOptim("lora").lr) : "auto",
+      ...(dpo ? { beta: objective.beta } : {}),
     };
+    const method: OpenAI.FineTuning.JobCreateParams.Method = dpo
+      ? { type: "dpo", dpo: { hyperparameters } }
+      : { type: "supervised", supervised: { hyperparameters } };
     const key = requestKey({ base: req.baseModelPath, fileSha256, hyperparameters, seed: req.seed, suffix: this.opts.suffix });
     const log = (m: string) => req.onLog?.(m);
 
@@ -90,12 +105,12 @@ export class OpenAITrainer implements Trainer {
       job = await this.call("create fine-tuning job", () => this.client.fineTuning.jobs.create({
         model: req.baseModelPath,
         training_file: file.id,
-        method: { type: "supervised", supervised: { hyperparameters } },
+        method,
         seed: req.seed % 2 ** 31,
         ...(this.opts.suffix ? { suffix: this.opts.suffix } : {}),
         metadata: { [METADATA_KEY]: key },
       }));
-      log(`created remote fine-tuning job ${job.id} on ${req.baseModelPath} (${req.examples.length} examples, file ${file.id})`);
+      log(`created remote ${dpo ? "DPO " : ""}fine-tuning job ${job.id} on ${req.baseModelPath} (${dpo ? `${req.pairs!.length} preference pairs, β ${objective.beta}` : `${req.examples!.length} examples`}, file ${file.id})`);
     }
     await this.opts.ledger?.record(req, job.id);
     return this.follow(job, req, started);
@@ -124,7 +139,10 @@ export class OpenAITrainer implements Trainer {
       for (const e of await this.call("list fine-tuning events", () => events.next())) {
         const p = progressOf(e);
         if (p) {
-          lossCurve.push({ step: p.step, loss: p.loss, ...(p.valLoss !== undefined ? { valLoss: p.valLoss } : {}) });
+          lossCurve.push({
+            step: p.step, loss: p.loss,
+            ...(p.valLoss !== undefined ? { valLoss: p.valLoss } : {}), ...(p.metrics ? { metrics: p.metrics } : {}), ...(p.valMetrics ? { valMetrics: p.valMetrics } : {}),
+          });
           req.onProgress?.(p);
         } else {
           if (e.level !== "info") warnings.push(e.message);
@@ -150,6 +168,7 @@ export class OpenAITrainer implements Trainer {
     const seconds = (performance.now() - started) / 1000;
     const trainTokens = job.trained_tokens ?? 0;
     const valLosses = lossCurve.map((p) => p.valLoss).filter((v): v is number => v !== undefined);
+    const valMetrics = lossCurve.map((p) => p.valMetrics).filter((v) => v !== undefined).pop();
     return {
       outPath: model,
       sha256: createHash("sha256").update(model).digest("hex"),
@@ -160,6 +179,7 @@ export class OpenAITrainer implements Trainer {
       seconds,
       steps: lossCurve[lossCurve.length - 1]?.step ?? 0,
       ...(valLosses.length ? { bestValLoss: Math.min(...valLosses) } : {}),
+      ...(valMetrics ? { valMetrics } : {}),
       stoppedEarly: false,
       warnings,
     };

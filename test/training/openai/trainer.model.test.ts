@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatorChat } from "../../../src/debate/index.js";
 import { ensureTinyModel } from "../../../src/models/tiny/cache.js";
@@ -15,7 +15,8 @@ import { startServe, type ServeHandle } from "../../../src/server/start.js";
 import { openStore, type Store } from "../../../src/store/index.js";
 import { getTask } from "../../../src/tasks/index.js";
 import { METADATA_KEY, OpenAITrainer, storeJobLedger } from "../../../src/training/openai/index.js";
-import type { ChatExample, TrainProgress, TrainRequest } from "../../../src/training/types.js";
+import { toPreferenceJsonl } from "../../../src/training/preference-jsonl.js";
+import type { ChatExample, PreferencePair, TrainProgress, TrainRequest } from "../../../src/training/types.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-remote-trainer-"));
 let server: ServeHandle;
@@ -124,6 +125,33 @@ describe("OpenAITrainer against society serve", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("DPO: sends method dpo with β and the pairs as preference JSONL; serve trains them with the local DPO objective", async () => {
+    const pairs: PreferencePair[] = examples.map((e) => ({
+      prompt: e.messages.slice(0, -1), chosen: e.messages.slice(-1), rejected: [{ role: "assistant", content: "The answer is \\boxed{99}." }],
+    }));
+    const progress: TrainProgress[] = [];
+    const logs: string[] = [];
+    const r = await trainer().train(request(6, { examples: undefined, pairs, objective: { kind: "dpo", beta: 0.2 }, onProgress: (p) => progress.push(p), onLog: (l) => logs.push(l) }));
+    expect(logs.some((l) => /^created remote DPO fine-tuning job ftjob-\S+ on tiny \(8 preference pairs, β 0\.2,/.test(l))).toBe(true);
+    const job = (await client.fineTuning.jobs.list({ limit: 1 })).data[0]!;
+    expect(job.fine_tuned_model).toBe(r.outPath);
+    expect(job.method).toMatchObject({ type: "dpo", dpo: { hyperparameters: { beta: 0.2, n_epochs: 1, batch_size: 2 } } });
+    expect(await (await client.files.content(job.training_file)).text()).toBe(toPreferenceJsonl(pairs));
+    // DPO's first step starts at the reference: the loss is log 2 and the rewards are 0.
+    expect(progress[0]!.loss).toBeCloseTo(Math.LN2, 5);
+    expect(progress[0]!.metrics?.["rewards/margins"]).toBeCloseTo(0, 6);
+    const last = progress[progress.length - 1]!;
+    expect(last.metrics?.["rewards/margins"]).toBeGreaterThan(0);
+    console.log(`[remote dpo] ${last.step} steps on society serve: loss ${progress[0]!.loss.toFixed(3)} → ${last.loss.toFixed(3)}, margin ${last.metrics!["rewards/margins"]!.toFixed(3)}`);
+    expect((await client.models.list()).data.map((m) => m.id)).toContain(r.outPath);
+
+    // A dpo job on a chat file (or a supervised one on a preference file) is refused at once.
+    const chatFile = await client.files.create({ file: await toFile(Buffer.from(examples.map((e) => JSON.stringify(e)).join("\n")), "chat.jsonl"), purpose: "fine-tune" });
+    await expect(client.fineTuning.jobs.create({ model: "tiny", training_file: chatFile.id, method: { type: "dpo", dpo: { hyperparameters: { beta: 0.1 } } } }))
+      .rejects.toThrow(/holds chat examples; a dpo job trains on preference pairs/);
+    await expect(client.fineTuning.jobs.create({ model: "tiny", training_file: job.training_file })).rejects.toThrow(/holds preference pairs; a supervised job trains on chat examples/);
   });
 
   it("a request the endpoint refuses is a one-line UserError naming the HTTP status", async () => {

@@ -12,6 +12,7 @@
  * reply by a 0/1 selection matrix, which keeps the graph fixed whatever the packing.
  */
 import { UserError } from "../../../errors.js";
+import { validatePairs } from "../../preference.js";
 import type { ChatMessage, PreferencePair, TrainRequest } from "../../types.js";
 import type { ChatRenderer } from "../data/chat.js";
 import { emptyRow, placeSequence, splitValidation, type Piece, type Row } from "../data/rows.js";
@@ -184,18 +185,6 @@ export function packPairs(pairs: TokenPair[], T: number, B: number, pack: boolea
   return out;
 }
 
-const ROLES = new Set(["system", "user", "assistant"]);
-
-function checkMessages(ms: unknown, where: string, assistantOnly: boolean): void {
-  if (!Array.isArray(ms) || ms.length === 0) throw new UserError(`train: ${where} must be a non-empty array of messages`);
-  ms.forEach((m: Partial<ChatMessage> | null, j) => {
-    if (!m || !ROLES.has(m.role as string) || typeof m.content !== "string") {
-      throw new UserError(`train: ${where}[${j}] needs "role" (system, user or assistant) and string "content"`);
-    }
-    if (assistantOnly && m.role !== "assistant") throw new UserError(`train: ${where}[${j}] must be an assistant message (got role ${m.role})`);
-  });
-}
-
 /** The reply is trained (its assistant tokens and end of turn); the prompt's assistant turns are context. */
 function renderReply(r: ChatRenderer, prompt: ChatMessage[], reply: ChatMessage[]): Piece {
   const messages: ChatMessage[] = [
@@ -249,20 +238,6 @@ export async function tokenizePairs(pairs: PreferencePair[], env: TokenizeEnv): 
   if (cut > 0) env.warn(`${cut} replies longer than ${T + 1} tokens (prompt + reply) were cut to that length; stored reference log-probs must come from the same contextLength`);
   if (dropped > 0) env.warn(`${dropped} pairs have a reply with no token left to train on and were skipped`);
   return { T, tokens };
-}
-
-export function validatePairs(pairs: unknown): void {
-  if (!Array.isArray(pairs) || pairs.length === 0) throw new UserError("train: objective dpo needs pairs (a non-empty array of preference pairs)");
-  pairs.forEach((p: Partial<PreferencePair> | null, i) => {
-    const where = `pairs[${i}]`;
-    if (!p || typeof p !== "object") throw new UserError(`train: ${where} must be an object with prompt, chosen and rejected`);
-    checkMessages(p.prompt, `${where}.prompt`, false);
-    checkMessages(p.chosen, `${where}.chosen`, true);
-    checkMessages(p.rejected, `${where}.rejected`, true);
-    for (const k of ["refChosenLogp", "refRejectedLogp"] as const) {
-      if (p[k] !== undefined && !Number.isFinite(p[k])) throw new UserError(`train: ${where}.${k} must be a finite number`);
-    }
-  });
 }
 
 export function dpo(o: { beta: number }): ObjectiveRunner {
