@@ -150,6 +150,7 @@ export class TrainSession implements EvalSession {
       },
       param: (name, ne, init) => {
         const t = newTensor(ctxHeadParams, `head.${name}`, GGML_TYPE.F32, ne);
+        core.set_param(t); // a graph node, so the backward pass gives it a gradient
         if (init.length !== ne.reduce((a, b) => a * b, 1)) throw new Error(`head parameter ${name}: init has ${init.length} values for shape [${ne}]`);
         headInits.push({ t, init });
         trainables.push({ name: `head.${name}`, t });

@@ -1,4 +1,4 @@
-import type { Ctx, Ggml, Tensor } from "../ffi/index.js";
+import { tensorInfo, type Ctx, type Ggml, type Tensor } from "../ffi/index.js";
 import type { LoraSet } from "../lora.js";
 import type { ModelWeights } from "./weights.js";
 
@@ -132,5 +132,8 @@ export function buildLlamaGraph(
  */
 export function spanMeans(g: Ggml, ctx: Ctx, hidden: Tensor, weights: Tensor): Tensor {
   const c = g.core;
-  return c.mul_mat(ctx, c.cont(ctx, c.transpose(ctx, hidden)), weights);
+  const [nEmbd, N] = tensorInfo(hidden).ne;
+  // The no-op reshape matters: TRANSPOSE's backward hands back a transposed (non-contiguous) gradient, and
+  // binary ops adding it to the LM head's gradient of `hidden` need contiguous rows; RESHAPE's backward makes it so.
+  return c.mul_mat(ctx, c.cont(ctx, c.transpose(ctx, c.reshape_2d(ctx, hidden, nEmbd, N))), weights);
 }
