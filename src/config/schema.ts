@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_LORA, defaultOptim } from "../training/defaults.js";
+import { TRAINING_DEFAULTS } from "./training-defaults.js";
 
 /**
  * The run configuration. YAML keys are snake_case and so are these fields, so what a user reads in
@@ -70,28 +70,29 @@ export const methodNames = [
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
-// Defaults come from training/defaults.ts, the one source the trainer and `society train` also use.
-const LORA = DEFAULT_LORA;
-const LORA_OPTIM = defaultOptim("lora");
+// Defaults come from training-defaults.ts, the one source the trainer and `society train` also use.
+const LORA = TRAINING_DEFAULTS.lora;
+const OPTIM = TRAINING_DEFAULTS.optim;
+const BY_MODE = TRAINING_DEFAULTS.byMode;
 
 export const loraSchema = z
   .object({
     rank: z.number().int().positive().default(LORA.rank),
     alpha: z.number().positive().default(LORA.alpha),
     dropout: z.number().min(0).lt(1).default(LORA.dropout),
-    targets: z.array(z.string()).nonempty().default(LORA.targets as [string, ...string[]]),
+    targets: z.array(z.string()).nonempty().default([...LORA.targets] as [string, ...string[]]),
   })
   .strict();
 
 export const optimSchema = z
   .object({
-    lr: z.number().positive().optional().describe("default by training.mode: 1e-3 lora, 5e-5 full"),
-    epochs: z.number().int().positive().default(LORA_OPTIM.epochs),
-    batch_size: z.number().int().positive().default(LORA_OPTIM.batchSize),
-    grad_accum: z.number().int().positive().default(LORA_OPTIM.gradAccum),
-    weight_decay: z.number().min(0).optional().describe("default by training.mode: 0 lora, 0.01 full"),
-    warmup_steps: z.number().int().nonnegative().default(LORA_OPTIM.warmupSteps),
-    schedule: z.enum(["cosine", "linear", "constant"]).default(LORA_OPTIM.schedule),
+    lr: z.number().positive().optional().describe(`default by training.mode: ${BY_MODE.lora.lr} lora, ${BY_MODE.full.lr} full`),
+    epochs: z.number().int().positive().default(OPTIM.epochs),
+    batch_size: z.number().int().positive().default(OPTIM.batchSize),
+    grad_accum: z.number().int().positive().default(OPTIM.gradAccum),
+    weight_decay: z.number().min(0).optional().describe(`default by training.mode: ${BY_MODE.lora.weightDecay} lora, ${BY_MODE.full.weightDecay} full`),
+    warmup_steps: z.number().int().nonnegative().default(OPTIM.warmupSteps),
+    schedule: z.enum(["cosine", "linear", "constant"]).default(OPTIM.schedule),
     max_steps: z.number().int().positive().optional(),
   })
   .strict();
@@ -112,7 +113,7 @@ export const trainingSchema = z
   .strict()
   // lr and weight decay depend on the mode; filled here so the stored resolved config shows the values used.
   .transform((t) => {
-    const d = defaultOptim(t.mode);
+    const d = BY_MODE[t.mode];
     return { ...t, optim: { ...t.optim, lr: t.optim.lr ?? d.lr, weight_decay: t.optim.weight_decay ?? d.weightDecay } };
   });
 
