@@ -2,12 +2,12 @@
  * Turns a run config + eval section into what an evaluation runs: its run id, the backend to open, the
  * base model, the agents and the debate options of the chosen method.
  */
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { AgentModel, BackendSpec } from "../backends/index.js";
 import type { RunConfig } from "../config/schema.js";
 import { debateRoster, type AgentSpec, type DebateOptions } from "../debate/index.js";
 import { UserError } from "../errors.js";
+import { readGgufHeader } from "../models/gguf-header.js";
 import { stableJson } from "../util/stable-json.js";
 import { createHash } from "node:crypto";
 import { SPEED_ONLY, type EvalConfig } from "./config.js";
@@ -54,7 +54,7 @@ export async function resolveBaseModel(run: RunConfig, log: (line: string) => vo
     return { base: info.path };
   }
   const path = resolve(m.base);
-  if (!existsSync(path)) throw new UserError(`model.base: GGUF file not found: ${m.base}`);
+  readGgufHeader(path, "model.base");
   return { base: path };
 }
 

@@ -2,11 +2,11 @@
  * Where served models come from: `--model` specs (GGUF files, or the tiny model) and a run's agents
  * (`--run`: every model version of every agent, plus the society of a method's newest agents).
  */
-import { existsSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
 import type { AgentModel } from "../backends/types.js";
 import type { RunConfig } from "../config/schema.js";
 import { UserError } from "../errors.js";
+import { readGgufHeader } from "../models/gguf-header.js";
 import type { ModelVersion, Store } from "../store/index.js";
 import { getTask } from "../tasks/index.js";
 import type { SocietySpec } from "./society-model.js";
@@ -34,7 +34,7 @@ export async function resolveModelSpec(spec: string, log: (l: string) => void = 
     return { id: named ?? "tiny", model: { base: info.path } };
   }
   const path = resolve(what);
-  if (!existsSync(path)) throw new UserError(`--model ${spec}: GGUF file not found: ${path}`);
+  readGgufHeader(path, `--model ${spec}`);
   return { id: named ?? basename(path, extname(path)), model: { base: path } };
 }
 

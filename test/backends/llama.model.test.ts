@@ -8,6 +8,7 @@ import type { ChatMessage, GenerateOptions } from "../../src/backends/types.js";
 import { isUserError } from "../../src/errors.js";
 import { createScriptedLlamaGguf } from "../../src/models/scripted-model.js";
 import { ensureTestModel, TEST_MODEL_SHAPE } from "../../src/models/test-model.js";
+import { writeHostileGguf } from "../support/hostile-gguf.js";
 import { writeRandomLora } from "./random-lora.js";
 
 const chat: ChatMessage[] = [{ role: "user", content: "What is 2+3? Answer in \\boxed{}." }];
@@ -105,7 +106,13 @@ describe("llama backend: generate", () => {
 
   it("names a missing model file, and a prompt that does not fit, as user errors", async () => {
     const e1 = await backend.generate({ base: join(dir, "nope.gguf") }, chat, sampling).catch((e) => e);
-    expect(isUserError(e1) && e1.message).toMatch(/model file not found: .*nope\.gguf/);
+    expect(isUserError(e1) && e1.message).toMatch(/^model: .*nope\.gguf: GGUF file not found$/);
+    // A hostile header (2^63 tensors in 24 bytes) made node-llama-cpp's parser loop, allocating without end.
+    const hostile = writeHostileGguf(join(dir, "hostile.gguf"));
+    const e3 = await backend.generate({ base: hostile }, chat, sampling).catch((e) => e);
+    expect(isUserError(e3) && e3.message).toMatch(/^model: .*hostile\.gguf: tensor count is 9223372036854775808, more than/);
+    const e4 = await backend.generate({ base: random, adapter: hostile }, chat, sampling).catch((e) => e);
+    expect(isUserError(e4) && e4.message).toMatch(/^LoRA adapter: .*hostile\.gguf: tensor count/);
     const e2 = await backend.generate({ base: random }, [{ role: "user", content: "x".repeat(600) }], sampling).catch((e) => e);
     expect(isUserError(e2) && e2.message).toMatch(/does not fit the context size 512/);
   });

@@ -8,9 +8,9 @@
  * eval/bench/debate-throughput/README.md has the measured cost. Scoring uses a small separate context
  * per pair (node-llama-cpp's sequence API), created on first use.
  */
-import { existsSync } from "node:fs";
 import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
+import { readGgufHeader } from "../../models/gguf-header.js";
 import type { AgentModel, Backend, ChatMessage, GenerateOptions, Generation, Score } from "../types.js";
 import { modelKey } from "../types.js";
 import { BatchDecoder } from "./batch-decoder.js";
@@ -213,7 +213,7 @@ export class LlamaBackend implements Backend {
     let entry = this.models.get(base);
     if (!entry) {
       entry = (async () => {
-        if (!existsSync(base)) throw new UserError(`model file not found: ${base}`);
+        readGgufHeader(base, "model"); // before node-llama-cpp parses it: a broken file is an error, not a hang
         const model = await this.llama.loadModel({ modelPath: base });
         return { model, wrapper: resolveChatWrapper(model) };
       })();
@@ -225,7 +225,7 @@ export class LlamaBackend implements Backend {
 
   private async createContext(m: AgentModel, sequences: number): Promise<{ model: LlamaModel; context: LlamaContext }> {
     const { model } = await this.loadModel(m.base);
-    if (m.adapter && !existsSync(m.adapter)) throw new UserError(`LoRA adapter file not found: ${m.adapter}`);
+    if (m.adapter) readGgufHeader(m.adapter, "LoRA adapter");
     const context = await model.createContext({
       sequences,
       ...contextThreads(this.llama, model, this.options.threads),

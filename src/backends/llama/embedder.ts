@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
 import { basename } from "node:path";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaEmbeddingContext, type LlamaModel } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
+import { readGgufHeader } from "../../models/gguf-header.js";
 import type { Embedder } from "../../metrics/embedder.js";
 import { contextThreads } from "./context-threads.js";
 
@@ -20,7 +20,7 @@ export interface LlamaEmbedderOptions {
  * Texts are embedded one at a time: identical texts give identical vectors (no batch effects).
  */
 export async function createLlamaEmbedder(modelPath: string, o: LlamaEmbedderOptions = {}): Promise<Embedder> {
-  if (!existsSync(modelPath)) throw new UserError(`metrics.embedding_model: GGUF file not found: ${modelPath}`);
+  readGgufHeader(modelPath, "metrics.embedding_model");
   const llama = o.llama ?? (await getLlama({ gpu: o.gpu ?? "auto", logLevel: LlamaLogLevel.error, ...(o.threads ? { maxThreads: o.threads } : {}) }));
   const model: LlamaModel = await llama.loadModel({ modelPath });
   const contextSize = Math.min(o.contextSize ?? 512, model.trainContextSize);

@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
 import { UserError } from "../../errors.js";
+import { readGgufHeader } from "../../models/gguf-header.js";
 import type { LoraOptions, OptimOptions, TrainRequest } from "../types.js";
 import { DEFAULT_LORA, defaultOptim } from "../defaults.js";
 
@@ -15,11 +15,13 @@ const positiveInt = (v: number) => Number.isInteger(v) && v >= 1;
 /** Checks a request and fills defaults; every problem is a UserError naming the field. */
 export function resolveRequest(req: TrainRequest): ResolvedOptions {
   if (req.mode !== "lora" && req.mode !== "full") throw new UserError(`train: mode must be "lora" or "full", got ${JSON.stringify(req.mode)}`);
-  if (!req.baseModelPath || !existsSync(req.baseModelPath)) throw new UserError(`train: base model not found: ${req.baseModelPath}`);
+  if (!req.baseModelPath) throw new UserError("train: baseModelPath is required");
+  // Checked before node-llama-cpp or ggml reads it: a hostile or broken file is an error, not a hang.
+  readGgufHeader(req.baseModelPath, "train: base model");
   if (!req.outPath) throw new UserError("train: outPath is required");
   if (!Number.isFinite(req.seed)) throw new UserError("train: seed must be a number");
   if (req.initAdapterPath && req.mode !== "lora") throw new UserError("train: initAdapterPath only applies to mode lora");
-  if (req.initAdapterPath && !existsSync(req.initAdapterPath)) throw new UserError(`train: adapter not found: ${req.initAdapterPath}`);
+  if (req.initAdapterPath) readGgufHeader(req.initAdapterPath, "train: adapter");
 
   const optim: OptimOptions = { ...defaultOptim(req.mode), ...stripUndefined(req.optim ?? {}) };
   const bad = (field: string, why: string) => new UserError(`train: optim.${field} ${why}`);

@@ -44,7 +44,7 @@ export async function saveFullModel(g: Ggml, w: ModelWeights, outPath: string): 
       converted.set(e.name, host.add(e.name, e.type, e.ne.slice(0, e.nDims), half));
     }
     return await writeGgufAtomic(g, outPath, (gg) => {
-      g.gguf.set_kv(gg, w.file.ctx);
+      g.gguf.set_kv(gg, w.file.native());
       for (const e of w.file.tensors) g.gguf.add_tensor(gg, converted.get(e.name) ?? w.must(e.name));
     });
   } finally {

@@ -42,10 +42,12 @@ describe("llama embedder", () => {
   it("names the config field when the model file is missing or is not a GGUF", async () => {
     const err = await createLlamaEmbedder("/nonexistent/emb.gguf").catch((e) => e);
     expect(isUserError(err)).toBe(true);
-    expect(err.message).toMatch(/metrics\.embedding_model: GGUF file not found: \/nonexistent\/emb\.gguf/);
+    expect(err.message).toBe("metrics.embedding_model: /nonexistent/emb.gguf: GGUF file not found");
     const bad = join(mkdtempSync(join(tmpdir(), "emb-")), "bad.gguf");
     writeFileSync(bad, "not a gguf");
-    await expect(createLlamaEmbedder(bad, { gpu: false, threads: 1 })).rejects.toThrow();
+    const e2 = await createLlamaEmbedder(bad, { gpu: false, threads: 1 }).catch((e) => e);
+    expect(isUserError(e2)).toBe(true);
+    expect(e2.message).toBe(`metrics.embedding_model: ${bad}: not a GGUF file: it starts with "not ", not "GGUF"`);
   });
 
   it("stays quiet after the trainer has run in the same process (no llama.cpp warning per embedding)", async () => {

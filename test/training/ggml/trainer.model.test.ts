@@ -8,6 +8,7 @@ import { ChatRenderer } from "../../../src/training/ggml/data/chat.js";
 import { ggmlTrainer } from "../../../src/training/ggml/index.js";
 import { openGguf } from "../../../src/training/ggml/gguf/read.js";
 import type { ChatExample, TrainRequest } from "../../../src/training/types.js";
+import { writeHostileGguf } from "../../support/hostile-gguf.js";
 import { writeTinyModel } from "../fixtures/tiny-model.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-trainer-"));
@@ -149,7 +150,9 @@ describe("ggmlTrainer, LoRA", () => {
   });
 
   it.each<[string, Partial<TrainRequest>, RegExp]>([
-    ["missing model", { baseModelPath: join(dir, "nope.gguf") }, /base model not found/],
+    ["missing model", { baseModelPath: join(dir, "nope.gguf") }, /^train: base model: .*nope\.gguf: GGUF file not found$/],
+    ["hostile model", { baseModelPath: writeHostileGguf(join(dir, "hostile.gguf")) }, /^train: base model: .*hostile\.gguf: tensor count is 9223372036854775808/],
+    ["non-GGUF adapter", { initAdapterPath: join(import.meta.dirname, "trainer.model.test.ts") }, /^train: adapter: .*: not a GGUF file/],
     ["bad lr", { optim: { lr: 0 } }, /optim\.lr/],
     ["bad target", { lora: { targets: ["attn_x"] } }, /unknown LoRA target "attn_x"/],
     ["no data", { examples: [] }, /no training examples/],

@@ -8,7 +8,7 @@ import { ggml_tensor } from "./structs.js";
 export * from "./constants.js";
 export type * from "./ggml.js";
 export { locateGgmlLibs } from "./locate.js";
-export { copyToNative, ggufInitNoAlloc, ggufNumericArray } from "./native-data.js";
+export { copyToNative } from "./native-data.js";
 
 /** The bound ggml API: one instance per process (the libraries are process-global anyway). */
 export interface Ggml {
