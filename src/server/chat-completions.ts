@@ -15,6 +15,7 @@ import type { AgentModel, ChatMessage, Generation } from "../backends/types.js";
 import { badRequest } from "./api-error.js";
 import { chatRequestSchema, type ChatRequest } from "./chat-request.js";
 import type { ServeLimits } from "./limits.js";
+import { readJsonBody } from "./request-guard.js";
 import { scoreWithTop } from "./top-logprobs.js";
 import { SOCIETY_MODEL_ID, type ModelRegistry } from "./model-registry.js";
 import { societyAnswer, societyQuestion, type SocietySpec } from "./society-model.js";
@@ -42,7 +43,7 @@ interface Resolved {
 export function addChatCompletions(app: Hono, deps: ChatDeps): void {
   const societyMax = deps.society ? Math.min(deps.society.sampling.maxTokens, deps.limits.maxTokens) : 0;
   app.post("/v1/chat/completions", async (c) => {
-    const r = parseRequest(await readJson(c), deps.limits);
+    const r = parseRequest(await readJsonBody(c), deps.limits);
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     if (r.req.model === SOCIETY_MODEL_ID) {
@@ -54,14 +55,6 @@ export function addChatCompletions(app: Hono, deps: ChatDeps): void {
     if (r.req.stream) return stream(c, deps.backend, model, r, id, created);
     return c.json(await complete(deps.backend, model, r, id, created));
   });
-}
-
-async function readJson(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw badRequest("request body is not valid JSON");
-  }
 }
 
 function parseRequest(body: unknown, limits: ServeLimits): Resolved {
@@ -85,7 +78,9 @@ function parseRequest(body: unknown, limits: ServeLimits): Resolved {
   if (top > 0 && !req.logprobs) throw badRequest("top_logprobs requires logprobs: true", "top_logprobs");
   if (top > limits.maxTopLogprobs) throw badRequest(`top_logprobs: at most ${limits.maxTopLogprobs}`, "top_logprobs");
   const chat: ChatMessage[] = req.messages.map((m) => ({ role: m.role === "developer" ? "system" : m.role, content: m.content as string }));
-  const stop = req.stop == null ? undefined : typeof req.stop === "string" ? [req.stop] : req.stop.filter((s) => s.length > 0);
+  // An empty stop string would match at once and make every reply empty: "" means no stop, as in the array form.
+  const stops = (req.stop == null ? [] : typeof req.stop === "string" ? [req.stop] : req.stop).filter((s) => s.length > 0);
+  const stop = stops.length > 0 ? stops : undefined;
   // Without a seed the reply is not reproducible (as with OpenAI); choice i samples with seed + i.
   const seed = req.seed ?? randomInt(0, 2 ** 31 - 1);
   return { req, chat, maxTokens: asked ?? limits.maxTokens, askedMaxTokens: asked, stop, seed, top };

@@ -4,13 +4,14 @@
  * checked line by line before it is accepted.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Hono } from "hono";
 import type { ChatExample } from "../chat.js";
 import type { PreferencePair } from "../training/types.js";
 import { badRequest, notFound } from "./api-error.js";
-import { readJson, writeJsonAtomic } from "./json-file.js";
+import { z } from "zod";
+import { readJsonRecords, writeJsonAtomic } from "./json-file.js";
 import { checkFineTuneJsonl, describeProblems, type FineTuneFileCheck } from "./jsonl-validate.js";
 import { limitBody } from "./limits.js";
 
@@ -28,17 +29,28 @@ export interface FileObject {
   examples: number;
 }
 
+/** What a stored file object must hold to be served again. */
+const fileObjectSchema = z.object({
+  id: z.string().min(1),
+  object: z.literal("file"),
+  bytes: z.number(),
+  created_at: z.number(),
+  filename: z.string(),
+  purpose: z.literal("fine-tune"),
+  examples: z.number(),
+}).passthrough();
+
 export class FileStore {
   private readonly dir: string;
   private readonly files = new Map<string, FileObject>();
 
-  constructor(dataDir: string) {
+  /** Reloads the files kept in `dataDir`; a record that cannot be read is skipped with a warning (`log`). */
+  constructor(dataDir: string, log: (line: string) => void = () => {}) {
     this.dir = join(dataDir, "files");
     mkdirSync(this.dir, { recursive: true });
-    for (const f of readdirSync(this.dir)) {
-      if (!f.endsWith(".json")) continue;
-      const obj = readJson<FileObject>(join(this.dir, f));
+    for (const obj of readJsonRecords<FileObject>(this.dir, fileObjectSchema, (f) => f.id, log)) {
       if (existsSync(this.contentPath(obj.id))) this.files.set(obj.id, obj);
+      else log(`warning: skipping ${join(this.dir, `${obj.id}.json`)}: its content ${obj.id}.jsonl is missing`);
     }
   }
 

@@ -1,5 +1,6 @@
 /** The fine-tuning job and event objects, in OpenAI's shapes, plus what the server keeps beside them. */
 import { randomUUID } from "node:crypto";
+import { z } from "zod";
 
 export type JobStatus = "validating_files" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
@@ -65,3 +66,18 @@ export const now = () => Math.floor(Date.now() / 1000);
 export function event(message: string, o: { level?: JobEvent["level"]; data?: Record<string, unknown>; type?: JobEvent["type"] } = {}): JobEvent {
   return { id: newId("ftevent"), object: "fine_tuning.job.event", created_at: now(), level: o.level ?? "info", message, data: o.data ?? null, type: o.type ?? "message" };
 }
+
+/** What a stored job must hold for the server to restore it (the rest passes through as written). */
+export const storedJobSchema = z.object({
+  job: z.object({
+    id: z.string().min(1),
+    created_at: z.number(),
+    status: z.enum(["validating_files", "queued", "running", "succeeded", "failed", "cancelled"]),
+    model: z.string(),
+    training_file: z.string(),
+    hyperparameters: z.object({ n_epochs: z.number(), batch_size: z.number(), learning_rate_multiplier: z.number() }).passthrough(),
+  }).passthrough(),
+  events: z.array(z.object({ id: z.string(), message: z.string() }).passthrough()),
+  adapterPath: z.string().optional(),
+  root: z.string(),
+}).passthrough();

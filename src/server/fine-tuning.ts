@@ -9,6 +9,7 @@ import { z } from "zod";
 import { badRequest } from "./api-error.js";
 import type { FineTuneQueue } from "./job-queue.js";
 import { SOCIETY_MODEL_ID } from "./model-registry.js";
+import { readJsonBody } from "./request-guard.js";
 
 /** A number, or "auto"/null/absent for the server's default. */
 const auto = (t: z.ZodNumber) => z.union([z.literal("auto"), t]).nullish().transform((v): number | undefined => (typeof v === "number" ? v : undefined));
@@ -51,13 +52,7 @@ function page<T extends { id: string }>(c: Context, items: T[], defaultLimit: nu
 
 export function addFineTuningRoutes(app: Hono, queue: FineTuneQueue): void {
   app.post("/v1/fine_tuning/jobs", async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw badRequest("request body is not valid JSON");
-    }
-    const parsed = createSchema.safeParse(body);
+    const parsed = createSchema.safeParse(await readJsonBody(c));
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
       throw badRequest(`${i.path.join(".") || "body"}: ${i.message}`, i.path.join(".") || null);

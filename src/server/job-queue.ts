@@ -4,14 +4,14 @@
  * serves the models of finished jobs again and re-queues the jobs it was running (training is seeded, so
  * a re-run gives the same adapter).
  */
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_DPO_BETA, DEFAULT_LORA, defaultOptim } from "../training/defaults.js";
 import type { LoraOptions, TrainProgress, TrainRequest, Trainer } from "../training/types.js";
-import { badRequest, notFound } from "./api-error.js";
+import { ApiError, badRequest, notFound } from "./api-error.js";
 import type { FileStore } from "./files.js";
-import { event, newId, now, TERMINAL, type FineTuneJob, type Hyperparameters, type JobEvent, type JobMethod, type StoredJob } from "./fine-tune-job.js";
-import { readJson, writeJsonAtomic } from "./json-file.js";
+import { event, newId, now, storedJobSchema, TERMINAL, type FineTuneJob, type Hyperparameters, type JobEvent, type JobMethod, type StoredJob } from "./fine-tune-job.js";
+import { readJsonRecords, writeJsonAtomic } from "./json-file.js";
 import type { ModelRegistry } from "./model-registry.js";
 
 export interface FineTuneDefaults {
@@ -24,10 +24,12 @@ export interface FineTuneDefaults {
   threads?: number;
   /** Positions per training row (default: the longest example). */
   contextLength?: number;
+  /** Jobs that may wait behind the running one; more are refused with 429. */
+  maxQueued: number;
 }
 
 const LORA_OPTIM = defaultOptim("lora");
-export const DEFAULT_FINE_TUNE: FineTuneDefaults = { epochs: LORA_OPTIM.epochs, batchSize: LORA_OPTIM.batchSize, lr: LORA_OPTIM.lr, lora: { rank: DEFAULT_LORA.rank, alpha: DEFAULT_LORA.alpha } };
+export const DEFAULT_FINE_TUNE: FineTuneDefaults = { epochs: LORA_OPTIM.epochs, batchSize: LORA_OPTIM.batchSize, lr: LORA_OPTIM.lr, lora: { rank: DEFAULT_LORA.rank, alpha: DEFAULT_LORA.alpha }, maxQueued: 32 };
 
 export interface NewJob {
   model: string;
@@ -66,7 +68,7 @@ export class FineTuneQueue {
 
   /** Reloads persisted jobs: finished models are served again, unfinished jobs are queued again. */
   restore(): void {
-    const stored = readdirSync(this.jobsDir).filter((f) => f.endsWith(".json")).map((f) => readJson<StoredJob>(join(this.jobsDir, f)));
+    const stored = readJsonRecords<StoredJob>(this.jobsDir, storedJobSchema, (s) => s.job.id, (l) => this.deps.log?.(l));
     stored.sort((a, b) => a.job.created_at - b.job.created_at || (a.job.id < b.job.id ? -1 : 1));
     for (const s of stored) {
       this.jobs.set(s.job.id, s);
@@ -83,6 +85,11 @@ export class FineTuneQueue {
   create(req: NewJob): FineTuneJob {
     const base = this.deps.registry.get(req.model);
     const file = this.deps.files.get(req.trainingFile, "training_file");
+    const max = this.deps.defaults.maxQueued;
+    const wouldWait = this.running ? this.pending.length + 1 : 0;
+    if (wouldWait > max) {
+      throw new ApiError(429, `${this.pending.length} fine-tuning jobs are already queued (this server's limit is ${max}); wait for some to finish or cancel some`, "invalid_request_error", null, "rate_limit_exceeded");
+    }
     const dpo = req.method?.type === "dpo";
     // The file must hold what the method trains on (a 400 now rather than a failed job later).
     if (dpo) this.deps.files.pairs(file.id);

@@ -12,6 +12,7 @@ import { addFineTuningRoutes } from "./fine-tuning.js";
 import type { FineTuneQueue } from "./job-queue.js";
 import { limitBody, type ServeLimits } from "./limits.js";
 import type { ModelRegistry } from "./model-registry.js";
+import { allowedHostsFor, requestGuard, type GuardOptions } from "./request-guard.js";
 import type { SocietySpec } from "./society-model.js";
 
 export interface ServeAppOptions {
@@ -23,12 +24,16 @@ export interface ServeAppOptions {
   /** When set, every /v1 request needs `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   society?: SocietySpec;
+  /** Host and Origin allow-lists (default: loopback names only, no other origin). */
+  guard?: GuardOptions;
 }
 
 export function createServeApp(o: ServeAppOptions): Hono {
   const app = new Hono();
   app.onError(onApiError);
   app.notFound((c) => c.json(errorBody({ message: `no route ${c.req.method} ${c.req.path}`, type: "invalid_request_error" }), 404));
+  // First: a request from a page the user visits is refused before anything else looks at it.
+  app.use("*", requestGuard(o.guard ?? { allowedHosts: allowedHostsFor("127.0.0.1"), allowedOrigins: new Set() }));
   app.get("/health", (c) => c.json({ status: "ok" }));
   if (o.apiKey) app.use("/v1/*", bearerAuth(o.apiKey));
   // JSON bodies everywhere but uploads, which have their own (larger) limit.

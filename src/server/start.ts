@@ -16,6 +16,7 @@ import { DEFAULT_LIMITS, type ServeLimits } from "./limits.js";
 import { listen, type RunningServer } from "./listen.js";
 import { resolveModelSpec, runModels, type ModelSpec } from "./model-sources.js";
 import { ModelRegistry } from "./model-registry.js";
+import { allowedHostsFor, normalizeOrigin, type GuardOptions } from "./request-guard.js";
 import { createServeApp } from "./serve-app.js";
 import type { SocietySpec } from "./society-model.js";
 
@@ -27,6 +28,10 @@ export interface ServeOptions {
   /** The society when no run is given: N copies of one served model (default the first). */
   society?: { agents: number; rounds: number; summarize: boolean; task: string; model?: string; temperature: number; topP: number; maxTokens: number };
   host?: string;
+  /** Host header values allowed besides loopback names and the bound host ("*": any). */
+  allowHosts?: string[];
+  /** Browser origins allowed to call the API (CORS; "*": any). Default none. */
+  allowOrigins?: string[];
   /** 0 = any free port. */
   port?: number;
   apiKey?: string;
@@ -47,10 +52,30 @@ export interface ServeHandle extends RunningServer {
   queue: FineTuneQueue;
 }
 
+/** --society-agents / --society-rounds: whole numbers ≥ 1, and several agents when they debate. */
+function checkSocietyShape(agents: number, rounds: number): void {
+  if (!Number.isInteger(agents) || agents < 1) throw new UserError(`--society-agents must be a whole number ≥ 1 (got ${agents})`);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new UserError(`--society-rounds must be a whole number ≥ 1 (got ${rounds})`);
+  if (rounds > 1 && agents < 2) throw new UserError(`--society-rounds ${rounds} needs --society-agents ≥ 2 (agents read each other's answers), or --society-rounds 1`);
+}
+
+function guardOptions(host: string, allowHosts: string[], allowOrigins: string[]): GuardOptions {
+  const origins = allowOrigins.map((v) => {
+    try {
+      return normalizeOrigin(v);
+    } catch (e) {
+      throw new UserError(`--allow-origin ${v}: ${(e as Error).message}`);
+    }
+  });
+  return { allowedHosts: allowedHostsFor(host, allowHosts), allowedOrigins: new Set(origins) };
+}
+
 export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   const log = o.log ?? (() => {});
   const host = o.host ?? "127.0.0.1";
   assertSafeBinding(host, o.apiKey, o.apiKeyEnv ?? "SOCIETY_API_KEY");
+  const guard = guardOptions(host, o.allowHosts ?? [], o.allowOrigins ?? []);
+  if (o.society && !o.run) checkSocietyShape(o.society.agents, o.society.rounds);
   const specs: ModelSpec[] = [];
   let society: SocietySpec | undefined;
   if (o.run) {
@@ -66,7 +91,10 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     registry.add(s);
   }
   if (!society && o.society) {
-    const base = registry.get(o.society.model ?? specs[0]!.id, "--society-model").model;
+    const id = o.society.model ?? specs[0]!.id;
+    const served = registry.find(id);
+    if (!served) throw new UserError(`--society-model ${id}: not a served model (served: ${registry.ids().join(", ")})`);
+    const base = served.model;
     const n = o.society.agents;
     society = {
       task: getTask(o.society.task),
@@ -83,12 +111,12 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const backend = await LlamaBackend.create(o.llama);
-  const files = new FileStore(dataDir);
+  const files = new FileStore(dataDir, log);
   const trainer = o.trainer ?? (await import("../training/ggml/index.js")).ggmlTrainer;
   const queue = new FineTuneQueue(dataDir, { registry, files, trainer, defaults: { ...DEFAULT_FINE_TUNE, ...o.fineTune }, log });
   queue.restore();
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
-  const app = createServeApp({ backend, registry, files, queue, limits, apiKey: o.apiKey, society });
+  const app = createServeApp({ backend, registry, files, queue, limits, apiKey: o.apiKey, society, guard });
   let server: RunningServer;
   try {
     server = await listen(app, { hostname: host, port: o.port ?? 8080 });

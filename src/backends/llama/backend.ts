@@ -101,7 +101,7 @@ export class LlamaBackend implements Backend {
     if (room < 1) {
       throw new UserError(`prompt of ${prompt.tokens.length} tokens does not fit the context size ${ctxSize} (model.context_size) for ${modelKey(m)}`);
     }
-    const stops = [...prompt.stopStrings, ...(opts.stop ?? [])];
+    const stops = [...prompt.stopStrings, ...(opts.stop ?? [])].filter((s) => s.length > 0); // "" would stop at once
     const maxTokens = Math.min(opts.maxTokens, room);
     const textStream = opts.onText ? new TextStream(model, stops, opts.onText) : undefined;
     if (gen.decoder) {

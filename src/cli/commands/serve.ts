@@ -15,6 +15,8 @@ interface Args {
   "society-summarize": boolean;
   "society-model"?: string;
   host: string;
+  "allow-host"?: string[];
+  "allow-origin"?: string[];
   port: number;
   "api-key-env": string;
   "data-dir": string;
@@ -29,6 +31,7 @@ interface Args {
   "ft-alpha"?: number;
   "ft-threads"?: number;
   "ft-ctx"?: number;
+  "ft-max-queued": number;
   threads?: number;
   parallel: number;
   "context-size": number;
@@ -50,6 +53,8 @@ const command: CommandModule<{}, Args> = {
       .option("society-summarize", { type: "boolean", default: true, describe: "without --run: critics read a summary of the others' answers" })
       .option("society-model", { type: "string", describe: "without --run: the served model id the society copies (default the first)" })
       .option("host", { type: "string", default: "127.0.0.1", describe: "bind address (anything but loopback requires an API key)" })
+      .option("allow-host", { type: "string", array: true, describe: "also answer requests whose Host header names this (repeatable; loopback names and --host always; * = any)" })
+      .option("allow-origin", { type: "string", array: true, describe: "let browser pages from this origin call the API, e.g. http://localhost:3000 (repeatable; * = any; default none)" })
       .option("port", { type: "number", default: 8080, describe: "port (0: any free one)" })
       .option("api-key-env", { type: "string", default: "SOCIETY_API_KEY", describe: "environment variable holding the API key (unset: no key on loopback)" })
       .option("data-dir", { type: "string", default: "runs/serve", describe: "uploaded files, fine-tuning jobs and their adapters" })
@@ -64,6 +69,7 @@ const command: CommandModule<{}, Args> = {
       .option("ft-alpha", { type: "number", describe: "fine-tuning: LoRA alpha (default 16)" })
       .option("ft-threads", { type: "number", describe: "fine-tuning: trainer threads (default all cores)" })
       .option("ft-ctx", { type: "number", describe: "fine-tuning: tokens per training row (default the longest example)" })
+      .option("ft-max-queued", { type: "number", default: 32, describe: "fine-tuning: jobs that may wait behind the running one (429 beyond)" })
       .option("threads", { type: "number", describe: "inference threads (default $SOCIETY_LLAMA_THREADS or all)" })
       .option("parallel", { type: "number", default: 8, describe: "parallel sequences per loaded model" })
       .option("context-size", { type: "number", default: 2048, describe: "tokens per sequence (prompt + reply)" })
@@ -74,6 +80,14 @@ const command: CommandModule<{}, Args> = {
     for (const [k, v] of [["max-body-mb", a["max-body-mb"]], ["max-file-mb", a["max-file-mb"]], ["max-tokens", a["max-tokens"]], ["max-n", a["max-n"]]] as const) {
       if (!(v > 0)) throw new UserError(`--${k} must be > 0`);
     }
+    const whole = (k: keyof Args, min: number) => {
+      const v = a[k] as number | undefined;
+      if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new UserError(`--${k} must be a whole number ≥ ${min} (got ${v})`);
+    };
+    whole("port", 0);
+    if (a.port > 65535) throw new UserError(`--port must be at most 65535 (got ${a.port})`);
+    whole("ft-max-queued", 0);
+    for (const k of ["parallel", "context-size", "ft-epochs", "ft-batch-size", "ft-rank", "ft-threads", "ft-ctx", "threads"] as const) whole(k, 1);
     let store: Store | undefined;
     if (a.run) store = await openStore(a.db);
     try {
@@ -85,6 +99,8 @@ const command: CommandModule<{}, Args> = {
           temperature: 1, topP: 0.9, maxTokens: a["max-tokens"],
         },
         host: a.host,
+        allowHosts: a["allow-host"],
+        allowOrigins: a["allow-origin"],
         port: a.port,
         apiKey,
         apiKeyEnv: a["api-key-env"],
@@ -97,6 +113,7 @@ const command: CommandModule<{}, Args> = {
           ...(a["ft-rank"] ? { lora: { rank: a["ft-rank"], alpha: a["ft-alpha"] ?? 2 * a["ft-rank"] } } : a["ft-alpha"] ? { lora: { rank: 8, alpha: a["ft-alpha"] } } : {}),
           threads: a["ft-threads"],
           contextLength: a["ft-ctx"],
+          maxQueued: a["ft-max-queued"],
         },
         llama: { threads: a.threads, parallel: a.parallel, contextSize: a["context-size"], gpu: a.gpu === "false" ? false : (a.gpu as "auto") },
         log: err,
