@@ -131,6 +131,23 @@ export class ChatRenderer {
     return { tokens: full, lossMask };
   }
 
+  /**
+   * render() over many examples, letting the event loop run every ~10 ms (rendering is synchronous), so a
+   * server or a progress display stays live while a training set renders.
+   */
+  async renderAll(examples: readonly ChatExample[]): Promise<TokenSequence[]> {
+    const out: TokenSequence[] = [];
+    let since = performance.now();
+    for (const ex of examples) {
+      out.push(this.render(ex));
+      if (performance.now() - since > 10) {
+        await new Promise((done) => setImmediate(done));
+        since = performance.now();
+      }
+    }
+    return out;
+  }
+
   /** [prompt end, reply end] of every assistant turn: the definition, from full renders of each prefix. */
   private spansInFull(items: ChatHistoryItem[], full: Token[]): Map<number, [number, number]> {
     const spans = new Map<number, [number, number]>();

@@ -1,5 +1,6 @@
 import koffi, { type TypeObject } from "koffi";
 import { GGML_BACKEND_DEVICE_TYPE, GGML_STATUS_SUCCESS } from "./constants.js";
+import { computeOnThread } from "./compute-thread.js";
 import { bindBackend, bindGgmlCore, bindGguf, bindRegistry } from "./ggml.js";
 import type { Backend, Graph, Sched, Tensor } from "./ggml.js";
 import { locateGgmlLibs, type GgmlLibFiles } from "./locate.js";
@@ -107,23 +108,33 @@ export function createBackends(g: Ggml, useGpu: boolean): ComputeBackends {
   };
 }
 
+/** Where graph computations run: "thread" (default), "main" or "koffi-async"; see computeGraph. */
+export type ComputeMode = "thread" | "main" | "koffi-async";
+
+export function computeMode(): ComputeMode {
+  const v = process.env.SOCIETY_GGML_COMPUTE;
+  if (v === undefined || v === "" || v === "thread") return "thread";
+  if (v === "main" || v === "koffi-async") return v;
+  throw new Error(`SOCIETY_GGML_COMPUTE must be thread, main or koffi-async (got ${JSON.stringify(v)})`);
+}
+
 /**
- * Runs a scheduled graph. By default on the calling thread, then yields to the event loop once, so timers,
- * progress output and abort signals are served between graph runs. (Running it on a koffi worker thread keeps
- * the event loop free during the run too, but measured clearly slower with two threads on a busy CPU —
- * ggml's thread 0 then hops between pool threads — so that mode is opt-in: SOCIETY_GGML_WORKER_THREAD=1.)
+ * Runs a scheduled graph. By default on a dedicated compute thread (compute-thread.ts), so the event loop
+ * stays free while it runs: a server keeps answering and a progress display keeps drawing during training.
+ * SOCIETY_GGML_COMPUTE=main runs it on the calling thread and yields to the event loop once afterwards;
+ * koffi-async uses koffi's async call (libuv's pool). Measured in eval/bench/serve-training/README.md.
  */
-export function computeGraph(g: Ggml, sched: Sched, graph: Graph): Promise<void> {
-  if (process.env.SOCIETY_GGML_WORKER_THREAD === "1") {
-    return new Promise((resolve, reject) => {
-      g.backend.sched_graph_compute.async(sched, graph, (err: unknown, status: number) => {
-        if (err) reject(err);
-        else if (status !== GGML_STATUS_SUCCESS) reject(new Error(`ggml graph compute failed with status ${status}`));
-        else resolve();
-      });
+export async function computeGraph(g: Ggml, sched: Sched, graph: Graph): Promise<void> {
+  const mode = computeMode();
+  let status: number;
+  if (mode === "thread") status = await computeOnThread(g.files.base, sched, graph);
+  else if (mode === "koffi-async") {
+    status = await new Promise<number>((resolve, reject) => {
+      g.backend.sched_graph_compute.async(sched, graph, (err: unknown, st: number) => (err ? reject(err) : resolve(st)));
     });
+  } else {
+    status = g.backend.sched_graph_compute(sched, graph);
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  const status = g.backend.sched_graph_compute(sched, graph);
-  if (status !== GGML_STATUS_SUCCESS) return Promise.reject(new Error(`ggml graph compute failed with status ${status}`));
-  return new Promise((resolve) => setImmediate(resolve));
+  if (status !== GGML_STATUS_SUCCESS) throw new Error(`ggml graph compute failed with status ${status}`);
 }

@@ -60,7 +60,7 @@ export const sft: ObjectiveRunner = {
     else {
       const r = await env.renderer();
       env.log(`rendering ${req.examples!.length} chat examples with node-llama-cpp's ${r.wrapperName} chat wrapper`);
-      seqs = req.examples!.map((ex) => r.render(ex));
+      seqs = await r.renderAll(req.examples!);
     }
     for (const [i, s] of seqs.entries()) {
       const bad = s.tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= env.nVocab);
