@@ -5,9 +5,9 @@
  * would compute itself before its first step.
  */
 import { availableParallelism } from "node:os";
-import { existsSync } from "node:fs";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
+import { readGgufHeader } from "../../models/gguf-header.js";
 import { DEFAULT_LORA } from "../defaults.js";
 import type { ReferenceLogprobsRequest } from "../types.js";
 import { lazyRenderer } from "./data/chat.js";
@@ -23,8 +23,9 @@ import { TrainSession } from "./session.js";
 const ROWS = 2;
 
 export async function referenceLogprobsGgml(req: ReferenceLogprobsRequest): Promise<{ chosen: number; rejected: number }[]> {
-  if (!req.baseModelPath || !existsSync(req.baseModelPath)) throw new UserError(`reference log-probs: base model not found: ${req.baseModelPath}`);
-  if (req.adapterPath && !existsSync(req.adapterPath)) throw new UserError(`reference log-probs: adapter not found: ${req.adapterPath}`);
+  if (!req.baseModelPath) throw new UserError("reference log-probs: baseModelPath is required");
+  readGgufHeader(req.baseModelPath, "reference log-probs: base model");
+  if (req.adapterPath) readGgufHeader(req.adapterPath, "reference log-probs: adapter");
   if (req.contextLength !== undefined && !(Number.isInteger(req.contextLength) && req.contextLength >= 2)) throw new UserError("reference log-probs: contextLength must be an integer >= 2");
   validatePairs(req.pairs);
   const llama = await getLlama({ logLevel: LlamaLogLevel.error });
