@@ -16,7 +16,7 @@ const LAYERS = [
   ["eval"],
   ["methods"],
   ["debate", "datasets", "training", "models", "backends", "metrics", "report"],
-  ["store", "tasks", "prompts", "config"],
+  ["store", "tasks", "prompts", "config", "formats"],
   ["util", "errors.ts", "chat.ts"],
 ];
 

@@ -7,7 +7,7 @@ import type { AgentModel, BackendSpec } from "../backends/index.js";
 import type { RunConfig } from "../config/schema.js";
 import { debateRoster, type AgentSpec, type DebateOptions } from "../debate/index.js";
 import { UserError } from "../errors.js";
-import { readGgufHeader } from "../models/gguf-header.js";
+import { readGgufHeader } from "../formats/gguf-header.js";
 import { stableJson } from "../util/stable-json.js";
 import { createHash } from "node:crypto";
 import { SPEED_ONLY, type EvalConfig } from "./config.js";

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { GGUF_VALUE_TYPE } from "../formats/gguf-header.js";
 
 /**
  * A pure-TypeScript GGUF v3 writer: typed key/value metadata, tensor infos, aligned F32/F16 data.
@@ -7,8 +8,6 @@ import { dirname } from "node:path";
  * Format: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md
  */
 
-/** GGUF metadata value type ids (gguf.h). */
-export const GGUF_VALUE_TYPE = { u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12 } as const;
 const VT = GGUF_VALUE_TYPE;
 
 type Scalar =

@@ -6,7 +6,7 @@ import { basename, extname, resolve } from "node:path";
 import type { AgentModel } from "../backends/types.js";
 import type { RunConfig } from "../config/schema.js";
 import { UserError } from "../errors.js";
-import { readGgufHeader } from "../models/gguf-header.js";
+import { readGgufHeader } from "../formats/gguf-header.js";
 import type { ModelVersion, Store } from "../store/index.js";
 import { getTask } from "../tasks/index.js";
 import type { SocietySpec } from "./society-model.js";

@@ -10,7 +10,7 @@
  */
 import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
-import { readGgufHeader } from "../../models/gguf-header.js";
+import { readGgufHeader } from "../../formats/gguf-header.js";
 import type { AgentModel, Backend, ChatMessage, GenerateOptions, Generation, Score } from "../types.js";
 import { modelKey } from "../types.js";
 import { BatchDecoder } from "./batch-decoder.js";

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaEmbeddingContext, type LlamaModel } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
-import { readGgufHeader } from "../../models/gguf-header.js";
+import { readGgufHeader } from "../../formats/gguf-header.js";
 import type { Embedder } from "../../metrics/embedder.js";
 import { contextThreads } from "./context-threads.js";
 

@@ -7,7 +7,7 @@
 import { availableParallelism } from "node:os";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
-import { readGgufHeader } from "../../models/gguf-header.js";
+import { readGgufHeader } from "../../formats/gguf-header.js";
 import { DEFAULT_LORA } from "../defaults.js";
 import type { ReferenceLogprobsRequest } from "../types.js";
 import { lazyRenderer } from "./data/chat.js";

@@ -1,5 +1,5 @@
 import { UserError } from "../../errors.js";
-import { readGgufHeader } from "../../models/gguf-header.js";
+import { readGgufHeader } from "../../formats/gguf-header.js";
 import type { LoraOptions, OptimOptions, TrainRequest } from "../types.js";
 import { DEFAULT_LORA, defaultOptim } from "../defaults.js";
 

@@ -101,7 +101,7 @@ describe("ChatRenderer renders in linear time exactly what the quadratic definit
       let want;
       try {
         want = renderQuadratic(model, make(), endOfTurn, ex);
-      } catch (e) {
+      } catch {
         // A template that refuses this chat (e.g. a system message mid-way) must refuse it here too.
         expect(() => r.render(ex), `example ${n}`).toThrow();
         continue;

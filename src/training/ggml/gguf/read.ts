@@ -1,4 +1,4 @@
-import { readGgufHeader, type GgufTensorEntry, type GgufValue } from "../../../models/gguf-header.js";
+import { readGgufHeader, type GgufTensorEntry, type GgufValue } from "../../../formats/gguf-header.js";
 import { loadGgml, type Ggml, type GgufCtx } from "../ffi/index.js";
 
 export type { GgufTensorEntry, GgufValue };

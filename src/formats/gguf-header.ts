@@ -8,7 +8,10 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { UserError } from "../errors.js";
-import { GGUF_VALUE_TYPE as VT } from "./gguf-writer.js";
+
+/** GGUF metadata value type ids (gguf.h); the writer in src/models uses them too. */
+export const GGUF_VALUE_TYPE = { u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12 } as const;
+const VT = GGUF_VALUE_TYPE;
 
 export type GgufValue = string | number | bigint | boolean | GgufValue[];
 

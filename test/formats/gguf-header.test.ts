@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
-import { GgufFormatError, ggmlTypeTraits, readGgufHeader } from "../../src/models/gguf-header.js";
+import { GgufFormatError, ggmlTypeTraits, readGgufHeader } from "../../src/formats/gguf-header.js";
 import { encodeGgufHeader, gguf, writeGguf } from "../../src/models/gguf-writer.js";
 import { loadGgml } from "../../src/training/ggml/ffi/index.js";
 
