@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import type { ZodIssue } from "zod";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { isTaskFilePath } from "../tasks/registry.js";
 import { UserError } from "../errors.js";
 import { runConfigSchema, type RunConfig } from "./schema.js";
+import { parseYaml } from "./yaml.js";
+
+export { deepMerge } from "./yaml.js";
 
 /** Reads a YAML run config, fills defaults, and validates it; errors name file:line:col and the field. */
 export function loadConfig(path: string, overrides: Record<string, unknown> = {}): RunConfig {
@@ -12,67 +15,26 @@ export function loadConfig(path: string, overrides: Record<string, unknown> = {}
   } catch (e) {
     throw new UserError(`cannot read config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseConfig(text, path, overrides);
+  return parseConfig(text, path, overrides, dirname(resolve(path)));
 }
 
-export function parseConfig(text: string, file = "<config>", overrides: Record<string, unknown> = {}): RunConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0]!;
-    const pos = lines.linePos(err.pos[0]);
-    throw new UserError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${err.message.split("\n")[0]}`);
-  }
-  const raw = doc.toJS() ?? {};
-  if (typeof raw !== "object" || Array.isArray(raw)) throw new UserError(`${file}:1:1: a run config must be a mapping of fields`);
-  const merged = deepMerge(raw as Record<string, unknown>, overrides);
-  const parsed = runConfigSchema.safeParse(merged);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : "";
-  throw new UserError(`${locate(doc, lines, issue, file)}: ${describeIssue(issue)}${more}`);
+/**
+ * `baseDir`: where the file's relative paths (a task file, task.train.path, task.test.path) are taken
+ * from, normally the config file's folder; paths given as overrides (command-line flags) stay as given.
+ */
+export function parseConfig(text: string, file = "<config>", overrides: Record<string, unknown> = {}, baseDir?: string): RunConfig {
+  return parseYaml(runConfigSchema, text, file, { overrides, what: "a run config", prepare: baseDir ? (raw) => withPathsFrom(raw, baseDir) : undefined });
 }
 
-function describeIssue(issue: ZodIssue): string {
-  const field = issue.path.join(".");
-  if (issue.code === "unrecognized_keys") {
-    const where = field ? ` in ${field}` : "";
-    return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${where}`;
+function withPathsFrom(raw: Record<string, unknown>, baseDir: string): Record<string, unknown> {
+  const task = raw.task;
+  if (!task || typeof task !== "object" || Array.isArray(task)) return raw;
+  const t = { ...(task as Record<string, unknown>) };
+  const abs = (p: unknown) => (typeof p === "string" && p && !isAbsolute(p) ? resolve(baseDir, p) : p);
+  if (typeof t.name === "string" && isTaskFilePath(t.name)) t.name = abs(t.name);
+  for (const split of ["train", "test"]) {
+    const s = t[split];
+    if (s && typeof s === "object" && !Array.isArray(s) && "path" in s) t[split] = { ...s, path: abs((s as { path: unknown }).path) };
   }
-  if (issue.code === "invalid_type" && issue.received === "undefined") return `${field}: required field is missing`;
-  return `${field || "(root)"}: ${issue.message}`;
-}
-
-/** Finds the YAML node a zod issue points at: the offending key for unknown fields, else the value, else its nearest parent. */
-function locate(doc: Document, lines: LineCounter, issue: ZodIssue, file: string): string {
-  let node: Node | null | undefined;
-  if (issue.code === "unrecognized_keys") {
-    const parent = issue.path.length ? doc.getIn(issue.path, true) : doc.contents;
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => isScalar(p.key) && issue.keys.includes(String(p.key.value)));
-      node = pair?.key as Node | undefined;
-    }
-  }
-  for (let n = issue.path.length; !node && n >= 0; n--) {
-    const candidate = n === 0 ? doc.contents : doc.getIn(issue.path.slice(0, n), true);
-    if (candidate && typeof candidate === "object" && "range" in candidate) node = candidate as Node;
-  }
-  const offset = node?.range?.[0] ?? 0;
-  const pos = lines.linePos(offset);
-  return `${file}:${pos.line}:${pos.col}`;
-}
-
-/** Overrides (from CLI flags) win; nested objects merge, arrays and scalars replace. */
-export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
-    const b = out[k];
-    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
-  }
-  return out;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return { ...raw, task: t };
 }

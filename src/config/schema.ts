@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isTaskRef, TASK_NAMES } from "../tasks/registry.js";
 import { TRAINING_DEFAULTS } from "./training-defaults.js";
 
 /**
@@ -9,18 +10,35 @@ import { TRAINING_DEFAULTS } from "./training-defaults.js";
 
 const splitSpec = z
   .object({
-    path: z.string().optional().describe("JSONL file; defaults to the task's own location"),
+    path: z.string().optional().describe("a data file (JSONL, JSON, CSV, Parquet) or pattern instead of the task's own source"),
     limit: z.number().int().positive().optional(),
     offset: z.number().int().nonnegative().default(0),
   })
   .strict();
 
+const dataFile = z
+  .object({
+    path: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    rows: z.number().int().nonnegative(),
+    hub: z.object({ repo: z.string(), revision: z.string(), file: z.string() }).strict().optional(),
+  })
+  .strict();
+
 export const taskSchema = z
   .object({
-    name: z.enum(["arithmetic", "gsm8k", "math"]),
-    options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    name: z
+      .string()
+      .refine(isTaskRef, (v) => ({ message: `unknown task "${v}": one of ${TASK_NAMES.join(", ")}, or the path of a task file (*.yaml)` }))
+      .describe("a registered task, or the path of a task file (relative to the config file)"),
+    options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])).default({}),
     train: splitSpec.default({}),
     test: splitSpec.default({}),
+    data_files: z
+      .object({ train: z.array(dataFile).optional(), test: z.array(dataFile).optional() })
+      .strict()
+      .optional()
+      .describe("written by a run: the files each split was read from, with sha256; a resumed run refuses other data"),
   })
   .strict();
 

@@ -95,7 +95,7 @@ export async function runDebate(q: Question, storeQuestionId: string, deps: Deba
   if (opts.rounds > 1 && n < 2) throw new Error(`debate: ${opts.rounds} rounds need at least 2 agents to read each other (got ${n})`);
   const debate = await store.debates.getOrCreate({ ...deps.scope, questionId: storeQuestionId });
   const stored = new Map((await store.turns.list(debate.id)).map((t) => [`${t.agentId}|${t.round}`, t]));
-  const src: PromptSource = { task: task.name, vars: task.promptVars(q), dir: opts.promptsDir };
+  const src: PromptSource = { task: task.prompts ?? task.name, vars: task.promptVars(q), dir: opts.promptsDir };
   const qKey = questionKey(q);
   const summaries: TurnSummary[] = [];
 

@@ -9,6 +9,7 @@ import { createBackend } from "../backends/index.js";
 import { ensureAgents, runDebates } from "../debate/index.js";
 import { METRIC } from "../metrics/names.js";
 import type { Store } from "../store/index.js";
+import { fitTaskToTinyModel } from "../models/tiny/task-fit.js";
 import { getTask } from "../tasks/index.js";
 import { writeEvalDir } from "./output.js";
 import { Progress } from "../util/progress.js";
@@ -53,6 +54,7 @@ export async function runEval(r: ResolvedEval, deps: EvalDeps): Promise<EvalResu
   let backend = deps.backend;
   const ownBackend = !backend;
   try {
+    fitTaskToTinyModel(r.run);
     const task = getTask(r.run.task.name, r.run.task.options);
     const split = r.eval.split;
     const spec = r.run.task[split];

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.js";
 
@@ -16,12 +16,15 @@ export interface Template {
 
 const cache = new Map<string, Template>();
 
-/** Loads prompts/<task>/<role>.md, falling back to prompts/default/<role>.md. */
+/**
+ * Loads prompts/<task>/<role>.md, falling back to prompts/default/<role>.md. `task` is a folder name under
+ * `dir`, or an absolute path (a task file's own prompts folder), which falls back the same way.
+ */
 export function loadTemplate(task: string, role: PromptRole, dir: string = DEFAULT_PROMPTS_DIR): Template {
   const key = `${dir}\0${task}\0${role}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const candidates = [join(dir, task, `${role}.md`), join(dir, "default", `${role}.md`)];
+  const candidates = [join(isAbsolute(task) ? task : join(dir, task), `${role}.md`), join(dir, "default", `${role}.md`)];
   const file = candidates.find((f) => existsSync(f));
   if (!file) throw new UserError(`no prompt template for task "${task}", role "${role}" (looked for ${candidates.join(", ")})`);
   // One trailing newline is an editor artefact, not part of the prompt.

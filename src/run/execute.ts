@@ -9,7 +9,9 @@ import { debatePort } from "../methods/debate-adapter.js";
 import { METHODS } from "../methods/registry.js";
 import type { MethodContext, StoredQuestion } from "../methods/types.js";
 import type { Store } from "../store/index.js";
-import { assertDisjoint, getTask, type Question, type Task } from "../tasks/index.js";
+import { assertDisjoint, assertSameData, getTask, type Question, type RecordedData, type Task } from "../tasks/index.js";
+import { resolveBaseModel } from "../eval/resolve.js";
+import { fitTaskToTinyModel } from "../models/tiny/task-fit.js";
 import type { Trainer } from "../training/types.js";
 import type { Embedder } from "../metrics/embedder.js";
 import { openEmbedder } from "./embedder.js";
@@ -43,21 +45,30 @@ export interface ExecutedRun {
  */
 export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const config = { ...o.config, seed: o.seed };
+  const config = { ...o.config, seed: o.seed, task: { ...o.config.task } };
   const runId = runIdFor(o.config, o.seed);
+  fitTaskToTinyModel(config);
+  const task = getTask(config.task.name, config.task.options);
+  // The data each split is read from, recorded with the run; checked against a config that pins it
+  // (a run's own resolved config.yaml) and when the run resumes.
+  const dataFiles = await recordedData(task, config);
+  if (dataFiles) {
+    assertSameData(runId, o.config.task.data_files, dataFiles);
+    config.task.data_files = dataFiles;
+  }
   const runDir = join(o.outDir ?? "runs", runId);
   mkdirSync(runDir, { recursive: true });
   const existing = await o.store.runs.get(runId);
   if (!existing) {
     await o.store.runs.create({ id: runId, name: config.name, methods: config.methods, config, seed: o.seed, status: "running" });
     writeFileSync(join(runDir, "config.yaml"), stringify(config));
-  } else if (existing.status !== "done") {
-    await o.store.runs.setStatus(runId, "running");
+  } else {
+    if (dataFiles) assertSameData(runId, (existing.config as RunConfig).task?.data_files, dataFiles);
+    if (existing.status !== "done") await o.store.runs.setStatus(runId, "running");
   }
   log(`${existing ? "resuming" : "starting"} run ${runId} (${config.methods.join(", ")}; seed ${o.seed})`);
 
-  const base = o.base ?? (await resolveBase(config, log));
-  const task = getTask(config.task.name, config.task.options);
+  const base = o.base ?? (await resolveBaseModel(config, log));
   const { train, test } = await loadQuestions(o.store, task, config);
   const backend = o.backend ?? (await createBackend(backendSpec(config)));
   const trainer = o.trainer ?? (await defaultTrainer(config, o.store, runId));
@@ -87,7 +98,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
 async function loadQuestions(store: Store, task: Task, config: RunConfig): Promise<{ train: StoredQuestion[]; test: StoredQuestion[] }> {
   const load = (split: "train" | "test") => {
     const s = config.task[split];
-    return task.questions(split, { limit: s.limit, offset: s.offset, path: s.path, seed: config.task.name === "arithmetic" ? config.seed : undefined });
+    return task.questions(split, { limit: s.limit, offset: s.offset, path: s.path, runSeed: config.seed });
   };
   const [train, test] = [await load("train"), await load("test")];
   assertDisjoint(train, test);
@@ -98,18 +109,15 @@ async function loadQuestions(store: Store, task: Task, config: RunConfig): Promi
   return { train: await attach(train), test: await attach(test) };
 }
 
-async function resolveBase(config: RunConfig, log: (l: string) => void): Promise<AgentModel> {
-  const { resolveBaseModel } = await import("../eval/resolve.js");
-  if (config.model.base === "tiny" && config.task.name === "arithmetic") {
-    const { RECIPES } = await import("../models/tiny/recipe.js");
-    const want = RECIPES[config.model.tiny_recipe].maxValue;
-    const given = config.task.options.maxValue ?? config.task.options.max_value;
-    // Unset: the task follows the model's recipe (it is what the model was trained on).
-    if (given === undefined) config.task.options = { ...config.task.options, maxValue: want };
-    const got = Number(given ?? want);
-    if (got !== want) throw new UserError(`task.options.maxValue is ${got}, but the tiny model (recipe "${config.model.tiny_recipe}") is trained on operands 0..${want}: set task.options.maxValue: ${want}`);
+/** Each split's data files with sha256 (none for generated tasks). */
+async function recordedData(task: Task, config: RunConfig): Promise<RecordedData | undefined> {
+  if (!task.dataFiles) return undefined;
+  const out: RecordedData = {};
+  for (const split of ["train", "test"] as const) {
+    // A split the task has no source for is an error when its questions are loaded, with the fuller message.
+    out[split] = await task.dataFiles(split, { path: config.task[split].path }).catch(() => undefined);
   }
-  return resolveBaseModel(config, log);
+  return out;
 }
 
 async function defaultTrainer(config: RunConfig, store: Store, runId: string): Promise<Trainer> {

@@ -62,7 +62,7 @@ export async function societyAnswer(
   const { task } = spec;
   const roster = debateRoster({ agents: n, base: spec.summarizer, generators: spec.generators, critics: spec.critics });
   const q: Question = { task: task.name, split: "test", id: createHash("sha256").update(questionText).digest("hex").slice(0, 16), text: questionText, gold: "" };
-  const src: PromptSource = { task: task.name, vars: task.promptVars(q), dir: spec.promptsDir };
+  const src: PromptSource = { task: task.prompts ?? task.name, vars: task.promptVars(q), dir: spec.promptsDir };
   const sampling = {
     temperature: o.temperature ?? spec.sampling.temperature,
     topP: o.topP ?? spec.sampling.topP,

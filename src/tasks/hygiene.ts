@@ -11,7 +11,7 @@ export function assertDisjoint(train: readonly Question[], test: readonly Questi
     ...train.filter((q) => q.split !== "train").map((q) => `${q.task}:${q.id} (a ${q.split} question in the train set)`),
     ...test.filter((q) => q.split !== "test").map((q) => `${q.task}:${q.id} (a ${q.split} question in the test set)`),
   ];
-  const textKey = (q: Question) => `${q.task}:${q.text.replace(/\s+/g, " ").trim()}`;
+  const textKey = (q: Question) => `${q.task}:${normalizedText(q.text)}`;
   const testIds = new Set(test.map((q) => `${q.task}:${q.id}`));
   const testTexts = new Map(test.map((q) => [textKey(q), q]));
   const overlaps: string[] = [];
@@ -32,7 +32,10 @@ export function assertDisjoint(train: readonly Question[], test: readonly Questi
   }
 }
 
+/** Whitespace-normalised question text: what hygiene compares. */
+export const normalizedText = (text: string) => text.replace(/\s+/g, " ").trim();
+
 function abbreviate(text: string): string {
-  const t = text.replace(/\s+/g, " ").trim();
+  const t = normalizedText(text);
   return t.length > 40 ? `${t.slice(0, 40)}…` : t;
 }

@@ -1,7 +1,8 @@
 /** The tasks module's public surface: import from here. */
-export type { Split, Question, ParseStatus, Extraction, Task, QuestionsOptions } from "./types.js";
+export type { Split, Question, ParseStatus, Extraction, Task, QuestionsOptions, DataFile } from "./types.js";
 export { SPLITS } from "./types.js";
-export { getTask, TASK_NAMES, type TaskOptions } from "./registry.js";
+export { getTask, isTaskRef, TASK_NAMES, TASKS_DIR, type TaskOptions } from "./registry.js";
+export { assertSameData, type RecordedData } from "./recorded-data.js";
 export { assertDisjoint } from "./hygiene.js";
 export { arithmeticSolution, generateArithmetic, splitOfExpression, type ArithmeticOptions } from "./arithmetic.js";
 export { extractAnswer, lastBoxed, lastNumber } from "./extract.js";

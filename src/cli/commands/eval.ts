@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import type { EvalArgs } from "../../eval/args.js";
+import { TASK_NAMES } from "../../tasks/registry.js";
 import { withStore } from "../with-store.js";
 
 interface Args extends EvalArgs {
@@ -14,7 +15,7 @@ const command: CommandModule<{}, Args> = {
   builder: (y) =>
     y
       .option("config", { type: "string", describe: "YAML run config (flags override it)" })
-      .option("task", { type: "string", describe: "arithmetic | gsm8k | math (without --config)" })
+      .option("task", { type: "string", describe: `${TASK_NAMES.join(" | ")}, or a task file (without --config)` })
       .option("split", { choices: ["train", "test"], describe: "split to evaluate (default test)" })
       .option("limit", { type: "number", describe: "at most this many questions" })
       .option("model", { type: "string", describe: 'base model: "tiny", a GGUF path, or a remote model id' })

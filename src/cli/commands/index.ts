@@ -4,6 +4,7 @@ import type { CommandModule } from "yargs";
 export async function loadCommands(): Promise<CommandModule<any, any>[]> {
   const mods = await Promise.all([
     import("./tasks.js"),
+    import("./data.js"),
     import("./run.js"),
     import("./config.js"),
     import("./runs.js"),

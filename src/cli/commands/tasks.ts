@@ -14,24 +14,27 @@ interface Common {
   seed?: number;
   file?: string;
   "max-value"?: number;
+  subset?: string[];
 }
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
 function commonOptions<T>(y: Argv<T>) {
   return y
-    .positional("task", { type: "string", demandOption: true, describe: `one of ${TASK_NAMES.join(", ")}` })
+    .positional("task", { type: "string", demandOption: true, describe: `one of ${TASK_NAMES.join(", ")}, or the path of a task file (*.yaml)` })
     .option("split", { choices: SPLITS, default: "test" as Split, describe: "which split" })
     .option("limit", { type: "number", describe: "at most this many questions" })
     .option("offset", { type: "number", default: 0, describe: "skip this many questions first" })
     .option("seed", { type: "number", describe: "arithmetic: generation seed (default 0); data sets: shuffle seed (file order if absent)" })
-    .option("file", { type: "string", describe: "a JSONL file instead of the task's default data" })
-    .option("max-value", { type: "number", describe: "arithmetic: largest operand (default 30)" });
+    .option("file", { type: "string", describe: "a data file (JSONL, JSON, CSV, Parquet) instead of the split's own" })
+    .option("max-value", { type: "number", describe: "arithmetic: largest operand (default 30)" })
+    .option("subset", { type: "string", array: true, describe: "tasks with subsets (mmlu: subjects): only these" });
 }
 
 function taskOf(args: Common): Task {
   const options: TaskOptions = {};
   if (args["max-value"] !== undefined) options.max_value = args["max-value"];
+  if (args.subset?.length) options.subset = args.subset.map(String);
   return getTask(args.task, options);
 }
 
@@ -54,7 +57,7 @@ const list: CommandModule<{}, {}> = {
           sizes.push(`${split} ${(await task.questions(split)).length}`);
         } catch (e) {
           if (!(e instanceof UserError)) throw e;
-          sizes.push(`${split} — (needs --file)`);
+          sizes.push(`${split} — (give a file)`);
         }
       }
       out(`${name.padEnd(11)} ${task.description}`);

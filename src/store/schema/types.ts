@@ -10,7 +10,8 @@ export type AgentRole = "generator" | "critic" | "single" | "summarizer";
 export type ModelKind = "base" | "lora" | "full" | "remote";
 export type Phase = "train" | "test";
 export type DebateStatus = "running" | "done" | "failed";
-export type ParseStatus = "boxed" | "hash" | "fallback" | "unparsed";
+/** As src/tasks/types.ts defines it (a text column: new values need no migration). */
+export type ParseStatus = "boxed" | "hash" | "choice" | "regex" | "number" | "fallback" | "unparsed";
 /** G: generator data; C-/C+: critic data from wrong/right first answers; mixed: the critic's weighted mix. Open-ended. */
 export type DatasetKind = "G" | "C-" | "C+" | "mixed" | (string & {});
 export type Trainer = "local" | "openai";
