@@ -49,27 +49,28 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const runId = runIdFor(o.config, o.seed);
   fitTaskToTinyModel(config);
   const task = getTask(config.task.name, config.task.options);
-  // The data each split is read from, recorded with the run; checked against a config that pins it
-  // (a run's own resolved config.yaml) and when the run resumes.
+  const existing = await o.store.runs.get(runId);
+  // The data each split is read from, recorded with the run; checked against a config that pins it (a
+  // run's own resolved config.yaml) and against the run being resumed, before any question is stored.
   const dataFiles = await recordedData(task, config);
   if (dataFiles) {
     assertSameData(runId, o.config.task.data_files, dataFiles);
+    if (existing) assertSameData(runId, (existing.config as RunConfig).task?.data_files, dataFiles);
     config.task.data_files = dataFiles;
   }
+  // Questions (and split hygiene) before the run exists: bad data refuses the run without leaving one behind.
+  const { train, test } = await loadQuestions(o.store, task, config);
   const runDir = join(o.outDir ?? "runs", runId);
   mkdirSync(runDir, { recursive: true });
-  const existing = await o.store.runs.get(runId);
   if (!existing) {
     await o.store.runs.create({ id: runId, name: config.name, methods: config.methods, config, seed: o.seed, status: "running" });
     writeFileSync(join(runDir, "config.yaml"), stringify(config));
-  } else {
-    if (dataFiles) assertSameData(runId, (existing.config as RunConfig).task?.data_files, dataFiles);
-    if (existing.status !== "done") await o.store.runs.setStatus(runId, "running");
+  } else if (existing.status !== "done") {
+    await o.store.runs.setStatus(runId, "running");
   }
   log(`${existing ? "resuming" : "starting"} run ${runId} (${config.methods.join(", ")}; seed ${o.seed})`);
 
   const base = o.base ?? (await resolveBaseModel(config, log));
-  const { train, test } = await loadQuestions(o.store, task, config);
   const backend = o.backend ?? (await createBackend(backendSpec(config)));
   const trainer = o.trainer ?? (await defaultTrainer(config, o.store, runId));
   let embedder: Embedder | undefined;

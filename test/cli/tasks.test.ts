@@ -43,11 +43,12 @@ const lastLine = (s: string) => s.trimEnd().split("\n").at(-1);
 
 describe("society tasks (child process)", () => {
   // started together: each process start costs seconds on a shared 2-core machine
-  let gsm: Result, math: Result, bad: Result;
+  let gsm: Result, math: Result, mmlu: Result, bad: Result;
   beforeAll(async () => {
-    [gsm, math, bad] = await Promise.all([
+    [gsm, math, mmlu, bad] = await Promise.all([
       society("tasks", "check", "gsm8k", "--split", "test"),
       society("tasks", "check", "math", "--split", "test"),
+      society("tasks", "check", "mmlu"),
       society("tasks", "check", "nosuch"),
     ]);
   });
@@ -64,9 +65,15 @@ describe("society tasks (child process)", () => {
     expect(lastLine(math.stdout)).toBe("gold self-grade: 500/500 (100.0%)");
   });
 
+  it("check mmlu: every test question's letter grades right, all 57 subjects", () => {
+    expect(mmlu.code, mmlu.stderr).toBe(0);
+    expect(mmlu.stdout).toContain("mmlu test: 14042 question(s); answers parsed by choice 14042");
+    expect(lastLine(mmlu.stdout)).toBe("gold self-grade: 14042/14042 (100.0%)");
+  });
+
   it("exits 1 with a one-line message naming the known tasks", () => {
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trim()).toBe('society: unknown task "nosuch"; known tasks: arithmetic, gsm8k, math');
+    expect(bad.stderr.trim()).toBe('society: unknown task "nosuch"; known tasks: arithmetic, gsm8k, math, mmlu (or the path of a task file, *.yaml)');
   });
 });
 
@@ -76,7 +83,8 @@ describe("society tasks (in process)", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^arithmetic +a\+b\*c\+d-e\*f/m);
     expect(r.stdout).toContain("train 7473, test 1319");
-    expect(r.stdout).toMatch(/^math .*\n.*train — \(needs --file\), test 500/m);
+    expect(r.stdout).toMatch(/^math .*\n.*train — \(give a file\), test 500/m);
+    expect(r.stdout).toMatch(/^mmlu .*\n.*train 1503, test 14042/m);
   });
 
   it("show prints questions, golds and, on request, solutions", async () => {
@@ -112,10 +120,22 @@ describe("society tasks (in process)", () => {
     expect(lastLine(r.stdout)).toBe("gold self-grade: 1/3 (33.3%)");
   });
 
+  it("checks a user's own task file, per subset too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "society-cli-"));
+    writeFileSync(join(dir, "q.csv"), "q,a,topic\n2+2,4,add\n3*3,9,mul\n");
+    writeFileSync(join(dir, "mine.yaml"), "name: mine\ntest: q.csv\nquestion: q\ngold: a\nextractor: boxed\ngrader: numeric\nsubset: topic\n");
+    const r = await societyInProcess("tasks", "check", join(dir, "mine.yaml"), "--subset", "mul");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("mine test: 1 question(s); answers parsed by boxed 1");
+    expect(lastLine(r.stdout)).toBe("gold self-grade: 1/1 (100.0%)");
+    const mm = await societyInProcess("tasks", "show", "mmlu", "--subset", "virology", "--limit", "1", "--solutions");
+    expect(mm.stdout).toMatch(/\[mmlu-test-virology-0\]\n.*\nA\) .*\nB\) .*\nC\) .*\nD\) .*\ngold: [ABCD]\nsolution:\n  The answer is \([ABCD]\)\./);
+  });
+
   it("user errors exit 1", async () => {
     const r = await societyInProcess("tasks", "show", "math", "--split", "train");
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^society: math: no train split by default/);
+    expect(r.stderr).toMatch(/^society: task math: no train split/);
     expect((await societyInProcess("tasks", "check", "gsm8k", "--file", "/nonexistent.jsonl")).code).toBe(1);
   });
 });

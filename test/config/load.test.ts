@@ -47,13 +47,24 @@ describe("run config", () => {
   });
 
   it("rejects a bad enum with its line", () => {
-    expect(() => parseConfig("task:\n  name: chess\n", "c.yaml")).toThrow(/c\.yaml:2:9: task\.name: Invalid enum value/);
+    expect(() => parseConfig("task:\n  name: chess\n", "c.yaml")).toThrow(/c\.yaml:2:9: task\.name: unknown task "chess"/);
   });
 
   it("applies overrides over the file", () => {
     const c = parseConfig(ok, "c.yaml", { seed: 3, training: { lora: { alpha: 2 } } });
     expect(c.seed).toBe(3);
     expect(c.training.lora).toMatchObject({ rank: 4, alpha: 2 });
+  });
+
+  it("takes a task file and data paths relative to the config file; paths given as flags stay as given", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-paths-"));
+    const file = join(dir, "run.yaml");
+    writeFileSync(file, "task:\n  name: tasks/mine.yaml\n  train:\n    path: data/train.csv\n");
+    const c = loadConfig(file, { task: { test: { path: "here.csv" } } });
+    expect(c.task.name).toBe(join(dir, "tasks/mine.yaml"));
+    expect(c.task.train.path).toBe(join(dir, "data/train.csv"));
+    expect(c.task.test.path).toBe("here.csv");
+    expect(loadConfig(file, { task: { name: "gsm8k" } }).task.name).toBe("gsm8k");
   });
 
   it("reports an unreadable file by name", () => {

@@ -38,7 +38,7 @@ describe("gsm8k loader (real files)", () => {
     writeFileSync(nohash, '{"question":"q","answer":"#### 1"}\n\n{"question":"q","answer":"1"}\n');
     const err = await getTask("gsm8k").questions("test", { path: nohash }).catch((e) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect(err.message).toMatch(/nohash\.jsonl:3: field "answer" has no "####/);
+    expect(err.message).toMatch(/nohash\.jsonl:3: gold: no hash answer in "answer"/);
     await expect(getTask("gsm8k").questions("test", { path: join(tmp, "missing.jsonl") })).rejects.toThrow(UserError);
   });
 });
@@ -49,13 +49,13 @@ describe("math loader (real MATH-500)", () => {
     const qs = await t.questions("test");
     expect(qs).toHaveLength(500);
     expect(qs[0]).toMatchObject({ task: "math", split: "test", id: "test/precalculus/807.json", gold: "\\left( 3, \\frac{\\pi}{2} \\right)" });
-    expect(qs[0]!.meta).toMatchObject({ subject: "Precalculus", level: 2 });
+    expect(qs[0]!.meta).toMatchObject({ subject: "Precalculus", level: 2, file: "data/math500/test.jsonl", line: 1 });
     expect(new Set(qs.map((q) => q.id)).size).toBe(500);
   });
 
   it("has no default train split, but reads one from a path", async () => {
     const t = getTask("math");
-    await expect(t.questions("train")).rejects.toThrow(/no train split by default.*pass a JSONL path/);
+    await expect(t.questions("train")).rejects.toThrow(/task math: no train split .*give a file for it/);
     const file = join(tmp, "math-train.jsonl");
     writeFileSync(file, JSON.stringify({ problem: "1+1?", solution: "It is $\\boxed{2}$." }) + "\n");
     const qs = await t.questions("train", { path: file });
@@ -69,5 +69,34 @@ describe("math loader (real MATH-500)", () => {
     expect(t.grade(t.extract("The answer is 4.67").answer, "\\frac{14}{3}")).toBe(false);
     expect(t.grade(t.extract("I cannot solve this.").answer, "\\frac{14}{3}")).toBe(false);
     expect(t.canonical("\\dfrac{1}{2}")).toBe(t.canonical("0.5"));
+  });
+});
+
+describe("mmlu (shipped CSV, 57 subjects)", () => {
+  it("reads 14,042 test and 1,503 train questions with letter golds, per subject or all", async () => {
+    const t = getTask("mmlu");
+    const test = await t.questions("test");
+    const train = await t.questions("train");
+    expect(test).toHaveLength(14042);
+    // MMLU's validation split (1,531) repeats 28 test questions word for word: dropped from train.
+    expect(train).toHaveLength(1503);
+    expect(new Set(test.map((q) => q.meta?.subset)).size).toBe(57);
+    expect(new Set(test.map((q) => q.id)).size).toBe(14042);
+    for (const q of test) expect(q.gold).toMatch(/^[ABCD]$/);
+    expect(test[0]).toMatchObject({ id: "mmlu-test-abstract_algebra-0", gold: "B", text: "Find the degree for the given field extension Q(sqrt(2), sqrt(3), sqrt(18)) over Q.\nA) 0\nB) 4\nC) 2\nD) 6" });
+    const anatomy = await getTask("mmlu", { subset: "anatomy" }).questions("test");
+    expect(anatomy).toHaveLength(135);
+    expect(anatomy.every((q) => q.meta?.subset === "anatomy")).toBe(true);
+    expect(await getTask("mmlu", { subset: ["anatomy", "virology"] }).questions("test")).toHaveLength(135 + 166);
+  });
+
+  it("grades option letters however a model writes them", () => {
+    const t = getTask("mmlu");
+    expect(t.grade(t.extract("Option (A) is wrong, so the answer is (C).").answer, "C")).toBe(true);
+    expect(t.grade(t.extract("The answer is: B").answer, "B")).toBe(true);
+    expect(t.grade(t.extract("$\\boxed{D}$").answer, "D")).toBe(true);
+    expect(t.grade(t.extract("(B)").answer, "C")).toBe(false);
+    expect(t.extract("I am not sure.").status).toBe("unparsed");
+    expect(t.canonical("(b)")).toBe(t.canonical("B"));
   });
 });

@@ -1,13 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
 import { selfGrade } from "../../src/tasks/check.js";
-import { getTask, TASK_NAMES } from "../../src/tasks/registry.js";
+import { readdirSync } from "node:fs";
+import { parseConfig } from "../../src/config/load.js";
+import { getTask, TASK_NAMES, TASKS_DIR } from "../../src/tasks/registry.js";
 
 describe("getTask", () => {
-  it("knows the three tasks and refuses others, listing them", () => {
-    expect(TASK_NAMES).toEqual(["arithmetic", "gsm8k", "math"]);
+  it("knows the code task and every shipped task file, and refuses others, listing them", () => {
+    expect(TASK_NAMES).toEqual(["arithmetic", "gsm8k", "math", "mmlu"]);
+    expect(readdirSync(TASKS_DIR).filter((f) => f.endsWith(".yaml")).map((f) => f.replace(".yaml", "")).sort()).toEqual(["gsm8k", "math", "mmlu"]);
     for (const n of TASK_NAMES) expect(getTask(n).name).toBe(n);
-    expect(() => getTask("mmlu")).toThrow(new UserError('unknown task "mmlu"; known tasks: arithmetic, gsm8k, math'));
+    expect(() => getTask("chess")).toThrow(new UserError('unknown task "chess"; known tasks: arithmetic, gsm8k, math, mmlu (or the path of a task file, *.yaml)'));
+  });
+
+  it("the run config's task list is the registry's", () => {
+    for (const n of TASK_NAMES) expect(parseConfig(`task:\n  name: ${n}\n`).task.name).toBe(n);
+    expect(() => parseConfig("task:\n  name: chess\n", "c.yaml")).toThrow(/c\.yaml:2:9: task\.name: unknown task "chess": one of arithmetic, gsm8k, math, mmlu, or the path of a task file/);
   });
 
   it("takes options in config (snake_case) or code (camelCase) spelling, and refuses unknown ones", async () => {
@@ -22,8 +30,8 @@ describe("getTask", () => {
 });
 
 describe("gold self-grade (extractor + grader agree with the data)", () => {
-  it("is 100% on GSM8K train and every generated arithmetic split", async () => {
-    for (const [name, split] of [["gsm8k", "train"], ["arithmetic", "train"], ["arithmetic", "test"]] as const) {
+  it("is 100% on GSM8K train, MMLU train and every generated arithmetic split", async () => {
+    for (const [name, split] of [["gsm8k", "train"], ["mmlu", "train"], ["arithmetic", "train"], ["arithmetic", "test"]] as const) {
       const t = getTask(name);
       const r = selfGrade(t, await t.questions(split));
       expect(r.failures, `${name} ${split}`).toEqual([]);

@@ -51,7 +51,7 @@ const cache = new Map<string, { stamp: string; rows: Row[] }>();
 /** Every row of a data file. Parsed files are kept (per path, format and mtime) for the process's life. */
 export async function readRows(path: string, opts: ReadOptions = {}): Promise<Row[]> {
   const { format, csv } = formatOf(path, opts.format);
-  const csvOpts = { ...csv, ...opts.csv };
+  const csvOpts: CsvOptions = { ...csv, ...Object.fromEntries(Object.entries(opts.csv ?? {}).filter(([, v]) => v !== undefined)) };
   const stamp = `${fileStamp(path)}\0${format}\0${JSON.stringify(csvOpts)}`;
   const hit = cache.get(path);
   if (hit && hit.stamp === stamp) return hit.rows;
