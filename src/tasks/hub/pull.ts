@@ -53,7 +53,10 @@ export interface PullOptions {
   cacheDir?: string;
   client?: HubClient;
   offline?: boolean;
+  /** Progress (one line per split pulled). */
   log?: (line: string) => void;
+  /** Falling back to the cache because the Hub is unreachable (default: stderr). */
+  warn?: (line: string) => void;
 }
 
 export function splitRepo(spec: string): { repo: string; revision?: string } {
@@ -80,7 +83,7 @@ export async function pullDataset(req: PullRequest, opts: PullOptions = {}): Pro
     if (!(e instanceof HubUnreachable)) throw e;
     const hit = fromCache(cache, req, revision, { quiet: true });
     if (!hit) throw new UserError(`${e.message}; and ${req.repo}@${revision} is not in the cache (${repoDir(cache, req.repo)})`);
-    log(`${e.message}: using the cached copy of ${req.repo}@${revision} (${hit.sha.slice(0, 12)})`);
+    (opts.warn ?? ((l: string) => process.stderr.write(`${l}\n`)))(`${e.message}: using the cached copy of ${req.repo}@${revision} (${hit.sha.slice(0, 12)})`);
     return hit;
   }
 }

@@ -101,7 +101,7 @@ describe("pullDataset", () => {
     expect(off.mode).toBe("offline");
     const logs: string[] = [];
     const unreachable = { endpoint: "http://127.0.0.1:9", fetch: globalThis.fetch };
-    const down = await pullDataset({ repo: "org/sums", splits: ["train"] }, { cacheDir: cache, client: unreachable, log: (l) => logs.push(l) });
+    const down = await pullDataset({ repo: "org/sums", splits: ["train"] }, { cacheDir: cache, client: unreachable, warn: (l) => logs.push(l) });
     expect(down.sha).toBe(hub.shaOf("org/sums"));
     expect(logs.join("\n")).toMatch(/cannot reach the Hub at http:\/\/127\.0\.0\.1:9 .*using the cached copy/);
     await expect(pullDataset({ repo: "org/sums", splits: ["test"] }, { cacheDir: cache, client: client(), offline: true })).rejects.toThrow(
