@@ -159,7 +159,7 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     return { task: name, split, id, text, gold, meta };
   }
 
-  const keep = (row: Row) => Object.entries(file.filter ?? {}).every(([col, allowed]) => {
+  const keep = (row: Row, spec: SourceSpec) => Object.entries({ ...file.filter, ...spec.filter }).every(([col, allowed]) => {
     const v = columnValue(row.value, col);
     if (v === undefined) throw new UserError(`${row.where}: filter: no column "${col}" (columns: ${Object.keys(row.value).join(", ")})`);
     return [allowed].flat().map(String).includes(String(v));
@@ -173,7 +173,7 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     const rowsOf = await Promise.all(files.map((f) => readRows(f.local, { format: f.read.format, csv: f.read.csv })));
     const memoKey = `${split}\0${override ?? ""}`;
     const hit = built.get(memoKey);
-    const out = hit && hit.rows.length === rowsOf.length && hit.rows.every((r, i) => r === rowsOf[i]) ? hit.questions : build(split, files, rowsOf);
+    const out = hit && hit.rows.length === rowsOf.length && hit.rows.every((r, i) => r === rowsOf[i]) ? hit.questions : build(split, spec, files, rowsOf);
     built.set(memoKey, { rows: rowsOf, questions: out });
     if (split === "train" && spec.drop_test_duplicates) {
       const testTexts = new Set((await load("test")).map((q) => normalizedText(q.text)));
@@ -182,14 +182,14 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     return out;
   }
 
-  function build(split: Split, files: SourceFile[], rowsOf: Row[][]): Question[] {
+  function build(split: Split, spec: SourceSpec, files: SourceFile[], rowsOf: Row[][]): Question[] {
     const out: Question[] = [];
     const seen = new Map<string, string>();
     const knownSubsets = new Set<string>();
     for (const [k, f] of files.entries()) {
       for (const raw of rowsOf[k]!) {
         const row: Row = Object.keys(f.captures).length ? { ...raw, value: { ...f.captures, ...raw.value } } : raw;
-        if (!keep(row)) continue;
+        if (!keep(row, spec)) continue;
         if (subsets && file.subset) {
           const s = readText(row, file.subset, "subset");
           knownSubsets.add(s);

@@ -12,6 +12,9 @@ import { FORMATS } from "./read/rows.js";
  * Every section is strict, so a misspelt key is an error naming its line. See eval/tasks/README.md.
  */
 
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+const filterSchema = z.record(z.string(), z.union([scalar, z.array(scalar).nonempty()]));
+
 /** `owner/name` or `owner/name@revision` (a branch, tag or commit). */
 export const HUB_REPO = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(?:@[^\s@]+)?$/;
 
@@ -30,6 +33,7 @@ export const sourceSchema = z.preprocess(
       config: z.union([z.string().min(1), z.array(z.string().min(1)).nonempty()]).optional().describe("hub: the config(s); default: the data set's default"),
       split: z.string().min(1).optional().describe("hub: the data set's split name (default: the task split's own name)"),
       drop_test_duplicates: z.boolean().default(false).describe("drop rows whose question is also in the test split (a data set that repeats test items)"),
+      filter: z.lazy(() => filterSchema).optional().describe("keep only this source's rows whose column has one of these values"),
       ...fileReading,
     })
     .strict()
@@ -71,7 +75,6 @@ const graderSchema = z.preprocess(
   z.object({ name: z.enum(GRADER_NAMES), ignore_case: z.boolean().optional() }).strict(),
 );
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 export const taskFileSchema = z
   .object({
@@ -87,7 +90,7 @@ export const taskFileSchema = z
     solution: fieldRef.optional().describe("a worked reference solution ending in the gold answer"),
     extractor: extractorSchema,
     grader: graderSchema,
-    filter: z.record(z.string(), z.union([scalar, z.array(scalar).nonempty()])).optional().describe("keep only rows whose column has one of these values"),
+    filter: filterSchema.optional().describe("keep only rows whose column has one of these values (both splits; a source may add its own)"),
     subset: fieldRef.optional().describe("what names a row's subset (e.g. subject); then the task option subset picks some"),
     meta: z.array(z.string().min(1)).default([]).describe("columns kept with each question"),
     prompts: z.string().min(1).optional().describe("a folder under prompts/, or a path relative to this file (default: the task's name)"),

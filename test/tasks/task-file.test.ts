@@ -107,6 +107,15 @@ describe("a user's task file", () => {
     expect(await error(() => getTask(path, { subsets: "geo" }))).toMatch(/task pat: unknown option "subsets" \(known: subset\)/);
   });
 
+  it("a source's own filter applies to that split only", async () => {
+    const path = taskDir(
+      `name: lv\ntrain: { path: tr.csv, filter: { level: [Level 1, Level 2] } }\ntest: te.csv\nquestion: q\ngold: a\nextractor: boxed\ngrader: numeric\n`,
+      { "tr.csv": "q,a,level\nx,1,Level 1\ny,2,Level 4\nz,3,Level 2\n", "te.csv": "q,a,level\nw,4,5\n" },
+    );
+    expect((await getTask(path).questions("train")).map((q) => q.text)).toEqual(["x", "z"]);
+    expect((await getTask(path).questions("test")).map((q) => q.text)).toEqual(["w"]);
+  });
+
   it("keeps GSM8K-style ids, golds after ####, and boxed golds from solutions", async () => {
     const path = taskDir(
       `name: mix\ntest: d.jsonl\nquestion: q\ngold: [answer, { from: solution, extract: boxed }]\nsolution: solution\nextractor: boxed\ngrader: latex\n`,
