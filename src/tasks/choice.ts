@@ -21,7 +21,8 @@ export function extractChoice(completion: string, letters: string, fallback = tr
     if (letter && letters.includes(letter)) found.push({ at, letter, status });
   };
   const boxed = lastBoxed(completion);
-  if (boxed) consider(boxed.index, letterOf(boxed.content, letters), "boxed");
+  // A box counts from where it closes, so a "(D)" written inside it does not outrank it.
+  if (boxed) consider(completion.indexOf(boxed.content, boxed.index) + boxed.content.length, letterOf(boxed.content, letters), "boxed");
   for (const m of completion.matchAll(new RegExp(`\\((${cls})\\)`, "g"))) consider(m.index!, m[1], "choice");
   for (const m of completion.matchAll(new RegExp(`[Aa]nswer(?:\\s+is)?\\s*[:：]?\\s*(?:[Oo]ption\\s+)?\\(?(${cls})\\)?(?![A-Za-z])`, "g"))) {
     consider(m.index!, m[1], "choice");
