@@ -27,6 +27,10 @@ const PEERS = {
   models: ["training"],
   backends: ["metrics"],
   report: ["metrics"],
+  // A run config names a task: its schema checks the name against the task registry.
+  config: ["tasks"],
+  // Leaf helpers (the YAML reader) report bad input as UserError.
+  util: ["errors.ts"],
 };
 
 const layerOf = new Map(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i])));

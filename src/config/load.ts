@@ -3,9 +3,9 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { isTaskFilePath } from "../tasks/registry.js";
 import { UserError } from "../errors.js";
 import { runConfigSchema, type RunConfig } from "./schema.js";
-import { parseYaml } from "./yaml.js";
+import { parseYaml } from "../util/yaml.js";
 
-export { deepMerge } from "./yaml.js";
+export { deepMerge } from "../util/yaml.js";
 
 /** Reads a YAML run config, fills defaults, and validates it; errors name file:line:col and the field. */
 export function loadConfig(path: string, overrides: Record<string, unknown> = {}): RunConfig {

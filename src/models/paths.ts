@@ -1,8 +1,7 @@
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import { REPO_ROOT } from "../util/repo-root.js";
 
-/** The repository root, found from this file so model caches land in one place whatever the cwd. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export { REPO_ROOT };
 
 /** Default cache folder for built models: $SOCIETY_MODELS_DIR or <repo>/runs/models. */
 export function defaultModelsDir(): string {

@@ -47,7 +47,8 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const config = { ...o.config, seed: o.seed, task: { ...o.config.task } };
   const runId = runIdFor(o.config, o.seed);
-  fitTaskToTinyModel(config);
+  // An injected base model is not the tiny model, whatever model.base says.
+  if (!o.base) fitTaskToTinyModel(config);
   const task = getTask(config.task.name, config.task.options);
   const existing = await o.store.runs.get(runId);
   // The data each split is read from, recorded with the run; checked against a config that pins it (a

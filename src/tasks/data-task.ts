@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { REPO_ROOT } from "../models/paths.js";
+import { REPO_ROOT } from "../util/repo-root.js";
 import { DEFAULT_LETTERS, letterOf } from "./choice.js";
 import { makeExtractor, type Extractor, type ExtractorName } from "./extractors.js";
 import { asText, columnValue, describe, isTemplate, readText } from "./fields.js";

@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { REPO_ROOT } from "../models/paths.js";
+import { REPO_ROOT } from "../util/repo-root.js";
 import { arithmeticTask } from "./arithmetic.js";
 import { dataTask } from "./data-task.js";
 import { readTaskFile } from "./task-file.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { parseYaml } from "../config/yaml.js";
+import { parseYaml } from "../util/yaml.js";
 import { UserError } from "../errors.js";
 import { EXTRACTOR_NAMES } from "./extractors.js";
 import { GRADER_NAMES } from "./graders.js";

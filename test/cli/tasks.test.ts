@@ -129,7 +129,7 @@ describe("society tasks (in process)", () => {
     expect(r.stdout).toContain("mine test: 1 question(s); answers parsed by boxed 1");
     expect(lastLine(r.stdout)).toBe("gold self-grade: 1/1 (100.0%)");
     const mm = await societyInProcess("tasks", "show", "mmlu", "--subset", "virology", "--limit", "1", "--solutions");
-    expect(mm.stdout).toMatch(/\[mmlu-test-virology-0\]\n.*\nA\) .*\nB\) .*\nC\) .*\nD\) .*\ngold: [ABCD]\nsolution:\n  The answer is \([ABCD]\)\./);
+    expect(mm.stdout).toMatch(/\[mmlu-test-virology-0\]\n.*\nA\) .*\nB\) .*\nC\) .*\nD\) .*\ngold: [ABCD]\nsolution:\n {2}The answer is \([ABCD]\)\./);
   });
 
   it("user errors exit 1", async () => {

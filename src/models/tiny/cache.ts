@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { withFileLock } from "../lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 import { defaultModelsDir } from "../paths.js";
 import { buildFromRecipe, type TinyBuildOptions, type TinyModelInfo, type TinyModelPaths } from "./build.js";
 import { getRecipe, recipeKey, type RecipeName, type TinyRecipe } from "./recipe.js";

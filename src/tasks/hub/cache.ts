@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { REPO_ROOT } from "../../models/paths.js";
+import { REPO_ROOT } from "../../util/repo-root.js";
 
 /**
  * The local copy of pulled Hub data sets:

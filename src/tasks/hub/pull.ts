@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../errors.js";
-import { withFileLock } from "../../models/lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 import { sha256File } from "../read/rows.js";
 import { defaultHubCache, isCommitSha, readManifest, readRef, repoDir, revisionDir, writeManifest, writeRef, type Manifest, type ManifestFile } from "./cache.js";
 import { download, getJson, hubClientFromEnv, HubUnreachable, repoApi, resolveUrl, type HubClient } from "./client.js";

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { withFileLock } from "../../src/models/lock.js";
+import { withFileLock } from "../../src/util/file-lock.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lock-"));
 
