@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { dirname, extname, isAbsolute, relative, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { REPO_ROOT } from "../util/repo-root.js";
 import { DEFAULT_LETTERS, letterOf } from "./choice.js";
@@ -51,7 +51,7 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
   const prompts = file.prompts && /[/\\]|^\./.test(file.prompts) ? resolve(baseDir, file.prompts) : file.prompts;
 
   async function sourceFiles(split: Split, override?: string): Promise<{ spec: SourceSpec; files: SourceFile[] }> {
-    const spec: SourceSpec | undefined = override ? { path: override, drop_test_duplicates: false } : file[split];
+    const spec: SourceSpec | undefined = override ? overrideSpec(split, override) : file[split];
     if (!spec) throw new UserError(`task ${name}: no ${split} split (${taskPath} names none); give a file for it (task.${split}.path in a run config, --file here)`);
     const read = { format: spec.format, csv: { columns: spec.columns, delimiter: spec.delimiter } };
     if (spec.path) {
@@ -68,6 +68,12 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
         hub: { repo, revision: pulled.sha, file: f.path },
       })),
     };
+  }
+
+  /** A file in place of a split's source reads like that source when it has the same extension (MMLU's header-less CSV). */
+  function overrideSpec(split: Split, path: string): SourceSpec {
+    const own = [file[split], file[split === "train" ? "test" : "train"]].find((s) => s?.path && extname(s.path) === extname(path));
+    return { path, drop_test_duplicates: false, format: own?.format, columns: own?.columns, delimiter: own?.delimiter };
   }
 
   function labelsOf(row: Row): string[] | undefined {
@@ -150,7 +156,8 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     const meta: Record<string, unknown> = { file: shownPath(f.local), ...(row.line !== undefined ? { line: row.line } : { row: row.index + 1 }) };
     const solution = file.solution === undefined ? undefined : isTemplate(file.solution) ? readText(row, file.solution, "solution", vars) : asText(columnValue(row.value, file.solution));
     if (solution?.trim()) meta.solution = solution;
-    if (file.subset) meta.subset = readText(row, file.subset, "subset");
+    // Recorded when the row has it (a file given in place of a pattern source may not); required only to pick subsets.
+    if (file.subset && (isTemplate(file.subset) || columnValue(row.value, file.subset) !== undefined)) meta.subset = readText(row, file.subset, "subset");
     if (choices) Object.assign(meta, { choices, labels });
     for (const m of file.meta) {
       const v = columnValue(row.value, m);

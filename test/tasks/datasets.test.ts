@@ -1,11 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
+import { assertDisjoint } from "../../src/tasks/hygiene.js";
 import { getTask } from "../../src/tasks/registry.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "society-tasks-"));
+const root = resolve(import.meta.dirname, "../..");
 
 describe("gsm8k loader (real files)", () => {
   it("reads 7473 train and 1319 test questions with clean golds", async () => {
@@ -88,6 +90,19 @@ describe("mmlu (shipped CSV, 57 subjects)", () => {
     expect(anatomy).toHaveLength(135);
     expect(anatomy.every((q) => q.meta?.subset === "anatomy")).toBe(true);
     expect(await getTask("mmlu", { subset: ["anatomy", "virology"] }).questions("test")).toHaveLength(135 + 166);
+  });
+
+  it("a train file of one's own in MMLU's layout reads like MMLU's; one holding a test question is refused", async () => {
+    const t = getTask("mmlu");
+    const test = await t.questions("test", { limit: 3 });
+    const file = join(tmp, "my_mmlu_train.csv");
+    writeFileSync(file, '"What is 2+2?",3,4,5,6,B\n');
+    const mine = await t.questions("train", { path: file });
+    expect(mine.map((q) => [q.id, q.gold, q.text])).toEqual([["mmlu-train-0", "B", "What is 2+2?\nA) 3\nB) 4\nC) 5\nD) 6"]]);
+    const row = readFileSync(join(root, "data/mmlu/test/abstract_algebra_test.csv"), "utf8").split("\n")[1]!;
+    writeFileSync(file, `"What is 2+2?",3,4,5,6,B\n${row}\n`);
+    const leaky = await t.questions("train", { path: file });
+    expect(() => assertDisjoint(leaky, test)).toThrow(/train and test splits overlap: 1 question\(s\): mmlu:mmlu-train-1 = mmlu:mmlu-test-abstract_algebra-1 \(same text/);
   });
 
   it("grades option letters however a model writes them", () => {
