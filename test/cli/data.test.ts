@@ -1,5 +1,5 @@
 /** `society data pull | list` in process, against a real loopback server speaking the Hub's routes. */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
@@ -35,6 +35,7 @@ beforeAll(async () => {
   process.env.HF_ENDPOINT = hub.url;
   process.env.SOCIETY_HUB_CACHE = mkdtempSync(join(tmpdir(), "cli-data-"));
   delete process.env.HF_TOKEN;
+  process.env.HF_HOME = mkdtempSync(join(tmpdir(), "hf-home-empty-"));
 });
 afterAll(() => hub?.close());
 
@@ -73,6 +74,15 @@ describe("society data", () => {
       expect((await society("data", "pull", "org/gated")).code).toBe(0);
     } finally {
       delete process.env.HF_TOKEN;
+    }
+    // The token a Hub login saved, when HF_TOKEN is not set.
+    const home = mkdtempSync(join(tmpdir(), "hf-home-"));
+    writeFileSync(join(home, "token"), "tok\n");
+    process.env.HF_HOME = home;
+    try {
+      expect((await society("data", "pull", "org/gated", "--split", "train")).code).toBe(0);
+    } finally {
+      process.env.HF_HOME = mkdtempSync(join(tmpdir(), "hf-home-empty-"));
     }
     const conf = await society("data", "pull", "org/two", "--config", "z");
     expect(conf.stderr.trim()).toBe('society: org/two: no config "z" (it has x, y)');

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
-import { dirname } from "node:path";
+import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { UserError } from "../../errors.js";
@@ -11,8 +12,8 @@ import { UserError } from "../../errors.js";
  *   GET /api/datasets/{repo}/tree/{sha}?recursive=true → files (paged by Link: rel="next"), LFS sha256
  *   GET /api/datasets/{repo}/parquet/{config}/{split} → the Hub's own Parquet conversion, as URLs
  *   GET /datasets/{repo}/resolve/{sha}/{path}          → a file (LFS files redirect to a CDN)
- * HF_ENDPOINT replaces https://huggingface.co; HF_TOKEN is sent as a bearer token, and only to the
- * endpoint's own origin (never to the host a download redirects to).
+ * HF_ENDPOINT replaces https://huggingface.co; HF_TOKEN (else the token `hf auth login` saved) is sent as
+ * a bearer token, and only to the endpoint's own origin (never to the host a download redirects to).
  */
 
 export interface HubClient {
@@ -28,7 +29,17 @@ export function hubClientFromEnv(env: NodeJS.ProcessEnv = process.env): HubClien
   } catch {
     throw new UserError(`HF_ENDPOINT is not a URL: ${JSON.stringify(env.HF_ENDPOINT)}`);
   }
-  return { endpoint, token: env.HF_TOKEN || undefined, fetch: globalThis.fetch };
+  return { endpoint, token: env.HF_TOKEN || savedToken(env), fetch: globalThis.fetch };
+}
+
+/** The token `hf auth login` saved ($HF_TOKEN_PATH, else $HF_HOME/token, else ~/.cache/huggingface/token). */
+function savedToken(env: NodeJS.ProcessEnv): string | undefined {
+  const path = env.HF_TOKEN_PATH || join(env.HF_HOME || join(homedir(), ".cache", "huggingface"), "token");
+  try {
+    return readFileSync(path, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The Hub could not be reached at all (no network, DNS, refused): callers may fall back to the cache. */
