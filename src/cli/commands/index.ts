@@ -13,6 +13,7 @@ export async function loadCommands(): Promise<CommandModule<any, any>[]> {
     import("./model.js"),
     import("./eval.js"),
     import("./train.js"),
+    import("./adapter.js"),
     import("./serve.js"),
   ]);
   return mods.map((m) => m.default as CommandModule<any, any>);
