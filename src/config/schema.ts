@@ -98,7 +98,11 @@ export const loraSchema = z
     rank: z.number().int().positive().default(LORA.rank),
     alpha: z.number().positive().default(LORA.alpha),
     dropout: z.number().min(0).lt(1).default(LORA.dropout),
-    targets: z.array(z.string()).nonempty().default([...LORA.targets] as [string, ...string[]]),
+    targets: z
+      .array(z.string())
+      .nonempty()
+      .default([...LORA.targets] as [string, ...string[]])
+      .describe("add output when replies hold tokens the base never writes (the trainer warns, naming them)"),
   })
   .strict();
 

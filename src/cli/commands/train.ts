@@ -87,7 +87,7 @@ const command: CommandModule<{}, Args> = {
       .option("rank", { type: "number", describe: `LoRA rank (default ${DEFAULT_LORA.rank})` })
       .option("alpha", { type: "number", describe: "LoRA alpha (default 2 × rank)" })
       .option("dropout", { type: "number", describe: "LoRA dropout (default 0)" })
-      .option("targets", { type: "string", describe: `LoRA projections, comma-separated (default ${DEFAULT_LORA_TARGETS.join(",")})` })
+      .option("targets", { type: "string", describe: `LoRA projections, comma-separated (default ${DEFAULT_LORA_TARGETS.join(",")}; add output when the replies hold tokens the base never writes — training warns)` })
       .option("lr", { type: "number", describe: `peak learning rate (default ${LORA_OPTIM.lr} lora, ${FULL_OPTIM.lr} full)` })
       .option("epochs", { type: "number", describe: `passes over the data (default ${LORA_OPTIM.epochs})` })
       .option("batch-size", { type: "number", describe: `rows per micro-batch (default ${LORA_OPTIM.batchSize}); dpo packs both replies of a pair into one micro-batch` })

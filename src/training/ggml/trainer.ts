@@ -7,6 +7,7 @@ import { createBackends, loadGgml, type ComputeBackends, type Ggml } from "./ffi
 import { createLora, LoraConfigError, openLoraAdapter, type LoraSet } from "./lora.js";
 import { UnsupportedModelError } from "./model/hparams.js";
 import { loadWeights, type ModelWeights } from "./model/weights.js";
+import { checkOutputReach, reachWarning, rowTargetCounts } from "./reach.js";
 import { resolveRequest } from "./request.js";
 import { saveFullModel, saveLoraAdapter } from "./save.js";
 import { objectiveRunner, type MicroBatch } from "./objectives/index.js";
@@ -66,6 +67,14 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
     await renderer.dispose();
     checkAbort();
     const { T } = plan;
+    if (lora && !lora.config.targets.includes("output")) {
+      // Tokens the frozen LM head cannot produce would plateau silently; say so before spending the steps.
+      const reach = checkOutputReach(g, w, rowTargetCounts([...(plan.epochs[0] ?? []), ...plan.validation].flatMap((mb) => mb.rows)));
+      const msg = reachWarning(reach, lora.config.targets, !w.get("output.weight"));
+      if (msg) warn(msg);
+      else if (reach.skipped) log(`output-layer reach of the trained tokens not checked: ${reach.skipped}`);
+      else if (reach.checked < reach.distinct) log(`output-layer reach checked for ${reach.checked} of ${reach.distinct} distinct trained tokens (special and smallest-norm rows first)`);
+    }
 
     // An epoch's optimizer steps: its micro-batches in windows of gradAccum.
     const stepsOf = (e: MicroBatch[]) => Math.ceil(e.length / optim.gradAccum);
