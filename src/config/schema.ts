@@ -157,6 +157,24 @@ export const metricsSchema = z
   })
   .strict();
 
+export const trackingSchema = z
+  .object({
+    mlflow: z
+      .object({
+        uri: z.string().url().refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL of an MLflow tracking server"),
+        experiment: z.string().min(1).default("society"),
+        timeout_s: z.number().positive().default(10).describe("per request; a slow or absent server never slows the run"),
+      })
+      .strict()
+      .optional(),
+    tensorboard: z
+      .object({ dir: z.string().min(1).default("runs/tensorboard").describe("event files go to <dir>/<run-id>/") })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .describe("optional experiment trackers, fed from the store's writes; not part of the run id");
+
 export const runConfigSchema = z
   .object({
     name: z.string().min(1).default("run"),
@@ -171,6 +189,7 @@ export const runConfigSchema = z
     datasets: datasetsSchema.default({}),
     training: trainingSchema.default({}),
     metrics: metricsSchema.default({}),
+    tracking: trackingSchema.optional(),
   })
   .strict();
 

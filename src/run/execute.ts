@@ -16,6 +16,8 @@ import type { Trainer } from "../training/types.js";
 import type { Embedder } from "../metrics/embedder.js";
 import { openEmbedder } from "./embedder.js";
 import { runIdFor } from "./run-id.js";
+import { openTracker } from "../tracking/open.js";
+import { trackedStore } from "../tracking/store-feed.js";
 
 export interface ExecuteOptions {
   config: RunConfig;
@@ -63,35 +65,39 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const { train, test } = await loadQuestions(o.store, task, config);
   const runDir = join(o.outDir ?? "runs", runId);
   mkdirSync(runDir, { recursive: true });
+  // Trackers see what the store commits, never the other way round (src/tracking/).
+  const tracker = openTracker(config.tracking, o.store, (l) => log(`warning: ${l}`));
+  const store = tracker ? trackedStore(o.store, tracker, (l) => log(`warning: ${l}`)) : o.store;
   if (!existing) {
-    await o.store.runs.create({ id: runId, name: config.name, methods: config.methods, config, seed: o.seed, status: "running" });
+    await store.runs.create({ id: runId, name: config.name, methods: config.methods, config, seed: o.seed, status: "running" });
     writeFileSync(join(runDir, "config.yaml"), stringify(config));
   } else if (existing.status !== "done") {
-    await o.store.runs.setStatus(runId, "running");
+    await store.runs.setStatus(runId, "running");
   }
   log(`${existing ? "resuming" : "starting"} run ${runId} (${config.methods.join(", ")}; seed ${o.seed})`);
 
   const base = o.base ?? (await resolveBaseModel(config, log));
   const backend = o.backend ?? (await createBackend(backendSpec(config)));
-  const trainer = o.trainer ?? (await defaultTrainer(config, o.store, runId));
+  const trainer = o.trainer ?? (await defaultTrainer(config, store, runId));
   let embedder: Embedder | undefined;
   try {
     embedder = o.embedder ?? (await openEmbedder(config, base, backend));
     const ctx: MethodContext = {
-      store: o.store, runId, config, seed: o.seed, task, train, test, base, backend, trainer, runDir, log, signal: o.signal, embedder,
-      debates: debatePort({ store: o.store, backend, task, runId, config, seed: o.seed, base }),
+      store, runId, config, seed: o.seed, task, train, test, base, backend, trainer, runDir, log, signal: o.signal, embedder,
+      debates: debatePort({ store, backend, task, runId, config, seed: o.seed, base }),
     };
     for (const name of config.methods) {
       log(`── ${name}`);
       await METHODS[name].run(ctx);
     }
-    await o.store.runs.setStatus(runId, "done");
+    await store.runs.setStatus(runId, "done");
   } catch (e) {
-    await o.store.runs.setStatus(runId, "failed", (e as Error).message).catch(() => {});
+    await store.runs.setStatus(runId, "failed", (e as Error).message).catch(() => {});
     throw e;
   } finally {
     if (!o.embedder) await embedder?.close();
     if (!o.backend) await backend.close();
+    await tracker?.close();
   }
   return { runId, runDir, resumed: !!existing };
 }

@@ -13,6 +13,14 @@ describe("run identity", () => {
     expect(runIdFor(a, 2)).not.toBe(runIdFor(a, 1));
     expect(runIdFor(parseConfig("name: My Run\ntask:\n  name: arithmetic\nagents: 4\n"), 1)).not.toBe(runIdFor(a, 1));
   });
+  it("does not change when a tracker is added (the same run resumes, now tracked)", () => {
+    const tracked = parseConfig("name: My Run\ntask:\n  name: arithmetic\nagents: 3\ntracking:\n  tensorboard: {dir: tb}\n");
+    expect(tracked.tracking?.tensorboard?.dir).toBe("tb");
+    expect(runIdFor(tracked, 1)).toBe(runIdFor(a, 1));
+  });
+  it("names a bad tracking URL with its line", () => {
+    expect(() => parseConfig("task: {name: arithmetic}\ntracking:\n  mlflow: {uri: \"ftp://x\"}\n", "c.yaml")).toThrow(/^c\.yaml:3:\d+: tracking\.mlflow\.uri: must be an http\(s\) URL/);
+  });
   it("parses --seeds", () => {
     expect(parseSeeds("1,2, 3")).toEqual([1, 2, 3]);
     expect(() => parseSeeds("1,x")).toThrow(/--seeds/);

@@ -48,6 +48,11 @@ const command: CommandModule<{}, Args> = {
       const data = await reportDataFromStore(store, runIds);
       const dir = reportDir(args.out, data);
       await writeReport(data, dir);
+      if (config.tracking) {
+        const { trackReport } = await import("../../tracking/open.js");
+        const warn = (l: string) => process.stderr.write(`warning: ${l}\n`);
+        for (const id of runIds) await trackReport(config.tracking, store, id, runIds.length > 1 ? join(args.out, id, "report") : dir, warn);
+      }
       process.stdout.write(`\n${terminalTable(accuracyRows(data))}\n\naccuracy in %, ${seeds.length > 1 ? `mean ± std over seeds ${seeds.join(",")}` : "± standard error"}; ${((Date.now() - t0) / 60000).toFixed(1)} min\nreport: ${relative(process.cwd(), join(dir, "report.html"))}\n`);
     });
   },
