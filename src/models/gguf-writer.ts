@@ -38,13 +38,17 @@ export const gguf = {
 export const GGML_TYPE = { F32: 0, F16: 1 } as const;
 export type TensorType = keyof typeof GGML_TYPE;
 
+/** Tensor values: F32 (converted when the type is F16), or F16 bit patterns for an F16 tensor. */
+export type TensorData = Float32Array | Uint16Array;
+
 export interface GgufTensor {
   name: string;
   /** ggml order: ne[0] (the contiguous, fastest-varying dimension) first. */
   shape: readonly number[];
   /** Storage type in the file; data is given as F32 and converted when F16. */
   type: TensorType;
-  data: Float32Array;
+  /** The values, or a function making them when the tensor is written (one tensor in memory at a time). */
+  data: TensorData | (() => TensorData);
 }
 
 export interface GgufFile {
@@ -119,8 +123,7 @@ export function encodeGgufHeader(file: GgufFile): { header: Buffer; offsets: num
   for (const t of file.tensors) {
     if (names.has(t.name)) throw new Error(`gguf: duplicate tensor name ${t.name}`);
     names.add(t.name);
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`gguf: tensor ${t.name} shape [${t.shape.join(", ")}] needs ${n} values, got ${t.data.length}`);
+    if (typeof t.data !== "function") checkData(t, t.data);
     if (Buffer.byteLength(t.name) > 63) throw new Error(`gguf: tensor name ${t.name} is longer than 63 bytes`);
   }
   const sink = new ByteSink();
@@ -154,7 +157,7 @@ export function encodeGgufHeader(file: GgufFile): { header: Buffer; offsets: num
     sink.u32(GGML_TYPE[t.type]);
     sink.u64(offset);
     offsets.push(offset);
-    const size = t.data.length * (t.type === "F32" ? 4 : 2);
+    const size = t.shape.reduce((a, b) => a * b, 1) * (t.type === "F32" ? 4 : 2);
     sizes.push(size);
     offset += Math.ceil(size / alignment) * alignment;
   }
@@ -163,9 +166,12 @@ export function encodeGgufHeader(file: GgufFile): { header: Buffer; offsets: num
 }
 
 /** IEEE-754 half from a float, round-to-nearest-even (Node 20 has no Float16Array). */
+const F16_SCRATCH = new Float32Array(1);
+const F16_SCRATCH_U = new Uint32Array(F16_SCRATCH.buffer);
+
 export function f32ToF16Bits(value: number): number {
-  const f = new Float32Array(1);
-  const u = new Uint32Array(f.buffer);
+  const f = F16_SCRATCH;
+  const u = F16_SCRATCH_U;
   f[0] = value;
   const x = u[0]!;
   const sign = (x >>> 16) & 0x8000;
@@ -190,10 +196,18 @@ export function f32ToF16Bits(value: number): number {
   return sign | half;
 }
 
+function checkData(t: GgufTensor, data: TensorData): void {
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  if (n !== data.length) throw new Error(`gguf: tensor ${t.name} shape [${t.shape.join(", ")}] needs ${n} values, got ${data.length}`);
+  if (data instanceof Uint16Array && t.type !== "F16") throw new Error(`gguf: tensor ${t.name} is ${t.type} but was given F16 bits`);
+}
+
 function tensorBytes(t: GgufTensor): Buffer {
-  if (t.type === "F32") return Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  const out = new Uint16Array(t.data.length);
-  for (let i = 0; i < t.data.length; i++) out[i] = f32ToF16Bits(t.data[i]!);
+  const data = typeof t.data === "function" ? t.data() : t.data;
+  checkData(t, data);
+  if (t.type === "F32" || data instanceof Uint16Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = f32ToF16Bits(data[i]!);
   return Buffer.from(out.buffer);
 }
 

@@ -91,7 +91,7 @@ export function countParams(h: LlamaHparams): number {
  * GPT-2-style init: N(0, 0.02) for embeddings and projections, residual-branch outputs scaled by
  * 1/√(2·nLayer) so the residual stream starts near unit variance, RMS-norm gains at 1.
  */
-export function randomLlamaTensors(h: LlamaHparams, seed: number, std = 0.02): GgufTensor[] {
+export function randomLlamaTensors(h: LlamaHparams, seed: number, std = 0.02): (GgufTensor & { data: Float32Array })[] {
   const rng = createRng(seed);
   return llamaTensorSpecs(h).map((s) => {
     const n = s.shape.reduce((a, b) => a * b, 1);
