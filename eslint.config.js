@@ -15,7 +15,7 @@ const LAYERS = [
   // The `society eval` library, and for now the base-model/backend resolution run and server share.
   ["eval"],
   ["methods"],
-  ["debate", "datasets", "training", "models", "backends", "metrics", "report"],
+  ["debate", "datasets", "training", "models", "backends", "metrics", "report", "tracking"],
   ["store", "tasks", "prompts", "config", "formats"],
   ["util", "errors.ts", "chat.ts"],
 ];

@@ -5,7 +5,7 @@ import { GGML_TYPE, loadGgml, type Ggml, type Tensor } from "../ffi/index.js";
 import { HostTensors } from "../gguf/write.js";
 import { writeLoraAdapter } from "../save.js";
 import { META_ARCH, META_NAME, readBaseInfo } from "./export.js";
-import { ggufBaseOf, PEFT_PREFIX, permuteRopeRows, ROPE_INTERLEAVED_ARCHS, ropeHeads } from "./names.js";
+import { ggufBaseOf, permuteRopeRows, ROPE_INTERLEAVED_ARCHS, ropeHeads } from "./names.js";
 import { readSafetensors, type SafetensorsTensor } from "./safetensors.js";
 
 export interface PeftImportOptions {
