@@ -12,7 +12,7 @@ import { readLoraAdapter } from "../../../src/training/ggml/lora.js";
 import { mergeLora } from "../../../src/training/ggml/merge.js";
 import { exportPeft } from "../../../src/training/ggml/peft/export.js";
 import { importPeft } from "../../../src/training/ggml/peft/import.js";
-import { writeSafetensors } from "../../../src/training/ggml/peft/safetensors.js";
+import { writeSafetensors } from "../../../src/formats/safetensors.js";
 import { Rng } from "../../../src/training/ggml/rng.js";
 import { serveFolderAsHub } from "../../support/hub-file-server.js";
 import { writeTinyModel } from "../fixtures/tiny-model.js";

@@ -6,7 +6,7 @@ import { openGguf } from "../gguf/read.js";
 import { LoraConfigError, readLoraAdapter, type LoadedAdapter } from "../lora.js";
 import { readHParams, UnsupportedModelError, type HParams } from "../model/hparams.js";
 import { hfModule, hfTargetName, PEFT_PREFIX, permuteRopeRows, ROPE_INTERLEAVED_ARCHS, ropeHeads } from "./names.js";
-import { writeSafetensors, type SafetensorsTensor } from "./safetensors.js";
+import { writeSafetensors, type SafetensorsTensor } from "../../../formats/safetensors.js";
 
 export interface PeftExportOptions {
   /** Our GGUF LoRA adapter. */

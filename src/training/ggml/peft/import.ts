@@ -6,7 +6,7 @@ import { HostTensors } from "../gguf/write.js";
 import { writeLoraAdapter } from "../save.js";
 import { META_ARCH, META_NAME, readBaseInfo } from "./export.js";
 import { ggufBaseOf, permuteRopeRows, ROPE_INTERLEAVED_ARCHS, ropeHeads } from "./names.js";
-import { readSafetensors, type SafetensorsTensor } from "./safetensors.js";
+import { readSafetensors, type SafetensorsTensor } from "../../../formats/safetensors.js";
 
 export interface PeftImportOptions {
   /** Folder with adapter_config.json and adapter_model.safetensors. */

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { UserError } from "../../../errors.js";
+import { UserError } from "../errors.js";
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian header
