@@ -1,4 +1,4 @@
-/** Agents: the generator/critic/single/summarizer copies of the base model within one run and method. */
+/** Agents: the seats (role, index) a method's protocol fills with copies of the base model, within one run. */
 import { and, eq, sql } from "drizzle-orm";
 import type { Ctx, Tables } from "./ctx.js";
 import type { Agent, AgentRole } from "./rows.js";
@@ -12,10 +12,11 @@ export interface AgentKey {
   agentIndex: number;
 }
 
-/** Orders agents generators first, then critics, single, summarizer; by index within a role. */
+/** Orders agents generators first, then critics, single, every other role (by name); by index within a role. */
 export function agentOrder(t: Tables) {
   return [
     sql`case ${t.agents.role} when 'generator' then 0 when 'critic' then 1 when 'single' then 2 else 3 end`,
+    t.agents.role,
     t.agents.agentIndex,
   ] as const;
 }
@@ -36,7 +37,7 @@ export function agentsRepo(ctx: Ctx) {
       const [row] = await ctx.db().select().from(t.agents).where(eq(t.agents.id, id));
       return row;
     },
-    /** Generators first, then critics, single, summarizer; by index within a role. */
+    /** Generators first, then critics, single, every other role by name; by index within a role. */
     list: (runId: string, method?: string): Promise<Agent[]> =>
       ctx.db().select().from(t.agents)
         .where(and(eq(t.agents.runId, runId), method !== undefined ? eq(t.agents.method, method) : undefined))

@@ -1,4 +1,7 @@
-/** Debates: one question argued by a run's agents at one (method, iteration, phase). */
+/**
+ * Debates: one question worked by a run's agents at one (method, iteration, phase) under one protocol —
+ * a debate, a MALT tree, … (the table keeps its first protocol's name). Its turns hang off it.
+ */
 import { and, asc, eq } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { Debate, DebateStatus, Phase, TieBreak, VoteCounts } from "./rows.js";
@@ -10,6 +13,11 @@ export interface DebateKey {
   iteration: number;
   phase: Phase;
   questionId: string;
+}
+
+export interface NewDebate extends DebateKey {
+  /** The protocol running it; default "debate". Not part of the key. */
+  protocol?: string;
 }
 
 export interface DebateResult {
@@ -33,9 +41,10 @@ export function debatesRepo(ctx: Ctx) {
   const d = t.debates;
   return {
     /** Idempotent on the key: a resumed run gets the stored debate (check its status and turns). */
-    getOrCreate: (k: DebateKey): Promise<Debate> =>
+    getOrCreate: (n: NewDebate): Promise<Debate> =>
       ctx.tx(async () => {
-        const [row] = await ctx.db().insert(d).values(k)
+        const { protocol, ...k } = n;
+        const [row] = await ctx.db().insert(d).values({ ...k, protocol: protocol ?? "debate" })
           .onConflictDoNothing({ target: [d.runId, d.method, d.iteration, d.phase, d.questionId] }).returning();
         return row ?? one(await ctx.db().select().from(d).where(and(
           eq(d.runId, k.runId), eq(d.method, k.method), eq(d.iteration, k.iteration), eq(d.phase, k.phase), eq(d.questionId, k.questionId),

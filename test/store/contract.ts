@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
-import { toChatJsonl, type ChatMessage, type NewTurn, type Store } from "../../src/store/index.js";
+import { toChatJsonl, toPreferenceJsonl, type ChatMessage, type NewTurn, type Store } from "../../src/store/index.js";
 
 export function storeContract(label: string, open: () => Promise<Store>): void {
   describe(`store contract: ${label}`, () => {
@@ -136,7 +136,9 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
 
     it("debates: get-or-create, list with filters, finish with votes and tie-break", async () => {
       const { run, q, debate } = await scene();
-      expect(debate).toMatchObject({ status: "running", finalAnswer: null, votes: null, tieBreak: null });
+      expect(debate).toMatchObject({ status: "running", finalAnswer: null, votes: null, tieBreak: null, protocol: "debate" });
+      const tree = await store.debates.getOrCreate({ runId: run.id, method: "tree", iteration: 0, phase: "train", questionId: q.id, protocol: "malt" });
+      expect(tree.protocol).toBe("malt");
       const same = await store.debates.getOrCreate({ runId: run.id, method: "m", iteration: 0, phase: "train", questionId: q.id });
       expect(same.id).toBe(debate.id);
       const test = await store.debates.getOrCreate({ runId: run.id, method: "m", iteration: 0, phase: "test", questionId: q.id });
@@ -148,7 +150,7 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect(done).toMatchObject({ status: "done", finalAnswer: "2", votes: { "2": 2, "3": 2 }, tieBreak: { chosen: "2", seed: 99 } });
       expect(done.finishedAt).toBeInstanceOf(Date);
       expect(await store.debates.get(debate.id)).toEqual(done);
-      expect((await store.debates.list({ runId: run.id })).map((d) => d.id)).toEqual([debate.id, test.id]);
+      expect((await store.debates.list({ runId: run.id, method: "m" })).map((d) => d.id)).toEqual([debate.id, test.id]);
       expect((await store.debates.list({ runId: run.id, phase: "test" })).map((d) => d.id)).toEqual([test.id]);
       expect((await store.debates.list({ runId: run.id, status: "done" })).map((d) => d.id)).toEqual([debate.id]);
       expect(await store.debates.list({ runId: run.id, iteration: 3 })).toEqual([]);
@@ -199,7 +201,11 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       const stored = await store.datasets.rows(ds.id);
       expect(stored).toHaveLength(1100);
       expect(stored.map((r) => r.rowIndex)).toEqual(rows.map((_, i) => i));
-      expect(stored[3]).toEqual({ datasetId: ds.id, rowIndex: 3, sourceTurnIds: [t0.id, t1.id], messages: msgs(3) });
+      expect(stored[3]).toEqual({
+        datasetId: ds.id, rowIndex: 3, sourceTurnIds: [t0.id, t1.id], messages: msgs(3),
+        chosen: null, rejected: null, refChosenLogp: null, refRejectedLogp: null,
+      });
+      expect(ds.format).toBe("chat");
 
       const again = await store.datasets.create(key, rows.slice(0, 2));
       expect(again).toEqual(ds);
@@ -212,6 +218,41 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect((await store.datasets.list({ runId: run.id })).map((d) => d.id)).toEqual([ds.id, cMinus.id]);
       expect((await store.datasets.list({ runId: run.id, agentId: c.id })).map((d) => d.id)).toEqual([cMinus.id]);
       expect(await store.datasets.list({ runId: run.id, iteration: 2 })).toEqual([]);
+    });
+
+    it("datasets: preference pairs keep prompt, replies and reference log-probs; hashed as preference JSONL", async () => {
+      const { run, g, debate } = await scene();
+      const t0 = await store.turns.insert(turn(debate.id, g.id, 0));
+      const prompt: ChatMessage[] = [{ role: "user", content: "1+1? ✓" }];
+      const rows = [
+        { sourceTurnIds: [t0.id, t0.id], messages: prompt, chosen: [{ role: "assistant" as const, content: "2" }], rejected: [{ role: "assistant" as const, content: "3" }], refChosenLogp: -1.25, refRejectedLogp: -7.5 },
+        { sourceTurnIds: [t0.id], messages: prompt, chosen: [{ role: "assistant" as const, content: "\\boxed{2}" }], rejected: [{ role: "assistant" as const, content: "4" }] },
+      ];
+      const key = { runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "V-pairs" };
+      const ds = await store.datasets.create(key, rows);
+      expect(ds).toMatchObject({ format: "preference", rowCount: 2 });
+      const line = `{"input":{"messages":[{"role":"user","content":"1+1? ✓"}]},"preferred_output":[{"role":"assistant","content":"2"}],"non_preferred_output":[{"role":"assistant","content":"3"}]}\n`;
+      expect(toPreferenceJsonl(rows.slice(0, 1))).toBe(line);
+      expect(ds.sha256).toBe(createHash("sha256").update(toPreferenceJsonl(rows)).digest("hex"));
+      const stored = await store.datasets.rows(ds.id);
+      expect(stored[0]).toMatchObject({ messages: prompt, chosen: rows[0]!.chosen, rejected: rows[0]!.rejected, refChosenLogp: -1.25, refRejectedLogp: -7.5 });
+      expect(stored[1]).toMatchObject({ refChosenLogp: null, refRejectedLogp: null });
+      await expect(store.datasets.create({ ...key, kind: "mixed-up" }, [rows[0]!, { sourceTurnIds: [], messages: prompt }])).rejects.toThrow(/mixes/);
+      expect(await store.datasets.find({ ...key, kind: "mixed-up" })).toBeUndefined();
+    });
+
+    it("turns: tree nodes share (debate, agent, round) and differ by node; a child names its parent", async () => {
+      const { g, c, debate } = await scene();
+      const root = await store.turns.insert(turn(debate.id, g.id, 1, { node: "0" }));
+      const kids = [];
+      for (const node of ["0.1", "0.0"]) kids.push(await store.turns.insert(turn(debate.id, c.id, 2, { node, parentId: root.id })));
+      expect(root).toMatchObject({ node: "0", parentId: null });
+      expect(kids[0]).toMatchObject({ node: "0.1", parentId: root.id });
+      expect(await store.turns.insert(turn(debate.id, c.id, 2, { node: "0.1", completion: "again" }))).toEqual(kids[0]);
+      expect((await store.turns.list(debate.id)).map((t) => t.node)).toEqual(["0", "0.0", "0.1"]);
+      const plain = await store.turns.insert(turn(debate.id, g.id, 1));
+      expect(plain.node).toBe("");
+      await expect(store.turns.insert(turn(debate.id, c.id, 3, { node: "x", parentId: "no-such-turn" }))).rejects.toThrow();
     });
 
     it("datasets: a row that fails midway leaves neither the dataset nor any row", async () => {

@@ -55,3 +55,36 @@ describe("migrations", () => {
     expect(live).toEqual(snapshotColumns("sqlite"));
   });
 });
+
+describe("migrations: an existing database moves forward", () => {
+  it("SQLite: a store written before the protocol columns keeps its debate turns, which read as node '' with no parent", async () => {
+    const { cpSync, writeFileSync } = await import("node:fs");
+    const { drizzle } = await import("drizzle-orm/better-sqlite3");
+    const { migrate } = await import("drizzle-orm/better-sqlite3/migrator");
+    // The migration folder as it was before 0001: only the first journal entry.
+    const old = join(dir, "old-migrations");
+    cpSync(join(drizzleRoot, "sqlite"), old, { recursive: true });
+    const j = journal("sqlite");
+    writeFileSync(join(old, "meta/_journal.json"), JSON.stringify({ ...j, entries: j.entries.slice(0, 1) }));
+    const file = join(dir, "old.db");
+    const raw = new Database(file);
+    migrate(drizzle(raw), { migrationsFolder: old });
+    const now = Date.now();
+    raw.exec(`insert into runs (id, name, methods, config, seed, status, created_at, updated_at) values ('r', 'old', '["debate"]', '{}', 1, 'done', ${now}, ${now});
+      insert into questions (id, task, split, qid, text, gold, created_at) values ('q', 't', 'test', '1', '1+1', '2', ${now});
+      insert into agents (id, run_id, method, role, agent_index, created_at) values ('a', 'r', 'debate', 'generator', 0, ${now});
+      insert into debates (id, run_id, method, iteration, phase, question_id, status, created_at) values ('d', 'r', 'debate', 0, 'test', 'q', 'done', ${now});
+      insert into turns (id, debate_id, agent_id, round, prompt, completion, parse_status, prompt_tokens, completion_tokens, latency_ms, seed, created_at)
+        values ('t', 'd', 'a', 1, '[]', 'x', 'unparsed', 1, 1, 1, 7, ${now});`);
+    raw.close();
+
+    const store = await openStore(file);
+    expect(await store.migrationsApplied()).toBe(migrationCount("sqlite"));
+    const [t] = await store.turns.list("d");
+    expect(t).toMatchObject({ id: "t", node: "", parentId: null, round: 1, seed: 7 });
+    expect(await store.debates.get("d")).toMatchObject({ protocol: "debate" });
+    // The same (debate, agent, round) is still one turn: a resumed debate reads it back instead of adding one.
+    expect((await store.turns.insert({ debateId: "d", agentId: "a", round: 1, prompt: [], completion: "y", parsedAnswer: null, parseStatus: "unparsed", promptTokens: 1, completionTokens: 1, latencyMs: 1, seed: 8 })).id).toBe("t");
+    await store.close();
+  });
+});

@@ -10,7 +10,7 @@ import {
   customType, pgTable, text, integer, bigint, doublePrecision, timestamp, uniqueIndex, index, primaryKey, type AnyPgColumn,
 } from "drizzle-orm/pg-core";
 import type {
-  AgentRole, ChatMessage, DatasetKind, DebateStatus, IterationStatus, LossPoint, ModelKind,
+  AgentRole, ChatMessage, DatasetFormat, DatasetKind, DebateStatus, IterationStatus, LossPoint, ModelKind,
   ParseStatus, Phase, RunStatus, TieBreak, Trainer, TrainingStatus, UnitStatus, VoteCounts,
 } from "./types.js";
 import { newId } from "./ids.js";
@@ -94,6 +94,8 @@ export const debates = pgTable("debates", {
   iteration: integer("iteration").notNull(),
   phase: text("phase").$type<Phase>().notNull(),
   questionId: text("question_id").notNull().references(() => questions.id),
+  /** The protocol that ran this question ("debate", "malt", …): its turns are read back by it. */
+  protocol: text("protocol").notNull().default("debate"),
   finalAnswer: text("final_answer"),
   votes: json<VoteCounts>("votes"),
   tieBreak: json<TieBreak>("tie_break"),
@@ -107,6 +109,10 @@ export const turns = pgTable("turns", {
   debateId: text("debate_id").notNull().references(() => debates.id, { onDelete: "cascade" }),
   agentId: agentRef(),
   round: integer("round").notNull(),
+  /** Where the turn sits in its protocol's unit: "" when (agent, round) identify it (debate), a tree path ("0.2.1") otherwise. */
+  node: text("node").notNull().default(""),
+  /** The turn this one answers (a tree node's parent); null at the root and in debates. */
+  parentId: text("parent_id").references((): AnyPgColumn => turns.id, { onDelete: "cascade" }),
   modelVersionId: text("model_version_id").references(() => modelVersions.id, { onDelete: "set null" }),
   prompt: json<ChatMessage[]>("prompt").notNull(),
   completion: text("completion").notNull(),
@@ -118,7 +124,7 @@ export const turns = pgTable("turns", {
   seed: seed(),
   meta: json<unknown>("meta"),
   createdAt: created(),
-}, (t) => [uniqueIndex("turns_key_uq").on(t.debateId, t.agentId, t.round)]);
+}, (t) => [uniqueIndex("turns_node_uq").on(t.debateId, t.agentId, t.round, t.node)]);
 
 export const datasets = pgTable("datasets", {
   id: id(),
@@ -127,6 +133,8 @@ export const datasets = pgTable("datasets", {
   agentId: agentRef(),
   iteration: integer("iteration").notNull(),
   kind: text("kind").$type<DatasetKind>().notNull(),
+  /** "chat": rows are chat examples; "preference": rows are DPO pairs (messages = the prompt). */
+  format: text("format").$type<DatasetFormat>().notNull().default("chat"),
   rowCount: integer("row_count").notNull(),
   sha256: text("sha256").notNull(),
   createdAt: created(),
@@ -137,6 +145,12 @@ export const datasetRows = pgTable("dataset_rows", {
   rowIndex: integer("row_index").notNull(),
   sourceTurnIds: json<string[]>("source_turn_ids").notNull(),
   messages: json<ChatMessage[]>("messages").notNull(),
+  /** Preference rows: the preferred and the rejected reply (assistant messages) after `messages`. */
+  chosen: json<ChatMessage[]>("chosen"),
+  rejected: json<ChatMessage[]>("rejected"),
+  /** Their summed log-probs under the frozen reference, computed once before training. */
+  refChosenLogp: doublePrecision("ref_chosen_logp"),
+  refRejectedLogp: doublePrecision("ref_rejected_logp"),
 }, (t) => [primaryKey({ name: "dataset_rows_pk", columns: [t.datasetId, t.rowIndex] })]);
 
 export const trainingJobs = pgTable("training_jobs", {

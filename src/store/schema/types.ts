@@ -6,7 +6,11 @@
 export type RunStatus = "created" | "running" | "done" | "failed";
 
 export type IterationStatus = "running" | "done" | "failed";
-export type AgentRole = "generator" | "critic" | "single" | "summarizer";
+/**
+ * A role name, declared by the protocol that seats the agent (debate: generator, critic, single,
+ * summarizer; MALT: generator, verifier, refiner). Stored as text, so a new protocol needs no migration.
+ */
+export type AgentRole = string;
 export type ModelKind = "base" | "lora" | "full" | "remote";
 export type Phase = "train" | "test";
 export type DebateStatus = "running" | "done" | "failed";
@@ -14,6 +18,8 @@ export type DebateStatus = "running" | "done" | "failed";
 export type ParseStatus = "boxed" | "hash" | "choice" | "regex" | "number" | "fallback" | "unparsed";
 /** G: generator data; C-/C+: critic data from wrong/right first answers; mixed: the critic's weighted mix. Open-ended. */
 export type DatasetKind = "G" | "C-" | "C+" | "mixed" | (string & {});
+/** chat: rows are chat examples (SFT); preference: rows are DPO pairs. */
+export type DatasetFormat = "chat" | "preference";
 export type Trainer = "local" | "openai";
 export type TrainingStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 export type UnitStatus = "done";
