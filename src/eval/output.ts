@@ -1,7 +1,7 @@
 /** The files of runs/<run-id>/: the resolved config, results.json, and one JSON line per question. */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DebateOutcome } from "../debate/index.js";
+import type { DebateOutcome } from "../protocols/debate/index.js";
 
 export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.tmp-${process.pid}`;

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import type { AgentModel, BackendSpec } from "../backends/index.js";
 import type { RunConfig } from "../config/schema.js";
-import { debateRoster, type AgentSpec, type DebateOptions } from "../debate/index.js";
+import { debateRoster, type AgentSpec, type DebateOptions } from "../protocols/debate/index.js";
 import { UserError } from "../errors.js";
 import { readGgufHeader } from "../formats/gguf-header.js";
 import { stableJson } from "../util/stable-json.js";

@@ -6,7 +6,8 @@
 import { resolve } from "node:path";
 import type { Backend } from "../backends/index.js";
 import { createBackend } from "../backends/index.js";
-import { ensureAgents, runDebates } from "../debate/index.js";
+import { runDebates } from "../protocols/debate/index.js";
+import { ensureAgents } from "../protocols/index.js";
 import { METRIC } from "../metrics/names.js";
 import type { Store } from "../store/index.js";
 import { fitTaskToTinyModel } from "../models/tiny/task-fit.js";

@@ -1,5 +1,5 @@
 /** Summary numbers of an evaluation, from its per-question outcomes (pure). */
-import type { DebateOutcome } from "../debate/index.js";
+import type { DebateOutcome } from "../protocols/debate/index.js";
 import { accuracy } from "../metrics/accuracy.js";
 
 export interface EvalSummary {

@@ -1,6 +1,7 @@
 import type { AgentModel, Backend } from "../backends/types.js";
 import type { RunConfig } from "../config/schema.js";
-import { debateRoster, ensureAgents, runDebates } from "../debate/index.js";
+import { debateRoster, runDebates } from "../protocols/debate/index.js";
+import { ensureAgents } from "../protocols/index.js";
 import { Progress } from "../util/progress.js";
 import type { Store } from "../store/index.js";
 import type { Task } from "../tasks/index.js";

@@ -7,7 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import type { AgentModel, Backend, ChatMessage, Generation } from "../backends/types.js";
-import { criticChat, debateRoster, deriveSeed, generatorChat, majorityVote, questionKey, speaker, summarizerChat, summarizerFor, type PromptSource, type TieBreakRecord } from "../debate/index.js";
+import { criticChat, debateRoster, generatorChat, speaker, summarizerChat, summarizerFor, type PromptSource } from "../protocols/debate/index.js";
+import { deriveSeed, majorityVote, questionKey, type TieBreakRecord } from "../protocols/index.js";
 import type { Question, Task } from "../tasks/index.js";
 
 export interface SocietySpec {

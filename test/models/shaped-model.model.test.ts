@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LlamaBackend } from "../../src/backends/llama/backend.js";
-import { generatorChat } from "../../src/debate/prompts.js";
+import { generatorChat } from "../../src/protocols/debate/prompts.js";
 import { createShapedLlamaGguf, llama3RopeFactors, LLAMA_SIZES } from "../../src/models/shaped-model.js";
 import { openGguf } from "../../src/training/ggml/gguf/read.js";
 import { trainGgml } from "../../src/training/ggml/index.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runConfigSchema } from "../../src/config/schema.js";
-import { generatorChat } from "../../src/debate/index.js";
+import { generatorChat } from "../../src/protocols/debate/index.js";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { startServe, type ServeHandle } from "../../src/server/start.js";
 import { openStore, type Store } from "../../src/store/index.js";

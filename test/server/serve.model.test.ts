@@ -12,7 +12,7 @@ import { join } from "node:path";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpenAIBackend } from "../../src/backends/openai/backend.js";
-import { generatorChat } from "../../src/debate/index.js";
+import { generatorChat } from "../../src/protocols/debate/index.js";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { getTask } from "../../src/tasks/index.js";
 import { spawnServe, type ServeProcess } from "./spawn-serve.js";

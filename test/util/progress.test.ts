@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fmt, Progress } from "../../src/util/progress.js";
 import { summarize } from "../../src/eval/stats.js";
-import type { DebateOutcome, TurnSummary } from "../../src/debate/index.js";
+import type { DebateOutcome, TurnSummary } from "../../src/protocols/debate/index.js";
 
 describe("Progress", () => {
   it("prints questions done, accuracy, tokens/s and ETA; rewrites one line on a TTY", () => {

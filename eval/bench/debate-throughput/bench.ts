@@ -20,7 +20,7 @@ import { getLlama, LlamaLogLevel, resolveChatWrapper, type Token } from "node-ll
 import { LlamaBackend } from "../../../src/backends/llama/backend.js";
 import { renderPromptTokens } from "../../../src/backends/llama/chat.js";
 import type { AgentModel, ChatMessage } from "../../../src/backends/types.js";
-import { generatorChat } from "../../../src/debate/prompts.js";
+import { generatorChat } from "../../../src/protocols/debate/prompts.js";
 import { createRandomLlamaGguf, type LlamaShape } from "../../../src/models/llama-gguf.js";
 import { defaultModelsDir } from "../../../src/models/paths.js";
 import { writeRandomLora } from "../../../test/backends/random-lora.js";

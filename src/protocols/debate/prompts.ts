@@ -1,6 +1,6 @@
 /** The chat each speaker sees, built from the prompts/ templates (no prompt text lives in code). */
-import type { ChatMessage } from "../backends/types.js";
-import { renderPrompt } from "../prompts/templates.js";
+import type { ChatMessage } from "../../backends/types.js";
+import { renderPrompt } from "../../prompts/templates.js";
 
 export interface PromptSource {
   /** Template folder name (the task's name; falls back to prompts/default). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { criticChat, generatorChat, otherResponses, summarizerChat } from "../../src/debate/prompts.js";
-import { renderPrompt } from "../../src/prompts/templates.js";
+import { criticChat, generatorChat, otherResponses, summarizerChat } from "../../../src/protocols/debate/prompts.js";
+import { renderPrompt } from "../../../src/prompts/templates.js";
 
 const src = { task: "default", vars: { question: "What is 2+2?" } };
 

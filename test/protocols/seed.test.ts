@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { deriveSeed, questionKey, seededUnit } from "../../src/debate/seed.js";
+import { deriveSeed, questionKey, seededUnit } from "../../src/protocols/seed.js";
 
 const key = { runSeed: 1, questionKey: "gsm8k:test:42", agent: "generator:0", round: 1 };
 
@@ -22,6 +22,13 @@ describe("deriveSeed", () => {
       { ...key, scope: "multiagent-ft/l1" },
     ].map(deriveSeed);
     expect(new Set([s, ...variants]).size).toBe(7);
+  });
+
+  it("a tree turn's position is its node path, hashed where a debate turn's round is", () => {
+    const h = createHash("sha256").update(["society/turn-seed/v1", "1", "malt/train/it0", "gsm8k:test:42", "refiner:0", "0.2.1"].join("\u0000")).digest();
+    expect(deriveSeed({ ...key, scope: "malt/train/it0", agent: "refiner:0", node: "0.2.1" })).toBe(h.readUInt32BE(0) & 0x7fffffff);
+    expect(deriveSeed({ ...key, node: "" })).toBe(deriveSeed(key)); // an empty path: the round is the position
+    expect(deriveSeed({ ...key, node: "0.1" })).not.toBe(deriveSeed({ ...key, node: "1.0" }));
   });
 
   it("stays within 31 bits over many identities (never llama.cpp's 0xFFFFFFFF 'random' seed)", () => {

@@ -3,17 +3,16 @@
  * two can be different finetuned models; summarizer n writes the summary critic n reads. `single`
  * stands in for the generator role in single-agent evaluation.
  */
-import type { AgentModel } from "../backends/types.js";
+import type { AgentModel } from "../../backends/types.js";
+import type { Seat } from "../types.js";
 
-export type DebateRole = "generator" | "critic" | "single" | "summarizer";
+/** The roles the debate declares, in the order their turns are listed within a round (a summary precedes the critic reading it). */
+export const DEBATE_ROLES = ["summarizer", "generator", "single", "critic"] as const;
+export type DebateRole = (typeof DEBATE_ROLES)[number];
 
-export interface AgentSpec {
+/** A debate seat. */
+export interface AgentSpec extends Seat {
   role: DebateRole;
-  /** 0-based position among the agents of this role. */
-  index: number;
-  model: AgentModel;
-  /** The store's model_versions row these weights are, recorded on every turn (training loop). */
-  modelVersionId?: string;
 }
 
 export interface RosterOptions {
@@ -41,21 +40,21 @@ export function debateRoster(o: RosterOptions): AgentSpec[] {
 }
 
 /** The agent that speaks in `round` at position `n`. */
-export function speaker(agents: readonly AgentSpec[], round: number, n: number): AgentSpec {
-  const roles: DebateRole[] = round === 1 ? ["generator", "single"] : ["critic"];
+export function speaker(agents: readonly Seat[], round: number, n: number): Seat {
+  const roles: string[] = round === 1 ? ["generator", "single"] : ["critic"];
   const a = agents.find((x) => roles.includes(x.role) && x.index === n);
   if (!a) throw new Error(`debate: no ${roles.join("/")} agent ${n} for round ${round}`);
   return a;
 }
 
 /** The summarizer writing for critic n: summarizer n, else summarizer 0's model under index n (one stored agent per summary). */
-export function summarizerFor(agents: readonly AgentSpec[], n: number): AgentSpec {
+export function summarizerFor(agents: readonly Seat[], n: number): Seat {
   const a = agents.find((x) => x.role === "summarizer" && x.index === n) ?? agents.find((x) => x.role === "summarizer");
   if (!a) throw new Error(`debate: summarize is on but no summarizer agent is given`);
   return { ...a, index: n };
 }
 
 /** How many agents speak in round 1. */
-export function countSpeakers(agents: readonly AgentSpec[]): number {
+export function countSpeakers(agents: readonly Seat[]): number {
   return agents.filter((a) => a.role === "generator" || a.role === "single").length;
 }

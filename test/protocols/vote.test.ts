@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { majorityVote, TIE_RULE } from "../../src/debate/vote.js";
-import { seededUnit } from "../../src/debate/seed.js";
+import { majorityVote, TIE_RULE } from "../../src/protocols/vote.js";
+import { seededUnit } from "../../src/protocols/seed.js";
 
 // Canonical form for these tests: numbers compare by value ("7.0" ≡ "7").
 const canon = (a: string) => String(Number(a.replace(/,/g, "")));
