@@ -85,6 +85,8 @@ export const methodNames = [
   "multiagent-ft-no-summary",
   "multiagent-ft-no-critic",
   "single-agent-all-data",
+  "malt",
+  "malt-sft-only",
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
@@ -175,6 +177,24 @@ export const trackingSchema = z
   .strict()
   .describe("optional experiment trackers, fed from the store's writes; not part of the run id");
 
+export const maltSchema = z
+  .object({
+    branching: z.number().int().min(1).max(9).default(3).describe("n: generator answers per question, critiques per answer, refinements per critique (n³ leaves)"),
+    chains: z.number().int().positive().default(3).describe("k: parallel generator → verifier → refiner chains at inference, majority-voted"),
+    threshold: z.number().gt(0).lt(1).default(0.5).describe("a node is correct when its value (mean of its leaves' rewards) is above this"),
+    train_questions: z.number().int().positive().optional().describe("expand trees on only the first this many train questions (default: all)"),
+    dpo: z
+      .object({
+        beta: z.number().positive().default(0.2),
+        lr: z.number().positive().optional().describe("default: training.optim.lr"),
+        epochs: z.number().int().positive().optional().describe("default: training.optim.epochs"),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+export type MaltConfig = z.infer<typeof maltSchema>;
+
 export const runConfigSchema = z
   .object({
     name: z.string().min(1).default("run"),
@@ -190,8 +210,15 @@ export const runConfigSchema = z
     training: trainingSchema.default({}),
     metrics: metricsSchema.default({}),
     tracking: trackingSchema.optional(),
+    // Optional, so configs without MALT keep their resolved form (and run id); maltSettings() fills defaults.
+    malt: maltSchema.optional(),
   })
   .strict();
+
+/** The run's MALT settings with defaults filled (the section is optional). */
+export function maltSettings(config: { malt?: MaltConfig }): MaltConfig {
+  return config.malt ?? maltSchema.parse({});
+}
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;

@@ -28,12 +28,29 @@ export interface DatasetRow extends ChatExample {
   sourceTurnIds: string[];
 }
 
-export type DatasetKind = "G" | "C-" | "C+" | "C" | "single" | "pooled" | "star";
+export type DatasetKind = "G" | "C-" | "C+" | "C" | "single" | "pooled" | "star" | "sft" | "pairs";
 
 export interface BuiltDataset {
   kind: DatasetKind;
   agent: number;
   rows: DatasetRow[];
   /** Counts and choices a person needs to read the dataset (pool sizes, draws, replacement). */
+  info: Record<string, number | string | boolean>;
+}
+
+/** A DPO preference pair with the turns it came from: `prompt`, then the preferred and the rejected reply. */
+export interface PairRow {
+  questionId: string;
+  /** [chosen turn, rejected turn]. */
+  sourceTurnIds: string[];
+  prompt: ChatMessage[];
+  chosen: ChatMessage[];
+  rejected: ChatMessage[];
+}
+
+export interface BuiltPairs {
+  kind: "pairs";
+  agent: number;
+  rows: PairRow[];
   info: Record<string, number | string | boolean>;
 }

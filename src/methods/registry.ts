@@ -2,6 +2,7 @@ import type { MethodName } from "../config/schema.js";
 import { baseMethod, debateMethod, majorityMethod } from "./baselines.js";
 import { multiagentFt, multiagentFtNoCritic, multiagentFtNoSummary } from "./multiagent-ft.js";
 import { majorityFt, singleAgentAllData, singleAgentFt } from "./single-model.js";
+import { malt, maltSftOnly } from "./malt.js";
 import { star } from "./star.js";
 import type { Method } from "./types.js";
 
@@ -16,4 +17,6 @@ export const METHODS: Record<MethodName, Method> = {
   base: baseMethod,
   majority: majorityMethod,
   debate: debateMethod,
+  malt,
+  "malt-sft-only": maltSftOnly,
 };

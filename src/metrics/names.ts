@@ -21,3 +21,18 @@ export const DIVERSITY = {
 } as const;
 
 export const DIVERSITY_NAMES: readonly string[] = Object.values(DIVERSITY);
+
+/**
+ * MALT's search-tree statistics at iteration l (the trees its agents of iteration l−1 grew on the train
+ * split, which iteration l trains on): questions, leaves, the share of leaves whose answer is right, and
+ * per role the SFT rows (correct-valued nodes) and DPO pairs (correct vs incorrect siblings).
+ */
+export const TREE = {
+  questions: "tree_questions",
+  leaves: "tree_leaves",
+  correctLeafShare: "tree_correct_leaf_share",
+  sft: (role: string) => `tree_sft_${role}`,
+  pairs: (role: string) => `tree_pairs_${role}`,
+} as const;
+
+export const isTreeMetric = (name: string): boolean => name.startsWith("tree_");

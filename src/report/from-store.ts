@@ -1,4 +1,4 @@
-import { METRIC, DIVERSITY_NAMES } from "../metrics/names.js";
+import { METRIC, DIVERSITY_NAMES, isTreeMetric } from "../metrics/names.js";
 import { meanStd } from "../metrics/accuracy.js";
 import type { Store } from "../store/index.js";
 import type { AgentIterationRow, MethodSeries, ReportData } from "./types.js";
@@ -12,16 +12,17 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
     if (!run) throw new UserError(`no run "${id}" in ${store.location} (see \`society runs\`)`);
     runs.push(run);
   }
-  const perRun: Array<Map<string, { acc: number[]; se: number[]; div: Record<string, number[]> }>> = [];
+  const perRun: Array<Map<string, { acc: number[]; se: number[]; div: Record<string, number[]>; tree: Record<string, number[]> }>> = [];
   const agents: AgentIterationRow[] = [];
   for (const run of runs) {
-    const byMethod = new Map<string, { acc: number[]; se: number[]; div: Record<string, number[]> }>();
+    const byMethod = new Map<string, { acc: number[]; se: number[]; div: Record<string, number[]>; tree: Record<string, number[]> }>();
     for (const m of await store.metrics.list({ runId: run.id, scope: "run" })) {
-      const e = byMethod.get(m.method) ?? { acc: [], se: [], div: {} };
+      const e = byMethod.get(m.method) ?? { acc: [], se: [], div: {}, tree: {} };
       byMethod.set(m.method, e);
       if (m.name === METRIC.accuracy) e.acc[m.iteration] = m.value;
       else if (m.name === METRIC.accuracyStderr) e.se[m.iteration] = m.value;
       else if (DIVERSITY_NAMES.includes(m.name)) (e.div[m.name] ??= [])[m.iteration] = m.value;
+      else if (isTreeMetric(m.name)) (e.tree[m.name] ??= [])[m.iteration] = m.value;
     }
     perRun.push(byMethod);
     agents.push(...(await agentRows(store, run.id)));
@@ -45,7 +46,11 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
       diversity[metric] = at.map((x) => x.mean);
       diversityStd[metric] = at.map((x) => x.std);
     }
-    methods[name] = { accuracy, stderr, perSeed: series.map((s) => s.acc), diversity, ...(series.length > 1 ? { diversityStd } : {}) };
+    const treeNames = [...new Set(series.flatMap((s) => Object.keys(s.tree)))];
+    // Trees exist from iteration 1 on (index 0 stays NaN: nothing was grown before the first iteration).
+    const tree = Object.fromEntries(treeNames.map((metric) =>
+      [metric, Array.from({ length: len }, (_, i) => meanStd(series.map((s) => s.tree[metric]?.[i]).filter((x): x is number => x !== undefined)).mean)]));
+    methods[name] = { accuracy, stderr, perSeed: series.map((s) => s.acc), diversity, ...(series.length > 1 ? { diversityStd } : {}), ...(treeNames.length ? { tree } : {}) };
   }
   const cfg = runs[0]?.config as { task?: { name?: string }; name?: string } | undefined;
   return {

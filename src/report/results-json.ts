@@ -5,7 +5,11 @@ export function resultsJson(data: ReportData): object {
   const methods: Record<string, object> = {};
   for (const [name, s] of Object.entries(data.methods)) {
     // Several seeds: accuracy and diversity are means, stderr and diversity_std the std across seeds.
-    methods[name] = { accuracy: s.accuracy, stderr: s.stderr, diversity: s.diversity, diversity_std: s.diversityStd, seeds: s.perSeed.length ? data.seeds : undefined };
+    methods[name] = {
+      accuracy: s.accuracy, stderr: s.stderr, diversity: s.diversity, diversity_std: s.diversityStd, seeds: s.perSeed.length ? data.seeds : undefined,
+      // MALT: the search trees each iteration trained on (null where none was grown, e.g. index 0).
+      tree: s.tree ? Object.fromEntries(Object.entries(s.tree).map(([k, xs]) => [k.replace(/^tree_/, ""), xs.map((x) => (Number.isFinite(x) ? x : null))])) : undefined,
+    };
   }
   return { task: data.task, runs: data.runIds, seeds: data.seeds, methods };
 }

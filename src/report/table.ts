@@ -26,6 +26,24 @@ export function diversityRows(data: ReportData): { header: string[]; rows: strin
   return { header, rows };
 }
 
+/** MALT's search trees: a row per method and iteration that grew them (questions, leaves, share right, SFT rows and DPO pairs per role). */
+export function treeRows(data: ReportData): { header: string[]; rows: string[][] } {
+  const withTrees = Object.entries(data.methods).filter(([, s]) => s.tree);
+  const metrics = [...new Set(withTrees.flatMap(([, s]) => Object.keys(s.tree!)))].sort((a, b) => treeOrder(a) - treeOrder(b) || a.localeCompare(b));
+  const header = ["method", "iter", ...metrics.map((m) => m.replace(/^tree_/, "").replace(/_/g, " "))];
+  const rows: string[][] = [];
+  for (const [m, s] of withTrees) {
+    for (let i = 1; i < s.accuracy.length; i++) {
+      const cells = metrics.map((k) => s.tree![k]?.[i]);
+      if (cells.every((x) => x === undefined || !Number.isFinite(x))) continue;
+      rows.push([m, `${i}`, ...metrics.map((k, j) => (cells[j] === undefined || !Number.isFinite(cells[j]!) ? "–" : k.endsWith("share") ? pct(cells[j]!) + "%" : `${Math.round(cells[j]!)}`))]);
+    }
+  }
+  return { header, rows };
+}
+
+const treeOrder = (m: string) => ["tree_questions", "tree_leaves", "tree_correct_leaf_share"].indexOf(m) + 1 || (m.startsWith("tree_sft") ? 10 : 20);
+
 export function markdownTable(t: { header: string[]; rows: string[][] }): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(t.header), line(t.header.map(() => "---")), ...t.rows.map(line)].join("\n");

@@ -21,6 +21,8 @@ export interface MethodSeries {
   diversity: Record<string, number[]>;
   /** Std across seeds (several seeds only). */
   diversityStd?: Record<string, number[]>;
+  /** MALT's search-tree statistics per iteration (`tree_*` metrics, mean over seeds), when the method grows trees. */
+  tree?: Record<string, number[]>;
 }
 
 export interface AgentIterationRow {

@@ -40,6 +40,33 @@ describe("report", () => {
     expect(out.files.every((f) => existsSync(f))).toBe(true);
   });
 
+  it("shows MALT's search-tree statistics (report.md table and results.json), and nothing of them for methods without trees", async () => {
+    const withTrees: ReportData = {
+      ...data,
+      methods: {
+        ...data.methods,
+        malt: {
+          accuracy: [0.3, 0.35], stderr: [0.05, 0.05], perSeed: [[0.3, 0.35]], diversity: {},
+          tree: { tree_questions: [NaN, 40], tree_leaves: [NaN, 1080], tree_correct_leaf_share: [NaN, 0.25], tree_sft_verifier: [NaN, 60], tree_pairs_verifier: [NaN, 31], tree_pairs_refiner: [NaN, 77] },
+        },
+      },
+    };
+    const dir = mkdtempSync(join(tmpdir(), "report-"));
+    await writeReport(withTrees, dir);
+    const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+    expect(results.methods.malt.tree).toEqual({ questions: [null, 40], leaves: [null, 1080], correct_leaf_share: [null, 0.25], sft_verifier: [null, 60], pairs_verifier: [null, 31], pairs_refiner: [null, 77] });
+    expect(results.methods["multiagent-ft"]).not.toHaveProperty("tree");
+    const md = readFileSync(join(dir, "report.md"), "utf8");
+    expect(md).toContain("## Search trees (MALT)");
+    expect(md).toContain("| method | iter | questions | leaves | correct leaf share | sft verifier | pairs refiner | pairs verifier |");
+    expect(md).toContain("| malt | 1 | 40 | 1080 | 25.0% | 60 | 77 | 31 |");
+    expect(readFileSync(join(dir, "report.html"), "utf8")).toContain("<h2>Search trees (MALT)</h2>");
+
+    const plain = mkdtempSync(join(tmpdir(), "report-"));
+    await writeReport(data, plain);
+    expect(readFileSync(join(plain, "report.md"), "utf8")).not.toContain("Search trees");
+  });
+
   it("prints an aligned terminal table", () => {
     const t = terminalTable(accuracyRows(data));
     const lines = t.split("\n");

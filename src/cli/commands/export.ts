@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandModule } from "yargs";
-import { toChatJsonl } from "../../store/index.js";
+import { datasetJsonl } from "../../store/index.js";
 import { withStore } from "../with-store.js";
 import { UserError } from "../../errors.js";
 
@@ -13,10 +13,14 @@ interface Args {
   db?: string;
 }
 
-/** `society export <run-id>`: every agent's dataset of every iteration as chat JSONL (the OpenAI/TRL format). */
+/**
+ * `society export <run-id>`: every agent's dataset of every iteration as JSONL: chat sets as chat JSONL
+ * (the OpenAI/TRL SFT format), preference sets (DPO pairs) as OpenAI's preference JSONL — each file is
+ * what `society train` (with `--objective dpo` for pairs) reads.
+ */
 const command: CommandModule<{}, Args> = {
   command: "export <runId>",
-  describe: "Write each agent's training sets as chat JSONL files",
+  describe: "Write each agent's training sets as JSONL files (chat, or preference pairs)",
   builder: (y) =>
     y
       .positional("runId", { type: "string", demandOption: true })
@@ -35,9 +39,9 @@ const command: CommandModule<{}, Args> = {
         const a = agents.get(d.agentId);
         const name = `${d.method}.it${d.iteration}.${a ? `${a.role}${a.agentIndex}` : d.agentId}.${d.kind.replace("-", "minus").replace("+", "plus")}.jsonl`;
         const path = join(dir, name);
-        writeFileSync(`${path}.tmp`, toChatJsonl(await store.datasets.rows(d.id)));
+        writeFileSync(`${path}.tmp`, datasetJsonl(d.format, await store.datasets.rows(d.id)));
         renameSync(`${path}.tmp`, path);
-        process.stdout.write(`${path}  (${d.rowCount} rows)\n`);
+        process.stdout.write(`${path}  (${d.rowCount} ${d.format === "preference" ? "pairs" : "rows"})\n`);
       }
     });
   },

@@ -9,14 +9,24 @@ export interface AgentSet {
   critics: Agent[];
 }
 
+/** Gets or creates one agent and registers the base model as its iteration-0 version. */
+async function agentOf(ctx: MethodContext, method: string, role: AgentRole, i: number): Promise<Agent> {
+  const a = await ctx.store.agents.getOrCreate({ runId: ctx.runId, method, role, agentIndex: i });
+  await ctx.store.modelVersions.insert({ agentId: a.id, iteration: 0, kind: "base", path: ctx.base.base, meta: { base: ctx.base.base } });
+  return a;
+}
+
+/** One agent per role (index 0), as a protocol with distinct roles seats them (MALT: generator, verifier, refiner). */
+export async function ensureRoleAgents(ctx: MethodContext, method: string, roles: readonly string[]): Promise<Agent[]> {
+  const out: Agent[] = [];
+  for (const r of roles) out.push(await agentOf(ctx, method, r, 0));
+  return out;
+}
+
 /** Gets or creates the agents and registers the base model as each one's iteration-0 version. */
 export async function ensureAgents(ctx: MethodContext, method: string, shape: "society" | "single"): Promise<AgentSet> {
   const n = ctx.config.agents;
-  const make = async (role: AgentRole, i: number) => {
-    const a = await ctx.store.agents.getOrCreate({ runId: ctx.runId, method, role, agentIndex: i });
-    await ctx.store.modelVersions.insert({ agentId: a.id, iteration: 0, kind: "base", path: ctx.base.base, meta: { base: ctx.base.base } });
-    return a;
-  };
+  const make = (role: AgentRole, i: number) => agentOf(ctx, method, role, i);
   if (shape === "single") {
     const single = await make("single", 0);
     return { method, generators: [single], critics: [single] };

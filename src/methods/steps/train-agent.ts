@@ -1,9 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Agent, Dataset, ModelVersion } from "../../store/index.js";
+import type { Agent, Dataset, DatasetRow, ModelVersion } from "../../store/index.js";
+import type { Objective, PreferencePair, TrainResult } from "../../training/types.js";
 import { deriveSeed } from "../../util/rng.js";
 import type { MethodContext } from "../types.js";
 import { versionAt } from "./society.js";
+
+/** Weights training can start from: a stored version, or an intermediate stage's output (same fields). */
+export type Weights = Pick<ModelVersion, "kind" | "path" | "remoteId" | "sha256"> & { id?: string };
 
 /**
  * Trains one agent on its dataset for iteration l and registers the result as the agent's version l.
@@ -16,41 +20,66 @@ export async function trainAgent(ctx: MethodContext, agent: Agent, iteration: nu
   const stored = await ctx.store.modelVersions.latest(agent.id, iteration);
   if (stored && stored.iteration === iteration) return stored;
   const prev = await versionAt(ctx, agent, iteration - 1);
-  const t = ctx.config.training;
-  const name = `${agent.role}${agent.agentIndex}`;
 
   if (dataset.rowCount === 0) {
     // Nothing passed the filter: the agent keeps its weights, recorded so the report can say so.
-    ctx.log(`${agent.method} ${name}: empty dataset at iteration ${iteration}; keeping its previous weights`);
-    return ctx.store.modelVersions.insert({ agentId: agent.id, iteration, kind: prev.kind, path: prev.path, remoteId: prev.remoteId, sha256: prev.sha256, parentId: prev.id, meta: { skipped: "empty dataset" } });
+    ctx.log(`${agent.method} ${agentName(agent)}: empty dataset at iteration ${iteration}; keeping its previous weights`);
+    return keepWeights(ctx, agent, iteration, prev, prev.id, "empty dataset");
   }
+  const from = ctx.config.training.continue_from_previous && prev.kind !== "base" ? prev : undefined;
+  const { result, jobId } = await fit(ctx, agent, iteration, dataset, { from, file: `${agentName(agent)}-it${iteration}.gguf`, seed: deriveSeed(ctx.seed, "train", agent.method, agentName(agent), iteration) });
+  return registerVersion(ctx, agent, iteration, result, jobId, prev.id, dataset.rowCount);
+}
 
-  const continueFrom = t.continue_from_previous && prev.kind !== "base" ? prev : undefined;
+export const agentName = (agent: Agent) => `${agent.role}${agent.agentIndex}`;
+
+export interface FitOptions {
+  /** Start from these weights (absent: the base model, with a fresh adapter in LoRA mode). */
+  from?: Weights;
+  /** File name under runs/<run-id>/models/<method>/. */
+  file: string;
+  seed: number;
+  /** Default sft; `dpo` trains on the dataset's preference pairs. */
+  objective?: Objective;
+  /** Optimizer settings that differ from the run's (e.g. DPO's learning rate). */
+  optim?: { lr?: number; epochs?: number };
+}
+
+/**
+ * One training job: the request built from the run's training config, a job row marked running, the
+ * trainer's result; on failure the job is marked failed and the error propagates. The caller records
+ * the outcome (a version, or an intermediate stage) and marks the job succeeded.
+ */
+export async function fit(ctx: MethodContext, agent: Agent, iteration: number, dataset: Dataset, o: FitOptions): Promise<{ result: TrainResult; jobId: string }> {
+  const t = ctx.config.training;
+  const name = agentName(agent);
   const dir = join(ctx.runDir, "models", agent.method);
   mkdirSync(dir, { recursive: true });
-  const outPath = join(dir, `${name}-it${iteration}.gguf`);
-  const seed = deriveSeed(ctx.seed, "train", agent.method, name, iteration);
+  const outPath = join(dir, o.file);
+  const objective = o.objective ?? { kind: "sft" as const };
+  const optim = { ...t.optim, ...(o.optim?.lr !== undefined ? { lr: o.optim.lr } : {}), ...(o.optim?.epochs !== undefined ? { epochs: o.optim.epochs } : {}) };
   const job = await ctx.store.trainingJobs.create({
     runId: ctx.runId, agentId: agent.id, iteration, trainer: t.trainer, datasetId: dataset.id, status: "running",
-    config: { mode: t.mode, lora: t.lora, optim: t.optim, seed, continueFrom: continueFrom?.id ?? null },
+    config: { mode: t.mode, lora: t.lora, optim, seed: o.seed, continueFrom: o.from?.id ?? null, ...(objective.kind === "sft" ? {} : { objective }) },
   });
   const rows = await ctx.store.datasets.rows(dataset.id);
   try {
     let last = 0;
     const remote = t.trainer === "openai";
+    const from = o.from;
     const result = await ctx.trainer.train({
       // Remote: continue from the previous fine-tuned model id; local full: from its GGUF; LoRA: from its adapter.
-      baseModelPath: remote ? continueFrom?.remoteId ?? ctx.base.base : t.mode === "full" && continueFrom ? continueFrom.path! : ctx.base.base,
-      initAdapterPath: !remote && t.mode === "lora" && continueFrom?.kind === "lora" ? continueFrom.path! : undefined,
-      examples: rows.map((r) => ({ messages: r.messages })),
+      baseModelPath: remote ? from?.remoteId ?? ctx.base.base : t.mode === "full" && from ? from.path! : ctx.base.base,
+      initAdapterPath: !remote && t.mode === "lora" && from?.kind === "lora" ? from.path! : undefined,
+      ...(objective.kind === "sft" ? { examples: rows.map((r) => ({ messages: r.messages })) } : { objective, pairs: rows.map(toPair) }),
       mode: t.mode,
       outPath,
       lora: t.lora,
-      optim: { lr: t.optim.lr, epochs: t.optim.epochs, batchSize: t.optim.batch_size, gradAccum: t.optim.grad_accum, weightDecay: t.optim.weight_decay, warmupSteps: t.optim.warmup_steps, schedule: t.optim.schedule, maxSteps: t.optim.max_steps },
+      optim: { lr: optim.lr, epochs: optim.epochs, batchSize: optim.batch_size, gradAccum: optim.grad_accum, weightDecay: optim.weight_decay, warmupSteps: optim.warmup_steps, schedule: optim.schedule, maxSteps: optim.max_steps },
       valFraction: t.val_fraction,
       earlyStopPatience: t.early_stop_patience || undefined,
       contextLength: t.context_length,
-      seed,
+      seed: o.seed,
       threads: t.threads,
       signal: ctx.signal,
       onLog: (line) => ctx.log(`  ${agent.method} ${name} it${iteration}: ${line}`),
@@ -58,21 +87,47 @@ export async function trainAgent(ctx: MethodContext, agent: Agent, iteration: nu
         const now = Date.now();
         if (now - last < 2000 && p.step < p.totalSteps) return;
         last = now;
-        ctx.log(`  train ${agent.method} ${name} it${iteration}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(3)}` : ""} ${Math.round(p.tokensPerSecond)} tok/s`);
+        ctx.log(`  train ${agent.method} ${name} it${iteration}${objective.kind === "sft" ? "" : ` (${objective.kind})`}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(3)}` : ""} ${Math.round(p.tokensPerSecond)} tok/s`);
       },
     });
-    return await ctx.store.transaction(async () => {
-      // A remote fine-tune is a model id on the endpoint that trained it; a local one is a file.
-      const where = remote ? { kind: "remote" as const, remoteId: result.outPath } : { kind: t.mode, path: result.outPath };
-      const v = await ctx.store.modelVersions.insert({
-        agentId: agent.id, iteration, ...where, sha256: result.sha256, parentId: prev.id,
-        meta: { rows: dataset.rowCount, steps: result.steps, tokensPerSecond: result.tokensPerSecond, bestValLoss: result.bestValLoss ?? null, stoppedEarly: result.stoppedEarly },
-      });
-      await ctx.store.trainingJobs.update(job.id, { status: "succeeded", lossCurve: result.lossCurve, outputModelVersionId: v.id });
-      return v;
-    });
+    return { result, jobId: job.id };
   } catch (e) {
     await ctx.store.trainingJobs.update(job.id, { status: "failed", error: (e as Error).message });
     throw e;
   }
+}
+
+/** A stored preference row as the trainer's pair (reference log-probs included when stored). */
+export function toPair(r: DatasetRow): PreferencePair {
+  if (!r.chosen || !r.rejected) throw new Error(`dataset ${r.datasetId} row ${r.rowIndex} is not a preference pair`);
+  return {
+    prompt: r.messages, chosen: r.chosen, rejected: r.rejected,
+    ...(r.refChosenLogp !== null && r.refRejectedLogp !== null ? { refChosenLogp: r.refChosenLogp, refRejectedLogp: r.refRejectedLogp } : {}),
+  };
+}
+
+/** What a finished job produced, as stored weights: a remote model id, or a local file. */
+export function weightsOf(ctx: MethodContext, result: TrainResult): Weights {
+  const remote = ctx.config.training.trainer === "openai";
+  return remote
+    ? { kind: "remote", path: null, remoteId: result.outPath, sha256: result.sha256 }
+    : { kind: ctx.config.training.mode, path: result.outPath, remoteId: null, sha256: result.sha256 };
+}
+
+/** Registers a job's output as the agent's version at `iteration` and marks the job succeeded, in one transaction. */
+export async function registerVersion(ctx: MethodContext, agent: Agent, iteration: number, result: TrainResult, jobId: string, parentId: string, rows: number, meta: Record<string, unknown> = {}): Promise<ModelVersion> {
+  return ctx.store.transaction(async () => {
+    const w = weightsOf(ctx, result);
+    const v = await ctx.store.modelVersions.insert({
+      agentId: agent.id, iteration, kind: w.kind, path: w.path, remoteId: w.remoteId, sha256: w.sha256, parentId,
+      meta: { rows, steps: result.steps, tokensPerSecond: result.tokensPerSecond, bestValLoss: result.bestValLoss ?? null, stoppedEarly: result.stoppedEarly, ...meta },
+    });
+    await ctx.store.trainingJobs.update(jobId, { status: "succeeded", lossCurve: result.lossCurve, outputModelVersionId: v.id });
+    return v;
+  });
+}
+
+/** Records `w` as the agent's version at `iteration` without training (nothing to learn from). */
+export async function keepWeights(ctx: MethodContext, agent: Agent, iteration: number, w: Weights, parentId: string, why: string, meta: Record<string, unknown> = {}): Promise<ModelVersion> {
+  return ctx.store.modelVersions.insert({ agentId: agent.id, iteration, kind: w.kind, path: w.path, remoteId: w.remoteId, sha256: w.sha256, parentId, meta: { skipped: why, ...meta } });
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { maltPairs, maltSftData } from "../../src/datasets/malt-data.js";
+import { assignCredit, type TreeNode } from "../../src/protocols/malt/credit.js";
+
+const roles = ["generator", "verifier", "refiner"];
+
+/** A full tree of the given branching; `answer(path)` gives each refiner leaf's answer. */
+function tree(branching: number[], answer: (path: string) => string | null): TreeNode[] {
+  const out: TreeNode[] = [];
+  const grow = (prefix: string, depth: number) => {
+    for (let i = 0; i < branching[depth]!; i++) {
+      const node = prefix ? `${prefix}.${i}` : `${i}`;
+      out.push({ turnId: `t${node}`, role: roles[depth]!, node, prompt: [{ role: "user", content: `prompt of ${prefix || "root"}` }], completion: `said ${node}`, answer: depth === 2 ? answer(node) : "x" });
+      if (depth < 2) grow(node, depth + 1);
+    }
+  };
+  grow("", 0);
+  return out;
+}
+
+const reward = (a: string | null) => (a === "7" ? 1 : 0);
+
+describe("MALT data", () => {
+  const right = new Set(["0.0.0", "0.0.1", "0.1.0", "1.0.0", "1.0.1", "1.1.0", "1.1.1"]);
+  // Branching [2, 2, 2]: generator 0 has verifiers at 2/2 and 1/2; generator 1 at 2/2 and 2/2.
+  const t = assignCredit("q1", tree([2, 2, 2], (p) => (right.has(p) ? "7" : "8")), reward);
+
+  it("SFT: each role's correct-valued nodes, as their chat plus what they said, traced to their turns", () => {
+    const g = maltSftData([t], "generator");
+    expect(g.rows.map((r) => r.sourceTurnIds[0])).toEqual(["t0", "t1"]); // 0.75 and 1.0
+    const v = maltSftData([t], "verifier");
+    expect(v.rows.map((r) => r.sourceTurnIds[0])).toEqual(["t0.0", "t1.0", "t1.1"]); // 0.1 is at 0.5: out
+    expect(v.rows[0]!).toEqual({ questionId: "q1", sourceTurnIds: ["t0.0", "t0"], messages: [{ role: "user", content: "prompt of 0" }, { role: "assistant", content: "said 0.0" }] });
+    const r = maltSftData([t], "refiner");
+    expect(r.rows).toHaveLength(7);
+    expect(r.info).toMatchObject({ nodes: 8, kept: 7 });
+  });
+
+  it("DPO: correct vs incorrect siblings under one parent, with the shared prompt; none for the generator", () => {
+    const v = maltPairs([t], "verifier");
+    expect(v.rows).toEqual([{ questionId: "q1", sourceTurnIds: ["t0.0", "t0.1"], prompt: [{ role: "user", content: "prompt of 0" }], chosen: [{ role: "assistant", content: "said 0.0" }], rejected: [{ role: "assistant", content: "said 0.1" }] }]);
+    const r = maltPairs([t], "refiner");
+    expect(r.rows.map((p) => p.sourceTurnIds)).toEqual([["t0.1.0", "t0.1.1"]]);
+    expect(maltPairs([t], "generator").rows).toEqual([]);
+  });
+
+  it("DPO: every chosen × rejected combination, skipping replies with identical text", () => {
+    const nodes = tree([1, 1, 3], (p) => (p === "0.0.2" ? "8" : "7")).map((n) => (n.node === "0.0.1" ? { ...n, completion: "same" } : n.node === "0.0.2" ? { ...n, completion: "same" } : n));
+    const pairs = maltPairs([assignCredit("q", nodes, reward)], "refiner");
+    expect(pairs.rows.map((p) => p.sourceTurnIds)).toEqual([["t0.0.0", "t0.0.2"]]);
+    expect(pairs.info).toMatchObject({ identicalSkipped: 1 });
+  });
+});
