@@ -42,7 +42,13 @@ export function treeRows(data: ReportData): { header: string[]; rows: string[][]
   return { header, rows };
 }
 
-const treeOrder = (m: string) => ["tree_questions", "tree_leaves", "tree_correct_leaf_share"].indexOf(m) + 1 || (m.startsWith("tree_sft") ? 10 : 20);
+/** Totals first, then SFT rows and pairs, each in pipeline order (generator, verifier, refiner). */
+const treeOrder = (m: string) => {
+  const head = ["tree_questions", "tree_leaves", "tree_correct_leaf_share"].indexOf(m);
+  if (head >= 0) return head;
+  const role = ["generator", "verifier", "refiner"].indexOf(m.replace(/^tree_(sft|pairs)_/, ""));
+  return (m.startsWith("tree_sft") ? 10 : 20) + (role < 0 ? 9 : role);
+};
 
 export function markdownTable(t: { header: string[]; rows: string[][] }): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;

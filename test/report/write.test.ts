@@ -58,8 +58,8 @@ describe("report", () => {
     expect(results.methods["multiagent-ft"]).not.toHaveProperty("tree");
     const md = readFileSync(join(dir, "report.md"), "utf8");
     expect(md).toContain("## Search trees (MALT)");
-    expect(md).toContain("| method | iter | questions | leaves | correct leaf share | sft verifier | pairs refiner | pairs verifier |");
-    expect(md).toContain("| malt | 1 | 40 | 1080 | 25.0% | 60 | 77 | 31 |");
+    expect(md).toContain("| method | iter | questions | leaves | correct leaf share | sft verifier | pairs verifier | pairs refiner |");
+    expect(md).toContain("| malt | 1 | 40 | 1080 | 25.0% | 60 | 31 | 77 |");
     expect(readFileSync(join(dir, "report.html"), "utf8")).toContain("<h2>Search trees (MALT)</h2>");
 
     const plain = mkdtempSync(join(tmpdir(), "report-"));
