@@ -23,7 +23,8 @@ export function maltSftData(trees: readonly ScoredTree[], role: string): BuiltDa
       rows.push({
         questionId: t.questionId,
         sourceTurnIds: ancestry(n).map((a) => a.turnId).reverse(),
-        messages: [...n.prompt, { role: "assistant", content: n.completion }],
+        // The generator's answer a verifier or refiner reads is context, not theirs to learn (weight 0).
+        messages: [...n.prompt.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m)), { role: "assistant", content: n.completion }],
       });
     }
   }

@@ -36,6 +36,14 @@ describe("MALT data", () => {
     expect(r.info).toMatchObject({ nodes: 8, kept: 7 });
   });
 
+  it("SFT: the generator's answer inside a verifier's or refiner's chat is context only (weight 0)", () => {
+    const withContext = tree([1, 1, 1], () => "7").map((n) => (n.role === "generator" ? n : { ...n, prompt: [{ role: "user" as const, content: "q?" }, { role: "assistant" as const, content: "said 0" }, { role: "user" as const, content: "check" }] }));
+    const [row] = maltSftData([assignCredit("q", withContext, reward)], "refiner").rows;
+    expect(row!.messages).toEqual([
+      { role: "user", content: "q?" }, { role: "assistant", content: "said 0", weight: 0 }, { role: "user", content: "check" }, { role: "assistant", content: "said 0.0.0" },
+    ]);
+  });
+
   it("DPO: correct vs incorrect siblings under one parent, with the shared prompt; none for the generator", () => {
     const v = maltPairs([t], "verifier");
     expect(v.rows).toEqual([{ questionId: "q1", sourceTurnIds: ["t0.0", "t0.1"], prompt: [{ role: "user", content: "prompt of 0" }], chosen: [{ role: "assistant", content: "said 0.0" }], rejected: [{ role: "assistant", content: "said 0.1" }] }]);

@@ -84,7 +84,7 @@ describe("MALT methods (scripted backend, recording trainer)", () => {
       expect(r.pairs!.map((p) => [p.refChosenLogp, p.refRejectedLogp])).toEqual(r.pairs!.map((_, i) => [-i - 1, -i - 2]));
       for (const p of r.pairs!) {
         expect(p.chosen[0]!.content).not.toBe(p.rejected[0]!.content);
-        expect(p.prompt).toHaveLength(1);
+        expect(p.prompt.map((m) => m.role)).toEqual(["user", "assistant", "user"]); // the generator's exchange, then the role's request
       }
     }
     expect(malt.some((r) => r.outPath.endsWith("generator0-it1.gguf") && r.objective === undefined)).toBe(true);

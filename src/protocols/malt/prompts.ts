@@ -1,8 +1,10 @@
 /**
  * The chats MALT's three roles see, rendered from `prompts/malt/<task>/<role>.md` (falling back to
- * `prompts/malt/default/<role>.md`): the generator gets the question; the verifier the question and one
- * generator answer; the refiner the question, that answer and one critique of it. Each is one user
- * message, so a role's training row is exactly the chat it was given plus what it said.
+ * `prompts/malt/default/<role>.md`). The generator is asked the question. The verifier and the refiner
+ * continue the generator's exchange — its question and its answer — with their own request: the
+ * verifier's asks for a critique of that answer, the refiner's shows the critique and asks for the
+ * corrected answer. So each role reads the question and exactly what it should build on, and a role's
+ * training row is its chat plus what it said (the generator's answer in it as context only).
  */
 import { join } from "node:path";
 import type { ChatMessage } from "../../backends/types.js";
@@ -18,16 +20,17 @@ export interface MaltPromptSource {
 }
 
 const dirOf = (p: MaltPromptSource) => join(p.dir ?? DEFAULT_PROMPTS_DIR, "malt");
-const user = (content: string): ChatMessage[] => [{ role: "user", content }];
 
 export function generatorChat(p: MaltPromptSource): ChatMessage[] {
-  return user(renderPrompt(p.task, "generator", p.vars, dirOf(p)));
+  return [{ role: "user", content: renderPrompt(p.task, "generator", p.vars, dirOf(p)) }];
 }
 
+/** The generator's exchange (question, answer), then the verifier's request (`{{answer}}` is the answer again). */
 export function verifierChat(p: MaltPromptSource, answer: string): ChatMessage[] {
-  return user(renderPrompt(p.task, "verifier", { ...p.vars, answer }, dirOf(p)));
+  return [...generatorChat(p), { role: "assistant", content: answer }, { role: "user", content: renderPrompt(p.task, "verifier", { ...p.vars, answer }, dirOf(p)) }];
 }
 
+/** The generator's exchange (question, answer), then the refiner's request showing the critique. */
 export function refinerChat(p: MaltPromptSource, answer: string, critique: string): ChatMessage[] {
-  return user(renderPrompt(p.task, "refiner", { ...p.vars, answer, critique }, dirOf(p)));
+  return [...generatorChat(p), { role: "assistant", content: answer }, { role: "user", content: renderPrompt(p.task, "refiner", { ...p.vars, answer, critique }, dirOf(p)) }];
 }
