@@ -15,14 +15,16 @@ const LAYERS = [
   // The `society eval` library, and for now the base-model/backend resolution run and server share.
   ["eval"],
   ["methods"],
-  ["debate", "datasets", "training", "models", "backends", "metrics", "report", "tracking"],
+  ["protocols", "datasets", "training", "models", "backends", "metrics", "report", "tracking"],
   ["store", "tasks", "prompts", "config", "formats"],
   ["util", "errors.ts", "chat.ts"],
 ];
 
 /** Imports allowed between folders of one layer. Must stay acyclic (checked below). */
 const PEERS = {
-  debate: ["backends"],
+  protocols: ["backends"],
+  // MALT's data filters read its valued trees (protocols/malt/credit.ts).
+  datasets: ["protocols"],
   training: ["backends"],
   models: ["training"],
   backends: ["metrics"],

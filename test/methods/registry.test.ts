@@ -42,7 +42,9 @@ describe.each(all)("%s", (method) => {
       `select q.split, d.phase, d.method, a.role, a.agent_index idx from turns t join debates d on d.id = t.debate_id
        join questions q on q.id = d.question_id join agents a on a.id = t.agent_id where t.id = ?`,
     );
-    const own = new Set([method, "base", method === "star" ? "star-hint" : method]);
+    // Units a method shares or spawns: the untrained society's debates, STaR's hints, MALT's untrained trees.
+    const shared: Record<string, string[]> = { star: ["star-hint"], malt: ["malt-base"], "malt-sft-only": ["malt-base"] };
+    const own = new Set([method, "base", ...(shared[method] ?? [])]);
     for (const s of datasetsOf(db, method)) {
       for (const r of s.rows) {
         for (const id of r.sourceTurnIds) {
@@ -67,7 +69,10 @@ describe.each(all)("%s", (method) => {
     for (const j of jobs) {
       const req = reference.trainer.requests.filter((r) => r.outPath === j.path);
       expect(req).toHaveLength(1);
-      expect(req[0]!.examples).toEqual(sets.get(j.datasetId)!.rows.map((r) => ({ messages: r.messages })));
+      const set = sets.get(j.datasetId)!;
+      if (set.format === "preference") {
+        expect(req[0]!.pairs).toEqual(set.rows.map((r) => ({ prompt: r.messages, chosen: r.chosen, rejected: r.rejected, refChosenLogp: r.refChosenLogp, refRejectedLogp: r.refRejectedLogp })));
+      } else expect(req[0]!.examples).toEqual(set.rows.map((r) => ({ messages: r.messages })));
     }
   });
 });

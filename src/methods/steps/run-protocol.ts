@@ -1,4 +1,4 @@
-import { Progress } from "../../eval/progress.js";
+import { Progress } from "../../util/progress.js";
 import { ensureAgents, runMany, type Protocol, type Seat } from "../../protocols/index.js";
 import type { Phase } from "../../store/index.js";
 import type { MethodContext, StoredQuestion } from "../types.js";
