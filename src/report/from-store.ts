@@ -78,7 +78,8 @@ async function agentRows(store: Store, runId: string): Promise<AgentIterationRow
     out.push({
       runId,
       method: agent.method,
-      agent: `${agent.role} ${agent.agentIndex}`,
+      // A second stage of the same agent and iteration (MALT's DPO after SFT) is its own row.
+      agent: `${agent.role} ${agent.agentIndex}${stageOf(job.config) ? ` (${stageOf(job.config)})` : ""}`,
       iteration: job.iteration,
       datasetRows: ds?.rowCount ?? 0,
       finalLoss: curve.length ? curve[curve.length - 1]!.loss : null,
@@ -86,4 +87,10 @@ async function agentRows(store: Store, runId: string): Promise<AgentIterationRow
     });
   }
   return out;
+}
+
+/** The objective of a job other than SFT ("dpo"), from its stored config; undefined for SFT. */
+function stageOf(config: unknown): string | undefined {
+  const kind = (config as { objective?: { kind?: string } } | null)?.objective?.kind;
+  return kind && kind !== "sft" ? kind : undefined;
 }
