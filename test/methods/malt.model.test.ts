@@ -24,11 +24,16 @@ describe("MALT on the tiny model", () => {
     const runId = readdirSync(tmp).find((f) => f.startsWith("malt-test-"))!;
     const resultsFile = join(tmp, runId, "report/results.json");
     const results = JSON.parse(readFileSync(resultsFile, "utf8"));
-    const m = results.methods["malt-sft-only"];
-    expect(m.accuracy).toHaveLength(3);
-    expect(m.tree.leaves).toEqual([null, 6 * 8, 6 * 8]);
-    expect(m.tree.questions).toEqual([null, 6, 6]);
-    for (const l of [1, 2]) expect(m.tree.correct_leaf_share[l]).toBeGreaterThanOrEqual(0);
+    for (const name of ["malt-sft-only", "malt"]) {
+      const m = results.methods[name];
+      expect(m.accuracy, name).toHaveLength(3);
+      expect(m.tree.leaves).toEqual([null, 6 * 8, 6 * 8]);
+      expect(m.tree.questions).toEqual([null, 6, 6]);
+      for (const l of [1, 2]) expect(m.tree.correct_leaf_share[l]).toBeGreaterThanOrEqual(0);
+    }
+    // Both methods start from the same untrained agents and trees: equal iteration 0 and iteration-1 trees.
+    expect(results.methods.malt.accuracy[0]).toBe(results.methods["malt-sft-only"].accuracy[0]);
+    expect(results.methods.malt.tree.pairs_refiner[1]).toBe(results.methods["malt-sft-only"].tree.pairs_refiner[1]);
     expect(readFileSync(join(tmp, runId, "report/report.md"), "utf8")).toContain("## Search trees (MALT)");
 
     const store = await openStore(db);
@@ -42,6 +47,22 @@ describe("MALT on the tiny model", () => {
     expect(agents.sort()).toEqual(["generator", "refiner", "verifier"]);
     const jobs = await store.trainingJobs.list({ runId, status: "succeeded" });
     expect(jobs.length).toBeGreaterThan(0);
+    // malt's verifier/refiner: a DPO job on a stored preference set whose rows carry reference log-probs
+    // from our trainer, continuing that iteration's SFT adapter.
+    const dpo = jobs.filter((j) => (j.config as { objective?: { kind: string } }).objective?.kind === "dpo");
+    expect(dpo.length).toBeGreaterThan(0);
+    for (const j of dpo) {
+      const set = (await store.datasets.get(j.datasetId!))!;
+      expect(set.format).toBe("preference");
+      const rows = await store.datasets.rows(set.id);
+      for (const r of rows) {
+        expect(Number.isFinite(r.refChosenLogp) && r.refChosenLogp! < 0).toBe(true);
+        expect(Number.isFinite(r.refRejectedLogp) && r.refRejectedLogp! < 0).toBe(true);
+      }
+      const v = (await store.modelVersions.list(j.agentId)).find((x) => x.id === j.outputModelVersionId)!;
+      expect(v.path).toMatch(/(verifier|refiner)0-it\d\.gguf$/);
+      expect((v.meta as { objective?: string }).objective).toBe("dpo");
+    }
     const before = (await store.turns.listFor({ runId, method: "malt-sft-only", iteration: 1, phase: "test" })).length;
     await store.close();
 
