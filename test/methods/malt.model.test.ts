@@ -27,7 +27,7 @@ describe("MALT on the tiny model", () => {
     for (const name of ["malt-sft-only", "malt"]) {
       const m = results.methods[name];
       expect(m.accuracy, name).toHaveLength(3);
-      expect(m.tree.leaves).toEqual([null, 6 * 8, 6 * 8]);
+      expect(m.tree.leaves).toEqual([null, 6 * 27, 6 * 27]);
       expect(m.tree.questions).toEqual([null, 6, 6]);
       for (const l of [1, 2]) expect(m.tree.correct_leaf_share[l]).toBeGreaterThanOrEqual(0);
     }
@@ -38,8 +38,8 @@ describe("MALT on the tiny model", () => {
 
     const store = await openStore(db);
     const turns = await store.turns.listFor({ runId, method: "malt-base", iteration: 0, phase: "train" });
-    expect(turns).toHaveLength(6 * (2 + 4 + 8));
-    expect(turns.filter((t) => t.parentId === null).map((t) => t.node).sort()).toEqual(Array.from({ length: 6 }, () => ["0", "1"]).flat().sort());
+    expect(turns).toHaveLength(6 * (3 + 9 + 27));
+    expect(turns.filter((t) => t.parentId === null).map((t) => t.node).sort()).toEqual(Array.from({ length: 6 }, () => ["0", "1", "2"]).flat().sort());
     const test0 = await store.turns.listFor({ runId, method: "malt-base", iteration: 0, phase: "test" });
     expect(test0).toHaveLength(6 * 3 * 3); // 3 chains × (G, V, R)
     // Each role is its own LoRA over the base; a role with data at iteration 1 has a trained adapter.
