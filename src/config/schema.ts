@@ -87,6 +87,10 @@ export const methodNames = [
   "single-agent-all-data",
   "malt",
   "malt-sft-only",
+  "saie",
+  "saie-supportive",
+  "saie-adversarial",
+  "saie-sft",
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 
@@ -195,6 +199,19 @@ export const maltSchema = z
   .strict();
 export type MaltConfig = z.infer<typeof maltSchema>;
 
+export const saieSchema = z
+  .object({
+    rounds: z.number().int().min(1).max(8).default(2).describe("partner remark → learner reply exchanges after the learner's first answer"),
+    supportive_share: z.number().min(0).max(1).default(0.5).describe("chance a remark is supportive (saie); saie-supportive uses 1, saie-adversarial 0"),
+    reference: z.enum(["gold", "majority"]).default("gold").describe("what remarks support or attack: the train split's gold answer, or the partner's majority vote (no gold; no warm-up)"),
+    reference_votes: z.number().int().positive().default(3).describe('reference "majority": independent partner answers voted on'),
+    partner: z.string().min(1).optional().describe("the partner model (a GGUF path or remote id); default: the frozen base. It never trains"),
+    warmup_questions: z.number().int().nonnegative().optional().describe("warm-up phase: SFT on the gold solutions of the first this many train questions (default: a quarter of them; 0: none)"),
+    train_questions: z.number().int().positive().optional().describe("discussions on only the first this many train questions (default: all)"),
+  })
+  .strict();
+export type SaieConfig = z.infer<typeof saieSchema>;
+
 export const runConfigSchema = z
   .object({
     name: z.string().min(1).default("run"),
@@ -212,12 +229,18 @@ export const runConfigSchema = z
     tracking: trackingSchema.optional(),
     // Optional, so configs without MALT keep their resolved form (and run id); maltSettings() fills defaults.
     malt: maltSchema.optional(),
+    saie: saieSchema.optional(),
   })
   .strict();
 
 /** The run's MALT settings with defaults filled (the section is optional). */
 export function maltSettings(config: { malt?: MaltConfig }): MaltConfig {
   return config.malt ?? maltSchema.parse({});
+}
+
+/** The run's SAIE settings with defaults filled (the section is optional). */
+export function saieSettings(config: { saie?: SaieConfig }): SaieConfig {
+  return config.saie ?? saieSchema.parse({});
 }
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

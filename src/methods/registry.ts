@@ -3,6 +3,7 @@ import { baseMethod, debateMethod, majorityMethod } from "./baselines.js";
 import { multiagentFt, multiagentFtNoCritic, multiagentFtNoSummary } from "./multiagent-ft.js";
 import { majorityFt, singleAgentAllData, singleAgentFt } from "./single-model.js";
 import { malt, maltSftOnly } from "./malt.js";
+import { saie, saieAdversarial, saieSft, saieSupportive } from "./saie.js";
 import { star } from "./star.js";
 import type { Method } from "./types.js";
 
@@ -19,4 +20,8 @@ export const METHODS: Record<MethodName, Method> = {
   debate: debateMethod,
   malt,
   "malt-sft-only": maltSftOnly,
+  saie,
+  "saie-supportive": saieSupportive,
+  "saie-adversarial": saieAdversarial,
+  "saie-sft": saieSft,
 };

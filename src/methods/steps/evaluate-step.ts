@@ -16,11 +16,12 @@ export interface EvalSeats {
 /**
  * Evaluates a method's agents after iteration l on the test split: a debate (generators speak in round 1,
  * critics after), graded against gold, plus diversity. Iteration 0 is the untrained society, so methods
- * debating with the run's own protocol share one stored base debate (same questions, seeds, models).
+ * debating with the run's own protocol share one stored base debate (same questions, seeds, models);
+ * `unitKey` stores the debates under another shared key (methods whose agents are identical there).
  */
-export async function evaluateSociety(ctx: MethodContext, method: string, iteration: number, seats: EvalSeats): Promise<EvalSummary> {
+export async function evaluateSociety(ctx: MethodContext, method: string, iteration: number, seats: EvalSeats, unitKey?: string): Promise<EvalSummary> {
   return once(ctx, `${method}/it${iteration}/eval`, async () => {
-    const debateKey = iteration === 0 && isRunProtocol(ctx, seats) ? "base" : method;
+    const debateKey = unitKey ?? (iteration === 0 && isRunProtocol(ctx, seats) ? "base" : method);
     await ctx.debates.run({ method: debateKey, iteration, phase: "test", questions: ctx.test, ...seats, label: `${method} eval it${iteration}` });
     const debates = await loadTranscripts(ctx, debateKey, iteration, "test");
     const summary = summarizeDebates(ctx, debates);

@@ -11,22 +11,24 @@ export type Weights = Pick<ModelVersion, "kind" | "path" | "remoteId" | "sha256"
 
 /**
  * Trains one agent on its dataset for iteration l and registers the result as the agent's version l.
- * Continues from the agent's previous adapter/weights unless the config says to restart from the base.
+ * Continues from the agent's previous adapter/weights unless the config says to restart from the base,
+ * or from `o.from` when given.
  * The version row and the job's success are written in one transaction; a crash before that leaves a
  * "running" job that the next attempt supersedes, and a half-written file never replaces a good one
  * (the trainer writes to a temp name and renames).
  */
-export async function trainAgent(ctx: MethodContext, agent: Agent, iteration: number, dataset: Dataset): Promise<ModelVersion> {
+export async function trainAgent(ctx: MethodContext, agent: Agent, iteration: number, dataset: Dataset, o: { from?: Weights } = {}): Promise<ModelVersion> {
   const stored = await ctx.store.modelVersions.latest(agent.id, iteration);
   if (stored && stored.iteration === iteration) return stored;
   const prev = await versionAt(ctx, agent, iteration - 1);
 
   if (dataset.rowCount === 0) {
     // Nothing passed the filter: the agent keeps its weights, recorded so the report can say so.
-    ctx.log(`${agent.method} ${agentName(agent)}: empty dataset at iteration ${iteration}; keeping its previous weights`);
-    return keepWeights(ctx, agent, iteration, prev, prev.id, "empty dataset");
+    ctx.log(`${agent.method} ${agentName(agent)}: empty dataset at iteration ${iteration}; keeping its ${o.from ? "starting" : "previous"} weights`);
+    return keepWeights(ctx, agent, iteration, o.from ?? prev, prev.id, "empty dataset");
   }
-  const from = ctx.config.training.continue_from_previous && prev.kind !== "base" ? prev : undefined;
+  // `o.from`: weights another stage produced (SAIE's warm-up), instead of the agent's own previous version.
+  const from = o.from ? (o.from.kind === "base" ? undefined : o.from) : ctx.config.training.continue_from_previous && prev.kind !== "base" ? prev : undefined;
   const { result, jobId } = await fit(ctx, agent, iteration, dataset, { from, file: `${agentName(agent)}-it${iteration}.gguf`, seed: deriveSeed(ctx.seed, "train", agent.method, agentName(agent), iteration) });
   return registerVersion(ctx, agent, iteration, result, jobId, prev.id, dataset.rowCount);
 }
