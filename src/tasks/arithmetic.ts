@@ -16,6 +16,12 @@ export interface ArithmeticOptions {
   /** Questions per split when no limit is asked (default 500 each). */
   trainSize?: number;
   testSize?: number;
+  /**
+   * The worked gold solution (`goldSolution`, what SFT on gold trains on): "worked" (default) restates
+   * the expression; "compact" is one operation per step, the form the tiny model's corpus writes, so
+   * SFT on gold teaches it no new format.
+   */
+  solution?: "worked" | "compact";
 }
 
 type Operands = [number, number, number, number, number, number];
@@ -72,14 +78,32 @@ function operandsOf(q: Question): Operands {
   return m.slice(1).map(Number) as Operands;
 }
 
+/** The steps of a+b*c+d-e*f: both products, then the sums left to right. */
+export interface ArithmeticSteps { p1: number; p2: number; s1: number; s2: number; r: number }
+
+export function stepsOf([a, b, c, d, e, f]: readonly number[]): ArithmeticSteps {
+  const p1 = b! * c!;
+  const p2 = e! * f!;
+  const s1 = a! + p1;
+  const s2 = s1 + d!;
+  return { p1, p2, s1, s2, r: s2 - p2 };
+}
+
+/** The compact form, one operation per step (`4*5=20 7*8=56 3+20=23 23+6=29 29-56=-27 \boxed{-27}`); `s` may hold wrong steps. */
+export function formatCompactSteps([a, b, c, d, e, f]: readonly number[], s: ArithmeticSteps): string {
+  return `${b}*${c}=${s.p1} ${e}*${f}=${s.p2} ${a}+${s.p1}=${s.s1} ${s.s1}+${d}=${s.s2} ${s.s2}-${s.p2}=${s.r} \\boxed{${s.r}}`;
+}
+
+/** Correct compact worked steps ending in \boxed{answer}. */
+export function compactSolution(o: readonly number[]): string {
+  return formatCompactSteps(o, stepsOf(o));
+}
+
 /** A worked solution: the products first, then sums left to right, ending in `\boxed{N}`. */
 export function arithmeticSolution(q: Question): string {
-  const [a, b, c, d, e, f] = operandsOf(q);
-  const p1 = b * c;
-  const p2 = e * f;
-  const s1 = a + p1;
-  const s2 = s1 + d;
-  const r = s2 - p2;
+  const o = operandsOf(q);
+  const [a, b, c, d, e, f] = o;
+  const { p1, p2, s1, s2, r } = stepsOf(o);
   return (
     `${b}*${c}=${p1}, ${e}*${f}=${p2}, so ${q.text} = ${a}+${p1}+${d}-${p2} = ${s1}+${d}-${p2} = ${s2}-${p2} = ${r}. ` +
     `The answer is \\boxed{${r}}.`
@@ -95,6 +119,8 @@ function positiveInt(name: string, v: unknown, min: number): number {
 
 export function arithmeticTask(options: ArithmeticOptions = {}): Task {
   const maxValue = positiveInt("max_value", options.maxValue ?? 30, 1);
+  const solution = options.solution ?? "worked";
+  if (solution !== "worked" && solution !== "compact") throw new UserError(`arithmetic: option solution must be "worked" or "compact", got ${JSON.stringify(solution)}`);
   const sizes: Record<Split, number> = {
     train: positiveInt("train_size", options.trainSize ?? 500, 1),
     test: positiveInt("test_size", options.testSize ?? 500, 1),
@@ -112,6 +138,6 @@ export function arithmeticTask(options: ArithmeticOptions = {}): Task {
     extract: (completion) => extractAnswer(completion),
     grade: (pred, gold) => gradeNumeric(pred, gold),
     canonical: (answer) => canonicalNumeric(answer),
-    goldSolution: (q) => arithmeticSolution(q),
+    goldSolution: (q) => (solution === "compact" ? compactSolution(operandsOf(q)) : arithmeticSolution(q)),
   };
 }

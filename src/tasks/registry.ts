@@ -19,7 +19,7 @@ export type TaskOptions = Record<string, string | number | boolean | string[] | 
 export const TASKS_DIR = join(REPO_ROOT, "eval/tasks");
 
 const CODE_TASKS: Record<string, { options: string[]; make(options: Record<string, unknown>): Task }> = {
-  arithmetic: { options: ["maxValue", "trainSize", "testSize"], make: (o) => arithmeticTask(o) },
+  arithmetic: { options: ["maxValue", "trainSize", "testSize", "solution"], make: (o) => arithmeticTask(o) },
 };
 
 const FILE_TASKS = readdirSync(TASKS_DIR).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -".yaml".length)).sort();

@@ -61,6 +61,15 @@ describe("arithmetic task", () => {
     expect(arithmeticSolution(q)).toBe("4*5=20, 7*8=56, so 3+4*5+6-7*8 = 3+20+6-56 = 23+6-56 = 29-56 = -27. The answer is \\boxed{-27}.");
   });
 
+  it('solution "compact": the gold solution in the tiny model\'s one-operation-per-step form, still graded right', async () => {
+    const t = arithmeticTask({ solution: "compact" });
+    for (const q of await t.questions("train", { limit: 50 })) expect(t.grade(t.extract(t.goldSolution(q)).answer, q.gold)).toBe(true);
+    const q = { task: "arithmetic", split: "test" as const, id: "x", text: "3+4*5+6-7*8", gold: "-27" };
+    expect(t.goldSolution(q)).toBe("4*5=20 7*8=56 3+20=23 23+6=29 29-56=-27 \\boxed{-27}");
+    expect(arithmeticTask().goldSolution(q)).toBe(arithmeticSolution(q));
+    expect(() => arithmeticTask({ solution: "long" as never })).toThrow(/option solution must be "worked" or "compact"/);
+  });
+
   it("grades model-like answers; unparsed is wrong", () => {
     const t = arithmeticTask();
     expect(t.grade(t.extract("So the result is -27").answer, "-27")).toBe(true);

@@ -23,7 +23,7 @@ describe("getTask", () => {
     const qs = await small.questions("test", { limit: 50 });
     expect(Math.max(...qs.flatMap((q) => q.text.split(/[+*-]/).map(Number)))).toBeLessThanOrEqual(5);
     expect(await getTask("arithmetic", { maxValue: 5 }).questions("test", { limit: 50 })).toEqual(qs);
-    expect(() => getTask("arithmetic", { max_valu: 5 })).toThrow(/unknown option "max_valu" \(known: max_value, train_size, test_size\)/);
+    expect(() => getTask("arithmetic", { max_valu: 5 })).toThrow(/unknown option "max_valu" \(known: max_value, train_size, test_size, solution\)/);
     expect(() => getTask("arithmetic", { max_value: "big" })).toThrow(/max_value must be an integer/);
     expect(() => getTask("gsm8k", { max_value: 5 })).toThrow(UserError);
   });

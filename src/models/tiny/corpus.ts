@@ -1,5 +1,5 @@
 import { renderPrompt } from "../../prompts/templates.js";
-import { generateArithmetic } from "../../tasks/arithmetic.js";
+import { compactSolution, formatCompactSteps as formatSteps, generateArithmetic, stepsOf } from "../../tasks/arithmetic.js";
 import type { Question } from "../../tasks/types.js";
 import { createRng, seedFrom, type Rng } from "../rng.js";
 import type { ChatMessage } from "./chat.js";
@@ -20,31 +20,14 @@ import type { ChatMessage } from "./chat.js";
  *   4*5=20 7*8=56 3+20=23 23+6=29 29-56=-27 \boxed{-27}
  */
 
+export { compactSolution };
+
 export type Operands = readonly [number, number, number, number, number, number];
-
-interface Steps { p1: number; p2: number; s1: number; s2: number; r: number }
-
-function stepsOf([a, b, c, d, e, f]: Operands): Steps {
-  const p1 = b * c;
-  const p2 = e * f;
-  const s1 = a + p1;
-  const s2 = s1 + d;
-  return { p1, p2, s1, s2, r: s2 - p2 };
-}
-
-function formatSteps([a, b, c, d, e, f]: Operands, s: Steps): string {
-  return `${b}*${c}=${s.p1} ${e}*${f}=${s.p2} ${a}+${s.p1}=${s.s1} ${s.s1}+${d}=${s.s2} ${s.s2}-${s.p2}=${s.r} \\boxed{${s.r}}`;
-}
 
 export function operandsOf(q: Question): Operands {
   const m = /^(\d+)\+(\d+)\*(\d+)\+(\d+)-(\d+)\*(\d+)$/.exec(q.text.trim());
   if (!m) throw new Error(`not an arithmetic question: ${q.text}`);
   return m.slice(1).map(Number) as unknown as Operands;
-}
-
-/** Correct compact worked steps ending in \boxed{answer}. */
-export function compactSolution(o: Operands): string {
-  return formatSteps(o, stepsOf(o));
 }
 
 /**
