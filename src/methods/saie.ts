@@ -2,6 +2,7 @@ import type { AgentModel } from "../backends/types.js";
 import { saieSettings, type MethodName, type SaieConfig } from "../config/schema.js";
 import { goldSolutionData, saieDiscussionData } from "../datasets/saie-data.js";
 import type { BuiltDataset } from "../datasets/types.js";
+import { debateSeries, SAIE } from "../metrics/names.js";
 import type { Seat } from "../protocols/index.js";
 import { generatorChat } from "../protocols/debate/prompts.js";
 import { saieProtocol } from "../protocols/saie/discussion.js";
@@ -19,9 +20,6 @@ import type { Method, MethodContext, StoredQuestion } from "./types.js";
 const SHARED = "saie-base";
 /** The warm-up learner (iteration 1's first phase) is the same for every discussion method: trained once, as this method's learner. */
 const WARMUP = "saie-warmup";
-
-/** Metrics of a method's learner in multi-agent inference are stored under `<method>+debate`. */
-export const debateSeries = (method: string) => `${method}+debate`;
 
 /**
  * SAIE (Loem, Kaneko, Okazaki, arXiv 2311.08107): a learner trained through discussions with a frozen
@@ -112,8 +110,8 @@ async function evaluateLearner(ctx: MethodContext, method: string, l: number, m:
 async function putStats(ctx: MethodContext, method: string, l: number, d: BuiltDataset): Promise<void> {
   const i = d.info as Record<string, number>;
   const values: Record<string, number> = {
-    saie_rows: d.rows.length, saie_supportive: i.supportive!, saie_adversarial: i.adversarial!,
-    saie_partner_on_claim: i.partnerOnClaim!, saie_learner_final_on_reference: i.learnerFinalOnReference!,
+    [SAIE.rows]: d.rows.length, [SAIE.supportive]: i.supportive!, [SAIE.adversarial]: i.adversarial!,
+    [SAIE.partnerOnClaim]: i.partnerOnClaim!, [SAIE.learnerFinalOnReference]: i.learnerFinalOnReference!,
   };
   await ctx.store.metrics.put(Object.entries(values).map(([k, value]) => ({ runId: ctx.runId, method, iteration: l, name: k, scope: "run", value })));
   ctx.log(`${method} it${l} discussions: ${i.discussions} (${i.supportive} supportive, ${i.adversarial} adversarial remarks; partner on its claim ${(100 * i.partnerOnClaim!).toFixed(0)}%, ` +

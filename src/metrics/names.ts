@@ -36,3 +36,21 @@ export const TREE = {
 } as const;
 
 export const isTreeMetric = (name: string): boolean => name.startsWith("tree_");
+
+/**
+ * SAIE's discussion statistics at iteration l (the discussions iteration l trained on): remarks of each
+ * kind, the share of remarks whose answer is the claim the partner was asked to back or argue for, the
+ * share of discussions whose learner ended on the reference answer, and the learner's training rows.
+ */
+export const SAIE = {
+  supportive: "saie_supportive",
+  adversarial: "saie_adversarial",
+  partnerOnClaim: "saie_partner_on_claim",
+  learnerFinalOnReference: "saie_learner_final_on_reference",
+  rows: "saie_rows",
+} as const;
+
+export const isSaieMetric = (name: string): boolean => name.startsWith("saie_");
+
+/** Where a method's learner in multi-agent inference (a debate of its copies) is stored: `<method>+debate`. */
+export const debateSeries = (method: string) => `${method}+debate`;

@@ -1,4 +1,4 @@
-import { METRIC, DIVERSITY_NAMES, isTreeMetric } from "../metrics/names.js";
+import { METRIC, DIVERSITY_NAMES, isSaieMetric, isTreeMetric } from "../metrics/names.js";
 import { meanStd } from "../metrics/accuracy.js";
 import type { Store } from "../store/index.js";
 import type { AgentIterationRow, MethodSeries, ReportData } from "./types.js";
@@ -12,17 +12,18 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
     if (!run) throw new UserError(`no run "${id}" in ${store.location} (see \`society runs\`)`);
     runs.push(run);
   }
-  const perRun: Array<Map<string, { acc: number[]; se: number[]; div: Record<string, number[]>; tree: Record<string, number[]> }>> = [];
+  const perRun: Array<Map<string, { acc: number[]; se: number[]; div: Record<string, number[]>; tree: Record<string, number[]>; talk: Record<string, number[]> }>> = [];
   const agents: AgentIterationRow[] = [];
   for (const run of runs) {
-    const byMethod = new Map<string, { acc: number[]; se: number[]; div: Record<string, number[]>; tree: Record<string, number[]> }>();
+    const byMethod = new Map<string, { acc: number[]; se: number[]; div: Record<string, number[]>; tree: Record<string, number[]>; talk: Record<string, number[]> }>();
     for (const m of await store.metrics.list({ runId: run.id, scope: "run" })) {
-      const e = byMethod.get(m.method) ?? { acc: [], se: [], div: {}, tree: {} };
+      const e = byMethod.get(m.method) ?? { acc: [], se: [], div: {}, tree: {}, talk: {} };
       byMethod.set(m.method, e);
       if (m.name === METRIC.accuracy) e.acc[m.iteration] = m.value;
       else if (m.name === METRIC.accuracyStderr) e.se[m.iteration] = m.value;
       else if (DIVERSITY_NAMES.includes(m.name)) (e.div[m.name] ??= [])[m.iteration] = m.value;
       else if (isTreeMetric(m.name)) (e.tree[m.name] ??= [])[m.iteration] = m.value;
+      else if (isSaieMetric(m.name)) (e.talk[m.name] ??= [])[m.iteration] = m.value;
     }
     perRun.push(byMethod);
     agents.push(...(await agentRows(store, run.id)));
@@ -50,7 +51,16 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
     // Trees exist from iteration 1 on (index 0 stays NaN: nothing was grown before the first iteration).
     const tree = Object.fromEntries(treeNames.map((metric) =>
       [metric, Array.from({ length: len }, (_, i) => meanStd(series.map((s) => s.tree[metric]?.[i]).filter((x): x is number => x !== undefined)).mean)]));
-    methods[name] = { accuracy, stderr, perSeed: series.map((s) => s.acc), diversity, ...(series.length > 1 ? { diversityStd } : {}), ...(treeNames.length ? { tree } : {}) };
+    const perIteration = (key: "tree" | "talk") => {
+      const names = [...new Set(series.flatMap((s) => Object.keys(s[key])))];
+      return names.length ? Object.fromEntries(names.map((metric) =>
+        [metric, Array.from({ length: len }, (_, i) => meanStd(series.map((s) => s[key][metric]?.[i]).filter((x): x is number => x !== undefined)).mean)])) : undefined;
+    };
+    const discussion = perIteration("talk");
+    methods[name] = {
+      accuracy, stderr, perSeed: series.map((s) => s.acc), diversity, ...(series.length > 1 ? { diversityStd } : {}), ...(treeNames.length ? { tree } : {}),
+      ...(discussion ? { discussion } : {}),
+    };
   }
   const cfg = runs[0]?.config as { task?: { name?: string }; name?: string } | undefined;
   return {

@@ -9,6 +9,8 @@ export function resultsJson(data: ReportData): object {
       accuracy: s.accuracy, stderr: s.stderr, diversity: s.diversity, diversity_std: s.diversityStd, seeds: s.perSeed.length ? data.seeds : undefined,
       // MALT: the search trees each iteration trained on (null where none was grown, e.g. index 0).
       tree: s.tree ? Object.fromEntries(Object.entries(s.tree).map(([k, xs]) => [k.replace(/^tree_/, ""), xs.map((x) => (Number.isFinite(x) ? x : null))])) : undefined,
+      // SAIE: the discussions each iteration trained on (null where none was held, e.g. index 0).
+      discussion: s.discussion ? Object.fromEntries(Object.entries(s.discussion).map(([k, xs]) => [k.replace(/^saie_/, ""), xs.map((x) => (Number.isFinite(x) ? x : null))])) : undefined,
     };
   }
   return { task: data.task, runs: data.runIds, seeds: data.seeds, methods };

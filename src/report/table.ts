@@ -1,3 +1,4 @@
+import { debateSeries, SAIE } from "../metrics/names.js";
 import type { ReportData } from "./types.js";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}` : "–");
@@ -37,6 +38,27 @@ export function treeRows(data: ReportData): { header: string[]; rows: string[][]
       const cells = metrics.map((k) => s.tree![k]?.[i]);
       if (cells.every((x) => x === undefined || !Number.isFinite(x))) continue;
       rows.push([m, `${i}`, ...metrics.map((k, j) => (cells[j] === undefined || !Number.isFinite(cells[j]!) ? "–" : k.endsWith("share") ? pct(cells[j]!) + "%" : `${Math.round(cells[j]!)}`))]);
+    }
+  }
+  return { header, rows };
+}
+
+/**
+ * SAIE: each method that is also evaluated in debate (`<method>+debate`), per iteration: its learner's
+ * accuracy alone and in a debate of its copies, and the discussions that iteration trained on (remarks
+ * of each kind, the partner on its claim, the learner ending on the reference, training rows).
+ */
+export function learnerRows(data: ReportData): { header: string[]; rows: string[][] } {
+  const header = ["method", "iter", "alone", "in debate", "supportive", "adversarial", "partner on claim", "learner ends on reference", "rows"];
+  const rows: string[][] = [];
+  const cell = (x: number | undefined, share = false) => (x === undefined || !Number.isFinite(x) ? "–" : share ? `${pct(x)}%` : `${Math.round(x)}`);
+  for (const [m, s] of Object.entries(data.methods)) {
+    const debate = data.methods[debateSeries(m)];
+    if (!debate) continue;
+    for (let i = 0; i < s.accuracy.length; i++) {
+      const d = (k: string) => s.discussion?.[k]?.[i];
+      rows.push([m, `${i}`, `${pct(s.accuracy[i]!)}`, debate.accuracy[i] === undefined ? "–" : `${pct(debate.accuracy[i]!)}`,
+        cell(d(SAIE.supportive)), cell(d(SAIE.adversarial)), cell(d(SAIE.partnerOnClaim), true), cell(d(SAIE.learnerFinalOnReference), true), cell(d(SAIE.rows))]);
     }
   }
   return { header, rows };

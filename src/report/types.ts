@@ -23,6 +23,8 @@ export interface MethodSeries {
   diversityStd?: Record<string, number[]>;
   /** MALT's search-tree statistics per iteration (`tree_*` metrics, mean over seeds), when the method grows trees. */
   tree?: Record<string, number[]>;
+  /** SAIE's discussion statistics per iteration (`saie_*` metrics, mean over seeds), when the method discusses. */
+  discussion?: Record<string, number[]>;
 }
 
 export interface AgentIterationRow {

@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allCharts, svgToPng, toSvg } from "./charts.js";
 import { resultsJson } from "./results-json.js";
-import { accuracyRows, diversityRows, markdownTable, treeRows } from "./table.js";
+import { accuracyRows, diversityRows, learnerRows, markdownTable, treeRows } from "./table.js";
 import type { ReportData } from "./types.js";
 
 const DIVERSITY_NOTE =
@@ -34,6 +34,10 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
   const trees = treeRows(data);
   const TREE_NOTE = "Each iteration's training data: the trees its agents of the previous iteration grew on the train split (n answers × n critiques × n refinements per question). " +
     "Share right: leaves whose answer is right. SFT rows: nodes valued above the threshold; pairs: correct vs incorrect siblings (DPO, verifier and refiner).";
+  const learners = learnerRows(data);
+  const LEARNER_NOTE = "Accuracy (%) of each method's learner alone (one answer per test question) and in a debate of copies of it (`<method>+debate`); iteration 0 is the untrained learner. " +
+    "Discussion columns: the train-split discussions that iteration trained on — remarks of each kind, the share of remarks whose answer was the claim the partner was asked to back or argue for, " +
+    "the share of discussions whose learner ended on the reference answer, and the learner's training rows.";
   const seedsLine = data.seeds.length > 1 ? `Seeds ${data.seeds.join(", ")}: cells are mean ± std across seeds.` : `Seed ${data.seeds.join(", ")}: cells are accuracy ± binomial standard error (%).`;
   const md = [
     `# ${data.title}`,
@@ -54,6 +58,7 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
     DIVERSITY_NOTE,
     "",
     ...(trees.rows.length ? ["## Search trees (MALT)", "", markdownTable(trees), "", TREE_NOTE, ""] : []),
+    ...(learners.rows.length ? ["## Learner alone and in debate (SAIE)", "", markdownTable(learners), "", LEARNER_NOTE, ""] : []),
   ].join("\n");
   put("report.md", md);
 
@@ -65,7 +70,7 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
 <h1>${esc(data.title)}</h1><p>Task: <b>${esc(data.task)}</b> · runs: ${data.runIds.map(esc).join(", ")}</p>
 <h2>Accuracy (%)</h2><p>${esc(seedsLine)}</p>${htmlTable(accuracyRows(data))}
 ${charts.map((c) => `<figure>${c.svg}<figcaption>${esc(c.title)}</figcaption></figure>`).join("\n")}
-<h2>Diversity</h2>${div.rows.length ? htmlTable(div) : "<p>No diversity metrics recorded.</p>"}<p>${esc(DIVERSITY_NOTE)}</p>${trees.rows.length ? `\n<h2>Search trees (MALT)</h2>${htmlTable(trees)}<p>${esc(TREE_NOTE)}</p>` : ""}
+<h2>Diversity</h2>${div.rows.length ? htmlTable(div) : "<p>No diversity metrics recorded.</p>"}<p>${esc(DIVERSITY_NOTE)}</p>${trees.rows.length ? `\n<h2>Search trees (MALT)</h2>${htmlTable(trees)}<p>${esc(TREE_NOTE)}</p>` : ""}${learners.rows.length ? `\n<h2>Learner alone and in debate (SAIE)</h2>${htmlTable(learners)}<p>${esc(LEARNER_NOTE)}</p>` : ""}
 </body></html>\n`;
   put("report.html", html);
   return { dir, files };

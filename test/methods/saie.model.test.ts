@@ -29,7 +29,9 @@ describe("SAIE on the tiny model", () => {
     // The same untrained learner at iteration 0, alone and in debate.
     expect(results.methods.saie.accuracy[0]).toBe(results.methods["saie-sft"].accuracy[0]);
     expect(results.methods["saie+debate"].accuracy[0]).toBe(results.methods["saie-sft+debate"].accuracy[0]);
-    expect(readFileSync(join(tmp, runId, "report/report.md"), "utf8")).toContain("saie+debate");
+    expect(readFileSync(join(tmp, runId, "report/report.md"), "utf8")).toContain("## Learner alone and in debate (SAIE)");
+    expect(results.methods.saie.discussion.supportive[1] + results.methods.saie.discussion.adversarial[1]).toBe(12);
+    expect(results.methods.saie.discussion.rows[1]).toBe(6 * 3);
 
     const store = await openStore(db);
     const roles = new Map((await store.agents.list(runId, "saie")).map((a) => [a.id, a.role]));

@@ -67,6 +67,35 @@ describe("report", () => {
     expect(readFileSync(join(plain, "report.md"), "utf8")).not.toContain("Search trees");
   });
 
+  it("shows SAIE's learners alone and in debate with their discussions (report.md table and results.json); nothing of it without a +debate series", async () => {
+    const series = (accuracy: number[]) => ({ accuracy, stderr: accuracy.map(() => 0.05), perSeed: [accuracy], diversity: {} });
+    const withSaie: ReportData = {
+      ...data,
+      methods: {
+        ...data.methods,
+        saie: { ...series([0.38, 0.42]), discussion: { saie_supportive: [NaN, 61], saie_adversarial: [NaN, 59], saie_partner_on_claim: [NaN, 0.3], saie_learner_final_on_reference: [NaN, 0.45], saie_rows: [NaN, 180] } },
+        "saie+debate": series([0.35, 0.5]),
+        "saie-sft": series([0.38, 0.4]),
+        "saie-sft+debate": series([0.35, 0.37]),
+      },
+    };
+    const dir = mkdtempSync(join(tmpdir(), "report-"));
+    await writeReport(withSaie, dir);
+    const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+    expect(results.methods.saie.discussion).toEqual({ supportive: [null, 61], adversarial: [null, 59], partner_on_claim: [null, 0.3], learner_final_on_reference: [null, 0.45], rows: [null, 180] });
+    expect(results.methods["saie-sft"]).not.toHaveProperty("discussion");
+    const md = readFileSync(join(dir, "report.md"), "utf8");
+    expect(md).toContain("## Learner alone and in debate (SAIE)");
+    expect(md).toContain("| saie | 0 | 38.0 | 35.0 | – | – | – | – | – |");
+    expect(md).toContain("| saie | 1 | 42.0 | 50.0 | 61 | 59 | 30.0% | 45.0% | 180 |");
+    expect(md).toContain("| saie-sft | 1 | 40.0 | 37.0 | – | – | – | – | – |");
+    expect(md).not.toMatch(/\| (saie\+debate|multiagent-ft) \| 0 \| /); // only methods with a +debate series, once each
+    expect(readFileSync(join(dir, "report.html"), "utf8")).toContain("<h2>Learner alone and in debate (SAIE)</h2>");
+    const plain = mkdtempSync(join(tmpdir(), "report-"));
+    await writeReport(data, plain);
+    expect(readFileSync(join(plain, "report.md"), "utf8")).not.toContain("SAIE");
+  });
+
   it("prints an aligned terminal table", () => {
     const t = terminalTable(accuracyRows(data));
     const lines = t.split("\n");
