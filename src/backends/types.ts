@@ -41,6 +41,8 @@ export interface Generation {
   latencyMs: number;
   /** "length": maxTokens reached before an end-of-turn token or a stop string. */
   finishReason: "stop" | "length";
+  /** The server that produced it (remote backends: its base URL), recorded with the turn. */
+  endpoint?: string;
 }
 
 export interface Score {

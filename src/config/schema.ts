@@ -52,16 +52,37 @@ export const openaiEndpointSchema = z
   })
   .strict();
 
+export const endpointSchema = z
+  .object({
+    url: z.string().url().describe("an OpenAI-compatible base URL, e.g. http://gpu1:8080/v1"),
+    concurrency: z.number().int().positive().default(4).describe("requests in flight at once on this endpoint"),
+    adapters: z
+      .enum(["none", "lora", "model"]) // src/backends/openai/addressing.ts
+      .default("none")
+      .describe("how a request names an agent's LoRA adapter: lora (llama-server's per-request lora list), model (vLLM --lora-modules, society serve agent ids), none (remote ids only)"),
+    api_key_env: z.string().optional().describe("default: model.openai.api_key_env"),
+  })
+  .strict();
+
 export const modelSchema = z
   .object({
     base: z.string().default("tiny").describe('"tiny" (built by `society model tiny`), a GGUF path, or a remote model id'),
     tiny_recipe: z.enum(["default", "test"]).default("default"),
     backend: z.enum(["llama", "openai"]).default("llama"),
     openai: openaiEndpointSchema.default({}),
+    endpoints: z
+      .array(endpointSchema)
+      .nonempty()
+      .optional()
+      .describe("a pool of OpenAI-compatible servers the debates spread over (needs backend: openai; timeouts and retries from model.openai); not part of the run id"),
     context_size: z.number().int().positive().default(2048),
     gpu: z.union([z.literal("auto"), z.literal(false), z.enum(["cuda", "vulkan", "metal"])]).default("auto"),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.endpoints && m.backend !== "openai") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["endpoints"], message: "model.endpoints needs model.backend: openai" });
+    if (m.endpoints && m.openai.base_url) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["openai", "base_url"], message: "give either model.openai.base_url or model.endpoints, not both" });
+  });
 
 export const debateSchema = z
   .object({

@@ -29,6 +29,17 @@ export function evalRunId(r: ResolvedEval): string {
 /** The backend a run config names; `llama` takes the eval's speed knobs when given. */
 export function backendSpec(run: RunConfig, llama: { threads?: number; parallel?: number } = {}): BackendSpec {
   const m = run.model;
+  if (m.backend === "openai" && m.endpoints) {
+    const o = m.openai;
+    return {
+      kind: "pool",
+      options: {
+        endpoints: m.endpoints.map((e) => ({
+          baseURL: e.url, concurrency: e.concurrency, adapters: e.adapters, apiKeyEnv: e.api_key_env ?? o.api_key_env, timeoutS: o.timeout_s, maxRetries: o.max_retries,
+        })),
+      },
+    };
+  }
   if (m.backend === "openai") {
     return {
       kind: "openai",
@@ -47,7 +58,9 @@ export function backendSpec(run: RunConfig, llama: { threads?: number; parallel?
 /** The base model: "tiny" builds (or reuses) the embedded model; a llama backend needs an existing GGUF. */
 export async function resolveBaseModel(run: RunConfig, log: (line: string) => void = () => {}): Promise<AgentModel> {
   const m = run.model;
-  if (m.backend === "openai") return { base: m.base };
+  // Endpoints that serve our adapters serve our local base: it is resolved (and the tiny model built) here too.
+  const local = m.endpoints?.some((e) => e.adapters !== "none");
+  if (m.backend === "openai" && !local) return { base: m.base };
   if (m.base === "tiny") {
     const { ensureTinyModel } = await import("../models/tiny/cache.js");
     const info = await ensureTinyModel(m.tiny_recipe, { progress: (l) => log(`  ${l}`) });

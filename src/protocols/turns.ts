@@ -106,7 +106,7 @@ export async function openUnit(protocol: string, q: Question, storeQuestionId: s
         completionTokens: g.completionTokens,
         latencyMs: g.latencyMs,
         seed: s,
-        meta: { finishReason: g.finishReason, ...req.meta },
+        meta: { finishReason: g.finishReason, ...(g.endpoint ? { endpoint: g.endpoint } : {}), ...req.meta },
       });
     }
     summaries.push({

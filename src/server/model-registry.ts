@@ -55,9 +55,14 @@ export class ModelRegistry {
     return [...this.models.keys(), ...(this.hasSociety ? [SOCIETY_MODEL_ID] : [])];
   }
 
-  /** GET /v1/models entries. */
-  list(): Array<{ id: string; object: "model"; created: number; owned_by: string; parent?: string }> {
-    const out = [...this.models.values()].map((m) => ({ id: m.id, object: "model" as const, created: m.created, owned_by: m.ownedBy, ...(m.parent ? { parent: m.parent } : {}) }));
+  /**
+   * GET /v1/models entries. `root` is the weights' file (the adapter, else the GGUF), as vLLM spells it: a
+   * client with the same files finds which id serves an adapter of its own (src/backends/openai/addressing.ts).
+   */
+  list(): Array<{ id: string; object: "model"; created: number; owned_by: string; parent?: string; root?: string }> {
+    const out: ReturnType<ModelRegistry["list"]> = [...this.models.values()].map((m) => ({
+      id: m.id, object: "model" as const, created: m.created, owned_by: m.ownedBy, ...(m.parent ? { parent: m.parent } : {}), root: m.model.adapter ?? m.model.base,
+    }));
     if (this.societyCreated !== undefined) out.push({ id: SOCIETY_MODEL_ID, object: "model", created: this.societyCreated, owned_by: "society" });
     return out;
   }

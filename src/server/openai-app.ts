@@ -30,7 +30,7 @@ export function createOpenAIApp(opts: OpenAIAppOptions): Hono {
   const created = Math.floor(Date.now() / 1000);
 
   app.get("/v1/models", (c) =>
-    c.json({ object: "list", data: Object.keys(opts.models).map((id) => ({ id, object: "model", created, owned_by: "society" })) }));
+    c.json({ object: "list", data: Object.entries(opts.models).map(([id, m]) => ({ id, object: "model", created, owned_by: "society", root: m.adapter ?? m.base })) }));
 
   app.post("/v1/chat/completions", async (c) => {
     let body: unknown;

@@ -50,6 +50,16 @@ describe("run config", () => {
     expect(() => parseConfig("task:\n  name: chess\n", "c.yaml")).toThrow(/c\.yaml:2:9: task\.name: unknown task "chess"/);
   });
 
+  it("model.endpoints: a pool for the openai backend, each with concurrency and adapter addressing", () => {
+    const pool = `${ok}model:\n  backend: openai\n  endpoints:\n    - url: http://gpu1:8080/v1\n      adapters: lora\n    - url: http://gpu2:8000/v1\n      concurrency: 16\n`;
+    expect(parseConfig(pool, "c.yaml").model.endpoints).toEqual([
+      { url: "http://gpu1:8080/v1", concurrency: 4, adapters: "lora" },
+      { url: "http://gpu2:8000/v1", concurrency: 16, adapters: "none" },
+    ]);
+    expect(() => parseConfig(pool.replace("backend: openai", "backend: llama"), "c.yaml")).toThrow(/c\.yaml:\d+:\d+: model\.endpoints: model\.endpoints needs model\.backend: openai/);
+    expect(() => parseConfig(pool.replace("adapters: lora", "adapters: loras"), "c.yaml")).toThrow(/c\.yaml:14:17: model\.endpoints\.0\.adapters/);
+  });
+
   it("applies overrides over the file", () => {
     const c = parseConfig(ok, "c.yaml", { seed: 3, training: { lora: { alpha: 2 } } });
     expect(c.seed).toBe(3);

@@ -20,6 +20,8 @@ const dir = mkdtempSync(join(tmpdir(), "society-serve-run-"));
 let store: Store;
 let server: ServeHandle;
 let client: OpenAI;
+let tinyPath: string;
+let adapterPath: string;
 
 beforeAll(async () => {
   const tiny = await ensureTinyModel("test");
@@ -29,6 +31,8 @@ beforeAll(async () => {
     baseModelPath: tiny.path, mode: "lora", outPath: join(dir, "g0-it1.gguf"), seed: 1, threads: 1, lora: { rank: 2, alpha: 4 }, optim: { epochs: 1, batchSize: 4 },
     examples: qs.map((q) => ({ messages: [...generatorChat({ task: "arithmetic", vars: task.promptVars(q) }), { role: "assistant" as const, content: task.goldSolution(q) }] })),
   });
+  tinyPath = tiny.path;
+  adapterPath = adapter.outPath;
   store = await openStore(join(dir, "runs.db"));
   const config = runConfigSchema.parse({
     name: "served", task: { name: "arithmetic", options: { maxValue: 3 } }, model: { base: "tiny", tiny_recipe: "test" },
@@ -58,6 +62,18 @@ describe("society serve --run", () => {
     expect((await client.models.list()).data.map((m) => m.id)).toEqual(["tiny", "multiagent-ft/generator0/it1", "society"]);
     const m = await client.models.retrieve("multiagent-ft/generator0/it1");
     expect(m.id).toBe("multiagent-ft/generator0/it1");
+  });
+
+  it("an endpoint pool addresses the agent by its adapter file (GET /v1/models roots)", async () => {
+    const { EndpointPool } = await import("../../src/backends/openai/pool.js");
+    const listed = (await client.models.list()).data as Array<{ id: string; root?: string }>;
+    expect(listed.find((x) => x.id === "multiagent-ft/generator0/it1")?.root).toBe(adapterPath);
+    const pool = new EndpointPool({ endpoints: [{ baseURL: `${server.url}/v1`, adapters: "model", env: {} }] });
+    const messages = [{ role: "user" as const, content: "What is 1+1? Answer in \\boxed{}." }];
+    const viaPool = await pool.generate({ base: tinyPath, adapter: adapterPath }, messages, { temperature: 1, topP: 0.9, maxTokens: 16, seed: 3 });
+    const direct = await client.chat.completions.create({ model: "multiagent-ft/generator0/it1", messages, max_tokens: 16, temperature: 1, top_p: 0.9, seed: 3 });
+    expect(viaPool.text).toBe(direct.choices[0]!.message.content);
+    await pool.close();
   });
 
   it("answers with an agent version: its LoRA changes the reply's likelihood", async () => {

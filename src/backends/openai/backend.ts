@@ -14,6 +14,7 @@ import OpenAI from "openai";
 import { UserError } from "../../errors.js";
 import { Semaphore } from "../semaphore.js";
 import type { AgentModel, Backend, ChatMessage, GenerateOptions, Generation, Score } from "../types.js";
+import { EndpointAddresser, type AdapterAddressing, type Address } from "./addressing.js";
 import { statusOf, withRetries } from "./retry.js";
 
 export interface OpenAIBackendOptions {
@@ -29,6 +30,8 @@ export interface OpenAIBackendOptions {
   maxRetries?: number;
   /** First backoff delay. Default 1000 ms. */
   retryBaseMs?: number;
+  /** How a request names an agent's adapter on this endpoint (addressing.ts). Default "none": remote ids only. */
+  adapters?: AdapterAddressing;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -37,6 +40,7 @@ export class OpenAIBackend implements Backend {
   private readonly apiKey: string;
   private readonly chatModels = new Map<string, ChatOpenAI>();
   private client?: OpenAI;
+  private readonly addresser: EndpointAddresser;
 
   constructor(readonly opts: OpenAIBackendOptions = {}) {
     const env = opts.env ?? process.env;
@@ -46,15 +50,30 @@ export class OpenAIBackend implements Backend {
     // Self-hosted endpoints often need no key; the SDK still wants a non-empty string.
     this.apiKey = key || "no-key";
     this.limit = new Semaphore(opts.concurrency ?? 8);
+    this.addresser = new EndpointAddresser(this.url, opts.adapters ?? "none", (url) => this.getJson(url));
+  }
+
+  /** The endpoint's base URL. */
+  get url(): string {
+    return this.opts.baseURL ?? "https://api.openai.com/v1";
+  }
+
+  /** Requests in flight or waiting for a slot (the pool sends the next one where this is lowest per slot). */
+  get load(): number {
+    return this.limit.load;
+  }
+
+  get concurrency(): number {
+    return this.limit.size;
   }
 
   private get what(): string {
-    return `POST ${this.opts.baseURL ?? "https://api.openai.com/v1"}/chat/completions`;
+    return `POST ${this.url}/chat/completions`;
   }
 
   async generate(model: AgentModel, chat: ChatMessage[], o: GenerateOptions): Promise<Generation> {
-    const id = remoteId(model);
-    const llm = this.chatModel(id, o);
+    const addr = await this.addresser.address(model);
+    const llm = this.chatModel(addr, o);
     const g = await this.limit.run(() => withRetries(async () => {
       const t0 = performance.now();
       const msg = await llm.invoke(toLangchain(chat), { seed: o.seed, ...(o.stop?.length ? { stop: o.stop } : {}) });
@@ -67,6 +86,7 @@ export class OpenAIBackend implements Backend {
         completionTokens: usage?.output_tokens ?? 0,
         latencyMs,
         finishReason: finish === "length" ? "length" : "stop",
+        endpoint: this.url,
       } satisfies Generation;
     }, this.retryOpts()));
     // After the retries: a retried request must not send its text twice.
@@ -75,7 +95,7 @@ export class OpenAIBackend implements Backend {
   }
 
   async score(model: AgentModel, chat: ChatMessage[], completion: string): Promise<Score> {
-    const id = remoteId(model);
+    const addr = await this.addresser.address(model);
     const client = (this.client ??= new OpenAI({ apiKey: this.apiKey, baseURL: this.opts.baseURL, timeout: (this.opts.timeoutS ?? 120) * 1000, maxRetries: 0 }));
     const unsupported = (why: string) => new UserError(
       `${this.what}: this endpoint cannot score a given completion (${why}); scoring needs echo log-probabilities of a supplied assistant message (society serve or vLLM); use the llama backend for likelihood metrics`);
@@ -83,7 +103,8 @@ export class OpenAIBackend implements Backend {
       try {
         // echo/add_generation_prompt/continue_final_message are extensions the SDK does not type.
         const body = {
-          model: id,
+          ...addr.extra,
+          model: addr.model,
           messages: [...chat, { role: "assistant", content: completion }],
           max_tokens: 1,
           logprobs: true,
@@ -112,9 +133,19 @@ export class OpenAIBackend implements Backend {
     return { maxRetries: this.opts.maxRetries ?? 4, baseDelayMs: this.opts.retryBaseMs ?? 1000, what: this.what };
   }
 
-  /** One ChatOpenAI per (model, sampling settings): they are cheap and keep their HTTP client. */
-  private chatModel(id: string, o: GenerateOptions): ChatOpenAI {
-    const key = JSON.stringify([id, o.temperature, o.topP, o.maxTokens]);
+  /** GET a JSON document from this endpoint (model and adapter lists), with its key and timeout. */
+  private async getJson(url: string): Promise<unknown> {
+    return withRetries(async () => {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${this.apiKey}` }, signal: AbortSignal.timeout((this.opts.timeoutS ?? 120) * 1000) });
+      if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`), { status: res.status });
+      return res.json();
+    }, { ...this.retryOpts(), what: `GET ${url}` });
+  }
+
+  /** One ChatOpenAI per (model, extra fields, sampling settings): they are cheap and keep their HTTP client. */
+  private chatModel(addr: Address, o: GenerateOptions): ChatOpenAI {
+    const id = addr.model;
+    const key = JSON.stringify([id, addr.extra ?? null, o.temperature, o.topP, o.maxTokens]);
     let llm = this.chatModels.get(key);
     if (!llm) {
       llm = new ChatOpenAI({
@@ -123,6 +154,7 @@ export class OpenAIBackend implements Backend {
         topP: o.topP,
         maxTokens: o.maxTokens,
         apiKey: this.apiKey,
+        ...(addr.extra ? { modelKwargs: addr.extra } : {}),
         maxRetries: 0,
         timeout: (this.opts.timeoutS ?? 120) * 1000,
         configuration: { baseURL: this.opts.baseURL, maxRetries: 0 },
@@ -131,11 +163,6 @@ export class OpenAIBackend implements Backend {
     }
     return llm;
   }
-}
-
-function remoteId(m: AgentModel): string {
-  if (m.adapter) throw new UserError(`the openai backend serves remote model ids; it cannot apply the local LoRA adapter ${m.adapter} to "${m.base}"`);
-  return m.base;
 }
 
 function toLangchain(chat: readonly ChatMessage[]): BaseMessage[] {
