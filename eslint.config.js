@@ -16,7 +16,7 @@ const LAYERS = [
   ["eval"],
   ["methods"],
   ["protocols", "datasets", "training", "models", "backends", "metrics", "report", "tracking"],
-  ["store", "tasks", "prompts", "config", "formats"],
+  ["store", "tasks", "prompts", "config", "formats", "artifacts"],
   ["util", "errors.ts", "chat.ts"],
 ];
 
