@@ -8,7 +8,7 @@
  * eval/bench/debate-throughput/README.md has the measured cost. Scoring uses a small separate context
  * per pair (node-llama-cpp's sequence API), created on first use.
  */
-import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
 import { readGgufHeader } from "../../formats/gguf-header.js";
 import type { AgentModel, Backend, ChatMessage, GenerateOptions, Generation, Score } from "../types.js";
@@ -16,6 +16,7 @@ import { modelKey } from "../types.js";
 import { BatchDecoder } from "./batch-decoder.js";
 import { contextThreads } from "./context-threads.js";
 import { renderPromptTokens } from "./chat.js";
+import { chatWrapperFor, todayUtc, type ChatTemplateOptions } from "./chat-wrapper.js";
 import { generateOnSequence } from "./generate.js";
 import { nativeOf } from "./native.js";
 import { scoreOnSequence } from "./score.js";
@@ -42,6 +43,11 @@ export interface LlamaBackendOptions {
   flashAttention?: boolean;
   /** Use node-llama-cpp's public sequence API for generation instead of the native batch decoder (slower; for comparison). */
   publicApiOnly?: boolean;
+  /**
+   * Which chat template renders prompts: by default each model's own (its GGUF's tokenizer.chat_template),
+   * with strftime_now() pinned to `date` (a run pins it; default today). The trainer renders with the same.
+   */
+  chatTemplate?: ChatTemplateOptions;
 }
 
 export interface DetailedScore extends Score {
@@ -83,7 +89,9 @@ export class LlamaBackend implements Backend {
       logLevel: LlamaLogLevel.error,
       ...(threads !== undefined ? { maxThreads: threads } : {}),
     });
-    return new LlamaBackend(llama, { ...opts, threads, contextSize: opts.contextSize ?? 2048, parallel: opts.parallel ?? 8, batchSize: opts.batchSize ?? 512 });
+    // One day for every model this backend loads, however long it runs.
+    const chatTemplate = { ...opts.chatTemplate, date: opts.chatTemplate?.date ?? todayUtc() };
+    return new LlamaBackend(llama, { ...opts, threads, chatTemplate, contextSize: opts.contextSize ?? 2048, parallel: opts.parallel ?? 8, batchSize: opts.batchSize ?? 512 });
   }
 
   /** "cuda" | "vulkan" | "metal" | false (CPU). */
@@ -158,8 +166,13 @@ export class LlamaBackend implements Backend {
 
   /** Counts tokens the way generation would see a prompt (for budgeting and reports). */
   async countPromptTokens(m: AgentModel, chat: ChatMessage[]): Promise<number> {
+    return (await this.promptTokens(m, chat)).length;
+  }
+
+  /** The tokens generation feeds the model before the reply to `chat` (its chat template's generation prompt). */
+  async promptTokens(m: AgentModel, chat: ChatMessage[]): Promise<Token[]> {
     const { model, wrapper } = await this.loadModel(m.base);
-    return renderPromptTokens(model, wrapper, chat).tokens.length;
+    return renderPromptTokens(model, wrapper, chat).tokens;
   }
 
   /** Loads what these agents need for generation now (so the first request does not pay for it mid-batch). */
@@ -215,7 +228,7 @@ export class LlamaBackend implements Backend {
       entry = (async () => {
         readGgufHeader(base, "model"); // before node-llama-cpp parses it: a broken file is an error, not a hang
         const model = await this.llama.loadModel({ modelPath: base });
-        return { model, wrapper: resolveChatWrapper(model) };
+        return { model, wrapper: chatWrapperFor(model, this.options.chatTemplate).wrapper };
       })();
       entry.catch(() => this.models.delete(base));
       this.models.set(base, entry);

@@ -92,18 +92,21 @@ function conversation(seed: number, turns: number): ChatExample {
 const repeated: ChatExample = { messages: Array.from({ length: 20 }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: i % 2 ? "the answer is 7" : "is it?" }) as const) };
 
 describe("ChatRenderer renders in linear time exactly what the quadratic definition gives", () => {
-  it.each(wrappers)("%s", (_, make, windowed) => {
+  it.each(wrappers)("%s", (name, make, windowed) => {
     const r = new ChatRenderer(model, make());
     const endOfTurn = (r as unknown as { endOfTurn: Token[] }).endOfTurn;
     const examples = [...Array.from({ length: 12 }, (_, s) => conversation(s, 2 + (s % 5) * 3)), repeated, conversation(99, 40)];
     let trained = 0;
+    let refused = 0;
     for (const [n, ex] of examples.entries()) {
       let want;
       try {
         want = renderQuadratic(model, make(), endOfTurn, ex);
       } catch {
-        // A template that refuses this chat (e.g. a system message mid-way) must refuse it here too.
+        // A template that refuses this chat (e.g. a system message mid-way), or that rewrites the history of a
+        // trained turn, must refuse it here too.
         expect(() => r.render(ex), `example ${n}`).toThrow();
+        refused++;
         continue;
       }
       const got = r.render(ex);
@@ -111,9 +114,11 @@ describe("ChatRenderer renders in linear time exactly what the quadratic definit
       expect(got.lossMask, `example ${n} loss mask`).toEqual(want.lossMask);
       if (got.lossMask.some((m) => m === 1)) trained++;
     }
-    // (Mistral's template moves a system message into the last user turn, so with one the definition itself
-    // trains on nothing: every prefix renders differently from the whole. Kept as it was.)
-    expect(trained, "examples with a trained token").toBeGreaterThan(examples.length / 2);
+    // Mistral's template moves a system message into the last user turn: every prefix renders differently from
+    // the whole, so chats with one are refused (they used to train on nothing, silently).
+    if (name === "Mistral") expect(refused, "Mistral chats with a system message are refused").toBeGreaterThan(0);
+    expect(trained, "examples with a trained token").toBeGreaterThan((examples.length - refused) / 2);
+    expect(trained).toBeGreaterThan(0);
     // Most turns took the windowed path (the first of each chat is always rendered in full).
     if (windowed === "most") expect(r.stats.windowedTurns, JSON.stringify(r.stats)).toBeGreaterThan(2 * r.stats.fullTurns);
     else if (windowed === "some") expect(r.stats.windowedTurns).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
-import { LlamaText, resolveChatWrapper, SpecialToken, SpecialTokensText, type ChatHistoryItem, type ChatWrapper, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
+import { LlamaText, SpecialToken, SpecialTokensText, type ChatHistoryItem, type ChatWrapper, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
+import { ChatTemplateError } from "../../../backends/llama/chat-template.js";
+import { chatWrapperFor, type ChatTemplateOptions } from "../../../backends/llama/chat-wrapper.js";
 import type { ChatExample, TokenSequence } from "../../types.js";
-
-type Wrapper = NonNullable<ReturnType<typeof resolveChatWrapper>>;
 
 function history(messages: ChatExample["messages"]): ChatHistoryItem[] {
   return messages.map((m): ChatHistoryItem =>
@@ -21,6 +21,29 @@ function startsWithAt(a: readonly number[], at: number, b: readonly number[]): b
   if (b.length === 0 || at + b.length > a.length) return false;
   for (let i = 0; i < b.length; i++) if (a[at + i] !== b[i]) return false;
   return true;
+}
+
+/** A LlamaText as a list of runs: plain text merged, each special piece on its own. */
+function runs(t: LlamaText): Array<{ kind: string; value: string }> {
+  const out: Array<{ kind: string; value: string }> = [];
+  for (const v of t.values) {
+    const r = typeof v === "string" ? { kind: "text", value: v } : { kind: v instanceof SpecialToken ? "special" : "specialText", value: v.value };
+    const last = out[out.length - 1];
+    if (last && last.kind === r.kind && r.kind !== "special") last.value += r.value;
+    else out.push(r);
+  }
+  return out.filter((r) => r.value !== "" || r.kind === "special");
+}
+
+/**
+ * Whether `a` renders a prefix of what `b` renders: the same runs, the last of `a` possibly cut short. (Tokens
+ * may still differ at the cut when the tokenizer merges across it; that moves the mask by a token, not a turn.)
+ */
+export function isTextPrefix(a: LlamaText, b: LlamaText): boolean {
+  const x = runs(a);
+  const y = runs(b);
+  if (x.length > y.length) return false;
+  return x.every((r, i) => r.kind === y[i]!.kind && (i === x.length - 1 && r.kind !== "special" ? y[i]!.value.startsWith(r.value) : r.value === y[i]!.value));
 }
 
 /**
@@ -45,8 +68,8 @@ const ALIGN_SEARCH = 16;
 const VERIFIED_TURNS = 5;
 
 /**
- * Renders chat examples with the model's own chat wrapper (node-llama-cpp picks it from the GGUF's template
- * or architecture) and tokenizes them with the model's tokenizer. Loss is on assistant tokens only: for each
+ * Renders chat examples with the model's own chat template (the GGUF's tokenizer.chat_template, see
+ * backends/llama/chat-template.ts; or the wrapper a config names) and tokenizes them with the model's tokenizer. Loss is on assistant tokens only: for each
  * assistant turn the span runs from the end of the rendered prompt (history + assistant header) to the end of
  * the reply plus the template's end-of-turn tokens, so the model learns to stop.
  *
@@ -58,6 +81,12 @@ const VERIFIED_TURNS = 5;
  * templates that render a message the same whatever comes long before it, which every template we know does;
  * to catch one that does not, a few turns per conversation are also rendered in full and compared, and any
  * difference (or a window that does not line up) falls back to full renders.
+ *
+ * A trained turn must render inside the whole conversation exactly as it renders on its own: its prompt (what
+ * inference feeds the model before that reply) and the reply after it must be prefixes of the whole. A template
+ * that rewrites history (Mistral's moving the system message into the last user turn, Qwen3's dropping earlier
+ * turns' <think> blocks) fails this, and rendering throws a ChatTemplateError naming the turn instead of
+ * training on a mask that no longer marks that reply.
  */
 export class ChatRenderer {
   private readonly wrapper: ChatWrapper;
@@ -65,11 +94,19 @@ export class ChatRenderer {
   /** Assistant turns rendered so far, by how: from a window, or from full renders (the slow, defining way). */
   readonly stats = { windowedTurns: 0, fullTurns: 0 };
 
-  /** `wrapper` overrides the one node-llama-cpp resolves for the model (tests compare templates). */
-  constructor(private readonly model: LlamaModel, wrapper?: ChatWrapper) {
-    this.wrapper = wrapper ?? (resolveChatWrapper(model) as Wrapper);
+  /**
+   * Renders with `wrapper` (tests compare templates), else with the model's own chat template (or what
+   * `template` names; see chatWrapperFor).
+   */
+  constructor(private readonly model: LlamaModel, wrapper?: ChatWrapper, template?: ChatTemplateOptions) {
+    const resolved = wrapper ? undefined : chatWrapperFor(model, template);
+    this.wrapper = wrapper ?? resolved!.wrapper;
+    this.description = resolved?.description ?? wrapper!.wrapperName;
     this.endOfTurn = this.findEndOfTurn();
   }
+
+  /** Which template renders (for logs): e.g. the model's tokenizer.chat_template with its hash and date. */
+  readonly description: string;
 
   get wrapperName(): string {
     return this.wrapper.wrapperName;
@@ -100,6 +137,11 @@ export class ChatRenderer {
       if (t.length > best.length && startsWithAt(closed, at, t)) best = t;
     }
     if (best.length > 0) return best;
+    // A template that renders the last reply unlike earlier ones (Qwen3's <think> block) does not line the two
+    // up; the open render's own closing trigger (what the template writes after that reply) then says it.
+    const openState = this.wrapper.generateContextState({ chatHistory: [{ type: "user", text: "a" }, { type: "model", response: ["b"] }] });
+    const closing = openState.stopGenerationTriggers.find((t) => t.values.length === 1 && t.values[0] instanceof SpecialTokensText);
+    if (closing) return closing.tokenize(this.model.tokenizer);
     const eos = this.model.tokens.eos;
     return eos === null ? [] : [eos];
   }
@@ -115,8 +157,9 @@ export class ChatRenderer {
     const full = this.tokens(items);
     const rendered = full.length;
     if (msgs.length > 0 && msgs[msgs.length - 1].role === "assistant") full.push(...this.endOfTurn);
-    const windowed = this.spansWindowed(items, full, rendered);
-    const spans = windowed?.spans ?? this.spansInFull(items, full);
+    const trained = new Set(msgs.flatMap((m, i) => (m.role === "assistant" && m.weight !== 0 ? [i] : [])));
+    const windowed = this.spansWindowed(items, full, rendered, trained);
+    const spans = windowed?.spans ?? this.spansInFull(items, full, trained);
     const turns = items.filter((it) => it.type === "model").length;
     this.stats.windowedTurns += windowed?.count ?? 0;
     this.stats.fullTurns += turns - (windowed?.count ?? 0);
@@ -138,8 +181,13 @@ export class ChatRenderer {
   async renderAll(examples: readonly ChatExample[]): Promise<TokenSequence[]> {
     const out: TokenSequence[] = [];
     let since = performance.now();
-    for (const ex of examples) {
-      out.push(this.render(ex));
+    for (const [n, ex] of examples.entries()) {
+      try {
+        out.push(this.render(ex));
+      } catch (e) {
+        if (e instanceof ChatTemplateError) throw new ChatTemplateError(`train: example ${n + 1}: ${e.message}`, { cause: e });
+        throw e;
+      }
       if (performance.now() - since > 10) {
         await new Promise((done) => setImmediate(done));
         since = performance.now();
@@ -149,17 +197,43 @@ export class ChatRenderer {
   }
 
   /** [prompt end, reply end] of every assistant turn: the definition, from full renders of each prefix. */
-  private spansInFull(items: ChatHistoryItem[], full: Token[]): Map<number, [number, number]> {
+  private spansInFull(items: ChatHistoryItem[], full: Token[], trained: ReadonlySet<number>): Map<number, [number, number]> {
     const spans = new Map<number, [number, number]>();
+    let whole: LlamaText | undefined;
     items.forEach((it, i) => {
       if (it.type !== "model") return;
-      spans.set(i, [lcp(this.tokens([...items.slice(0, i), GENERATION_PROMPT]), full), lcp(this.tokens(items.slice(0, i + 1)), full)]);
+      spans.set(i, this.fullSpan(items, i, full, trained.has(i), () => (whole ??= this.text(items))));
     });
     return spans;
   }
 
+  /**
+   * One turn's [prompt end, reply end] from full renders; for a trained turn, checks that its prompt and its
+   * reply render as prefixes of the whole conversation (`whole`, its text, is rendered only when the tokens
+   * say they might not).
+   */
+  private fullSpan(items: ChatHistoryItem[], i: number, full: Token[], trained: boolean, whole: () => LlamaText): [number, number] {
+    const promptText = this.text([...items.slice(0, i), GENERATION_PROMPT]);
+    const prompt = promptText.tokenize(this.model.tokenizer);
+    const replyText = this.text(items.slice(0, i + 1));
+    const reply = replyText.tokenize(this.model.tokenizer);
+    const start = lcp(prompt, full);
+    const end = lcp(reply, full);
+    if (trained && start < prompt.length && !isTextPrefix(promptText, whole())) {
+      throw new ChatTemplateError(`message ${i + 1} (assistant): the chat template renders the conversation before this reply differently ` +
+        `when the reply is generated (its prompt) than inside the whole conversation, so the reply cannot be trained as the model would generate it`);
+    }
+    if (trained && end < reply.length && !isTextPrefix(replyText, whole())) {
+      throw new ChatTemplateError(`message ${i + 1} (assistant): the chat template renders this reply differently as the last message than ` +
+        `inside the whole conversation (it rewrites history, e.g. dropping an earlier turn's reasoning); give earlier replies weight 0 or train each turn as its own example`);
+    }
+    return [start, end];
+  }
+
   /** The same spans from windowed renders (see the class comment); undefined when a check fails. */
-  private spansWindowed(items: ChatHistoryItem[], full: Token[], rendered: number): { spans: Map<number, [number, number]>; count: number } | undefined {
+  private spansWindowed(
+    items: ChatHistoryItem[], full: Token[], rendered: number, trained: ReadonlySet<number>,
+  ): { spans: Map<number, [number, number]>; count: number } | undefined {
     const cache = new Map<string, Token[]>();
     const tokensOf = (p: Piece): Token[] => {
       const key = `${p.kind}\u0000${p.after ? 1 : 0}\u0000${p.value}`;
@@ -210,16 +284,16 @@ export class ChatRenderer {
     }
     if (at !== rendered) return undefined;
 
-    /** lcp(tokens(whole[0..x) ++ tail), full), given that whole[0..x) is shared. */
-    const lcpFrom = (x: number, tail: Piece[]): number => {
+    /** lcp(tokens(whole[0..x) ++ tail), full), given that whole[0..x) is shared; `all`: the whole of it matched. */
+    const lcpFrom = (x: number, tail: Piece[]): { at: number; all: boolean } => {
       let pos = offsets[x]!;
       for (const p of tail) {
         for (const t of tokensOf(p)) {
-          if (pos >= full.length || full[pos] !== t) return pos;
+          if (pos >= full.length || full[pos] !== t) return { at: pos, all: false };
           pos++;
         }
       }
-      return pos;
+      return { at: pos, all: true };
     };
     /** Text pieces holding each of `texts` in order (contents that are empty or not found are skipped). */
     const contentPieces = (win: Piece[], texts: string[]): number[] => {
@@ -269,6 +343,7 @@ export class ChatRenderer {
 
     const spans = new Map<number, [number, number]>();
     const windowed: Array<{ i: number; prompt: Piece[]; reply: Piece[] }> = [];
+    let wholeText: LlamaText | undefined;
     // Windows start where a reply is followed by a user or system message: templates merge runs of one
     // role (Llama 2 joins consecutive replies, ChatML consecutive system messages), so a window never
     // starts inside a run. `from`: the piece of `whole` where that reply ended, to line the window up from.
@@ -285,15 +360,20 @@ export class ChatRenderer {
           const a = align(prompt, boundary.from, contentPieces(prompt, texts));
           const b = align(reply, boundary.from, contentPieces(reply, texts)); // the reply itself may end differently
           if (a && b) {
-            span = [lcpFrom(a[0], prompt.slice(a[1])), lcpFrom(b[0], reply.slice(b[1]))];
-            windowed.push({ i, prompt: [...whole.slice(0, a[0]), ...prompt.slice(a[1])], reply: [...whole.slice(0, b[0]), ...reply.slice(b[1])] });
+            const s0 = lcpFrom(a[0], prompt.slice(a[1]));
+            const s1 = lcpFrom(b[0], reply.slice(b[1]));
+            // A trained turn whose prompt or reply is not a prefix of the whole is decided by the full renders below.
+            if (!trained.has(i) || (s0.all && s1.all)) {
+              span = [s0.at, s1.at];
+              windowed.push({ i, prompt: [...whole.slice(0, a[0]), ...prompt.slice(a[1])], reply: [...whole.slice(0, b[0]), ...reply.slice(b[1])] });
+            }
           }
         } catch {
           // a template that refuses a window (e.g. one that must open with a user message): render in full
         }
       }
       // The first reply, or a window that does not line up (or a template of plain text only): rendered in full.
-      span ??= [lcp(this.tokens([...items.slice(0, i), GENERATION_PROMPT]), full), lcp(this.tokens(items.slice(0, i + 1)), full)];
+      span ??= this.fullSpan(items, i, full, trained.has(i), () => (wholeText ??= this.text(items)));
       spans.set(i, span);
       if (i + 1 < items.length && items[i + 1]!.type !== "model") boundary = { j: i + 1, from: pieceAt(span[1]) };
     }
@@ -311,13 +391,13 @@ export class ChatRenderer {
 }
 
 /** The base model's chat renderer, loaded (vocabulary only) on first use. */
-export function lazyRenderer(llama: Llama, modelPath: string): { get: () => Promise<ChatRenderer>; dispose: () => Promise<void> } {
+export function lazyRenderer(llama: Llama, modelPath: string, template?: ChatTemplateOptions): { get: () => Promise<ChatRenderer>; dispose: () => Promise<void> } {
   let model: Promise<LlamaModel> | undefined;
   let renderer: ChatRenderer | undefined;
   return {
     async get() {
       model ??= llama.loadModel({ modelPath, vocabOnly: true });
-      renderer ??= new ChatRenderer(await model);
+      renderer ??= new ChatRenderer(await model, undefined, template);
       return renderer;
     },
     async dispose() {

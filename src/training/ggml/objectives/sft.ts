@@ -59,7 +59,7 @@ export const sft: ObjectiveRunner = {
     if (req.sequences) seqs = req.sequences;
     else {
       const r = await env.renderer();
-      env.log(`rendering ${req.examples!.length} chat examples with node-llama-cpp's ${r.wrapperName} chat wrapper`);
+      env.log(`rendering ${req.examples!.length} chat examples with ${r.description}`);
       seqs = await r.renderAll(req.examples!);
     }
     for (const [i, s] of seqs.entries()) {
