@@ -64,6 +64,23 @@ export const endpointSchema = z
   })
   .strict();
 
+export const chatTemplateSchema = z
+  .object({
+    source: z
+      .string()
+      .min(1)
+      .default("model")
+      .describe('"model": the GGUF\'s own tokenizer.chat_template; "auto": node-llama-cpp\'s built-in choice; a node-llama-cpp wrapper name (chatML, llama3.1, …); or a .jinja file'),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
+      .optional()
+      .describe("the day strftime_now() renders (Llama 3.1/3.2 write it into every prompt); written by a run: the day it started, kept on resume"),
+    variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe("extra template variables, e.g. enable_thinking: false (Qwen3)"),
+  })
+  .strict()
+  .describe("how chats render for training and inference alike");
+
 export const modelSchema = z
   .object({
     base: z.string().default("tiny").describe('"tiny" (built by `society model tiny`), a GGUF path, or a remote model id'),
@@ -77,6 +94,7 @@ export const modelSchema = z
       .describe("a pool of OpenAI-compatible servers the debates spread over (needs backend: openai; timeouts and retries from model.openai); not part of the run id"),
     context_size: z.number().int().positive().default(2048),
     gpu: z.union([z.literal("auto"), z.literal(false), z.enum(["cuda", "vulkan", "metal"])]).default("auto"),
+    chat_template: chatTemplateSchema.default({}),
   })
   .strict()
   .superRefine((m, ctx) => {

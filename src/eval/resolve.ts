@@ -52,7 +52,7 @@ export function backendSpec(run: RunConfig, llama: { threads?: number; parallel?
       },
     };
   }
-  return { kind: "llama", options: { gpu: m.gpu, threads: llama.threads, contextSize: m.context_size, parallel: llama.parallel } };
+  return { kind: "llama", options: { gpu: m.gpu, threads: llama.threads, contextSize: m.context_size, parallel: llama.parallel, chatTemplate: m.chat_template } };
 }
 
 /** The base model: "tiny" builds (or reuses) the embedded model; a llama backend needs an existing GGUF. */

@@ -16,6 +16,7 @@ import type { Trainer } from "../training/types.js";
 import type { Embedder } from "../metrics/embedder.js";
 import { openEmbedder } from "./embedder.js";
 import { runIdFor } from "./run-id.js";
+import { todayUtc } from "../util/today.js";
 import { openTracker } from "../tracking/open.js";
 import { trackedStore } from "../tracking/store-feed.js";
 
@@ -61,6 +62,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
     if (existing) assertSameData(runId, (existing.config as RunConfig).task?.data_files, dataFiles);
     config.task.data_files = dataFiles;
   }
+  config.model = { ...config.model, chat_template: pinnedChatTemplate(config, existing?.config as RunConfig | undefined, log) };
   // Questions (and split hygiene) before the run exists: bad data refuses the run without leaving one behind.
   const { train, test } = await loadQuestions(o.store, task, config);
   const runDir = join(o.outDir ?? "runs", runId);
@@ -100,6 +102,20 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
     await tracker?.close();
   }
   return { runId, runDir, resumed: !!existing };
+}
+
+/**
+ * The chat template a run renders with, its strftime_now() day fixed for the whole run (recorded in the
+ * resolved config, kept on resume), so a chat trains on the same tokens on every day the run works. A run
+ * stored before templates were configurable keeps node-llama-cpp's wrapper choice it rendered with then.
+ */
+function pinnedChatTemplate(config: RunConfig, existing: RunConfig | undefined, log: (l: string) => void): RunConfig["model"]["chat_template"] {
+  const ct = config.model.chat_template;
+  if (existing && existing.model && !existing.model.chat_template) {
+    log("note: this run was stored before chat templates were configurable: it keeps rendering with node-llama-cpp's wrapper (chat_template: auto)");
+    return { ...ct, source: "auto", date: ct.date ?? todayUtc() };
+  }
+  return { ...ct, date: ct.date ?? existing?.model.chat_template?.date ?? todayUtc() };
 }
 
 /** Loads both splits, refuses overlap (split hygiene), and records the questions in the store. */

@@ -3,13 +3,16 @@ import type { RunConfig } from "../config/schema.js";
 import { stableJson } from "../util/stable-json.js";
 
 /**
- * A run's id is its name, seed and a hash of the resolved config (less `tracking` and `model.endpoints`): running the same command again
+ * A run's id is its name, seed and a hash of the resolved config (less `tracking`, `model.endpoints`, and the default `model.chat_template`): running the same command again
  * finds the same run and resumes it; any change to the config starts a new one.
  */
 export function runIdFor(config: RunConfig, seed: number): string {
   // Where a run is tracked, and which servers answer its requests (the seed travels with each request), is not
-  // what it computes: adding a tracker or an endpoint to a command resumes the same run.
-  const model = config.model?.endpoints ? { ...config.model, endpoints: undefined } : config.model;
+  // what it computes: adding a tracker or an endpoint to a command resumes the same run. The default chat template
+  // (the model's own, unpinned) hashes as absent, so run ids from before it existed stand.
+  const ct = config.model?.chat_template;
+  const defaultTemplate = ct && ct.source === "model" && ct.date === undefined && Object.keys(ct.variables ?? {}).length === 0;
+  const model = config.model && { ...config.model, endpoints: undefined, ...(defaultTemplate ? { chat_template: undefined } : {}) };
   const hash = createHash("sha256").update(stableJson({ ...config, model, tracking: undefined, seed })).digest("hex").slice(0, 8);
   const slug = config.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "run";
   return `${slug}-s${seed}-${hash}`;

@@ -4,6 +4,7 @@
  * serves the models of finished jobs again and re-queues the jobs it was running (training is seeded, so
  * a re-run gives the same adapter).
  */
+import type { ChatTemplateOptions } from "../backends/llama/chat-wrapper.js";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_DPO_BETA, DEFAULT_LORA, defaultOptim } from "../training/defaults.js";
@@ -26,6 +27,8 @@ export interface FineTuneDefaults {
   contextLength?: number;
   /** Jobs that may wait behind the running one; more are refused with 429. */
   maxQueued: number;
+  /** How training chats render: the served backend's template and day. */
+  chatTemplate?: ChatTemplateOptions;
 }
 
 const LORA_OPTIM = defaultOptim("lora");
@@ -180,6 +183,7 @@ export class FineTuneQueue {
         baseModelPath: base.model.base,
         initAdapterPath: base.model.adapter,
         ...data,
+        chatTemplate: d.chatTemplate,
         mode: "lora",
         outPath,
         lora: d.lora,

@@ -41,6 +41,8 @@ export async function resolveModelSpec(spec: string, log: (l: string) => void = 
 export interface RunModels {
   models: ModelSpec[];
   society?: SocietySpec;
+  /** The chat template the run rendered with (its recorded day included); runs stored before it existed: none. */
+  chatTemplate?: RunConfig["model"]["chat_template"];
 }
 
 const SOCIETY_METHODS = ["multiagent-ft", "multiagent-ft-no-summary", "multiagent-ft-no-critic"];
@@ -70,14 +72,17 @@ export async function runModels(store: Store, runId: string, method: string | un
     if (m) newest.set(`${a.method}/${a.role}/${a.agentIndex}`, m);
   }
 
+  // Stored before templates were configurable: the run rendered with node-llama-cpp's wrapper choice.
+  const chatTemplate = config.model.chat_template ?? { source: "auto", variables: {} };
   const chosen = method ?? config.methods.find((m) => SOCIETY_METHODS.includes(m) && agents.some((a) => a.method === m));
-  if (!chosen) return { models };
+  if (!chosen) return { models, chatTemplate };
   const pick = (role: string) => agents.filter((a) => a.method === chosen && a.role === role).sort((x, y) => x.agentIndex - y.agentIndex).map((a) => newest.get(`${chosen}/${role}/${a.agentIndex}`)!);
   const generators = pick("generator");
   if (generators.length === 0) throw new UserError(`--society-method ${chosen}: run ${runId} has no generator agents for it`);
   const critics = pick("critic");
   return {
     models,
+    chatTemplate,
     society: {
       task: getTask(config.task.name, config.task.options),
       generators,

@@ -78,10 +78,13 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   if (o.society && !o.run) checkSocietyShape(o.society.agents, o.society.rounds);
   const specs: ModelSpec[] = [];
   let society: SocietySpec | undefined;
+  let chatTemplate = o.llama?.chatTemplate;
   if (o.run) {
     const r = await runModels(o.run.store, o.run.runId, o.run.method, log);
     specs.push(...r.models);
     society = r.society;
+    // A run's agents are served with the template (and day) they were trained with, unless told otherwise.
+    chatTemplate ??= r.chatTemplate;
   }
   for (const s of o.models ?? []) specs.push(await resolveModelSpec(s, log));
   if (specs.length === 0) throw new UserError("nothing to serve: give --model (a GGUF path, tiny, tiny:test) or --run");
@@ -110,10 +113,11 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
 
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const backend = await LlamaBackend.create(o.llama);
+  const backend = await LlamaBackend.create({ ...o.llama, chatTemplate });
   const files = new FileStore(dataDir, log);
   const trainer = o.trainer ?? (await import("../training/ggml/index.js")).ggmlTrainer;
-  const queue = new FineTuneQueue(dataDir, { registry, files, trainer, defaults: { ...DEFAULT_FINE_TUNE, ...o.fineTune }, log });
+  // Fine-tuning renders chats as the served models' prompts are rendered (same template, same pinned day).
+  const queue = new FineTuneQueue(dataDir, { registry, files, trainer, defaults: { ...DEFAULT_FINE_TUNE, chatTemplate: backend.chatTemplate, ...o.fineTune }, log });
   queue.restore();
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const app = createServeApp({ backend, registry, files, queue, limits, apiKey: o.apiKey, society, guard });

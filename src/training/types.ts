@@ -4,6 +4,7 @@
  * names the written artifact (a LoRA adapter or a complete GGUF) and how training went.
  */
 
+import type { ChatTemplateOptions } from "../backends/llama/chat-wrapper.js";
 import type { ChatExample, ChatMessage } from "../chat.js";
 
 /** One chat type for the whole project (OpenAI fine-tuning format; assistant `weight: 0` = context only). */
@@ -96,6 +97,11 @@ export interface TrainRequest {
    * those of assistant messages with weight 0, which stay as context).
    */
   examples?: ChatExample[];
+  /**
+   * Which template renders `examples` (default the model's own tokenizer.chat_template, with strftime_now
+   * pinned to today): a run passes its config's model.chat_template, the one its inference renders with.
+   */
+  chatTemplate?: ChatTemplateOptions;
   /** Alternative to `examples`: already tokenized sequences with their loss masks (pretraining). */
   sequences?: TokenSequence[];
   mode: "lora" | "full";
@@ -147,6 +153,8 @@ export interface ReferenceLogprobsRequest {
   /** The frozen reference: the agent's adapter before this round (absent: the base itself). */
   adapterPath?: string;
   pairs: PreferencePair[];
+  /** As in the TrainRequest the log-probs are for. */
+  chatTemplate?: ChatTemplateOptions;
   /** Positions per row, as in the TrainRequest the log-probs are for (replies longer are cut the same way). */
   contextLength?: number;
   threads?: number;

@@ -16,7 +16,8 @@ import { modelKey } from "../types.js";
 import { BatchDecoder } from "./batch-decoder.js";
 import { contextThreads } from "./context-threads.js";
 import { renderPromptTokens } from "./chat.js";
-import { chatWrapperFor, todayUtc, type ChatTemplateOptions } from "./chat-wrapper.js";
+import { todayUtc } from "../../util/today.js";
+import { chatWrapperFor, type ChatTemplateOptions } from "./chat-wrapper.js";
 import { generateOnSequence } from "./generate.js";
 import { nativeOf } from "./native.js";
 import { scoreOnSequence } from "./score.js";
@@ -92,6 +93,11 @@ export class LlamaBackend implements Backend {
     // One day for every model this backend loads, however long it runs.
     const chatTemplate = { ...opts.chatTemplate, date: opts.chatTemplate?.date ?? todayUtc() };
     return new LlamaBackend(llama, { ...opts, threads, chatTemplate, contextSize: opts.contextSize ?? 2048, parallel: opts.parallel ?? 8, batchSize: opts.batchSize ?? 512 });
+  }
+
+  /** The chat template every prompt renders with, its day pinned (what a trainer must render with to match). */
+  get chatTemplate(): ChatTemplateOptions {
+    return this.options.chatTemplate!;
   }
 
   /** "cuda" | "vulkan" | "metal" | false (CPU). */

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolveChatWrapper, specializedChatWrapperTypeNames, type ChatWrapper, type LlamaModel, type SpecializedChatWrapperTypeName } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
+import { todayUtc } from "../../util/today.js";
 import { ModelChatTemplate, modelSpecialTokens } from "./chat-template.js";
 import type { TemplateValue } from "./jinja.js";
 
@@ -28,10 +29,6 @@ export interface ResolvedChatWrapper {
   description: string;
 }
 
-/** Today's date (UTC) as chat templates get it when nothing pins one. */
-export function todayUtc(now = new Date()): string {
-  return now.toISOString().slice(0, 10);
-}
 
 export function chatWrapperFor(model: LlamaModel, opts: ChatTemplateOptions = {}): ResolvedChatWrapper {
   const source = opts.source ?? "model";

@@ -1,11 +1,12 @@
 import type { CommandModule } from "yargs";
 import { UserError } from "../../errors.js";
+import { chatTemplateFrom, chatTemplateOptions, type ChatTemplateArgs } from "../chat-template-args.js";
 import { openStore, type Store } from "../../store/index.js";
 import { startServe } from "../../server/start.js";
 
 /** `society serve`: local models, a run's agents, the debating society and the local trainer behind an OpenAI-compatible API. */
 
-interface Args {
+interface Args extends ChatTemplateArgs {
   model?: string[];
   run?: string;
   "society-method"?: string;
@@ -43,7 +44,7 @@ const command: CommandModule<{}, Args> = {
   command: "serve",
   describe: "Serve models, agents, the society and fine-tuning over an OpenAI-compatible API",
   builder: (y) =>
-    y
+    chatTemplateOptions(y)
       .option("model", { type: "string", array: true, describe: "a GGUF path, tiny, tiny:<recipe>, or <id>=<one of those> (repeatable)" })
       .option("run", { type: "string", describe: "serve every agent version of this run (from --db) and its society" })
       .option("society-method", { type: "string", describe: "which method's agents form the society (default the run's first society method)" })
@@ -115,7 +116,7 @@ const command: CommandModule<{}, Args> = {
           contextLength: a["ft-ctx"],
           maxQueued: a["ft-max-queued"],
         },
-        llama: { threads: a.threads, parallel: a.parallel, contextSize: a["context-size"], gpu: a.gpu === "false" ? false : (a.gpu as "auto") },
+        llama: { threads: a.threads, parallel: a.parallel, contextSize: a["context-size"], gpu: a.gpu === "false" ? false : (a.gpu as "auto"), chatTemplate: chatTemplateFrom(a) },
         log: err,
       });
       process.stdout.write(`society serve: listening on ${server.url}/v1 (models: ${server.registry.ids().join(", ")}${apiKey ? "; API key required" : ""})\n`);

@@ -1,6 +1,7 @@
 import { basename, extname, join } from "node:path";
 import type { CommandModule } from "yargs";
 import { UserError } from "../../errors.js";
+import { chatTemplateFrom, chatTemplateOptions, type ChatTemplateArgs } from "../chat-template-args.js";
 import { DEFAULT_DPO_BETA, DEFAULT_LORA, DEFAULT_LORA_TARGETS, defaultOptim } from "../../training/defaults.js";
 import { readChatJsonl } from "../../training/ggml/data/jsonl.js";
 import { ggmlTrainer } from "../../training/ggml/index.js";
@@ -12,7 +13,7 @@ import type { Objective, TrainProgress, TrainRequest, TrainResult } from "../../
  * preference-pair JSONL (dpo, OpenAI's or TRL's format).
  */
 
-interface Args {
+interface Args extends ChatTemplateArgs {
   model: string;
   data: string;
   objective: "sft" | "dpo";
@@ -71,7 +72,7 @@ const command: CommandModule<{}, Args> = {
   command: "train",
   describe: "Fine-tune a GGUF with the local ggml trainer (LoRA or full): SFT on chat JSONL, DPO on preference pairs",
   builder: (y) =>
-    y
+    chatTemplateOptions(y)
       .option("model", { type: "string", demandOption: true, describe: "base model (GGUF, llama/qwen2/qwen3 architecture)" })
       .option("data", {
         type: "string",
@@ -122,6 +123,7 @@ const command: CommandModule<{}, Args> = {
         baseModelPath: a.model,
         objective,
         ...data,
+        chatTemplate: chatTemplateFrom(a),
         mode: a.mode,
         outPath: out,
         initAdapterPath: a["init-adapter"],

@@ -74,6 +74,7 @@ export async function fit(ctx: MethodContext, agent: Agent, iteration: number, d
       baseModelPath: remote ? from?.remoteId ?? ctx.base.base : t.mode === "full" && from ? from.path! : ctx.base.base,
       initAdapterPath: !remote && t.mode === "lora" && from?.kind === "lora" ? from.path! : undefined,
       ...(objective.kind === "sft" ? { examples: rows.map((r) => ({ messages: r.messages })) } : { objective, pairs: rows.map(toPair) }),
+      chatTemplate: ctx.config.model.chat_template,
       mode: t.mode,
       outPath,
       lora: t.lora,

@@ -52,6 +52,7 @@ export async function trainSftThenDpo(ctx: MethodContext, agent: Agent, iteratio
           baseModelPath: policy.kind === "full" ? policy.path! : ctx.base.base,
           adapterPath: policy.kind === "lora" ? policy.path! : undefined,
           pairs: pairs.rows.map((r) => ({ prompt: r.prompt, chosen: r.chosen, rejected: r.rejected })),
+          chatTemplate: ctx.config.model.chat_template,
           contextLength: ctx.config.training.context_length,
           threads: ctx.config.training.threads,
           signal: ctx.signal,

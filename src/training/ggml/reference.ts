@@ -32,7 +32,7 @@ export async function referenceLogprobsGgml(req: ReferenceLogprobsRequest): Prom
   const g = loadGgml(llama.gpu);
   const be = createBackends(g, llama.gpu !== false);
   be.setThreads(req.threads ?? availableParallelism());
-  const renderer = lazyRenderer(llama, req.baseModelPath);
+  const renderer = lazyRenderer(llama, req.baseModelPath, req.chatTemplate);
   let w: ModelWeights | undefined;
   let lora: LoraSet | null = null;
   let session: TrainSession | undefined;

@@ -47,7 +47,7 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
   let w: ModelWeights | undefined;
   let lora: LoraSet | null = null;
   let session: TrainSession | undefined;
-  const renderer = lazyRenderer(llama, req.baseModelPath);
+  const renderer = lazyRenderer(llama, req.baseModelPath, req.chatTemplate);
   try {
     try {
       w = loadWeights(g, be.main, req.baseModelPath, { trainAll: req.mode === "full" });
