@@ -51,6 +51,13 @@ export class ModelRegistry {
     return m;
   }
 
+  /** The first model served (whose tokenizer the tokenizer routes use when a request names none). */
+  first(): ServedModel {
+    const m = this.models.values().next().value;
+    if (!m) throw notFound("no model is served");
+    return m;
+  }
+
   ids(): string[] {
     return [...this.models.keys(), ...(this.hasSociety ? [SOCIETY_MODEL_ID] : [])];
   }

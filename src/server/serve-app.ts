@@ -1,5 +1,5 @@
 /**
- * The `society serve` app: the OpenAI API surface (models, chat completions, files, fine-tuning jobs)
+ * The `society serve` app: the OpenAI API surface (models, chat and text completions, files, fine-tuning jobs)
  * over local models, behind an optional API key and body limits, with errors in OpenAI's shape.
  */
 import { Hono } from "hono";
@@ -7,6 +7,7 @@ import type { LlamaBackend } from "../backends/llama/backend.js";
 import { errorBody, onApiError } from "./api-error.js";
 import { bearerAuth } from "./auth.js";
 import { addChatCompletions } from "./chat-completions.js";
+import { addCompletions } from "./completions.js";
 import { addFileRoutes, type FileStore } from "./files.js";
 import { addFineTuningRoutes } from "./fine-tuning.js";
 import type { FineTuneQueue } from "./job-queue.js";
@@ -35,10 +36,12 @@ export function createServeApp(o: ServeAppOptions): Hono {
   // First: a request from a page the user visits is refused before anything else looks at it.
   app.use("*", requestGuard(o.guard ?? { allowedHosts: allowedHostsFor("127.0.0.1"), allowedOrigins: new Set() }));
   app.get("/health", (c) => c.json({ status: "ok" }));
-  if (o.apiKey) app.use("/v1/*", bearerAuth(o.apiKey));
+  if (o.apiKey) for (const path of ["/v1/*", "/tokenize", "/detokenize", "/tokenizer_info"]) app.use(path, bearerAuth(o.apiKey));
   // JSON bodies everywhere but uploads, which have their own (larger) limit.
   const jsonLimit = limitBody(o.limits.maxBodyBytes);
   app.use("/v1/*", async (c, next) => (c.req.method === "POST" && c.req.path === "/v1/files" ? next() : jsonLimit(c, next)));
+  app.use("/tokenize", jsonLimit);
+  app.use("/detokenize", jsonLimit);
 
   app.get("/v1/models", (c) => c.json({ object: "list", data: o.registry.list() }));
   app.get("/v1/models/:id{.+}", (c) => {
@@ -48,6 +51,7 @@ export function createServeApp(o: ServeAppOptions): Hono {
     return c.json(entry);
   });
   addChatCompletions(app, { backend: o.backend, registry: o.registry, limits: o.limits, society: o.society });
+  addCompletions(app, { backend: o.backend, registry: o.registry, limits: o.limits });
   addFileRoutes(app, o.files, o.limits.maxFileBytes);
   addFineTuningRoutes(app, o.queue);
   if (o.society) o.registry.enableSociety();

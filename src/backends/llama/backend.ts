@@ -51,6 +51,13 @@ export interface LlamaBackendOptions {
   chatTemplate?: ChatTemplateOptions;
 }
 
+/** The shortest prefix of `tokens` whose text covers `text` (a reply cut at a stop string keeps the tokens up to the cut). */
+function tokensCovering(model: LlamaModel, tokens: Token[], text: string): Token[] {
+  if (model.detokenize(tokens).length <= text.length) return tokens;
+  for (let k = 0; k <= tokens.length; k++) if (model.detokenize(tokens.slice(0, k)).length >= text.length) return tokens.slice(0, k);
+  return tokens;
+}
+
 export interface DetailedScore extends Score {
   perToken: Array<{ token: Token; text: string; logprob: number; top?: Array<{ token: Token; text: string; logprob: number }> }>;
 }
@@ -106,36 +113,100 @@ export class LlamaBackend implements Backend {
   }
 
   async generate(m: AgentModel, chat: ChatMessage[], opts: GenerateOptions): Promise<Generation> {
-    const t0 = performance.now();
     const { model, wrapper } = await this.loadModel(m.base);
-    const gen = await this.generator(m);
     const prompt = renderPromptTokens(model, wrapper, chat);
+    const { tokens: _, eog: __, ...g } = await this.generateFrom(m, prompt.tokens, prompt.stopStrings, opts);
+    return g;
+  }
+
+  /**
+   * A raw completion (no chat template): continues `prompt`, token ids as given, until an end-of-generation
+   * token, a stop string or maxTokens. `tokens`: the reply's tokens, cut where a stop string cut its text;
+   * `eog`: the end-of-generation token that ended it, if one did (not in the text, but sampled all the same).
+   */
+  async generateTokens(m: AgentModel, prompt: Token[], opts: GenerateOptions): Promise<Generation & { tokens: Token[]; eog?: Token }> {
+    if (prompt.length === 0) throw new UserError("the prompt is empty: there is nothing to continue");
+    return this.generateFrom(m, prompt, [], opts);
+  }
+
+  private async generateFrom(m: AgentModel, promptTokens: Token[], stopStrings: readonly string[], opts: GenerateOptions): Promise<Generation & { tokens: Token[]; eog?: Token }> {
+    const t0 = performance.now();
+    const { model } = await this.loadModel(m.base);
+    const gen = await this.generator(m);
     const ctxSize = gen.context.contextSize;
-    const room = ctxSize - prompt.tokens.length;
+    const room = ctxSize - promptTokens.length;
     if (room < 1) {
-      throw new UserError(`prompt of ${prompt.tokens.length} tokens does not fit the context size ${ctxSize} (model.context_size) for ${modelKey(m)}`);
+      throw new UserError(`prompt of ${promptTokens.length} tokens does not fit the context size ${ctxSize} (model.context_size) for ${modelKey(m)}`);
     }
-    const stops = [...prompt.stopStrings, ...(opts.stop ?? [])].filter((s) => s.length > 0); // "" would stop at once
+    const stops = [...stopStrings, ...(opts.stop ?? [])].filter((s) => s.length > 0); // "" would stop at once
     const maxTokens = Math.min(opts.maxTokens, room);
     const textStream = opts.onText ? new TextStream(model, stops, opts.onText) : undefined;
     if (gen.decoder) {
       const checker = stopChecker(model, stops);
       const r = await gen.decoder.generate({
-        prompt: prompt.tokens, temperature: opts.temperature, topP: opts.topP, seed: opts.seed, maxTokens,
+        prompt: promptTokens, temperature: opts.temperature, topP: opts.topP, seed: opts.seed, maxTokens,
         stopped: textStream ? (tokens) => (textStream.update(tokens), checker?.(tokens) ?? false) : checker,
       });
       const cut = cutAtStop(model.detokenize(r.tokens), stops);
       textStream?.finish(cut.text);
       return {
         text: cut.text,
-        promptTokens: prompt.tokens.length,
+        tokens: tokensCovering(model, r.tokens, cut.text),
+        ...(r.eog !== undefined && !cut.stopped ? { eog: r.eog } : {}),
+        promptTokens: promptTokens.length,
         completionTokens: r.tokens.length,
         latencyMs: performance.now() - t0,
         finishReason: r.reason === "length" && !cut.stopped ? "length" : "stop",
       };
     }
-    const g = await gen.pool!.use((seq) => generateOnSequence(seq, prompt.tokens, { ...opts, maxTokens }, stops, textStream));
-    return { ...g, latencyMs: performance.now() - t0 };
+    const g = await gen.pool!.use((seq) => generateOnSequence(seq, promptTokens, { ...opts, maxTokens }, stops, textStream));
+    return { ...g, tokens: tokensCovering(model, g.tokens, g.text), latencyMs: performance.now() - t0 };
+  }
+
+  /**
+   * log p(tokens[i] | tokens[0..i)) for every i ≥ 1 (the first token has no context), with the `top` most
+   * likely tokens at each position when asked: a raw sequence scored as llama.cpp's logits give it.
+   */
+  async scoreTokens(m: AgentModel, tokens: Token[], top = 0): Promise<DetailedScore["perToken"]> {
+    const { model } = await this.loadModel(m.base);
+    const pool = await this.scorer(m);
+    if (tokens.length > pool.context.contextSize) {
+      throw new UserError(`score: ${tokens.length} tokens exceed the context size ${pool.context.contextSize} (model.context_size) for ${modelKey(m)}`);
+    }
+    if (tokens.length < 2) return [];
+    const per = await pool.use((seq) => scoreOnSequence(seq, tokens.slice(0, 1), tokens.slice(1), top));
+    return per.map((t) => ({
+      token: t.token, text: model.detokenize([t.token]), logprob: t.logprob,
+      ...(t.top ? { top: t.top.map((x) => ({ token: x.token, text: model.detokenize([x.token]), logprob: x.logprob })) } : {}),
+    }));
+  }
+
+  /**
+   * A raw text as llama.cpp's server tokenizes a prompt: special-token spellings parsed, and with
+   * `addSpecial` the BOS the model's tokenizer asks for.
+   */
+  async tokenize(base: string, text: string, addSpecial: boolean): Promise<Token[]> {
+    const { model } = await this.loadModel(base);
+    const tokens = model.tokenize(text, true);
+    const bos = model.tokens.bos;
+    return addSpecial && bos !== null && model.tokens.shouldPrependBosToken && tokens[0] !== bos ? [bos, ...tokens] : tokens;
+  }
+
+  async detokenize(base: string, tokens: readonly Token[]): Promise<string> {
+    const { model } = await this.loadModel(base);
+    return model.detokenize(tokens as Token[], true);
+  }
+
+  /** The tokenizer's special strings and its chat template text (what lm-eval's remote tokenizer reads). */
+  async tokenizerInfo(base: string): Promise<{ bos?: string; eos?: string; eot?: string; chatTemplate?: string; vocabSize: number }> {
+    const { model } = await this.loadModel(base);
+    const t = model.tokens;
+    const meta = (model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown; ggml?: { tokens?: readonly string[] } } }).tokenizer;
+    const template = meta?.chat_template;
+    return {
+      bos: t.bosString ?? undefined, eos: t.eosString ?? undefined, eot: t.eotString ?? undefined,
+      chatTemplate: typeof template === "string" ? template : undefined, vocabSize: meta?.ggml?.tokens?.length ?? 0,
+    };
   }
 
   async score(m: AgentModel, chat: ChatMessage[], completion: string): Promise<Score> {

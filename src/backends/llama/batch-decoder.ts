@@ -26,6 +26,8 @@ export interface DecodeResult {
   tokens: Token[];
   /** "eog": end-of-generation token; "stop": `stopped` said so; "length": maxTokens reached. */
   reason: "eog" | "stop" | "length";
+  /** The end-of-generation token that ended the reply (reason "eog"); not in `tokens`. */
+  eog?: Token;
 }
 
 interface Live {
@@ -100,7 +102,7 @@ export class BatchDecoder {
     }
   }
 
-  private finish(l: Live, reason: DecodeResult["reason"] | Error): void {
+  private finish(l: Live, reason: DecodeResult["reason"] | Error, eog?: Token): void {
     this.live.splice(this.live.indexOf(l), 1);
     l.sampler.dispose();
     try {
@@ -110,7 +112,7 @@ export class BatchDecoder {
     }
     this.free.push(l.slot);
     if (reason instanceof Error) l.reject(reason);
-    else l.resolve({ tokens: l.out, reason });
+    else l.resolve({ tokens: l.out, reason, ...(eog !== undefined ? { eog } : {}) });
   }
 
   private async pump(): Promise<void> {
@@ -160,7 +162,7 @@ export class BatchDecoder {
 
   private accept(l: Live, token: Token | -1): void {
     if (token === -1) return this.finish(l, new Error("llama.cpp failed to sample a token"));
-    if (this.model.isEogToken(token)) return this.finish(l, "eog");
+    if (this.model.isEogToken(token)) return this.finish(l, "eog", token);
     l.out.push(token);
     if (l.req.stopped?.(l.out)) return this.finish(l, "stop");
     if (l.out.length >= l.req.maxTokens) return this.finish(l, "length");

@@ -13,13 +13,14 @@ export async function generateOnSequence(
   opts: GenerateOptions,
   stopStrings: readonly string[],
   textStream?: TextStream,
-): Promise<Omit<Generation, "latencyMs">> {
+): Promise<Omit<Generation, "latencyMs"> & { tokens: Token[]; eog?: Token }> {
   const model = seq.model;
   // A fresh KV state per request: the reply then depends only on (model, prompt, seed).
   await seq.clearHistory();
   const out: Token[] = [];
   const stopped = stopChecker(model, stopStrings);
   let reachedLimit = false;
+  let eog: Token | undefined;
   if (opts.maxTokens > 0) {
     for await (const token of seq.evaluate(prompt, {
       temperature: opts.temperature,
@@ -28,6 +29,11 @@ export async function generateOnSequence(
       minP: 0,
       seed: opts.seed,
     })) {
+      // As the batch decoder: an end-of-generation token ends the reply and is not part of it.
+      if (model.isEogToken(token)) {
+        eog = token;
+        break;
+      }
       out.push(token);
       textStream?.update(out);
       if (stopped?.(out)) break;
@@ -39,5 +45,5 @@ export async function generateOnSequence(
   } else reachedLimit = true;
   const cut = cutAtStop(model.detokenize(out), stopStrings);
   textStream?.finish(cut.text);
-  return { text: cut.text, promptTokens: prompt.length, completionTokens: out.length, finishReason: !cut.stopped && reachedLimit ? "length" : "stop" };
+  return { text: cut.text, tokens: out, ...(eog !== undefined && !cut.stopped ? { eog } : {}), promptTokens: prompt.length, completionTokens: out.length, finishReason: !cut.stopped && reachedLimit ? "length" : "stop" };
 }
