@@ -35,6 +35,18 @@ export function loraBaseName(target: string, il: number): string {
 }
 
 /**
+ * The projection a target adapts in this model: Phi-3 fuses Q/K/V into attn_qkv and gate+up into ffn_up, so
+ * attn_q, attn_k or attn_v address attn_qkv and ffn_gate addresses ffn_up (one adapter on the fused weight, as
+ * PEFT's qkv_proj / gate_up_proj and llama.cpp's converted adapters have it).
+ */
+export function fusedTarget(w: Pick<ModelWeights, "get">, target: string): string {
+  if (w.get(loraBaseName(target, 0))) return target;
+  if ((target === "attn_q" || target === "attn_k" || target === "attn_v") && w.get("blk.0.attn_qkv.weight")) return "attn_qkv";
+  if (target === "ffn_gate" && w.get("blk.0.ffn_up.weight")) return "ffn_up";
+  return target;
+}
+
+/**
  * Creates trainable LoRA pairs for every target projection. A is drawn uniformly in ±1/√n_in (PEFT's
  * kaiming-uniform default), B starts at zero, so the adapted model equals the base at step 0.
  */
@@ -45,8 +57,8 @@ export function createLora(g: Ggml, backend: Backend, w: ModelWeights, config: L
   if (!(config.dropout >= 0 && config.dropout < 1)) throw new LoraConfigError(`LoRA dropout must be in [0, 1), got ${config.dropout}`);
   if (config.targets.length === 0) throw new LoraConfigError("LoRA needs at least one target module");
   for (const t of config.targets) {
-    if (!(LORA_TARGETS as readonly string[]).includes(t)) {
-      throw new LoraConfigError(`unknown LoRA target "${t}" (known: ${LORA_TARGETS.join(", ")})`);
+    if (!(LORA_TARGETS as readonly string[]).includes(t) && t !== "attn_qkv") {
+      throw new LoraConfigError(`unknown LoRA target "${t}" (known: ${LORA_TARGETS.join(", ")}, attn_qkv)`);
     }
   }
   const bases: string[] = [];
@@ -55,7 +67,11 @@ export function createLora(g: Ggml, backend: Backend, w: ModelWeights, config: L
       if (!w.get("output.weight")) throw new LoraConfigError("LoRA target \"output\" needs an output.weight tensor; this model ties it to token_embd");
       bases.push("output.weight");
     } else {
-      for (let il = 0; il < w.hp.nLayer; il++) bases.push(loraBaseName(t, il));
+      const fused = fusedTarget(w, t);
+      for (let il = 0; il < w.hp.nLayer; il++) {
+        const base = loraBaseName(fused, il);
+        if (!bases.includes(base)) bases.push(base);
+      }
     }
   }
   const ctx = core.init({ mem_size: (2 * bases.length + 4) * core.tensor_overhead(), mem_buffer: null, no_alloc: true });

@@ -67,6 +67,7 @@ describe.each<[string, TinyModelSpec]>([
   ["llama, GQA 4/2 heads, F32", { arch: "llama", nHeadKv: 2, gain: 3 }],
   ["qwen2 (q/k/v biases, NEOX RoPE), GQA 4/2", { arch: "qwen2", nHeadKv: 2, gain: 3 }],
   ["qwen3 (per-head q/k RMSNorm), GQA 4/2", { arch: "qwen3", nHeadKv: 2, gain: 3 }],
+  ["phi3 (fused attn_qkv and gate+up ffn_up, NEOX RoPE), GQA 4/2", { arch: "phi3", nHeadKv: 2, gain: 3 }],
   // The F16 model's architecture (tied output, MQA, rope base 5e5) at F32 precision: its F32 twin.
   ["llama, tied output, MQA, rope base 5e5 (F32 twin of the F16 model below)", { arch: "llama", nHeadKv: 1, f16Values: true, tiedOutput: true, ropeBase: 500000, gain: 3 }],
 ])("forward logits equal llama.cpp's: %s", (label, spec) => {

@@ -63,6 +63,7 @@ describe.each<[string, TinyModelSpec]>([
   ["llama GQA", { arch: "llama", nHeadKv: 2, gain: 2 }],
   ["qwen2 GQA + biases", { arch: "qwen2", nHeadKv: 2, gain: 2 }],
   ["qwen3 GQA + q/k norms", { arch: "qwen3", nHeadKv: 2, gain: 2 }],
+  ["phi3 GQA, fused attn_qkv and gate+up", { arch: "phi3", nHeadKv: 2, gain: 2 }],
 ])("finite-difference gradient check: %s", (label, spec) => {
   const seqs = data(5);
   it("full mode: every weight (embeddings, norms, attn_q/k/v/output, FFN, biases, LM head)", async () => {
@@ -71,7 +72,8 @@ describe.each<[string, TinyModelSpec]>([
     const h = harness(path, seqs, { T: 14, B: 2, mode: "full" });
     try {
       const names = h.s.params.map((p) => p.name);
-      for (const k of ["token_embd.weight", "blk.0.attn_k.weight", "blk.1.attn_v.weight", "output_norm.weight", "output.weight"]) expect(names).toContain(k);
+      const attn = spec.arch === "phi3" ? ["blk.0.attn_qkv.weight", "blk.1.ffn_up.weight"] : ["blk.0.attn_k.weight", "blk.1.attn_v.weight"];
+      for (const k of ["token_embd.weight", ...attn, "output_norm.weight", "output.weight"]) expect(names).toContain(k);
       if (spec.arch === "qwen2") expect(names).toContain("blk.0.attn_k.bias");
       if (spec.arch === "qwen3") expect(names).toContain("blk.1.attn_k_norm.weight");
       await checkAll(h, `${label}, full`, 3e-3);
@@ -90,7 +92,8 @@ describe.each<[string, TinyModelSpec]>([
       for (const p of h.s.params) {
         if (p.name.endsWith(".lora_b")) h.s.write(p.tensor, Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)));
       }
-      expect(h.s.params).toHaveLength(2 * (7 * 2 + 1));
+      // Phi-3: attn_q/k/v all address attn_qkv and ffn_gate/ffn_up the fused ffn_up: 4 adapted projections per layer.
+      expect(h.s.params).toHaveLength(2 * ((spec.arch === "phi3" ? 4 : 7) * 2 + 1));
       await checkAll(h, `${label}, LoRA`, 3e-3);
     } finally {
       h.free();

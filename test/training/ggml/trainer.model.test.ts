@@ -77,6 +77,28 @@ describe("ggmlTrainer, LoRA", () => {
     }
   });
 
+  it("phi3: the default targets adapt the fused attn_qkv and gate+up ffn_up; llama.cpp loads the adapter and generates the answer", async () => {
+    const phi3 = join(dir, "phi3.gguf");
+    await writeTinyModel(phi3, { arch: "phi3", nLayer: 2, nEmbd: 64, nHead: 4, nHeadKv: 2, seed: 21 });
+    const res = await ggmlTrainer.train(req({ baseModelPath: phi3, outPath: join(dir, "phi3-lora.gguf") }));
+    expect(res.lossCurve[res.lossCurve.length - 1]!.loss).toBeLessThan(res.lossCurve[0]!.loss / 10);
+    const f = openGguf(res.outPath);
+    const names = f.tensors.map((t) => t.name);
+    f.close();
+    expect(names).toContain("blk.0.attn_qkv.weight.lora_a");
+    expect(names).toContain("blk.1.ffn_up.weight.lora_b");
+    expect(names.filter((n) => /attn_[qkv]\.|ffn_gate/.test(n))).toEqual([]);
+    expect(names).toHaveLength(2 * 2 * 4); // 2 layers × {attn_qkv, attn_output, ffn_up, ffn_down} × {a, b}
+    const llama = await getLlama();
+    const model = await llama.loadModel({ modelPath: phi3 });
+    try {
+      expect(await answer(model, "What is the capital?")).not.toBe(ANSWER);
+      expect(await answer(model, "What is the capital?", res.outPath)).toBe(ANSWER);
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it("trains over a quantized (Q8_0) base with a warning that its gradients are approximate", async () => {
     const q8 = join(dir, "base-q8.gguf");
     await writeTinyModel(q8, { nLayer: 2, nEmbd: 64, nHead: 4, nHeadKv: 2, seed: 21, weightType: "q8_0" });

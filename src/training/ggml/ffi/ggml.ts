@@ -88,6 +88,8 @@ export function bindGgmlCore(lib: LibraryHandle) {
     reshape_4d: f<(ctx: Ctx, a: Tensor, ne0: number, ne1: number, ne2: number, ne3: number) => Tensor>(
       "void * ggml_reshape_4d(void * ctx, void * a, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3)"),
     view_1d: f<(ctx: Ctx, a: Tensor, ne0: number, offset: number) => Tensor>("void * ggml_view_1d(void * ctx, void * a, int64_t ne0, size_t offset)"),
+    view_2d: f<(ctx: Ctx, a: Tensor, ne0: number, ne1: number, nb1: number, offset: number) => Tensor>(
+      "void * ggml_view_2d(void * ctx, void * a, int64_t ne0, int64_t ne1, size_t nb1, size_t offset)"),
     permute: f<(ctx: Ctx, a: Tensor, ax0: number, ax1: number, ax2: number, ax3: number) => Tensor>(
       "void * ggml_permute(void * ctx, void * a, int ax0, int ax1, int ax2, int ax3)"),
     transpose: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_transpose(void * ctx, void * a)"),

@@ -23,7 +23,7 @@ export function dropoutSite(base: string): string {
   const m = /^(?:blk\.(\d+)\.)?(\w+)\.weight$/.exec(base);
   const layer = m?.[1] ?? "out";
   const t = m?.[2] ?? base;
-  const site = t === "attn_q" || t === "attn_k" || t === "attn_v" ? "attn_in" : t === "ffn_gate" || t === "ffn_up" ? "ffn_in" : t;
+  const site = t === "attn_q" || t === "attn_k" || t === "attn_v" || t === "attn_qkv" ? "attn_in" : t === "ffn_gate" || t === "ffn_up" ? "ffn_in" : t;
   return `${layer}:${site}`;
 }
 
@@ -39,7 +39,8 @@ export interface ForwardOutputs {
  * The llama-family forward pass over whole sequences (no KV cache): token embedding, per layer RMSNorm →
  * Q/K/V (+biases for qwen2) → optional per-head Q/K RMSNorm (qwen3) → RoPE → causal/packed attention with GQA →
  * output projection → residual → RMSNorm → SwiGLU FFN → residual; final RMSNorm and LM head (tied to the
- * embedding when output.weight is absent). Mirrors llama.cpp's src/models/{llama,qwen2,qwen3}.cpp with
+ * embedding when output.weight is absent); Phi-3's fused attn_qkv and gate+up ffn_up are split by views. Mirrors
+ * llama.cpp's src/models/{llama,qwen2,qwen3,phi3}.cpp with
  * flash attention off, so logits match llama.cpp's up to float rounding.
  */
 export function buildLlamaGraph(
@@ -107,9 +108,21 @@ export function buildLlamaGraph(
   for (let il = 0; il < hp.nLayer; il++) {
     const p = `blk.${il}.`;
     const h = norm(x, `${p}attn_norm.weight`);
-    let q = c.reshape_3d(ctx, linear(`${p}attn_q.weight`, h, `${p}attn_q.bias`), hd, nh, N);
-    let k = c.reshape_3d(ctx, linear(`${p}attn_k.weight`, h, `${p}attn_k.bias`), hd, nkv, N);
-    const v = c.reshape_3d(ctx, linear(`${p}attn_v.weight`, h, `${p}attn_v.bias`), hd, nkv, N);
+    let q: Tensor;
+    let k: Tensor;
+    let v: Tensor;
+    if (w.get(`${p}attn_qkv.weight`)) {
+      // Phi-3's fused projection: rows [0, n_embd) are Q, then K, then V (views, as llama.cpp's phi3.cpp).
+      const qkv = linear(`${p}attn_qkv.weight`, h, `${p}attn_qkv.bias`);
+      const rows = (n: number, at: number) => c.reshape_3d(ctx, c.cont(ctx, c.view_2d(ctx, qkv, n * hd, N, tensorInfo(qkv).nb[1], at * hd * 4)), hd, n, N);
+      q = rows(nh, 0);
+      k = rows(nkv, nh);
+      v = rows(nkv, nh + nkv);
+    } else {
+      q = c.reshape_3d(ctx, linear(`${p}attn_q.weight`, h, `${p}attn_q.bias`), hd, nh, N);
+      k = c.reshape_3d(ctx, linear(`${p}attn_k.weight`, h, `${p}attn_k.bias`), hd, nkv, N);
+      v = c.reshape_3d(ctx, linear(`${p}attn_v.weight`, h, `${p}attn_v.bias`), hd, nkv, N);
+    }
     if (hp.qkNorm) {
       q = norm(q, `${p}attn_q_norm.weight`);
       k = norm(k, `${p}attn_k_norm.weight`);
@@ -117,8 +130,18 @@ export function buildLlamaGraph(
     const a = attention(rope(q), rope(k), v);
     x = c.add(ctx, x, linear(`${p}attn_output.weight`, a, `${p}attn_output.bias`));
     const f = norm(x, `${p}ffn_norm.weight`);
-    const gate = linear(`${p}ffn_gate.weight`, f, `${p}ffn_gate.bias`);
-    const up = linear(`${p}ffn_up.weight`, f, `${p}ffn_up.bias`);
+    let gate: Tensor;
+    let up: Tensor;
+    if (w.get(`${p}ffn_gate.weight`)) {
+      gate = linear(`${p}ffn_gate.weight`, f, `${p}ffn_gate.bias`);
+      up = linear(`${p}ffn_up.weight`, f, `${p}ffn_up.bias`);
+    } else {
+      // Fused gate+up (Phi-3): the first n_ff rows are the gate, as ggml_swiglu splits it.
+      const gu = linear(`${p}ffn_up.weight`, f, `${p}ffn_up.bias`);
+      const half = (at: number) => c.cont(ctx, c.view_2d(ctx, gu, hp.nFf, N, tensorInfo(gu).nb[1], at * hp.nFf * 4));
+      gate = half(0);
+      up = half(1);
+    }
     x = c.add(ctx, x, linear(`${p}ffn_down.weight`, c.swiglu_split(ctx, gate, up), `${p}ffn_down.bias`));
   }
   const hOut = norm(x, "output_norm.weight");

@@ -6,6 +6,8 @@ export const SUPPORTED_ARCHS = {
   llama: { rope: ROPE_TYPE.NORM, qkNorm: false },
   qwen2: { rope: ROPE_TYPE.NEOX, qkNorm: false },
   qwen3: { rope: ROPE_TYPE.NEOX, qkNorm: true },
+  // Fused attn_qkv [n_embd, n_embd + 2·n_embd_kv] and ffn_up [n_embd, 2·n_ff] (gate first), no ffn_gate.
+  phi3: { rope: ROPE_TYPE.NEOX, qkNorm: false },
 } as const;
 export type Arch = keyof typeof SUPPORTED_ARCHS;
 
@@ -91,6 +93,10 @@ export function readHParams(f: GgufFile): HParams {
   } else if (scalingType !== "linear") throw new UnsupportedModelError(`RoPE scaling "${scalingType}" is not supported`);
   attnFactor *= num(f, a("rope.scaling.attn_factor")) ?? 1;
   const attnScale = num(f, a("attention.scale")) ?? 0;
+  // Phi-3's 128k models scale RoPE per dimension (LongRoPE: rope_factors_long/short, chosen by context length).
+  if (f.tensors.some((t) => t.name === "rope_factors_long.weight" || t.name === "rope_factors_short.weight")) {
+    throw new UnsupportedModelError("LongRoPE (rope_factors_long/short, e.g. Phi-3 128k) is not supported; the 4k-context models are");
+  }
 
   return {
     arch,

@@ -5,7 +5,7 @@ import { loadGgml, type Ggml } from "../ffi/index.js";
 import { openGguf } from "../gguf/read.js";
 import { LoraConfigError, readLoraAdapter, type LoadedAdapter } from "../lora.js";
 import { readHParams, UnsupportedModelError, type HParams } from "../model/hparams.js";
-import { hfModule, hfTargetName, PEFT_PREFIX, permuteRopeRows, ROPE_INTERLEAVED_ARCHS, ropeHeads } from "./names.js";
+import { hfModule, hfTargetName, PEFT_ARCHS, PEFT_PREFIX, permuteRopeRows, ROPE_INTERLEAVED_ARCHS, ropeHeads } from "./names.js";
 import { writeSafetensors, type SafetensorsTensor } from "../../../formats/safetensors.js";
 
 export interface PeftExportOptions {
@@ -70,6 +70,7 @@ export function readCheckedAdapter(g: Ggml, adapterPath: string, base: BaseInfo)
     throw new UserError(`${adapterPath}: ${(e as Error).message}`);
   }
   if (adapter.arch !== base.hp.arch) throw new UserError(`${adapterPath}: adapter architecture ${adapter.arch} does not match the base model's ${base.hp.arch}`);
+  if (!PEFT_ARCHS.has(adapter.arch)) throw new UserError(`${adapterPath}: PEFT export supports ${[...PEFT_ARCHS].join(", ")} adapters, not ${adapter.arch} (its fused modules are not mapped yet)`);
   for (const [tname, t] of adapter.tensors) {
     const baseName = tname.replace(/\.lora_[ab]$/, "");
     const shape = base.shapes.get(baseName);

@@ -5,7 +5,7 @@ import { GGML_TYPE, loadGgml, type Ggml, type Tensor } from "../ffi/index.js";
 import { HostTensors } from "../gguf/write.js";
 import { writeLoraAdapter } from "../save.js";
 import { META_ARCH, META_NAME, readBaseInfo } from "./export.js";
-import { ggufBaseOf, permuteRopeRows, ROPE_INTERLEAVED_ARCHS, ropeHeads } from "./names.js";
+import { ggufBaseOf, PEFT_ARCHS, permuteRopeRows, ROPE_INTERLEAVED_ARCHS, ropeHeads } from "./names.js";
 import { readSafetensors, type SafetensorsTensor } from "../../../formats/safetensors.js";
 
 export interface PeftImportOptions {
@@ -112,6 +112,7 @@ export async function importPeft(o: PeftImportOptions): Promise<PeftImportResult
   // One GGUF alpha for all modules: llama.cpp scales each by alpha / (that module's rank).
   const ggufAlpha = rs ? cfg.lora_alpha * Math.sqrt(cfg.r) : cfg.lora_alpha;
   if (rs) notes.push(`use_rslora: GGUF alpha ${ggufAlpha} (= lora_alpha·√r, so alpha/r is PEFT's alpha/√r)`);
+  if (!PEFT_ARCHS.has(base.hp.arch)) throw new UserError(`PEFT import supports ${[...PEFT_ARCHS].join(", ")} base models, not ${base.hp.arch} (its fused modules are not mapped yet)`);
   const permute = ROPE_INTERLEAVED_ARCHS.has(base.hp.arch);
   const prepared: { name: string; ne: number[]; data: Float32Array }[] = [];
   const adapted: string[] = [];

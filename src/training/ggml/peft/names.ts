@@ -15,6 +15,12 @@ const LAYER_MODULES: Record<string, string> = {
 };
 const BY_MODULE = new Map(Object.entries(LAYER_MODULES).map(([t, m]) => [m, t]));
 
+/**
+ * Architectures whose modules this mapping names correctly. Phi-3's fused qkv_proj / gate_up_proj are not
+ * mapped yet (its ffn_up is gate_up_proj, not up_proj): refused rather than written under the wrong names.
+ */
+export const PEFT_ARCHS: ReadonlySet<string> = new Set(["llama", "qwen2", "qwen3"]);
+
 /** PEFT wraps the transformers model twice: PeftModel.base_model (LoraModel) .model (…ForCausalLM). */
 export const PEFT_PREFIX = "base_model.model.";
 
