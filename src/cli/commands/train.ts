@@ -73,7 +73,7 @@ const command: CommandModule<{}, Args> = {
   describe: "Fine-tune a GGUF with the local ggml trainer (LoRA or full): SFT on chat JSONL, DPO on preference pairs",
   builder: (y) =>
     chatTemplateOptions(y)
-      .option("model", { type: "string", demandOption: true, describe: "base model (GGUF, llama/qwen2/qwen3/phi3 architecture)" })
+      .option("model", { type: "string", demandOption: true, describe: "base model (GGUF, llama/qwen2/qwen3/phi3/gemma2 architecture)" })
       .option("data", {
         type: "string",
         demandOption: true,

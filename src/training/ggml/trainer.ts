@@ -67,6 +67,9 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
     await renderer.dispose();
     checkAbort();
     const { T } = plan;
+    if (w.hp.slidingWindow !== undefined && T > w.hp.slidingWindow) {
+      throw new UserError(`train: rows of ${T} positions exceed ${w.hp.arch}'s sliding attention window (${w.hp.slidingWindow}), which the trainer does not model: lower --ctx / training.context_length`);
+    }
     if (lora && !lora.config.targets.includes("output")) {
       // Tokens the frozen LM head cannot produce would plateau silently; say so before spending the steps.
       const reach = checkOutputReach(g, w, rowTargetCounts([...(plan.epochs[0] ?? []), ...plan.validation].flatMap((mb) => mb.rows)));

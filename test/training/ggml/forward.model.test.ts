@@ -68,6 +68,8 @@ describe.each<[string, TinyModelSpec]>([
   ["qwen2 (q/k/v biases, NEOX RoPE), GQA 4/2", { arch: "qwen2", nHeadKv: 2, gain: 3 }],
   ["qwen3 (per-head q/k RMSNorm), GQA 4/2", { arch: "qwen3", nHeadKv: 2, gain: 3 }],
   ["phi3 (fused attn_qkv and gate+up ffn_up, NEOX RoPE), GQA 4/2", { arch: "phi3", nHeadKv: 2, gain: 3 }],
+  // Caps small enough to bend the scores and logits of a random tiny model.
+  ["gemma2 (scaled embeddings, post norms, GELU, soft-caps 5/10), GQA 4/2, tied output", { arch: "gemma2", nHeadKv: 2, gain: 3, tiedOutput: true, softcaps: [5, 10] }],
   // The F16 model's architecture (tied output, MQA, rope base 5e5) at F32 precision: its F32 twin.
   ["llama, tied output, MQA, rope base 5e5 (F32 twin of the F16 model below)", { arch: "llama", nHeadKv: 1, f16Values: true, tiedOutput: true, ropeBase: 500000, gain: 3 }],
 ])("forward logits equal llama.cpp's: %s", (label, spec) => {
@@ -77,7 +79,10 @@ describe.each<[string, TinyModelSpec]>([
     const d = diff(...Object.values(await bothLogits(path, "full")) as [Float32Array[], Float32Array[]]);
     console.log(`[forward ${label}] max |Δlogit| = ${d.max.toExponential(2)} (max |logit| ${d.scale.toFixed(2)})`);
     expect(d.scale).toBeGreaterThan(1);
-    expect(d.max).toBeLessThan(2e-4);
+    // Gemma 2's GELU: llama.cpp's CPU kernel reads an F16 table (GGML_GELU_FP16), ours is the exact tanh form
+    // built from differentiable ops (ggml has no GELU backward). Measured: 1.7e-3 with ours, 2.0e-5 with ggml's
+    // own GELU in its place; a wrong norm, cap or scale moves logits by 1e-1 or more.
+    expect(d.max).toBeLessThan(spec.arch === "gemma2" ? 5e-3 : 2e-4);
   });
 });
 

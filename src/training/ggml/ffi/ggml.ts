@@ -71,6 +71,7 @@ export function bindGgmlCore(lib: LibraryHandle) {
     sub: f<(ctx: Ctx, a: Tensor, b: Tensor) => Tensor>("void * ggml_sub(void * ctx, void * a, void * b)"),
     log: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_log(void * ctx, void * a)"),
     softplus: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_softplus(void * ctx, void * a)"),
+    exp: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_exp(void * ctx, void * a)"),
     /** s·a + b, elementwise (backward: s·grad). */
     scale_bias: f<(ctx: Ctx, a: Tensor, s: number, b: number) => Tensor>("void * ggml_scale_bias(void * ctx, void * a, float s, float b)"),
     clamp: f<(ctx: Ctx, a: Tensor, min: number, max: number) => Tensor>("void * ggml_clamp(void * ctx, void * a, float min, float max)"),

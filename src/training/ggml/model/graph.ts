@@ -40,7 +40,8 @@ export interface ForwardOutputs {
  * Q/K/V (+biases for qwen2) → optional per-head Q/K RMSNorm (qwen3) → RoPE → causal/packed attention with GQA →
  * output projection → residual → RMSNorm → SwiGLU FFN → residual; final RMSNorm and LM head (tied to the
  * embedding when output.weight is absent); Phi-3's fused attn_qkv and gate+up ffn_up are split by views. Mirrors
- * llama.cpp's src/models/{llama,qwen2,qwen3,phi3}.cpp with
+ * llama.cpp's src/models/{llama,qwen2,qwen3,phi3,gemma2}.cpp (Gemma 2: √n_embd-scaled embeddings, post-attention
+ * and post-FFN RMSNorms, a GELU gate, attention and final-logit soft-capping) with
  * flash attention off, so logits match llama.cpp's up to float rounding.
  */
 export function buildLlamaGraph(
@@ -80,6 +81,15 @@ export function buildLlamaGraph(
     return b ? c.add(ctx, y, b) : y;
   };
   const norm = (x: Tensor, weight: string): Tensor => c.mul(ctx, c.rms_norm(ctx, x, hp.rmsEps), w.must(weight));
+  // ggml has no backward for TANH or GELU: both from ops that have one. tanh(u) = 1 − 2σ(−2u) = 1 − 2·e^(−softplus(2u)),
+  // which never overflows. (llama.cpp's CPU GELU reads an F16 table: see the README for what that costs in logits.)
+  const tanh = (u: Tensor): Tensor => c.scale_bias(ctx, c.exp(ctx, c.scale(ctx, c.softplus(ctx, c.scale(ctx, u, 2)), -1)), -2, 1);
+  const softcap = (x: Tensor, cap: number): Tensor => c.scale(ctx, tanh(c.scale(ctx, x, 1 / cap)), cap);
+  /** gelu(x) = ½x(1 + tanh(√(2/π)(x + 0.044715x³))), ggml's (tanh) form. */
+  const gelu = (x: Tensor): Tensor => {
+    const inner = c.scale(ctx, c.add(ctx, x, c.scale(ctx, c.mul(ctx, c.sqr(ctx, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return c.mul(ctx, c.scale(ctx, x, 0.5), c.scale_bias(ctx, tanh(inner), 1, 1));
+  };
   const rope = (x: Tensor): Tensor =>
     c.rope_ext(ctx, x, inp.pos, ropeFreqs, hp.nRot, hp.ropeType, hp.nCtxOrig, hp.ropeFreqBase, hp.ropeFreqScale,
       hp.ropeExtFactor, hp.ropeAttnFactor, hp.ropeBetaFast, hp.ropeBetaSlow);
@@ -94,7 +104,8 @@ export function buildLlamaGraph(
     const k3 = c.reshape_3d(ctx, c.cont(ctx, c.permute(ctx, c.reshape_4d(ctx, k, hd, nkv, T, B), 0, 2, 1, 3)), hd, T, nkv * B);
     // V transposed to [T, hd] per head so that kqv = V^T · softmax(KQ).
     const vt = c.reshape_3d(ctx, c.cont(ctx, c.permute(ctx, c.reshape_4d(ctx, v, hd, nkv, T, B), 1, 2, 0, 3)), T, hd, nkv * B);
-    const kq = c.mul_mat(ctx, k3, q3); // [T_k, T_q, nh·B]
+    let kq = c.mul_mat(ctx, k3, q3); // [T_k, T_q, nh·B]
+    if (hp.attnSoftcap) kq = softcap(kq, hp.attnSoftcap);
     const sm = c.soft_max_ext(ctx, c.reshape_4d(ctx, kq, T, T, nh, B), inp.kqMask, hp.kqScale, 0);
     // ggml-alloc may compute SOFT_MAX_BACK in place over its src1 (the softmax output y), but the CPU kernel
     // overwrites dst with dy before multiplying by y, so it would read garbage. Flagging y as a graph output
@@ -105,6 +116,7 @@ export function buildLlamaGraph(
   };
 
   let x = c.get_rows(ctx, w.must("token_embd.weight"), inp.tokens); // [n_embd, N]
+  if (hp.embedScale) x = c.scale(ctx, x, hp.embedScale);
   for (let il = 0; il < hp.nLayer; il++) {
     const p = `blk.${il}.`;
     const h = norm(x, `${p}attn_norm.weight`);
@@ -127,8 +139,10 @@ export function buildLlamaGraph(
       q = norm(q, `${p}attn_q_norm.weight`);
       k = norm(k, `${p}attn_k_norm.weight`);
     }
-    const a = attention(rope(q), rope(k), v);
-    x = c.add(ctx, x, linear(`${p}attn_output.weight`, a, `${p}attn_output.bias`));
+    const a = attention(hp.qScale ? c.scale(ctx, rope(q), hp.qScale) : rope(q), rope(k), v);
+    let o = linear(`${p}attn_output.weight`, a, `${p}attn_output.bias`);
+    if (w.get(`${p}post_attention_norm.weight`)) o = norm(o, `${p}post_attention_norm.weight`);
+    x = c.add(ctx, x, o);
     const f = norm(x, `${p}ffn_norm.weight`);
     let gate: Tensor;
     let up: Tensor;
@@ -142,10 +156,13 @@ export function buildLlamaGraph(
       gate = half(0);
       up = half(1);
     }
-    x = c.add(ctx, x, linear(`${p}ffn_down.weight`, c.swiglu_split(ctx, gate, up), `${p}ffn_down.bias`));
+    let down = linear(`${p}ffn_down.weight`, hp.gelu ? c.mul(ctx, gelu(gate), up) : c.swiglu_split(ctx, gate, up), `${p}ffn_down.bias`);
+    if (w.get(`${p}post_ffw_norm.weight`)) down = norm(down, `${p}post_ffw_norm.weight`);
+    x = c.add(ctx, x, down);
   }
   const hOut = norm(x, "output_norm.weight");
-  const logits = w.get("output.weight") ? linear("output.weight", hOut, "output.bias") : c.mul_mat(ctx, w.must("token_embd.weight"), hOut);
+  let logits = w.get("output.weight") ? linear("output.weight", hOut, "output.bias") : c.mul_mat(ctx, w.must("token_embd.weight"), hOut);
+  if (hp.finalSoftcap) logits = softcap(logits, hp.finalSoftcap);
   return { logits, hidden: hOut };
 }
 

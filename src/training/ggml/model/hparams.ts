@@ -8,6 +8,8 @@ export const SUPPORTED_ARCHS = {
   qwen3: { rope: ROPE_TYPE.NEOX, qkNorm: true },
   // Fused attn_qkv [n_embd, n_embd + 2·n_embd_kv] and ffn_up [n_embd, 2·n_ff] (gate first), no ffn_gate.
   phi3: { rope: ROPE_TYPE.NEOX, qkNorm: false },
+  // Scaled embeddings, post-attention/post-FFN norms, GELU FFN, attention and final-logit soft-capping.
+  gemma2: { rope: ROPE_TYPE.NEOX, qkNorm: false },
 } as const;
 export type Arch = keyof typeof SUPPORTED_ARCHS;
 
@@ -35,6 +37,18 @@ export interface HParams {
   /** Attention logit scale (1/sqrt(headDim) unless the GGUF says otherwise). */
   kqScale: number;
   qkNorm: boolean;
+  /** Gemma 2: the token embeddings are multiplied by √n_embd. */
+  embedScale?: number;
+  /** Gemma 2: attention scores are soft-capped, cap·tanh(s/cap), before the softmax (Q pre-scaled by qScale). */
+  attnSoftcap?: number;
+  /** Gemma 2: Q is multiplied by this after RoPE (kqScale is then 1). */
+  qScale?: number;
+  /** Gemma 2: logits are soft-capped, cap·tanh(z/cap). */
+  finalSoftcap?: number;
+  /** Gemma 2: GELU (tanh form) gates the FFN instead of SiLU. */
+  gelu?: boolean;
+  /** Gemma 2: every other layer attends within this many positions (rows longer than it are refused). */
+  slidingWindow?: number;
 }
 
 export class UnsupportedModelError extends Error {}
@@ -98,7 +112,19 @@ export function readHParams(f: GgufFile): HParams {
     throw new UnsupportedModelError("LongRoPE (rope_factors_long/short, e.g. Phi-3 128k) is not supported; the 4k-context models are");
   }
 
+  const gemma2 = arch === "gemma2"
+    ? {
+      embedScale: Math.sqrt(nEmbd),
+      attnSoftcap: num(f, a("attn_logit_softcapping")) ?? 50,
+      finalSoftcap: num(f, a("final_logit_softcapping")) ?? 30,
+      // llama.cpp's f_attention_scale: 1/√head_dim (its 27B variant, n_embd/n_head, is told by layer count 46).
+      qScale: need(f, a("block_count")) === 46 ? 1 / Math.sqrt(nEmbd / nHead) : 1 / Math.sqrt(headDim),
+      gelu: true,
+      slidingWindow: num(f, a("attention.sliding_window")) ?? 4096,
+    }
+    : {};
   return {
+    ...gemma2,
     arch,
     nVocab,
     nCtxTrain,
@@ -118,7 +144,7 @@ export function readHParams(f: GgufFile): HParams {
     ropeBetaFast: 32,
     ropeBetaSlow: 1,
     nCtxOrig: num(f, a("rope.scaling.original_context_length")) ?? nCtxTrain,
-    kqScale: attnScale === 0 ? 1 / Math.sqrt(headDim) : attnScale,
+    kqScale: arch === "gemma2" ? 1 : attnScale === 0 ? 1 / Math.sqrt(headDim) : attnScale,
     qkNorm: SUPPORTED_ARCHS[arch].qkNorm,
   };
 }

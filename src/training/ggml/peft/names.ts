@@ -1,7 +1,8 @@
 /**
  * Our LoRA targets (GGUF tensor names) as Hugging Face transformers modules, the names PEFT keys its
  * adapters by, e.g. blk.0.attn_q.weight ↔ base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight.
- * The same mapping llama.cpp's convert_hf_to_gguf.py applies (gguf-py's tensor map for llama/qwen2/qwen3).
+ * The same mapping llama.cpp's convert_hf_to_gguf.py applies (gguf-py's tensor map for llama/qwen2/qwen3/gemma2;
+ * Gemma 2's projections carry the llama names and its Q/K rows are not permuted).
  */
 
 const LAYER_MODULES: Record<string, string> = {
@@ -19,7 +20,7 @@ const BY_MODULE = new Map(Object.entries(LAYER_MODULES).map(([t, m]) => [m, t]))
  * Architectures whose modules this mapping names correctly. Phi-3's fused qkv_proj / gate_up_proj are not
  * mapped yet (its ffn_up is gate_up_proj, not up_proj): refused rather than written under the wrong names.
  */
-export const PEFT_ARCHS: ReadonlySet<string> = new Set(["llama", "qwen2", "qwen3"]);
+export const PEFT_ARCHS: ReadonlySet<string> = new Set(["llama", "qwen2", "qwen3", "gemma2"]);
 
 /** PEFT wraps the transformers model twice: PeftModel.base_model (LoraModel) .model (…ForCausalLM). */
 export const PEFT_PREFIX = "base_model.model.";
