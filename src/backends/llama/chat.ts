@@ -1,6 +1,6 @@
 /**
- * Renders our chat messages with the model's own chat wrapper (node-llama-cpp picks it from the GGUF's
- * template), ending with the opening of an assistant turn, and lists the textual stop triggers the
+ * Renders our chat messages with the backend's chat wrapper (by default the model's own tokenizer.chat_template,
+ * see chat-wrapper.ts), ending with the opening of an assistant turn, and lists the textual stop triggers the
  * wrapper declares (special end-of-generation tokens stop generation on their own).
  */
 import { isLlamaText, SpecialTokensText, type ChatHistoryItem, type ChatWrapper, type LlamaModel, type LlamaText, type Token } from "node-llama-cpp";

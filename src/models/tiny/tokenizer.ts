@@ -53,8 +53,8 @@ export const VOCAB: Vocab = buildVocab();
 export const VOCAB_SIZE = VOCAB.tokens.length;
 
 /**
- * The chat template (ChatML), stored in the GGUF as tokenizer.chat_template. node-llama-cpp matches it
- * to its ChatML wrapper; `renderChat` below writes the same text.
+ * The chat template (ChatML), stored in the GGUF as tokenizer.chat_template, which training and inference
+ * render (src/backends/llama/chat-wrapper.ts); `renderChat` below writes the same text.
  */
 export const CHAT_TEMPLATE =
   "{{ bos_token }}{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
