@@ -1,5 +1,5 @@
 import { contentId } from "../util/content-id.js";
-import { deriveSeed } from "../util/rng.js";
+import { deriveSeed } from "../util/seed.js";
 import { type AgentModel, type Backend, type ChatMessage, type GenerateOptions, type Generation, type Score } from "./types.js";
 
 /**

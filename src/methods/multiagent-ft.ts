@@ -1,7 +1,7 @@
 import { criticPools, mixCriticData } from "../datasets/critic-data.js";
 import { generatorData } from "../datasets/generator-data.js";
 import type { MethodName } from "../config/schema.js";
-import { deriveSeed } from "../util/rng.js";
+import { deriveSeed } from "../util/seed.js";
 import { evaluateSociety, isRunProtocol } from "./steps/evaluate-step.js";
 import { once } from "./steps/once.js";
 import { saveDataset } from "./steps/save-dataset.js";

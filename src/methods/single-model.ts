@@ -3,7 +3,7 @@ import { criticPools, mixCriticData } from "../datasets/critic-data.js";
 import { generatorData } from "../datasets/generator-data.js";
 import { concatDatasets, pooledData } from "../datasets/pooled-data.js";
 import type { BuiltDataset, DebateTranscript } from "../datasets/types.js";
-import { deriveSeed } from "../util/rng.js";
+import { deriveSeed } from "../util/seed.js";
 import { plurality } from "./steps/evaluate.js";
 import { evaluateSociety } from "./steps/evaluate-step.js";
 import { once } from "./steps/once.js";

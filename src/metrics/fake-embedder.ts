@@ -1,4 +1,4 @@
-import { deriveSeed } from "../util/rng.js";
+import { deriveSeed } from "../util/seed.js";
 import type { Embedder } from "./embedder.js";
 
 /**

@@ -1,5 +1,5 @@
 import { gguf, writeGguf, type GgufTensor, type GgufValue, type TensorType } from "./gguf-writer.js";
-import { createRng } from "./rng.js";
+import { createXoshiro128Rng } from "../util/rng.js";
 import { tokenizerMetadata, VOCAB, VOCAB_SIZE } from "./tiny/tokenizer.js";
 
 /**
@@ -92,7 +92,7 @@ export function countParams(h: LlamaHparams): number {
  * 1/√(2·nLayer) so the residual stream starts near unit variance, RMS-norm gains at 1.
  */
 export function randomLlamaTensors(h: LlamaHparams, seed: number, std = 0.02): (GgufTensor & { data: Float32Array })[] {
-  const rng = createRng(seed);
+  const rng = createXoshiro128Rng(seed);
   return llamaTensorSpecs(h).map((s) => {
     const n = s.shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);

@@ -1,6 +1,6 @@
 import { f32ToF16Bits, gguf, writeGguf, type GgufTensor, type GgufValue } from "./gguf-writer.js";
 import { llamaMetadata, resolveHparams, type LlamaHparams } from "./llama-gguf.js";
-import { createRng } from "./rng.js";
+import { createXoshiro128Rng } from "../util/rng.js";
 import { tokenize, tokenizerMetadata, TOKEN_TYPE, VOCAB, type Vocab } from "./tiny/tokenizer.js";
 
 /**
@@ -80,7 +80,7 @@ export function createShapedLlamaGguf(o: ShapedModelOptions): string {
   const vocab = paddedVocab(s.nVocab);
   const hd = s.nEmbd / s.nHead;
   const kv = hd * s.nHeadKv;
-  const rng = createRng(o.seed);
+  const rng = createXoshiro128Rng(o.seed);
   // Uniform weights on a 65 536-point grid of ±a (a = std·√3): one u32 per value, F16 bits from a table.
   const uniform = (n: number, std: number): Float32Array | Uint16Array => {
     const a = std * Math.sqrt(3);
@@ -157,7 +157,7 @@ function scriptChain(v: Vocab, script: { reply: string; prefix: number }): numbe
  * is ≈ 60 and every other ≈ N(0, 1.5): sampling at temperature 1 follows the chain.
  */
 function scriptedHead(V: number, d: number, chain: number[], seed: number): { embd: Float32Array; out: Float32Array } {
-  const rng = createRng(seed ^ 0x5eed);
+  const rng = createXoshiro128Rng(seed ^ 0x5eed);
   const embd = new Float32Array(V * d);
   for (let i = 0; i < embd.length; i++) embd[i] = rng.normal() / Math.sqrt(d);
   const out = new Float32Array(V * d);

@@ -3,5 +3,5 @@ export type { Protocol, ProtocolInput, ProtocolResult, Seat, SamplingOptions, Tu
 export { seatOf, seatLabel } from "./types.js";
 export { openUnit, ensureAgents, allOrFirstError, type EngineDeps, type UnitScope, type StoredUnit, type TurnSummary } from "./turns.js";
 export { runMany, runUnit, type UnitItem, type UnitOutcome, type RunManyOptions } from "./run-many.js";
-export { deriveSeed, seededUnit, questionKey, type SeedKey } from "./seed.js";
+export { questionKey } from "./seed.js";
 export { majorityVote, TIE_RULE, type Ballot, type VoteResult, type TieBreakRecord } from "./vote.js";

@@ -8,7 +8,8 @@
 import type { Backend } from "../backends/types.js";
 import type { Debate, Phase, Store, Turn } from "../store/index.js";
 import type { Question, Task } from "../tasks/index.js";
-import { deriveSeed, questionKey } from "./seed.js";
+import { turnSeedV1 } from "../util/seed.js";
+import { questionKey } from "./seed.js";
 import { seatLabel, type ProtocolResult, type SamplingOptions, type Seat, type TurnRecord, type TurnRequest, type Turns } from "./types.js";
 
 /** Where a protocol's units are stored: one per question at (run, method, iteration, phase). */
@@ -77,7 +78,7 @@ export async function openUnit(protocol: string, q: Question, storeQuestionId: s
   const qKey = questionKey(q);
   const summaries: TurnSummary[] = [];
   const seed = (label: string, position: number | string) =>
-    deriveSeed({ runSeed: deps.runSeed, scope: deps.seedScope, questionKey: qKey, agent: label, ...(typeof position === "number" ? { round: position } : { node: position }) });
+    turnSeedV1({ runSeed: deps.runSeed, scope: deps.seedScope, questionKey: qKey, agent: label, ...(typeof position === "number" ? { round: position } : { node: position }) });
 
   const take = async (req: TurnRequest): Promise<TurnRecord> => {
     const label = seatLabel(req.seat);
@@ -88,7 +89,7 @@ export async function openUnit(protocol: string, q: Question, storeQuestionId: s
     let row: Turn;
     if (hit) row = hit;
     else {
-      const s = deriveSeed({ runSeed: deps.runSeed, scope: deps.seedScope, questionKey: qKey, agent: label, round: req.round, node });
+      const s = turnSeedV1({ runSeed: deps.runSeed, scope: deps.seedScope, questionKey: qKey, agent: label, round: req.round, node });
       const g = await backend.generate(req.seat.model, req.prompt, { ...deps.sampling, seed: s });
       const ex = req.parse ? task.extract(g.text) : { answer: null, status: "unparsed" as const };
       row = await store.turns.insert({

@@ -4,7 +4,7 @@
  * is no answer and the question counts as wrong). A tie is broken by a uniform draw fixed by `seed`,
  * over the tied canonical keys in sorted order, and the draw is returned so it can be stored.
  */
-import { seededUnit } from "./seed.js";
+import { unitDrawV1 } from "../util/seed.js";
 
 export interface Ballot {
   /** The raw extracted answer, or null when the reply could not be parsed. */
@@ -46,7 +46,7 @@ export function majorityVote(ballots: readonly Ballot[], canonical: (answer: str
   let key = tied[0]!;
   let tieBreak: TieBreakRecord | null = null;
   if (tied.length > 1) {
-    key = tied[Math.floor(seededUnit(seed, "tie") * tied.length)]!;
+    key = tied[Math.floor(unitDrawV1(seed, "tie") * tied.length)]!;
     tieBreak = { candidates: tied, chosen: key, rule: TIE_RULE, seed };
   }
   return { answer: firstAnswer.get(key)!, key, votes, tieBreak };

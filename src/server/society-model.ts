@@ -8,7 +8,8 @@
 import { createHash } from "node:crypto";
 import type { AgentModel, Backend, ChatMessage, Generation } from "../backends/types.js";
 import { criticChat, debateRoster, generatorChat, speaker, summarizerChat, summarizerFor, type PromptSource } from "../protocols/debate/index.js";
-import { deriveSeed, majorityVote, questionKey, type TieBreakRecord } from "../protocols/index.js";
+import { majorityVote, questionKey, type TieBreakRecord } from "../protocols/index.js";
+import { turnSeedV1 } from "../util/seed.js";
 import type { Question, Task } from "../tasks/index.js";
 
 export interface SocietySpec {
@@ -73,7 +74,7 @@ export async function societyAnswer(
   let promptTokens = 0, completionTokens = 0;
   const turns: SocietyTurn[] = [];
   const say = async (model: AgentModel, agent: string, round: number, prompt: ChatMessage[]): Promise<Generation> => {
-    const seed = deriveSeed({ runSeed: o.seed, scope: "serve", questionKey: questionKey(q), agent, round });
+    const seed = turnSeedV1({ runSeed: o.seed, scope: "serve", questionKey: questionKey(q), agent, round });
     const g = await backend.generate(model, prompt, { ...sampling, seed });
     promptTokens += g.promptTokens;
     completionTokens += g.completionTokens;
@@ -103,7 +104,7 @@ export async function societyAnswer(
     }));
   }
 
-  const vote = majorityVote(previous, (a) => task.canonical(a), deriveSeed({ runSeed: o.seed, scope: "serve", questionKey: questionKey(q), agent: "vote", round: spec.rounds }));
+  const vote = majorityVote(previous, (a) => task.canonical(a), turnSeedV1({ runSeed: o.seed, scope: "serve", questionKey: questionKey(q), agent: "vote", round: spec.rounds }));
   const winner = vote.key === null ? previous[0]! : previous.find((t) => t.answer !== null && task.canonical(t.answer) === vote.key)!;
   turns.sort((a, b) => a.round - b.round || a.index - b.index);
   return { text: winner.completion, answer: vote.answer, votes: vote.votes, tieBreak: vote.tieBreak, turns, promptTokens, completionTokens, finishReason: winner.finishReason };

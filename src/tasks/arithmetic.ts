@@ -1,7 +1,8 @@
 import { UserError } from "../errors.js";
 import { extractAnswer } from "./extract.js";
 import { canonicalNumeric, gradeNumeric } from "./number.js";
-import { hashSeed, rngFor } from "./rng.js";
+import { cyrb53SeedV1 } from "../util/seed.js";
+import { rngFor } from "./rng.js";
 import type { Question, QuestionsOptions, Split, Task } from "./types.js";
 
 /**
@@ -32,7 +33,7 @@ export function expressionOf(o: readonly number[]): string {
 
 /** Which split an expression belongs to: a fixed hash partition of the whole expression space. */
 export function splitOfExpression(expression: string): Split {
-  return (hashSeed("arithmetic-split", expression) & 1) === 0 ? "train" : "test";
+  return (cyrb53SeedV1("arithmetic-split", expression) & 1) === 0 ? "train" : "test";
 }
 
 export function valueOf(o: readonly number[]): number {

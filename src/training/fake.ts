@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { contentId } from "../util/content-id.js";
-import { deriveSeed } from "../util/rng.js";
+import { deriveSeed } from "../util/seed.js";
 import type { ReferenceLogprobsRequest, Trainer, TrainRequest, TrainResult } from "./types.js";
 
 /**

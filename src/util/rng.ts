@@ -1,13 +1,10 @@
-import { createHash } from "node:crypto";
+import { splitmix32 } from "./seed.js";
 
 /**
- * Seeds derived from a run seed and a unit's identity (question, agent, round, ...), so that any unit
- * can be recomputed alone, in any order, on resume, and still draw the same numbers.
+ * The project's two seeded PRNGs. `Rng` (mulberry32) is the one for new code; `createXoshiro128Rng` is kept
+ * because the tiny model's and the random test models' weights and corpora were generated with it (their
+ * bytes, and the model cache keys, would change otherwise). Seeds come from `./seed.ts`.
  */
-export function deriveSeed(...parts: Array<string | number>): number {
-  const h = createHash("sha256").update(parts.map(String).join("\u241f")).digest();
-  return h.readUInt32LE(0);
-}
 
 /** A small, fast, seeded PRNG (mulberry32): uniform floats in [0, 1). */
 export class Rng {
@@ -20,6 +17,14 @@ export class Rng {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+  /** Standard normal (Box–Muller, one draw per pair). */
+  normal(): number {
+    const u = Math.max(this.next(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
   }
   /** Integer in [0, n). */
   int(n: number): number {
@@ -43,4 +48,44 @@ export class Rng {
     if (replace) return Array.from({ length: k }, () => this.pick(items));
     return this.shuffle(items).slice(0, Math.min(k, items.length));
   }
+}
+
+/** The model files' PRNG (v1): splitmix32 seeding a xoshiro128**. */
+export interface Xoshiro128Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Integer in [lo, hi], inclusive. */
+  int(lo: number, hi: number): number;
+  /** Standard normal (Box–Muller, keeping the spare draw). */
+  normal(): number;
+}
+
+export function createXoshiro128Rng(seed: number): Xoshiro128Rng {
+  const sm = splitmix32(seed);
+  let a = sm(), b = sm(), c = sm(), d = sm();
+  const u32 = () => {
+    const r = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
+    const t = (b << 9) >>> 0;
+    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = rotl(d, 11);
+    return r;
+  };
+  let spare: number | undefined;
+  const rng: Xoshiro128Rng = {
+    next: () => u32() / 2 ** 32,
+    int: (lo, hi) => lo + Math.floor(rng.next() * (hi - lo + 1)),
+    normal: () => {
+      if (spare !== undefined) { const s = spare; spare = undefined; return s; }
+      let u = 0;
+      while (u === 0) u = rng.next();
+      const v = rng.next();
+      const r = Math.sqrt(-2 * Math.log(u));
+      spare = r * Math.sin(2 * Math.PI * v);
+      return r * Math.cos(2 * Math.PI * v);
+    },
+  };
+  return rng;
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

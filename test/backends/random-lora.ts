@@ -5,7 +5,7 @@
  * `<weight>.lora_b` [r, n_out] in ggml order.
  */
 import { gguf, writeGguf, type GgufTensor } from "../../src/models/gguf-writer.js";
-import { createRng } from "../../src/models/rng.js";
+import { createXoshiro128Rng } from "../../src/util/rng.js";
 
 export interface RandomLoraOptions {
   path: string;
@@ -20,7 +20,7 @@ export interface RandomLoraOptions {
 
 export function writeRandomLora(o: RandomLoraOptions): string {
   const r = o.rank ?? 4;
-  const rng = createRng(o.seed);
+  const rng = createXoshiro128Rng(o.seed);
   const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal() * (o.std ?? 0.5));
   const tensors: GgufTensor[] = [];
   for (let il = 0; il < o.nLayer; il++) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { majorityVote, TIE_RULE } from "../../src/protocols/vote.js";
-import { seededUnit } from "../../src/protocols/seed.js";
+import { unitDrawV1 } from "../../src/util/seed.js";
 
 // Canonical form for these tests: numbers compare by value ("7.0" ≡ "7").
 const canon = (a: string) => String(Number(a.replace(/,/g, "")));
@@ -29,7 +29,7 @@ describe("majorityVote", () => {
 
   it("breaks ties by a seeded draw over the sorted tied keys, and records it", () => {
     const r = majorityVote(ballots("5", "3", null), canon, 42);
-    const expected = ["3", "5"][Math.floor(seededUnit(42, "tie") * 2)];
+    const expected = ["3", "5"][Math.floor(unitDrawV1(42, "tie") * 2)];
     expect(r.key).toBe(expected);
     expect(r.tieBreak).toEqual({ candidates: ["3", "5"], chosen: expected, rule: TIE_RULE, seed: 42 });
     // Same seed, same pick, whatever the ballot order.

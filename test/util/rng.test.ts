@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deriveSeed, Rng } from "../../src/util/rng.js";
+import { Rng } from "../../src/util/rng.js";
+import { deriveSeed } from "../../src/util/seed.js";
 
 describe("seeded randomness", () => {
   it("derives the same seed from the same identity and different ones otherwise", () => {

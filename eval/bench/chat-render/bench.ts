@@ -11,7 +11,8 @@
 import { parseArgs } from "node:util";
 import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Token } from "node-llama-cpp";
 import { ensureTestModel } from "../../../src/models/test-model.js";
-import { createRng, seedFrom } from "../../../src/models/rng.js";
+import { createXoshiro128Rng } from "../../../src/util/rng.js";
+import { fnvSplitmixSeedV1 } from "../../../src/util/seed.js";
 import { ChatRenderer } from "../../../src/training/ggml/data/chat.js";
 import type { ChatExample } from "../../../src/training/types.js";
 import { renderQuadratic } from "../../../test/training/ggml/chat-reference.js";
@@ -21,7 +22,7 @@ const turns = Number(a.turns);
 
 /** `turns` messages, alternating user/assistant, ≈75 characters each (seeded arithmetic chatter). */
 function conversation(n: number): ChatExample {
-  const rng = createRng(seedFrom(1, "chat-render-bench"));
+  const rng = createXoshiro128Rng(fnvSplitmixSeedV1(1, "chat-render-bench"));
   const messages: ChatExample["messages"] = [];
   for (let i = 0; i < n; i++) {
     const x = Math.floor(rng.next() * 1000), y = Math.floor(rng.next() * 1000);

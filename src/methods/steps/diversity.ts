@@ -2,7 +2,8 @@ import type { AgentModel } from "../../backends/types.js";
 import { DIVERSITY } from "../../metrics/names.js";
 import { embeddingDissimilarity } from "../../metrics/embedding.js";
 import { crossAgentNll, klEstimate, type PairScore } from "../../metrics/likelihood.js";
-import { Rng, deriveSeed } from "../../util/rng.js";
+import { Rng } from "../../util/rng.js";
+import { deriveSeed } from "../../util/seed.js";
 import type { MethodContext } from "../types.js";
 import type { StoredDebate } from "./transcripts.js";
 

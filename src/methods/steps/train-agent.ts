@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Agent, Dataset, DatasetRow, ModelVersion } from "../../store/index.js";
 import type { Objective, PreferencePair, TrainResult } from "../../training/types.js";
-import { deriveSeed } from "../../util/rng.js";
+import { deriveSeed } from "../../util/seed.js";
 import type { MethodContext } from "../types.js";
 import { versionAt } from "./society.js";
 

@@ -1,6 +1,6 @@
 import type { BuiltPairs } from "../../datasets/types.js";
 import type { Agent, Dataset, ModelVersion } from "../../store/index.js";
-import { deriveSeed } from "../../util/rng.js";
+import { deriveSeed } from "../../util/seed.js";
 import type { MethodContext } from "../types.js";
 import { findDataset, savePairs } from "./save-dataset.js";
 import { versionAt } from "./society.js";

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } 
 import { join } from "node:path";
 import { gguf } from "../gguf-writer.js";
 import { countParams, createRandomLlamaGguf, resolveHparams } from "../llama-gguf.js";
-import { seedFrom } from "../rng.js";
+import { fnvSplitmixSeedV1 } from "../../util/seed.js";
 import { autoThreads } from "../threads.js";
 import { tokenizeChat } from "./chat.js";
 import { buildCorpus } from "./corpus.js";
@@ -75,7 +75,7 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
   mkdirSync(paths.work, { recursive: true });
   const initPath = join(paths.work, "init.gguf");
   createRandomLlamaGguf({
-    ...recipe.shape, path: initPath, seed: seedFrom(seed, "tiny-init"), name: `society-tiny-${recipe.name}`,
+    ...recipe.shape, path: initPath, seed: fnvSplitmixSeedV1(seed, "tiny-init"), name: `society-tiny-${recipe.name}`,
     metadata: {
       "society.tiny.recipe": gguf.str(JSON.stringify(recipe)),
       "society.tiny.seed": gguf.u32(seed),
@@ -83,7 +83,7 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
     },
   });
 
-  const chats = buildCorpus({ seed: seedFrom(seed, "tiny-corpus"), maxValue: recipe.maxValue, ...recipe.corpus, promptsDir: opts.promptsDir });
+  const chats = buildCorpus({ seed: fnvSplitmixSeedV1(seed, "tiny-corpus"), maxValue: recipe.maxValue, ...recipe.corpus, promptsDir: opts.promptsDir });
   const sequences = chats.map((c) => tokenizeChat(c.messages));
   const tooLong = sequences.filter((s) => s.tokens.length > recipe.contextLength).length;
   if (tooLong) throw new Error(`tiny recipe ${recipe.name}: ${tooLong} corpus chats exceed contextLength ${recipe.contextLength}`);
@@ -98,7 +98,7 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
     outPath: join(paths.work, "trained.gguf"),
     sequences,
     recipe,
-    seed: seedFrom(seed, "tiny-train"),
+    seed: fnvSplitmixSeedV1(seed, "tiny-train"),
     threads,
     progress,
   });

@@ -1,7 +1,8 @@
 import { renderPrompt } from "../../prompts/templates.js";
 import { compactSolution, formatCompactSteps as formatSteps, generateArithmetic, stepsOf } from "../../tasks/arithmetic.js";
 import type { Question } from "../../tasks/types.js";
-import { createRng, seedFrom, type Rng } from "../rng.js";
+import { createXoshiro128Rng, type Xoshiro128Rng } from "../../util/rng.js";
+import { fnvSplitmixSeedV1 } from "../../util/seed.js";
 import type { ChatMessage } from "./chat.js";
 
 /**
@@ -34,7 +35,7 @@ export function operandsOf(q: Question): Operands {
  * A plausible wrong solution: one step is off (by ±1, ±2, ±10 or a random 1..9), the steps after it are
  * computed correctly from the wrong value, so the final answer is wrong the way a careless agent's is.
  */
-export function wrongSolution(o: Operands, rng: Rng): string {
+export function wrongSolution(o: Operands, rng: Xoshiro128Rng): string {
   const [a, , , d] = o;
   const s = stepsOf(o);
   const step = rng.int(0, 4);
@@ -72,7 +73,7 @@ export interface CorpusChat {
 }
 
 /** How many other agents a critic sees: 2 (the paper's 3-agent debates) most often, sometimes 1, rarely 3. */
-function otherCount(rng: Rng): number {
+function otherCount(rng: Xoshiro128Rng): number {
   const x = rng.next();
   return x < 0.25 ? 1 : x < 0.95 ? 2 : 3;
 }
@@ -99,7 +100,7 @@ export function trainQuestions(seed: number, maxValue: number, count: number): Q
 export function buildCorpus(spec: CorpusSpec): CorpusChat[] {
   const total = spec.generatorChats + spec.criticChats;
   const questions = trainQuestions(spec.seed, spec.maxValue, total);
-  const rng = createRng(seedFrom(spec.seed, "tiny-corpus", spec.maxValue));
+  const rng = createXoshiro128Rng(fnvSplitmixSeedV1(spec.seed, "tiny-corpus", spec.maxValue));
   const otherRight = spec.otherRightRate ?? 0.5;
   const firstRight = spec.firstRightRate ?? 0.5;
   // Interleave the two kinds at random so every batch sees both.

@@ -2,7 +2,8 @@ import { getLlama, LlamaCompletion, type Token } from "node-llama-cpp";
 import { generateArithmetic } from "../../tasks/arithmetic.js";
 import { extractAnswer } from "../../tasks/extract.js";
 import { gradeNumeric } from "../../tasks/number.js";
-import { createRng, seedFrom } from "../rng.js";
+import { createXoshiro128Rng } from "../../util/rng.js";
+import { fnvSplitmixSeedV1 } from "../../util/seed.js";
 import { renderChat, type ChatMessage } from "./chat.js";
 import { compactSolution, criticPrompt, generatorPrompt, operandsOf, wrongSolution } from "./corpus.js";
 import { tokenize } from "./tokenizer.js";
@@ -85,7 +86,7 @@ export async function evaluateHeldOut(modelPath: string, opts: HeldOutOptions): 
             const sample: HeldOutSample = { question: q.text, gold: q.gold, completion: text, pred: ex.answer, boxed: ex.status === "boxed", correct: ok };
             if (opts.critic) {
               // Others' answers depend only on the question, so every model is judged on the same ones.
-              const rng = createRng(seedFrom(0, "critic-eval", q.text));
+              const rng = createXoshiro128Rng(fnvSplitmixSeedV1(0, "critic-eval", q.text));
               const o = operandsOf(q);
               const otherResponses = [0, 1].map(() => (rng.next() < 0.5 ? compactSolution(o) : wrongSolution(o, rng)));
               const second = await reply([ask, { role: "assistant", content: text }, { role: "user", content: criticPrompt(otherResponses, q.text, opts.promptsDir) }]);

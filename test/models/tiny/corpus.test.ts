@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderChat, tokenizeChat } from "../../../src/models/tiny/chat.js";
 import { buildCorpus, compactSolution, criticPrompt, wrongSolution, type Operands } from "../../../src/models/tiny/corpus.js";
-import { createRng } from "../../../src/models/rng.js";
+import { createXoshiro128Rng } from "../../../src/util/rng.js";
 import { renderPrompt } from "../../../src/prompts/templates.js";
 import { generateArithmetic, splitOfExpression } from "../../../src/tasks/arithmetic.js";
 import { extractAnswer } from "../../../src/tasks/extract.js";
@@ -47,7 +47,7 @@ describe("tiny corpus", () => {
   });
 
   it("quotes others right and wrong, and the wrong ones are wrong", () => {
-    const rng = createRng(1);
+    const rng = createXoshiro128Rng(1);
     for (const q of generateArithmetic("train", 3, 300, 9)) {
       const o = q.text.match(/\d+/g)!.map(Number) as unknown as Operands;
       expect(extractAnswer(compactSolution(o)).answer).toBe(q.gold);

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Backend, ChatMessage, GenerateOptions } from "../../../src/backends/types.js";
-import { deriveSeed, ensureAgents, questionKey, runMany, type Seat } from "../../../src/protocols/index.js";
+import { ensureAgents, questionKey, runMany, type Seat } from "../../../src/protocols/index.js";
+import { turnSeedV1 } from "../../../src/util/seed.js";
 import { maltProtocol, MALT_ROLES } from "../../../src/protocols/malt/tree.js";
 import { openStore, type Store } from "../../../src/store/index.js";
 import { getTask, type Question } from "../../../src/tasks/index.js";
@@ -68,7 +69,7 @@ describe("MALT search tree", () => {
       expect(role.get(t.agentId)).toBe(MALT_ROLES[depth - 1]);
       const parent = depth === 1 ? undefined : byNode.get(t.node.slice(0, t.node.lastIndexOf(".")));
       expect(t.parentId).toBe(parent?.id ?? null);
-      expect(t.seed).toBe(deriveSeed({ runSeed: 5, scope: "malt/train/it0", questionKey: questionKey(items[0]!.question), agent: `${role.get(t.agentId)}:0`, node: t.node }));
+      expect(t.seed).toBe(turnSeedV1({ runSeed: 5, scope: "malt/train/it0", questionKey: questionKey(items[0]!.question), agent: `${role.get(t.agentId)}:0`, node: t.node }));
     }
     expect(new Set(turns.map((t) => t.seed)).size).toBe(39); // every node its own sample
     // What each role reads: the verifier the generator's answer; the refiner that answer and the critique.

@@ -15,7 +15,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gguf } from "../../../src/models/gguf-writer.js";
 import { createRandomLlamaGguf } from "../../../src/models/llama-gguf.js";
-import { createRng, seedFrom } from "../../../src/models/rng.js";
+import { createXoshiro128Rng } from "../../../src/util/rng.js";
+import { fnvSplitmixSeedV1 } from "../../../src/util/seed.js";
 import { CHAT_TEMPLATE, VOCAB } from "../../../src/models/tiny/tokenizer.js";
 import { ChatRenderer } from "../../../src/training/ggml/data/chat.js";
 import type { ChatExample } from "../../../src/training/types.js";
@@ -73,7 +74,7 @@ const WORDS = ["the", "answer", "is", "abc", " a", "in", "sing", "[INST]", "?", 
 
 /** A seeded conversation: `turns` exchanges with the odd system message, double turns, weight 0, empty texts. */
 function conversation(seed: number, turns: number): ChatExample {
-  const rng = createRng(seedFrom(seed, "chat-linear"));
+  const rng = createXoshiro128Rng(fnvSplitmixSeedV1(seed, "chat-linear"));
   const text = () => Array.from({ length: 1 + Math.floor(rng.next() * 6) }, () => WORDS[Math.floor(rng.next() * WORDS.length)]).join(rng.next() < 0.3 ? "" : " ");
   const messages: ChatExample["messages"] = [];
   if (rng.next() < 0.5) messages.push({ role: "system", content: text() });
