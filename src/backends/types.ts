@@ -4,10 +4,9 @@
  * loopback server only ever see this.
  */
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
+import type { ChatMessage } from "../chat.js";
+
+export type { ChatMessage };
 
 /** Which weights answer: a base model plus an optional LoRA adapter over it. */
 export interface AgentModel {
