@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import type { Backend } from "../backends/index.js";
 import { createBackend } from "../backends/index.js";
 import { runDebates } from "../protocols/debate/index.js";
-import { ensureAgents } from "../protocols/index.js";
+import { rosterAgentIds } from "../protocols/index.js";
 import { METRIC } from "../metrics/names.js";
 import type { Store } from "../store/index.js";
 import { fitTaskToTinyModel } from "../models/tiny/task-fit.js";
@@ -63,7 +63,7 @@ export async function runEval(r: ResolvedEval, deps: EvalDeps): Promise<EvalResu
     const rows = await store.questions.upsert(questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })));
     const base = await resolveBaseModel(r.run, log);
     const plan = methodPlan(r, base, deps.promptsDir);
-    const agentIds = await ensureAgents(store, runId, method, plan.agents);
+    const agentIds = await rosterAgentIds(store, runId, method, plan.agents);
     backend ??= await createBackend(backendSpec(r.run, r.eval));
     const preload = (backend as { preload?: (m: unknown[]) => Promise<void> }).preload;
     if (preload) await preload.call(backend, plan.agents.map((a) => a.model));

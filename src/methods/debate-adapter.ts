@@ -1,7 +1,7 @@
 import type { AgentModel, Backend } from "../backends/types.js";
 import type { RunConfig } from "../config/schema.js";
 import { debateRoster, runDebates } from "../protocols/debate/index.js";
-import { ensureAgents } from "../protocols/index.js";
+import { rosterAgentIds } from "../protocols/index.js";
 import { Progress } from "../util/progress.js";
 import type { Store } from "../store/index.js";
 import type { Task } from "../tasks/index.js";
@@ -17,7 +17,7 @@ export function debatePort(o: { store: Store; backend: Backend; task: Task; runI
       const n = req.generators.length;
       // The summarizer is the untrained base model, as in the paper; agents bring their own weights.
       const agents = debateRoster({ agents: n, base: o.base, generators: req.generators, critics: req.critics, summarizer: o.base });
-      const agentIds = await ensureAgents(o.store, o.runId, req.method, agents);
+      const agentIds = await rosterAgentIds(o.store, o.runId, req.method, agents);
       const scope = { runId: o.runId, method: req.method, iteration: req.iteration, phase: req.phase };
       const deps = { backend: o.backend, store: o.store, task: req.extraVars ? withVars(o.task, req.extraVars) : o.task, scope, agents, agentIds };
       const d = o.config.debate;

@@ -25,7 +25,7 @@ export interface EngineDeps {
   store: Store;
   task: Task;
   scope: UnitScope;
-  /** Store agent ids by `role:index` (see ensureAgents). */
+  /** Store agent ids by `role:index` (see rosterAgentIds). */
   agentIds: ReadonlyMap<string, string>;
   sampling: SamplingOptions;
   runSeed: number;
@@ -56,8 +56,8 @@ export interface StoredUnit extends Turns {
   finish(result: ProtocolResult): Promise<void>;
 }
 
-/** Creates (or finds) the store rows of a method's seats; returns their ids by `role:index`. */
-export async function ensureAgents(store: Store, runId: string, method: string, seats: readonly Pick<Seat, "role" | "index">[]): Promise<Map<string, string>> {
+/** The store ids of a method's seats by `role:index`, creating their rows as needed (methods' `ensureAgents` also registers base versions). */
+export async function rosterAgentIds(store: Store, runId: string, method: string, seats: readonly Pick<Seat, "role" | "index">[]): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const s of seats) {
     const row = await store.agents.getOrCreate({ runId, method, role: s.role, agentIndex: s.index });
@@ -83,7 +83,7 @@ export async function openUnit(protocol: string, q: Question, storeQuestionId: s
   const take = async (req: TurnRequest): Promise<TurnRecord> => {
     const label = seatLabel(req.seat);
     const agentId = deps.agentIds.get(label);
-    if (!agentId) throw new Error(`${protocol}: seat ${label} has no store row (call ensureAgents)`);
+    if (!agentId) throw new Error(`${protocol}: seat ${label} has no store row (call rosterAgentIds)`);
     const node = req.node ?? "";
     const hit = stored.get(key(agentId, req.round, node));
     let row: Turn;

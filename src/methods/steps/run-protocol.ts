@@ -1,5 +1,5 @@
 import { Progress } from "../../util/progress.js";
-import { ensureAgents, runMany, type Protocol, type Seat } from "../../protocols/index.js";
+import { rosterAgentIds, runMany, type Protocol, type Seat } from "../../protocols/index.js";
 import type { Phase } from "../../store/index.js";
 import type { MethodContext, StoredQuestion } from "../types.js";
 
@@ -21,7 +21,7 @@ export interface ProtocolRun {
  * as it completes and read back on resume (the turn engine), so calling it again after a crash continues.
  */
 export async function runProtocol(ctx: MethodContext, r: ProtocolRun): Promise<void> {
-  const agentIds = await ensureAgents(ctx.store, ctx.runId, r.method, r.seats);
+  const agentIds = await rosterAgentIds(ctx.store, ctx.runId, r.method, r.seats);
   const d = ctx.config.debate;
   const progress = new Progress({ total: r.questions.length, label: r.label });
   await runMany(

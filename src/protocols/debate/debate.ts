@@ -69,7 +69,7 @@ export interface DebateDeps {
   task: Task;
   scope: DebateScope;
   agents: readonly AgentSpec[];
-  /** Store agent ids by `${role}:${index}` (see ensureAgents). */
+  /** Store agent ids by `${role}:${index}` (see rosterAgentIds). */
   agentIds: ReadonlyMap<string, string>;
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LlamaBackend } from "../../../src/backends/llama/backend.js";
 import type { Backend } from "../../../src/backends/types.js";
 import { debateRoster, runDebates, type AgentSpec, type DebateOptions } from "../../../src/protocols/debate/index.js";
-import { ensureAgents } from "../../../src/protocols/index.js";
+import { rosterAgentIds } from "../../../src/protocols/index.js";
 import { createScriptedLlamaGguf } from "../../../src/models/scripted-model.js";
 import { ensureTestModel } from "../../../src/models/test-model.js";
 import { openStore, type Store } from "../../../src/store/index.js";
@@ -40,7 +40,7 @@ async function debateAll(dbFile: string, method: string, agents: AgentSpec[], o:
   const store = await openStore(dbFile);
   const run = (await store.runs.get("r1")) ?? (await store.runs.create({ id: "r1", name: "t", methods: [method], config: {}, seed: o.runSeed }));
   const rows = await store.questions.upsert(questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })));
-  const agentIds = await ensureAgents(store, run.id, method, agents);
+  const agentIds = await rosterAgentIds(store, run.id, method, agents);
   const deps = { backend: b, store, task, scope: { runId: run.id, method, iteration: 0, phase: "test" as const }, agents, agentIds };
   const items = questions.map((q, i) => ({ question: q, storeQuestionId: rows[i]!.id }));
   return { store, outcomes: await runDebates(items, deps, o, { concurrency }) };

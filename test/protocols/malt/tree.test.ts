@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Backend, ChatMessage, GenerateOptions } from "../../../src/backends/types.js";
-import { ensureAgents, questionKey, runMany, type Seat } from "../../../src/protocols/index.js";
+import { rosterAgentIds, questionKey, runMany, type Seat } from "../../../src/protocols/index.js";
 import { turnSeedV1 } from "../../../src/util/seed.js";
 import { maltProtocol, MALT_ROLES } from "../../../src/protocols/malt/tree.js";
 import { openStore, type Store } from "../../../src/store/index.js";
@@ -40,7 +40,7 @@ async function setup(name: string) {
   const qs: Question[] = await task.questions("train", { limit: 4, seed: 1 });
   const rows = await store.questions.upsert(qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })));
   const run = await store.runs.create({ name, methods: ["malt"], config: {}, seed: 5 });
-  const agentIds = await ensureAgents(store, run.id, "malt", seats);
+  const agentIds = await rosterAgentIds(store, run.id, "malt", seats);
   const items = qs.map((q, i) => ({ question: q, storeQuestionId: rows[i]!.id }));
   return { store, run, items, agentIds };
 }
