@@ -1,14 +1,14 @@
 /** Training jobs: one attempt to train an agent at an iteration, locally (ggml) or remotely (OpenAI). */
 import { and, desc, eq } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
-import type { LossPoint, Trainer, TrainingJob, TrainingStatus } from "./rows.js";
+import type { LossPoint, TrainerKind, TrainingJob, TrainingStatus } from "./rows.js";
 import { defined, one } from "./util.js";
 
 export interface NewTrainingJob {
   runId: string;
   agentId: string;
   iteration: number;
-  trainer: Trainer;
+  trainer: TrainerKind;
   datasetId?: string | null;
   remoteJobId?: string | null;
   /** Hyperparameters and anything needed to reproduce or resume the job. */

@@ -11,7 +11,7 @@ import {
 } from "drizzle-orm/pg-core";
 import type {
   AgentRole, ChatMessage, DatasetFormat, DatasetKind, DebateStatus, IterationStatus, LossPoint, ModelKind,
-  ParseStatus, Phase, RunStatus, TieBreak, Trainer, TrainingStatus, UnitStatus, VoteCounts,
+  ParseStatus, Phase, RunStatus, TieBreak, TrainerKind, TrainingStatus, UnitStatus, VoteCounts,
 } from "./types.js";
 import { newId } from "./ids.js";
 
@@ -158,7 +158,7 @@ export const trainingJobs = pgTable("training_jobs", {
   runId: runRef(),
   agentId: agentRef(),
   iteration: integer("iteration").notNull(),
-  trainer: text("trainer").$type<Trainer>().notNull(),
+  trainer: text("trainer").$type<TrainerKind>().notNull(),
   datasetId: text("dataset_id").references(() => datasets.id, { onDelete: "set null" }),
   remoteJobId: text("remote_job_id"),
   status: text("status").$type<TrainingStatus>().notNull().default("queued"),

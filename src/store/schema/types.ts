@@ -20,7 +20,8 @@ export type ParseStatus = "boxed" | "hash" | "choice" | "regex" | "number" | "fa
 export type DatasetKind = "G" | "C-" | "C+" | "mixed" | (string & {});
 /** chat: rows are chat examples (SFT); preference: rows are DPO pairs. */
 export type DatasetFormat = "chat" | "preference";
-export type Trainer = "local" | "openai";
+/** Where a training job ran (the `Trainer` interface of src/training/types.ts is what runs it). */
+export type TrainerKind = "local" | "openai";
 export type TrainingStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 export type UnitStatus = "done";
 
