@@ -5,7 +5,7 @@ import { deriveSeed } from "../util/seed.js";
 import { evaluateSociety, isRunProtocol } from "./steps/evaluate-step.js";
 import { once } from "./steps/once.js";
 import { saveDataset } from "./steps/save-dataset.js";
-import { ensureAgents, modelsAt } from "./steps/society.js";
+import { ensureAgents, seatsAt } from "./steps/society.js";
 import { trainAgent } from "./steps/train-agent.js";
 import { loadTranscripts } from "./steps/transcripts.js";
 import type { Method, MethodContext } from "./types.js";
@@ -34,12 +34,13 @@ export function societyMethod(name: MethodName, opts: SocietyOptions = {}): Meth
       const rounds = ctx.config.rounds;
       const agents = await ensureAgents(ctx, name, "society");
       const critics = withCritics ? agents.critics : agents.generators;
-      const seatsAt = async (l: number) => ({ generators: await modelsAt(ctx, agents.generators, l), critics: await modelsAt(ctx, critics, l), rounds, summarize });
+      const society = { generators: agents.generators, critics };
+      const at = async (l: number) => ({ ...(await seatsAt(ctx, society, l)), rounds, summarize });
 
-      await evaluateSociety(ctx, name, 0, await seatsAt(0));
+      await evaluateSociety(ctx, name, 0, await at(0));
       for (let l = 1; l <= ctx.config.iterations; l++) {
         // 1. Debate on the train split with the agents of iteration l−1 (the untrained debate is shared).
-        const seats = await seatsAt(l - 1);
+        const seats = await at(l - 1);
         const debateKey = l === 1 && isRunProtocol(ctx, seats) ? "base" : name;
         await once(ctx, `${name}/it${l}/train-debate`, () =>
           ctx.debates.run({ method: debateKey, iteration: l - 1, phase: "train", questions: ctx.train, ...seats, label: `${name} debate it${l}` }));
@@ -62,7 +63,7 @@ export function societyMethod(name: MethodName, opts: SocietyOptions = {}): Meth
         }
 
         // 5–6. Evaluate the new society.
-        await evaluateSociety(ctx, name, l, await seatsAt(l));
+        await evaluateSociety(ctx, name, l, await at(l));
       }
     },
   };

@@ -8,7 +8,7 @@ import { plurality } from "./steps/evaluate.js";
 import { evaluateSociety } from "./steps/evaluate-step.js";
 import { once } from "./steps/once.js";
 import { saveDataset } from "./steps/save-dataset.js";
-import { copies, ensureAgents, modelsAt } from "./steps/society.js";
+import { ensureAgents, seatsAt } from "./steps/society.js";
 import { trainAgent } from "./steps/train-agent.js";
 import { loadTranscripts } from "./steps/transcripts.js";
 import type { Method, MethodContext } from "./types.js";
@@ -24,25 +24,21 @@ function singleModelMethod(name: MethodName, build: (ctx: MethodContext, t: Deba
   return {
     name,
     async run(ctx) {
-      const { generators: [single] } = await ensureAgents(ctx, name, "single");
-      const n = ctx.config.agents;
-      const seatsAt = async (l: number) => {
-        const [m] = await modelsAt(ctx, [single!], l);
-        return { generators: copies(m!, n), critics: copies(m!, n), rounds: ctx.config.rounds, summarize: ctx.config.debate.summarize };
-      };
-      await evaluateSociety(ctx, name, 0, await seatsAt(0));
+      const agents = await ensureAgents(ctx, name, "single");
+      const single = agents.generators[0]!;
+      await evaluateSociety(ctx, name, 0, await seatsAt(ctx, agents, 0));
       for (let l = 1; l <= ctx.config.iterations; l++) {
         // At l = 1 the model is the base, so its samples are the shared base debate's turns (round 1
         // of it is exactly N independent samples); later iterations sample with their own model.
         const shared = l === 1;
-        const seats = shared ? await seatsAt(0) : { ...(await seatsAt(l - 1)), rounds: rounds(ctx) };
+        const seats = shared ? await seatsAt(ctx, agents, 0) : { ...(await seatsAt(ctx, agents, l - 1)), rounds: rounds(ctx) };
         const debateKey = shared ? "base" : name;
         await once(ctx, `${name}/it${l}/train-debate`, () =>
           ctx.debates.run({ method: debateKey, iteration: l - 1, phase: "train", questions: ctx.train, ...seats, label: `${name} samples it${l}` }));
         const transcripts = (await loadTranscripts(ctx, debateKey, l - 1, "train")).map((d) => d.transcript);
-        const data = await saveDataset(ctx, single!, l, build(ctx, transcripts, l));
-        await trainAgent(ctx, single!, l, data);
-        await evaluateSociety(ctx, name, l, await seatsAt(l));
+        const data = await saveDataset(ctx, single, l, build(ctx, transcripts, l));
+        await trainAgent(ctx, single, l, data);
+        await evaluateSociety(ctx, name, l, await seatsAt(ctx, agents, l));
       }
     },
   };

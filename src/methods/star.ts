@@ -2,7 +2,7 @@ import { starData, type StarQuestion } from "../datasets/star-data.js";
 import { evaluateSociety } from "./steps/evaluate-step.js";
 import { once } from "./steps/once.js";
 import { saveDataset } from "./steps/save-dataset.js";
-import { copies, ensureAgents, modelsAt } from "./steps/society.js";
+import { ensureAgents, modelsAt, seatsAt } from "./steps/society.js";
 import { trainAgent } from "./steps/train-agent.js";
 import { loadTranscripts } from "./steps/transcripts.js";
 import type { Method } from "./types.js";
@@ -16,15 +16,11 @@ import type { Method } from "./types.js";
 export const star: Method = {
   name: "star",
   async run(ctx) {
-    const { generators: [model] } = await ensureAgents(ctx, "star", "single");
-    const n = ctx.config.agents;
-    const seatsAt = async (l: number) => {
-      const [m] = await modelsAt(ctx, [model!], l);
-      return { generators: copies(m!, n), critics: copies(m!, n), rounds: ctx.config.rounds, summarize: ctx.config.debate.summarize };
-    };
-    await evaluateSociety(ctx, "star", 0, await seatsAt(0));
+    const agents = await ensureAgents(ctx, "star", "single");
+    const model = agents.generators[0]!;
+    await evaluateSociety(ctx, "star", 0, await seatsAt(ctx, agents, 0));
     for (let l = 1; l <= ctx.config.iterations; l++) {
-      const [m] = await modelsAt(ctx, [model!], l - 1);
+      const [m] = await modelsAt(ctx, [model], l - 1);
       const one = { generators: [m!], critics: [m!], rounds: 1, summarize: false };
       await once(ctx, `star/it${l}/attempts`, () => ctx.debates.run({ method: "star", iteration: l - 1, phase: "train", questions: ctx.train, ...one, label: `star attempts it${l}` }));
       const attempts = await loadTranscripts(ctx, "star", l - 1, "train");
@@ -38,9 +34,9 @@ export const star: Method = {
         const first = d.transcript.chains[0]?.turns[0];
         return { questionId: d.transcript.questionId, gold: gold.get(d.questionRowId)!.gold, attempts: first ? [first] : [], rationalization: hints.get(d.questionRowId), plainPrompt: first?.prompt ?? [] };
       });
-      const data = await saveDataset(ctx, model!, l, starData(questions, (p, g) => ctx.task.grade(p, g)));
-      await trainAgent(ctx, model!, l, data);
-      await evaluateSociety(ctx, "star", l, await seatsAt(l));
+      const data = await saveDataset(ctx, model, l, starData(questions, (p, g) => ctx.task.grade(p, g)));
+      await trainAgent(ctx, model, l, data);
+      await evaluateSociety(ctx, "star", l, await seatsAt(ctx, agents, l));
     }
   },
 };

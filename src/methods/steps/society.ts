@@ -57,6 +57,19 @@ export async function modelsAt(ctx: MethodContext, agents: readonly Agent[], ite
   return out;
 }
 
+/** Who sits at a debate at iteration `l`: each agent's model of that iteration (one agent of a role fills its N seats). */
+export async function seatsAt(
+  ctx: MethodContext,
+  agents: { generators: readonly Agent[]; critics: readonly Agent[] },
+  l: number,
+): Promise<{ generators: AgentModel[]; critics: AgentModel[]; rounds: number; summarize: boolean }> {
+  const fill = async (role: readonly Agent[]) => {
+    const models = await modelsAt(ctx, role, l);
+    return models.length === 1 ? copies(models[0]!, ctx.config.agents) : models;
+  };
+  return { generators: await fill(agents.generators), critics: await fill(agents.critics), rounds: ctx.config.rounds, summarize: ctx.config.debate.summarize };
+}
+
 /** `n` copies of one model: how single-model methods fill a debate's seats. */
 export function copies(m: AgentModel, n: number): AgentModel[] {
   return Array.from({ length: n }, () => m);
