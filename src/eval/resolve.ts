@@ -8,8 +8,7 @@ import type { RunConfig } from "../config/schema.js";
 import { debateRoster, type AgentSpec, type DebateOptions } from "../protocols/debate/index.js";
 import { UserError } from "../errors.js";
 import { readGgufHeader } from "../formats/gguf-header.js";
-import { stableJson } from "../util/stable-json.js";
-import { createHash } from "node:crypto";
+import { runKey } from "../util/run-key.js";
 import { SPEED_ONLY, type EvalConfig } from "./config.js";
 
 export interface ResolvedEval {
@@ -21,9 +20,7 @@ export interface ResolvedEval {
 export function evalRunId(r: ResolvedEval): string {
   const evalPart = Object.fromEntries(Object.entries(r.eval).filter(([k]) => !(SPEED_ONLY.eval as readonly string[]).includes(k)));
   const debatePart = Object.fromEntries(Object.entries(r.run.debate).filter(([k]) => !(SPEED_ONLY.debate as readonly string[]).includes(k)));
-  const hash = createHash("sha256").update(stableJson({ ...r.run, debate: debatePart, eval: evalPart })).digest("hex").slice(0, 8);
-  const slug = r.run.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "run";
-  return `${slug}-${r.eval.method}-s${r.run.seed}-${hash}`;
+  return runKey({ name: r.run.name, method: r.eval.method, seed: r.run.seed, computes: { ...r.run, debate: debatePart, eval: evalPart } });
 }
 
 /** The backend a run config names; `llama` takes the eval's speed knobs when given. */

@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import type { RunConfig } from "../config/schema.js";
-import { stableJson } from "../util/stable-json.js";
+import { runKey } from "../util/run-key.js";
 
 /**
  * A run's id is its name, seed and a hash of the resolved config (less `tracking`, `model.endpoints`, and the default `model.chat_template`): running the same command again
@@ -13,9 +12,7 @@ export function runIdFor(config: RunConfig, seed: number): string {
   const ct = config.model?.chat_template;
   const defaultTemplate = ct && ct.source === "model" && ct.date === undefined && Object.keys(ct.variables ?? {}).length === 0;
   const model = config.model && { ...config.model, endpoints: undefined, ...(defaultTemplate ? { chat_template: undefined } : {}) };
-  const hash = createHash("sha256").update(stableJson({ ...config, model, tracking: undefined, seed })).digest("hex").slice(0, 8);
-  const slug = config.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "run";
-  return `${slug}-s${seed}-${hash}`;
+  return runKey({ name: config.name, seed, computes: { ...config, model, tracking: undefined, seed } });
 }
 
 /** `--seeds 1,2,3` → [1, 2, 3]. */
