@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { isRetryable, withRetries } from "../../src/backends/openai/retry.js";
-import { Semaphore } from "../../src/backends/semaphore.js";
 import { isUserError } from "../../src/errors.js";
 
 const httpError = (status: number, headers: Record<string, string> = {}) => Object.assign(new Error(`status ${status}`), { status, headers });
@@ -41,23 +40,5 @@ describe("withRetries", () => {
     expect(isRetryable(Object.assign(new Error("Request timed out."), { name: "TimeoutError" }))).toBe(true);
     expect(isRetryable(new Error("fetch failed"))).toBe(true);
     expect(isRetryable(new TypeError("x is not a function"))).toBe(false);
-  });
-});
-
-describe("Semaphore", () => {
-  it("admits at most `size` at once, in arrival order", async () => {
-    const s = new Semaphore(2);
-    let active = 0;
-    let peak = 0;
-    const order: number[] = [];
-    await Promise.all(Array.from({ length: 6 }, (_, i) => s.run(async () => {
-      order.push(i);
-      peak = Math.max(peak, ++active);
-      await new Promise((r) => setTimeout(r, 5));
-      active--;
-    })));
-    expect(peak).toBe(2);
-    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(s.load).toBe(0);
   });
 });

@@ -11,8 +11,8 @@
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
 import OpenAI from "openai";
+import pLimit, { type LimitFunction } from "p-limit";
 import { UserError } from "../../errors.js";
-import { Semaphore } from "../semaphore.js";
 import type { AgentModel, Backend, ChatMessage, GenerateOptions, Generation, Score } from "../types.js";
 import { EndpointAddresser, type AdapterAddressing, type Address } from "./addressing.js";
 import { statusOf, withRetries } from "./retry.js";
@@ -36,7 +36,8 @@ export interface OpenAIBackendOptions {
 }
 
 export class OpenAIBackend implements Backend {
-  private readonly limit: Semaphore;
+  /** At most `concurrency` requests in flight, the rest queued in arrival order. */
+  private readonly limit: LimitFunction;
   private readonly apiKey: string;
   private readonly chatModels = new Map<string, ChatOpenAI>();
   private client?: OpenAI;
@@ -49,7 +50,7 @@ export class OpenAIBackend implements Backend {
     if (!key && !opts.baseURL) throw new UserError(`the openai backend needs an API key: set $${keyVar} (model.openai.api_key_env names the variable)`);
     // Self-hosted endpoints often need no key; the SDK still wants a non-empty string.
     this.apiKey = key || "no-key";
-    this.limit = new Semaphore(opts.concurrency ?? 8);
+    this.limit = pLimit(opts.concurrency ?? 8);
     this.addresser = new EndpointAddresser(this.url, opts.adapters ?? "none", (url) => this.getJson(url));
   }
 
@@ -60,11 +61,11 @@ export class OpenAIBackend implements Backend {
 
   /** Requests in flight or waiting for a slot (the pool sends the next one where this is lowest per slot). */
   get load(): number {
-    return this.limit.load;
+    return this.limit.activeCount + this.limit.pendingCount;
   }
 
   get concurrency(): number {
-    return this.limit.size;
+    return this.limit.concurrency;
   }
 
   private get what(): string {
@@ -74,7 +75,7 @@ export class OpenAIBackend implements Backend {
   async generate(model: AgentModel, chat: ChatMessage[], o: GenerateOptions): Promise<Generation> {
     const addr = await this.addresser.address(model);
     const llm = this.chatModel(addr, o);
-    const g = await this.limit.run(() => withRetries(async () => {
+    const g = await this.limit(() => withRetries(async () => {
       const t0 = performance.now();
       const msg = await llm.invoke(toLangchain(chat), { seed: o.seed, ...(o.stop?.length ? { stop: o.stop } : {}) });
       const latencyMs = performance.now() - t0;
@@ -99,7 +100,7 @@ export class OpenAIBackend implements Backend {
     const client = (this.client ??= new OpenAI({ apiKey: this.apiKey, baseURL: this.opts.baseURL, timeout: (this.opts.timeoutS ?? 120) * 1000, maxRetries: 0 }));
     const unsupported = (why: string) => new UserError(
       `${this.what}: this endpoint cannot score a given completion (${why}); scoring needs echo log-probabilities of a supplied assistant message (society serve or vLLM); use the llama backend for likelihood metrics`);
-    const res = await this.limit.run(() => withRetries(async () => {
+    const res = await this.limit(() => withRetries(async () => {
       try {
         // echo/add_generation_prompt/continue_final_message are extensions the SDK does not type.
         const body = {
