@@ -11,6 +11,8 @@ export interface Chart {
 
 const width = 420;
 const height = 260;
+/** Legends never shorten a label (vega's default cuts at 160 px: "multiagent-ft: cri…"). */
+const legend = { labelLimit: 0, titleLimit: 0, orient: "bottom", direction: "horizontal", columns: 3 } as const;
 
 /** Accuracy vs iteration per method, with a ±1 stderr band. */
 export function accuracyChart(data: ReportData): Chart {
@@ -24,7 +26,11 @@ export function accuracyChart(data: ReportData): Chart {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       width, height,
       data: { values },
-      encoding: { x: { field: "iteration", type: "ordinal", title: "iteration (0 = before finetuning)", axis: { labelAngle: 0 } }, color: { field: "method", type: "nominal" } },
+      encoding: {
+        x: { field: "iteration", type: "ordinal", title: "iteration (0 = before finetuning)", axis: { labelAngle: 0 } },
+        // Opaque swatches: the legend would otherwise take the 15%-opacity band's.
+        color: { field: "method", type: "nominal", legend: { ...legend, symbolOpacity: 1 } },
+      },
       layer: [
         { mark: { type: "area", opacity: 0.15 }, encoding: { y: { field: "lo", type: "quantitative", title: "accuracy" }, y2: { field: "hi" } } },
         { mark: { type: "line", point: true }, encoding: { y: { field: "accuracy", type: "quantitative", scale: { zero: false } } } },
@@ -33,67 +39,79 @@ export function accuracyChart(data: ReportData): Chart {
   };
 }
 
-/** One small chart per diversity metric, a line per method. */
-export function diversityCharts(data: ReportData): Chart[] {
-  const metrics = [...new Set(Object.values(data.methods).flatMap((s) => Object.keys(s.diversity)))].sort();
-  return metrics.map((metric) => ({
-    name: `diversity-${metric.replace(/[^a-z0-9]+/gi, "-")}`,
-    title: `${metric} by iteration`,
+/** The diversity metrics as small multiples: a panel per metric, each with its own y scale, a line per method. */
+export function diversityChart(data: ReportData): Chart | undefined {
+  const values = Object.entries(data.methods).flatMap(([method, s]) =>
+    Object.entries(s.diversity).flatMap(([metric, xs]) => xs.map((v, i) => ({ method, metric, iteration: i, value: Number.isFinite(v) ? v : null }))),
+  );
+  if (!values.length) return undefined;
+  return {
+    name: "diversity",
+    title: "Diversity metrics by iteration (one panel per metric, own y scale)",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      width, height,
-      data: {
-        values: Object.entries(data.methods).flatMap(([method, s]) =>
-          (s.diversity[metric] ?? []).map((v, i) => ({ method, iteration: i, value: Number.isFinite(v) ? v : null })),
-        ),
-      },
-      mark: { type: "line", point: true },
-      encoding: {
-        x: { field: "iteration", type: "ordinal", axis: { labelAngle: 0 } },
-        y: { field: "value", type: "quantitative", title: metric, scale: { zero: false } },
-        color: { field: "method", type: "nominal" },
+      data: { values },
+      facet: { field: "metric", type: "nominal", title: null, header: { labelFontSize: 12, labelFontWeight: "bold", labelLimit: 0 } },
+      columns: 2,
+      resolve: { scale: { y: "independent" } },
+      spec: {
+        width: 230, height: 140,
+        mark: { type: "line", point: true },
+        encoding: {
+          x: { field: "iteration", type: "ordinal", axis: { labelAngle: 0 } },
+          y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
+          color: { field: "method", type: "nominal", legend },
+        },
       },
     } as TopLevelSpec,
-  }));
+  };
 }
 
-/** Per-agent training-set sizes, grouped by iteration. */
+/** Per-agent training-set sizes: a panel per method, a bar per agent within each iteration. */
 export function datasetSizeChart(data: ReportData): Chart {
   return {
     name: "dataset-sizes",
     title: "Training rows per agent and iteration",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      width, height,
-      data: { values: data.agents.map((a) => ({ agent: `${a.method}: ${a.agent}`, iteration: a.iteration, rows: a.datasetRows })) },
-      mark: "bar",
-      encoding: {
-        x: { field: "iteration", type: "ordinal", axis: { labelAngle: 0 } },
-        xOffset: { field: "agent" },
-        y: { field: "rows", type: "quantitative", title: "rows" },
-        color: { field: "agent", type: "nominal" },
+      data: { values: data.agents.map((a) => ({ method: a.method, agent: a.agent, iteration: a.iteration, rows: a.datasetRows })) },
+      facet: { row: { field: "method", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left", labelLimit: 0, labelFontWeight: "bold" } } },
+      // A single-model method's one bar is centred in its iteration, not placed in a society agent's slot.
+      resolve: { scale: { xOffset: "independent" } },
+      spec: {
+        width: 420, height: 120,
+        mark: "bar",
+        encoding: {
+          x: { field: "iteration", type: "ordinal", axis: { labelAngle: 0 } },
+          xOffset: { field: "agent" },
+          y: { field: "rows", type: "quantitative", title: "rows" },
+          color: { field: "agent", type: "nominal", legend },
+        },
       },
     } as TopLevelSpec,
   };
 }
 
-/** Training loss curves, a line per agent, a panel per iteration. */
+/** Training loss curves: a row of panels per method, a panel per iteration, a line per agent. */
 export function lossChart(data: ReportData): Chart {
-  const values = data.agents.flatMap((a) => a.lossCurve.map((p) => ({ agent: `${a.method}: ${a.agent}`, iteration: `iteration ${a.iteration}`, step: p.step, loss: p.loss })));
+  const values = data.agents.flatMap((a) => a.lossCurve.map((p) => ({ method: a.method, agent: a.agent, iteration: `iteration ${a.iteration}`, step: p.step, loss: p.loss })));
   return {
     name: "training-loss",
     title: "Training loss per agent",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       data: { values },
-      facet: { column: { field: "iteration", type: "nominal", title: null } },
+      facet: {
+        row: { field: "method", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left", labelLimit: 0, labelFontWeight: "bold" } },
+        column: { field: "iteration", type: "nominal", title: null },
+      },
       spec: {
-        width: 260, height: 200,
-        mark: { type: "line", strokeWidth: 1.2 },
+        width: 220, height: 140,
+        mark: { type: "line", strokeWidth: 1.5 },
         encoding: {
           x: { field: "step", type: "quantitative" },
           y: { field: "loss", type: "quantitative", scale: { zero: false } },
-          color: { field: "agent", type: "nominal" },
+          color: { field: "agent", type: "nominal", legend },
         },
       },
     } as TopLevelSpec,
@@ -101,7 +119,9 @@ export function lossChart(data: ReportData): Chart {
 }
 
 export function allCharts(data: ReportData): Chart[] {
-  const charts = [accuracyChart(data), ...diversityCharts(data)];
+  const charts = [accuracyChart(data)];
+  const diversity = diversityChart(data);
+  if (diversity) charts.push(diversity);
   if (data.agents.length) charts.push(datasetSizeChart(data));
   if (data.agents.some((a) => a.lossCurve.length)) charts.push(lossChart(data));
   return charts;

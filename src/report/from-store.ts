@@ -3,6 +3,7 @@ import { meanStd } from "../metrics/accuracy.js";
 import type { Store } from "../store/index.js";
 import type { AgentIterationRow, MethodSeries, ReportData } from "./types.js";
 import { UserError } from "../errors.js";
+import { runSummaryFromStore } from "./run-summary.js";
 
 /** Gathers one report from runs of the same config (one per seed): accuracy mean ± std, diversity means, agents' data and losses. */
 export async function reportDataFromStore(store: Store, runIds: readonly string[]): Promise<ReportData> {
@@ -70,6 +71,7 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
     seeds: runs.map((r) => r.seed),
     methods,
     agents,
+    summary: await runSummaryFromStore(store, runs),
   };
 }
 

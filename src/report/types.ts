@@ -8,6 +8,33 @@ export interface ReportData {
   methods: Record<string, MethodSeries>;
   /** Per agent and iteration: its training set and how training went. */
   agents: AgentIterationRow[];
+  /** What was run and what it cost (absent when the report is not built from a store). */
+  summary?: RunSummary;
+}
+
+/** The report's header: what was run, on what, and what each method cost (summed over seeds). */
+export interface RunSummary {
+  /** The first run's resolved config, as stored. */
+  config: Record<string, unknown>;
+  baseModel: string;
+  backend: string;
+  /** Distinct questions debated per split (largest over seeds). */
+  questions: { train: number; test: number };
+  /** Sum over the runs of (last update − creation). */
+  wallSeconds: number;
+  /** Per debate key (a method, or a shared debate such as "base"). */
+  costs: Record<string, MethodCost>;
+}
+
+export interface MethodCost {
+  debates: number;
+  turns: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Sum of the turns' generation latencies (concurrent turns overlap, so this exceeds wall time). */
+  generationSeconds: number;
+  /** Sum of the succeeded training jobs' durations. */
+  trainingSeconds: number;
 }
 
 export interface MethodSeries {

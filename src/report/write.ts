@@ -2,8 +2,13 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allCharts, svgToPng, toSvg } from "./charts.js";
 import { resultsJson } from "./results-json.js";
+import { configYaml, costRows, runFacts } from "./header.js";
 import { accuracyRows, diversityRows, learnerRows, markdownTable, treeRows } from "./table.js";
 import type { ReportData } from "./types.js";
+
+const COST_NOTE =
+  "Summed over seeds. Generation time adds up each turn's latency, so turns generated concurrently count in full (it exceeds wall time); " +
+  "training time adds up the succeeded training jobs. A shared debate (\"base\": the untrained society, used by several methods) has its own row.";
 
 const DIVERSITY_NOTE =
   "Consensus: share of agents agreeing with the plurality answer (lower = more diverse). Cross-agent NLL: mean per-token NLL of one agent's responses under another. " +
@@ -39,18 +44,21 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
     "Discussion columns: the train-split discussions that iteration trained on — remarks of each kind, the share of remarks whose answer was the claim the partner was asked to back or argue for, " +
     "the share of discussions whose learner ended on the reference answer, and the learner's training rows.";
   const seedsLine = data.seeds.length > 1 ? `Seeds ${data.seeds.join(", ")}: cells are mean ± std across seeds.` : `Seed ${data.seeds.join(", ")}: cells are accuracy ± binomial standard error (%).`;
+  const sum = data.summary;
   const md = [
     `# ${data.title}`,
     "",
-    `Task: **${data.task}** · runs: ${data.runIds.map((r) => `\`${r}\``).join(", ")}`,
-    "",
+    ...(sum ? [markdownTable(runFacts(data, sum)), ""] : [`Task: **${data.task}** · runs: ${data.runIds.map((r) => `\`${r}\``).join(", ")}`, ""]),
     "## Accuracy (%)",
     "",
     seedsLine,
     "",
     acc,
     "",
-    ...charts.map((c) => `![${c.title}](${c.name}.png)\n`),
+    ...(sum ? ["## Time and tokens per method", "", markdownTable(costRows(sum)), "", COST_NOTE, ""] : []),
+    "## Charts",
+    "",
+    ...charts.map((c) => `**${c.title}**\n\n![${c.title}](${c.name}.png)\n`),
     "## Diversity",
     "",
     div.rows.length ? markdownTable(div) : "_No diversity metrics recorded._",
@@ -59,18 +67,34 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
     "",
     ...(trees.rows.length ? ["## Search trees (MALT)", "", markdownTable(trees), "", TREE_NOTE, ""] : []),
     ...(learners.rows.length ? ["## Learner alone and in debate (SAIE)", "", markdownTable(learners), "", LEARNER_NOTE, ""] : []),
+    ...(sum ? ["## Full config", "", "```yaml", configYaml(sum).trimEnd(), "```", ""] : []),
   ].join("\n");
   put("report.md", md);
 
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const htmlTable = (t: { header: string[]; rows: string[][] }) =>
     `<table><thead><tr>${t.header.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
-  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${esc(data.title)}</title>
-<style>body{font-family:system-ui,DejaVu Sans,sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}figure{display:inline-block;margin:0 1em 1em 0}figcaption{font-size:90%;color:#555}</style></head><body>
-<h1>${esc(data.title)}</h1><p>Task: <b>${esc(data.task)}</b> · runs: ${data.runIds.map(esc).join(", ")}</p>
-<h2>Accuracy (%)</h2><p>${esc(seedsLine)}</p>${htmlTable(accuracyRows(data))}
-${charts.map((c) => `<figure>${c.svg}<figcaption>${esc(c.title)}</figcaption></figure>`).join("\n")}
-<h2>Diversity</h2>${div.rows.length ? htmlTable(div) : "<p>No diversity metrics recorded.</p>"}<p>${esc(DIVERSITY_NOTE)}</p>${trees.rows.length ? `\n<h2>Search trees (MALT)</h2>${htmlTable(trees)}<p>${esc(TREE_NOTE)}</p>` : ""}${learners.rows.length ? `\n<h2>Learner alone and in debate (SAIE)</h2>${htmlTable(learners)}<p>${esc(LEARNER_NOTE)}</p>` : ""}
+  const css = [
+    "body{font-family:system-ui,'DejaVu Sans',sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}",
+    "table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}",
+    "table.facts td{text-align:left}table.facts td:first-child{color:#555;white-space:nowrap}",
+    ".charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:1.5em 2em;align-items:start}",
+    "figure{margin:0}figcaption{font-weight:600;margin-bottom:.4em}figure svg{max-width:100%;height:auto}",
+    ".note{font-size:90%;color:#555;max-width:80ch}pre{background:#f6f6f6;padding:1em;overflow:auto}",
+  ].join("\n");
+  const facts = sum
+    ? `<table class="facts"><tbody>${runFacts(data, sum).rows.map(([k, v]) => `<tr><td>${esc(k!)}</td><td>${esc(v!)}</td></tr>`).join("")}</tbody></table>`
+    : `<p>Task: <b>${esc(data.task)}</b> · runs: ${data.runIds.map(esc).join(", ")}</p>`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(data.title)}</title>
+<style>${css}</style></head><body>
+<header><h1>${esc(data.title)}</h1>${facts}</header>
+<h2>Accuracy (%)</h2><p class="note">${esc(seedsLine)}</p>${htmlTable(accuracyRows(data))}
+${sum ? `<h2>Time and tokens per method</h2>${htmlTable(costRows(sum))}<p class="note">${esc(COST_NOTE)}</p>` : ""}
+<h2>Charts</h2><div class="charts">
+${charts.map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join("\n")}
+</div>
+<h2>Diversity</h2>${div.rows.length ? htmlTable(div) : "<p>No diversity metrics recorded.</p>"}<p class="note">${esc(DIVERSITY_NOTE)}</p>${trees.rows.length ? `\n<h2>Search trees (MALT)</h2>${htmlTable(trees)}<p class="note">${esc(TREE_NOTE)}</p>` : ""}${learners.rows.length ? `\n<h2>Learner alone and in debate (SAIE)</h2>${htmlTable(learners)}<p class="note">${esc(LEARNER_NOTE)}</p>` : ""}
+${sum ? `<details><summary>Full config</summary><pre>${esc(configYaml(sum))}</pre></details>` : ""}
 </body></html>\n`;
   put("report.html", html);
   return { dir, files };

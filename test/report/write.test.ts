@@ -32,7 +32,7 @@ describe("report", () => {
     const html = readFileSync(join(dir, "report.html"), "utf8");
     expect(html).toContain("<svg");
     expect(html).not.toMatch(/<script|src="http/); // self-contained
-    for (const png of ["accuracy.png", "diversity-consensus.png", "dataset-sizes.png", "training-loss.png"]) {
+    for (const png of ["accuracy.png", "diversity.png", "dataset-sizes.png", "training-loss.png"]) {
       const buf = readFileSync(join(dir, png));
       expect(buf.subarray(1, 4).toString()).toBe("PNG");
       expect(buf.length).toBeGreaterThan(5000); // has drawn content, not an empty canvas
