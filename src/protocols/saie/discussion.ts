@@ -18,7 +18,7 @@
  * leaves open.
  */
 import type { Question, Task } from "../../tasks/index.js";
-import { seededUnit } from "../seed.js";
+import { unitDrawV1 } from "../../util/seed.js";
 import { seatOf, type Protocol, type TurnRecord } from "../types.js";
 import { majorityVote } from "../vote.js";
 import { learnerOpening, learnerReplyChat, partnerChat, type RemarkKind, type SaiePromptSource } from "./prompts.js";
@@ -64,7 +64,7 @@ export function saieProtocol(o: SaieSettings): Protocol {
       // No reference (nothing in the partner's ballots parsed): nothing to support or attack.
       if (reference !== null) {
         for (let r = 1; r <= o.rounds; r++) {
-          const kind: RemarkKind = seededUnit(turns.seed("remark", r)) < o.supportiveShare ? "supportive" : "adversarial";
+          const kind: RemarkKind = unitDrawV1(turns.seed("remark", r)) < o.supportiveShare ? "supportive" : "adversarial";
           const claim = kind === "supportive" ? reference : wrongClaim(task, question, reference, last.parsedAnswer, turns.seed("claim", r));
           const meta: RemarkMeta = { remark: kind, claim, reference };
           const remark = await turns.take({ seat: P, round: r, parent: last, prompt: partnerChat(src, kind, last.completion, claim), parse: true, meta: { ...meta } });
@@ -88,12 +88,12 @@ export function wrongClaim(task: Pick<Task, "canonical">, q: Pick<Question, "met
   const labels = Array.isArray(q.meta?.labels) ? (q.meta.labels as unknown[]).map(String) : null;
   if (labels && labels.length > 1) {
     const others = labels.filter((l) => task.canonical(l) !== ref);
-    if (others.length) return others[Math.floor(seededUnit(seed) * others.length)]!;
+    if (others.length) return others[Math.floor(unitDrawV1(seed) * others.length)]!;
   }
   const n = Number(reference.replace(/,/g, ""));
   if (reference.trim() !== "" && Number.isFinite(n)) {
     const offsets = [-3, -2, -1, 1, 2, 3];
-    const d = offsets[Math.floor(seededUnit(seed) * offsets.length)]!;
+    const d = offsets[Math.floor(unitDrawV1(seed) * offsets.length)]!;
     // Keep a non-negative reference's distractor non-negative (a negative count would be an easy tell).
     const v = n >= 0 && n + d < 0 ? n - d : n + d;
     return Number.isInteger(n) ? String(v) : String(Math.round(v * 1e6) / 1e6);

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Backend, ChatMessage, GenerateOptions } from "../../../src/backends/types.js";
-import { ensureAgents, runMany, type Seat } from "../../../src/protocols/index.js";
+import { rosterAgentIds, runMany, type Seat } from "../../../src/protocols/index.js";
 import { SAIE_ROLES, saieProtocol, wrongClaim, type RemarkMeta, type SaieSettings } from "../../../src/protocols/saie/discussion.js";
 import { openStore, type Store } from "../../../src/store/index.js";
 import { getTask, type Question } from "../../../src/tasks/index.js";
@@ -50,7 +50,7 @@ async function setup(name: string, n = 4, split: "train" | "test" = "train") {
   const qs: Question[] = await task.questions(split, { limit: n, seed: 1 });
   const rows = await store.questions.upsert(qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })));
   const run = await store.runs.create({ name, methods: ["saie"], config: {}, seed: 5 });
-  const agentIds = await ensureAgents(store, run.id, "saie", seats);
+  const agentIds = await rosterAgentIds(store, run.id, "saie", seats);
   const items = qs.map((q, i) => ({ question: q, storeQuestionId: rows[i]!.id }));
   return { store, run, items, agentIds };
 }
