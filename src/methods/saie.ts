@@ -1,4 +1,5 @@
 import type { AgentModel } from "../backends/types.js";
+import { UserError } from "../errors.js";
 import { saieSettings, type MethodName, type SaieConfig } from "../config/schema.js";
 import { goldSolutionData, saieDiscussionData } from "../datasets/saie-data.js";
 import type { BuiltDataset } from "../datasets/types.js";
@@ -72,7 +73,7 @@ export const saieSft: Method = {
   name: "saie-sft",
   async run(ctx) {
     const s = saieSettings(ctx.config);
-    if (s.reference !== "gold") throw new Error('saie-sft trains on gold solutions: it needs saie.reference "gold"');
+    if (s.reference !== "gold") throw new UserError(`saie-sft trains on gold solutions: it needs saie.reference "gold" (the config says "${s.reference}"); drop saie-sft from methods or use gold`);
     const [learner] = await ensureRoleAgents(ctx, "saie-sft", ["learner"]);
     const trainQs = s.train_questions ? ctx.train.slice(0, s.train_questions) : ctx.train;
     await evaluateLearner(ctx, "saie-sft", 0, (await modelsAt(ctx, [learner!], 0))[0]!);
