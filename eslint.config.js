@@ -15,7 +15,7 @@ const LAYERS = [
   // The `society eval` library, and for now the base-model/backend resolution run and server share.
   ["eval"],
   ["methods"],
-  ["protocols", "datasets", "training", "models", "backends", "metrics", "report", "tracking"],
+  ["protocols", "datasets", "training", "models", "backends", "metrics", "report", "tracking", "graphs"],
   ["store", "tasks", "prompts", "config", "formats", "artifacts"],
   ["util", "errors.ts", "chat.ts"],
 ];
@@ -28,7 +28,7 @@ const PEERS = {
   training: ["backends"],
   models: ["training"],
   backends: ["metrics"],
-  report: ["metrics"],
+  report: ["metrics", "graphs"],
   // A run config names a task: its schema checks the name against the task registry.
   config: ["tasks"],
   // Leaf helpers (the YAML reader) report bad input as UserError.

@@ -10,6 +10,7 @@ export async function loadCommands(): Promise<CommandModule<any, any>[]> {
     import("./runs.js"),
     import("./report.js"),
     import("./export.js"),
+    import("./graph.js"),
     import("./model.js"),
     import("./eval.js"),
     import("./train.js"),
