@@ -30,4 +30,10 @@ export const TRAINING_DEFAULTS = {
   },
   /** DPO's β when none is given (TRL's default; MALT uses 0.2). */
   dpoBeta: 0.1,
+  /**
+   * MAGDi's loss weights, margin and graph encoder (Chen et al., 2024; dinobby/MAGDi train.py and model.py):
+   * α (next-token) 1, β (node classification) 1, γ (margin ranking) 0.1, MarginRankingLoss(margin 1),
+   * GCNConv hidden 512, dropout 0.5 between the two GCN layers.
+   */
+  magdi: { alpha: 1, beta: 1, gamma: 0.1, margin: 1, gcnHidden: 512, gcnDropout: 0.5 },
 } as const;

@@ -13,3 +13,5 @@ export function defaultOptim(mode: "lora" | "full"): OptimOptions {
 }
 
 export const DEFAULT_DPO_BETA: number = D.dpoBeta;
+
+export const DEFAULT_MAGDI = { ...D.magdi };

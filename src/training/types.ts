@@ -84,7 +84,28 @@ export type Objective =
    * −log σ(β[(log π(y_w|x) − log π_ref(y_w|x)) − (log π(y_l|x) − log π_ref(y_l|x))]), the mean over pairs; log π
    * summed over the reply tokens. β > 0 (TRL's default 0.1, training/defaults.ts; MALT uses 0.2).
    */
-  | { kind: "dpo"; beta: number };
+  | { kind: "dpo"; beta: number }
+  /**
+   * MAGDi (Chen et al., 2024): α·(next-token loss on correct nodes' replies) + β·(node classification by a
+   * 2-layer GCN over the interaction graph, node features = the student's pooled last hidden states) +
+   * γ·(margin ranking of correct over incorrect nodes of one question, scored by an MLP over the same
+   * pooled states), each a mean over its units in a micro-batch. Paper: α 1, β 1, γ 0.1, margin 1, GCN
+   * hidden 512, dropout 0.5 (training/defaults.ts). The GCN and MLP are training-only heads, never saved.
+   */
+  | { kind: "magdi"; alpha: number; beta: number; gamma: number; margin: number; gcnHidden?: number; gcnDropout?: number };
+
+/** MAGDi's node classes, in the paper code's label order (1 correct, 0 incorrect, 2 absent) remapped to names. */
+export type GraphNodeLabel = "correct" | "incorrect" | "absent";
+
+/**
+ * One question's interaction graph as the MAGDi student trains on it: each node is a chat (the question as the
+ * student sees it, then one agent's response of one round as the assistant reply; an absent node's reply is the
+ * paper code's placeholder "None") with its label; edges are directed (source → target, round r → r + 1).
+ */
+export interface TrainGraph {
+  nodes: { messages: ChatMessage[]; label: GraphNodeLabel }[];
+  edges: [number, number][];
+}
 
 export interface TrainRequest {
   baseModelPath: string;
@@ -92,6 +113,8 @@ export interface TrainRequest {
   objective?: Objective;
   /** Preference pairs, for `objective.kind === "dpo"`. */
   pairs?: PreferencePair[];
+  /** Interaction graphs, for `objective.kind === "magdi"`. */
+  graphs?: TrainGraph[];
   /**
    * Chat examples, rendered with the model's chat template; only assistant tokens are trained on (and not
    * those of assistant messages with weight 0, which stay as context).

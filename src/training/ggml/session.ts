@@ -396,7 +396,7 @@ export class TrainSession implements EvalSession {
   /** Uploads a micro-batch: its rows and targets, and the head's inputs. Returns its number of targets. */
   setMicroBatch(mb: MicroBatch, withDropout = false): number {
     const targets = this.setBatch(mb.rows, withDropout);
-    this.head.upload(mb);
+    this.head.upload(mb, { training: withDropout });
     return targets;
   }
 

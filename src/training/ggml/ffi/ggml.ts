@@ -72,6 +72,8 @@ export function bindGgmlCore(lib: LibraryHandle) {
     log: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_log(void * ctx, void * a)"),
     softplus: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_softplus(void * ctx, void * a)"),
     exp: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_exp(void * ctx, void * a)"),
+    /** max(0, a) (backward: step(a)·grad). ggml has no backward for tanh or sigmoid; see objectives/magdi.ts. */
+    relu: f<(ctx: Ctx, a: Tensor) => Tensor>("void * ggml_relu(void * ctx, void * a)"),
     /** s·a + b, elementwise (backward: s·grad). */
     scale_bias: f<(ctx: Ctx, a: Tensor, s: number, b: number) => Tensor>("void * ggml_scale_bias(void * ctx, void * a, float s, float b)"),
     clamp: f<(ctx: Ctx, a: Tensor, min: number, max: number) => Tensor>("void * ggml_clamp(void * ctx, void * a, float min, float max)"),

@@ -6,12 +6,15 @@
 import { UserError } from "../../../errors.js";
 import type { Objective } from "../../types.js";
 import type { ObjectiveRunner } from "./objective.js";
+import { DEFAULT_MAGDI } from "../../defaults.js";
 import { dpo } from "./dpo.js";
+import { magdi } from "./magdi.js";
 import { sft } from "./sft.js";
 
 const OBJECTIVES: { [K in Objective["kind"]]: (o: Extract<Objective, { kind: K }>) => ObjectiveRunner } = {
   sft: () => sft,
   dpo: (o) => dpo(o),
+  magdi: (o) => magdi(o, DEFAULT_MAGDI),
 };
 
 export function objectiveRunner(o: Objective | undefined): ObjectiveRunner {

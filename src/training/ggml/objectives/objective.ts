@@ -56,8 +56,11 @@ export interface LossHead<P = unknown> {
   readonly lossScale: number;
   /** Builds the loss over the forward outputs (called once per compiled graph: train, fused, eval). */
   build(ctx: Ctx, fwd: ForwardOutputs, targets: Targets, o: { forBackward: boolean }): HeadGraph;
-  /** Uploads the head's own inputs for a micro-batch (the rows and targets are uploaded by the session). */
-  upload(batch: MicroBatch<P>): void;
+  /**
+   * Uploads the head's own inputs for a micro-batch (the rows and targets are uploaded by the session);
+   * `training` is true for an optimizer step (heads with their own dropout draw a mask then), false for eval.
+   */
+  upload(batch: MicroBatch<P>, o: { training: boolean }): void;
   /** Sums of metrics over a batch from its read-back outputs; the loop adds them up and divides by units. */
   metrics?(outputs: Record<string, Float32Array>, batch: MicroBatch<P>): Record<string, number>;
 }
