@@ -4,6 +4,9 @@ import type { Store } from "../store/index.js";
 import type { AgentIterationRow, MethodSeries, ReportData } from "./types.js";
 import { UserError } from "../errors.js";
 import { runSummaryFromStore } from "./run-summary.js";
+import { loadGraphs } from "../graphs/index.js";
+import { getTask } from "../tasks/index.js";
+import { graphSection, type GraphSection } from "./graphs.js";
 
 /** Gathers one report from runs of the same config (one per seed): accuracy mean ± std, diversity means, agents' data and losses. */
 export async function reportDataFromStore(store: Store, runIds: readonly string[]): Promise<ReportData> {
@@ -63,7 +66,8 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
       ...(discussion ? { discussion } : {}),
     };
   }
-  const cfg = runs[0]?.config as { task?: { name?: string }; name?: string } | undefined;
+  const cfg = runs[0]?.config as { task?: { name?: string; options?: Record<string, string | number | boolean> }; name?: string } | undefined;
+  const graphs = cfg?.task?.name && runs[0] ? await graphSections(store, runs[0].id, cfg.task.name, cfg.task.options ?? {}) : [];
   return {
     title: `${cfg?.name ?? runs[0]?.name ?? "run"} report`,
     runIds: runs.map((r) => r.id),
@@ -72,7 +76,20 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
     methods,
     agents,
     summary: await runSummaryFromStore(store, runs),
+    ...(graphs.length ? { graphs } : {}),
   };
+}
+
+/** The untrained debates (iteration 0) where agents read each other (≥ 2 agents, ≥ 2 rounds), one section per group. */
+async function graphSections(store: Store, runId: string, taskName: string, options: Record<string, string | number | boolean>): Promise<GraphSection[]> {
+  const stored = await loadGraphs(store, runId, getTask(taskName, options), { iteration: 0 });
+  const groups = new Map<string, typeof stored>();
+  for (const s of stored) {
+    if (s.graph.agents < 2 || s.graph.rounds < 2) continue;
+    const k = `${s.method} · ${s.phase}`;
+    groups.set(k, [...(groups.get(k) ?? []), s]);
+  }
+  return [...groups.entries()].map(([k, ss]) => graphSection(k, ss.map((s) => s.graph)));
 }
 
 async function agentRows(store: Store, runId: string): Promise<AgentIterationRow[]> {

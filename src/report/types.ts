@@ -1,3 +1,5 @@
+import type { GraphSection } from "./graphs.js";
+
 /** Everything a report shows, gathered from one or more runs (one per seed) of the same config. */
 export interface ReportData {
   title: string;
@@ -10,6 +12,8 @@ export interface ReportData {
   agents: AgentIterationRow[];
   /** What was run and what it cost (absent when the report is not built from a store). */
   summary?: RunSummary;
+  /** Interaction graphs of the untrained debates (first run), per debate group. */
+  graphs?: GraphSection[];
 }
 
 /** The report's header: what was run, on what, and what each method cost (summed over seeds). */

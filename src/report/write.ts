@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { allCharts, svgToPng, toSvg } from "./charts.js";
 import { resultsJson } from "./results-json.js";
 import { configYaml, costRows, runFacts } from "./header.js";
+import { GRAPH_NOTE, graphRows } from "./graphs.js";
 import { accuracyRows, diversityRows, learnerRows, markdownTable, treeRows } from "./table.js";
 import type { ReportData } from "./types.js";
 
@@ -35,6 +36,9 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
   for (const c of charts) put(`${c.name}.png`, svgToPng(c.svg));
 
   const acc = markdownTable(accuracyRows(data));
+  // The interaction-graph charts go in their own section; the others follow the accuracy table.
+  const isGraph = (c: { name: string }) => c.name.startsWith("graph-");
+  const graphs = data.graphs?.length ? graphRows(data.graphs) : null;
   const div = diversityRows(data);
   const trees = treeRows(data);
   const TREE_NOTE = "Each iteration's training data: the trees its agents of the previous iteration grew on the train split (n answers × n critiques × n refinements per question). " +
@@ -58,7 +62,7 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
     ...(sum ? ["## Time and tokens per method", "", markdownTable(costRows(sum)), "", COST_NOTE, ""] : []),
     "## Charts",
     "",
-    ...charts.map((c) => `**${c.title}**\n\n![${c.title}](${c.name}.png)\n`),
+    ...charts.filter((c) => !isGraph(c)).map((c) => `**${c.title}**\n\n![${c.title}](${c.name}.png)\n`),
     "## Diversity",
     "",
     div.rows.length ? markdownTable(div) : "_No diversity metrics recorded._",
@@ -67,6 +71,7 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
     "",
     ...(trees.rows.length ? ["## Search trees (MALT)", "", markdownTable(trees), "", TREE_NOTE, ""] : []),
     ...(learners.rows.length ? ["## Learner alone and in debate (SAIE)", "", markdownTable(learners), "", LEARNER_NOTE, ""] : []),
+    ...(graphs ? ["## Interaction graphs", "", GRAPH_NOTE, "", markdownTable(graphs), "", ...charts.filter(isGraph).map((c) => `![${c.title}](${c.name}.png)\n`)] : []),
     ...(sum ? ["## Full config", "", "```yaml", configYaml(sum).trimEnd(), "```", ""] : []),
   ].join("\n");
   put("report.md", md);
@@ -91,9 +96,10 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
 <h2>Accuracy (%)</h2><p class="note">${esc(seedsLine)}</p>${htmlTable(accuracyRows(data))}
 ${sum ? `<h2>Time and tokens per method</h2>${htmlTable(costRows(sum))}<p class="note">${esc(COST_NOTE)}</p>` : ""}
 <h2>Charts</h2><div class="charts">
-${charts.map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join("\n")}
+${charts.filter((c) => !isGraph(c)).map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join("\n")}
 </div>
 <h2>Diversity</h2>${div.rows.length ? htmlTable(div) : "<p>No diversity metrics recorded.</p>"}<p class="note">${esc(DIVERSITY_NOTE)}</p>${trees.rows.length ? `\n<h2>Search trees (MALT)</h2>${htmlTable(trees)}<p class="note">${esc(TREE_NOTE)}</p>` : ""}${learners.rows.length ? `\n<h2>Learner alone and in debate (SAIE)</h2>${htmlTable(learners)}<p class="note">${esc(LEARNER_NOTE)}</p>` : ""}
+${graphs ? `<h2>Interaction graphs</h2><p class="note">${esc(GRAPH_NOTE)}</p>${htmlTable(graphs)}<div class="charts">${charts.filter(isGraph).map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join("\n")}</div>` : ""}
 ${sum ? `<details><summary>Full config</summary><pre>${esc(configYaml(sum))}</pre></details>` : ""}
 </body></html>\n`;
   put("report.html", html);
