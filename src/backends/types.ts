@@ -8,12 +8,17 @@ import type { ChatMessage } from "../chat.js";
 
 export type { ChatMessage };
 
-/** Which weights answer: a base model plus an optional LoRA adapter over it. */
+/** Which weights answer: a base model plus an optional LoRA adapter over it, and who serves it. */
 export interface AgentModel {
-  /** A GGUF path (llama backend) or a remote model id (openai backend). */
+  /** A GGUF path (llama backend), a remote model id (openai backend) or "provider:model" (langchain backend). */
   base: string;
   /** A LoRA adapter GGUF path, applied over `base` (llama backend only). */
   adapter?: string;
+  /**
+   * The route of the backend that serves it, when a run mixes backends (RouterBackend: e.g. heterogeneous
+   * teachers, one local GGUF and one endpoint per agent); absent: the run's default backend.
+   */
+  backend?: string;
 }
 
 export interface GenerateOptions {
@@ -62,5 +67,6 @@ export interface Backend {
 
 /** A stable string key for an AgentModel (grouping, caching, logs). */
 export function modelKey(m: AgentModel): string {
-  return m.adapter ? `${m.base}+${m.adapter}` : m.base;
+  const k = m.adapter ? `${m.base}+${m.adapter}` : m.base;
+  return m.backend ? `${m.backend}|${k}` : k;
 }

@@ -102,6 +102,29 @@ export const modelSchema = z
     if (m.endpoints && m.openai.base_url) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["openai", "base_url"], message: "give either model.openai.base_url or model.endpoints, not both" });
   });
 
+/**
+ * One agent's own model and backend (heterogeneous agents, e.g. MAGDi's teachers): a local GGUF ("tiny" with
+ * its recipe, or a path), a model id on an OpenAI-compatible endpoint, or "provider:model" through langchain.
+ */
+export const agentModelSchema = z
+  .object({
+    base: z.string().min(1).describe('"tiny", a GGUF path (llama), a model id (openai) or "provider:model" (langchain)'),
+    tiny_recipe: z.enum(["default", "test"]).default("default"),
+    backend: z.enum(["llama", "openai", "langchain"]).default("llama"),
+    openai: openaiEndpointSchema.optional().describe("backend openai: its endpoint (default: model.openai)"),
+    langchain: z
+      .object({
+        fields: z.record(z.string(), z.unknown()).default({}).describe("extra constructor fields of the provider's chat model"),
+        concurrency: z.number().int().positive().default(8),
+        timeout_s: z.number().positive().default(120),
+        max_retries: z.number().int().nonnegative().default(4),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type AgentModelConfig = z.infer<typeof agentModelSchema>;
+
 export const debateSchema = z
   .object({
     summarize: z.boolean().default(true),
@@ -251,6 +274,28 @@ export const saieSchema = z
   .strict();
 export type SaieConfig = z.infer<typeof saieSchema>;
 
+// MAGDi (Chen et al., 2024): the student and its objective. Defaults: the paper's (dinobby/MAGDi train.py).
+const MAGDI = TRAINING_DEFAULTS.magdi;
+export const magdiSchema = z
+  .object({
+    student: z
+      .object({
+        base: z.string().default("tiny").describe('"tiny" (with tiny_recipe) or a GGUF path: the model distilled into, trained locally'),
+        tiny_recipe: z.enum(["default", "test"]).default("test"),
+      })
+      .strict()
+      .default({}),
+    alpha: z.number().min(0).default(MAGDI.alpha).describe("weight of the next-token loss on correct nodes"),
+    beta: z.number().min(0).default(MAGDI.beta).describe("weight of the GCN node classification"),
+    gamma: z.number().min(0).default(MAGDI.gamma).describe("weight of the margin ranking"),
+    margin: z.number().min(0).default(MAGDI.margin),
+    gcn_hidden: z.number().int().positive().default(MAGDI.gcnHidden),
+    gcn_dropout: z.number().min(0).lt(1).default(MAGDI.gcnDropout),
+    self_consistency: z.number().int().positive().default(5).describe("k: student samples per test question, majority-voted"),
+  })
+  .strict();
+export type MagdiConfig = z.infer<typeof magdiSchema>;
+
 export const runConfigSchema = z
   .object({
     name: z.string().min(1).default("run"),
@@ -266,11 +311,24 @@ export const runConfigSchema = z
     training: trainingSchema.default({}),
     metrics: metricsSchema.default({}),
     tracking: trackingSchema.optional(),
-    // Optional, so configs without MALT keep their resolved form (and run id); maltSettings() fills defaults.
+    // Optional sections, so configs without them keep their resolved form (and run id); maltSettings(),
+    // saieSettings() and magdiSettings() fill defaults.
     malt: maltSchema.optional(),
     saie: saieSchema.optional(),
+    agent_models: z.array(agentModelSchema).nonempty().optional().describe("agent n's own model and backend in the untrained society (the teachers); default: model.base for every agent"),
+    magdi: magdiSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.agent_models && c.agent_models.length !== c.agents) {
+      ctx.addIssue({ code: "custom", path: ["agent_models"], message: `names ${c.agent_models.length} models for ${c.agents} agents (one per agent)` });
+    }
+  });
+
+/** The run's MAGDi settings with defaults filled (the section is optional). */
+export function magdiSettings(config: { magdi?: MagdiConfig }): MagdiConfig {
+  return config.magdi ?? magdiSchema.parse({});
+}
 
 /** The run's MALT settings with defaults filled (the section is optional). */
 export function maltSettings(config: { malt?: MaltConfig }): MaltConfig {

@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import type { AgentModel, BackendSpec } from "../backends/index.js";
-import type { RunConfig } from "../config/schema.js";
+import type { AgentModelConfig, RunConfig } from "../config/schema.js";
 import { debateRoster, type AgentSpec, type DebateOptions } from "../protocols/debate/index.js";
 import { UserError } from "../errors.js";
 import { readGgufHeader } from "../formats/gguf-header.js";
@@ -52,20 +52,71 @@ export function backendSpec(run: RunConfig, llama: { threads?: number; parallel?
   return { kind: "llama", options: { gpu: m.gpu, threads: llama.threads, contextSize: m.context_size, parallel: llama.parallel, chatTemplate: m.chat_template } };
 }
 
+/** A local GGUF a config names: "tiny" builds (or reuses) the embedded model of that recipe; a path must be a GGUF. */
+async function localGguf(base: string, recipe: "default" | "test", field: string, log: (line: string) => void): Promise<string> {
+  if (base === "tiny") {
+    const { ensureTinyModel } = await import("../models/tiny/cache.js");
+    return (await ensureTinyModel(recipe, { progress: (l) => log(`  ${l}`) })).path;
+  }
+  const path = resolve(base);
+  readGgufHeader(path, field);
+  return path;
+}
+
+export interface AgentModels {
+  /** Agent n's model in the untrained society; `backend` names its route when the run's default backend does not serve it. */
+  models: AgentModel[];
+  /** The extra backends those routes need (RouterBackend). */
+  routes: Map<string, BackendSpec>;
+}
+
+/**
+ * `agent_models`: each agent's own model and backend. Local GGUFs share the run's llama backend when it has
+ * one (it loads any number of models); an endpoint or a langchain provider gets a route of its own, one per
+ * distinct setting. Without the section every agent runs the base model.
+ */
+export async function resolveAgentModels(run: RunConfig, base: AgentModel, log: (line: string) => void = () => {}): Promise<AgentModels> {
+  const routes = new Map<string, BackendSpec>();
+  if (!run.agent_models) return { models: Array.from({ length: run.agents }, () => base), routes };
+  const main = JSON.stringify(backendSpec(run));
+  const route = (spec: BackendSpec): string | undefined => {
+    const k = JSON.stringify(spec);
+    if (k === main) return undefined;
+    const name = `${spec.kind}#${createHash("sha256").update(k).digest("hex").slice(0, 8)}`;
+    routes.set(name, spec);
+    return name;
+  };
+  const models: AgentModel[] = [];
+  for (const [i, a] of run.agent_models.entries()) {
+    const field = `agent_models.${i}.base`;
+    const spec = agentBackendSpec(run, a);
+    const b = a.backend === "llama" ? await localGguf(a.base, a.tiny_recipe, field, log) : a.base;
+    if (a.backend === "langchain" && !/^[^:]+:.+/.test(a.base)) throw new UserError(`${field}: a langchain model is named "provider:model", got "${a.base}"`);
+    const r = route(spec);
+    models.push(r ? { base: b, backend: r } : { base: b });
+  }
+  return { models, routes };
+}
+
+function agentBackendSpec(run: RunConfig, a: AgentModelConfig): BackendSpec {
+  if (a.backend === "llama") return backendSpec({ ...run, model: { ...run.model, backend: "llama" } });
+  if (a.backend === "openai") return backendSpec({ ...run, model: { ...run.model, backend: "openai", openai: a.openai ?? run.model.openai } });
+  const l = a.langchain;
+  return { kind: "langchain", options: { fields: l?.fields ?? {}, concurrency: l?.concurrency ?? 8, timeoutS: l?.timeout_s ?? 120, maxRetries: l?.max_retries ?? 4 } };
+}
+
+/** MAGDi's student: a local GGUF (the ggml trainer distils into it). */
+export async function resolveStudentModel(student: { base: string; tiny_recipe: "default" | "test" }, log: (line: string) => void = () => {}): Promise<AgentModel> {
+  return { base: await localGguf(student.base, student.tiny_recipe, "magdi.student.base", log) };
+}
+
 /** The base model: "tiny" builds (or reuses) the embedded model; a llama backend needs an existing GGUF. */
 export async function resolveBaseModel(run: RunConfig, log: (line: string) => void = () => {}): Promise<AgentModel> {
   const m = run.model;
   // Endpoints that serve our adapters serve our local base: it is resolved (and the tiny model built) here too.
   const local = m.endpoints?.some((e) => e.adapters !== "none");
   if (m.backend === "openai" && !local) return { base: m.base };
-  if (m.base === "tiny") {
-    const { ensureTinyModel } = await import("../models/tiny/cache.js");
-    const info = await ensureTinyModel(m.tiny_recipe, { progress: (l) => log(`  ${l}`) });
-    return { base: info.path };
-  }
-  const path = resolve(m.base);
-  readGgufHeader(path, "model.base");
-  return { base: path };
+  return { base: await localGguf(m.base, m.tiny_recipe, "model.base", log) };
 }
 
 export interface MethodPlan {

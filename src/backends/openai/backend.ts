@@ -8,11 +8,11 @@
  * message (`echo: true` + `logprobs: true`, as `society serve` and vLLM do); OpenAI's hosted API cannot,
  * and that is a UserError, not a silent wrong number.
  */
-import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
 import OpenAI from "openai";
 import pLimit, { type LimitFunction } from "p-limit";
 import { UserError } from "../../errors.js";
+import { replyText, toLangchain } from "../langchain-messages.js";
 import type { AgentModel, Backend, ChatMessage, GenerateOptions, Generation, Score } from "../types.js";
 import { EndpointAddresser, type AdapterAddressing, type Address } from "./addressing.js";
 import { statusOf, withRetries } from "./retry.js";
@@ -82,7 +82,7 @@ export class OpenAIBackend implements Backend {
       const usage = msg.usage_metadata;
       const finish = (msg.response_metadata as { finish_reason?: string } | undefined)?.finish_reason;
       return {
-        text: typeof msg.content === "string" ? msg.content : msg.content.map((p) => ("text" in p ? String(p.text) : "")).join(""),
+        text: replyText(msg),
         promptTokens: usage?.input_tokens ?? 0,
         completionTokens: usage?.output_tokens ?? 0,
         latencyMs,
@@ -164,8 +164,4 @@ export class OpenAIBackend implements Backend {
     }
     return llm;
   }
-}
-
-function toLangchain(chat: readonly ChatMessage[]): BaseMessage[] {
-  return chat.map((m) => (m.role === "system" ? new SystemMessage(m.content) : m.role === "user" ? new HumanMessage(m.content) : new AIMessage(m.content)));
 }

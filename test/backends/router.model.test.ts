@@ -1,0 +1,70 @@
+/**
+ * Heterogeneous agents' backends for real: one RouterBackend over a llama backend holding two local GGUFs of
+ * different recipes (the tiny `test` model and a scripted one), an OpenAI-compatible loopback server, and the
+ * same server reached as a langchain provider ("openai:<id>" through initChatModel). Each reply must come from
+ * the model its route names.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { LangchainBackend } from "../../src/backends/langchain/backend.js";
+import { LlamaBackend } from "../../src/backends/llama/backend.js";
+import { OpenAIBackend } from "../../src/backends/openai/backend.js";
+import { RouterBackend } from "../../src/backends/router.js";
+import { createScriptedLlamaGguf } from "../../src/models/scripted-model.js";
+import { ensureTinyModel } from "../../src/models/tiny/cache.js";
+import { listen, type RunningServer } from "../../src/server/listen.js";
+import { createOpenAIApp } from "../../src/server/openai-app.js";
+
+let dir: string;
+let local: LlamaBackend;
+let served: LlamaBackend;
+let server: RunningServer;
+let tiny: string;
+let five: string;
+let router: RouterBackend;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "society-router-"));
+  tiny = (await ensureTinyModel("test")).path;
+  five = createScriptedLlamaGguf({ path: join(dir, "five.gguf"), reply: "\\boxed{5}" });
+  const seven = createScriptedLlamaGguf({ path: join(dir, "seven.gguf"), reply: "\\boxed{7}" });
+  local = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 2, contextSize: 512 });
+  served = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 2, contextSize: 512 });
+  server = await listen(createOpenAIApp({ backend: served, models: { seven: { base: seven } } }));
+  const baseURL = `${server.url}/v1`;
+  router = new RouterBackend(local, new Map<string, any>([
+    ["serve", new OpenAIBackend({ baseURL, maxRetries: 0 })],
+    ["lc", new LangchainBackend({ fields: { apiKey: "no-key", configuration: { baseURL } }, maxRetries: 0 })],
+  ]));
+}, 600_000);
+
+afterAll(async () => {
+  await router?.close();
+  await served?.close();
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it("routes one debate's agents to two local GGUFs, an OpenAI-compatible endpoint and a langchain provider", async () => {
+  const chat = [{ role: "user" as const, content: "What is 1+2*3+0-1*2? Answer in \\boxed{}." }];
+  const o = { temperature: 0, topP: 1, maxTokens: 48, seed: 3 };
+  const [a, b, c, d] = await Promise.all([
+    router.generate({ base: tiny }, chat, o),
+    router.generate({ base: five }, chat, o),
+    router.generate({ base: "seven", backend: "serve" }, chat, o),
+    router.generate({ base: "openai:seven", backend: "lc" }, chat, o),
+  ]);
+  expect(a.text).toMatch(/\\boxed\{-?\d+\}/); // the tiny model works the problem
+  expect(a.text).not.toBe("\\boxed{5}");
+  expect(b.text).toBe("\\boxed{5}");
+  expect(c.text).toBe("\\boxed{7}");
+  expect(d.text).toBe("\\boxed{7}");
+  for (const g of [a, b, c, d]) expect(g.completionTokens).toBeGreaterThan(0);
+  expect(c.promptTokens).toBeGreaterThan(0);
+  expect(d.promptTokens).toBe(c.promptTokens);
+  // Scoring: the local models and the echoing endpoint can; a langchain provider cannot.
+  expect((await router.score({ base: "seven", backend: "serve" }, chat, "\\boxed{7}")).tokens).toBeGreaterThan(0);
+  await expect(router.score({ base: "openai:seven", backend: "lc" }, chat, "\\boxed{7}")).rejects.toThrow(/cannot score/);
+}, 300_000);
