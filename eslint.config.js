@@ -23,8 +23,8 @@ const LAYERS = [
 /** Imports allowed between folders of one layer. Must stay acyclic (checked below). */
 const PEERS = {
   protocols: ["backends"],
-  // MALT's data filters read its valued trees (protocols/malt/credit.ts).
-  datasets: ["protocols"],
+  // MALT's data filters read its valued trees (protocols/malt/credit.ts); MAGDi's, its interaction graphs.
+  datasets: ["protocols", "graphs"],
   training: ["backends"],
   models: ["training"],
   backends: ["metrics"],

@@ -28,7 +28,7 @@ export interface DatasetRow extends ChatExample {
   sourceTurnIds: string[];
 }
 
-export type DatasetKind = "G" | "C-" | "C+" | "C" | "single" | "pooled" | "star" | "sft" | "pairs" | "saie" | "warmup" | "gold";
+export type DatasetKind = "G" | "C-" | "C+" | "C" | "single" | "pooled" | "star" | "sft" | "pairs" | "saie" | "warmup" | "gold" | "magdi";
 
 export interface BuiltDataset {
   kind: DatasetKind;
