@@ -153,6 +153,9 @@ export const methodNames = [
   "saie-supportive",
   "saie-adversarial",
   "saie-sft",
+  "magdi",
+  "magdi-nt",
+  "magdi-nt-mr",
 ] as const;
 export type MethodName = (typeof methodNames)[number];
 

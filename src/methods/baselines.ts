@@ -2,20 +2,20 @@ import type { MethodName } from "../config/schema.js";
 import { METRIC } from "../metrics/names.js";
 import { evaluateSociety } from "./steps/evaluate-step.js";
 import { once } from "./steps/once.js";
-import { copies } from "./steps/society.js";
 import type { Method } from "./types.js";
 
 /**
  * The untrained baselines, all read off the one shared base debate on the test split (same questions and
  * seeds as every other method): `base` = a single agent (mean round-1 accuracy), `majority` = the vote
- * over the N round-1 samples, `debate` = the final vote after M rounds. They have only iteration 0.
+ * over the N round-1 samples, `debate` = the final vote after M rounds. They have only iteration 0. With
+ * agent_models the society is heterogeneous (MAGDi's teachers) and `base` is the mean over its agents.
  */
 function baseline(name: MethodName, pick: (s: Awaited<ReturnType<typeof evaluateSociety>>) => number): Method {
   return {
     name,
     async run(ctx) {
-      const n = ctx.config.agents;
-      const seats = { generators: copies(ctx.base, n), critics: copies(ctx.base, n), rounds: ctx.config.rounds, summarize: ctx.config.debate.summarize };
+      // The untrained society: the base model in every seat, or each agent's own (agent_models).
+      const seats = { generators: ctx.agentModels, critics: ctx.agentModels, rounds: ctx.config.rounds, summarize: ctx.config.debate.summarize };
       const s = await evaluateSociety(ctx, name, 0, seats);
       await once(ctx, `${name}/it0/metrics`, async () => {
         const value = pick(s);

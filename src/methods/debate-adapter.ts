@@ -5,6 +5,7 @@ import { rosterAgentIds } from "../protocols/index.js";
 import { Progress } from "../util/progress.js";
 import type { Store } from "../store/index.js";
 import type { Task } from "../tasks/index.js";
+import { GENERATION } from "../metrics/names.js";
 import type { DebatePort, DebateRequest } from "./debate-port.js";
 
 /**
@@ -22,6 +23,9 @@ export function debatePort(o: { store: Store; backend: Backend; task: Task; runI
       const deps = { backend: o.backend, store: o.store, task: req.extraVars ? withVars(o.task, req.extraVars) : o.task, scope, agents, agentIds };
       const d = o.config.debate;
       const progress = new Progress({ total: req.questions.length, label: req.label });
+      const fresh = { questions: 0, tokens: 0, turns: 0 };
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await runDebates(
         req.questions.map((q) => ({ question: q, storeQuestionId: q.rowId })),
         deps,
@@ -36,14 +40,38 @@ export function debatePort(o: { store: Store; backend: Backend; task: Task; runI
         {
           concurrency: d.concurrency,
           onOutcome: (out) => {
-            const fresh = out.turns.filter((t) => t.fresh);
-            progress.update({ correct: out.correct, fresh: fresh.length > 0, freshTokens: fresh.reduce((s, t) => s + t.completionTokens, 0) });
+            const made = out.turns.filter((t) => t.fresh);
+            const tokens = made.reduce((s, t) => s + t.completionTokens, 0);
+            progress.update({ correct: out.correct, fresh: made.length > 0, freshTokens: tokens });
+            if (made.length) {
+              fresh.questions++;
+              fresh.turns += made.length;
+              fresh.tokens += tokens;
+            }
           },
         },
       );
+      if (fresh.turns > 0) await addGenerationCost(o.store, o.runId, req, { ...fresh, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds(process.cpuUsage(cpu0)) });
     },
   };
 }
+
+/**
+ * What generating cost, per (debate key, iteration, phase): wall and CPU seconds of this process (llama.cpp's
+ * threads included) over the questions it generated turns for, added up across resumed attempts (an attempt
+ * killed mid-phase loses its share: nothing is stored until its call returns). Scope `phase:<phase>`.
+ */
+async function addGenerationCost(store: Store, runId: string, req: DebateRequest, c: { questions: number; turns: number; tokens: number; wall: number; cpu: number }) {
+  const scope = `phase:${req.phase}`;
+  const stored = new Map((await store.metrics.list({ runId, method: req.method, iteration: req.iteration, scope })).map((m) => [m.name, m.value]));
+  const add = (name: string, v: number) => ({ runId, method: req.method, iteration: req.iteration, scope, name, value: (stored.get(name) ?? 0) + v });
+  await store.metrics.put([
+    add(GENERATION.wallSeconds, c.wall), add(GENERATION.cpuSeconds, c.cpu), add(GENERATION.questions, c.questions),
+    add(GENERATION.turns, c.turns), add(GENERATION.completionTokens, c.tokens),
+  ]);
+}
+
+const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
 /** The task with extra per-question template variables (STaR's hint needs the gold answer). */
 function withVars(task: Task, extra: NonNullable<DebateRequest["extraVars"]>): Task {

@@ -1,5 +1,6 @@
 import type { MethodName } from "../config/schema.js";
 import { baseMethod, debateMethod, majorityMethod } from "./baselines.js";
+import { magdi, magdiNt, magdiNtMr } from "./magdi.js";
 import { multiagentFt, multiagentFtNoCritic, multiagentFtNoSummary } from "./multiagent-ft.js";
 import { majorityFt, singleAgentAllData, singleAgentFt } from "./single-model.js";
 import { malt, maltSftOnly } from "./malt.js";
@@ -24,4 +25,7 @@ export const METHODS: Record<MethodName, Method> = {
   "saie-supportive": saieSupportive,
   "saie-adversarial": saieAdversarial,
   "saie-sft": saieSft,
+  magdi,
+  "magdi-nt": magdiNt,
+  "magdi-nt-mr": magdiNtMr,
 };

@@ -19,6 +19,13 @@ export interface MethodContext {
   train: StoredQuestion[];
   test: StoredQuestion[];
   base: AgentModel;
+  /**
+   * Agent n's model in the untrained society (the debate every method shares at iteration 0; MAGDi's teachers):
+   * `agent_models`, else the base model for every agent. Models on another backend carry its route.
+   */
+  agentModels: AgentModel[];
+  /** MAGDi's student (`magdi.student`), resolved when a magdi method runs. */
+  student?: AgentModel;
   backend: Backend;
   trainer: Trainer;
   debates: DebatePort;

@@ -54,3 +54,26 @@ export const isSaieMetric = (name: string): boolean => name.startsWith("saie_");
 
 /** Where a method's learner in multi-agent inference (a debate of its copies) is stored: `<method>+debate`. */
 export const debateSeries = (method: string) => `${method}+debate`;
+
+/** What a phase's generation cost (scope `phase:train` / `phase:test`, per debate key and iteration; methods/debate-adapter.ts). */
+export const GENERATION = {
+  wallSeconds: "gen_wall_seconds",
+  cpuSeconds: "gen_cpu_seconds",
+  /** Questions with at least one turn generated (not read back) by the timed calls. */
+  questions: "gen_questions",
+  turns: "gen_turns",
+  completionTokens: "gen_completion_tokens",
+} as const;
+
+/** MAGDi's efficiency and self-consistency figures (scope "run", per method and iteration). */
+export const MAGDI_METRIC = {
+  /** Vote over the student's k samples per question. */
+  scAccuracy: "sc_accuracy",
+  scStderr: "sc_accuracy_stderr",
+  scK: "sc_k",
+  /** Completion tokens per test question: one sample (student) or the whole debate (teachers, every turn). */
+  tokensPerQuestion: "tokens_per_question",
+  /** Wall and CPU seconds per test question of the generating phase. */
+  secondsPerQuestion: "seconds_per_question",
+  cpuSecondsPerQuestion: "cpu_seconds_per_question",
+} as const;

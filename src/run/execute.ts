@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { createBackend, type AgentModel, type Backend } from "../backends/index.js";
-import { backendSpec } from "../eval/resolve.js";
+import { createRoutedBackend, type AgentModel, type Backend } from "../backends/index.js";
+import { magdiSettings } from "../config/schema.js";
 import type { RunConfig } from "../config/schema.js";
 import { UserError } from "../errors.js";
 import { debatePort } from "../methods/debate-adapter.js";
@@ -10,7 +10,7 @@ import { METHODS } from "../methods/registry.js";
 import type { MethodContext, StoredQuestion } from "../methods/types.js";
 import type { Store } from "../store/index.js";
 import { assertDisjoint, assertSameData, getTask, type Question, type RecordedData, type Task } from "../tasks/index.js";
-import { resolveBaseModel } from "../eval/resolve.js";
+import { backendSpec, resolveAgentModels, resolveBaseModel, resolveStudentModel } from "../eval/resolve.js";
 import { fitTaskToTinyModel } from "../models/tiny/task-fit.js";
 import type { Trainer } from "../training/types.js";
 import type { Embedder } from "../metrics/embedder.js";
@@ -33,6 +33,10 @@ export interface ExecuteOptions {
   trainer?: Trainer;
   /** Injected for tests; default: the model metrics.embedding_model names, if any. Closed by its owner. */
   embedder?: Embedder;
+  /** Injected for tests; default: `agent_models` resolved, else the base model for every agent. */
+  agentModels?: AgentModel[];
+  /** Injected for tests; default: `magdi.student` resolved, when a magdi method runs. */
+  student?: AgentModel;
   signal?: AbortSignal;
 }
 
@@ -52,6 +56,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const runId = runIdFor(o.config, o.seed);
   // An injected base model is not the tiny model, whatever model.base says.
   if (!o.base) fitTaskToTinyModel(config);
+  checkMethods(config);
   const task = getTask(config.task.name, config.task.options);
   const existing = await o.store.runs.get(runId);
   // The data each split is read from, recorded with the run; checked against a config that pins it (a
@@ -79,13 +84,16 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   log(`${existing ? "resuming" : "starting"} run ${runId} (${config.methods.join(", ")}; seed ${o.seed})`);
 
   const base = o.base ?? (await resolveBaseModel(config, log));
-  const backend = o.backend ?? (await createBackend(backendSpec(config)));
+  const agents = o.agentModels ? { models: o.agentModels, routes: new Map() } : await resolveAgentModels(config, base, log);
+  const usesMagdi = config.methods.some((m) => MAGDI_METHODS.has(m));
+  const student = o.student ?? (usesMagdi ? await resolveStudentModel(magdiSettings(config).student, log) : undefined);
+  const backend = o.backend ?? (await createRoutedBackend(backendSpec(config), agents.routes));
   const trainer = o.trainer ?? (await defaultTrainer(config, store, runId));
   let embedder: Embedder | undefined;
   try {
     embedder = o.embedder ?? (await openEmbedder(config, base, backend));
     const ctx: MethodContext = {
-      store, runId, config, seed: o.seed, task, train, test, base, backend, trainer, runDir, log, signal: o.signal, embedder,
+      store, runId, config, seed: o.seed, task, train, test, base, agentModels: agents.models, student, backend, trainer, runDir, log, signal: o.signal, embedder,
       debates: debatePort({ store, backend, task, runId, config, seed: o.seed, base }),
     };
     for (const name of config.methods) {
@@ -116,6 +124,23 @@ function pinnedChatTemplate(config: RunConfig, existing: RunConfig | undefined, 
     return { ...ct, source: "auto", date: ct.date ?? todayUtc() };
   }
   return { ...ct, date: ct.date ?? existing?.model.chat_template?.date ?? todayUtc() };
+}
+
+const MAGDI_METHODS = new Set<string>(["magdi", "magdi-nt", "magdi-nt-mr"]);
+/** Methods that only debate the untrained society, or distil it into another model. */
+const HETEROGENEOUS_OK = new Set<string>(["base", "majority", "debate", ...MAGDI_METHODS]);
+
+/** Settings the methods cannot honour are refused before anything runs. */
+function checkMethods(config: RunConfig): void {
+  if (config.agent_models) {
+    const bad = config.methods.filter((m) => !HETEROGENEOUS_OK.has(m));
+    if (bad.length) {
+      throw new UserError(`agent_models (each agent its own model) works with ${[...HETEROGENEOUS_OK].join(", ")}; ${bad.join(", ")} finetune their agents from model.base: drop agent_models or those methods`);
+    }
+  }
+  if (config.methods.some((m) => MAGDI_METHODS.has(m)) && config.training.trainer !== "local") {
+    throw new UserError("training.trainer: the magdi methods train their student with the local ggml trainer (its GCN and ranking heads); use trainer: local");
+  }
 }
 
 /** Loads both splits, refuses overlap (split hygiene), and records the questions in the store. */

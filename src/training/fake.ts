@@ -29,7 +29,7 @@ export class FakeTrainer implements Trainer {
     this.calls++;
     req.signal?.throwIfAborted();
     const objective = req.objective?.kind ?? "sft";
-    const data = objective === "dpo" ? req.pairs : req.examples ?? req.sequences;
+    const data = objective === "dpo" ? req.pairs : objective === "magdi" ? req.graphs : req.examples ?? req.sequences;
     // The real trainers refuse an empty request too; callers must skip empty datasets themselves.
     if (!data?.length) throw new Error(`FakeTrainer: nothing to train on (${objective}, ${req.outPath})`);
     this.requests.push(req);

@@ -72,6 +72,9 @@ describe.each(all)("%s", (method) => {
       const set = sets.get(j.datasetId)!;
       if (set.format === "preference") {
         expect(req[0]!.pairs).toEqual(set.rows.map((r) => ({ prompt: r.messages, chosen: r.chosen, rejected: r.rejected, refChosenLogp: r.refChosenLogp, refRejectedLogp: r.refRejectedLogp })));
+      } else if (req[0]!.objective?.kind === "magdi") {
+        // MAGDi trains on graphs; its stored set is their correct nodes (what the next-token term learns).
+        expect(req[0]!.graphs!.flatMap((g) => g.nodes.filter((n) => n.label === "correct").map((n) => ({ messages: n.messages })))).toEqual(set.rows.map((r) => ({ messages: r.messages })));
       } else expect(req[0]!.examples).toEqual(set.rows.map((r) => ({ messages: r.messages })));
     }
   });

@@ -30,7 +30,8 @@ function snapshot(dbPath: string) {
     turns: q("select d.method, d.iteration, d.phase, qu.qid, a.role, a.agent_index, t.round, t.completion, t.parsed_answer from turns t join debates d on d.id = t.debate_id join questions qu on qu.id = d.question_id join agents a on a.id = t.agent_id order by 1,2,3,4,5,6,7"),
     datasets: q("select d.method, a.role, a.agent_index, d.iteration, d.kind, d.row_count, d.sha256 from datasets d join agents a on a.id = d.agent_id order by 1,2,3,4,5"),
     versions: q("select a.method, a.role, a.agent_index, v.iteration, v.kind, v.sha256 from model_versions v join agents a on a.id = v.agent_id order by 1,2,3,4"),
-    metrics: q("select method, iteration, name, scope, value from metrics order by 1,2,3,4"),
+    // Results only: what generating took (gen_*, seconds per question) is a measurement of each attempt.
+    metrics: q("select method, iteration, name, scope, value from metrics where name not like 'gen\\_%' escape '\\' and name not like '%seconds\\_per\\_question' escape '\\' order by 1,2,3,4"),
     succeededJobs: q("select count(*) n from training_jobs where status = 'succeeded'"),
   };
   db.close();
