@@ -1,6 +1,7 @@
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { efficiencyChart } from "./efficiency.js";
 import { graphCharts } from "./graphs.js";
 import type { ReportData } from "./types.js";
 
@@ -125,6 +126,7 @@ export function allCharts(data: ReportData): Chart[] {
   if (diversity) charts.push(diversity);
   if (data.agents.length) charts.push(datasetSizeChart(data));
   if (data.agents.some((a) => a.lossCurve.length)) charts.push(lossChart(data));
+  if (data.efficiency?.length) charts.push(efficiencyChart(data.efficiency));
   charts.push(...graphCharts(data.graphs ?? []));
   return charts;
 }

@@ -6,6 +6,7 @@ import { UserError } from "../errors.js";
 import { runSummaryFromStore } from "./run-summary.js";
 import { loadGraphs } from "../graphs/index.js";
 import { getTask } from "../tasks/index.js";
+import { efficiencyRows } from "./efficiency.js";
 import { graphSection, type GraphSection } from "./graphs.js";
 
 /** Gathers one report from runs of the same config (one per seed): accuracy mean ± std, diversity means, agents' data and losses. */
@@ -66,8 +67,9 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
       ...(discussion ? { discussion } : {}),
     };
   }
-  const cfg = runs[0]?.config as { task?: { name?: string; options?: Record<string, string | number | boolean> }; name?: string } | undefined;
+  const cfg = runs[0]?.config as { task?: { name?: string; options?: Record<string, string | number | boolean> }; name?: string; agents?: number; rounds?: number } | undefined;
   const graphs = cfg?.task?.name && runs[0] ? await graphSections(store, runs[0].id, cfg.task.name, cfg.task.options ?? {}) : [];
+  const efficiency = runs[0] ? efficiencyRows(await store.metrics.list({ runId: runs[0].id }), { agents: cfg?.agents ?? 0, rounds: cfg?.rounds ?? 0 }) : [];
   return {
     title: `${cfg?.name ?? runs[0]?.name ?? "run"} report`,
     runIds: runs.map((r) => r.id),
@@ -77,6 +79,7 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
     agents,
     summary: await runSummaryFromStore(store, runs),
     ...(graphs.length ? { graphs } : {}),
+    ...(efficiency.length ? { efficiency } : {}),
   };
 }
 

@@ -13,5 +13,6 @@ export function resultsJson(data: ReportData): object {
       discussion: s.discussion ? Object.fromEntries(Object.entries(s.discussion).map(([k, xs]) => [k.replace(/^saie_/, ""), xs.map((x) => (Number.isFinite(x) ? x : null))])) : undefined,
     };
   }
-  return { task: data.task, runs: data.runIds, seeds: data.seeds, methods };
+  const efficiency = data.efficiency?.map((r) => ({ who: r.who, accuracy: r.accuracy ?? null, stderr: r.stderr ?? null, tokens_per_question: r.tokens, seconds_per_question: r.seconds ?? null, cpu_seconds_per_question: r.cpuSeconds ?? null }));
+  return { task: data.task, runs: data.runIds, seeds: data.seeds, methods, ...(efficiency ? { efficiency } : {}) };
 }

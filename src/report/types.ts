@@ -1,3 +1,4 @@
+import type { EfficiencyRow } from "./efficiency.js";
 import type { GraphSection } from "./graphs.js";
 
 /** Everything a report shows, gathered from one or more runs (one per seed) of the same config. */
@@ -14,6 +15,8 @@ export interface ReportData {
   summary?: RunSummary;
   /** Interaction graphs of the untrained debates (first run), per debate group. */
   graphs?: GraphSection[];
+  /** MAGDi: the teachers' debate vs the student alone, per test question (first run). */
+  efficiency?: EfficiencyRow[];
 }
 
 /** The report's header: what was run, on what, and what each method cost (summed over seeds). */

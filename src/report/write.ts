@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { allCharts, svgToPng, toSvg } from "./charts.js";
 import { resultsJson } from "./results-json.js";
 import { configYaml, costRows, runFacts } from "./header.js";
+import { EFFICIENCY_NOTE, efficiencyTable } from "./efficiency.js";
 import { GRAPH_NOTE, graphRows } from "./graphs.js";
 import { accuracyRows, diversityRows, learnerRows, markdownTable, treeRows } from "./table.js";
 import type { ReportData } from "./types.js";
@@ -37,8 +38,11 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
 
   const acc = markdownTable(accuracyRows(data));
   // The interaction-graph charts go in their own section; the others follow the accuracy table.
-  const isGraph = (c: { name: string }) => c.name.startsWith("graph-");
+  const isGraph = (c: { name: string }) => c.name.startsWith("graph-") || c.name === "efficiency";
   const graphs = data.graphs?.length ? graphRows(data.graphs) : null;
+  const eff = data.efficiency?.length ? efficiencyTable(data.efficiency) : null;
+  const effChart = charts.filter((c) => c.name === "efficiency");
+  const graphCharts = charts.filter((c) => c.name.startsWith("graph-"));
   const div = diversityRows(data);
   const trees = treeRows(data);
   const TREE_NOTE = "Each iteration's training data: the trees its agents of the previous iteration grew on the train split (n answers × n critiques × n refinements per question). " +
@@ -71,7 +75,8 @@ export async function writeReport(data: ReportData, dir: string): Promise<Writte
     "",
     ...(trees.rows.length ? ["## Search trees (MALT)", "", markdownTable(trees), "", TREE_NOTE, ""] : []),
     ...(learners.rows.length ? ["## Learner alone and in debate (SAIE)", "", markdownTable(learners), "", LEARNER_NOTE, ""] : []),
-    ...(graphs ? ["## Interaction graphs", "", GRAPH_NOTE, "", markdownTable(graphs), "", ...charts.filter(isGraph).map((c) => `![${c.title}](${c.name}.png)\n`)] : []),
+    ...(eff ? ["## Efficiency: teachers' debate vs the distilled student", "", EFFICIENCY_NOTE, "", markdownTable(eff), "", ...effChart.map((c) => `![${c.title}](${c.name}.png)\n`)] : []),
+    ...(graphs ? ["## Interaction graphs", "", GRAPH_NOTE, "", markdownTable(graphs), "", ...graphCharts.map((c) => `![${c.title}](${c.name}.png)\n`)] : []),
     ...(sum ? ["## Full config", "", "```yaml", configYaml(sum).trimEnd(), "```", ""] : []),
   ].join("\n");
   put("report.md", md);
@@ -99,7 +104,8 @@ ${sum ? `<h2>Time and tokens per method</h2>${htmlTable(costRows(sum))}<p class=
 ${charts.filter((c) => !isGraph(c)).map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join("\n")}
 </div>
 <h2>Diversity</h2>${div.rows.length ? htmlTable(div) : "<p>No diversity metrics recorded.</p>"}<p class="note">${esc(DIVERSITY_NOTE)}</p>${trees.rows.length ? `\n<h2>Search trees (MALT)</h2>${htmlTable(trees)}<p class="note">${esc(TREE_NOTE)}</p>` : ""}${learners.rows.length ? `\n<h2>Learner alone and in debate (SAIE)</h2>${htmlTable(learners)}<p class="note">${esc(LEARNER_NOTE)}</p>` : ""}
-${graphs ? `<h2>Interaction graphs</h2><p class="note">${esc(GRAPH_NOTE)}</p>${htmlTable(graphs)}<div class="charts">${charts.filter(isGraph).map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join("\n")}</div>` : ""}
+${eff ? `<h2>Efficiency: teachers' debate vs the distilled student</h2><p class="note">${esc(EFFICIENCY_NOTE)}</p>${htmlTable(eff)}<div class="charts">${effChart.map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join("\n")}</div>` : ""}
+${graphs ? `<h2>Interaction graphs</h2><p class="note">${esc(GRAPH_NOTE)}</p>${htmlTable(graphs)}<div class="charts">${graphCharts.map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join("\n")}</div>` : ""}
 ${sum ? `<details><summary>Full config</summary><pre>${esc(configYaml(sum))}</pre></details>` : ""}
 </body></html>\n`;
   put("report.html", html);

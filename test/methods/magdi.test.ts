@@ -6,6 +6,11 @@
  */
 import type Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { reportDataFromStore } from "../../src/report/from-store.js";
+import { writeReport } from "../../src/report/write.js";
+import { openStore } from "../../src/store/index.js";
 import { getTask } from "../../src/tasks/index.js";
 import type { TrainRequest } from "../../src/training/types.js";
 import { datasetsOf, fakeConfig, metric, openDb, runFake, STUDENT, tagOf, turnsOf, type FakeRun } from "./fixtures/fake-run.js";
@@ -117,4 +122,26 @@ it("agent_models with a method that finetunes from model.base is refused before 
   const r = await runFake(bad, { agentModels: [{ base: "a.gguf" }, { base: "b.gguf" }] });
   expect(r.error?.message).toMatch(/agent_models .* works with base, majority, debate, magdi, magdi-nt, magdi-nt-mr; multiagent-ft finetune/);
   expect(r.backend.generated).toHaveLength(0);
+});
+
+it("the report compares the teachers' debate with each student, per test question, and draws the teachers' graphs", async () => {
+  const store = await openStore(run.dbPath);
+  const data = await reportDataFromStore(store, [run.runId]).finally(() => store.close());
+  const rows = data.efficiency!;
+  expect(rows.map((r) => r.who)).toEqual([
+    "teachers' debate (3 agents × 3 rounds)",
+    "student, untrained, 1 sample", "student, untrained, vote of 3",
+    ...["magdi", "magdi-nt", "magdi-nt-mr"].flatMap((m) => [`${m} student, 1 sample`, `${m} student, vote of 3`]),
+  ]);
+  expect(rows[0]!.accuracy).toBe(metric(db, "debate", 0, "accuracy"));
+  expect(rows[3]!.accuracy).toBe(metric(db, "magdi", 1, "accuracy"));
+  expect(rows[4]!.tokens).toBeCloseTo(3 * rows[3]!.tokens, 10);
+  expect(data.graphs!.map((g) => g.source).sort()).toEqual(["base · test", "base · train"]);
+  const dir = join(run.dir, "report");
+  await writeReport(data, dir);
+  const md = readFileSync(join(dir, "report.md"), "utf8");
+  expect(md).toContain("## Efficiency: teachers' debate vs the distilled student");
+  expect(md).toMatch(/\| magdi student, 1 sample \| [\d.]+ ± [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
+  expect(existsSync(join(dir, "efficiency.png"))).toBe(true);
+  expect(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).efficiency).toHaveLength(9);
 });
