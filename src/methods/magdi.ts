@@ -44,6 +44,8 @@ export function magdiMethod(name: MethodName, terms: Terms): Method {
         const row = (n: string, value: number) => ({ runId: ctx.runId, method: name, iteration: 0, name: n, scope: "teachers", value });
         await ctx.store.metrics.put([
           row(MAGDI_METRIC.tokensPerQuestion, cost.tokens),
+          row(MAGDI_METRIC.singleTokensPerQuestion, cost.singleTokens),
+          row(MAGDI_METRIC.majorityTokensPerQuestion, cost.round1Tokens),
           ...(Number.isFinite(cost.wall) ? [row(MAGDI_METRIC.secondsPerQuestion, cost.wall), row(MAGDI_METRIC.cpuSecondsPerQuestion, cost.cpu)] : []),
         ].filter((r) => Number.isFinite(r.value)));
       });

@@ -73,6 +73,9 @@ export const MAGDI_METRIC = {
   scK: "sc_k",
   /** Completion tokens per test question: one sample (student) or the whole debate (teachers, every turn). */
   tokensPerQuestion: "tokens_per_question",
+  /** Teachers only: completion tokens per test question of one agent's round-1 answer, and of all N round-1 answers (the single and majority baselines' cost). */
+  singleTokensPerQuestion: "single_tokens_per_question",
+  majorityTokensPerQuestion: "majority_tokens_per_question",
   /** Wall and CPU seconds per test question of the generating phase. */
   secondsPerQuestion: "seconds_per_question",
   cpuSecondsPerQuestion: "cpu_seconds_per_question",

@@ -18,13 +18,20 @@ export interface EfficiencyRow {
 }
 
 /** From one run's metrics: the teachers' debate once, then each magdi method's student before and after distillation. */
-export function efficiencyRows(metrics: readonly Metric[], shape: { agents: number; rounds: number }): EfficiencyRow[] {
+export function efficiencyRows(metrics: readonly Metric[], shape: { agents: number; rounds: number; methods?: readonly string[] }): EfficiencyRow[] {
   const get = (method: string, iteration: number, name: string, scope = "run") =>
     metrics.find((m) => m.method === method && m.iteration === iteration && m.name === name && m.scope === scope)?.value;
-  const methods = [...new Set(metrics.filter((m) => m.scope === "teachers").map((m) => m.method))];
+  // In the run's method order (the store lists metrics by name).
+  const order = (m: string) => { const i = shape.methods?.indexOf(m) ?? -1; return i < 0 ? Infinity : i; };
+  const methods = [...new Set(metrics.filter((m) => m.scope === "teachers").map((m) => m.method))].sort((a, b) => order(a) - order(b));
   if (!methods.length) return [];
   const rows: EfficiencyRow[] = [];
   const t = methods[0]!;
+  // The single and majority baselines read round 1 of the same test debate: its tokens, no seconds of their own.
+  const single = get(t, 0, MAGDI_METRIC.singleTokensPerQuestion, "teachers");
+  if (single !== undefined) rows.push({ who: "teachers, one agent (round 1)", accuracy: get("base", 0, METRIC.accuracy), stderr: get("base", 0, METRIC.accuracyStderr), tokens: single });
+  const majority = get(t, 0, MAGDI_METRIC.majorityTokensPerQuestion, "teachers");
+  if (majority !== undefined) rows.push({ who: `teachers, majority of ${shape.agents} (round 1)`, accuracy: get("majority", 0, METRIC.accuracy), stderr: get("majority", 0, METRIC.accuracyStderr), tokens: majority });
   rows.push({
     who: `teachers' debate (${shape.agents} agents × ${shape.rounds} rounds)`,
     accuracy: get("debate", 0, METRIC.accuracy), stderr: get("debate", 0, METRIC.accuracyStderr),
@@ -49,7 +56,7 @@ export function efficiencyRows(metrics: readonly Metric[], shape: { agents: numb
 }
 
 export function efficiencyTable(rows: readonly EfficiencyRow[]): { header: string[]; rows: string[][] } {
-  const teacher = rows[0];
+  const teacher = rows.find((r) => r.who.startsWith("teachers' debate"));
   const f = (x: number | undefined, d: number) => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d));
   return {
     header: ["who answers", "accuracy %", "tokens / question", "× fewer than the debate", "wall s / question", "CPU s / question"],
@@ -65,8 +72,8 @@ export function efficiencyTable(rows: readonly EfficiencyRow[]): { header: strin
 }
 
 export const EFFICIENCY_NOTE =
-  "Per test question. Accuracy: the teachers' final vote, or one student sample (the mean over its k samples) and the vote of the k (self-consistency). " +
-  "Tokens: completion tokens generated (the debate: every turn of every agent; the vote: k samples). Seconds: wall and CPU time of the phase that generated them, " +
+  "Per test question. Accuracy: one teacher's round-1 answer (the mean over agents), the vote of their round-1 answers, the teachers' final vote, or one student sample (the mean over its k samples) and the vote of the k (self-consistency). " +
+  "Tokens: completion tokens generated (the debate: every turn of every agent; round 1: its turns only, read off the same debate, so no seconds of their own; the vote: k samples). Seconds: wall and CPU time of the phase that generated them, " +
   "divided by its questions (batched; this process only, llama.cpp threads included; the vote: k × one sample's). Wall time depends on the machine's load; CPU time less so.";
 
 /** Accuracy against tokens per question (log scale), a point per row. */

@@ -69,7 +69,7 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
   }
   const cfg = runs[0]?.config as { task?: { name?: string; options?: Record<string, string | number | boolean> }; name?: string; agents?: number; rounds?: number } | undefined;
   const graphs = cfg?.task?.name && runs[0] ? await graphSections(store, runs[0].id, cfg.task.name, cfg.task.options ?? {}) : [];
-  const efficiency = runs[0] ? efficiencyRows(await store.metrics.list({ runId: runs[0].id }), { agents: cfg?.agents ?? 0, rounds: cfg?.rounds ?? 0 }) : [];
+  const efficiency = runs[0] ? efficiencyRows(await store.metrics.list({ runId: runs[0].id }), { agents: cfg?.agents ?? 0, rounds: cfg?.rounds ?? 0, methods: runs[0].methods }) : [];
   return {
     title: `${cfg?.name ?? runs[0]?.name ?? "run"} report`,
     runIds: runs.map((r) => r.id),

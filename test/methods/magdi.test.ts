@@ -17,7 +17,7 @@ import { datasetsOf, fakeConfig, metric, openDb, runFake, STUDENT, tagOf, turnsO
 
 const TEACHERS = [{ base: "teachers/a.gguf" }, { base: "teachers/b.gguf" }, { base: "society", backend: "openai#x" }];
 const config = fakeConfig({
-  methods: ["magdi", "magdi-nt", "magdi-nt-mr", "debate"], agents: 3, rounds: 3, iterations: 1,
+  methods: ["magdi", "magdi-nt", "magdi-nt-mr", "base", "majority", "debate"], agents: 3, rounds: 3, iterations: 1,
   task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 6 }, test: { limit: 5 } },
   magdi: { self_consistency: 3, beta: 0.5 },
 });
@@ -129,13 +129,22 @@ it("the report compares the teachers' debate with each student, per test questio
   const data = await reportDataFromStore(store, [run.runId]).finally(() => store.close());
   const rows = data.efficiency!;
   expect(rows.map((r) => r.who)).toEqual([
-    "teachers' debate (3 agents × 3 rounds)",
+    "teachers, one agent (round 1)", "teachers, majority of 3 (round 1)", "teachers' debate (3 agents × 3 rounds)",
     "student, untrained, 1 sample", "student, untrained, vote of 3",
     ...["magdi", "magdi-nt", "magdi-nt-mr"].flatMap((m) => [`${m} student, 1 sample`, `${m} student, vote of 3`]),
   ]);
-  expect(rows[0]!.accuracy).toBe(metric(db, "debate", 0, "accuracy"));
-  expect(rows[3]!.accuracy).toBe(metric(db, "magdi", 1, "accuracy"));
-  expect(rows[4]!.tokens).toBeCloseTo(3 * rows[3]!.tokens, 10);
+  expect(rows[0]!.accuracy).toBe(metric(db, "base", 0, "accuracy"));
+  expect(rows[1]!.accuracy).toBe(metric(db, "majority", 0, "accuracy"));
+  expect(rows[2]!.accuracy).toBe(metric(db, "debate", 0, "accuracy"));
+  // Round 1 of the teachers' test debate: one agent's tokens, N agents', then every round's.
+  const test = turnsOf(db, "base", 0, "test");
+  const perQ = (keep: (t: (typeof test)[number]) => boolean) => test.filter(keep).reduce((a, t) => a + t.completionTokens, 0) / 5;
+  expect(rows[1]!.tokens).toBeCloseTo(perQ((t) => t.round === 1), 10);
+  expect(rows[0]!.tokens).toBeCloseTo(rows[1]!.tokens / 3, 10);
+  expect(rows[2]!.tokens).toBeCloseTo(perQ(() => true), 10);
+  expect(rows[0]!.seconds).toBeUndefined();
+  expect(rows[5]!.accuracy).toBe(metric(db, "magdi", 1, "accuracy"));
+  expect(rows[6]!.tokens).toBeCloseTo(3 * rows[5]!.tokens, 10);
   expect(data.graphs!.map((g) => g.source).sort()).toEqual(["base · test", "base · train"]);
   const dir = join(run.dir, "report");
   await writeReport(data, dir);
@@ -143,5 +152,5 @@ it("the report compares the teachers' debate with each student, per test questio
   expect(md).toContain("## Efficiency: teachers' debate vs the distilled student");
   expect(md).toMatch(/\| magdi student, 1 sample \| [\d.]+ ± [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
   expect(existsSync(join(dir, "efficiency.png"))).toBe(true);
-  expect(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).efficiency).toHaveLength(9);
+  expect(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).efficiency).toHaveLength(11);
 });

@@ -9,11 +9,17 @@ import { loadTranscripts, type StoredDebate } from "./transcripts.js";
 
 /** What one evaluation cost per test question, from its stored turns and the generation cost the debate port stored. */
 export async function costPerQuestion(ctx: MethodContext, debates: readonly StoredDebate[], key: { method: string; iteration: number; phase: Phase }) {
-  const completion = debates.reduce((a, d) => a + d.turns.reduce((s, t) => s + t.completionTokens, 0), 0);
+  const sum = (keep: (t: StoredDebate["turns"][number]) => boolean) => debates.reduce((a, d) => a + d.turns.reduce((s, t) => s + (keep(t) ? t.completionTokens : 0), 0), 0);
+  const completion = sum(() => true);
+  const round1 = sum((t) => t.round === 1);
+  const agents = debates.length ? debates.reduce((a, d) => a + d.turns.filter((t) => t.round === 1).length, 0) / debates.length : NaN;
   const gen = new Map((await ctx.store.metrics.list({ runId: ctx.runId, method: key.method, iteration: key.iteration, scope: `phase:${key.phase}` })).map((m) => [m.name, m.value]));
   const q = gen.get(GENERATION.questions);
   return {
     tokens: debates.length ? completion / debates.length : NaN,
+    /** Round 1 only: all agents' answers (a vote of N), and one agent's (a single sample). */
+    round1Tokens: debates.length ? round1 / debates.length : NaN,
+    singleTokens: debates.length && agents ? round1 / debates.length / agents : NaN,
     wall: q ? gen.get(GENERATION.wallSeconds)! / q : NaN,
     cpu: q ? gen.get(GENERATION.cpuSeconds)! / q : NaN,
   };
