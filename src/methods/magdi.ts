@@ -1,6 +1,6 @@
 import { magdiSettings, type MethodName } from "../config/schema.js";
 import { magdiData } from "../datasets/magdi-data.js";
-import { generatorChat } from "../debate/index.js";
+import { generatorChat } from "../protocols/debate/index.js";
 import { loadGraphs } from "../graphs/index.js";
 import { MAGDI_METRIC } from "../metrics/names.js";
 import type { Objective } from "../training/types.js";

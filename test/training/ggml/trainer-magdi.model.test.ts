@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generatorChat } from "../../../src/debate/index.js";
+import { generatorChat } from "../../../src/protocols/debate/index.js";
 import { UserError } from "../../../src/errors.js";
 import { ensureTinyModel } from "../../../src/models/tiny/cache.js";
 import { compactSolution, operandsOf } from "../../../src/models/tiny/corpus.js";
