@@ -78,7 +78,7 @@ export const EFFICIENCY_NOTE =
 
 /** Accuracy against tokens per question (log scale), a point per row. */
 export function efficiencyChart(rows: readonly EfficiencyRow[]): Chart {
-  const values = rows.filter((r) => r.accuracy !== undefined && r.tokens > 0).map((r) => ({ who: r.who, tokens: r.tokens, accuracy: r.accuracy }));
+  const values = rows.filter((r) => r.accuracy !== undefined && r.tokens > 0).map((r) => ({ who: r.who, tokens: r.tokens, accuracy: r.accuracy, teacher: r.who.startsWith("teachers") ? "teachers" : "student" }));
   return {
     name: "efficiency",
     title: "Accuracy vs tokens generated per test question",
@@ -91,7 +91,14 @@ export function efficiencyChart(rows: readonly EfficiencyRow[]): Chart {
         y: { field: "accuracy", type: "quantitative", axis: { format: "%" }, scale: { zero: false } },
       },
       layer: [
-        { mark: { type: "point", filled: true, size: 70 }, encoding: { color: { field: "who", type: "nominal", legend: { labelLimit: 320 } } } },
+        // Up to 3 teacher rows + 2 per student: more than the default palette's 10 colours; teachers are squares.
+        {
+          mark: { type: "point", filled: true, size: 80 },
+          encoding: {
+            color: { field: "who", type: "nominal", sort: null, scale: { scheme: "tableau20" }, legend: { labelLimit: 320 } },
+            shape: { field: "teacher", type: "nominal", scale: { domain: ["teachers", "student"], range: ["square", "circle"] }, legend: null },
+          },
+        },
       ],
     } as TopLevelSpec,
   };
