@@ -18,13 +18,14 @@ export interface StoredGraph {
 }
 
 /**
- * The interaction graphs of a run's finished debates, in creation order. Within one (method, iteration,
+ * The interaction graphs of a run's finished debates (protocol "debate"), in creation order. Within one (method, iteration,
  * phase) every graph has the group's shape — agents = seats seen, rounds = the most rounds any of its
  * debates reached — so a debate that stopped early has absent nodes. Summaries are context, not nodes.
  */
 export async function loadGraphs(store: Store, runId: string, task: Task, f: GraphFilter = {}): Promise<StoredGraph[]> {
   const agents = new Map((await store.agents.list(runId)).map((a) => [a.id, a]));
-  const debates = await store.debates.list({ runId, method: f.method, iteration: f.iteration, phase: f.phase, status: "done" });
+  // Only debates are interaction graphs; other protocols (MALT's trees) store several turns per (agent, round).
+  const debates = (await store.debates.list({ runId, method: f.method, iteration: f.iteration, phase: f.phase, status: "done" })).filter((d) => d.protocol === "debate");
   const groups = new Map<string, typeof debates>();
   for (const d of debates) {
     const k = `${d.method}\u0000${d.iteration}\u0000${d.phase}`;

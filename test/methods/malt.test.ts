@@ -6,6 +6,8 @@
  * resume. The real model and trainer run the same methods in malt.model.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import { reportDataFromStore } from "../../src/report/from-store.js";
+import { openStore } from "../../src/store/index.js";
 import { FakeTrainer } from "../../src/training/fake.js";
 import { datasetsOf, fakeConfig, metric, openDb, runFake } from "./fixtures/fake-run.js";
 
@@ -74,5 +76,13 @@ describe("MALT methods (fakes)", () => {
     expect(resumed.trainer.requests.some((r) => r.outPath.endsWith("verifier0-it1-sft.gguf"))).toBe(false);
     expect(resumed.trainer.referenceRequests.some((r) => r.adapterPath?.endsWith("verifier0-it1-sft.gguf"))).toBe(false);
     expect(resumed.trainer.requests.some((r) => r.outPath.endsWith("verifier0-it1.gguf") && r.objective?.kind === "dpo")).toBe(true);
+  });
+
+  it("beside a debate, the report's interaction graphs are the debate's only (a MALT tree is not one)", async () => {
+    const run = await runFake(fakeConfig({ ...input, methods: ["malt", "debate"], agents: 3, rounds: 2, iterations: 1 }));
+    expect(run.error).toBeUndefined();
+    const store = await openStore(run.dbPath);
+    const data = await reportDataFromStore(store, [run.runId]).finally(() => store.close());
+    expect(data.graphs!.map((g) => g.source)).toEqual(["base · test"]);
   });
 });
