@@ -2,6 +2,7 @@
  * Turns a run config + eval section into what an evaluation runs: its run id, the backend to open, the
  * base model, the agents and the debate options of the chosen method.
  */
+import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import type { AgentModel, BackendSpec } from "../backends/index.js";
 import type { AgentModelConfig, RunConfig } from "../config/schema.js";

@@ -4,7 +4,7 @@ import type { AgentModel } from "../../backends/types.js";
 import type { StudentGraph } from "../../datasets/magdi-data.js";
 import type { Agent, Dataset, ModelVersion } from "../../store/index.js";
 import type { Objective } from "../../training/types.js";
-import { deriveSeed } from "../../util/rng.js";
+import { deriveSeed } from "../../util/seed.js";
 import type { MethodContext } from "../types.js";
 
 /**
