@@ -1,5 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { writeDirAtomic, type WriteFile } from "../util/atomic-dir.js";
 import { allCharts, svgToPng, toSvg } from "./charts.js";
 import { resultsJson } from "./results-json.js";
 import { configYaml, costRows, runFacts } from "./header.js";
@@ -21,16 +20,21 @@ export interface WrittenReport {
   files: string[];
 }
 
-/** Writes report.md, report.html (self-contained: charts inlined as SVG), PNG charts and results.json into `dir`. */
-export async function writeReport(data: ReportData, dir: string): Promise<WrittenReport> {
-  mkdirSync(dir, { recursive: true });
-  const files: string[] = [];
-  const put = (name: string, body: string | Buffer) => {
-    const path = join(dir, name);
-    writeFileSync(`${path}.tmp`, body);
-    renameSync(`${path}.tmp`, path);
-    files.push(path);
-  };
+/** What a report folder holds; only such a folder (or an empty one) is replaced by a new report. */
+const isReportFile = (name: string) => /^(results\.json|report\.(md|html)|[\w.-]+\.png)$/.test(name);
+
+/**
+ * Writes report.md, report.html (self-contained: charts inlined as SVG), PNG charts and results.json as
+ * the folder `dir`, all or nothing (see writeDirAtomic): a failure part-way leaves the previous report.
+ */
+export async function writeReport(data: ReportData, dir: string, opts: { writeFile?: WriteFile } = {}): Promise<WrittenReport> {
+  const files = await writeDirAtomic(dir, (put) => fillReport(data, put), {
+    what: "report", replaceable: (names) => names.every(isReportFile), writeFile: opts.writeFile,
+  });
+  return { dir, files };
+}
+
+async function fillReport(data: ReportData, put: (name: string, body: string | Buffer) => void): Promise<void> {
   put("results.json", JSON.stringify(resultsJson(data), null, 2) + "\n");
 
   const charts = await Promise.all(allCharts(data).map(async (c) => ({ ...c, svg: await toSvg(c.spec) })));
@@ -109,5 +113,4 @@ ${graphs ? `<h2>Interaction graphs</h2><p class="note">${esc(GRAPH_NOTE)}</p>${h
 ${sum ? `<details><summary>Full config</summary><pre>${esc(configYaml(sum))}</pre></details>` : ""}
 </body></html>\n`;
   put("report.html", html);
-  return { dir, files };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -111,5 +111,53 @@ describe("report", () => {
       "run-a   tiny           3",
       "run-bb  arithmetic    12",
     ]);
+  });
+
+  describe("all or nothing", () => {
+    /** A disk that fills up after `n` files: ENOSPC, as writeFileSync throws it. */
+    const fullAfter = (n: number) => {
+      let left = n;
+      return (path: string, body: string | Buffer) => {
+        if (left-- <= 0) throw Object.assign(new Error(`ENOSPC: no space left on device, open '${path}'`), { code: "ENOSPC" });
+        writeFileSync(path, body);
+      };
+    };
+
+    it("a write that fails part-way leaves no report folder and no partial files", async () => {
+      const root = mkdtempSync(join(tmpdir(), "report-full-"));
+      const dir = join(root, "report");
+      await expect(writeReport(data, dir, { writeFile: fullAfter(2) })).rejects.toThrow(/cannot write the report .*ENOSPC.*nothing was replaced/);
+      expect(existsSync(dir)).toBe(false);
+      expect(readdirSync(root)).toEqual([]); // the temp folder is gone too
+    });
+
+    it("a failed rewrite keeps the previous report whole; a good one replaces it", async () => {
+      const root = mkdtempSync(join(tmpdir(), "report-full-"));
+      const dir = join(root, "report");
+      await writeReport(data, dir);
+      const before = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]));
+      const changed: ReportData = { ...data, title: "demo v2" };
+      await expect(writeReport(changed, dir, { writeFile: fullAfter(3) })).rejects.toThrow(/ENOSPC/);
+      expect(Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]))).toEqual(before);
+      expect(readdirSync(root)).toEqual(["report"]);
+      await writeReport(changed, dir);
+      expect(readFileSync(join(dir, "report.md"), "utf8")).toMatch(/^# demo v2/);
+      expect(readdirSync(root)).toEqual(["report"]);
+    });
+
+    it("refuses to replace a folder that holds other files", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "report-foreign-"));
+      writeFileSync(join(dir, "notes.txt"), "mine");
+      await expect(writeReport(data, dir)).rejects.toThrow(/holds files that are not a report/);
+      expect(readdirSync(dir)).toEqual(["notes.txt"]);
+    });
+
+    it("clears the temp folder a killed writer left", async () => {
+      const root = mkdtempSync(join(tmpdir(), "report-stale-"));
+      mkdirSync(join(root, ".report.tmp-999999999-abc"));
+      writeFileSync(join(root, ".report.tmp-999999999-abc", "results.json"), "{");
+      await writeReport(data, join(root, "report"));
+      expect(readdirSync(root)).toEqual(["report"]);
+    });
   });
 });
