@@ -12,3 +12,8 @@ export class UserError extends Error {
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }
+
+/** A command line that does not parse (unknown flag, missing argument, bad value): nothing was run. */
+export class UsageError extends UserError {
+  override name = "UsageError";
+}

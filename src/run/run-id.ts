@@ -1,5 +1,6 @@
 import type { RunConfig } from "../config/schema.js";
 import { runKey } from "../util/run-key.js";
+import { UserError } from "../errors.js";
 
 /**
  * A run's id is its name, seed and a hash of the resolved config (less `tracking`, `model.endpoints`, and the default `model.chat_template`): running the same command again
@@ -15,9 +16,18 @@ export function runIdFor(config: RunConfig, seed: number): string {
   return runKey({ name: config.name, seed, computes: { ...config, model, tracking: undefined, seed } });
 }
 
-/** `--seeds 1,2,3` → [1, 2, 3]. */
-export function parseSeeds(text: string): number[] {
-  const seeds = text.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
-  if (!seeds.length || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds wants comma-separated non-negative integers, got "${text}"`);
-  return [...new Set(seeds)];
+/**
+ * `--seeds 1,2,3` → [1, 2, 3] (repeats dropped, order kept); a repeated flag (`--seeds 1 --seeds 2`) arrives
+ * as an array and is merged. Only plain decimal safe integers ≥ 0: `1e3`, `0x10`, `1,,2` and
+ * `99999999999999999999` (not exact as a double) are refused.
+ */
+export function parseSeeds(text: string | readonly string[]): number[] {
+  const given = typeof text === "string" ? text : text.join(",");
+  const parts = given.split(",").map((s) => s.trim());
+  const bad = parts.find((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)));
+  if (bad !== undefined) {
+    const why = bad === "" ? " (an empty entry)" : /^\d+$/.test(bad) ? ` (${bad} is above ${Number.MAX_SAFE_INTEGER})` : parts.length > 1 ? ` (${JSON.stringify(bad)})` : "";
+    throw new UserError(`--seeds wants comma-separated non-negative integers such as 1,2,3, got ${JSON.stringify(given)}${why}`);
+  }
+  return [...new Set(parts.map(Number))];
 }

@@ -24,5 +24,13 @@ describe("run identity", () => {
   it("parses --seeds", () => {
     expect(parseSeeds("1,2, 3")).toEqual([1, 2, 3]);
     expect(() => parseSeeds("1,x")).toThrow(/--seeds/);
+    expect(parseSeeds("0,3,3,1")).toEqual([0, 3, 1]);
+    expect(parseSeeds(["1", "2,5"])).toEqual([1, 2, 5]); // --seeds 1 --seeds 2,5
+    expect(parseSeeds(String(Number.MAX_SAFE_INTEGER))).toEqual([Number.MAX_SAFE_INTEGER]);
+  });
+  it("refuses --seeds that are not plain safe non-negative integers", () => {
+    for (const bad of ["1e3", "0x10", "1,,2", "1,", "", "99999999999999999999", "-1", "1.5", " ", "1 2", "+3", "0b1"]) {
+      expect(() => parseSeeds(bad), bad).toThrow(/--seeds wants comma-separated non-negative integers/);
+    }
   });
 });

@@ -4,7 +4,7 @@
  * must survive.
  */
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -14,14 +14,34 @@ export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   out: string;
+  /** Set when `timeoutMs` passed and the child was SIGKILLed for it. */
+  timedOut?: boolean;
 }
 
-export function societyCli(args: string[], opts: { env?: Record<string, string>; killWhen?: (db: Database.Database) => boolean } = {}): Promise<CliResult> {
+export interface CliOptions {
+  env?: Record<string, string>;
+  killWhen?: (db: Database.Database) => boolean;
+  /** SIGKILL the child after this long (a hang is a failure, not a stuck test run). */
+  timeoutMs?: number;
+  /** Called with everything printed so far, after each chunk (e.g. to signal the child at a given line). */
+  onOutput?: (out: string, child: ChildProcess) => void;
+  /** Called with the child as soon as it is spawned. */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export function societyCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(root, "bin/society.js"), ...args], { cwd: root, env: { ...process.env, ...opts.env } });
+    opts.onSpawn?.(child);
     let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
+    let timedOut = false;
+    const onData = (d: Buffer) => {
+      out += d;
+      opts.onOutput?.(out, child);
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const deadline = opts.timeoutMs ? setTimeout(() => ((timedOut = true), child.kill("SIGKILL")), opts.timeoutMs) : undefined;
     let timer: NodeJS.Timeout | undefined;
     const killWhen = opts.killWhen;
     if (killWhen) {
@@ -45,7 +65,8 @@ export function societyCli(args: string[], opts: { env?: Record<string, string>;
     child.on("error", fail);
     child.on("close", (code, signal) => {
       if (timer) clearInterval(timer);
-      done({ code, signal, out });
+      if (deadline) clearTimeout(deadline);
+      done({ code, signal, out, ...(opts.timeoutMs ? { timedOut } : {}) });
     });
   });
 }

@@ -7,7 +7,7 @@ import { withStore } from "../with-store.js";
 
 interface Args {
   config: string;
-  seeds?: string;
+  seeds?: number[];
   out: string;
   db?: string;
 }
@@ -22,18 +22,13 @@ const command: CommandModule<{}, Args> = {
   builder: (y) =>
     y
       .positional("config", { type: "string", demandOption: true, describe: "YAML run config, e.g. eval/configs/tiny-arithmetic.yaml" })
-      .option("seeds", { type: "string", describe: "comma-separated seeds, one run each (default: the config's seed); the report shows mean ± std" })
+      .option("seeds", { type: "string", coerce: parseSeeds, describe: "comma-separated seeds, one run each (default: the config's seed); the report shows mean ± std" })
       .option("out", { type: "string", default: "runs", describe: "folder for runs/<run-id>/" })
       .example("$0 run eval/configs/tiny-arithmetic.yaml", "the embedded default")
       .example("$0 run eval/configs/tiny-arithmetic.yaml --seeds 1,2,3", "three seeds, mean ± std") as any,
   handler: async (args) => {
     const config = loadConfig(args.config);
-    let seeds: number[];
-    try {
-      seeds = args.seeds ? parseSeeds(args.seeds) : [config.seed];
-    } catch (e) {
-      throw new UserError((e as Error).message);
-    }
+    const seeds = args.seeds ?? [config.seed];
     const { executeRun } = await import("../../run/execute.js");
     const { reportDataFromStore } = await import("../../report/from-store.js");
     const { accuracyRows, terminalTable } = await import("../../report/table.js");

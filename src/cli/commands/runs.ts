@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import { terminalTable } from "../../report/table.js";
+import { wholeNumber } from "../coerce.js";
 import { withStore } from "../with-store.js";
 
 interface Args {
@@ -11,7 +12,7 @@ interface Args {
 const command: CommandModule<{}, Args> = {
   command: "runs",
   describe: "List the runs in the store",
-  builder: (y) => y.option("limit", { type: "number", default: 20 }) as any,
+  builder: (y) => y.option("limit", { type: "string", default: "20", coerce: wholeNumber("limit", 1), describe: "show at most this many runs" }) as any,
   handler: async (args) => {
     await withStore(args.db, async (store) => {
       const runs = await store.runs.list({ limit: args.limit });

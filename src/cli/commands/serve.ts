@@ -3,6 +3,7 @@ import { UserError } from "../../errors.js";
 import { chatTemplateFrom, chatTemplateOptions, type ChatTemplateArgs } from "../chat-template-args.js";
 import { openStore, type Store } from "../../store/index.js";
 import { startServe } from "../../server/start.js";
+import { interruptSignal } from "../interrupt.js";
 
 /** `society serve`: local models, a run's agents, the debating society and the local trainer behind an OpenAI-compatible API. */
 
@@ -120,11 +121,8 @@ const command: CommandModule<{}, Args> = {
         log: err,
       });
       process.stdout.write(`society serve: listening on ${server.url}/v1 (models: ${server.registry.ids().join(", ")}${apiKey ? "; API key required" : ""})\n`);
-      await new Promise<void>((done) => {
-        const stop = () => done();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
+      const stop = interruptSignal(); // SIGINT/SIGTERM: close cleanly (forced after a few seconds)
+      await new Promise<void>((done) => stop.addEventListener("abort", () => done(), { once: true }));
       err("society serve: shutting down");
       await server.close();
     } finally {

@@ -3,6 +3,7 @@ import type { CommandModule } from "yargs";
 import { UserError } from "../../errors.js";
 import { chatTemplateFrom, chatTemplateOptions, type ChatTemplateArgs } from "../chat-template-args.js";
 import { DEFAULT_DPO_BETA, DEFAULT_LORA, DEFAULT_LORA_TARGETS, defaultOptim } from "../../training/defaults.js";
+import { interruptSignal } from "../interrupt.js";
 import { readChatJsonl } from "../../training/ggml/data/jsonl.js";
 import { ggmlTrainer } from "../../training/ggml/index.js";
 import { readPreferenceJsonl } from "../../training/preference-jsonl.js";
@@ -114,9 +115,7 @@ const command: CommandModule<{}, Args> = {
     const out = a.out ?? join("runs", "train", `${basename(a.data, extname(a.data))}-${a.objective === "dpo" ? "dpo-" : ""}${a.mode}.gguf`);
     const tty = process.stderr.isTTY;
     let lastLine = 0;
-    const controller = new AbortController();
-    const onSigint = () => controller.abort(new UserError("training interrupted (nothing was written)"));
-    process.once("SIGINT", onSigint);
+    const signal = interruptSignal();
     let result: TrainResult;
     try {
       result = await ggmlTrainer.train({
@@ -150,7 +149,7 @@ const command: CommandModule<{}, Args> = {
         pack: a.pack,
         seed: a.seed,
         threads: a.threads,
-        signal: controller.signal,
+        signal,
         onLog: (m) => process.stderr.write(`${tty ? "\r\x1b[K" : ""}${m}\n`),
         onProgress: (p) => {
           const line = progressLine(p);
@@ -161,8 +160,10 @@ const command: CommandModule<{}, Args> = {
           }
         },
       });
+    } catch (e) {
+      if (signal.aborted) throw new UserError(`training ${(signal.reason as Error).message} (nothing was written)`);
+      throw e;
     } finally {
-      process.removeListener("SIGINT", onSigint);
       if (tty) process.stderr.write("\n");
     }
     const w = (s: string) => process.stdout.write(`${s}\n`);
