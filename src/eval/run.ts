@@ -60,7 +60,7 @@ export async function runEval(r: ResolvedEval, deps: EvalDeps): Promise<EvalResu
     const split = r.eval.split;
     const spec = r.run.task[split];
     const questions = await task.questions(split, { limit: spec.limit, offset: spec.offset, path: spec.path });
-    const rows = await store.questions.upsert(questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })));
+    const rows = await store.questions.record(questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })));
     const base = await resolveBaseModel(r.run, log);
     const plan = methodPlan(r, base, deps.promptsDir);
     const agentIds = await rosterAgentIds(store, runId, method, plan.agents);

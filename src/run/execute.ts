@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { createRoutedBackend, type AgentModel, type Backend } from "../backends/index.js";
@@ -8,7 +8,8 @@ import { UserError } from "../errors.js";
 import { debatePort } from "../methods/debate-adapter.js";
 import { METHODS } from "../methods/registry.js";
 import type { MethodContext, StoredQuestion } from "../methods/types.js";
-import type { Store } from "../store/index.js";
+import { holdLease, type Store } from "../store/index.js";
+import { makeDirs } from "../util/dirs.js";
 import { assertDisjoint, assertSameData, getTask, type Question, type RecordedData, type Task } from "../tasks/index.js";
 import { backendSpec, resolveAgentModels, resolveBaseModel, resolveStudentModel } from "../eval/resolve.js";
 import { fitTaskToTinyModel } from "../models/tiny/task-fit.js";
@@ -38,6 +39,10 @@ export interface ExecuteOptions {
   /** Injected for tests; default: `magdi.student` resolved, when a magdi method runs. */
   student?: AgentModel;
   signal?: AbortSignal;
+  /** What the lease says the holder is doing (default: this process's command line). */
+  command?: string;
+  /** The run lease's time to live (default DEFAULT_LEASE_TTL_MS); tests shorten it. */
+  leaseTtlMs?: number;
 }
 
 export interface ExecutedRun {
@@ -49,6 +54,9 @@ export interface ExecutedRun {
 /**
  * Runs (or resumes) one seed of a config: every method in `methods`, on the same questions and seeds.
  * The run id is derived from the config and seed, so the same command after a crash continues the same run.
+ * One process at a time: the run's lease in the store (renewed while it runs) makes a second process
+ * refuse with who holds it (LeaseHeldError). Anything that fails — set-up included — marks the run failed
+ * with the reason.
  */
 export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -58,42 +66,76 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   if (!o.base) fitTaskToTinyModel(config);
   checkMethods(config);
   const task = getTask(config.task.name, config.task.options);
-  const existing = await o.store.runs.get(runId);
-  // The data each split is read from, recorded with the run; checked against a config that pins it (a
-  // run's own resolved config.yaml) and against the run being resumed, before any question is stored.
-  const dataFiles = await recordedData(task, config);
-  if (dataFiles) {
-    assertSameData(runId, o.config.task.data_files, dataFiles);
-    if (existing) assertSameData(runId, (existing.config as RunConfig).task?.data_files, dataFiles);
-    config.task.data_files = dataFiles;
+  // The lease first: a second process of this run must not touch it at all, not even its questions.
+  let tracker: ReturnType<typeof openTracker> | undefined;
+  const lease = await holdLease(o.store.leases, `run:${runId}`, { what: `run ${runId}`, ttlMs: o.leaseTtlMs, meta: { command: o.command ?? `society ${process.argv.slice(2).join(" ")}` }, log });
+  try {
+    const existing = await o.store.runs.get(runId);
+    // The data each split is read from, recorded with the run; checked against a config that pins it (a
+    // run's own resolved config.yaml) and against the run being resumed, before any question is stored.
+    const dataFiles = await recordedData(task, config);
+    if (dataFiles) {
+      assertSameData(runId, o.config.task.data_files, dataFiles);
+      if (existing) assertSameData(runId, (existing.config as RunConfig).task?.data_files, dataFiles);
+      config.task.data_files = dataFiles;
+    }
+    config.model = { ...config.model, chat_template: pinnedChatTemplate(config, existing?.config as RunConfig | undefined, log) };
+    // Questions (and split hygiene) before the run exists: bad data refuses the run without leaving one behind.
+    const questions = await loadQuestions(o.store, task, config);
+    const runDir = join(o.outDir ?? "runs", runId);
+    try {
+      makeDirs(runDir, "run folder");
+    } catch (err) {
+      throw new UserError((err as Error).message, { cause: err });
+    }
+    // Trackers see what the store commits, never the other way round (src/tracking/).
+    tracker = openTracker(config.tracking, o.store, (l) => log(`warning: ${l}`));
+    const store = tracker ? trackedStore(o.store, tracker, (l) => log(`warning: ${l}`)) : o.store;
+    if (!existing) {
+      await store.runs.create({ id: runId, name: config.name, methods: config.methods, config, seed: o.seed, status: "running" });
+      writeFileSync(join(runDir, "config.yaml"), stringify(config));
+    } else if (existing.status !== "done") {
+      await store.runs.setStatus(runId, "running", null);
+    }
+    // We hold the lease: an attempt still marked running belongs to a process that died.
+    const abandoned = await store.trainingJobs.abandonUnfinished(runId, "abandoned: the process training it stopped; a resumed run supersedes it");
+    log(`${existing ? "resuming" : "starting"} run ${runId} (${config.methods.join(", ")}; seed ${o.seed})${abandoned.length ? `; ${abandoned.length} interrupted training attempt(s) marked abandoned` : ""}`);
+    await runMethods(o, { config, runId, runDir, task, ...questions, store }, log, lease.signal);
+    return { runId, runDir, resumed: !!existing };
+  } finally {
+    await tracker?.close();
+    await lease.release();
   }
-  config.model = { ...config.model, chat_template: pinnedChatTemplate(config, existing?.config as RunConfig | undefined, log) };
-  // Questions (and split hygiene) before the run exists: bad data refuses the run without leaving one behind.
-  const { train, test } = await loadQuestions(o.store, task, config);
-  const runDir = join(o.outDir ?? "runs", runId);
-  mkdirSync(runDir, { recursive: true });
-  // Trackers see what the store commits, never the other way round (src/tracking/).
-  const tracker = openTracker(config.tracking, o.store, (l) => log(`warning: ${l}`));
-  const store = tracker ? trackedStore(o.store, tracker, (l) => log(`warning: ${l}`)) : o.store;
-  if (!existing) {
-    await store.runs.create({ id: runId, name: config.name, methods: config.methods, config, seed: o.seed, status: "running" });
-    writeFileSync(join(runDir, "config.yaml"), stringify(config));
-  } else if (existing.status !== "done") {
-    await store.runs.setStatus(runId, "running");
-  }
-  log(`${existing ? "resuming" : "starting"} run ${runId} (${config.methods.join(", ")}; seed ${o.seed})`);
+}
 
-  const base = o.base ?? (await resolveBaseModel(config, log));
-  const agents = o.agentModels ? { models: o.agentModels, routes: new Map() } : await resolveAgentModels(config, base, log);
-  const usesMagdi = config.methods.some((m) => MAGDI_METHODS.has(m));
-  const student = o.student ?? (usesMagdi ? await resolveStudentModel(magdiSettings(config).student, log) : undefined);
-  const backend = o.backend ?? (await createRoutedBackend(backendSpec(config), agents.routes));
-  const trainer = o.trainer ?? (await defaultTrainer(config, store, runId));
+interface Prepared {
+  config: RunConfig;
+  runId: string;
+  runDir: string;
+  task: Task;
+  train: StoredQuestion[];
+  test: StoredQuestion[];
+  /** The run's store: the caller's, or one that also feeds the run's trackers. */
+  store: Store;
+}
+
+/** Set-up (base model, backend, trainer, embedder) and the methods, all under one failure mark. */
+async function runMethods(o: ExecuteOptions, p: Prepared, log: (l: string) => void, leaseLost: AbortSignal): Promise<void> {
+  const { config, runId, runDir, task, train, test, store } = p;
+  let backend: Backend | undefined;
   let embedder: Embedder | undefined;
   try {
+    const base = o.base ?? (await resolveBaseModel(config, log));
+    await checkLoraRank(config, base, !!o.trainer);
+    const agents = o.agentModels ? { models: o.agentModels, routes: new Map() } : await resolveAgentModels(config, base, log);
+    const usesMagdi = config.methods.some((m) => MAGDI_METHODS.has(m));
+    const student = o.student ?? (usesMagdi ? await resolveStudentModel(magdiSettings(config).student, log) : undefined);
+    backend = o.backend ?? (await createRoutedBackend(backendSpec(config), agents.routes));
+    const trainer = o.trainer ?? (await defaultTrainer(config, store, runId));
     embedder = o.embedder ?? (await openEmbedder(config, base, backend));
+    const signal = o.signal ? AbortSignal.any([o.signal, leaseLost]) : leaseLost;
     const ctx: MethodContext = {
-      store, runId, config, seed: o.seed, task, train, test, base, agentModels: agents.models, student, backend, trainer, runDir, log, signal: o.signal, embedder,
+      store, runId, config, seed: o.seed, task, train, test, base, agentModels: agents.models, student, backend, trainer, runDir, log, signal, embedder,
       debates: debatePort({ store, backend, task, runId, config, seed: o.seed, base }),
     };
     for (const name of config.methods) {
@@ -106,10 +148,17 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
     throw e;
   } finally {
     if (!o.embedder) await embedder?.close();
-    if (!o.backend) await backend.close();
-    await tracker?.close();
+    if (!o.backend) await backend?.close();
   }
-  return { runId, runDir, resumed: !!existing };
+}
+
+/** A LoRA rank the base model cannot take fails now, not after the first round of debates. */
+async function checkLoraRank(config: RunConfig, base: AgentModel, injectedTrainer: boolean): Promise<void> {
+  const t = config.training;
+  if (injectedTrainer || t.trainer !== "local" || t.mode !== "lora" || config.iterations === 0 || !existsSync(base.base)) return;
+  const { maxLoraRank } = await import("../training/ggml/lora.js");
+  const max = await maxLoraRank(base.base, t.lora.targets);
+  if (t.lora.rank > max.rank) throw new UserError(`training.lora.rank ${t.lora.rank} exceeds the width of ${max.tensor} in ${base.base}: at most ${max.rank}`);
 }
 
 /**
@@ -152,7 +201,7 @@ async function loadQuestions(store: Store, task: Task, config: RunConfig): Promi
   const [train, test] = [await load("train"), await load("test")];
   assertDisjoint(train, test);
   const attach = async (qs: Question[]): Promise<StoredQuestion[]> => {
-    const rows = await store.questions.upsert(qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })));
+    const rows = await store.questions.record(qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })));
     return qs.map((q, i) => ({ ...q, rowId: rows[i]!.id }));
   };
   return { train: await attach(train), test: await attach(test) };

@@ -13,5 +13,6 @@ export type DatasetRow = typeof pg.datasetRows.$inferSelect;
 export type TrainingJob = typeof pg.trainingJobs.$inferSelect;
 export type Metric = typeof pg.metrics.$inferSelect;
 export type Unit = typeof pg.units.$inferSelect;
+export type Lease = typeof pg.leases.$inferSelect;
 
 export type * from "./schema/types.js";

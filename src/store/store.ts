@@ -4,6 +4,7 @@ import type { Ctx, Dialect } from "./ctx.js";
 import { datasetsRepo } from "./datasets.js";
 import { debatesRepo } from "./debates.js";
 import { iterationsRepo } from "./iterations.js";
+import { leasesRepo } from "./leases.js";
 import { metricsRepo } from "./metrics.js";
 import { modelVersionsRepo } from "./model-versions.js";
 import { questionsRepo } from "./questions.js";
@@ -25,6 +26,7 @@ export function buildRepos(ctx: Ctx) {
     trainingJobs: trainingJobsRepo(ctx),
     metrics: metricsRepo(ctx),
     units: unitsRepo(ctx),
+    leases: leasesRepo(ctx),
   };
 }
 

@@ -1,5 +1,5 @@
 /** Training jobs: one attempt to train an agent at an iteration, locally (ggml) or remotely (OpenAI). */
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { LossPoint, TrainerKind, TrainingJob, TrainingStatus } from "./rows.js";
 import { defined, one } from "./util.js";
@@ -26,7 +26,7 @@ export interface TrainingJobPatch {
   finishedAt?: Date | null;
 }
 
-const TERMINAL: readonly TrainingStatus[] = ["succeeded", "failed", "cancelled"];
+const TERMINAL: readonly TrainingStatus[] = ["succeeded", "failed", "cancelled", "abandoned"];
 
 export function trainingJobsRepo(ctx: Ctx) {
   const { t } = ctx;
@@ -66,6 +66,13 @@ export function trainingJobsRepo(ctx: Ctx) {
         .orderBy(desc(j.createdAt), desc(j.id)).limit(1);
       return row;
     },
+    /**
+     * Marks the run's attempts still "queued" or "running" as "abandoned" (with `reason`), returning them.
+     * Only for the lease holder of the run: no live process can own such an attempt then.
+     */
+    abandonUnfinished: (runId: string, reason: string): Promise<TrainingJob[]> =>
+      ctx.db().update(j).set({ status: "abandoned", error: reason, finishedAt: new Date() })
+        .where(and(eq(j.runId, runId), inArray(j.status, ["queued", "running"]))).returning(),
     /** Ordered by iteration, then creation. */
     list: (f: { runId: string; agentId?: string; status?: TrainingStatus }): Promise<TrainingJob[]> =>
       ctx.db().select().from(j).where(and(

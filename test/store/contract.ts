@@ -5,7 +5,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
-import { toChatJsonl, toPreferenceJsonl, type ChatMessage, type NewTurn, type Store } from "../../src/store/index.js";
+import { hostname } from "node:os";
+import { holdLease, LeaseHeldError, thisProcess, toChatJsonl, toPreferenceJsonl, type ChatMessage, type NewTurn, type Store } from "../../src/store/index.js";
 
 export function storeContract(label: string, open: () => Promise<Store>): void {
   describe(`store contract: ${label}`, () => {
@@ -23,7 +24,7 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
     /** A run with one debate over a fresh question and two agents: the usual starting point. */
     async function scene() {
       const run = await newRun();
-      const [q] = await store.questions.upsert([{ task: `t-${run.id}`, split: "test", qid: "1", text: "1+1?", gold: "2" }]);
+      const [q] = await store.questions.record([{ task: `t-${run.id}`, split: "test", qid: "1", text: "1+1?", gold: "2" }]);
       const g = await store.agents.getOrCreate({ runId: run.id, method: "m", role: "generator", agentIndex: 0 });
       const c = await store.agents.getOrCreate({ runId: run.id, method: "m", role: "critic", agentIndex: 0 });
       const debate = await store.debates.getOrCreate({ runId: run.id, method: "m", iteration: 0, phase: "train", questionId: q!.id });
@@ -110,28 +111,49 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect((await store.modelVersions.latest(g.id))?.remoteId).toBe("ft:gpt-x:org::abc");
     });
 
-    it("questions: bulk upsert keeps ids, updates fields, returns input order; JSON strings survive", async () => {
+    it("questions: bulk record returns input order, reuses identical ones; JSON strings survive", async () => {
       const task = `q-${randomUUID()}`;
       const items = Array.from({ length: 1200 }, (_, i) => ({ task, split: "train", qid: String(i), text: `q${i}`, gold: String(i * 2), meta: i === 5 ? "42" : { i } }));
-      const stored = await store.questions.upsert(items);
+      const stored = await store.questions.record(items);
       expect(stored).toHaveLength(1200);
       expect(stored.map((q) => q.qid)).toEqual(items.map((i) => i.qid));
       expect(stored[5]!.meta).toBe("42"); // a JSON string, not the number 42
       expect(stored[6]!.meta).toEqual({ i: 6 });
-
-      const again = await store.questions.upsert([
-        { task, split: "train", qid: "7", text: "q7 fixed", gold: "15" },
-        { task, split: "train", qid: "8", text: "first", gold: "x" },
-        { task, split: "train", qid: "8", text: "last", gold: "y" },
-      ]);
-      expect(again[0]).toMatchObject({ id: stored[7]!.id, text: "q7 fixed", gold: "15", meta: null });
-      expect(again[1]).toEqual(again[2]);
-      expect(again[2]).toMatchObject({ id: stored[8]!.id, text: "last", gold: "y" });
-      expect(await store.questions.getByKey(task, "train", "7")).toEqual(again[0]);
+      expect(stored[6]!.contentSha256).toMatch(/^[0-9a-f]{64}$/);
+      const again = await store.questions.record([items[7]!, { ...items[8]!, meta: "other" }, items[7]!]);
+      expect(again.map((q) => q.id)).toEqual([stored[7]!.id, stored[8]!.id, stored[7]!.id]);
+      expect(again[1]!.meta).toEqual({ i: 8 }); // first write wins
       expect(await store.questions.get(stored[0]!.id)).toMatchObject({ qid: "0" });
       expect(await store.questions.list(task, "train")).toHaveLength(1200);
       expect(await store.questions.list(task, "test")).toEqual([]);
-      expect(await store.questions.upsert([])).toEqual([]);
+      expect(await store.questions.record([])).toEqual([]);
+    });
+
+    it("questions: one qid with another text or gold is another question; the stored one never changes", async () => {
+      const task = `q-${randomUUID()}`;
+      // Two seeds of a generated task: the same qids, different expressions.
+      const seed1 = [{ task, split: "train", qid: "arith-train-0", text: "1+2", gold: "3" }, { task, split: "train", qid: "arith-train-1", text: "2*2", gold: "4" }];
+      const seed2 = [{ task, split: "train", qid: "arith-train-0", text: "5-1", gold: "4" }, { task, split: "train", qid: "arith-train-1", text: "2*2", gold: "4" }];
+      const a = await store.questions.record(seed1);
+      const b = await store.questions.record(seed2);
+      expect(b[0]!.id).not.toBe(a[0]!.id);
+      expect(b[1]!.id).toBe(a[1]!.id); // the same question
+      expect(await store.questions.get(a[0]!.id)).toMatchObject({ text: "1+2", gold: "3" });
+      expect(await store.questions.get(b[0]!.id)).toMatchObject({ text: "5-1", gold: "4" });
+      expect((await store.questions.versions(task, "train", "arith-train-0")).map((q) => q.text)).toEqual(["1+2", "5-1"]);
+      // A corrected gold is a new question too: what earlier runs were graded against stays.
+      const fixed = await store.questions.record([{ ...seed1[0]!, gold: "4" }]);
+      expect(fixed[0]!.id).not.toBe(a[0]!.id);
+      expect(await store.questions.get(a[0]!.id)).toMatchObject({ gold: "3" });
+    });
+
+    it("questions: one batch giving a qid two contents is refused, nothing stored", async () => {
+      const task = `q-${randomUUID()}`;
+      await expect(store.questions.record([
+        { task, split: "test", qid: "1", text: "1+1", gold: "2" },
+        { task, split: "test", qid: "1", text: "1+1", gold: "3" },
+      ])).rejects.toThrow(/question 1 is given twice with different gold/);
+      expect(await store.questions.list(task, "test")).toEqual([]);
     });
 
     it("debates: get-or-create, list with filters, finish with votes and tie-break", async () => {
@@ -296,6 +318,101 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect((await store.trainingJobs.list({ runId: run.id })).map((j) => j.id)).toEqual([job.id, remote.id, retry.id]);
       expect((await store.trainingJobs.list({ runId: run.id, status: "failed" })).map((j) => j.id)).toEqual([remote.id]);
       await expect(store.trainingJobs.update("no-such-job", { status: "running" })).rejects.toThrow();
+    });
+
+    it("training jobs: abandonUnfinished marks a run's queued/running attempts abandoned, leaves finished ones and other runs", async () => {
+      const { run, g } = await scene();
+      const other = await scene();
+      const done = await store.trainingJobs.create({ runId: run.id, agentId: g.id, iteration: 1, trainer: "local", status: "running" });
+      await store.trainingJobs.update(done.id, { status: "succeeded" });
+      const stale = await store.trainingJobs.create({ runId: run.id, agentId: g.id, iteration: 2, trainer: "local", status: "running" });
+      const queued = await store.trainingJobs.create({ runId: run.id, agentId: g.id, iteration: 2, trainer: "openai" });
+      const elsewhere = await store.trainingJobs.create({ runId: other.run.id, agentId: other.g.id, iteration: 1, trainer: "local", status: "running" });
+      const gone = await store.trainingJobs.abandonUnfinished(run.id, "superseded on resume");
+      expect(gone.map((j) => j.id).sort()).toEqual([stale.id, queued.id].sort());
+      expect(await store.trainingJobs.get(stale.id)).toMatchObject({ status: "abandoned", error: "superseded on resume" });
+      expect((await store.trainingJobs.get(stale.id))!.finishedAt).toBeInstanceOf(Date);
+      expect((await store.trainingJobs.get(done.id))!.status).toBe("succeeded");
+      expect((await store.trainingJobs.get(elsewhere.id))!.status).toBe("running");
+      expect(await store.trainingJobs.abandonUnfinished(run.id, "again")).toEqual([]);
+    });
+
+    describe("leases", () => {
+      const key = () => `run:${randomUUID()}`;
+      const elsewhere = { host: `other-host-${randomUUID()}`, pid: 4242, meta: { command: "society run x.yaml" } };
+
+      it("the first holder gets it; another is told who holds it; release frees it", async () => {
+        const k = key();
+        const a = await store.leases.acquire(k, elsewhere, 60_000);
+        expect(a.acquired).toBe(true);
+        const b = await store.leases.acquire(k, thisProcess(), 60_000);
+        expect(b).toMatchObject({ acquired: false, holder: { key: k, host: elsewhere.host, pid: 4242, meta: { command: "society run x.yaml" } } });
+        expect(a.acquired && (await store.leases.release(k, a.lease.token))).toBe(true);
+        expect(await store.leases.get(k)).toBeUndefined();
+        expect((await store.leases.acquire(k, thisProcess(), 60_000)).acquired).toBe(true);
+      });
+
+      it("an expired lease (its holder stopped renewing) is taken over; the old holder can neither renew nor release it", async () => {
+        const k = key();
+        const a = await store.leases.acquire(k, elsewhere, 30);
+        await new Promise((r) => setTimeout(r, 60));
+        const b = await store.leases.acquire(k, thisProcess(), 60_000);
+        expect(b).toMatchObject({ acquired: true, tookOver: { host: elsewhere.host, pid: 4242 } });
+        expect(a.acquired && (await store.leases.renew(k, a.lease.token, 60_000))).toBe(false);
+        expect(a.acquired && (await store.leases.release(k, a.lease.token))).toBe(false);
+        expect((await store.leases.get(k))?.pid).toBe(process.pid);
+      });
+
+      it("a lease of a dead process on this host is free at once; a live one's is not", async () => {
+        const k = key();
+        await store.leases.acquire(k, { host: hostname(), pid: 2 ** 31 - 2 }, 600_000); // no such pid
+        expect(await store.leases.acquire(k, thisProcess(), 60_000)).toMatchObject({ acquired: true, tookOver: { pid: 2 ** 31 - 2 } });
+        const live = key();
+        await store.leases.acquire(live, { host: hostname(), pid: process.ppid }, 600_000);
+        expect(await store.leases.acquire(live, thisProcess(), 60_000)).toMatchObject({ acquired: false, holder: { pid: process.ppid } });
+      });
+
+      it("two takers of one stale lease: exactly one wins", async () => {
+        const k = key();
+        await store.leases.acquire(k, elsewhere, 1);
+        await new Promise((r) => setTimeout(r, 20));
+        const got = await Promise.all([1, 2, 3].map((i) => store.leases.acquire(k, { host: `taker-${i}`, pid: i }, 60_000)));
+        expect(got.filter((g) => g.acquired)).toHaveLength(1);
+        const winner = got.find((g) => g.acquired)!;
+        for (const g of got.filter((g) => !g.acquired)) expect(g).toMatchObject({ holder: { token: winner.acquired && winner.lease.token } });
+      });
+
+      it("holdLease: heartbeats keep it, a second holder gets LeaseHeldError naming pid, host and since, release frees it", async () => {
+        const k = key();
+        const held = await holdLease(store.leases, k, { what: "run r1", ttlMs: 200 });
+        await new Promise((r) => setTimeout(r, 450)); // past the TTL: only the heartbeat keeps it
+        const now = await store.leases.get(k);
+        expect(now!.renewedAt.getTime()).toBeGreaterThan(held.lease.acquiredAt.getTime());
+        expect(now!.expiresAt.getTime()).toBeGreaterThan(Date.now());
+        const fromElsewhere = await store.leases.acquire(k, elsewhere, 200);
+        expect(fromElsewhere.acquired).toBe(false);
+        expect(held.signal.aborted).toBe(false);
+        await held.release();
+        expect(await store.leases.get(k)).toBeUndefined();
+        const other = await store.leases.acquire(k, elsewhere, 60_000);
+        expect(other.acquired).toBe(true);
+        const err = await holdLease(store.leases, k, { what: "run r1" }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(LeaseHeldError);
+        expect(String((err as Error).message)).toMatch(new RegExp(`^run r1 is already in progress: held by pid 4242 on host ${elsewhere.host} since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC \\(society run x\\.yaml\\)`));
+      });
+
+      it("holdLease: a holder whose lease was taken over is told (signal aborted)", async () => {
+        const k = key();
+        const held = await holdLease(store.leases, k, { what: "run r2", ttlMs: 120 });
+        // Another process takes it while this one's beats are late (simulated: released behind its back, then taken).
+        await store.leases.release(k, held.lease.token);
+        await store.leases.acquire(k, elsewhere, 60_000);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(held.signal.aborted).toBe(true);
+        await held.release();
+        expect((await store.leases.get(k))?.host).toBe(elsewhere.host); // not released by the loser
+        expect((await store.leases.list("run:")).some((l) => l.key === k)).toBe(true);
+      });
     });
 
     it("metrics: a set is written at once, recomputing replaces it, NaN is refused", async () => {

@@ -2,6 +2,10 @@
  * The Postgres dialect in-process (PGlite, no server): migrations on an empty database, then the same
  * contract as SQLite. One in-memory instance serves both, since starting PGlite costs seconds.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
 import { storeContract } from "./contract.js";
@@ -21,6 +25,19 @@ describe("PGlite: migrations", () => {
     await store.migrate();
     expect(await store.migrationsApplied()).toBe(migrationCount("pg"));
     expect(await store.runs.get(run.id)).toEqual(run);
+  });
+});
+
+describe("PGlite: drift", () => {
+  it("a database missing a column is refused on open, naming it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "society-pglite-drift-"));
+    const url = `pglite://${dir}`;
+    await (await openStore(url)).close();
+    const raw = new PGlite(dir);
+    await raw.exec("alter table turns drop column latency_ms");
+    await raw.close();
+    await expect(openStore(url)).rejects.toThrow(/does not match its migration level \d+: missing column turns\.latency_ms/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -69,4 +69,15 @@ describe("society train", () => {
     expect(b.status).toBe(1);
     expect(b.stderr).toMatch(/--beta applies to --objective dpo only/);
   });
+
+  it("refuses a LoRA rank above the model's width, naming the narrowest projection, and writes nothing", () => {
+    const data = join(dir, "rank.jsonl");
+    writeFileSync(data, `${JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a" }] })}\n`);
+    const out = join(dir, "rank.gguf");
+    // attn_k of this model is 64 × 32 (2 of 4 heads for keys and values).
+    const r = run("--model", model, "--data", data, "--out", out, "--rank", "33", "--threads", "1");
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^society: train: LoRA rank 33 exceeds the width of blk\.0\.attn_k\.weight \(64 × 32\): at most 32$/m);
+    expect(existsSync(out)).toBe(false);
+  });
 });

@@ -1,18 +1,19 @@
 /** PostgreSQL in-process through PGlite (WASM): the Postgres dialect with no server, for tests and trials. */
-import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import { UserError } from "../../errors.js";
+import { makeDirs } from "../../util/dirs.js";
 import { makeCtx, pgTxDriver, type Db } from "../ctx.js";
 import * as schema from "../schema/pg.js";
-import { countPgMigrations, migrationsFolder } from "./migrations.js";
+import { countPgMigrations, migrationsFolder, pgAppliedMigrations, pgLiveColumns } from "./migrations.js";
+import { checkColumns, checkMigrationLevel } from "./schema-check.js";
 import type { ConnectOptions, Connection } from "./types.js";
 
 export async function connectPglite(dir: string | null, opts: ConnectOptions): Promise<Connection> {
   let client: PGlite;
   try {
-    if (dir) mkdirSync(dir, { recursive: true });
+    if (dir) makeDirs(dir);
     client = dir ? new PGlite(dir) : new PGlite();
     await client.waitReady;
   } catch (err) {
@@ -20,10 +21,19 @@ export async function connectPglite(dir: string | null, opts: ConnectOptions): P
   }
   const db = drizzle({ client });
   const applyMigrations = () => migrate(db, { migrationsFolder: migrationsFolder("pg") });
-  if (opts.migrate) await applyMigrations().catch(async (err: unknown) => {
+  const query = (q: string) => client.query<Record<string, unknown>>(q).then((r) => r.rows);
+  try {
+    checkMigrationLevel(await pgAppliedMigrations(query), "pg", opts.location);
+    if (opts.migrate) {
+      await applyMigrations().catch((err: unknown) => {
+        throw new UserError(`cannot migrate the store ${opts.location}: ${(err as Error).message}`, { cause: err });
+      });
+      checkColumns(await pgLiveColumns(query), opts.location, (await pgAppliedMigrations(query)).length);
+    }
+  } catch (err) {
     await client.close();
     throw err;
-  });
+  }
   const root = db as unknown as Db;
   return {
     ctx: makeCtx("pglite", schema, root, pgTxDriver(root)),

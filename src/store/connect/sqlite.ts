@@ -1,19 +1,20 @@
 /** Embedded SQLite through better-sqlite3: one connection, WAL, foreign keys on. */
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { UserError } from "../../errors.js";
+import { makeDirs } from "../../util/dirs.js";
 import { makeCtx, Mutex, type Db, type Tables } from "../ctx.js";
 import * as schema from "../schema/sqlite.js";
 import { migrationsFolder } from "./migrations.js";
+import { checkColumns, checkMigrationLevel, type AppliedMigration } from "./schema-check.js";
 import type { ConnectOptions, Connection } from "./types.js";
 
 export function connectSqlite(path: string, opts: ConnectOptions): Connection {
   let client: Database.Database | undefined;
   try {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") makeDirs(dirname(path));
     client = new Database(path);
     client.pragma("busy_timeout = 5000"); // another process (a report, a second run) may hold the write lock briefly
     client.pragma("journal_mode = WAL");
@@ -25,13 +26,21 @@ export function connectSqlite(path: string, opts: ConnectOptions): Connection {
   }
   const db = drizzle({ client });
   const applyMigrations = () => migrate(db, { migrationsFolder: migrationsFolder("sqlite") });
-  if (opts.migrate) {
-    try {
-      applyMigrations();
-    } catch (err) {
-      client.close();
-      throw err;
+  const hasJournal = () => !!client!.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
+  const applied = (): AppliedMigration[] => (hasJournal() ? (client!.prepare("select hash, created_at as createdAt from __drizzle_migrations order by created_at, rowid").all() as AppliedMigration[]) : []);
+  try {
+    checkMigrationLevel(applied(), "sqlite", opts.location);
+    if (opts.migrate) {
+      try {
+        applyMigrations();
+      } catch (err) {
+        throw new UserError(`cannot migrate the store ${opts.location}: ${(err as Error).message}`, { cause: err });
+      }
+      checkColumns(liveColumns(client), opts.location, applied().length);
     }
+  } catch (err) {
+    client.close();
+    throw err;
   }
 
   const lock = new Mutex();
@@ -69,12 +78,15 @@ export function connectSqlite(path: string, opts: ConnectOptions): Connection {
   return {
     ctx,
     migrate: async () => lock.run(async () => applyMigrations()),
-    migrationsApplied: async () => {
-      const has = client.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
-      return has ? (client.prepare("select count(*) as n from __drizzle_migrations").get() as { n: number }).n : 0;
-    },
+    migrationsApplied: async () => applied().length,
     close: async () => {
       if (client.open) client.close();
     },
   };
+}
+
+/** Table → column names of the live SQLite file. */
+function liveColumns(client: Database.Database): Map<string, Set<string>> {
+  const tables = client.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[];
+  return new Map(tables.map(({ name }) => [name, new Set((client.pragma(`table_info(${JSON.stringify(name)})`) as { name: string }[]).map((c) => c.name))]));
 }

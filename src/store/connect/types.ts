@@ -11,6 +11,8 @@ export interface Connection {
 }
 
 export interface ConnectOptions {
-  /** Apply pending migrations on open (default true). */
+  /** Apply pending migrations on open (default true), then check the tables against this build's schema. */
   migrate: boolean;
+  /** The database, safe to print (for error messages). */
+  location: string;
 }

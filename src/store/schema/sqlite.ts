@@ -71,9 +71,11 @@ export const questions = sqliteTable("questions", {
   qid: text("qid").notNull(),
   text: text("text").notNull(),
   gold: text("gold").notNull(),
+  /** sha256 of the text and gold: part of the identity, so two generators' "arith-train-0" stay two questions. */
+  contentSha256: text("content_sha256").notNull().default(""),
   meta: json<unknown>("meta"),
   createdAt: created(),
-}, (t) => [uniqueIndex("questions_key_uq").on(t.task, t.split, t.qid)]);
+}, (t) => [uniqueIndex("questions_key_uq").on(t.task, t.split, t.qid, t.contentSha256)]);
 
 export const debates = sqliteTable("debates", {
   id: id(),
@@ -181,3 +183,16 @@ export const units = sqliteTable("units", {
   result: json<unknown>("result"),
   finishedAt: time("finished_at").notNull().$defaultFn(() => new Date()),
 }, (t) => [primaryKey({ name: "units_pk", columns: [t.runId, t.key] })]);
+
+/** Who holds a named piece of work (a run, later a unit of it): one row per key; see ../leases.ts. */
+export const leases = sqliteTable("leases", {
+  key: text("key").primaryKey(),
+  /** Random per acquisition: renewals and release compare it, so a holder that lost the lease cannot touch it. */
+  token: text("token").notNull(),
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  meta: json<unknown>("meta"),
+  acquiredAt: time("acquired_at").notNull(),
+  renewedAt: time("renewed_at").notNull(),
+  expiresAt: time("expires_at").notNull(),
+});

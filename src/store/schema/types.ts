@@ -22,7 +22,8 @@ export type DatasetKind = "G" | "C-" | "C+" | "mixed" | (string & {});
 export type DatasetFormat = "chat" | "preference";
 /** Where a training job ran (the `Trainer` interface of src/training/types.ts is what runs it). */
 export type TrainerKind = "local" | "openai";
-export type TrainingStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+/** abandoned: an attempt left "running" by a process that died; a resumed run supersedes it. */
+export type TrainingStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "abandoned";
 export type UnitStatus = "done";
 
 /** One chat message, the shape both backends send and the trainers read (defined once, in src/chat.ts). */

@@ -3,7 +3,7 @@ import { GGML_TYPE, type Backend, type BackendBuffer, type Ctx, type Ggml, type 
 import { openGguf } from "./gguf/read.js";
 import type { ModelWeights } from "./model/weights.js";
 import { Rng } from "./rng.js";
-import { LORA_TARGETS } from "../defaults.js";
+import { DEFAULT_LORA_TARGETS, LORA_TARGETS } from "../defaults.js";
 import type { LoraOptions } from "../types.js";
 
 /** The resolved LoRA options (the trainer contract's LoraOptions). */
@@ -47,6 +47,26 @@ export function fusedTarget(w: Pick<ModelWeights, "get">, target: string): strin
 }
 
 /**
+ * The largest LoRA rank the model at `path` takes for `targets`: the narrowest side of any adapted
+ * projection. Reads the GGUF header only (node-llama-cpp's reader: no native ggml load, no weights), so a
+ * run can refuse a rank before it spends hours debating.
+ */
+export async function maxLoraRank(path: string, targets: readonly string[] = DEFAULT_LORA_TARGETS): Promise<{ rank: number; tensor?: string }> {
+  const { readGgufFileInfo } = await import("node-llama-cpp");
+  const info = await readGgufFileInfo(path, { logWarnings: false, ignoreKeys: ["tokenizer.ggml.tokens", "tokenizer.ggml.merges", "tokenizer.ggml.token_type", "tokenizer.ggml.scores"] });
+  let best: { rank: number; tensor?: string } = { rank: Infinity };
+  for (const t of info.fullTensorInfo ?? []) {
+    const target = t.name === "output.weight" ? "output" : /^blk\.\d+\.(\w+)\.weight$/.exec(t.name)?.[1];
+    // Phi-3's fused attn_qkv / ffn_up carry the adapters of attn_q/k/v and ffn_gate (fusedTarget).
+    const wanted = targets.includes(target ?? "") || (target === "attn_qkv" && targets.some((x) => x === "attn_q" || x === "attn_k" || x === "attn_v")) || (target === "ffn_up" && targets.includes("ffn_gate"));
+    if (!target || !wanted || t.dimensions.length < 2) continue;
+    const [nIn, nOut] = t.dimensions.map(Number) as [number, number];
+    if (Math.min(nIn, nOut) < best.rank) best = { rank: Math.min(nIn, nOut), tensor: `${t.name} (${nIn} × ${nOut})` };
+  }
+  return best;
+}
+
+/**
  * Creates trainable LoRA pairs for every target projection. A is drawn uniformly in ±1/√n_in (PEFT's
  * kaiming-uniform default), B starts at zero, so the adapted model equals the base at step 0.
  */
@@ -80,6 +100,8 @@ export function createLora(g: Ggml, backend: Backend, w: ModelWeights, config: L
     w.must(base);
     const e = w.entries.get(base)!;
     const [nIn, nOut] = e.ne;
+    // A rank above the projection's width adds parameters without adding expressiveness (rank(BA) ≤ min).
+    if (config.rank > Math.min(nIn, nOut)) throw new LoraConfigError(`LoRA rank ${config.rank} exceeds the width of ${base} (${nIn} × ${nOut}): at most ${Math.min(nIn, nOut)}`);
     const a = core.new_tensor_2d(ctx, GGML_TYPE.F32, nIn, config.rank);
     const b = core.new_tensor_2d(ctx, GGML_TYPE.F32, config.rank, nOut);
     core.set_name(a, `${base}.lora_a`);

@@ -39,7 +39,7 @@ afterAll(async () => {
 async function debateAll(dbFile: string, method: string, agents: AgentSpec[], o: DebateOptions, b: Backend = backend, concurrency = 3) {
   const store = await openStore(dbFile);
   const run = (await store.runs.get("r1")) ?? (await store.runs.create({ id: "r1", name: "t", methods: [method], config: {}, seed: o.runSeed }));
-  const rows = await store.questions.upsert(questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })));
+  const rows = await store.questions.record(questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })));
   const agentIds = await rosterAgentIds(store, run.id, method, agents);
   const deps = { backend: b, store, task, scope: { runId: run.id, method, iteration: 0, phase: "test" as const }, agents, agentIds };
   const items = questions.map((q, i) => ({ question: q, storeQuestionId: rows[i]!.id }));
