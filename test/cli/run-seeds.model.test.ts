@@ -2,11 +2,13 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { main } from "../../src/cli/main.js";
 import { meanStd } from "../../src/metrics/accuracy.js";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
+import { getTask } from "../../src/tasks/index.js";
 
 describe("society run --seeds", () => {
   it("runs every seed, reports each, and summarizes them as mean ± std without overwriting a seed's report", async () => {
@@ -37,6 +39,19 @@ describe("society run --seeds", () => {
       expect(summary.methods[m].stderr[0], m).toBeCloseTo(std, 12);
     }
     expect(existsSync(join(out, runs[0], "report-seeds-3-4", "report.html"))).toBe(true);
+
+    // One store, two seeds: arith-test-0 is a different expression per seed, and each run's debates still
+    // join the question that seed asked (the second seed did not overwrite the first's).
+    const raw = new Database(db, { readonly: true });
+    const task = getTask("arithmetic", { maxValue: 3 });
+    for (const [runId, seed] of [[runs[0], 3], [runs[1], 4]] as const) {
+      const asked = await task.questions("test", { limit: 12, seed });
+      const stored = raw.prepare("select distinct q.qid, q.text, q.gold from debates d join questions q on q.id = d.question_id where d.run_id = ? and d.phase = 'test' order by q.qid").all(runId) as { qid: string; text: string; gold: string }[];
+      expect(stored, `seed ${seed}`).toEqual(asked.map((q) => ({ qid: q.id, text: q.text, gold: q.gold })).sort((a, b) => a.qid.localeCompare(b.qid)));
+    }
+    const versions = raw.prepare("select count(*) n from questions where task = 'arithmetic' and split = 'test' and qid = 'arith-test-0'").get() as { n: number };
+    expect(versions.n).toBe(2);
+    raw.close();
   }, 600_000);
 });
 

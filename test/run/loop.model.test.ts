@@ -111,6 +111,13 @@ describe("society run (multiagent FT, tiny model)", () => {
       expect(s.datasets).toEqual(reference.datasets);
       expect(s.versions).toEqual(reference.versions);
       expect(s.metrics).toEqual(reference.metrics);
+      // Nothing is left "running": the run finished, and a killed training attempt was marked abandoned.
+      const db = new Database(join(tmp, `${name}.db`), { readonly: true });
+      const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      expect(n("select count(*) n from runs where status != 'done'")).toBe(0);
+      expect(n("select count(*) n from training_jobs where status in ('running', 'queued')")).toBe(0);
+      if (when === "during training") expect(n("select count(*) n from training_jobs where status = 'abandoned'")).toBeGreaterThanOrEqual(1);
+      db.close();
     }, 900_000);
   }
 });

@@ -2,7 +2,7 @@
  * A throwaway PostgreSQL server for the tests of the `postgres://` path: initdb into a temp dir, pg_ctl
  * start on a free loopback port, pg_ctl stop + delete afterwards. Uses $SOCIETY_TEST_PG_URL instead when
  * set (a disposable database). Answers `{ skip }`, saying why, when there is no PostgreSQL to start or it
- * does not start.
+ * does not start — outside CI only: under CI (`pgRequired`) the test file turns a skip into a failure.
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -30,6 +30,9 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** CI machines install PostgreSQL (.ci/run): there, no server is a failure, never a skip. */
+export const pgRequired = ["true", "1"].includes((process.env.CI ?? "").toLowerCase());
 
 export async function startPostgres(): Promise<PgServer> {
   if (process.env.SOCIETY_TEST_PG_URL) return { url: process.env.SOCIETY_TEST_PG_URL, stop: async () => undefined };
