@@ -1,4 +1,4 @@
-import { writeDirAtomic, type WriteFile } from "../util/atomic-dir.js";
+import { writeDirAtomic, type WriteFile } from "./atomic-dir.js";
 import { allCharts, svgToPng, toSvg } from "./charts.js";
 import { resultsJson } from "./results-json.js";
 import { configYaml, costRows, runFacts } from "./header.js";

@@ -1,9 +1,9 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { UserError } from "../errors.js";
 
 /**
- * `mkdir -p` that fails fast with a UserError naming the folder. Node's own recursive mkdirSync loops
+ * `mkdir -p` that fails fast with an Error naming the folder (callers say what the folder was for, as a
+ * UserError). Node's own recursive mkdirSync loops
  * forever where the kernel answers ENOENT for a child of an existing folder (e.g. /proc/x), so the
  * missing folders are made one at a time, top down.
  */
@@ -12,7 +12,7 @@ export function makeDirs(dir: string, what = "folder"): void {
   for (let p = resolve(dir); ; ) {
     const kind = kindOf(p);
     if (kind === "dir") break;
-    if (kind === "other") throw new UserError(`cannot create ${what} ${dir}: ${p} is not a folder`);
+    if (kind === "other") throw new Error(`cannot create ${what} ${dir}: ${p} is not a folder`);
     missing.push(p);
     const up = dirname(p);
     if (up === p) break;
@@ -24,7 +24,7 @@ export function makeDirs(dir: string, what = "folder"): void {
     } catch (err) {
       if (kindOf(p) === "dir") continue; // made by another process meanwhile
       const e = err as NodeJS.ErrnoException;
-      throw new UserError(`cannot create ${what} ${p} (${e.code ?? e.message})`, { cause: err });
+      throw new Error(`cannot create ${what} ${p} (${e.code ?? e.message})`, { cause: err });
     }
   }
 }

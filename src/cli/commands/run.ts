@@ -1,7 +1,6 @@
 import { join, relative } from "node:path";
 import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
-import { UserError } from "../../errors.js";
 import { parseSeeds } from "../../run/run-id.js";
 import { withStore } from "../with-store.js";
 

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { makeDirs } from "./dirs.js";
-import { pidAlive } from "./pid.js";
+import { makeDirs } from "../util/dirs.js";
+import { pidAlive } from "../util/pid.js";
 
 export type WriteFile = (path: string, body: string | Buffer) => void;
 
@@ -21,7 +21,11 @@ export async function writeDirAtomic(
   const target = resolve(dir);
   const parent = dirname(target);
   const base = basename(target);
-  makeDirs(parent);
+  try {
+    makeDirs(parent);
+  } catch (err) {
+    throw new UserError(`cannot write the ${opts.what} ${dir}: ${(err as Error).message}`, { cause: err });
+  }
   if (existsSync(target) && !opts.replaceable(readdirSync(target))) {
     throw new UserError(`${dir} holds files that are not a ${opts.what}: refusing to replace it (choose another folder)`);
   }
