@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { isTaskFilePath } from "../tasks/registry.js";
 import { UserError } from "../errors.js";
 import { runConfigSchema, type RunConfig } from "./schema.js";
 import { parseYaml } from "../util/yaml.js";
+import { readTextFile } from "../util/read-text.js";
 
 export { deepMerge } from "../util/yaml.js";
 
@@ -11,7 +11,7 @@ export { deepMerge } from "../util/yaml.js";
 export function loadConfig(path: string, overrides: Record<string, unknown> = {}): RunConfig {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTextFile(path);
   } catch (e) {
     throw new UserError(`cannot read config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

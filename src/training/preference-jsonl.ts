@@ -6,9 +6,10 @@
  * Stored reference log-probs ride along under TRL's names `ref_chosen_logps` / `ref_rejected_logps`.
  * Problems name the line (1-based; blank lines are skipped but counted).
  */
-import { readFileSync } from "node:fs";
+
 import { UserError } from "../errors.js";
 import type { ChatMessage, PreferencePair } from "./types.js";
+import { readTextFile } from "../util/read-text.js";
 
 export interface JsonlProblem {
   line: number;
@@ -112,7 +113,7 @@ export function checkPreferenceJsonl(text: string, maxProblems = 5): PreferenceC
 export function readPreferenceJsonl(path: string): PreferencePair[] {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTextFile(path);
   } catch (e) {
     throw new UserError(`cannot read ${path}: ${(e as Error).message}`);
   }

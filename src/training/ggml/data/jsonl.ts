@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+
 import { UserError } from "../../../errors.js";
 import type { ChatExample, ChatMessage } from "../../types.js";
+import { readTextFile } from "../../../util/read-text.js";
 
 const ROLES = new Set(["system", "user", "assistant"]);
 
@@ -12,7 +13,7 @@ const ROLES = new Set(["system", "user", "assistant"]);
 export function readChatJsonl(path: string): ChatExample[] {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTextFile(path);
   } catch (e) {
     throw new UserError(`cannot read ${path}: ${(e as Error).message}`);
   }
