@@ -318,8 +318,8 @@ export const PROBES: Probe[] = [
     const out = join(here, "o.gguf");
     return refused(await society(["train", "--model", testModel, "--data", chatJsonl(here), "--out", out, "--rank", "65", "--threads", "1"]), /LoRA rank 65 exceeds the width of .*: at most 64/, nothingAt(out));
   } },
-  { id: "signal.train-stuck-load", point: "13", what: "SIGINT while train's model load is stuck (a FIFO model): exits within 8 s", run: async ({ here }) =>
-    signalWhileStuck(["train", "--model", fifo(here, "m.gguf"), "--data", chatJsonl(here), "--out", join(here, "o.gguf")], "SIGINT") },
+  { id: "signal.train-fifo-model", point: "13", what: "train --model <a FIFO> (its synchronous load would block past any signal): refused at once", run: async ({ here }) =>
+    refused(await society(["train", "--model", fifo(here, "m.gguf"), "--data", chatJsonl(here), "--out", join(here, "o.gguf")], { timeoutMs: 30_000 }), /m\.gguf is a FIFO, not a regular file/) },
   { id: "signal.serve-stuck-load", point: "13", what: "SIGTERM while serve's model load is stuck (a FIFO model, one request): exits within 8 s", run: async ({ here }) =>
     signalWhileStuck(["serve", "--port", "0", "--model", fifo(here, "m.gguf"), "--data-dir", join(here, "serve")], "SIGTERM", (url) => void fetch(`${url}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }], max_tokens: 1 }) }).catch(() => undefined)) },
   ...(["-1", "abc"]).map((limit): Probe => ({ id: `runs.limit${limit}`, point: "13", what: `runs --limit ${limit}: refused`, run: async ({ here }) =>

@@ -6,7 +6,7 @@
  * .gguf) is a UserError naming the file and the problem, never a hang or an internal error.
  * Format: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md; the checks follow ggml's gguf.cpp.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { UserError } from "../errors.js";
 
 /** GGUF metadata value type ids (gguf.h); the writer in src/models uses them too. */
@@ -258,6 +258,14 @@ export function readGgufHeader(path: string, role?: string): GgufHeader {
   const fail = (problem: string): never => {
     throw new GgufFormatError(role ? `${role}: ${path}` : path, problem);
   };
+  // stat before open: opening a FIFO (or a device) for reading blocks the main thread, past any signal.
+  let pre: ReturnType<typeof statSync> | undefined;
+  try {
+    pre = statSync(path);
+  } catch {
+    // openSync below says why
+  }
+  if (pre && !pre.isFile() && !pre.isDirectory()) return fail(`is ${pre.isFIFO() ? "a FIFO" : "not a regular file"}, not a GGUF file`);
   let fd: number;
   try {
     fd = openSync(path, "r");
