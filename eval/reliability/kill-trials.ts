@@ -5,12 +5,12 @@
  * counted), and the same content (turns, datasets, model versions, metrics). Nothing may stay "running".
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { stringify } from "yaml";
 import { Rng } from "../../src/util/rng.js";
-import { society, sleep } from "./cli.js";
+import { society } from "./cli.js";
 
 /** Every method, the `test` tiny model, tiny splits: one uninterrupted run is well under a minute on a quiet 2-core box. */
 export const ALL_METHODS_CONFIG = {
@@ -83,16 +83,28 @@ export async function killTrials(o: { dir: string; trials: number; seed: number;
 
   const rng = new Rng(o.seed);
   const trials: TrialResult[] = [];
+  // How long a run takes now: the machine's load moves it, so a run that finished before its kill moment
+  // resets it and the trial draws again (on a fresh store), up to 4 times.
+  let expectedMs = ref.ms;
   for (let i = 1; i <= o.trials; i++) {
-    // A moment anywhere in the run: from process start-up (store not yet made) to the report being written.
-    const killAtMs = Math.round((0.02 + 0.96 * rng.next()) * ref.ms);
     const name = `trial-${String(i).padStart(2, "0")}`;
-    let child: import("node:child_process").ChildProcess | undefined;
-    const first = society(args(name), { onSpawn: (c) => (child = c) });
-    const timer = sleep(killAtMs).then(() => child?.kill("SIGKILL"));
-    const r1 = await first;
-    await timer;
-    const killed = r1.signal === "SIGKILL";
+    let killAtMs = 0;
+    let r1: Awaited<ReturnType<typeof society>> | undefined;
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      rmSync(join(o.dir, `${name}.db`), { force: true });
+      rmSync(join(o.dir, name), { recursive: true, force: true });
+      // A moment anywhere in the run: from process start-up (store not yet made) to the report being written.
+      killAtMs = Math.round((0.02 + 0.96 * rng.next()) * expectedMs);
+      let child: import("node:child_process").ChildProcess | undefined;
+      const first = society(args(name), { onSpawn: (c) => (child = c) });
+      const timer = setTimeout(() => child?.kill("SIGKILL"), killAtMs);
+      r1 = await first;
+      clearTimeout(timer);
+      if (r1.signal === "SIGKILL") break;
+      expectedMs = r1.ms;
+    }
+    const killed = r1!.signal === "SIGKILL";
+    const at = killed ? stateAt(join(o.dir, `${name}.db`)) : "";
     const r2 = await society(args(name));
     let t: TrialResult = { trial: i, killAtMs, killed, resumeCode: r2.code, identical: false, diff: [], staleRunning: -1, abandoned: 0 };
     if (r2.code === 0) {
@@ -106,7 +118,21 @@ export async function killTrials(o: { dir: string; trials: number; seed: number;
       t.diff.push(`resume exited ${r2.code}: ${r2.out.trim().split("\n").at(-1)}`);
     }
     trials.push(t);
-    o.log(`trial ${i}/${o.trials}: kill at ${(killAtMs / 1000).toFixed(1)} s (${killed ? "killed" : "had already finished"}); resume ${r2.code === 0 ? "ok" : "FAILED"}; ${t.identical ? "identical" : `DIFFERS: ${t.diff.join("; ")}`}; stale running ${t.staleRunning}; abandoned ${t.abandoned}`);
+    o.log(`trial ${i}/${o.trials}: kill at ${(killAtMs / 1000).toFixed(1)} s (${killed ? `killed ${at}` : "finished first, 4 draws"}); resume ${r2.code === 0 ? "ok" : "FAILED"}; ${t.identical ? "identical" : `DIFFERS: ${t.diff.join("; ")}`}; stale running ${t.staleRunning}; abandoned ${t.abandoned}`);
   }
   return { report: { referenceMs: ref.ms, trials }, reference: { db: join(o.dir, "reference.db"), out: join(o.dir, "reference"), config } };
+}
+
+/** Where a killed run stood: how far its store got. */
+function stateAt(dbPath: string): string {
+  if (!existsSync(dbPath)) return "before the store existed";
+  try {
+    const db = new Database(dbPath, { readonly: true });
+    const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    const s = `with ${n("select count(*) n from units")} units, ${n("select count(*) n from turns")} turns done${n("select count(*) n from training_jobs where status = 'running'") ? ", while training" : ""}`;
+    db.close();
+    return s;
+  } catch {
+    return "before the tables existed";
+  }
 }
