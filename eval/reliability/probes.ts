@@ -4,14 +4,14 @@
  * flag, nothing written or lost, no hang. A probe says PASS, FAIL (with what it saw) or SKIP (with why
  * it could not run here).
  */
-import { execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { stringify } from "yaml";
 import { getTask } from "../../src/tasks/index.js";
-import { society, sleep, type Ran } from "./cli.js";
+import { root, society, sleep, type Ran } from "./cli.js";
 import { ALL_METHODS_CONFIG } from "./kill-trials.js";
 
 export interface Verdict {
@@ -106,36 +106,6 @@ async function stopServe(s: { child?: ChildProcess; done: Promise<Ran> }): Promi
   return s.done;
 }
 
-/** Seconds from a signal to the exit of a command stuck opening a FIFO model. */
-async function signalWhileStuck(args: string[], sig: NodeJS.Signals, before?: (url: string) => void): Promise<Verdict> {
-  let child: ChildProcess | undefined;
-  let url: string | undefined;
-  const run = society(args, { timeoutMs: 60_000, onSpawn: (c) => (child = c), onOutput: (o) => (url ??= /listening on (http:\/\/\S+\/v1)/.exec(o)?.[1]) });
-  const end = Date.now() + 30_000;
-  while (Date.now() < end && !(await stuckInOpen(child?.pid))) {
-    if (url && before) {
-      before(url);
-      before = undefined;
-    }
-    await sleep(100);
-  }
-  const sent = Date.now();
-  child?.kill(sig);
-  const r = await run;
-  const s = (Date.now() - sent) / 1000;
-  if (r.timedOut) return fail(`still running ${Math.round((Date.now() - sent) / 1000)} s after ${sig}`);
-  return s <= 8 ? pass(`exited ${s.toFixed(1)} s after ${sig}`) : fail(`took ${s.toFixed(1)} s after ${sig}`);
-}
-
-async function stuckInOpen(pid: number | undefined): Promise<boolean> {
-  if (!pid) return false;
-  try {
-    return readdirSync(`/proc/${pid}/task`).some((t) => readFileSync(`/proc/${pid}/task/${t}/wchan`, "utf8").includes("wait_for_partner"));
-  } catch {
-    return false;
-  }
-}
-
 const sqlite = (file: string, sql: string) => {
   const db = new Database(file);
   db.exec(sql);
@@ -159,8 +129,7 @@ export const PROBES: Probe[] = [
 
   // ── 2. a run that fails while starting is marked failed
   ...([
-    ["start.missing-model", "bad model path", {}, /model\.base: GGUF file not found/],
-    ["start.missing-task-file", "bad task.train.path", { model: { base: "@test" }, task: { name: "gsm8k", train: { limit: 2, path: "@nope.jsonl" }, test: { limit: 2 } } }, /data file .*nope\.jsonl does not exist/],
+    ["start.missing-model", "bad model path", {}, /model\.base: .*GGUF file not found/],
     ["start.trainer-setup", "trainer set-up (openai trainer on a llama backend)", { model: { base: "@test" }, methods: ["single-agent-ft"], training: { trainer: "openai" } }, /training\.trainer: openai needs model\.backend: openai/],
   ] as const).map(([id, what, extra, want]): Probe => ({ id, point: "2", what: `${what}: exit 1, \`society runs\` shows failed with the reason`, run: async ({ here, testModel }) => {
     // "@test" is the test model, "@name" a file in the probe's folder.
@@ -176,6 +145,18 @@ export const PROBES: Probe[] = [
     const line = listed.out.split("\n").find((l) => l.startsWith("probe-"));
     return line && / failed /.test(line) && want.test(line) ? pass(line.replace(/\s+/g, " ").slice(0, 160)) : fail(`society runs: ${line ?? listed.out.slice(0, 200)}`);
   } })),
+
+  { id: "start.missing-task-file", point: "2", what: "bad task.train.path: exit 1 naming the file, refused before a run exists (none left `running`)", run: async ({ here, testModel }) => {
+    const db = join(here, "s.db");
+    const r = await society(["run", runConfig(here, { model: { base: testModel }, task: { name: "gsm8k", train: { limit: 2, path: join(here, "nope.jsonl") }, test: { limit: 2 } } }), "--db", db, "--out", join(here, "runs")]);
+    return refused(r, /nope\.jsonl: no such file/, () => {
+      if (!existsSync(db)) return undefined;
+      const raw = new Database(db, { readonly: true });
+      const n = (raw.prepare("select count(*) n from runs where status = 'running'").get() as { n: number }).n;
+      raw.close();
+      return n ? `${n} run(s) left running` : undefined;
+    });
+  } },
 
   // ── 3. hostile and broken model files (fixes from the serve branch)
   ...(["train", "eval", "serve"] as const).map((cmd): Probe => ({ id: `gguf.hostile-${cmd}`, point: "3", from: "serve", what: `${cmd} --model <24-byte GGUF claiming 2^63 tensors>: exit 1 naming the file, no hang`, run: async ({ here }) => {
@@ -318,10 +299,23 @@ export const PROBES: Probe[] = [
     const out = join(here, "o.gguf");
     return refused(await society(["train", "--model", testModel, "--data", chatJsonl(here), "--out", out, "--rank", "65", "--threads", "1"]), /LoRA rank 65 exceeds the width of .*: at most 64/, nothingAt(out));
   } },
-  { id: "signal.train-fifo-model", point: "13", what: "train --model <a FIFO> (its synchronous load would block past any signal): refused at once", run: async ({ here }) =>
-    refused(await society(["train", "--model", fifo(here, "m.gguf"), "--data", chatJsonl(here), "--out", join(here, "o.gguf")], { timeoutMs: 30_000 }), /m\.gguf is a FIFO, not a regular file/) },
-  { id: "signal.serve-stuck-load", point: "13", what: "SIGTERM while serve's model load is stuck (a FIFO model, one request): exits within 8 s", run: async ({ here }) =>
-    signalWhileStuck(["serve", "--port", "0", "--model", fifo(here, "m.gguf"), "--data-dir", join(here, "serve")], "SIGTERM", (url) => void fetch(`${url}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }], max_tokens: 1 }) }).catch(() => undefined)) },
+  ...(["train", "serve"] as const).map((cmd): Probe => ({ id: `signal.${cmd}-fifo-model`, point: "13", what: `${cmd} --model <a FIFO> (opening it would block past any signal): refused at once`, run: async ({ here }) => {
+    const m = fifo(here, "m.gguf");
+    const args = cmd === "train" ? ["train", "--model", m, "--data", chatJsonl(here), "--out", join(here, "o.gguf")] : ["serve", "--port", "0", "--model", m, "--data-dir", join(here, "serve")];
+    return refused(await society(args, { timeoutMs: 30_000 }), /m\.gguf: is a FIFO, not a GGUF file/);
+  } })),
+  { id: "signal.stuck-work", point: "13", what: "SIGTERM while a command's async work is stuck (and a listener that never exits): gone within 8 s", run: async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "test/cli/fixtures/stuck-command.ts"), "graceful"], { stdio: ["ignore", "pipe", "pipe"] });
+    await new Promise<void>((done) => child.stdout.on("data", (d) => String(d).includes("ready") && done()));
+    const sent = Date.now();
+    const ended = new Promise<NodeJS.Signals | null>((done) => child.on("exit", (_c, sig) => done(sig)));
+    child.kill("SIGTERM");
+    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const sig = await ended;
+    clearTimeout(killer);
+    const s = (Date.now() - sent) / 1000;
+    return sig === "SIGTERM" && s <= 8 ? pass(`gone ${s.toFixed(1)} s after SIGTERM (grace 3 s)`) : fail(`ended by ${sig} after ${s.toFixed(1)} s`);
+  } },
   ...(["-1", "abc"]).map((limit): Probe => ({ id: `runs.limit${limit}`, point: "13", what: `runs --limit ${limit}: refused`, run: async ({ here }) =>
     refused(await society(["runs", "--limit", limit, "--db", join(here, "s.db")]), /--limit wants a whole number/) })),
   { id: "store.unmakeable-dir", point: "13", what: "--db /proc/x/y.db: fails fast naming the folder", run: async () => {

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { readTextFile } from "../util/read-text.js";
 import { parseYaml } from "../util/yaml.js";
 import { UserError } from "../errors.js";
 import { EXTRACTOR_NAMES } from "./extractors.js";
@@ -105,7 +105,7 @@ export function parseTaskFile(text: string, file: string): TaskFile {
 export function readTaskFile(path: string): TaskFile {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTextFile(path);
   } catch (e) {
     throw new UserError(`cannot read task file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

@@ -18,7 +18,9 @@ const cases: Record<string, { args: () => string[]; want: RegExp }> = {
   "config is a directory": { args: () => ["run", at("dir.yaml"), "--db", at("d1.db")], want: /cannot read config .*dir\.yaml: a directory, not a regular file/ },
   "config is binary junk": { args: () => ["config", "check", at("junk.yaml")], want: /junk\.yaml:\d+:\d+: / },
   "train --data is a FIFO": { args: () => ["train", "--model", at("junk.yaml"), "--data", at("fifo.yaml")], want: /cannot read .*fifo\.yaml: a FIFO, not a regular file/ },
-  "task file is a FIFO": { args: () => ["tasks", "check", "gsm8k", "--file", at("fifo.yaml")], want: /fifo\.yaml: cannot read it: a FIFO, not a regular file/ },
+  "task file is a FIFO": { args: () => ["tasks", "check", at("fifo.yaml")], want: /cannot read task file .*fifo\.yaml: a FIFO, not a regular file/ },
+  "task data file is a FIFO": { args: () => ["tasks", "check", "gsm8k", "--file", at("task.jsonl")], want: /task\.jsonl: a FIFO, not a regular file/ },
+  "task data file is a directory": { args: () => ["tasks", "check", "gsm8k", "--file", at("dir.jsonl")], want: /dir\.jsonl: a directory, not a regular file/ },
   "store is not a database": { args: () => ["runs", "--db", at("junk.yaml")], want: /junk\.yaml.*(not a database|file is not a database)/i },
 };
 
@@ -26,7 +28,9 @@ const results: Record<string, CliResult> = {};
 
 beforeAll(async () => {
   execFileSync("mkfifo", [at("fifo.yaml")]);
+  execFileSync("mkfifo", [at("task.jsonl")]);
   mkdirSync(at("dir.yaml"));
+  mkdirSync(at("dir.jsonl"));
   writeFileSync(at("junk.yaml"), Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 131 + 7) % 256)));
   writeFileSync(at("ok.yaml"), stringify({ name: "x", task: { name: "arithmetic" } }));
   await Promise.all(Object.entries(cases).map(async ([name, c]) => (results[name] = await societyCli(c.args(), { timeoutMs: 60_000 }))));

@@ -1,6 +1,7 @@
 /**
- * A run that fails while starting (its model, its task file, its trainer set-up, its LoRA rank) is
- * marked failed with the reason, and `society runs` shows it. The real CLI, a real SQLite store.
+ * A run that fails while starting (its model, its trainer set-up, its LoRA rank) is marked failed with the
+ * reason, and `society runs` shows it; bad task data refuses the run before it exists. The real CLI, a
+ * real SQLite store.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,8 +39,7 @@ beforeAll(async () => {
 describe("a run that fails while starting", () => {
   // [the reason, as printed and stored; the config's run name]
   const reasons: Record<string, [RegExp, string]> = {
-    "missing model": [/model\.base: GGUF file not found: .*missing\.gguf/, "no-model"],
-    "missing task file": [/gsm8k: data file .*nope\.jsonl does not exist/, "no-task-file"],
+    "missing model": [/model\.base: .*missing\.gguf: GGUF file not found/, "no-model"],
     "trainer set-up": [/training\.trainer: openai needs model\.backend: openai/, "bad-trainer"],
     "LoRA rank above the model width": [/training\.lora\.rank 65 exceeds the width of blk\.0\.attn_\w+\.weight \(64 × 64\) in .*: at most 64/, "big-rank"],
   };
@@ -55,6 +55,15 @@ describe("a run that fails while starting", () => {
       expect(row.error).toMatch(reason);
     });
   }
+
+  it("bad task data refuses the run before it exists: exit 1 naming the file, no run left behind", () => {
+    const r = runs["missing task file"]!;
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/nope\.jsonl: no such file/);
+    const raw = new Database(db, { readonly: true });
+    expect(raw.prepare("select count(*) n from runs where name = 'no-task-file'").get()).toEqual({ n: 0 });
+    raw.close();
+  });
 
   it("society runs lists them as failed, with the reason", () => {
     expect(listed.code, listed.out).toBe(0);

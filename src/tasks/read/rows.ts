@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { UserError } from "../../errors.js";
+import { notRegularFile } from "../../util/read-text.js";
 import { readCsv, type CsvOptions } from "./csv.js";
 import { readJson } from "./json.js";
 import { readJsonl } from "./jsonl.js";
@@ -67,7 +68,7 @@ export async function readRows(path: string, opts: ReadOptions = {}): Promise<Ro
 function fileStamp(path: string): string {
   try {
     const s = statSync(path);
-    if (!s.isFile()) throw new UserError(`${path}: not a file`);
+    if (!s.isFile()) throw new UserError(`${path}: ${notRegularFile(path)}, not a regular file`);
     return `${s.mtimeMs}:${s.size}`;
   } catch (e) {
     if (e instanceof UserError) throw e;
