@@ -30,7 +30,7 @@ const yaml = (uri: string, extra = "") => `name: tracked\ntask: {name: arithmeti
 async function simulateRun(s: Store, runId: string, config: unknown) {
   await s.runs.create({ id: runId, name: "tracked", methods: ["multiagent-ft"], config, seed: 1, status: "running" });
   const g0 = await s.agents.getOrCreate({ runId, method: "multiagent-ft", role: "generator", agentIndex: 0 });
-  const q = (await s.questions.upsert([{ task: "arithmetic", split: "test", qid: "q1", text: "1+1", gold: "2", meta: null }]))[0]!;
+  const q = (await s.questions.record([{ task: "arithmetic", split: "test", qid: "q1", text: "1+1", gold: "2", meta: null }]))[0]!;
   await s.transaction(async () => {
     await s.metrics.put([
       { runId, method: "multiagent-ft", iteration: 0, name: "accuracy", scope: "run", value: 0.25 },
