@@ -133,7 +133,8 @@ export function arithmeticTask(options: ArithmeticOptions = {}): Task {
       if (opts.path) throw new UserError("arithmetic: questions are generated from a seed; it reads no file (drop the path)");
       const offset = opts.offset ?? 0;
       const count = opts.limit !== undefined ? offset + opts.limit : Math.max(sizes[split], offset);
-      return generateArithmetic(split, opts.seed ?? 0, count, maxValue).slice(offset);
+      // Generated from the run's seed unless a seed is given: each seed of a run asks its own questions.
+      return generateArithmetic(split, opts.seed ?? opts.runSeed ?? 0, count, maxValue).slice(offset);
     },
     promptVars: (q) => ({ question: q.text }),
     extract: (completion) => extractAnswer(completion),

@@ -33,6 +33,15 @@ describe("arithmetic task", () => {
     expect(await t.questions("test")).toHaveLength(500);
   });
 
+  it("generates from the run's seed when no seed is given (each seed of a run asks its own questions)", async () => {
+    const t = arithmeticTask();
+    const run7 = await t.questions("test", { runSeed: 7, limit: 20 });
+    expect(run7).toEqual(await t.questions("test", { seed: 7, limit: 20 }));
+    expect(run7.map((q) => q.text)).not.toEqual((await t.questions("test", { runSeed: 8, limit: 20 })).map((q) => q.text));
+    // An explicit seed wins over the run's.
+    expect(await t.questions("test", { seed: 8, runSeed: 7, limit: 20 })).toEqual(await t.questions("test", { seed: 8, limit: 20 }));
+  });
+
   it("keeps train and test disjoint by construction, across seeds and ranges", async () => {
     for (const maxValue of [30, 3]) {
       const t = arithmeticTask({ maxValue });
