@@ -38,7 +38,7 @@ const seats: Seat[] = MALT_ROLES.map((role) => ({ role, index: 0, model: { base:
 async function setup(name: string) {
   const store = await openStore(join(dir, `${name}.db`));
   const qs: Question[] = await task.questions("train", { limit: 4, seed: 1 });
-  const rows = await store.questions.upsert(qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })));
+  const rows = await store.questions.record(qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })));
   const run = await store.runs.create({ name, methods: ["malt"], config: {}, seed: 5 });
   const agentIds = await rosterAgentIds(store, run.id, "malt", seats);
   const items = qs.map((q, i) => ({ question: q, storeQuestionId: rows[i]!.id }));
