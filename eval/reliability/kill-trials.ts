@@ -17,8 +17,10 @@ export const ALL_METHODS_CONFIG = {
   name: "reliability", seed: 3,
   task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 6 }, test: { limit: 4 } },
   model: { base: "tiny", tiny_recipe: "test", context_size: 512 },
-  methods: ["base", "majority", "debate", "single-agent-ft", "majority-ft", "star", "multiagent-ft", "multiagent-ft-no-critic", "multiagent-ft-no-summary", "single-agent-all-data"],
+  methods: ["base", "majority", "debate", "single-agent-ft", "majority-ft", "star", "multiagent-ft", "multiagent-ft-no-critic", "multiagent-ft-no-summary", "single-agent-all-data", "malt-sft-only", "malt"],
   agents: 2, rounds: 2, iterations: 1,
+  // MALT trees on 3 of the train questions: 3 + 9 + 27 nodes each, enough for SFT and DPO data on the test model.
+  malt: { branching: 3, chains: 2, train_questions: 3 },
   debate: { summarize: false, max_tokens: 24, concurrency: 8 },
   training: { lora: { rank: 2, alpha: 4 }, optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0, context_length: 128 },
   metrics: { nll_samples: 1 },
@@ -40,7 +42,7 @@ export function snapshot(dbPath: string, outDir: string): Snapshot {
   const counts = Object.fromEntries(tables.map((t) => [t, (db.prepare(`select count(*) n from "${t}"${t === "training_jobs" ? " where status != 'abandoned'" : ""}`).get() as { n: number }).n]));
   const content = createHash("sha256").update(JSON.stringify([
     all("select d.method, d.iteration, d.phase, q.qid, d.final_answer, d.status from debates d join questions q on q.id = d.question_id order by 1,2,3,4"),
-    all("select d.method, d.iteration, d.phase, q.qid, a.role, a.agent_index, t.round, t.completion, t.parsed_answer from turns t join debates d on d.id = t.debate_id join questions q on q.id = d.question_id join agents a on a.id = t.agent_id order by 1,2,3,4,5,6,7"),
+    all("select d.method, d.iteration, d.phase, q.qid, a.role, a.agent_index, t.round, t.node, t.completion, t.parsed_answer from turns t join debates d on d.id = t.debate_id join questions q on q.id = d.question_id join agents a on a.id = t.agent_id order by 1,2,3,4,5,6,7,8"),
     all("select d.method, a.role, a.agent_index, d.iteration, d.kind, d.row_count, d.sha256 from datasets d join agents a on a.id = d.agent_id order by 1,2,3,4,5"),
     all("select a.method, a.role, a.agent_index, v.iteration, v.kind, v.sha256 from model_versions v join agents a on a.id = v.agent_id order by 1,2,3,4"),
     all("select method, iteration, name, scope, value from metrics order by 1,2,3,4"),
