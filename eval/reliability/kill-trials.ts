@@ -19,10 +19,11 @@ export const ALL_METHODS_CONFIG = {
   model: { base: "tiny", tiny_recipe: "test", context_size: 512 },
   methods: ["base", "majority", "debate", "single-agent-ft", "majority-ft", "star", "multiagent-ft", "multiagent-ft-no-critic", "multiagent-ft-no-summary", "single-agent-all-data", "malt-sft-only", "malt"],
   agents: 2, rounds: 2, iterations: 1,
-  // MALT trees on 3 of the train questions: 3 + 9 + 27 nodes each, enough for SFT and DPO data on the test model.
+  // MALT trees on 3 of the train questions: 3 + 9 + 27 nodes each. context_length 384 holds a refiner's prompt and
+  // reply (at 128 every DPO pair was cut to no reply token and the run failed).
   malt: { branching: 3, chains: 2, train_questions: 3 },
   debate: { summarize: false, max_tokens: 24, concurrency: 8 },
-  training: { lora: { rank: 2, alpha: 4 }, optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0, context_length: 128 },
+  training: { lora: { rank: 2, alpha: 4 }, optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0, context_length: 384 },
   metrics: { nll_samples: 1 },
 };
 
