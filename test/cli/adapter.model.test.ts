@@ -65,5 +65,5 @@ describe("society adapter", () => {
       expect(r.status, `${args.join(" ")}\n${r.stderr}`).toBe(1);
       expect(r.stderr).toMatch(re);
     }
-  });
+  }, 300_000); // five CLI start-ups, each up to its 120 s spawn timeout on a loaded machine
 });

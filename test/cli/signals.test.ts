@@ -27,9 +27,9 @@ describe("a model file that would block the load", () => {
     const data = join(tmp, "chat.jsonl");
     writeFileSync(data, `${JSON.stringify({ messages: [{ role: "user", content: "1+1" }, { role: "assistant", content: "2" }] })}\n`);
     const runs = await Promise.all([
-      societyCli(["train", "--model", model, "--data", data, "--out", join(tmp, "out.gguf")], { timeoutMs: 40_000 }),
-      societyCli(["eval", "--model", model, "--task", "arithmetic", "--limit", "1", "--db", join(tmp, "e.db"), "--out-dir", join(tmp, "e")], { timeoutMs: 40_000 }),
-      societyCli(["serve", "--port", "0", "--model", model, "--data-dir", join(tmp, "serve")], { timeoutMs: 40_000 }),
+      societyCli(["train", "--model", model, "--data", data, "--out", join(tmp, "out.gguf")], { timeoutMs: 90_000 }),
+      societyCli(["eval", "--model", model, "--task", "arithmetic", "--limit", "1", "--db", join(tmp, "e.db"), "--out-dir", join(tmp, "e")], { timeoutMs: 90_000 }),
+      societyCli(["serve", "--port", "0", "--model", model, "--data-dir", join(tmp, "serve")], { timeoutMs: 90_000 }),
     ]);
     for (const r of runs) {
       expect(r.timedOut, r.out).toBe(false);
