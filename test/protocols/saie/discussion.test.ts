@@ -48,7 +48,7 @@ function scripted(o: { failAfter?: number; ballot?: (seed: number) => number } =
 async function setup(name: string, n = 4, split: "train" | "test" = "train") {
   const store = await openStore(join(dir, `${name}.db`));
   const qs: Question[] = await task.questions(split, { limit: n, seed: 1 });
-  const rows = await store.questions.upsert(qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })));
+  const rows = await store.questions.record(qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })));
   const run = await store.runs.create({ name, methods: ["saie"], config: {}, seed: 5 });
   const agentIds = await rosterAgentIds(store, run.id, "saie", seats);
   const items = qs.map((q, i) => ({ question: q, storeQuestionId: rows[i]!.id }));
