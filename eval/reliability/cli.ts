@@ -32,7 +32,7 @@ export function society(args: string[], o: RunOptions = {}): Promise<Ran> {
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    const timer = setTimeout(() => ((timedOut = true), child.kill("SIGKILL")), o.timeoutMs ?? 600_000);
+    const timer = setTimeout(() => ((timedOut = true), child.kill("SIGKILL")), o.timeoutMs ?? 1_800_000);
     child.on("error", fail);
     child.on("close", (code, signal) => {
       clearTimeout(timer);

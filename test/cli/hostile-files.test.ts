@@ -33,7 +33,7 @@ beforeAll(async () => {
   mkdirSync(at("dir.jsonl"));
   writeFileSync(at("junk.yaml"), Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 131 + 7) % 256)));
   writeFileSync(at("ok.yaml"), stringify({ name: "x", task: { name: "arithmetic" } }));
-  await Promise.all(Object.entries(cases).map(async ([name, c]) => (results[name] = await societyCli(c.args(), { timeoutMs: 60_000 }))));
+  await Promise.all(Object.entries(cases).map(async ([name, c]) => (results[name] = await societyCli(c.args(), { timeoutMs: 180_000 }))));
 }, 300_000);
 
 describe("hostile files", () => {
