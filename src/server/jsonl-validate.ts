@@ -4,7 +4,8 @@
  * content, weight?}]}, for supervised jobs) and preference pairs (training/preference-jsonl.ts, for dpo jobs).
  */
 import type { ChatExample, ChatMessage } from "../chat.js";
-import { checkPreferenceJsonl, type JsonlProblem } from "../training/preference-jsonl.js";
+import { checkJsonlRows, type JsonlProblem } from "../formats/jsonl-rows.js";
+import { checkPreferenceJsonl } from "../training/preference-jsonl.js";
 import type { PreferencePair } from "../training/types.js";
 
 export type { JsonlProblem };
@@ -13,50 +14,33 @@ export type JsonlCheck = { ok: true; examples: ChatExample[] } | { ok: false; pr
 
 const ROLES = new Set(["system", "user", "assistant"]);
 
-function checkLine(obj: unknown): { example?: ChatExample; problem?: string } {
-  if (!obj || typeof obj !== "object" || Array.isArray(obj)) return { problem: "expected a JSON object" };
+function checkLine(obj: unknown): ChatExample | string {
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) return "expected a JSON object";
   const msgs = (obj as { messages?: unknown }).messages;
-  if (!Array.isArray(msgs) || msgs.length === 0) return { problem: 'expected "messages": a non-empty array' };
+  if (!Array.isArray(msgs) || msgs.length === 0) return 'expected "messages": a non-empty array';
   const messages: ChatMessage[] = [];
   for (const [j, m] of msgs.entries()) {
     const r = m as Record<string, unknown> | null;
     const where = `messages[${j}]`;
-    if (!r || typeof r !== "object") return { problem: `${where}: expected an object` };
-    if (!ROLES.has(r.role as string)) return { problem: `${where}.role: expected "system", "user" or "assistant", got ${JSON.stringify(r.role)}` };
-    if (typeof r.content !== "string") return { problem: `${where}.content: expected a string` };
+    if (!r || typeof r !== "object") return `${where}: expected an object`;
+    if (!ROLES.has(r.role as string)) return `${where}.role: expected "system", "user" or "assistant", got ${JSON.stringify(r.role)}`;
+    if (typeof r.content !== "string") return `${where}.content: expected a string`;
     if (r.weight !== undefined) {
-      if (r.role !== "assistant") return { problem: `${where}.weight: only assistant messages carry a weight` };
-      if (r.weight !== 0 && r.weight !== 1) return { problem: `${where}.weight: expected 0 or 1` };
+      if (r.role !== "assistant") return `${where}.weight: only assistant messages carry a weight`;
+      if (r.weight !== 0 && r.weight !== 1) return `${where}.weight: expected 0 or 1`;
     }
     const msg: ChatMessage = { role: r.role as ChatMessage["role"], content: r.content };
     if (r.weight !== undefined) msg.weight = r.weight as 0 | 1;
     messages.push(msg);
   }
-  if (!messages.some((m) => m.role === "assistant" && m.weight !== 0)) return { problem: "no assistant message to learn from (none, or all with weight 0)" };
-  return { example: { messages } };
+  if (!messages.some((m) => m.role === "assistant" && m.weight !== 0)) return "no assistant message to learn from (none, or all with weight 0)";
+  return { messages };
 }
 
 /** Blank lines are skipped; the first `maxProblems` bad lines are reported. */
 export function checkChatJsonl(text: string, maxProblems = 5): JsonlCheck {
-  const examples: ChatExample[] = [];
-  const problems: JsonlProblem[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length && problems.length < maxProblems; i++) {
-    const line = lines[i]!;
-    if (line.trim() === "") continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch (e) {
-      problems.push({ line: i + 1, message: `invalid JSON (${(e as Error).message})` });
-      continue;
-    }
-    const r = checkLine(obj);
-    if (r.problem) problems.push({ line: i + 1, message: r.problem });
-    else examples.push(r.example!);
-  }
-  if (problems.length === 0 && examples.length === 0) problems.push({ line: 1, message: "the file holds no examples" });
-  return problems.length ? { ok: false, problems } : { ok: true, examples };
+  const r = checkJsonlRows(text, checkLine, "the file holds no examples", maxProblems);
+  return r.ok ? { ok: true, examples: r.rows } : r;
 }
 
 export type FineTuneFileCheck =

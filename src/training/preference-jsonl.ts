@@ -10,11 +10,9 @@
 import { UserError } from "../errors.js";
 import type { ChatMessage, PreferencePair } from "./types.js";
 import { readTextFile } from "../util/read-text.js";
+import { checkJsonlRows, type JsonlProblem } from "../formats/jsonl-rows.js";
 
-export interface JsonlProblem {
-  line: number;
-  message: string;
-}
+export type { JsonlProblem };
 
 export type PreferenceCheck = { ok: true; pairs: PreferencePair[] } | { ok: false; problems: JsonlProblem[] };
 
@@ -88,25 +86,8 @@ export function parsePreferenceRow(obj: unknown): PreferencePair | string {
 
 /** Checks a whole file; the first `maxProblems` bad lines are reported. */
 export function checkPreferenceJsonl(text: string, maxProblems = 5): PreferenceCheck {
-  const pairs: PreferencePair[] = [];
-  const problems: JsonlProblem[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length && problems.length < maxProblems; i++) {
-    const line = lines[i]!;
-    if (line.trim() === "") continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch (e) {
-      problems.push({ line: i + 1, message: `invalid JSON (${(e as Error).message})` });
-      continue;
-    }
-    const r = parsePreferenceRow(obj);
-    if (typeof r === "string") problems.push({ line: i + 1, message: r });
-    else pairs.push(r);
-  }
-  if (problems.length === 0 && pairs.length === 0) problems.push({ line: 1, message: NO_PAIRS });
-  return problems.length ? { ok: false, problems } : { ok: true, pairs };
+  const r = checkJsonlRows(text, parsePreferenceRow, NO_PAIRS, maxProblems);
+  return r.ok ? { ok: true, pairs: r.rows } : r;
 }
 
 /** Reads a preference file; a bad line is a UserError naming the file and line. */

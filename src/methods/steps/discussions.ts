@@ -1,7 +1,8 @@
 import type { Discussion, DiscussionTurn } from "../../datasets/saie-data.js";
 import type { RemarkMeta } from "../../protocols/saie/discussion.js";
-import type { Phase, Turn } from "../../store/index.js";
+import type { Phase } from "../../store/index.js";
 import type { MethodContext } from "../types.js";
+import { loadFinishedUnits } from "./stored-units.js";
 
 /**
  * Reads finished SAIE discussions back from the store as the data builder sees them (datasets/saie-data.ts):
@@ -10,22 +11,12 @@ import type { MethodContext } from "../types.js";
  * The partner's reference ballots (reference "majority") are not part of the discussion.
  */
 export async function loadDiscussions(ctx: MethodContext, method: string, iteration: number, phase: Phase, o: { gold: boolean }): Promise<Discussion[]> {
-  const roles = new Map((await ctx.store.agents.list(ctx.runId, method)).map((a) => [a.id, a.role]));
-  const questions = new Map([...ctx.train, ...ctx.test].map((q) => [q.rowId, q]));
-  const units = await ctx.store.debates.list({ runId: ctx.runId, method, iteration, phase, status: "done" });
-  const byUnit = new Map<string, Turn[]>();
-  for (const t of await ctx.store.turns.listFor({ runId: ctx.runId, method, iteration, phase })) {
-    const list = byUnit.get(t.debateId) ?? [];
-    list.push(t);
-    byUnit.set(t.debateId, list);
-  }
+  const { roles, units } = await loadFinishedUnits(ctx, method, iteration, phase);
   const key = (a: string | null) => (a === null ? null : ctx.task.canonical(a));
-  return units.map((u) => {
-    const q = questions.get(u.questionId);
-    if (!q) throw new Error(`unit ${u.id} is not on a question of this run`);
+  return units.map(({ unit: u, question: q, turns: unitTurns }) => {
     let reference: string | null = null;
     const turns: DiscussionTurn[] = [];
-    for (const t of byUnit.get(u.id) ?? []) {
+    for (const t of unitTurns) {
       if (t.node !== "") continue; // reference ballots
       const role = roles.get(t.agentId);
       if (role !== "learner" && role !== "partner") throw new Error(`saie unit ${u.id}: turn ${t.id} by a ${role ?? "unknown"} agent`);

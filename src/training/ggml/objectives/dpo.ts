@@ -19,6 +19,7 @@ import { emptyRow, placeSequence, splitValidation, type Piece, type Row } from "
 import { GGML_TYPE } from "../ffi/index.js";
 import { Rng } from "../rng.js";
 import { pickContext, type HeadSetup, type LossHead, type MicroBatch, type ObjectiveRunner, type PlanEnv, type TrainingPlan } from "./objective.js";
+import { fitRows } from "./row-fit.js";
 
 /** A tokenized pair; `ref` is filled from the request or by the reference pass. */
 export interface TokenPair {
@@ -143,21 +144,7 @@ export function packPairs(pairs: TokenPair[], T: number, B: number, pack: boolea
     payload = { pairs: [], chosen: [], rejected: [] };
   };
   /** The row each reply would go to, or null if the pair does not fit this micro-batch. */
-  const fit = (lens: number[]): number[] | null => {
-    const u = used.slice();
-    const at: number[] = [];
-    for (const len of lens) {
-      let r = pack ? u.findIndex((x) => x + len <= T) : -1;
-      if (r < 0) {
-        if (u.length >= B) return null;
-        r = u.length;
-        u.push(0);
-      }
-      at.push(r);
-      u[r] += len;
-    }
-    return at;
-  };
+  const fit = (lens: number[]) => fitRows(used, lens, { pack, B, T });
   for (const p of pairs) {
     const pieces = [p.chosen, p.rejected];
     const lens = pieces.map((x) => x.tokens.length - 1);

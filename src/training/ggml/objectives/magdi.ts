@@ -28,6 +28,7 @@ import { GGML_TYPE, type Ctx, type Ggml, type Tensor } from "../ffi/index.js";
 import { spanMeans } from "../model/graph.js";
 import { Rng } from "../rng.js";
 import { pickContext, type HeadSetup, type LossHead, type MicroBatch, type ObjectiveRunner, type PlanEnv, type TrainingPlan } from "./objective.js";
+import { fitRows } from "./row-fit.js";
 
 export interface MagdiConfig {
   alpha: number;
@@ -304,21 +305,7 @@ export function packGraphs(graphs: readonly TokenGraph[], T: number, B: number, 
     used = [];
     payload = { graphs: [], slots: [], nodes: 0, pairs: 0, ntTargets: 0 };
   };
-  const fit = (lens: number[]): number[] | null => {
-    const u = used.slice();
-    const at: number[] = [];
-    for (const len of lens) {
-      let r = pack ? u.findIndex((x) => x + len <= T) : -1;
-      if (r < 0) {
-        if (u.length >= B) return null;
-        r = u.length;
-        u.push(0);
-      }
-      at.push(r);
-      u[r]! += len;
-    }
-    return at;
-  };
+  const fit = (lens: number[]) => fitRows(used, lens, { pack, B, T });
   graphs.forEach((gr) => {
     const lens = gr.nodes.map((n) => n.piece.tokens.length - 1);
     let at = fit(lens);
