@@ -14,7 +14,7 @@ const LAYERS = [
   ["server", "run"],
   // The `society eval` library, and for now the base-model/backend resolution run and server share.
   ["eval"],
-  ["methods"],
+  ["methods", "queue"],
   ["protocols", "datasets", "training", "models", "backends", "metrics", "report", "tracking", "graphs"],
   ["store", "tasks", "prompts", "config", "formats", "artifacts"],
   ["util", "errors.ts", "chat.ts"],

@@ -3,6 +3,7 @@ import { generatorData } from "../datasets/generator-data.js";
 import type { MethodName } from "../config/schema.js";
 import { deriveSeed } from "../util/seed.js";
 import { evaluateSociety, isRunProtocol } from "./steps/evaluate-step.js";
+import { inParallel } from "./steps/in-parallel.js";
 import { once } from "./steps/once.js";
 import { saveDataset } from "./steps/save-dataset.js";
 import { ensureAgents, seatsAt } from "./steps/society.js";
@@ -46,10 +47,11 @@ export function societyMethod(name: MethodName, opts: SocietyOptions = {}): Meth
           ctx.debates.run({ method: debateKey, iteration: l - 1, phase: "train", questions: ctx.train, ...seats, label: `${name} debate it${l}` }));
         const transcripts = (await loadTranscripts(ctx, debateKey, l - 1, "train")).map((d) => d.transcript);
 
-        // 2–4. Each agent's own data, then its finetuning.
+        // 2–4. Each agent's own data, then its finetuning (the agents' jobs are independent: workers run them side by side).
+        const jobs: Array<() => Promise<unknown>> = [];
         for (const g of agents.generators) {
           const data = await saveDataset(ctx, g, l, generatorData(transcripts, g.agentIndex));
-          await trainAgent(ctx, g, l, data);
+          jobs.push(() => trainAgent(ctx, g, l, data));
         }
         if (withCritics) {
           for (const c of agents.critics) {
@@ -58,9 +60,11 @@ export function societyMethod(name: MethodName, opts: SocietyOptions = {}): Meth
             await saveDataset(ctx, c, l, { kind: "C+", agent: c.agentIndex, rows: pools.plus, info: {} });
             const size = ctx.config.datasets.critic_size === "generator" ? generatorData(transcripts, c.agentIndex).rows.length : undefined;
             const mixed = mixCriticData(pools, c.agentIndex, { w: ctx.config.datasets.w, size, seed: deriveSeed(ctx.seed, "mix", name, c.agentIndex, l) });
-            await trainAgent(ctx, c, l, await saveDataset(ctx, c, l, mixed, "mixed"));
+            const data = await saveDataset(ctx, c, l, mixed, "mixed");
+            jobs.push(() => trainAgent(ctx, c, l, data));
           }
         }
+        await inParallel(ctx, jobs);
 
         // 5–6. Evaluate the new society.
         await evaluateSociety(ctx, name, l, await at(l));

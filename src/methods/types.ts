@@ -35,6 +35,8 @@ export interface MethodContext {
   runDir: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Training jobs in flight at once: 1 in one process; more when workers run them (`society run --workers`). */
+  trainConcurrency?: number;
 }
 
 export interface Method {

@@ -43,6 +43,19 @@ export interface ExecuteOptions {
   command?: string;
   /** The run lease's time to live (default DEFAULT_LEASE_TTL_MS); tests shorten it. */
   leaseTtlMs?: number;
+  /** Coordinator mode: training jobs go to `society worker`s over the store's PostgreSQL (src/queue/). */
+  workers?: CoordinatorOptions;
+}
+
+export interface CoordinatorOptions {
+  /** The store's postgres:// URL; the queue lives in the same database. */
+  dbUrl: string;
+  /** Artifact store location (a shared directory or s3://…). */
+  artifacts: string;
+  /** Training jobs in flight at once. Default 8. */
+  concurrency?: number;
+  retries?: number;
+  expireInSeconds?: number;
 }
 
 export interface ExecutedRun {
@@ -123,6 +136,7 @@ interface Prepared {
 async function runMethods(o: ExecuteOptions, p: Prepared, log: (l: string) => void, leaseLost: AbortSignal): Promise<void> {
   const { config, runId, runDir, task, train, test, store } = p;
   let backend: Backend | undefined;
+  let coordinator: Awaited<ReturnType<typeof openCoordinator>> | undefined;
   let embedder: Embedder | undefined;
   try {
     const base = o.base ?? (await resolveBaseModel(config, log));
@@ -131,12 +145,14 @@ async function runMethods(o: ExecuteOptions, p: Prepared, log: (l: string) => vo
     const usesMagdi = config.methods.some((m) => MAGDI_METHODS.has(m));
     const student = o.student ?? (usesMagdi ? await resolveStudentModel(magdiSettings(config).student, log) : undefined);
     backend = o.backend ?? (await createRoutedBackend(backendSpec(config), agents.routes));
-    const trainer = o.trainer ?? (await defaultTrainer(config, store, runId));
+    coordinator = o.workers ? await openCoordinator(o.workers, config, store, runId, runDir, log) : undefined;
+    const trainer = coordinator?.trainer ?? o.trainer ?? (await defaultTrainer(config, store, runId));
     embedder = o.embedder ?? (await openEmbedder(config, base, backend));
     const signal = o.signal ? AbortSignal.any([o.signal, leaseLost]) : leaseLost;
     const ctx: MethodContext = {
       store, runId, config, seed: o.seed, task, train, test, base, agentModels: agents.models, student, backend, trainer, runDir, log, signal, embedder,
       debates: debatePort({ store, backend, task, runId, config, seed: o.seed, base }),
+      trainConcurrency: coordinator ? o.workers!.concurrency ?? 8 : 1,
     };
     for (const name of config.methods) {
       log(`── ${name}`);
@@ -149,6 +165,7 @@ async function runMethods(o: ExecuteOptions, p: Prepared, log: (l: string) => vo
   } finally {
     if (!o.embedder) await embedder?.close();
     if (!o.backend) await backend?.close();
+    await coordinator?.close();
   }
 }
 
@@ -216,6 +233,18 @@ async function recordedData(task: Task, config: RunConfig): Promise<RecordedData
     out[split] = await task.dataFiles(split, { path: config.task[split].path }).catch(() => undefined);
   }
   return out;
+}
+
+/** The queue and artifact store a coordinating run sends its training jobs through. */
+async function openCoordinator(w: CoordinatorOptions, config: RunConfig, store: Store, runId: string, runDir: string, log: (l: string) => void) {
+  if (config.training.trainer !== "local") throw new UserError("--workers runs local training jobs on workers; training.trainer: openai trains remotely already");
+  const { openBoss } = await import("../queue/boss.js");
+  const { queuedTrainer } = await import("../queue/queued-trainer.js");
+  const { openArtifactStore } = await import("../artifacts/index.js");
+  const boss = await openBoss(w.dbUrl, w);
+  const artifacts = openArtifactStore(w.artifacts, { cacheDir: join(runDir, "artifact-cache") });
+  log(`coordinating: training jobs go to workers on ${store.location} (artifacts in ${artifacts.location})`);
+  return { trainer: queuedTrainer({ boss, store, artifacts, runId, runDir, log }), close: () => boss.stop({ graceful: false, wait: true }) };
 }
 
 async function defaultTrainer(config: RunConfig, store: Store, runId: string): Promise<Trainer> {

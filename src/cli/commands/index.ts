@@ -16,6 +16,7 @@ export async function loadCommands(): Promise<CommandModule<any, any>[]> {
     import("./train.js"),
     import("./adapter.js"),
     import("./serve.js"),
+    import("./worker.js"),
   ]);
   return mods.map((m) => m.default as CommandModule<any, any>);
 }

@@ -1,5 +1,6 @@
 import { join, relative } from "node:path";
 import type { CommandModule } from "yargs";
+import { UserError } from "../../errors.js";
 import { loadConfig } from "../../config/load.js";
 import { parseSeeds } from "../../run/run-id.js";
 import { withStore } from "../with-store.js";
@@ -9,6 +10,10 @@ interface Args {
   seeds?: number[];
   out: string;
   db?: string;
+  workers?: boolean;
+  artifacts: string;
+  "unit-timeout": number;
+  retries: number;
 }
 
 /**
@@ -23,8 +28,13 @@ const command: CommandModule<{}, Args> = {
       .positional("config", { type: "string", demandOption: true, describe: "YAML run config, e.g. eval/configs/tiny-arithmetic.yaml" })
       .option("seeds", { type: "string", coerce: parseSeeds, describe: "comma-separated seeds, one run each (default: the config's seed); the report shows mean ± std" })
       .option("out", { type: "string", default: "runs", describe: "folder for runs/<run-id>/" })
+      .option("workers", { type: "boolean", describe: "coordinate: send training jobs to `society worker`s on the same PostgreSQL --db, and wait for them" })
+      .option("artifacts", { type: "string", default: "runs/artifacts", describe: "with --workers: where adapters travel between machines (a shared directory, or s3://bucket/prefix)" })
+      .option("unit-timeout", { type: "number", default: 1800, describe: "with --workers: seconds after which a unit whose worker vanished goes to another" })
+      .option("retries", { type: "number", default: 2, describe: "with --workers: attempts after the first before a unit is dead-lettered" })
       .example("$0 run eval/configs/tiny-arithmetic.yaml", "the embedded default")
-      .example("$0 run eval/configs/tiny-arithmetic.yaml --seeds 1,2,3", "three seeds, mean ± std") as any,
+      .example("$0 run eval/configs/tiny-arithmetic.yaml --seeds 1,2,3", "three seeds, mean ± std")
+      .example("$0 run c.yaml --db postgres://db/society --workers --artifacts /mnt/shared/artifacts", "training jobs on `society worker`s") as any,
   handler: async (args) => {
     const config = loadConfig(args.config);
     const seeds = args.seeds ?? [config.seed];
@@ -33,10 +43,14 @@ const command: CommandModule<{}, Args> = {
     const { accuracyRows, terminalTable } = await import("../../report/table.js");
     const { writeReport } = await import("../../report/write.js");
     const { reportDir } = await import("../../report/report-dir.js");
+    const { resolveDbUrl } = await import("../../store/url.js");
+    const workers = args.workers
+      ? { dbUrl: resolveDbUrl(args.db), artifacts: args.artifacts, expireInSeconds: positive(args["unit-timeout"], "--unit-timeout"), retries: Math.max(0, Math.floor(args.retries)) }
+      : undefined;
     await withStore(args.db, async (store) => {
       const runIds: string[] = [];
       const t0 = Date.now();
-      for (const seed of seeds) runIds.push((await executeRun({ config, seed, store, outDir: args.out })).runId);
+      for (const seed of seeds) runIds.push((await executeRun({ config, seed, store, outDir: args.out, workers })).runId);
       // Each seed's own report, then (several seeds) the mean ± std summary beside the first.
       if (runIds.length > 1) for (const id of runIds) await writeReport(await reportDataFromStore(store, [id]), join(args.out, id, "report"));
       const data = await reportDataFromStore(store, runIds);
@@ -51,4 +65,9 @@ const command: CommandModule<{}, Args> = {
     });
   },
 };
+function positive(v: number, flag: string): number {
+  if (!(v > 0) || !Number.isFinite(v)) throw new UserError(`${flag} wants a positive number of seconds, got ${v}`);
+  return Math.ceil(v);
+}
+
 export default command;
