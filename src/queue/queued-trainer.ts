@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { copyFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { relative } from "node:path";
+import { basename, relative } from "node:path";
 import type PgBoss from "pg-boss";
 import type { ArtifactStore } from "../artifacts/index.js";
 import type { Store } from "../store/index.js";
@@ -40,13 +40,17 @@ export function queuedTrainer(o: QueuedTrainerOptions): Trainer {
       let result = (await o.store.units.get(o.runId, key))?.result as TrainUnitResult | undefined;
       if (!result) {
         const { baseModelPath, initAdapterPath, outPath: _out, onProgress: _p, onLog: _l, signal, ...request } = req;
-        const unit: TrainUnit = { runId: o.runId, key, base: await put(baseModelPath), initAdapter: initAdapterPath ? await put(initAdapterPath) : undefined, request };
+        const unit: TrainUnit = { runId: o.runId, key, base: await put(baseModelPath), baseName: basename(baseModelPath), initAdapter: initAdapterPath ? await put(initAdapterPath) : undefined, request };
         const id = jobId(o.runId, key);
         const existing = await o.boss.getJobById("train", id);
         if (!existing) await o.boss.send("train", unit, { id });
         else if (existing.state === "failed" || existing.state === "cancelled") await o.boss.retry("train", id); // a rerun after a failure tries again
         o.log?.(`  queued ${key} (job ${id})`);
+        const t0 = performance.now();
         result = await waitFor(o, key, id, signal);
+        // What the queue costs a unit beyond its training: claim latency, artifact transfers, ledger polling.
+        const waited = (performance.now() - t0) / 1000;
+        o.log?.(`  unit ${key}: waited ${waited.toFixed(2)} s, trained ${result.seconds.toFixed(2)} s on a worker, overhead ${(waited - result.seconds).toFixed(2)} s`);
       }
       const local = await o.artifacts.get(result.sha256, ".gguf");
       const tmp = `${req.outPath}.${process.pid}.tmp`;

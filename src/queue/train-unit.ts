@@ -4,8 +4,8 @@
  * trainer, stores the result as an artifact and completes the unit through the run's unit ledger, where the
  * first completion wins: a unit done twice (an expired worker that was only slow) is written once.
  */
-import { mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import type { ArtifactStore } from "../artifacts/index.js";
 import type { Store } from "../store/index.js";
 import type { TrainRequest, TrainResult, Trainer } from "../training/types.js";
@@ -17,7 +17,9 @@ export interface TrainUnit {
   runId: string;
   /** The unit's ledger key in the run. */
   key: string;
+  /** sha256 of the base model and its file name (the trainer writes the name into the adapter it saves). */
   base: string;
+  baseName: string;
   initAdapter?: string;
   request: PortableTrainRequest;
 }
@@ -39,11 +41,13 @@ export interface WorkerParts {
 export async function runTrainUnit(u: TrainUnit, w: WorkerParts): Promise<TrainUnitResult> {
   const done = await w.store.units.get(u.runId, u.key);
   if (done?.status === "done") return done.result as TrainUnitResult;
-  const baseModelPath = await w.artifacts.get(u.base, ".gguf");
-  const initAdapterPath = u.initAdapter ? await w.artifacts.get(u.initAdapter, ".gguf") : undefined;
   const dir = join(w.workDir, `${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   try {
+    // The base under its own file name, as on the coordinator: the adapter's metadata names it, and must not differ.
+    const baseModelPath = join(dir, basename(u.baseName));
+    symlinkSync(resolve(await w.artifacts.get(u.base, ".gguf")), baseModelPath);
+    const initAdapterPath = u.initAdapter ? await w.artifacts.get(u.initAdapter, ".gguf") : undefined;
     const { outPath: out, ...result } = await w.trainer.train({
       ...u.request, baseModelPath, initAdapterPath, outPath: join(dir, "out.gguf"), threads: u.request.threads ?? w.threads,
       onLog: (l) => w.log(`  ${u.key}: ${l}`),

@@ -17,7 +17,12 @@ export interface StoredDebate {
 export async function loadTranscripts(ctx: MethodContext, method: string, iteration: number, phase: Phase): Promise<StoredDebate[]> {
   const agents = new Map((await ctx.store.agents.list(ctx.runId, method)).map((a) => [a.id, a]));
   const qids = new Map([...ctx.train, ...ctx.test].map((q) => [q.rowId, q.id]));
-  const debates = await ctx.store.debates.list({ runId: ctx.runId, method, iteration, phase, status: "done" });
+  // In the order of the split's questions, not the order the debates finished in (concurrent debates, several
+  // processes): the datasets built from these, and so the training batches, must not depend on timing.
+  const position = new Map([...ctx.train, ...ctx.test].map((q, i) => [q.rowId, i]));
+  const at = (id: string) => position.get(id) ?? Number.MAX_SAFE_INTEGER;
+  const debates = (await ctx.store.debates.list({ runId: ctx.runId, method, iteration, phase, status: "done" }))
+    .sort((a, b) => at(a.questionId) - at(b.questionId));
   const turnsByDebate = groupBy(await ctx.store.turns.listFor({ runId: ctx.runId, method, iteration, phase }), (t) => t.debateId);
   const out: StoredDebate[] = [];
   for (const d of debates) {
