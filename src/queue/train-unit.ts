@@ -51,6 +51,9 @@ export async function runTrainUnit(u: TrainUnit, w: WorkerParts): Promise<TrainU
     const { outPath: out, ...result } = await w.trainer.train({
       ...u.request, baseModelPath, initAdapterPath, outPath: join(dir, "out.gguf"), threads: u.request.threads ?? w.threads,
       onLog: (l) => w.log(`  ${u.key}: ${l}`),
+      onProgress: (p) => {
+        if (p.step === 1 || p.step === p.totalSteps) w.log(`  training ${u.key}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}`);
+      },
     });
     await w.artifacts.put(out, result.sha256);
     const row = await w.store.units.markDone(u.runId, u.key, result);

@@ -28,7 +28,7 @@ const config = {
   rounds: 2,
   iterations: 1,
   debate: { summarize: false, max_tokens: 32, concurrency: 8 },
-  training: { lora: { rank: 4, alpha: 8 }, optim: { lr: 0.003, epochs: 2, batch_size: 2 }, val_fraction: 0, context_length: 256, threads: 1 },
+  training: { lora: { rank: 4, alpha: 8 }, optim: { lr: 0.003, epochs: 3, batch_size: 2 }, val_fraction: 0, context_length: 256, threads: 1 },
   metrics: { nll_samples: 2 },
 };
 
@@ -91,11 +91,11 @@ describe.skipIf("skip" in server)("society worker", () => {
       w.stdout!.on("data", (d) => (logs[i] += d));
       w.stderr!.on("data", (d) => {
         logs[i] += d;
-        // The first worker to claim a training job is killed while it trains it.
-        if (killed < 0 && /claimed train/.test(String(d))) {
+        // The first worker to report a training step is killed while it trains.
+        if (killed < 0 && /training queue\/train\/\S+: step 1\//.test(String(d))) {
           claims++;
           killed = i;
-          setTimeout(() => w.kill("SIGKILL"), 300);
+          w.kill("SIGKILL");
         }
       });
       children.push(w);
