@@ -32,7 +32,7 @@ const config = {
   metrics: { nll_samples: 2 },
 };
 
-/** Every content table, by natural keys (no row ids, no times). */
+/** Every content table, by natural keys (no row ids, no times: the *_seconds metrics are wall/CPU time). */
 async function contents(url: string) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -45,7 +45,7 @@ async function contents(url: string) {
     datasetRows: await q("select ds.method, a.role, a.agent_index, ds.kind, ds.iteration, r.row_index, r.messages from dataset_rows r join datasets ds on ds.id = r.dataset_id join agents a on a.id = ds.agent_id order by 1, 2, 3, 4, 5, 6"),
     versions: await q("select a.method, a.role, a.agent_index, v.iteration, v.kind, v.sha256 from model_versions v join agents a on a.id = v.agent_id order by 1, 2, 3, 4"),
     jobs: await q("select a.role, a.agent_index, j.iteration, j.status, j.loss_curve from training_jobs j join agents a on a.id = j.agent_id where j.status = 'succeeded' order by 1, 2, 3"),
-    metrics: await q("select method, iteration, name, scope, value, extra from metrics order by 1, 2, 3, 4"),
+    metrics: await q("select method, iteration, name, scope, value, extra from metrics where name not like '%_seconds' order by 1, 2, 3, 4"),
   };
   await c.end();
   return out;
