@@ -46,8 +46,9 @@ export function snapshot(dbPath: string, outDir: string): Snapshot {
     all("select d.method, d.iteration, d.phase, q.qid, a.role, a.agent_index, t.round, t.node, t.completion, t.parsed_answer from turns t join debates d on d.id = t.debate_id join questions q on q.id = d.question_id join agents a on a.id = t.agent_id order by 1,2,3,4,5,6,7,8"),
     all("select d.method, a.role, a.agent_index, d.iteration, d.kind, d.row_count, d.sha256 from datasets d join agents a on a.id = d.agent_id order by 1,2,3,4,5"),
     all("select a.method, a.role, a.agent_index, v.iteration, v.kind, v.sha256 from model_versions v join agents a on a.id = v.agent_id order by 1,2,3,4"),
-    // Time metrics (gen_wall_seconds, gen_cpu_seconds, …) measure the machine, not what the run computed.
-    all("select method, iteration, name, scope, value from metrics where name not like '%\\_seconds' escape '\\' order by 1,2,3,4"),
+    // Time metrics (`*_seconds`) measure the machine, and the generation-cost counters (`gen_*`, methods/debate-adapter.ts)
+    // count what each attempt generated itself (a killed attempt loses its share by design): neither is what the run computed.
+    all("select method, iteration, name, scope, value from metrics where name not like '%\\_seconds' escape '\\' and name not like 'gen\\_%' escape '\\' order by 1,2,3,4"),
     all("select key from units order by 1"),
   ])).digest("hex");
   const staleRunning = (db.prepare("select (select count(*) from runs where status = 'running') + (select count(*) from training_jobs where status in ('running', 'queued')) n").get() as { n: number }).n;
