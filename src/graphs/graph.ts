@@ -38,16 +38,8 @@ export interface GraphEdge {
   kind: "self" | "cross";
 }
 
-export interface InteractionGraph {
-  debateId: string;
-  /** The task's question id (stable across runs). */
-  questionId: string;
-  question: string;
-  gold: string;
-  agents: number;
-  rounds: number;
-  /** The debate's final answer (majority of its last round), null when none parsed. */
-  finalAnswer: string | null;
+/** A debate's interaction graph: what it was built from (GraphInput, less the turns) and its nodes and edges. */
+export interface InteractionGraph extends Omit<GraphInput, "turns"> {
   nodes: GraphNode[];
   edges: GraphEdge[];
 }
@@ -67,11 +59,13 @@ export interface GraphTurn {
 
 export interface GraphInput {
   debateId: string;
+  /** The task's question id (stable across runs). */
   questionId: string;
   question: string;
   gold: string;
   agents: number;
   rounds: number;
+  /** The debate's final answer (majority of its last round), null when none parsed. */
   finalAnswer: string | null;
   turns: readonly GraphTurn[];
 }

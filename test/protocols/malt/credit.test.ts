@@ -1,23 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { assignCredit, parentPath, type TreeNode } from "../../../src/protocols/malt/credit.js";
+import { maltTree, sevenIsRight } from "../../support/malt-tree.js";
+import { assignCredit, parentPath } from "../../../src/protocols/malt/credit.js";
 
-const roles = ["generator", "verifier", "refiner"];
-
-/** A full tree of the given branching; `answer(path)` gives each refiner leaf's answer. */
-function tree(branching: number[], answer: (path: string) => string | null): TreeNode[] {
-  const out: TreeNode[] = [];
-  const grow = (prefix: string, depth: number) => {
-    for (let i = 0; i < branching[depth]!; i++) {
-      const node = prefix ? `${prefix}.${i}` : `${i}`;
-      out.push({ turnId: `t${node}`, role: roles[depth]!, node, prompt: [{ role: "user", content: `prompt of ${prefix || "root"}` }], completion: `said ${node}`, answer: depth === 2 ? answer(node) : "x" });
-      if (depth < 2) grow(node, depth + 1);
-    }
-  };
-  grow("", 0);
-  return out;
-}
-
-const reward = (a: string | null) => (a === "7" ? 1 : 0);
+const tree = maltTree;
+const reward = sevenIsRight;
 
 describe("MALT credit assignment", () => {
   it("leaves earn the binary reward, each node the mean of its children; correct means value > 0.5", () => {
