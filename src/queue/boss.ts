@@ -1,8 +1,9 @@
 /**
  * pg-boss on the run store's own PostgreSQL database (its tables in schema `pgboss`). Queues: one per kind of
  * unit, each with a dead-letter queue `<name>-dead` that receives a unit after its retries are spent. A
- * unit whose worker dies (SIGKILL, a lost machine) is never completed: it expires after `expireInSeconds`
- * and pg-boss hands it to another worker, as one of its retries.
+ * unit whose worker dies (SIGKILL, a lost machine) stops heartbeating its lease and is failed by the
+ * coordinator within seconds (unit-lease.ts); pg-boss hands it to another worker as one of its retries. The
+ * job's expiry is only the longest a unit may run, the backstop when no coordinator watches.
  */
 import PgBoss from "pg-boss";
 import { UserError } from "../errors.js";
@@ -13,18 +14,20 @@ export type QueueName = (typeof QUEUES)[number];
 export interface QueueSettings {
   /** Attempts after the first. Default 2. */
   retries?: number;
-  /** A unit not completed within this is taken to be lost and handed to another worker. Default 1800 s. */
+  /** The longest a unit may run; past it the attempt is given up and retried. Default 6 h (pg-boss allows 24 h). */
   expireInSeconds?: number;
 }
 
+export const DEFAULT_UNIT_TIMEOUT_S = 6 * 3600;
+
 export async function openBoss(dbUrl: string, s: QueueSettings = {}): Promise<PgBoss> {
   if (!/^postgres(ql)?:\/\//.test(dbUrl)) throw new UserError(`--db ${dbUrl}: workers share a PostgreSQL store (postgres://…); SQLite and PGlite runs stay in one process`);
-  const expire = s.expireInSeconds ?? 1800;
+  const expire = s.expireInSeconds ?? DEFAULT_UNIT_TIMEOUT_S;
   const boss = new PgBoss({
     connectionString: dbUrl,
     schema: "pgboss",
     max: 4,
-    // Expiry is found by the maintenance pass: run it often enough that a lost unit waits ~1/4 of its expiry more.
+    // Expiry is found by the maintenance pass: often enough that an expired unit waits ~1/4 of its expiry more.
     maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(expire / 4))),
     monitorStateIntervalSeconds: 60,
   });

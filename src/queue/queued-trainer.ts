@@ -2,16 +2,19 @@
  * The coordinator's Trainer: instead of training, it sends the job to the `train` queue and waits until a
  * worker has completed it in the unit ledger, then copies the artifact (verified by sha256) to where the
  * method expects the file. The job id is derived from the run and the unit, so a coordinator that is killed
- * and started again waits for the same job instead of sending a second one.
+ * and started again waits for the same job instead of sending a second one. While it waits it watches the
+ * unit's heartbeat lease and fails an attempt whose worker is gone (unit-lease.ts).
  */
 import { createHash } from "node:crypto";
 import { copyFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, relative } from "node:path";
 import type PgBoss from "pg-boss";
 import type { ArtifactStore } from "../artifacts/index.js";
+import { UserError } from "../errors.js";
 import type { Store } from "../store/index.js";
 import type { TrainRequest, TrainResult, Trainer } from "../training/types.js";
 import type { TrainUnit, TrainUnitResult } from "./train-unit.js";
+import { lostWorker, unitLeaseKey } from "./unit-lease.js";
 
 export interface QueuedTrainerOptions {
   boss: PgBoss;
@@ -66,6 +69,8 @@ export function queuedTrainer(o: QueuedTrainerOptions): Trainer {
 }
 
 async function waitFor(o: QueuedTrainerOptions, key: string, id: string, signal?: AbortSignal): Promise<TrainUnitResult> {
+  let unclaimedSince: number | undefined;
+  let told = 0;
   for (;;) {
     signal?.throwIfAborted();
     const done = await o.store.units.get(o.runId, key);
@@ -74,8 +79,23 @@ async function waitFor(o: QueuedTrainerOptions, key: string, id: string, signal?
     if (job?.state === "failed" || job?.state === "cancelled") {
       // The worker's error, as pg-boss stored it: the unit is in the dead-letter queue now.
       const out = job.output as { message?: string } | null;
-      throw new Error(`training unit ${key} ${job.state} after ${job.retryCount + 1} attempts: ${out?.message ?? "no reason given"}`);
+      const dead = job.state === "failed" && job.deadLetter ? `, dead-lettered to ${job.deadLetter}` : "";
+      // What went wrong is the worker's to say (a damaged artifact, a model it cannot load), not a bug here: exit 1.
+      throw new UserError(`training unit ${key} ${job.state} after ${job.retryCount + 1} attempts${dead}: ${out?.message ?? "no reason given"}`);
     }
+    if (job?.state === "active") {
+      const lost = lostWorker(job, await o.store.leases.get(unitLeaseKey(o.runId, key)));
+      if (lost) {
+        // pg-boss counts this as a failed attempt and hands the unit to another worker after its retry delay.
+        o.log?.(`  unit ${key}: ${lost}; handing it to another worker`);
+        await o.boss.fail("train", id, { message: `lost its worker: ${lost}` });
+      }
+    }
+    // Nobody claims it: say so once a minute (a coordinator waits for workers that may start later).
+    unclaimedSince = job?.state === "created" || job?.state === "retry" ? (unclaimedSince ?? Date.now()) : undefined;
+    const waited = unclaimedSince === undefined ? 0 : Math.floor((Date.now() - unclaimedSince) / 60_000);
+    if (waited > told) o.log?.(`  unit ${key}: no worker has claimed it for ${(told = waited)} min (is a \`society worker\` running against this database?)`);
+    if (unclaimedSince === undefined) told = 0;
     await new Promise((r) => setTimeout(r, o.pollMs ?? 250));
   }
 }

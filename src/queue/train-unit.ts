@@ -38,7 +38,7 @@ export interface WorkerParts {
   log: (line: string) => void;
 }
 
-export async function runTrainUnit(u: TrainUnit, w: WorkerParts): Promise<TrainUnitResult> {
+export async function runTrainUnit(u: TrainUnit, w: WorkerParts, signal?: AbortSignal): Promise<TrainUnitResult> {
   const done = await w.store.units.get(u.runId, u.key);
   if (done?.status === "done") return done.result as TrainUnitResult;
   const dir = join(w.workDir, `${process.pid}-${Date.now()}`);
@@ -49,7 +49,7 @@ export async function runTrainUnit(u: TrainUnit, w: WorkerParts): Promise<TrainU
     symlinkSync(resolve(await w.artifacts.get(u.base, ".gguf")), baseModelPath);
     const initAdapterPath = u.initAdapter ? await w.artifacts.get(u.initAdapter, ".gguf") : undefined;
     const { outPath: out, ...result } = await w.trainer.train({
-      ...u.request, baseModelPath, initAdapterPath, outPath: join(dir, "out.gguf"), threads: u.request.threads ?? w.threads,
+      ...u.request, baseModelPath, initAdapterPath, outPath: join(dir, "out.gguf"), threads: u.request.threads ?? w.threads, signal,
       onLog: (l) => w.log(`  ${u.key}: ${l}`),
       onProgress: (p) => {
         if (p.step === 1 || p.step === p.totalSteps) w.log(`  training ${u.key}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}`);

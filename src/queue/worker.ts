@@ -2,13 +2,17 @@
  * `society worker`: claims units of any run in a PostgreSQL store and runs them with this machine's trainer.
  * Each of `concurrency` slots is its own pg-boss poller taking one unit at a time; a unit that throws is
  * failed with its error and retried (elsewhere, maybe) until its retries are spent, then dead-lettered.
+ * While it runs a unit the worker heartbeats the unit's lease (unit-lease.ts), so a killed worker's unit
+ * is handed on within seconds; a unit that outlives its expiry is stopped here, not left running.
  */
 import { join } from "node:path";
 import type { ArtifactStore } from "../artifacts/index.js";
 import type { Store } from "../store/index.js";
 import type { Trainer } from "../training/types.js";
+import { holdLease } from "../store/index.js";
 import { openBoss, type QueueName, type QueueSettings } from "./boss.js";
 import { runTrainUnit, type TrainUnit } from "./train-unit.js";
+import { DEFAULT_UNIT_HEARTBEAT_S, unitLeaseKey, type UnitLeaseMeta } from "./unit-lease.js";
 
 export interface WorkerOptions extends QueueSettings {
   dbUrl: string;
@@ -20,6 +24,8 @@ export interface WorkerOptions extends QueueSettings {
   threads?: number;
   workDir?: string;
   pollingIntervalSeconds?: number;
+  /** Time-to-live of the lease on a unit in hand, in seconds (renewed every quarter). Default 30. */
+  heartbeatSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -31,19 +37,33 @@ export interface RunningWorker {
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const boss = await openBoss(o.dbUrl, o);
+  const heartbeatMs = (o.heartbeatSeconds ?? DEFAULT_UNIT_HEARTBEAT_S) * 1000;
   const parts = { store: o.store, artifacts: o.artifacts, trainer: o.trainer, workDir: o.workDir ?? join("runs", "worker"), threads: o.threads, log };
   for (const q of o.queues ?? ["train"]) {
     for (let i = 0; i < (o.concurrency ?? 1); i++) {
-      await boss.work<TrainUnit>(q, { batchSize: 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? 1 }, async ([job]) => {
+      await boss.work<TrainUnit>(q, { batchSize: 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? 1, includeMetadata: true }, async ([job]) => {
         if (!job) return;
-        log(`worker ${process.pid}: claimed ${q} ${job.data.key} of ${job.data.runId} (job ${job.id})`);
+        const { key, runId } = job.data;
+        log(`worker ${process.pid}: claimed ${q} ${key} of ${runId} (job ${job.id}, attempt ${job.retryCount + 1})`);
         const t0 = Date.now();
+        // pg-boss gives up on the handler at the job's expiry: stop the work a little before, so a unit that
+        // is retried elsewhere is not also still running here.
+        const expiry = new AbortController();
+        const timer = setTimeout(() => expiry.abort(new Error(`unit ran past its ${job.expireInSeconds} s limit (--unit-timeout)`)), Math.max(1, job.expireInSeconds - 2) * 1000);
         try {
-          const r = await runTrainUnit(job.data, parts);
-          log(`worker ${process.pid}: done ${job.data.key} in ${((Date.now() - t0) / 1000).toFixed(1)} s (sha256 ${r.sha256.slice(0, 12)})`);
+          const meta: UnitLeaseMeta = { job: job.id, attempt: job.retryCount };
+          const held = await holdLease(o.store.leases, unitLeaseKey(runId, key), { what: `unit ${key} of run ${runId}`, ttlMs: heartbeatMs, meta, log });
+          try {
+            const r = await runTrainUnit(job.data, parts, AbortSignal.any([expiry.signal, held.signal]));
+            log(`worker ${process.pid}: done ${key} in ${((Date.now() - t0) / 1000).toFixed(1)} s (sha256 ${r.sha256.slice(0, 12)})`);
+          } finally {
+            await held.release();
+          }
         } catch (e) {
-          log(`worker ${process.pid}: failed ${job.data.key}: ${(e as Error).message}`);
+          log(`worker ${process.pid}: failed ${key}: ${(e as Error).message}`);
           throw e;
+        } finally {
+          clearTimeout(timer);
         }
       });
     }

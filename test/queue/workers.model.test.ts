@@ -1,16 +1,20 @@
 /**
- * `society run --workers` with three `society worker` processes on a real PostgreSQL server on loopback:
- * one worker is SIGKILLed while it trains; its unit expires and another worker redoes it. The run's
- * results.json and content tables equal those of the same config run in one process.
+ * `society run --workers` with `society worker` processes on a real PostgreSQL server on loopback:
+ * - three workers, one SIGKILLed while it trains: its unit stops heartbeating, the coordinator fails that
+ *   attempt and another worker redoes it. The run's results.json and content tables equal those of the same
+ *   config run in one process. The unit timeout stays at its default (hours): recovery must not wait for it.
+ * - a worker that cannot load the base model (its artifact is damaged) fails the unit with the reason; after
+ *   its retries the unit is in the dead-letter queue and the run fails, saying why, in `society runs`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
+import { fileSha256 } from "../../src/util/file-sha256.js";
 import { societyCli } from "../support/society-cli.js";
 import { startPostgres, type PgServer } from "../store/pg-server.js";
 
@@ -87,7 +91,7 @@ describe.skipIf("skip" in server)("society worker", () => {
     let killed = -1;
     let claims = 0;
     const workers = [0, 1, 2].map((i) => {
-      const w = spawn(process.execPath, [join(root, "bin/society.js"), "worker", "--db", dbUrl("coord"), "--artifacts", artifacts, "--unit-timeout", "20", "--work-dir", join(tmp, `w${i}`)], { cwd: root, env: { ...process.env, ...env } });
+      const w = spawn(process.execPath, [join(root, "bin/society.js"), "worker", "--db", dbUrl("coord"), "--artifacts", artifacts, "--work-dir", join(tmp, `w${i}`)], { cwd: root, env: { ...process.env, ...env } });
       w.stdout!.on("data", (d) => (logs[i] += d));
       w.stderr!.on("data", (d) => {
         logs[i] += d;
@@ -101,10 +105,12 @@ describe.skipIf("skip" in server)("society worker", () => {
       children.push(w);
       return w;
     });
-    const coord = await societyCli(["run", cfg, "--db", dbUrl("coord"), "--out", join(tmp, "coord"), "--workers", "--artifacts", artifacts, "--unit-timeout", "20"], { env });
-    expect(coord.code, `${coord.out}\n${logs.join("\n---\n")}`).toBe(0);
+    const coord = await societyCli(["run", cfg, "--db", dbUrl("coord"), "--out", join(tmp, "coord"), "--workers", "--artifacts", artifacts], { env, timeoutMs: 600_000 });
+    expect(coord.code, `${coord.timedOut ? "TIMED OUT\n" : ""}${coord.out}\n${logs.join("\n---\n")}`).toBe(0);
     expect(claims).toBe(1);
     expect(workers[killed]!.signalCode).toBe("SIGKILL");
+    // Found lost by its heartbeat, not by the unit's 6-hour expiry.
+    expect(coord.out).toMatch(new RegExp(`unit queue/train/\\S+: worker pid ${workers[killed]!.pid} on \\S+ stopped heartbeating .*; handing it to another worker`));
     // The killed worker's unit was done by another: every unit the coordinator queued was completed by the survivors
     // (an agent whose dataset is empty keeps its weights and queues nothing).
     const queued = new Set([...coord.out.matchAll(/queued (queue\/train\/\S+)/g)].map((m) => m[1]));
@@ -118,6 +124,45 @@ describe.skipIf("skip" in server)("society worker", () => {
     expect(stripTimes(b)).toEqual(stripTimes(a));
     for (const w of workers) if (w.exitCode === null) w.kill("SIGTERM");
   }, 900_000);
+
+  it("a worker that cannot load the base model: the unit fails with the reason, is dead-lettered after its retries, and the run fails saying why", async () => {
+    if ("skip" in server) return;
+    const model = await ensureTinyModel("test");
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query("drop database if exists dead").then(() => admin.query("create database dead"));
+    await admin.end();
+    const url = server.url.replace(/\/[^/]*$/, "/dead");
+    const cfg = join(tmp, "config-dead.yaml");
+    writeFileSync(cfg, stringify({ ...config, name: "workers-dead" }));
+    // The shared store's copy of the base model is damaged (a bad disk, a truncated copy): the coordinator
+    // finds the artifact present and does not store it again; the worker's sha256 check refuses it.
+    const artifacts = join(tmp, "artifacts-dead");
+    const sha = await fileSha256(model.path);
+    mkdirSync(join(artifacts, sha.slice(0, 2)), { recursive: true });
+    writeFileSync(join(artifacts, sha.slice(0, 2), sha), "not a model");
+    const env = { SOCIETY_LLAMA_THREADS: "1" };
+    let log = "";
+    const w = spawn(process.execPath, [join(root, "bin/society.js"), "worker", "--db", url, "--artifacts", artifacts, "--retries", "1", "--work-dir", join(tmp, "wd")], { cwd: root, env: { ...process.env, ...env } });
+    w.stdout!.on("data", (d) => (log += d));
+    w.stderr!.on("data", (d) => (log += d));
+    children.push(w);
+    const coord = await societyCli(["run", cfg, "--db", url, "--out", join(tmp, "dead"), "--workers", "--artifacts", artifacts, "--retries", "1"], { env, timeoutMs: 600_000 });
+    w.kill("SIGTERM");
+    expect(coord.code, `${coord.out}\n---\n${log}`).toBe(1);
+    expect(coord.out).toMatch(/training unit queue\/train\/\S+ failed after 2 attempts, dead-lettered to train-dead: .*its bytes hash to [0-9a-f]{64}, not to the sha256 it is stored under/);
+    // Each attempt failed on the worker with the reason.
+    const unit = /training unit (queue\/train\/\S+) failed/.exec(coord.out)![1]!;
+    expect(log.split(`failed ${unit}: `).length - 1).toBe(2);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const dead = (await c.query("select data->>'key' as key from pgboss.job where name = 'train-dead'")).rows.map((r) => r.key);
+    await c.end();
+    expect(dead).toContain(unit);
+    const runs = await societyCli(["runs", "--db", url]);
+    expect(runs.code, runs.out).toBe(0);
+    expect(runs.out).toMatch(/workers-dead.*failed.*dead-lettered to train-dead: .*its bytes hash to/);
+  }, 600_000);
 });
 
 /** results.json less wall-clock figures. */

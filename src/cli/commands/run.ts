@@ -1,8 +1,8 @@
 import { join, relative } from "node:path";
 import type { CommandModule } from "yargs";
-import { UserError } from "../../errors.js";
 import { loadConfig } from "../../config/load.js";
 import { parseSeeds } from "../../run/run-id.js";
+import { wholeNumber } from "../coerce.js";
 import { withStore } from "../with-store.js";
 
 interface Args {
@@ -30,8 +30,8 @@ const command: CommandModule<{}, Args> = {
       .option("out", { type: "string", default: "runs", describe: "folder for runs/<run-id>/" })
       .option("workers", { type: "boolean", describe: "coordinate: send training jobs to `society worker`s on the same PostgreSQL --db, and wait for them" })
       .option("artifacts", { type: "string", default: "runs/artifacts", describe: "with --workers: where adapters travel between machines (a shared directory, or s3://bucket/prefix)" })
-      .option("unit-timeout", { type: "number", default: 1800, describe: "with --workers: seconds after which a unit whose worker vanished goes to another" })
-      .option("retries", { type: "number", default: 2, describe: "with --workers: attempts after the first before a unit is dead-lettered" })
+      .option("unit-timeout", { type: "string", default: "21600", coerce: wholeNumber("unit-timeout", 1), describe: "with --workers: the longest a unit may run, in seconds; past it the attempt is stopped and retried (a unit whose worker died is retried at once: heartbeats)" })
+      .option("retries", { type: "string", default: "2", coerce: wholeNumber("retries", 0), describe: "with --workers: attempts after the first before a unit is dead-lettered" })
       .example("$0 run eval/configs/tiny-arithmetic.yaml", "the embedded default")
       .example("$0 run eval/configs/tiny-arithmetic.yaml --seeds 1,2,3", "three seeds, mean ± std")
       .example("$0 run c.yaml --db postgres://db/society --workers --artifacts /mnt/shared/artifacts", "training jobs on `society worker`s") as any,
@@ -45,7 +45,7 @@ const command: CommandModule<{}, Args> = {
     const { reportDir } = await import("../../report/report-dir.js");
     const { resolveDbUrl } = await import("../../store/url.js");
     const workers = args.workers
-      ? { dbUrl: resolveDbUrl(args.db), artifacts: args.artifacts, expireInSeconds: positive(args["unit-timeout"], "--unit-timeout"), retries: Math.max(0, Math.floor(args.retries)) }
+      ? { dbUrl: resolveDbUrl(args.db), artifacts: args.artifacts, expireInSeconds: args["unit-timeout"], retries: args.retries }
       : undefined;
     await withStore(args.db, async (store) => {
       const runIds: string[] = [];
@@ -65,9 +65,5 @@ const command: CommandModule<{}, Args> = {
     });
   },
 };
-function positive(v: number, flag: string): number {
-  if (!(v > 0) || !Number.isFinite(v)) throw new UserError(`${flag} wants a positive number of seconds, got ${v}`);
-  return Math.ceil(v);
-}
 
 export default command;

@@ -33,8 +33,8 @@ const command: CommandModule<{}, Args> = {
 };
 export default command;
 
-/** An error message as one table cell: first line, at most 100 characters. */
+/** An error message as one table cell: first line, at most 300 characters (the reason must survive a long path). */
 function oneLine(s: string): string {
   const line = s.split("\n")[0]!.trim();
-  return line.length > 100 ? `${line.slice(0, 99)}…` : line;
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }

@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import { UserError } from "../../errors.js";
+import { wholeNumber } from "../coerce.js";
 
 interface Args {
   db?: string;
@@ -8,6 +9,7 @@ interface Args {
   artifacts: string;
   threads?: number;
   "unit-timeout": number;
+  heartbeat: number;
   retries: number;
   "work-dir": string;
 }
@@ -15,7 +17,7 @@ interface Args {
 /**
  * `society worker --db postgres://…`: claims units (training jobs) of any run in that store, runs them with
  * this machine's trainer, and completes them through the run's unit ledger. Stops on SIGINT/SIGTERM after
- * the units in hand; a SIGKILLed worker's unit expires and goes to another worker.
+ * the units in hand; a SIGKILLed worker's unit stops heartbeating and goes to another worker.
  */
 const command: CommandModule<{}, Args> = {
   command: "worker",
@@ -24,11 +26,12 @@ const command: CommandModule<{}, Args> = {
     y
       .option("db", { type: "string", describe: "the runs' PostgreSQL store (postgres://…; default $SOCIETY_DB_URL)" })
       .option("queue", { type: "array", string: true, default: ["train"], describe: "queues to take units from" })
-      .option("concurrency", { type: "number", default: 1, describe: "units at once" })
+      .option("concurrency", { type: "string", default: "1", coerce: wholeNumber("concurrency", 1), describe: "units at once" })
       .option("artifacts", { type: "string", default: "runs/artifacts", describe: "the artifact store the coordinator uses (shared directory or s3://bucket/prefix)" })
-      .option("threads", { type: "number", describe: "CPU threads per training job (default $SOCIETY_LLAMA_THREADS, else all cores)" })
-      .option("unit-timeout", { type: "number", default: 1800, describe: "seconds after which a unit whose worker vanished goes to another" })
-      .option("retries", { type: "number", default: 2, describe: "attempts after the first before a unit is dead-lettered" })
+      .option("threads", { type: "string", coerce: wholeNumber("threads", 1), describe: "CPU threads per training job (default $SOCIETY_LLAMA_THREADS, else all cores)" })
+      .option("unit-timeout", { type: "string", default: "21600", coerce: wholeNumber("unit-timeout", 1), describe: "the longest a unit may run, in seconds; past it the attempt is stopped and retried" })
+      .option("heartbeat", { type: "string", default: "30", coerce: wholeNumber("heartbeat", 1), describe: "seconds a unit in hand stays claimed without a heartbeat (renewed every quarter); a worker silent longer is taken to be gone" })
+      .option("retries", { type: "string", default: "2", coerce: wholeNumber("retries", 0), describe: "attempts after the first before a unit is dead-lettered" })
       .option("work-dir", { type: "string", default: "runs/worker", describe: "scratch space for outputs before they are stored" })
       .example("$0 worker --db postgres://db/society --artifacts /mnt/shared/artifacts --threads 8", "") as any,
   handler: async (args) => {
@@ -37,7 +40,6 @@ const command: CommandModule<{}, Args> = {
       if (!(QUEUES as readonly string[]).includes(q)) throw new UserError(`--queue: unknown queue "${q}" (queues: ${QUEUES.join(", ")})`);
       return q as (typeof QUEUES)[number];
     });
-    if (!(Number.isInteger(args.concurrency) && args.concurrency >= 1)) throw new UserError(`--concurrency wants a whole number ≥ 1, got ${args.concurrency}`);
     const { resolveDbUrl } = await import("../../store/url.js");
     const { openStore } = await import("../../store/index.js");
     const { openArtifactStore } = await import("../../artifacts/index.js");
@@ -49,7 +51,7 @@ const command: CommandModule<{}, Args> = {
     const worker = await startWorker({
       dbUrl, store, artifacts: openArtifactStore(args.artifacts, { cacheDir: `${args["work-dir"]}/artifact-cache` }), trainer: ggmlTrainer,
       queues, concurrency: args.concurrency, threads: args.threads ?? (envThreads > 0 ? envThreads : undefined),
-      expireInSeconds: Math.ceil(args["unit-timeout"]), retries: args.retries, workDir: args["work-dir"],
+      expireInSeconds: args["unit-timeout"], retries: args.retries, workDir: args["work-dir"], heartbeatSeconds: args.heartbeat,
     });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -62,3 +64,4 @@ const command: CommandModule<{}, Args> = {
   },
 };
 export default command;
+
