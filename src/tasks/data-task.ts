@@ -8,7 +8,7 @@ import { makeGrader } from "./graders.js";
 import { pullDataset, splitRepo } from "./hub/pull.js";
 import { normalizedText } from "./hygiene.js";
 import { localFiles } from "./local-files.js";
-import { readRows, sha256File, type Row } from "./read/rows.js";
+import { readRows, dataFileSha256, type Row } from "./read/rows.js";
 import { selectRows } from "./select.js";
 import type { SourceSpec, TaskFile } from "./task-file.js";
 import type { DataFile, Question, QuestionsOptions, Split, Task } from "./types.js";
@@ -231,7 +231,7 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
       const out: DataFile[] = [];
       for (const f of files) {
         const rows = (await readRows(f.local, { format: f.read.format, csv: f.read.csv })).length;
-        out.push({ path: shownPath(f.local), sha256: sha256File(f.local), rows, ...(f.hub ? { hub: f.hub } : {}) });
+        out.push({ path: shownPath(f.local), sha256: dataFileSha256(f.local), rows, ...(f.hub ? { hub: f.hub } : {}) });
       }
       return out;
     },

@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../errors.js";
 import { withFileLock } from "../../util/file-lock.js";
-import { sha256File } from "../read/rows.js";
+import { dataFileSha256 } from "../read/rows.js";
 import { defaultHubCache, isCommitSha, readManifest, readRef, repoDir, revisionDir, writeManifest, writeRef, type Manifest, type ManifestFile } from "./cache.js";
 import { download, getJson, hubClientFromEnv, HubUnreachable, repoApi, resolveUrl, type HubClient } from "./client.js";
 import { configNames, defaultConfig, splitFiles } from "./splits.js";
@@ -171,7 +171,7 @@ async function conversionSplits(client: HubClient, repo: string, config: string,
 /** Reuses a cached file whose size and sha256 match what is expected; downloads otherwise. */
 async function fetchFile(client: HubClient, url: string, dest: string, what: string, expect: { sha256?: string; gitSha1?: string; size?: number }) {
   if (existsSync(dest) && (expect.size === undefined || statSync(dest).size === expect.size) && (expect.sha256 || expect.gitSha1)) {
-    const sha256 = sha256File(dest);
+    const sha256 = dataFileSha256(dest);
     if (!expect.sha256 || sha256 === expect.sha256) return { sha256, size: statSync(dest).size, fresh: false };
   }
   return { ...(await download(client, url, dest, what, expect)), fresh: true };
@@ -201,7 +201,7 @@ function fromCache(cache: string, req: PullRequest, revision: string, o: { quiet
       for (const f of entry.files) {
         const local = join(dir, f.path);
         if (!existsSync(local)) return fail(`${config}/${split}: ${f.path} is missing from the cache`);
-        if (sha256File(local) !== f.sha256) {
+        if (dataFileSha256(local) !== f.sha256) {
           if (o.quiet) return undefined;
           throw new UserError(`${local}: sha256 differs from the one recorded when it was pulled (the cached file changed); pull it again`);
         }

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { extname } from "node:path";
 import { UserError } from "../../errors.js";
+import { fileSha256Sync } from "../../util/file-sha256.js";
 import { notRegularFile } from "../../util/read-text.js";
 import { readCsv, type CsvOptions } from "./csv.js";
 import { readJson } from "./json.js";
@@ -78,12 +78,12 @@ function fileStamp(path: string): string {
 
 const hashes = new Map<string, { stamp: string; sha256: string }>();
 
-/** The file's sha256 (hex), remembered per mtime and size. */
-export function sha256File(path: string): string {
+/** fileSha256Sync of a task data file, remembered per mtime and size (a task reads its files many times). */
+export function dataFileSha256(path: string): string {
   const stamp = fileStamp(path);
   const hit = hashes.get(path);
   if (hit && hit.stamp === stamp) return hit.sha256;
-  const sha256 = createHash("sha256").update(readFileSync(path)).digest("hex");
+  const sha256 = fileSha256Sync(path);
   hashes.set(path, { stamp, sha256 });
   return sha256;
 }

@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
-import { createReadStream, mkdirSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
+import { fileSha256 } from "../../../util/file-sha256.js";
 import { copyToNative, tensorInfo, type Ctx, type Ggml, type GgufCtx, type Tensor } from "../ffi/index.js";
 
 /**
@@ -22,17 +22,7 @@ export async function writeGgufAtomic(g: Ggml, path: string, fill: (gg: GgufCtx)
   } finally {
     g.gguf.free(gg);
   }
-  return sha256File(path);
-}
-
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash("sha256");
-    createReadStream(path)
-      .on("data", (d) => h.update(d))
-      .on("error", reject)
-      .on("end", () => resolve(h.digest("hex")));
-  });
+  return fileSha256(path);
 }
 
 /**
