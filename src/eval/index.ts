@@ -2,5 +2,5 @@
 export { evalSchema, EVAL_METHODS, SPEED_ONLY, type EvalConfig, type EvalConfigInput, type EvalMethod } from "./config.js";
 export { runEval, type EvalDeps, type EvalResult } from "./run.js";
 export { evalRunId, backendSpec, resolveBaseModel, methodPlan, type ResolvedEval, type MethodPlan } from "./resolve.js";
-export { summarize, type EvalSummary } from "./stats.js";
+export { summarize, type EvalSummary } from "../metrics/eval-summary.js";
 export { Progress, fmt } from "../util/progress.js";

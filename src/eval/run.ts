@@ -9,13 +9,13 @@ import { createBackend } from "../backends/index.js";
 import { runDebates } from "../protocols/debate/index.js";
 import { rosterAgentIds } from "../protocols/index.js";
 import { METRIC } from "../metrics/names.js";
+import { summarize, summaryMetrics, type EvalSummary } from "../metrics/eval-summary.js";
 import type { Store } from "../store/index.js";
 import { fitTaskToTinyModel } from "../models/tiny/task-fit.js";
 import { getTask } from "../tasks/index.js";
 import { writeEvalDir } from "./output.js";
 import { Progress } from "../util/progress.js";
 import { backendSpec, evalRunId, methodPlan, resolveBaseModel, type ResolvedEval } from "./resolve.js";
-import { summarize, type EvalSummary } from "./stats.js";
 
 export interface EvalDeps {
   store: Store;
@@ -88,11 +88,7 @@ export async function runEval(r: ResolvedEval, deps: EvalDeps): Promise<EvalResu
     const wallSeconds = (performance.now() - t0) / 1000;
 
     await store.metrics.put([
-      [METRIC.accuracy, summary.accuracy],
-      [METRIC.accuracyStderr, summary.stderr],
-      [METRIC.unparsed, summary.unparsed],
-      [METRIC.questions, summary.questions],
-      [METRIC.tokens, summary.promptTokens + summary.completionTokens],
+      ...summaryMetrics(summary),
       [METRIC.seconds, wallSeconds],
       ["tokens_per_s", tokensPerSecond],
     ].map(([name, value]) => ({ runId, method, iteration: 0, name: name as string, scope: "run", value: value as number })));

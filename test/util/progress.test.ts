@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { fmt, Progress } from "../../src/util/progress.js";
-import { summarize } from "../../src/eval/stats.js";
-import type { DebateOutcome, TurnSummary } from "../../src/protocols/debate/index.js";
 
 describe("Progress", () => {
   it("prints questions done, accuracy, tokens/s and ETA; rewrites one line on a TTY", () => {
@@ -33,21 +31,5 @@ describe("Progress", () => {
 
   it("formats durations", () => {
     expect([fmt(5), fmt(65), fmt(3725), fmt(Infinity)]).toEqual(["5s", "1m05s", "1h02m", "–"]);
-  });
-});
-
-describe("summarize", () => {
-  const turn = (o: Partial<TurnSummary>): TurnSummary => ({ round: 1, role: "generator", index: 0, answer: "1", parseStatus: "boxed", promptTokens: 10, completionTokens: 5, fresh: true, ...o });
-  const outcome = (correct: boolean, finalAnswer: string | null, turns: TurnSummary[]) => ({ correct, finalAnswer, turns }) as unknown as DebateOutcome;
-
-  it("counts accuracy with its standard error, unparsed answers and tokens", () => {
-    const s = summarize([
-      outcome(true, "1", [turn({}), turn({ role: "summarizer", answer: null, parseStatus: "unparsed", fresh: false })]),
-      outcome(false, null, [turn({ answer: null, parseStatus: "unparsed" })]),
-      outcome(true, "1", [turn({ fresh: false })]),
-      outcome(false, "2", [turn({})]),
-    ]);
-    expect(s).toMatchObject({ questions: 4, correct: 2, accuracy: 0.5, unparsed: 1, unparsedTurns: 1, promptTokens: 50, completionTokens: 25, freshCompletionTokens: 15, freshTurns: 3 });
-    expect(s.stderr).toBeCloseTo(Math.sqrt(0.25 / 4), 12);
   });
 });

@@ -3,12 +3,13 @@ import { consensus } from "../../metrics/consensus.js";
 import { maltProtocol } from "../../protocols/malt/tree.js";
 import type { Seat } from "../../protocols/index.js";
 import type { MethodContext } from "../types.js";
-import { evalMetrics, plurality, type EvalSummary } from "./evaluate.js";
+import { summarize, type GradedQuestion } from "../../metrics/eval-summary.js";
+import { evalMetrics, plurality, type SocietySummary } from "./evaluate.js";
 import { once } from "./once.js";
 import { runProtocol } from "./run-protocol.js";
 import { loadTrees } from "./trees.js";
 
-export interface ChainsSummary extends EvalSummary {
+export interface ChainsSummary extends SocietySummary {
   /** Mean accuracy of the refiners' answers (one chain, no vote). */
   refinerAccuracy: number;
 }
@@ -28,27 +29,23 @@ export async function evaluateChains(ctx: MethodContext, method: string, iterati
     });
     const trees = await loadTrees(ctx, unitKey, iteration, "test");
     const gold = new Map(ctx.test.map((q) => [q.rowId, q.gold]));
-    const finals: boolean[] = [], generators: boolean[] = [], votes: boolean[] = [], refiners: boolean[] = [];
+    const graded: GradedQuestion[] = [], generators: boolean[] = [], votes: boolean[] = [], refiners: boolean[] = [];
     const firsts: Array<Array<string | null>> = [];
-    let unparsed = 0, tokens = 0;
     for (const t of trees) {
       const g = gold.get(t.questionRowId)!;
-      finals.push(ctx.task.grade(t.finalAnswer, g));
-      if (t.finalAnswer === null) unparsed++;
+      graded.push({ correct: ctx.task.grade(t.finalAnswer, g), finalAnswer: t.finalAnswer, turns: t.turns });
       const first = t.tree.roots.map((r) => r.answer);
       firsts.push(first);
       for (const a of first) generators.push(ctx.task.grade(a, g));
       votes.push(ctx.task.grade(plurality(first), g));
       for (const leaf of t.tree.leaves) refiners.push(leaf.value === 1);
-      for (const turn of t.turns) tokens += turn.promptTokens + turn.completionTokens;
     }
-    const acc = accuracy(finals);
     const summary: ChainsSummary = {
-      accuracy: acc.accuracy, stderr: acc.stderr, unparsed, questions: trees.length, tokens, consensus: consensus(firsts),
+      ...summarize(graded), consensus: consensus(firsts),
       round1Accuracy: accuracy(generators).accuracy, round1MajorityAccuracy: accuracy(votes).accuracy, refinerAccuracy: accuracy(refiners).accuracy,
     };
     await ctx.store.metrics.put(evalMetrics(ctx, method, iteration, summary, { refiner_accuracy: summary.refinerAccuracy }));
-    ctx.log(`${method} iteration ${iteration}: accuracy ${(100 * acc.accuracy).toFixed(1)}% ± ${(100 * acc.stderr).toFixed(1)} (generators ${(100 * summary.round1Accuracy).toFixed(1)}%, refiners ${(100 * summary.refinerAccuracy).toFixed(1)}%, ${chains} chains voted)`);
+    ctx.log(`${method} iteration ${iteration}: accuracy ${(100 * summary.accuracy).toFixed(1)}% ± ${(100 * summary.stderr).toFixed(1)} (generators ${(100 * summary.round1Accuracy).toFixed(1)}%, refiners ${(100 * summary.refinerAccuracy).toFixed(1)}%, ${chains} chains voted)`);
     return summary;
   });
 }

@@ -1,7 +1,7 @@
 import type { AgentModel } from "../../backends/types.js";
 import { DIVERSITY } from "../../metrics/names.js";
 import type { MethodContext } from "../types.js";
-import { evalMetrics, summarizeDebates, type EvalSummary } from "./evaluate.js";
+import { evalMetrics, summarizeDebates, type SocietySummary } from "./evaluate.js";
 import { embeddingDiversity, likelihoodDiversity } from "./diversity.js";
 import { once } from "./once.js";
 import { loadTranscripts } from "./transcripts.js";
@@ -19,7 +19,7 @@ export interface EvalSeats {
  * debating with the run's own protocol share one stored base debate (same questions, seeds, models);
  * `unitKey` stores the debates under another shared key (methods whose agents are identical there).
  */
-export async function evaluateSociety(ctx: MethodContext, method: string, iteration: number, seats: EvalSeats, unitKey?: string): Promise<EvalSummary> {
+export async function evaluateSociety(ctx: MethodContext, method: string, iteration: number, seats: EvalSeats, unitKey?: string): Promise<SocietySummary> {
   return once(ctx, `${method}/it${iteration}/eval`, async () => {
     const debateKey = unitKey ?? (iteration === 0 && isRunProtocol(ctx, seats) ? "base" : method);
     await ctx.debates.run({ method: debateKey, iteration, phase: "test", questions: ctx.test, ...seats, label: `${method} eval it${iteration}` });

@@ -1,16 +1,13 @@
 import { accuracy } from "../../metrics/accuracy.js";
 import { consensus } from "../../metrics/consensus.js";
-import { DIVERSITY, METRIC } from "../../metrics/names.js";
+import { summarize, summaryMetrics, type EvalSummary, type GradedQuestion } from "../../metrics/eval-summary.js";
+import { DIVERSITY } from "../../metrics/names.js";
 import type { NewMetric } from "../../store/index.js";
 import type { MethodContext } from "../types.js";
 import type { StoredDebate } from "./transcripts.js";
 
-export interface EvalSummary {
-  accuracy: number;
-  stderr: number;
-  unparsed: number;
-  questions: number;
-  tokens: number;
+/** A society's evaluation: the one EvalSummary plus what round 1 says (consensus and the baselines). */
+export interface SocietySummary extends EvalSummary {
   consensus: number;
   /** Mean accuracy of the agents' independent round-1 answers: the single-agent baseline. */
   round1Accuracy: number;
@@ -19,29 +16,21 @@ export interface EvalSummary {
 }
 
 /** Grades stored test debates against gold: the final vote for accuracy, round-1 answers for consensus and the baselines. */
-export function summarizeDebates(ctx: MethodContext, debates: readonly StoredDebate[]): EvalSummary {
+export function summarizeDebates(ctx: MethodContext, debates: readonly StoredDebate[]): SocietySummary {
   const gold = new Map(ctx.test.map((q) => [q.rowId, q.gold]));
-  const finals: boolean[] = [], singles: boolean[] = [], majorities: boolean[] = [];
+  const graded: GradedQuestion[] = [], singles: boolean[] = [], majorities: boolean[] = [];
   const round1: Array<Array<string | null>> = [];
-  let unparsed = 0, tokens = 0;
   for (const d of debates) {
     const g = gold.get(d.questionRowId);
     if (g === undefined) throw new Error(`debate ${d.debateId} is not on a test question of this run`);
     const first = d.transcript.chains.map((c) => c.turns.find((t) => t.round === 1)?.answer ?? null);
     round1.push(first);
-    finals.push(ctx.task.grade(d.transcript.consensus, g));
-    if (d.transcript.consensus === null) unparsed++;
+    graded.push({ correct: ctx.task.grade(d.transcript.consensus, g), finalAnswer: d.transcript.consensus, turns: d.turns });
     for (const a of first) singles.push(ctx.task.grade(a, g));
     majorities.push(ctx.task.grade(plurality(first), g));
-    for (const t of d.turns) tokens += t.promptTokens + t.completionTokens;
   }
-  const acc = accuracy(finals);
   return {
-    accuracy: acc.accuracy,
-    stderr: acc.stderr,
-    unparsed,
-    questions: debates.length,
-    tokens,
+    ...summarize(graded),
     consensus: consensus(round1),
     round1Accuracy: accuracy(singles).accuracy,
     round1MajorityAccuracy: accuracy(majorities).accuracy,
@@ -61,14 +50,10 @@ export function plurality(answers: ReadonlyArray<string | null>): string | null 
 }
 
 /** The run-scope metrics of one evaluation, as stored for the report. */
-export function evalMetrics(ctx: MethodContext, method: string, iteration: number, s: EvalSummary, extra: Record<string, number> = {}): NewMetric[] {
+export function evalMetrics(ctx: MethodContext, method: string, iteration: number, s: SocietySummary, extra: Record<string, number> = {}): NewMetric[] {
   const m = (name: string, value: number): NewMetric => ({ runId: ctx.runId, method, iteration, name, scope: "run", value });
   const out = [
-    m(METRIC.accuracy, s.accuracy),
-    m(METRIC.accuracyStderr, s.stderr),
-    m(METRIC.unparsed, s.unparsed),
-    m(METRIC.questions, s.questions),
-    m(METRIC.tokens, s.tokens),
+    ...summaryMetrics(s).map(([name, value]) => m(name, value)),
     m("round1_accuracy", s.round1Accuracy),
     m("round1_majority_accuracy", s.round1MajorityAccuracy),
   ];
