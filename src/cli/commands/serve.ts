@@ -4,6 +4,7 @@ import { chatTemplateFrom, chatTemplateOptions, type ChatTemplateArgs } from "..
 import { openStore, type Store } from "../../store/index.js";
 import { startServe } from "../../server/start.js";
 import { interruptSignal } from "../interrupt.js";
+import { DEFAULT_LORA, defaultOptim } from "../../training/defaults.js";
 
 /** `society serve`: local models, a run's agents, the debating society and the local trainer behind an OpenAI-compatible API. */
 
@@ -41,6 +42,9 @@ interface Args extends ChatTemplateArgs {
   db?: string;
 }
 
+/** The defaults a job saying "auto" gets (the one set: config/training-defaults.ts), shown in --help. */
+const LORA_OPTIM = defaultOptim("lora");
+
 const command: CommandModule<{}, Args> = {
   command: "serve",
   describe: "Serve models, agents, the society and fine-tuning over an OpenAI-compatible API",
@@ -64,11 +68,11 @@ const command: CommandModule<{}, Args> = {
       .option("max-file-mb", { type: "number", default: 64, describe: "largest uploaded training file (413 beyond)" })
       .option("max-tokens", { type: "number", default: 512, describe: "largest max_tokens per choice (and the default)" })
       .option("max-n", { type: "number", default: 16, describe: "largest n per request" })
-      .option("ft-epochs", { type: "number", describe: "fine-tuning: epochs when a job says auto (default 2)" })
-      .option("ft-batch-size", { type: "number", describe: "fine-tuning: batch size when a job says auto (default 8)" })
-      .option("ft-lr", { type: "number", describe: "fine-tuning: the learning rate of learning_rate_multiplier 1 (default 1e-3)" })
-      .option("ft-rank", { type: "number", describe: "fine-tuning: LoRA rank (default 8)" })
-      .option("ft-alpha", { type: "number", describe: "fine-tuning: LoRA alpha (default 16)" })
+      .option("ft-epochs", { type: "number", describe: `fine-tuning: epochs when a job says auto (default ${LORA_OPTIM.epochs})` })
+      .option("ft-batch-size", { type: "number", describe: `fine-tuning: batch size when a job says auto (default ${LORA_OPTIM.batchSize})` })
+      .option("ft-lr", { type: "number", describe: `fine-tuning: the learning rate of learning_rate_multiplier 1 (default ${LORA_OPTIM.lr})` })
+      .option("ft-rank", { type: "number", describe: `fine-tuning: LoRA rank (default ${DEFAULT_LORA.rank})` })
+      .option("ft-alpha", { type: "number", describe: `fine-tuning: LoRA alpha (default ${DEFAULT_LORA.alpha})` })
       .option("ft-threads", { type: "number", describe: "fine-tuning: trainer threads (default all cores)" })
       .option("ft-ctx", { type: "number", describe: "fine-tuning: tokens per training row (default the longest example)" })
       .option("ft-max-queued", { type: "number", default: 32, describe: "fine-tuning: jobs that may wait behind the running one (429 beyond)" })
@@ -112,7 +116,7 @@ const command: CommandModule<{}, Args> = {
           ...(a["ft-epochs"] ? { epochs: a["ft-epochs"] } : {}),
           ...(a["ft-batch-size"] ? { batchSize: a["ft-batch-size"] } : {}),
           ...(a["ft-lr"] ? { lr: a["ft-lr"] } : {}),
-          ...(a["ft-rank"] ? { lora: { rank: a["ft-rank"], alpha: a["ft-alpha"] ?? 2 * a["ft-rank"] } } : a["ft-alpha"] ? { lora: { rank: 8, alpha: a["ft-alpha"] } } : {}),
+          ...(a["ft-rank"] ? { lora: { rank: a["ft-rank"], alpha: a["ft-alpha"] ?? 2 * a["ft-rank"] } } : a["ft-alpha"] ? { lora: { rank: DEFAULT_LORA.rank, alpha: a["ft-alpha"] } } : {}),
           threads: a["ft-threads"],
           contextLength: a["ft-ctx"],
           maxQueued: a["ft-max-queued"],
