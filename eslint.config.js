@@ -12,8 +12,8 @@ import tseslint from "typescript-eslint";
 const LAYERS = [
   ["cli"],
   ["server", "run"],
-  // The `society eval` library, and for now the base-model/backend resolution run and server share.
-  ["eval"],
+  // The `society eval` library (the base model and backend a config names: models/resolve.ts, backends/spec.ts).
+  ["evaluate"],
   ["methods", "queue"],
   ["protocols", "datasets", "training", "models", "backends", "metrics", "report", "tracking", "graphs"],
   ["store", "tasks", "prompts", "config", "formats", "artifacts"],
@@ -26,7 +26,8 @@ const PEERS = {
   // MALT's data filters read its valued trees (protocols/malt/credit.ts); MAGDi's, its interaction graphs.
   datasets: ["protocols", "graphs"],
   training: ["backends"],
-  models: ["training"],
+  // models/resolve.ts routes an agent_models entry to its backend (backends/spec.ts).
+  models: ["training", "backends"],
   backends: ["metrics"],
   report: ["metrics", "graphs"],
   // A run config names a task: its schema checks the name against the task registry.

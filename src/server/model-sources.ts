@@ -53,7 +53,7 @@ export async function runModels(store: Store, runId: string, method: string | un
   if (!run) throw new UserError(`--run ${runId}: no such run in ${store.location}`);
   const config = run.config as RunConfig;
   if (config.model.backend !== "llama") throw new UserError(`--run ${runId}: its agents are remote models (model.backend: ${config.model.backend}); serve runs trained locally`);
-  const { resolveBaseModel } = await import("../eval/resolve.js");
+  const { resolveBaseModel } = await import("../models/resolve.js");
   const base = await resolveBaseModel(config, log);
   const asModel = (v: ModelVersion): AgentModel | undefined =>
     v.kind === "lora" ? { base: base.base, adapter: v.path! } : v.kind === "full" ? { base: v.path! } : v.kind === "base" ? base : undefined;

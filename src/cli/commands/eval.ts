@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import type { EvalArgs } from "../../eval/args.js";
+import type { EvalArgs } from "../../evaluate/args.js";
 import { TASK_NAMES } from "../../tasks/registry.js";
 import { withStore } from "../with-store.js";
 
@@ -37,10 +37,10 @@ const command: CommandModule<{}, Args> = {
       .option("out-dir", { type: "string", describe: "folder for runs/<run-id>/ (default runs)" })
       .option("json", { type: "boolean", default: false, describe: "print results.json to stdout instead of the summary" }) as any,
   handler: async (args) => {
-    const { resolveEvalArgs } = await import("../../eval/args.js");
+    const { resolveEvalArgs } = await import("../../evaluate/args.js");
     const resolved = resolveEvalArgs(args);
     // Loaded here, not at CLI start: it pulls in node-llama-cpp or langchain.
-    const { runEval } = await import("../../eval/run.js");
+    const { runEval } = await import("../../evaluate/run.js");
     const { fmt } = await import("../../util/progress.js");
     await withStore(args.db, async (store) => {
       const res = await runEval(resolved, { store, log: (l) => process.stderr.write(`${l}\n`) });

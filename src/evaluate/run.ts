@@ -15,7 +15,9 @@ import { fitTaskToTinyModel } from "../models/tiny/task-fit.js";
 import { getTask } from "../tasks/index.js";
 import { writeEvalDir } from "./output.js";
 import { Progress } from "../util/progress.js";
-import { backendSpec, evalRunId, methodPlan, resolveBaseModel, type ResolvedEval } from "./resolve.js";
+import { backendSpec } from "../backends/spec.js";
+import { resolveBaseModel } from "../models/resolve.js";
+import { evalRunId, methodPlan, type ResolvedEval } from "./resolve.js";
 
 export interface EvalDeps {
   store: Store;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { resolveEvalArgs } from "../../src/eval/args.js";
-import { evalRunId, methodPlan } from "../../src/eval/resolve.js";
+import { resolveEvalArgs } from "../../src/evaluate/args.js";
+import { evalRunId, methodPlan } from "../../src/evaluate/resolve.js";
 import { isUserError } from "../../src/errors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-evalargs-"));
