@@ -54,6 +54,7 @@ export class FakeTrainer implements Trainer {
       outPath: req.outPath,
       sha256: createHash("sha256").update(bytes).digest("hex"),
       mode: req.mode,
+      kind: req.mode,
       lossCurve: [{ step: 1, loss }],
       trainTokens: 0,
       tokensPerSecond: 0,

@@ -154,9 +154,12 @@ export interface TrainRequest {
 }
 
 export interface TrainResult {
+  /** The adapter or model file written, or (kind "remote") the fine-tuned model's id at the provider. */
   outPath: string;
   sha256: string;
   mode: "lora" | "full";
+  /** What the trainer produced, as the store keeps it: a LoRA adapter, a complete model, or a remote model id. */
+  kind: "lora" | "full" | "remote";
   lossCurve: { step: number; loss: number; valLoss?: number; metrics?: Record<string, number>; valMetrics?: Record<string, number> }[];
   /** Non-padding tokens processed by forward+backward passes (all epochs). */
   trainTokens: number;

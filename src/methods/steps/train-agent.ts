@@ -67,12 +67,12 @@ export async function fit(ctx: MethodContext, agent: Agent, iteration: number, d
   const rows = await ctx.store.datasets.rows(dataset.id);
   try {
     let last = 0;
-    const remote = t.trainer === "openai";
     const from = o.from;
     const result = await ctx.trainer.train({
-      // Remote: continue from the previous fine-tuned model id; local full: from its GGUF; LoRA: from its adapter.
-      baseModelPath: remote ? from?.remoteId ?? ctx.base.base : t.mode === "full" && from ? from.path! : ctx.base.base,
-      initAdapterPath: !remote && t.mode === "lora" && from?.kind === "lora" ? from.path! : undefined,
+      // Continue from the weights the trainer produced last time, by their kind: a remote fine-tuned model id,
+      // a complete GGUF, or a LoRA adapter over the base.
+      baseModelPath: from?.kind === "remote" ? from.remoteId! : from?.kind === "full" ? from.path! : ctx.base.base,
+      initAdapterPath: from?.kind === "lora" ? from.path! : undefined,
       ...(objective.kind === "sft" ? { examples: rows.map((r) => ({ messages: r.messages })) } : { objective, pairs: rows.map(toPair) }),
       chatTemplate: ctx.config.model.chat_template,
       mode: t.mode,
@@ -109,18 +109,19 @@ export function toPair(r: DatasetRow): PreferencePair {
   };
 }
 
-/** What a finished job produced, as stored weights: a remote model id, or a local file. */
-export function weightsOf(ctx: MethodContext, result: TrainResult): Weights {
-  const remote = ctx.config.training.trainer === "openai";
-  return remote
+/** What a finished job produced, as stored weights: a remote model id, or a local file (the trainer says which). */
+export function weightsOf(result: TrainResult): Weights {
+  // A result a worker of an older version stored in the queue has no kind: the queue trains local files only.
+  const kind = (result.kind as TrainResult["kind"] | undefined) ?? result.mode;
+  return kind === "remote"
     ? { kind: "remote", path: null, remoteId: result.outPath, sha256: result.sha256 }
-    : { kind: ctx.config.training.mode, path: result.outPath, remoteId: null, sha256: result.sha256 };
+    : { kind, path: result.outPath, remoteId: null, sha256: result.sha256 };
 }
 
 /** Registers a job's output as the agent's version at `iteration` and marks the job succeeded, in one transaction. */
 export async function registerVersion(ctx: MethodContext, agent: Agent, iteration: number, result: TrainResult, jobId: string, parentId: string, rows: number, meta: Record<string, unknown> = {}): Promise<ModelVersion> {
   return ctx.store.transaction(async () => {
-    const w = weightsOf(ctx, result);
+    const w = weightsOf(result);
     const v = await ctx.store.modelVersions.insert({
       agentId: agent.id, iteration, kind: w.kind, path: w.path, remoteId: w.remoteId, sha256: w.sha256, parentId,
       meta: { rows, steps: result.steps, tokensPerSecond: result.tokensPerSecond, bestValLoss: result.bestValLoss ?? null, stoppedEarly: result.stoppedEarly, ...meta },

@@ -37,7 +37,7 @@ export async function trainSftThenDpo(ctx: MethodContext, agent: Agent, iteratio
     policy = start;
   } else {
     const { result, jobId } = await fit(ctx, agent, iteration, sft, { from: start.kind === "base" ? undefined : start, file: `${name}-it${iteration}-sft.gguf`, seed: deriveSeed(ctx.seed, "train", agent.method, name, iteration) });
-    policy = weightsOf(ctx, result);
+    policy = weightsOf(result);
     await ctx.store.transaction(async () => {
       await ctx.store.trainingJobs.update(jobId, { status: "succeeded", lossCurve: result.lossCurve });
       await ctx.store.units.markDone(ctx.runId, unit, policy);

@@ -186,6 +186,7 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
       outPath: req.outPath,
       sha256,
       mode: req.mode,
+      kind: req.mode,
       lossCurve,
       trainTokens,
       tokensPerSecond: trainTokens / Math.max(trainSeconds, 1e-9),

@@ -173,6 +173,7 @@ export class OpenAITrainer implements Trainer {
       outPath: model,
       sha256: createHash("sha256").update(model).digest("hex"),
       mode: req.mode,
+      kind: "remote",
       lossCurve,
       trainTokens,
       tokensPerSecond: seconds > 0 ? trainTokens / seconds : 0,
