@@ -1,13 +1,8 @@
 /** The files of runs/<run-id>/: the resolved config, results.json, and one JSON line per question. */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import writeFileAtomic from "write-file-atomic";
 import type { DebateOutcome } from "../protocols/debate/index.js";
-
-export function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
-  renameSync(tmp, path);
-}
 
 export function questionLine(o: DebateOutcome): string {
   return JSON.stringify({
@@ -27,9 +22,7 @@ export function questionLine(o: DebateOutcome): string {
 
 export function writeEvalDir(dir: string, files: { config: unknown; results: unknown; outcomes: readonly DebateOutcome[] }): void {
   mkdirSync(dir, { recursive: true });
-  writeJsonAtomic(join(dir, "config.json"), files.config);
-  const tmp = join(dir, `questions.jsonl.tmp-${process.pid}`);
-  writeFileSync(tmp, files.outcomes.map((o) => questionLine(o) + "\n").join(""));
-  renameSync(tmp, join(dir, "questions.jsonl"));
-  writeJsonAtomic(join(dir, "results.json"), files.results);
+  writeFileAtomic.sync(join(dir, "config.json"), JSON.stringify(files.config, null, 2) + "\n");
+  writeFileAtomic.sync(join(dir, "questions.jsonl"), files.outcomes.map((o) => questionLine(o) + "\n").join(""));
+  writeFileAtomic.sync(join(dir, "results.json"), JSON.stringify(files.results, null, 2) + "\n");
 }

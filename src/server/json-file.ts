@@ -1,12 +1,11 @@
-/** Small JSON files written atomically (temp name + rename), so a crash never leaves half a record. */
-import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+/** Small JSON files written atomically (write-file-atomic: temp name, fsync, rename), so a crash never leaves half a record. */
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import writeFileAtomic from "write-file-atomic";
 import type { z } from "zod";
 
 export function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 1)}\n`);
-  renameSync(tmp, path);
+  writeFileAtomic.sync(path, `${JSON.stringify(value, null, 1)}\n`);
 }
 
 /**

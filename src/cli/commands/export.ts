@@ -1,9 +1,10 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandModule } from "yargs";
 import { datasetJsonl } from "../../store/index.js";
 import { withStore } from "../with-store.js";
 import { UserError } from "../../errors.js";
+import writeFileAtomic from "write-file-atomic";
 
 interface Args {
   runId: string;
@@ -39,8 +40,7 @@ const command: CommandModule<{}, Args> = {
         const a = agents.get(d.agentId);
         const name = `${d.method}.it${d.iteration}.${a ? `${a.role}${a.agentIndex}` : d.agentId}.${d.kind.replace("-", "minus").replace("+", "plus")}.jsonl`;
         const path = join(dir, name);
-        writeFileSync(`${path}.tmp`, datasetJsonl(d.format, await store.datasets.rows(d.id)));
-        renameSync(`${path}.tmp`, path);
+        writeFileAtomic.sync(path, datasetJsonl(d.format, await store.datasets.rows(d.id)));
         process.stdout.write(`${path}  (${d.rowCount} ${d.format === "preference" ? "pairs" : "rows"})\n`);
       }
     });

@@ -1,9 +1,9 @@
-import { renameSync, writeFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { UserError } from "../../errors.js";
 import { loadGraphs, roundLabelStats, toGraphml } from "../../graphs/index.js";
 import { getTask } from "../../tasks/index.js";
 import { withStore } from "../with-store.js";
+import writeFileAtomic from "write-file-atomic";
 
 interface Args {
   runId: string;
@@ -60,8 +60,7 @@ const exportCmd: CommandModule<{}, Args> = {
         return;
       }
       // Written whole or not at all.
-      writeFileSync(`${args.out}.tmp`, body);
-      renameSync(`${args.out}.tmp`, args.out);
+      writeFileAtomic.sync(args.out, body);
       process.stderr.write(`${args.out}  (${stored.length} graphs, ${args.format})\n`);
     });
   },

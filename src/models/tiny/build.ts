@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gguf } from "../gguf-writer.js";
 import { countParams, createRandomLlamaGguf, resolveHparams } from "../llama-gguf.js";
@@ -10,6 +10,7 @@ import { buildCorpus } from "./corpus.js";
 import { evaluateHeldOut } from "./evaluate.js";
 import { recipeKey, type TinyRecipe } from "./recipe.js";
 import { pretrain } from "./train.js";
+import writeFileAtomic from "write-file-atomic";
 
 export interface TinyModelPaths { gguf: string; info: string; lock: string; work: string }
 
@@ -148,8 +149,7 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
   say(`held-out accuracy: ${(ev.accuracy * 100).toFixed(1)}%`);
   info.buildSeconds = (performance.now() - t0) / 1000;
   info.lines = lines;
-  writeFileSync(`${paths.info}.tmp`, JSON.stringify(info, null, 2));
-  renameSync(`${paths.info}.tmp`, paths.info);
+  writeFileAtomic.sync(paths.info, JSON.stringify(info, null, 2));
   return info;
 }
 

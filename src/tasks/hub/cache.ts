@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { REPO_ROOT } from "../../util/repo-root.js";
+import writeFileAtomic from "write-file-atomic";
 
 /**
  * The local copy of pulled Hub data sets:
@@ -59,7 +60,5 @@ export function writeManifest(cache: string, m: Manifest): void {
 
 function atomicWrite(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  writeFileAtomic.sync(path, text);
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { UserError } from "../../../errors.js";
 import { loadGgml, type Ggml } from "../ffi/index.js";
@@ -7,6 +7,7 @@ import { LoraConfigError, readLoraAdapter, type LoadedAdapter } from "../lora.js
 import { readHParams, UnsupportedModelError, type HParams } from "../model/hparams.js";
 import { hfModule, hfTargetName, PEFT_ARCHS, PEFT_PREFIX, permuteRopeRows, ROPE_INTERLEAVED_ARCHS, ropeHeads } from "./names.js";
 import { writeSafetensors, type SafetensorsTensor } from "../../../formats/safetensors.js";
+import writeFileAtomic from "write-file-atomic";
 
 export interface PeftExportOptions {
   /** Our GGUF LoRA adapter. */
@@ -136,7 +137,6 @@ export function exportPeft(o: PeftExportOptions): PeftExportResult {
     alpha_pattern: {},
   };
   const cfg = join(o.outDir, "adapter_config.json");
-  writeFileSync(`${cfg}.tmp`, `${JSON.stringify(config, null, 2)}\n`);
-  renameSync(`${cfg}.tmp`, cfg);
+  writeFileAtomic.sync(cfg, `${JSON.stringify(config, null, 2)}\n`);
   return { files: [st, cfg], tensors: tensors.length, targetModules: [...targets] };
 }
