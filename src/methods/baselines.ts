@@ -1,7 +1,6 @@
 import type { MethodName } from "../config/schema.js";
-import { METRIC } from "../metrics/names.js";
-import { evaluateSociety } from "./steps/evaluate-step.js";
-import { once } from "./steps/once.js";
+import type { SocietySummary } from "./steps/evaluate.js";
+import { evaluateSociety, type Headline } from "./steps/evaluate-step.js";
 import type { Method } from "./types.js";
 
 /**
@@ -10,21 +9,18 @@ import type { Method } from "./types.js";
  * over the N round-1 samples, `debate` = the final vote after M rounds. They have only iteration 0. With
  * agent_models the society is heterogeneous (MAGDi's teachers) and `base` is the mean over its agents.
  */
-function baseline(name: MethodName, pick: (s: Awaited<ReturnType<typeof evaluateSociety>>) => number): Method {
+function baseline(name: MethodName, pick: (s: SocietySummary) => number): Method {
+  // Its accuracy, stored, logged and reported as one figure; stderr of a proportion over the test questions.
+  const headline: Headline = (s) => {
+    const value = pick(s);
+    return { accuracy: value, stderr: Math.sqrt((value * (1 - value)) / Math.max(1, s.questions)) };
+  };
   return {
     name,
     async run(ctx) {
       // The untrained society: the base model in every seat, or each agent's own (agent_models).
       const seats = { generators: ctx.agentModels, critics: ctx.agentModels, rounds: ctx.config.rounds, summarize: ctx.config.debate.summarize };
-      const s = await evaluateSociety(ctx, name, 0, seats);
-      await once(ctx, `${name}/it0/metrics`, async () => {
-        const value = pick(s);
-        const stderr = Math.sqrt((value * (1 - value)) / Math.max(1, s.questions));
-        await ctx.store.metrics.put([
-          { runId: ctx.runId, method: name, iteration: 0, name: METRIC.accuracy, scope: "run", value },
-          { runId: ctx.runId, method: name, iteration: 0, name: METRIC.accuracyStderr, scope: "run", value: stderr },
-        ]);
-      });
+      await evaluateSociety(ctx, name, 0, seats, undefined, headline);
     },
   };
 }

@@ -54,3 +54,12 @@ it("report single-agent, round-1 majority and final-vote accuracy of that one de
     expect(metric(db, method, 0, "accuracy_stderr"), method).toBeCloseTo(Math.sqrt((value * (1 - value)) / ds.length), 12);
   }
 });
+
+it("log the accuracy each baseline stores (and reports), naming the final vote beside it", () => {
+  for (const method of ["base", "majority", "debate"]) {
+    const line = run.log.find((l) => l.startsWith(`${method} iteration 0: accuracy`));
+    expect(line, method).toBeDefined();
+    expect(line).toContain(`accuracy ${(100 * metric(db, method, 0, "accuracy")!).toFixed(1)}% ± ${(100 * metric(db, method, 0, "accuracy_stderr")!).toFixed(1)} (`);
+  }
+  expect(run.log.find((l) => l.startsWith("base iteration 0:"))).toContain(`final vote ${(100 * metric(db, "debate", 0, "accuracy")!).toFixed(1)}%`);
+});

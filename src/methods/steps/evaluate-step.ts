@@ -19,7 +19,9 @@ export interface EvalSeats {
  * debating with the run's own protocol share one stored base debate (same questions, seeds, models);
  * `unitKey` stores the debates under another shared key (methods whose agents are identical there).
  */
-export async function evaluateSociety(ctx: MethodContext, method: string, iteration: number, seats: EvalSeats, unitKey?: string): Promise<SocietySummary> {
+export async function evaluateSociety(
+  ctx: MethodContext, method: string, iteration: number, seats: EvalSeats, unitKey?: string, headline?: Headline,
+): Promise<SocietySummary> {
   return once(ctx, `${method}/it${iteration}/eval`, async () => {
     const debateKey = unitKey ?? (iteration === 0 && isRunProtocol(ctx, seats) ? "base" : method);
     await ctx.debates.run({ method: debateKey, iteration, phase: "test", questions: ctx.test, ...seats, label: `${method} eval it${iteration}` });
@@ -28,12 +30,20 @@ export async function evaluateSociety(ctx: MethodContext, method: string, iterat
     // Sampled by the debate's key: methods sharing the base debate get the same questions, hence equal values.
     const likelihood = await likelihoodDiversity(ctx, debates, seats.generators, iteration, debateKey);
     const embedding = await embeddingDiversity(ctx, debates);
-    await ctx.store.metrics.put(evalMetrics(ctx, method, iteration, summary, { ...likelihood, ...embedding }));
+    const head = headline ? { ...summary, ...headline(summary) } : summary;
+    await ctx.store.metrics.put(evalMetrics(ctx, method, iteration, head, { ...likelihood, ...embedding }));
     const dissim = embedding[DIVERSITY.embeddingDissimilarity];
-    ctx.log(`${method} iteration ${iteration}: accuracy ${(100 * summary.accuracy).toFixed(1)}% ± ${(100 * summary.stderr).toFixed(1)} (round-1 ${(100 * summary.round1Accuracy).toFixed(1)}%, consensus ${summary.consensus.toFixed(3)}${dissim === undefined ? "" : `, embedding dissimilarity ${dissim.toFixed(3)}`})`);
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    // The figure logged is the one stored (and reported) as the method's accuracy; a baseline's headline is not the final vote, so that is named too.
+    ctx.log(`${method} iteration ${iteration}: accuracy ${pct(head.accuracy)} ± ${(100 * head.stderr).toFixed(1)} (` +
+      (headline ? `final vote ${pct(summary.accuracy)}, ` : "") +
+      `round-1 ${pct(summary.round1Accuracy)}, round-1 vote ${pct(summary.round1MajorityAccuracy)}, consensus ${summary.consensus.toFixed(3)}${dissim === undefined ? "" : `, embedding dissimilarity ${dissim.toFixed(3)}`})`);
     return summary;
   });
 }
+
+/** A method whose accuracy is another reading of the debate than its final vote (the `base` and `majority` baselines). */
+export type Headline = (s: SocietySummary) => { accuracy: number; stderr: number };
 
 /** Whether a debate uses the run's configured rounds and summaries (so its base debate can be shared). */
 export function isRunProtocol(ctx: MethodContext, s: { rounds: number; summarize: boolean; generators: unknown[] }): boolean {

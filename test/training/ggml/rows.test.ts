@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { microBatches, packRows, splitValidation } from "../../../src/training/ggml/data/rows.js";
+import { microBatches, packRows, splitValidation, trimRows } from "../../../src/training/ggml/data/rows.js";
 
 const seq = (tokens: number[], mask?: number[]) => ({ tokens, lossMask: mask ?? tokens.map(() => 1) });
 
@@ -61,5 +61,35 @@ describe("splitValidation and microBatches", () => {
     expect(mbs).toHaveLength(2);
     expect(mbs[1][1].nTargets).toBe(0);
     expect(Array.from(mbs[1][1].seg)).toEqual([-1, -1, -1, -1]);
+  });
+});
+
+describe("trimRows", () => {
+  it("cuts the padding all rows share to the fullest row (rounded up to 8), keeping every position that holds data", () => {
+    const seqs = Array.from({ length: 5 }, (_, i) => seq(Array.from({ length: 6 + i }, (_, j) => 1 + i + j)));
+    const train = packRows(seqs.slice(0, 4), 64, false).rows;
+    const val = packRows(seqs.slice(4), 64, false).rows;
+    const t = trimRows(train, val, 64);
+    // The longest sequence (10 tokens) uses 9 positions: rows of 16.
+    expect(t.T).toBe(16);
+    expect(t.train).toHaveLength(4);
+    expect(t.val).toHaveLength(1);
+    for (const [i, r] of [...t.train, ...t.val].entries()) {
+      const full = [...train, ...val][i]!;
+      expect(r.tokens).toHaveLength(16);
+      expect(Array.from(r.target)).toEqual(Array.from(full.target.slice(0, 16)));
+      expect(Array.from(r.seg)).toEqual(Array.from(full.seg.slice(0, 16)));
+      expect(Array.from(r.loss)).toEqual(Array.from(full.loss.slice(0, 16)));
+      expect(Array.from(r.pos)).toEqual(Array.from(full.pos.slice(0, 16)));
+      // Nothing with data was cut.
+      expect(Array.from(full.seg.slice(16)).every((s) => s === -1)).toBe(true);
+      expect([r.nTargets, r.nTokens]).toEqual([full.nTargets, full.nTokens]);
+    }
+  });
+
+  it("leaves rows alone when one of them is (nearly) full", () => {
+    const rows = packRows([seq([1, 2, 3, 4, 5, 6, 7, 8, 9]), seq([1, 2])], 8, true).rows;
+    expect(trimRows(rows, [], 8).T).toBe(8);
+    expect(trimRows(packRows([seq(Array.from({ length: 60 }, (_, i) => i))], 64, false).rows, [], 64).T).toBe(64);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { UserError } from "../../../errors.js";
 import type { TokenSequence, TrainRequest } from "../../types.js";
-import { microBatches, packRows, splitValidation, type Row } from "../data/rows.js";
+import { microBatches, packRows, splitValidation, trimRows, type Row } from "../data/rows.js";
 import { Rng } from "../rng.js";
 import { pickContext, type HeadSetup, type LossHead, type MicroBatch, type ObjectiveRunner, type PlanEnv, type TrainingPlan } from "./objective.js";
 
@@ -66,21 +66,22 @@ export const sft: ObjectiveRunner = {
       const bad = s.tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= env.nVocab);
       if (bad !== undefined) throw new UserError(`train: sequence ${i + 1} has token ${bad} outside the vocabulary (0..${env.nVocab - 1})`);
     }
-    const T = pickContext(seqs.reduce((m, s) => Math.max(m, s.tokens.length - 1), 1), req.contextLength, env.nCtxTrain, env.warn);
+    const requestedT = pickContext(seqs.reduce((m, s) => Math.max(m, s.tokens.length - 1), 1), req.contextLength, env.nCtxTrain, env.warn);
     const split = splitValidation(seqs, env.valFraction, env.seed);
-    const trainPack = packRows(split.train, T, env.pack);
-    const valPack = packRows(split.val, T, env.pack);
-    if (trainPack.split + valPack.split > 0) env.warn(`${trainPack.split + valPack.split} sequences longer than ${T + 1} tokens were split into windows`);
+    const trainPack = packRows(split.train, requestedT, env.pack);
+    const valPack = packRows(split.val, requestedT, env.pack);
+    const { T, train: trainRows, val: valRows } = trimRows(trainPack.rows, valPack.rows, requestedT);
+    if (trainPack.split + valPack.split > 0) env.warn(`${trainPack.split + valPack.split} sequences longer than ${requestedT + 1} tokens were split into windows`);
     if (trainPack.empty + valPack.empty > 0) env.warn(`${trainPack.empty + valPack.empty} sequences have no trained tokens and were skipped`);
     if (trainPack.rows.length === 0) throw new UserError("train: no example has a token to train on");
     const shuffle = new Rng(env.seed, "epoch-order");
-    const epochs = Array.from({ length: env.epochs }, () => asBatches(shuffle.shuffle(trainPack.rows.slice()), env.B, T));
+    const epochs = Array.from({ length: env.epochs }, () => asBatches(shuffle.shuffle(trainRows.slice()), env.B, T));
     return {
       T,
       epochs,
-      validation: asBatches(valPack.rows, env.B, T),
+      validation: asBatches(valRows, env.B, T),
       head: sftHead,
-      describe: `${trainPack.rows.length} rows of ${T} (${split.train.length} sequences)` + (valPack.rows.length ? `, ${valPack.rows.length} validation rows` : ""),
+      describe: `${trainRows.length} rows of ${T}${T < requestedT ? ` (padding of ${requestedT} cut)` : ""} (${split.train.length} sequences)` + (valRows.length ? `, ${valRows.length} validation rows` : ""),
     };
   },
 };
