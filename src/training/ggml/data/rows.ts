@@ -123,15 +123,22 @@ export function packRows(seqs: TokenSequence[], T: number, pack: boolean): PackR
  * positions) and padding adds nothing to the loss or gradients, so training is the same at less cost: a
  * requested context of 512 with replies of 300 tokens, one a row, no longer computes 212 padded positions each.
  */
+export function trimmedLength(rows: Iterable<Row>, T: number): number {
+  let used = 1;
+  for (const r of rows) used = Math.max(used, r.nTokens);
+  return Math.min(T, Math.ceil(used / 8) * 8);
+}
+
+/** The first t positions of a row (t at least its nTokens: see trimmedLength). */
+export function cutRow(r: Row, t: number): Row {
+  if (r.tokens.length === t) return r;
+  return { ...r, tokens: r.tokens.slice(0, t), pos: r.pos.slice(0, t), seg: r.seg.slice(0, t), target: r.target.slice(0, t), loss: r.loss.slice(0, t) };
+}
+
+/** SFT's train and validation rows, cut to one length (trimmedLength). */
 export function trimRows(train: readonly Row[], val: readonly Row[], T: number): { T: number; train: Row[]; val: Row[] } {
-  const used = [...train, ...val].reduce((m, r) => Math.max(m, r.nTokens), 1);
-  const t = Math.min(T, Math.ceil(used / 8) * 8);
-  if (t === T) return { T, train: train.slice(), val: val.slice() };
-  const cut = (r: Row): Row => ({
-    ...r,
-    tokens: r.tokens.slice(0, t), pos: r.pos.slice(0, t), seg: r.seg.slice(0, t), target: r.target.slice(0, t), loss: r.loss.slice(0, t),
-  });
-  return { T: t, train: train.map(cut), val: val.map(cut) };
+  const t = trimmedLength([...train, ...val], T);
+  return { T: t, train: train.map((r) => cutRow(r, t)), val: val.map((r) => cutRow(r, t)) };
 }
 
 /** Splits items into (train, validation) with a seeded shuffle; at least one training item is kept. */

@@ -15,7 +15,7 @@ import { UserError } from "../../../errors.js";
 import { validatePairs } from "../../preference.js";
 import type { ChatMessage, PreferencePair, TrainRequest } from "../../types.js";
 import type { ChatRenderer } from "../data/chat.js";
-import { emptyRow, placeSequence, splitValidation, type Piece, type Row } from "../data/rows.js";
+import { cutRow, emptyRow, placeSequence, splitValidation, trimmedLength, type Piece, type Row } from "../data/rows.js";
 import { GGML_TYPE } from "../ffi/index.js";
 import { Rng } from "../rng.js";
 import { pickContext, type HeadSetup, type LossHead, type MicroBatch, type ObjectiveRunner, type PlanEnv, type TrainingPlan } from "./objective.js";
@@ -252,10 +252,17 @@ export function dpo(o: { beta: number }): ObjectiveRunner {
       }
       const split = splitValidation(kept, env.valFraction, env.seed);
       const shuffle = new Rng(env.seed, "epoch-order");
-      const epochs = Array.from({ length: env.epochs }, () => packPairs(shuffle.shuffle(split.train.slice()), T, env.B, env.pack));
-      const validation = packPairs(split.val, T, env.B, env.pack);
+      const packed = Array.from({ length: env.epochs }, () => packPairs(shuffle.shuffle(split.train.slice()), T, env.B, env.pack));
+      const valPacked = packPairs(split.val, T, env.B, env.pack);
       const missing = kept.filter((p) => !p.ref);
-      const refBatches = packPairs(missing, T, env.B, env.pack);
+      const refPacked = packPairs(missing, T, env.B, env.pack);
+      // Packed at the requested context, then cut to the fullest row (see trimmedLength): same rows, less padding.
+      const requestedT = T;
+      T = trimmedLength([...packed.flat(), ...valPacked, ...refPacked].flatMap((mb) => mb.rows), requestedT);
+      const cut = (mbs: MicroBatch<DpoPayload>[]) => mbs.map((mb) => ({ ...mb, rows: mb.rows.map((r) => cutRow(r, T)) }));
+      const epochs = packed.map(cut);
+      const validation = cut(valPacked);
+      const refBatches = cut(refPacked);
       const P = [...epochs.flat(), ...validation, ...refBatches].reduce((m, mb) => Math.max(m, mb.units), 1);
       const rows = epochs[0]?.reduce((a, mb) => a + mb.rows.filter((r) => r.nTokens > 0).length, 0) ?? 0;
       return {
@@ -272,7 +279,7 @@ export function dpo(o: { beta: number }): ObjectiveRunner {
           }
           log(`computed the reference log-probs of ${missing.length} pairs with the initial model`);
         },
-        describe: `${split.train.length} preference pairs (β ${beta}) in ${rows} rows of ${T}` + (split.val.length ? `, ${split.val.length} validation pairs` : ""),
+        describe: `${split.train.length} preference pairs (β ${beta}) in ${rows} rows of ${T}${T < requestedT ? ` (padding of ${requestedT} cut)` : ""}` + (split.val.length ? `, ${split.val.length} validation pairs` : ""),
       };
     },
   };
