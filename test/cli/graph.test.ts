@@ -7,22 +7,17 @@ import { DOMParser, type Element } from "@xmldom/xmldom";
 import type Database from "better-sqlite3";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { getTask } from "../../src/tasks/index.js";
-import { fakeConfig, openDb, runFake, turnsOf, type FakeRun } from "../methods/fixtures/fake-run.js";
+import { fakeConfig, turnsOf, type FakeRun, useFakeRun } from "../methods/fixtures/fake-run.js";
 
 const config = fakeConfig({ methods: ["debate"], agents: 3, rounds: 3, task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 4 }, test: { limit: 6 } } });
 const task = getTask("arithmetic", {});
 let run: FakeRun;
 let db: Database.Database;
 
-beforeAll(async () => {
-  run = await runFake(config);
-  if (run.error) throw run.error;
-  db = openDb(run.dbPath);
-});
-afterAll(() => db?.close());
+useFakeRun(config, (r, d) => ((run = r), (db = d)));
 
 const NS = "http://graphml.graphdrawing.org/xmlns";
 const dataOf = (el: Element): Record<string, string> =>

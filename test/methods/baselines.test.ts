@@ -4,10 +4,10 @@
  * definitions name.
  */
 import type Database from "better-sqlite3";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { plurality } from "../../src/methods/steps/evaluate.js";
 import { getTask } from "../../src/tasks/index.js";
-import { fakeConfig, metric, openDb, runFake, tagOf, turnsOf, type FakeRun } from "./fixtures/fake-run.js";
+import { fakeConfig, metric, tagOf, turnsOf, type FakeRun, useFakeRun } from "./fixtures/fake-run.js";
 
 const config = fakeConfig({ methods: ["base", "majority", "debate"], task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 6 }, test: { limit: 12 } } });
 const task = getTask("arithmetic", {});
@@ -15,12 +15,7 @@ const task = getTask("arithmetic", {});
 let run: FakeRun;
 let db: Database.Database;
 
-beforeAll(async () => {
-  run = await runFake(config);
-  if (run.error) throw run.error;
-  db = openDb(run.dbPath);
-});
-afterAll(() => db?.close());
+useFakeRun(config, (r, d) => ((run = r), (db = d)));
 
 it("debate the test split once, with the base model, and train nothing", () => {
   const debates = db.prepare("select method, iteration, phase, count(*) n from debates group by 1, 2, 3").all();

@@ -5,7 +5,7 @@
  * for all; efficiency figures are stored; a resumed run does nothing again.
  */
 import type Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { reportDataFromStore } from "../../src/report/from-store.js";
@@ -13,7 +13,7 @@ import { writeReport } from "../../src/report/write.js";
 import { openStore } from "../../src/store/index.js";
 import { getTask } from "../../src/tasks/index.js";
 import type { TrainRequest } from "../../src/training/types.js";
-import { datasetsOf, fakeConfig, metric, openDb, runFake, STUDENT, tagOf, turnsOf, type FakeRun } from "./fixtures/fake-run.js";
+import { datasetsOf, fakeConfig, metric, runFake, STUDENT, tagOf, turnsOf, type FakeRun, useFakeRun } from "./fixtures/fake-run.js";
 
 const TEACHERS = [{ base: "teachers/a.gguf" }, { base: "teachers/b.gguf" }, { base: "society", backend: "openai#x" }];
 const config = fakeConfig({
@@ -25,12 +25,7 @@ const task = getTask("arithmetic", {});
 let run: FakeRun;
 let db: Database.Database;
 
-beforeAll(async () => {
-  run = await runFake(config, { agentModels: TEACHERS });
-  if (run.error) throw run.error;
-  db = openDb(run.dbPath);
-});
-afterAll(() => db?.close());
+useFakeRun(config, (r, d) => ((run = r), (db = d)), { agentModels: TEACHERS });
 
 const requestOf = (method: string): TrainRequest => {
   const r = run.trainer.requests.filter((q) => q.outPath.includes(`/models/${method}/`));

@@ -3,9 +3,9 @@
  * reach which agent's dataset, what the trainer receives, which models each evaluation debates with.
  */
 import type Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getTask } from "../../src/tasks/index.js";
-import { dataset, datasetsOf, fakeConfig, metric, modelTag, openDb, runFake, tagOf, turnsOf, versionsOf, type FakeRun, type TurnRow } from "./fixtures/fake-run.js";
+import { dataset, datasetsOf, fakeConfig, metric, modelTag, tagOf, turnsOf, versionsOf, type FakeRun, useFakeRun, type TurnRow } from "./fixtures/fake-run.js";
 
 const METHODS = ["multiagent-ft", "multiagent-ft-no-summary", "multiagent-ft-no-critic"] as const;
 const config = fakeConfig({ methods: [...METHODS], debate: { summarize: true } });
@@ -29,12 +29,7 @@ const debateKey = (method: string, iteration: number) => (iteration === 0 && met
 let run: FakeRun;
 let db: Database.Database;
 
-beforeAll(async () => {
-  run = await runFake(config);
-  if (run.error) throw run.error;
-  db = openDb(run.dbPath);
-});
-afterAll(() => db?.close());
+useFakeRun(config, (r, d) => ((run = r), (db = d)));
 
 describe.each(METHODS)("%s on fakes", (method) => {
   const withCritics = method !== "multiagent-ft-no-critic";

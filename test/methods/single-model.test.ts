@@ -3,10 +3,10 @@
  * executeRun on fakes (real SQLite file): what each one model is trained on, and that N copies of it debate.
  */
 import type Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { plurality } from "../../src/methods/steps/evaluate.js";
 import { getTask } from "../../src/tasks/index.js";
-import { datasetsOf, fakeConfig, metric, modelTag, openDb, runFake, tagOf, turnsOf, versionsOf, type FakeRun, type TurnRow } from "./fixtures/fake-run.js";
+import { datasetsOf, fakeConfig, metric, modelTag, tagOf, turnsOf, versionsOf, type FakeRun, useFakeRun, type TurnRow } from "./fixtures/fake-run.js";
 
 const METHODS = ["single-agent-ft", "majority-ft", "single-agent-all-data"] as const;
 const config = fakeConfig({ methods: [...METHODS] });
@@ -21,12 +21,7 @@ function byDebate(turns: readonly TurnRow[]): Map<string, TurnRow[]> {
 let run: FakeRun;
 let db: Database.Database;
 
-beforeAll(async () => {
-  run = await runFake(config);
-  if (run.error) throw run.error;
-  db = openDb(run.dbPath);
-});
-afterAll(() => db?.close());
+useFakeRun(config, (r, d) => ((run = r), (db = d)));
 
 /** The turns a method's iteration-l set is built from: the shared base debate at l = 1, its own after. */
 const trainTurns = (method: string, l: number) => turnsOf(db, l === 1 ? "base" : method, l - 1, "train");

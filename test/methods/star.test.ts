@@ -4,9 +4,9 @@
  * appear under the plain prompt, so the hint never reaches training.
  */
 import type Database from "better-sqlite3";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { getTask } from "../../src/tasks/index.js";
-import { datasetsOf, fakeConfig, metric, modelTag, openDb, runFake, tagOf, turnsOf, versionsOf, type FakeRun } from "./fixtures/fake-run.js";
+import { datasetsOf, fakeConfig, metric, modelTag, tagOf, turnsOf, versionsOf, type FakeRun, useFakeRun } from "./fixtures/fake-run.js";
 
 const config = fakeConfig({ methods: ["star"], task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 10 }, test: { limit: 4 } } });
 const task = getTask("arithmetic", {});
@@ -14,12 +14,7 @@ const task = getTask("arithmetic", {});
 let run: FakeRun;
 let db: Database.Database;
 
-beforeAll(async () => {
-  run = await runFake(config);
-  if (run.error) throw run.error;
-  db = openDb(run.dbPath);
-});
-afterAll(() => db?.close());
+useFakeRun(config, (r, d) => ((run = r), (db = d)));
 
 const modelAt = (l: number) => {
   const v = versionsOf(db, "star").find((x) => x.iteration === l)!;
