@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { societyInProcess } from "../support/society-in-process.js";
 
 const run = promisify(execFile);
 
@@ -21,21 +21,6 @@ async function society(...args: string[]): Promise<Result> {
     return { code: 0, stdout, stderr };
   } catch (e: any) {
     return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
-
-/** The same entry point in-process (cheaper than a process start), capturing what it prints. */
-async function societyInProcess(...args: string[]): Promise<Result> {
-  let stdout = "";
-  let stderr = "";
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((s: string) => ((stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
   }
 }
 

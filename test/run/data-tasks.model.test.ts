@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { main } from "../../src/cli/main.js";
+import { societyInProcess } from "../support/society-in-process.js";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { renderPrompt } from "../../src/prompts/templates.js";
 import { openStore } from "../../src/store/index.js";
@@ -23,19 +23,7 @@ const train = generateArithmetic("train", 0, 6, 3);
 const test = generateArithmetic("test", 0, 6, 3);
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
-/** The CLI in process, capturing what it prints. */
-async function society(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = "";
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((out += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), out };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-}
+const society = societyInProcess;
 
 const runConfig = (name: string, task: string, methods: string[]) => stringify({
   name, seed: 2, task: { name: task }, model: { base: "tiny", tiny_recipe: "test", context_size: 512 }, methods, agents: 2, rounds: 2, iterations: 1,
