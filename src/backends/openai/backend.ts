@@ -15,6 +15,7 @@ import { UserError } from "../../errors.js";
 import { replyText, toLangchain } from "../langchain-messages.js";
 import type { AgentModel, Backend, ChatMessage, GenerateOptions, Generation, Score } from "../types.js";
 import { EndpointAddresser, type AdapterAddressing, type Address } from "./addressing.js";
+import { openaiApiKey } from "./api-key.js";
 import { statusOf, withRetries } from "./retry.js";
 
 export interface OpenAIBackendOptions {
@@ -44,12 +45,7 @@ export class OpenAIBackend implements Backend {
   private readonly addresser: EndpointAddresser;
 
   constructor(readonly opts: OpenAIBackendOptions = {}) {
-    const env = opts.env ?? process.env;
-    const keyVar = opts.apiKeyEnv ?? "OPENAI_API_KEY";
-    const key = env[keyVar];
-    if (!key && !opts.baseURL) throw new UserError(`the openai backend needs an API key: set $${keyVar} (model.openai.api_key_env names the variable)`);
-    // Self-hosted endpoints often need no key; the SDK still wants a non-empty string.
-    this.apiKey = key || "no-key";
+    this.apiKey = openaiApiKey(opts, "the openai backend");
     this.limit = pLimit(opts.concurrency ?? 8);
     this.addresser = new EndpointAddresser(this.url, opts.adapters ?? "none", (url) => this.getJson(url));
   }

@@ -13,6 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import OpenAI, { toFile } from "openai";
+import { openaiApiKey } from "../../backends/openai/api-key.js";
 import { withRetries } from "../../backends/openai/retry.js";
 import { UserError } from "../../errors.js";
 import { defaultOptim } from "../defaults.js";
@@ -60,11 +61,7 @@ export class OpenAITrainer implements Trainer {
   private readonly client: OpenAI;
 
   constructor(readonly opts: OpenAITrainerOptions = {}) {
-    const env = opts.env ?? process.env;
-    const keyVar = opts.apiKeyEnv ?? "OPENAI_API_KEY";
-    const key = env[keyVar];
-    if (!key && !opts.baseURL) throw new UserError(`the openai trainer needs an API key: set $${keyVar} (model.openai.api_key_env names the variable)`);
-    this.client = new OpenAI({ apiKey: key || "no-key", baseURL: opts.baseURL, timeout: (opts.timeoutS ?? 120) * 1000, maxRetries: 0 });
+    this.client = new OpenAI({ apiKey: openaiApiKey(opts, "the openai trainer"), baseURL: opts.baseURL, timeout: (opts.timeoutS ?? 120) * 1000, maxRetries: 0 });
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
