@@ -6,7 +6,7 @@
  * MALT's generate → verify → refine tree (malt/) are the two instances.
  */
 import type { AgentModel, ChatMessage } from "../backends/types.js";
-import type { ParseStatus } from "../store/index.js";
+import type { Turn } from "../store/index.js";
 import type { Question, Task } from "../tasks/index.js";
 import type { TieBreakRecord } from "./vote.js";
 
@@ -28,18 +28,7 @@ export interface SamplingOptions {
 }
 
 /** What a turn looks like to the protocol that asked for it (a stored row, or an in-memory one). */
-export interface TurnRecord {
-  id: string;
-  round: number;
-  node: string;
-  prompt: ChatMessage[];
-  completion: string;
-  parsedAnswer: string | null;
-  parseStatus: ParseStatus;
-  promptTokens: number;
-  completionTokens: number;
-  meta: unknown;
-}
+export type TurnRecord = Pick<Turn, "id" | "round" | "node" | "prompt" | "completion" | "parsedAnswer" | "parseStatus" | "promptTokens" | "completionTokens" | "meta">;
 
 export interface TurnRequest {
   seat: Seat;
