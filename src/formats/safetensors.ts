@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync, writeSync } from "node:fs";
 import { UserError } from "../errors.js";
+import { replaceFileWith } from "../util/atomic-file.js";
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian header
@@ -44,21 +44,11 @@ export function writeSafetensors(path: string, file: SafetensorsFile): void {
   if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(tmp, "w");
-  try {
+  replaceFileWith(path, (fd) => {
     writeSync(fd, len);
     writeSync(fd, json);
     for (const t of file.tensors) writeSync(fd, t.bytes);
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (e) {
-    try { closeSync(fd); } catch { /* already closed */ }
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  });
 }
 
 /** Reads and validates a safetensors file; every problem is a UserError naming the file and the tensor. */

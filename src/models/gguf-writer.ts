@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { writeSync } from "node:fs";
 import { GGUF_VALUE_TYPE } from "../formats/gguf-header.js";
+import { replaceFileWith } from "../util/atomic-file.js";
 
 /**
  * A pure-TypeScript GGUF v3 writer: typed key/value metadata, tensor infos, aligned F32/F16 data.
@@ -211,14 +211,11 @@ function tensorBytes(t: GgufTensor): Buffer {
   return Buffer.from(out.buffer);
 }
 
-/** Writes a GGUF file atomically (temp file in the same folder, fsync, rename). */
+/** Writes a GGUF file atomically (util/atomic-file.ts: temp file in the same folder, fsync, rename). */
 export function writeGguf(path: string, file: GgufFile): void {
   const alignment = file.alignment ?? 32;
   const { header, sizes } = encodeGgufHeader(file);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(tmp, "w");
-  try {
+  replaceFileWith(path, (fd) => {
     writeSync(fd, header);
     const zeros = Buffer.alloc(alignment);
     file.tensors.forEach((t, i) => {
@@ -226,12 +223,5 @@ export function writeGguf(path: string, file: GgufFile): void {
       const pad = (alignment - (sizes[i]! % alignment)) % alignment;
       if (pad) writeSync(fd, zeros, 0, pad);
     });
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (err) {
-    try { closeSync(fd); } catch { /* already closed */ }
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
 }

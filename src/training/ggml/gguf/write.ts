@@ -1,5 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from "node:fs";
-import { dirname, join, basename } from "node:path";
+import { replaceFile } from "../../../util/atomic-file.js";
 import { fileSha256 } from "../../../util/file-sha256.js";
 import { copyToNative, tensorInfo, type Ctx, type Ggml, type GgufCtx, type Tensor } from "../ffi/index.js";
 
@@ -9,16 +8,12 @@ import { copyToNative, tensorInfo, type Ctx, type Ggml, type GgufCtx, type Tenso
  * Returns the sha256 of the final file.
  */
 export async function writeGgufAtomic(g: Ggml, path: string, fill: (gg: GgufCtx) => void): Promise<string> {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now().toString(36)}`);
   const gg = g.gguf.init_empty();
   try {
     fill(gg);
-    if (!g.gguf.write_to_file(gg, tmp, false)) throw new Error(`could not write ${tmp}`);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+    replaceFile(path, (tmp) => {
+      if (!g.gguf.write_to_file(gg, tmp, false)) throw new Error(`could not write ${tmp}`);
+    });
   } finally {
     g.gguf.free(gg);
   }
