@@ -13,8 +13,9 @@ const LAYERS = [
   ["cli"],
   ["server", "run"],
   // The `society eval` library (the base model and backend a config names: models/resolve.ts, backends/spec.ts).
-  ["evaluate"],
-  ["methods", "queue"],
+  // `queue`: the coordinator's and the worker's sides of queue units (a worker runs the methods' debate port).
+  ["evaluate", "queue"],
+  ["methods"],
   ["protocols", "datasets", "training", "models", "backends", "metrics", "report", "tracking", "graphs"],
   ["store", "tasks", "prompts", "config", "formats", "artifacts"],
   ["util", "errors.ts", "chat.ts"],

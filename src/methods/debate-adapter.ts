@@ -8,11 +8,35 @@ import type { Task } from "../tasks/index.js";
 import { GENERATION } from "../metrics/names.js";
 import type { DebatePort, DebateRequest } from "./debate-port.js";
 
+/** What generating one request's fresh turns cost this process (see addGenerationCost). */
+export interface GenerationCost {
+  questions: number;
+  turns: number;
+  tokens: number;
+  wall: number;
+  cpu: number;
+}
+
+export interface DebatePortOptions {
+  store: Store;
+  backend: Backend;
+  task: Task;
+  runId: string;
+  config: RunConfig;
+  seed: number;
+  base: AgentModel;
+  /** Where a request's generation cost goes (default: added to the run's gen_* metrics); a queue worker hands it to its coordinator. */
+  recordCost?: (req: DebateRequest, cost: GenerationCost) => Promise<void>;
+  /** Recorded in every turn generated here (a queue worker names itself). */
+  turnMeta?: Record<string, unknown>;
+}
+
 /**
  * The loop's debates on the real engine. Seeds are scoped by phase and iteration but not by method, so
  * every method meets the same sampling noise on the same question, agent and round (equal terms).
  */
-export function debatePort(o: { store: Store; backend: Backend; task: Task; runId: string; config: RunConfig; seed: number; base: AgentModel }): DebatePort {
+export function debatePort(o: DebatePortOptions): DebatePort {
+  const recordCost = o.recordCost ?? ((req, c) => addGenerationCost(o.store, o.runId, req, c));
   return {
     async run(req: DebateRequest) {
       const n = req.generators.length;
@@ -20,7 +44,7 @@ export function debatePort(o: { store: Store; backend: Backend; task: Task; runI
       const agents = debateRoster({ agents: n, base: o.base, generators: req.generators, critics: req.critics, summarizer: o.base });
       const agentIds = await rosterAgentIds(o.store, o.runId, req.method, agents);
       const scope = { runId: o.runId, method: req.method, iteration: req.iteration, phase: req.phase };
-      const deps = { backend: o.backend, store: o.store, task: req.extraVars ? withVars(o.task, req.extraVars) : o.task, scope, agents, agentIds };
+      const deps = { backend: o.backend, store: o.store, task: withVars(o.task, req.vars), scope, agents, agentIds, turnMeta: o.turnMeta };
       const d = o.config.debate;
       const progress = new Progress({ total: req.questions.length, label: req.label });
       const fresh = { questions: 0, tokens: 0, turns: 0 };
@@ -51,17 +75,18 @@ export function debatePort(o: { store: Store; backend: Backend; task: Task; runI
           },
         },
       );
-      if (fresh.turns > 0) await addGenerationCost(o.store, o.runId, req, { ...fresh, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds(process.cpuUsage(cpu0)) });
+      if (fresh.turns > 0) await recordCost(req, { ...fresh, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds(process.cpuUsage(cpu0)) });
     },
   };
 }
 
 /**
- * What generating cost, per (debate key, iteration, phase): wall and CPU seconds of this process (llama.cpp's
- * threads included) over the questions it generated turns for, added up across resumed attempts (an attempt
- * killed mid-phase loses its share: nothing is stored until its call returns). Scope `phase:<phase>`.
+ * What generating cost, per (debate key, iteration, phase): wall and CPU seconds of the process that
+ * generated (llama.cpp's threads included) over the questions it generated turns for, added up across
+ * resumed attempts and queue units (an attempt killed mid-phase loses its share: nothing is stored until
+ * its call returns). Scope `phase:<phase>`.
  */
-async function addGenerationCost(store: Store, runId: string, req: DebateRequest, c: { questions: number; turns: number; tokens: number; wall: number; cpu: number }) {
+export async function addGenerationCost(store: Store, runId: string, req: Pick<DebateRequest, "method" | "iteration" | "phase">, c: GenerationCost) {
   const scope = `phase:${req.phase}`;
   const stored = new Map((await store.metrics.list({ runId, method: req.method, iteration: req.iteration, scope })).map((m) => [m.name, m.value]));
   const add = (name: string, v: number) => ({ runId, method: req.method, iteration: req.iteration, scope, name, value: (stored.get(name) ?? 0) + v });
@@ -73,7 +98,8 @@ async function addGenerationCost(store: Store, runId: string, req: DebateRequest
 
 const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
-/** The task with extra per-question template variables (STaR's hint needs the gold answer). */
-function withVars(task: Task, extra: NonNullable<DebateRequest["extraVars"]>): Task {
-  return { ...task, promptVars: (q) => ({ ...task.promptVars(q), ...extra(q) }) };
+/** The task with the request's extra template variables (STaR's hint needs the gold answer). */
+function withVars(task: Task, vars: DebateRequest["vars"]): Task {
+  if (vars !== "gold") return task;
+  return { ...task, promptVars: (q) => ({ ...task.promptVars(q), gold: q.gold }) };
 }

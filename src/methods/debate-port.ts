@@ -1,6 +1,5 @@
 import type { AgentModel } from "../backends/types.js";
 import type { Phase } from "../store/index.js";
-import type { Question } from "../tasks/index.js";
 import type { StoredQuestion } from "./stored-question.js";
 
 /**
@@ -21,8 +20,11 @@ export interface DebateRequest {
   label: string;
   /** Template role for round 1 (default "generator"); STaR's rationalization uses "star-hint". */
   generatorRole?: string;
-  /** Extra template variables per question (e.g. the gold answer for the hint). */
-  extraVars?: (q: Question) => Record<string, string>;
+  /**
+   * Extra template variables per question, by name (a request is data: workers rebuild it): "gold" gives
+   * the template the question's gold answer as `gold` (STaR's rationalization hint).
+   */
+  vars?: "gold";
 }
 
 export interface DebatePort {

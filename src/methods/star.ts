@@ -28,7 +28,7 @@ export const star: Method = {
       const failed = attempts.filter((d) => !ctx.task.grade(d.transcript.chains[0]?.turns[0]?.answer ?? null, gold.get(d.questionRowId)!.gold));
       const failedQs = failed.map((d) => gold.get(d.questionRowId)!);
       await once(ctx, `star/it${l}/rationalizations`, () =>
-        ctx.debates.run({ method: "star-hint", iteration: l - 1, phase: "train", questions: failedQs, ...one, generatorRole: "star-hint", extraVars: (q) => ({ gold: q.gold }), label: `star hints it${l}` }));
+        ctx.debates.run({ method: "star-hint", iteration: l - 1, phase: "train", questions: failedQs, ...one, generatorRole: "star-hint", vars: "gold", label: `star hints it${l}` }));
       const hints = new Map((await loadTranscripts(ctx, "star-hint", l - 1, "train")).map((d) => [d.questionRowId, d.transcript.chains[0]?.turns[0]]));
       const questions: StarQuestion[] = attempts.map((d) => {
         const first = d.transcript.chains[0]?.turns[0];

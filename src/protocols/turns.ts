@@ -31,6 +31,8 @@ export interface EngineDeps {
   runSeed: number;
   /** Names the protocol and unit of work in every seed (see seed.ts). Default "". */
   seedScope?: string;
+  /** Recorded in every turn this process generates (e.g. which worker generated it). */
+  turnMeta?: Record<string, unknown>;
 }
 
 export interface TurnSummary {
@@ -107,7 +109,7 @@ export async function openUnit(protocol: string, q: Question, storeQuestionId: s
         completionTokens: g.completionTokens,
         latencyMs: g.latencyMs,
         seed: s,
-        meta: { finishReason: g.finishReason, ...(g.endpoint ? { endpoint: g.endpoint } : {}), ...req.meta },
+        meta: { finishReason: g.finishReason, ...(g.endpoint ? { endpoint: g.endpoint } : {}), ...deps.turnMeta, ...req.meta },
       });
     }
     summaries.push({

@@ -8,7 +8,7 @@
 import PgBoss from "pg-boss";
 import { UserError } from "../errors.js";
 
-export const QUEUES = ["train"] as const;
+export const QUEUES = ["train", "debate"] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export interface QueueSettings {

@@ -1,17 +1,20 @@
 /**
- * `society worker`: claims units of any run in a PostgreSQL store and runs them with this machine's trainer.
- * Each of `concurrency` slots is its own pg-boss poller taking one unit at a time; a unit that throws is
- * failed with its error and retried (elsewhere, maybe) until its retries are spent, then dead-lettered.
- * While it runs a unit the worker heartbeats the unit's lease (unit-lease.ts), so a killed worker's unit
- * is handed on within seconds; a unit that outlives its expiry is stopped here, not left running.
+ * `society worker`: claims units of any run in a PostgreSQL store and runs them with this machine's trainer
+ * (`train`) or inference backend (`debate`). Each of `concurrency` slots per queue is its own pg-boss poller
+ * taking one unit at a time; a unit that throws is failed with its error and retried (elsewhere, maybe)
+ * until its retries are spent, then dead-lettered. While it runs a unit the worker heartbeats the unit's
+ * lease (unit-lease.ts), so a killed worker's unit is handed on within seconds; a training unit that
+ * outlives its expiry is stopped here, not left running.
  */
 import { join } from "node:path";
 import type { ArtifactStore } from "../artifacts/index.js";
 import type { Store } from "../store/index.js";
 import type { Trainer } from "../training/types.js";
 import { holdLease } from "../store/index.js";
-import { openBoss, type QueueName, type QueueSettings } from "./boss.js";
-import { runTrainUnit, type TrainUnit } from "./train-unit.js";
+import type { UnitRef } from "./await-unit.js";
+import { openBoss, QUEUES, type QueueName, type QueueSettings } from "./boss.js";
+import { backendCache, runDebateUnit, type BackendCache, type DebateUnit } from "./debate-unit.js";
+import { runTrainUnit, type TrainUnit, type WorkerParts } from "./train-unit.js";
 import { DEFAULT_UNIT_HEARTBEAT_S, unitLeaseKey, type UnitLeaseMeta } from "./unit-lease.js";
 
 export interface WorkerOptions extends QueueSettings {
@@ -19,6 +22,7 @@ export interface WorkerOptions extends QueueSettings {
   store: Store;
   artifacts: ArtifactStore;
   trainer: Trainer;
+  /** Default: every queue. */
   queues?: QueueName[];
   concurrency?: number;
   threads?: number;
@@ -34,14 +38,25 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+type Parts = WorkerParts & { backends: BackendCache };
+
+/** What runs a unit of each queue; the returned line ends the worker's "done" log line. */
+const RUNNERS: { [Q in QueueName]: (u: never, p: Parts, signal: AbortSignal) => Promise<string> } = {
+  train: async (u: TrainUnit, p, signal) => `sha256 ${(await runTrainUnit(u, p, signal)).sha256.slice(0, 12)}`,
+  debate: async (u: DebateUnit, p) => `${u.request.questions.length} question(s), ${(await runDebateUnit(u, p)).cost?.turns ?? 0} turn(s) generated`,
+};
+
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const queues = o.queues ?? [...QUEUES];
   const boss = await openBoss(o.dbUrl, o);
   const heartbeatMs = (o.heartbeatSeconds ?? DEFAULT_UNIT_HEARTBEAT_S) * 1000;
-  const parts = { store: o.store, artifacts: o.artifacts, trainer: o.trainer, workDir: o.workDir ?? join("runs", "worker"), threads: o.threads, log };
-  for (const q of o.queues ?? ["train"]) {
+  const backends = backendCache(o.threads);
+  const parts: Parts = { store: o.store, artifacts: o.artifacts, trainer: o.trainer, backends, workDir: o.workDir ?? join("runs", "worker"), threads: o.threads, log };
+  for (const q of queues) {
+    const run = RUNNERS[q] as (u: UnitRef, p: Parts, signal: AbortSignal) => Promise<string>;
     for (let i = 0; i < (o.concurrency ?? 1); i++) {
-      await boss.work<TrainUnit>(q, { batchSize: 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? 1, includeMetadata: true }, async ([job]) => {
+      await boss.work<UnitRef>(q, { batchSize: 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? 1, includeMetadata: true }, async ([job]) => {
         if (!job) return;
         const { key, runId } = job.data;
         log(`worker ${process.pid}: claimed ${q} ${key} of ${runId} (job ${job.id}, attempt ${job.retryCount + 1})`);
@@ -54,8 +69,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
           const meta: UnitLeaseMeta = { job: job.id, attempt: job.retryCount };
           const held = await holdLease(o.store.leases, unitLeaseKey(runId, key), { what: `unit ${key} of run ${runId}`, ttlMs: heartbeatMs, meta, log });
           try {
-            const r = await runTrainUnit(job.data, parts, AbortSignal.any([expiry.signal, held.signal]));
-            log(`worker ${process.pid}: done ${key} in ${((Date.now() - t0) / 1000).toFixed(1)} s (sha256 ${r.sha256.slice(0, 12)})`);
+            const said = await run(job.data, parts, AbortSignal.any([expiry.signal, held.signal]));
+            log(`worker ${process.pid}: done ${key} in ${((Date.now() - t0) / 1000).toFixed(1)} s (${said})`);
           } finally {
             await held.release();
           }
@@ -68,6 +83,11 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       });
     }
   }
-  log(`worker ${process.pid}: waiting for units on ${(o.queues ?? ["train"]).join(", ")} (${o.concurrency ?? 1} at a time)`);
-  return { stop: () => boss.stop({ graceful: true, wait: true }) };
+  log(`worker ${process.pid}: waiting for units on ${queues.join(", ")} (${o.concurrency ?? 1} at a time each)`);
+  return {
+    async stop() {
+      await boss.stop({ graceful: true, wait: true });
+      await backends.close();
+    },
+  };
 }

@@ -44,7 +44,7 @@ export interface ExecuteOptions {
   command?: string;
   /** The run lease's time to live (default DEFAULT_LEASE_TTL_MS); tests shorten it. */
   leaseTtlMs?: number;
-  /** Coordinator mode: training jobs go to `society worker`s over the store's PostgreSQL (src/queue/). */
+  /** Coordinator mode: debate chunks and training jobs go to `society worker`s over the store's PostgreSQL (src/queue/). */
   workers?: CoordinatorOptions;
 }
 
@@ -55,6 +55,8 @@ export interface CoordinatorOptions {
   artifacts: string;
   /** Training jobs in flight at once. Default 8. */
   concurrency?: number;
+  /** Questions per debate unit (DEFAULT_DEBATE_CHUNK). */
+  debateChunk?: number;
   retries?: number;
   expireInSeconds?: number;
 }
@@ -150,9 +152,10 @@ async function runMethods(o: ExecuteOptions, p: Prepared, log: (l: string) => vo
     const trainer = coordinator?.trainer ?? o.trainer ?? (await defaultTrainer(config, store, runId));
     embedder = o.embedder ?? (await openEmbedder(config, base, backend));
     const signal = o.signal ? AbortSignal.any([o.signal, leaseLost]) : leaseLost;
+    const local = debatePort({ store, backend, task, runId, config, seed: o.seed, base });
     const ctx: MethodContext = {
       store, runId, config, seed: o.seed, task, train, test, base, agentModels: agents.models, student, backend, trainer, runDir, log, signal, embedder,
-      debates: debatePort({ store, backend, task, runId, config, seed: o.seed, base }),
+      debates: coordinator ? coordinator.debates({ local, base, routes: agents.routes, signal }) : local,
       trainConcurrency: coordinator ? o.workers!.concurrency ?? 8 : 1,
     };
     for (const name of config.methods) {
@@ -236,16 +239,29 @@ async function recordedData(task: Task, config: RunConfig): Promise<RecordedData
   return out;
 }
 
-/** The queue and artifact store a coordinating run sends its training jobs through. */
+/**
+ * The queue and artifact store a coordinating run sends its debate chunks and training jobs through. The
+ * local backend stays open: it reads the workers' turns back, and runs what is not queued (MALT, SAIE and
+ * MAGDi protocol trees: runProtocol in methods/steps/run-protocol.ts).
+ */
 async function openCoordinator(w: CoordinatorOptions, config: RunConfig, store: Store, runId: string, runDir: string, log: (l: string) => void) {
   if (config.training.trainer !== "local") throw new UserError("--workers runs local training jobs on workers; training.trainer: openai trains remotely already");
   const { openBoss } = await import("../queue/boss.js");
   const { queuedTrainer } = await import("../queue/queued-trainer.js");
-  const { openArtifactStore } = await import("../artifacts/index.js");
+  const { queuedDebates } = await import("../queue/queued-debates.js");
+  const { DEFAULT_DEBATE_CHUNK } = await import("../queue/debate-unit.js");
+  const { openArtifactStore, putOnce } = await import("../artifacts/index.js");
   const boss = await openBoss(w.dbUrl, w);
   const artifacts = openArtifactStore(w.artifacts, { cacheDir: join(runDir, "artifact-cache") });
-  log(`coordinating: training jobs go to workers on ${store.location} (artifacts in ${artifacts.location})`);
-  return { trainer: queuedTrainer({ boss, store, artifacts, runId, runDir, log }), close: () => boss.stop({ graceful: false, wait: true }) };
+  const put = putOnce(artifacts);
+  const q = { boss, store, runId, log };
+  const chunk = w.debateChunk ?? DEFAULT_DEBATE_CHUNK;
+  log(`coordinating: debates (${chunk} questions a unit) and training jobs go to workers on ${store.location} (artifacts in ${artifacts.location})`);
+  return {
+    trainer: queuedTrainer({ ...q, artifacts, put, runDir }),
+    debates: (d: Pick<Parameters<typeof queuedDebates>[0], "local" | "base" | "routes" | "signal">) => queuedDebates({ ...q, ...d, put, chunk }),
+    close: () => boss.stop({ graceful: false, wait: true }),
+  };
 }
 
 async function defaultTrainer(config: RunConfig, store: Store, runId: string): Promise<Trainer> {

@@ -1,7 +1,9 @@
 /**
  * `society run --workers` with `society worker` processes on a real PostgreSQL server on loopback:
- * - three workers, one SIGKILLed while it trains: its unit stops heartbeating, the coordinator fails that
- *   attempt and another worker redoes it. The run's results.json and content tables equal those of the same
+ * - three workers on both queues, one SIGKILLed while it trains: its unit stops heartbeating, the coordinator
+ *   fails that attempt and another worker redoes it. Every debate (train split and evaluations) is done in
+ *   chunks by the workers: each stored turn names the worker that generated it, none the coordinator. The
+ *   run's results.json and content tables (the gen_* generation counters included) equal those of the same
  *   config run in one process. The unit timeout stays at its default (hours): recovery must not wait for it.
  * - a worker that cannot load the base model (its artifact is damaged) fails the unit with the reason; after
  *   its retries the unit is in the dead-letter queue and the run fails, saying why, in `society runs`.
@@ -71,7 +73,7 @@ afterAll(async () => {
 if ("skip" in server && process.env.CI) throw new Error(`test/queue/workers.model.test.ts: no PostgreSQL server in CI: ${server.skip}`);
 
 describe.skipIf("skip" in server)("society worker", () => {
-  it("three workers, one SIGKILLed mid-training: same results and content as one process", async () => {
+  it("three workers (debates and training), one SIGKILLed mid-training: same results and content as one process", async () => {
     if ("skip" in server) return;
     await ensureTinyModel("test");
     const admin = new pg.Client({ connectionString: server.url });
@@ -85,6 +87,7 @@ describe.skipIf("skip" in server)("society worker", () => {
 
     const single = await societyCli(["run", cfg, "--db", dbUrl("single"), "--out", join(tmp, "single")], { env });
     expect(single.code, single.out).toBe(0);
+    const qids = await questionIds(dbUrl("single"));
 
     const artifacts = join(tmp, "artifacts");
     const logs: string[] = ["", "", ""];
@@ -105,7 +108,8 @@ describe.skipIf("skip" in server)("society worker", () => {
       children.push(w);
       return w;
     });
-    const coord = await societyCli(["run", cfg, "--db", dbUrl("coord"), "--out", join(tmp, "coord"), "--workers", "--artifacts", artifacts], { env, timeoutMs: 600_000 });
+    // 12 train and 6 test questions in chunks of 4: 3 units for the train debate, 2 for each evaluation.
+    const coord = await societyCli(["run", cfg, "--db", dbUrl("coord"), "--out", join(tmp, "coord"), "--workers", "--artifacts", artifacts, "--debate-chunk", "4"], { env, timeoutMs: 600_000 });
     expect(coord.code, `${coord.timedOut ? "TIMED OUT\n" : ""}${coord.out}\n${logs.join("\n---\n")}`).toBe(0);
     expect(claims).toBe(1);
     expect(workers[killed]!.signalCode).toBe("SIGKILL");
@@ -118,6 +122,26 @@ describe.skipIf("skip" in server)("society worker", () => {
     expect(queued.size).toBeGreaterThanOrEqual(2);
     expect(done).toEqual(queued);
     expect(logs[killed]).not.toMatch(/done queue\/train/);
+
+    // Debates: every chunk queued was done by a worker (none killed during debates), and the coordinator only read turns back.
+    const queuedDebates = [...coord.out.matchAll(/queued (queue\/debate\/\S+)/g)].map((m) => m[1]).sort();
+    const groups: Record<string, number[]> = {};
+    for (const k of queuedDebates) {
+      const m = /^queue\/debate\/(\S+\/it\d\/(train|test))\/(\S+)\+(\d+)$/.exec(k)!;
+      expect(qids[m[2]!]).toContain(m[3]);
+      (groups[m[1]!] ??= []).push(Number(m[4]));
+    }
+    for (const g of Object.values(groups)) g.sort();
+    expect(groups).toEqual({ "base/it0/train": [4, 4, 4], "base/it0/test": [2, 4], "multiagent-ft/it1/test": [2, 4] });
+    const debatesDone = [...logs.join("").matchAll(/done (queue\/debate\/\S+) in [\d.]+ s \(\d+ question\(s\), (\d+) turn/g)];
+    expect(debatesDone.map((m) => m[1]).sort()).toEqual(queuedDebates);
+    const workerOf = await turnWorkers(dbUrl("coord"));
+    const pids = new Set(workers.map((w) => String(w.pid)));
+    expect(workerOf.size).toBeGreaterThan(0);
+    expect([...workerOf.keys()].filter((w) => !pids.has(w.replace(/@.*/, "")))).toEqual([]);
+    // Each worker's reported turn counts add up to the stored turns: nothing generated twice or by the coordinator.
+    expect(debatesDone.reduce((s, m) => s + Number(m[2]), 0)).toBe([...workerOf.values()].reduce((s, n) => s + n, 0));
+    expect([...(await turnWorkers(dbUrl("single"))).keys()]).toEqual(["(none)"]);
 
     expect(await contents(dbUrl("coord"))).toEqual(await contents(dbUrl("single")));
     const [a, b] = [results(join(tmp, "single")), results(join(tmp, "coord"))];
@@ -164,6 +188,24 @@ describe.skipIf("skip" in server)("society worker", () => {
     expect(runs.out).toMatch(/workers-dead.*failed.*dead-lettered to train-dead: .*its bytes hash to/);
   }, 600_000);
 });
+
+/** The question ids of each split. */
+async function questionIds(url: string): Promise<Record<string, string[]>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const rows = (await c.query("select split, qid from questions")).rows as Array<{ split: string; qid: string }>;
+  await c.end();
+  return { train: rows.filter((r) => r.split === "train").map((r) => r.qid), test: rows.filter((r) => r.split === "test").map((r) => r.qid) };
+}
+
+/** Stored turns by the worker their meta names ("(none)": generated by the run's own process). */
+async function turnWorkers(url: string): Promise<Map<string, number>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const rows = (await c.query("select coalesce(meta->>'worker', '(none)') as w, count(*)::int as n from turns group by 1")).rows as Array<{ w: string; n: number }>;
+  await c.end();
+  return new Map(rows.map((r) => [r.w, r.n]));
+}
 
 /** results.json less wall-clock figures. */
 function stripTimes(r: unknown): unknown {

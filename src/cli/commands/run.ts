@@ -14,6 +14,7 @@ interface Args {
   artifacts: string;
   "unit-timeout": number;
   retries: number;
+  "debate-chunk": number;
 }
 
 /**
@@ -28,13 +29,14 @@ const command: CommandModule<{}, Args> = {
       .positional("config", { type: "string", demandOption: true, describe: "YAML run config, e.g. eval/configs/tiny-arithmetic.yaml" })
       .option("seeds", { type: "string", coerce: parseSeeds, describe: "comma-separated seeds, one run each (default: the config's seed); the report shows mean ± std" })
       .option("out", { type: "string", default: "runs", describe: "folder for runs/<run-id>/" })
-      .option("workers", { type: "boolean", describe: "coordinate: send training jobs to `society worker`s on the same PostgreSQL --db, and wait for them" })
+      .option("workers", { type: "boolean", describe: "coordinate: send debate chunks and training jobs to `society worker`s on the same PostgreSQL --db, and wait for them" })
+      .option("debate-chunk", { type: "string", default: "8", coerce: wholeNumber("debate-chunk", 1), describe: "with --workers: questions per debate unit" })
       .option("artifacts", { type: "string", default: "runs/artifacts", describe: "with --workers: where adapters travel between machines (a shared directory, or s3://bucket/prefix)" })
       .option("unit-timeout", { type: "string", default: "21600", coerce: wholeNumber("unit-timeout", 1), describe: "with --workers: the longest a unit may run, in seconds; past it the attempt is stopped and retried (a unit whose worker died is retried at once: heartbeats)" })
       .option("retries", { type: "string", default: "2", coerce: wholeNumber("retries", 0), describe: "with --workers: attempts after the first before a unit is dead-lettered" })
       .example("$0 run eval/configs/tiny-arithmetic.yaml", "the embedded default")
       .example("$0 run eval/configs/tiny-arithmetic.yaml --seeds 1,2,3", "three seeds, mean ± std")
-      .example("$0 run c.yaml --db postgres://db/society --workers --artifacts /mnt/shared/artifacts", "training jobs on `society worker`s") as any,
+      .example("$0 run c.yaml --db postgres://db/society --workers --artifacts /mnt/shared/artifacts", "debates and training jobs on `society worker`s") as any,
   handler: async (args) => {
     const config = loadConfig(args.config);
     const seeds = args.seeds ?? [config.seed];
@@ -45,7 +47,7 @@ const command: CommandModule<{}, Args> = {
     const { reportDir } = await import("../../report/report-dir.js");
     const { resolveDbUrl } = await import("../../store/url.js");
     const workers = args.workers
-      ? { dbUrl: resolveDbUrl(args.db), artifacts: args.artifacts, expireInSeconds: args["unit-timeout"], retries: args.retries }
+      ? { dbUrl: resolveDbUrl(args.db), artifacts: args.artifacts, expireInSeconds: args["unit-timeout"], retries: args.retries, debateChunk: args["debate-chunk"] }
       : undefined;
     await withStore(args.db, async (store) => {
       const runIds: string[] = [];

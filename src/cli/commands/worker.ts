@@ -15,8 +15,8 @@ interface Args {
 }
 
 /**
- * `society worker --db postgres://…`: claims units (training jobs) of any run in that store, runs them with
- * this machine's trainer, and completes them through the run's unit ledger. Stops on SIGINT/SIGTERM after
+ * `society worker --db postgres://…`: claims units (training jobs, debate chunks) of any run in that store,
+ * runs them with this machine's trainer and llama backend, and completes them through the run's unit ledger. Stops on SIGINT/SIGTERM after
  * the units in hand; a SIGKILLed worker's unit stops heartbeating and goes to another worker.
  */
 const command: CommandModule<{}, Args> = {
@@ -25,10 +25,10 @@ const command: CommandModule<{}, Args> = {
   builder: (y) =>
     y
       .option("db", { type: "string", describe: "the runs' PostgreSQL store (postgres://…; default $SOCIETY_DB_URL)" })
-      .option("queue", { type: "array", string: true, default: ["train"], describe: "queues to take units from" })
+      .option("queue", { type: "array", string: true, default: ["train", "debate"], describe: "queues to take units from: train (training jobs), debate (debate chunks, evaluations included)" })
       .option("concurrency", { type: "string", default: "1", coerce: wholeNumber("concurrency", 1), describe: "units at once" })
       .option("artifacts", { type: "string", default: "runs/artifacts", describe: "the artifact store the coordinator uses (shared directory or s3://bucket/prefix)" })
-      .option("threads", { type: "string", coerce: wholeNumber("threads", 1), describe: "CPU threads per training job (default $SOCIETY_LLAMA_THREADS, else all cores)" })
+      .option("threads", { type: "string", coerce: wholeNumber("threads", 1), describe: "CPU threads per training job and for the llama backend (default $SOCIETY_LLAMA_THREADS, else all cores)" })
       .option("unit-timeout", { type: "string", default: "21600", coerce: wholeNumber("unit-timeout", 1), describe: "the longest a unit may run, in seconds; past it the attempt is stopped and retried" })
       .option("heartbeat", { type: "string", default: "30", coerce: wholeNumber("heartbeat", 1), describe: "seconds a unit in hand stays claimed without a heartbeat (renewed every quarter); a worker silent longer is taken to be gone" })
       .option("retries", { type: "string", default: "2", coerce: wholeNumber("retries", 0), describe: "attempts after the first before a unit is dead-lettered" })

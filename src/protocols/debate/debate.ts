@@ -71,6 +71,8 @@ export interface DebateDeps {
   agents: readonly AgentSpec[];
   /** Store agent ids by `${role}:${index}` (see rosterAgentIds). */
   agentIds: ReadonlyMap<string, string>;
+  /** Recorded in every turn generated (EngineDeps.turnMeta). */
+  turnMeta?: Record<string, unknown>;
 }
 
 export type DebateOutcome = UnitOutcome;
@@ -84,7 +86,7 @@ function check(agents: readonly Seat[], rounds: number): void {
 }
 
 const engine = (deps: DebateDeps, opts: DebateOptions) => ({
-  backend: deps.backend, store: deps.store, task: deps.task, scope: deps.scope, agentIds: deps.agentIds,
+  backend: deps.backend, store: deps.store, task: deps.task, scope: deps.scope, agentIds: deps.agentIds, turnMeta: deps.turnMeta,
   sampling: opts.sampling, runSeed: opts.runSeed, seedScope: opts.seedScope,
 });
 
