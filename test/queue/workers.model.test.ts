@@ -5,8 +5,9 @@
  *   chunks by the workers: each stored turn names the worker that generated it, none the coordinator. The
  *   run's results.json and content tables (the gen_* generation counters included) equal those of the same
  *   config run in one process. The unit timeout stays at its default (hours): recovery must not wait for it.
- * - a worker that cannot load the base model (its artifact is damaged) fails the unit with the reason; after
- *   its retries the unit is in the dead-letter queue and the run fails, saying why, in `society runs`.
+ * - a training worker that cannot load the base model (its artifact is damaged) fails the unit with the reason;
+ *   after its retries the unit is in the dead-letter queue and the run fails, saying why, in `society runs`.
+ *   A debate-only worker (`--queue debate`) beside it does the debates and never a training job.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { join, resolve } from "node:path";
 import pg from "pg";
 import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
+import { DirArtifactStore } from "../../src/artifacts/index.js";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { fileSha256 } from "../../src/util/file-sha256.js";
 import { societyCli } from "../support/society-cli.js";
@@ -159,21 +161,32 @@ describe.skipIf("skip" in server)("society worker", () => {
     const url = server.url.replace(/\/[^/]*$/, "/dead");
     const cfg = join(tmp, "config-dead.yaml");
     writeFileSync(cfg, stringify({ ...config, name: "workers-dead" }));
-    // The shared store's copy of the base model is damaged (a bad disk, a truncated copy): the coordinator
-    // finds the artifact present and does not store it again; the worker's sha256 check refuses it.
+    // The training worker's copy of the base model is damaged (a bad disk, a truncated copy): the coordinator
+    // finds the artifact present and does not store it again; the worker's sha256 check refuses it. A second
+    // worker takes only debates, from a store with a sound copy: the untrained society's debates succeed.
     const artifacts = join(tmp, "artifacts-dead");
+    const sound = join(tmp, "artifacts-sound");
+    await new DirArtifactStore(sound).put(model.path);
     const sha = await fileSha256(model.path);
     mkdirSync(join(artifacts, sha.slice(0, 2)), { recursive: true });
     writeFileSync(join(artifacts, sha.slice(0, 2), sha), "not a model");
     const env = { SOCIETY_LLAMA_THREADS: "1" };
     let log = "";
-    const w = spawn(process.execPath, [join(root, "bin/society.js"), "worker", "--db", url, "--artifacts", artifacts, "--retries", "1", "--work-dir", join(tmp, "wd")], { cwd: root, env: { ...process.env, ...env } });
+    const w = spawn(process.execPath, [join(root, "bin/society.js"), "worker", "--db", url, "--queue", "train", "--artifacts", artifacts, "--retries", "1", "--work-dir", join(tmp, "wd")], { cwd: root, env: { ...process.env, ...env } });
     w.stdout!.on("data", (d) => (log += d));
     w.stderr!.on("data", (d) => (log += d));
-    children.push(w);
+    let debateLog = "";
+    const dw = spawn(process.execPath, [join(root, "bin/society.js"), "worker", "--db", url, "--queue", "debate", "--artifacts", sound, "--work-dir", join(tmp, "wd2")], { cwd: root, env: { ...process.env, ...env } });
+    dw.stderr!.on("data", (d) => (debateLog += d));
+    children.push(w, dw);
     const coord = await societyCli(["run", cfg, "--db", url, "--out", join(tmp, "dead"), "--workers", "--artifacts", artifacts, "--retries", "1"], { env, timeoutMs: 600_000 });
     w.kill("SIGTERM");
-    expect(coord.code, `${coord.out}\n---\n${log}`).toBe(1);
+    dw.kill("SIGTERM");
+    expect(coord.code, `${coord.out}\n---\n${log}\n---\n${debateLog}`).toBe(1);
+    // Each worker took only its own queue.
+    expect(log).not.toMatch(/claimed debate/);
+    expect(debateLog).toMatch(/done queue\/debate\/base\/it0\/train\//);
+    expect(debateLog).not.toMatch(/claimed train/);
     expect(coord.out).toMatch(/training unit queue\/train\/\S+ failed after 2 attempts, dead-lettered to train-dead: .*its bytes hash to [0-9a-f]{64}, not to the sha256 it is stored under/);
     // Each attempt failed on the worker with the reason.
     const unit = /training unit (queue\/train\/\S+) failed/.exec(coord.out)![1]!;

@@ -1,14 +1,15 @@
 /**
- * Scale-out: the same multiagent-ft config with its training jobs on 1 and then 2 `society worker`s (each
- * with 1 thread), against a throwaway PostgreSQL on loopback (as the store tests start one).
+ * Scale-out: the same multiagent-ft config with its debates and training jobs on 1 and then 2 `society
+ * worker`s (each with 1 thread), against a throwaway PostgreSQL on loopback (as the store tests start one).
  *
- *   npx tsx eval/bench/workers/bench.ts [--agents 2] [--train 24] [--epochs 3]
+ *   npx tsx eval/bench/workers/bench.ts [--agents 2] [--train 24] [--epochs 3] [--chunk 4]
  *
  * Prints, per worker count: the coordinator's wall time, the wall time of the training phase (first unit
  * queued → last unit back), the coordinator's overhead per unit ((training phase × workers − Σ training
  * seconds) / units: claim latency, artifact transfers, ledger polling), and whether results.json matches
- * across worker counts. The last
- * line is `speed-up of 2 workers over 1 (training phase): S`. Timings are noisy on a shared machine.
+ * across worker counts; and the debate phases (queued chunks → all back, summed over the run's debates, with
+ * the workers' own seconds in them). The last line is `speed-up of 2 workers over 1 (training phase): S`.
+ * Timings are noisy on a shared machine.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -19,7 +20,7 @@ import pg from "pg";
 import { stringify } from "yaml";
 import { startPostgres } from "../../../test/store/pg-server.js";
 
-const { values: a } = parseArgs({ options: { agents: { type: "string", default: "2" }, train: { type: "string", default: "24" }, epochs: { type: "string", default: "3" } } });
+const { values: a } = parseArgs({ options: { agents: { type: "string", default: "2" }, train: { type: "string", default: "24" }, epochs: { type: "string", default: "3" }, chunk: { type: "string", default: "4" } } });
 const root = resolve(import.meta.dirname, "../../..");
 const server = await startPostgres();
 if ("skip" in server) throw new Error(`no PostgreSQL: ${server.skip}`);
@@ -42,7 +43,7 @@ writeFileSync(cfg, stringify(config));
 const env = { ...process.env, SOCIETY_LLAMA_THREADS: "1" };
 const cli = join(root, "bin/society.js");
 
-interface Trial { wall: number; trainPhase: number; overheads: number[]; trained: number[]; results: string }
+interface Trial { wall: number; trainPhase: number; overheads: number[]; trained: number[]; debatePhase: number; debateUnits: number; debateWork: number; results: string }
 
 async function trial(workers: number): Promise<Trial> {
   const db = `w${workers}`;
@@ -60,8 +61,9 @@ async function trial(workers: number): Promise<Trial> {
   let last = 0;
   const overheads: number[] = [];
   const trained: number[] = [];
+  const debate = { phase: 0, units: 0, work: 0 };
   const code = await new Promise<number | null>((done) => {
-    const c = spawn(process.execPath, [cli, "run", cfg, "--db", url, "--out", join(tmp, db), "--workers", "--artifacts", artifacts], { cwd: root, env });
+    const c = spawn(process.execPath, [cli, "run", cfg, "--db", url, "--out", join(tmp, db), "--workers", "--artifacts", artifacts, "--debate-chunk", a.chunk!], { cwd: root, env });
     let buf = "";
     c.stderr.on("data", (d) => {
       buf += d;
@@ -75,6 +77,12 @@ async function trial(workers: number): Promise<Trial> {
           trained.push(Number(m[2]));
           overheads.push(Number(m[3]));
         }
+        const d = /: (\d+) debate unit\(s\) done on workers in ([\d.]+) s \(([\d.]+) s of worker time\)/.exec(line);
+        if (d) {
+          debate.units += Number(d[1]);
+          debate.phase += Number(d[2]);
+          debate.work += Number(d[3]);
+        }
       }
     });
     c.stdout.resume();
@@ -85,7 +93,7 @@ async function trial(workers: number): Promise<Trial> {
   if (code !== 0) throw new Error(`coordinator with ${workers} workers exited ${code}`);
   const id = readdirSync(join(tmp, db)).find((f) => f.startsWith("bench-workers-"))!;
   const r = JSON.parse(readFileSync(join(tmp, db, id, "report/results.json"), "utf8"));
-  return { wall, trainPhase: (last - first) / 1000, overheads, trained, results: JSON.stringify(r.methods) };
+  return { wall, trainPhase: (last - first) / 1000, overheads, trained, debatePhase: debate.phase, debateUnits: debate.units, debateWork: debate.work, results: JSON.stringify(r.methods) };
 }
 
 try {
@@ -95,8 +103,9 @@ try {
   for (const [n, t] of [[1, one], [2, two]] as const) {
     // Worker time not spent training, per unit: claim latency, artifact transfers, ledger polling (the slack of the phase).
     const overhead = (t.trainPhase * n - t.trained.reduce((x, y) => x + y, 0)) / Math.max(1, t.trained.length);
-    console.log(`${n} worker(s): run ${t.wall.toFixed(1)} s, training phase ${t.trainPhase.toFixed(1)} s for ${t.trained.length} units (${mean(t.trained).toFixed(2)} s training each), coordinator overhead per unit ${overhead.toFixed(2)} s (mean wait beyond the unit's own training, queueing included: ${mean(t.overheads).toFixed(2)} s)`);
+    console.log(`${n} worker(s): run ${t.wall.toFixed(1)} s, training phase ${t.trainPhase.toFixed(1)} s for ${t.trained.length} units (${mean(t.trained).toFixed(2)} s training each), coordinator overhead per unit ${overhead.toFixed(2)} s (mean wait beyond the unit's own training, queueing included: ${mean(t.overheads).toFixed(2)} s); debate phases ${t.debatePhase.toFixed(1)} s for ${t.debateUnits} units (${t.debateWork.toFixed(1)} s of worker time)`);
   }
+  console.log(`speed-up of 2 workers over 1 (debate phases): ${(one.debatePhase / two.debatePhase).toFixed(2)}`);
   console.log(`results.json methods identical across worker counts: ${one.results === two.results}`);
   console.log(`speed-up of 2 workers over 1 (training phase): ${(one.trainPhase / two.trainPhase).toFixed(2)}`);
 } finally {
