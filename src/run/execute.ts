@@ -5,7 +5,8 @@ import { createRoutedBackend, type AgentModel, type Backend } from "../backends/
 import { magdiSettings } from "../config/schema.js";
 import type { RunConfig } from "../config/schema.js";
 import { UserError } from "../errors.js";
-import { debatePort } from "../methods/debate-adapter.js";
+import { addGenerationCost, debatePort, type GenerationCost } from "../methods/debate-adapter.js";
+import type { DebateRequest } from "../methods/debate-port.js";
 import { METHODS } from "../methods/registry.js";
 import type { MethodContext, StoredQuestion } from "../methods/types.js";
 import { holdLease, type Store } from "../store/index.js";
@@ -152,7 +153,12 @@ async function runMethods(o: ExecuteOptions, p: Prepared, log: (l: string) => vo
     const trainer = coordinator?.trainer ?? o.trainer ?? (await defaultTrainer(config, store, runId));
     embedder = o.embedder ?? (await openEmbedder(config, base, backend));
     const signal = o.signal ? AbortSignal.any([o.signal, leaseLost]) : leaseLost;
-    const local = debatePort({ store, backend, task, runId, config, seed: o.seed, base });
+    // A coordinator's own debates only read the workers' turns back: say so if it had to generate any.
+    const recordCost = coordinator && (async (req: DebateRequest, c: GenerationCost) => {
+      log(`warning: ${req.label}: ${c.turns} turn(s) generated here, not on a worker (a debate unit left them unstored)`);
+      await addGenerationCost(store, runId, req, c);
+    });
+    const local = debatePort({ store, backend, task, runId, config, seed: o.seed, base, recordCost: recordCost || undefined });
     const ctx: MethodContext = {
       store, runId, config, seed: o.seed, task, train, test, base, agentModels: agents.models, student, backend, trainer, runDir, log, signal, embedder,
       debates: coordinator ? coordinator.debates({ local, base, routes: agents.routes, signal }) : local,

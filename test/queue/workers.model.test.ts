@@ -144,6 +144,7 @@ describe.skipIf("skip" in server)("society worker", () => {
     // Each worker's reported turn counts add up to the stored turns: nothing generated twice or by the coordinator.
     expect(debatesDone.reduce((s, m) => s + Number(m[2]), 0)).toBe([...workerOf.values()].reduce((s, n) => s + n, 0));
     expect([...(await turnWorkers(dbUrl("single"))).keys()]).toEqual(["(none)"]);
+    expect(coord.out).not.toMatch(/generated here, not on a worker/);
 
     expect(await contents(dbUrl("coord"))).toEqual(await contents(dbUrl("single")));
     const [a, b] = [results(join(tmp, "single")), results(join(tmp, "coord"))];
