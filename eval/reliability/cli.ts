@@ -1,6 +1,7 @@
-/** The real `society` CLI in a child process, for the reliability harness: timeouts, output hooks, timing. */
-import { spawn, type ChildProcess } from "node:child_process";
-import { join, resolve } from "node:path";
+/** The real `society` CLI in a child process (test/support/society-cli.ts), for the reliability harness: one thread, a timeout, timing. */
+import type { ChildProcess } from "node:child_process";
+import { resolve } from "node:path";
+import { societyCli } from "../../test/support/society-cli.js";
 
 export const root = resolve(import.meta.dirname, "../..");
 
@@ -19,26 +20,10 @@ export interface RunOptions {
   onOutput?: (out: string, child: ChildProcess) => void;
 }
 
-export function society(args: string[], o: RunOptions = {}): Promise<Ran> {
-  return new Promise((done, fail) => {
-    const t0 = Date.now();
-    const child = spawn(process.execPath, [join(root, "bin/society.js"), ...args], { cwd: root, env: { ...process.env, SOCIETY_LLAMA_THREADS: "1", ...o.env } });
-    o.onSpawn?.(child);
-    let out = "";
-    let timedOut = false;
-    const onData = (d: Buffer) => {
-      out += d;
-      o.onOutput?.(out, child);
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    const timer = setTimeout(() => ((timedOut = true), child.kill("SIGKILL")), o.timeoutMs ?? 1_800_000);
-    child.on("error", fail);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      done({ code, signal, out, ms: Date.now() - t0, timedOut });
-    });
-  });
+export async function society(args: string[], o: RunOptions = {}): Promise<Ran> {
+  const t0 = Date.now();
+  const r = await societyCli(args, { ...o, env: { SOCIETY_LLAMA_THREADS: "1", ...o.env }, timeoutMs: o.timeoutMs ?? 1_800_000 });
+  return { code: r.code, signal: r.signal, out: r.out, ms: Date.now() - t0, timedOut: r.timedOut ?? false };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

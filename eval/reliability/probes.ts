@@ -11,7 +11,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { stringify } from "yaml";
 import { getTask } from "../../src/tasks/index.js";
-import { root, society, sleep, type Ran } from "./cli.js";
+import { waitForRow } from "../../test/support/society-cli.js";
+import { root, society, type Ran } from "./cli.js";
 import { ALL_METHODS_CONFIG } from "./kill-trials.js";
 
 export interface Verdict {
@@ -200,7 +201,7 @@ export const PROBES: Probe[] = [
     const args = ["run", config, "--db", join(here, "s.db"), "--out", join(here, "runs")];
     let holder: ChildProcess | undefined;
     const first = society(args, { onSpawn: (c) => (holder = c) });
-    const seen = await waitFor(join(here, "s.db"), "select 1 from leases", 300_000);
+    const seen = await waitForRow(join(here, "s.db"), "select 1 from leases", 300_000);
     if (!seen) return fail("the first run never took its lease");
     const second = await society(args, { timeoutMs: 120_000 });
     holder?.kill("SIGKILL");
@@ -216,7 +217,7 @@ export const PROBES: Probe[] = [
     const args = ["run", config, "--db", db, "--out", join(here, "runs")];
     let holder: ChildProcess | undefined;
     const first = society(args, { onSpawn: (c) => (holder = c) });
-    if (!(await waitFor(db, "select 1 from training_jobs where status = 'running'", 300_000))) return fail("never saw a training attempt running");
+    if (!(await waitForRow(db, "select 1 from training_jobs where status = 'running'", 300_000))) return fail("never saw a training attempt running");
     holder?.kill("SIGKILL");
     await first;
     const resumed = await society(args);
@@ -382,23 +383,6 @@ async function rawRequest(host: string, port: number, text: string): Promise<num
     sock.on("error", failed);
     sock.setTimeout(30_000, () => sock.destroy(new Error("no answer")));
   });
-}
-
-/** Polls a SQLite store read-only until `sql` returns a row; false at the deadline. */
-async function waitFor(db: string, sql: string, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      const raw = new Database(db, { readonly: true, fileMustExist: true });
-      const hit = raw.prepare(sql).get();
-      raw.close();
-      if (hit) return true;
-    } catch {
-      // not created yet
-    }
-    await sleep(50);
-  }
-  return false;
 }
 
 /** Runs every probe (a few at a time), each in its own folder under `dir`. */

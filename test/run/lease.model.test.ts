@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
-import { societyCli } from "../support/society-cli.js";
+import { societyCli, waitForRow } from "../support/society-cli.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "society-lease-"));
 const db = join(tmp, "s.db");
@@ -22,19 +22,7 @@ const env = { SOCIETY_LLAMA_THREADS: "1" };
 
 /** Polls the store (read-only) until `sql` returns a row. */
 async function until(sql: string, timeoutMs = 300_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      const raw = new Database(db, { readonly: true, fileMustExist: true });
-      const hit = raw.prepare(sql).get();
-      raw.close();
-      if (hit) return;
-    } catch {
-      // not created yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for: ${sql}`);
+  if (!(await waitForRow(db, sql, timeoutMs))) throw new Error(`timed out waiting for: ${sql}`);
 }
 
 const count = (sql: string) => {

@@ -1,7 +1,7 @@
 /**
  * Runs the real CLI (`bin/society.js`) in a child process; with `killWhen`, polls the run's SQLite store
  * (read-only, every 50 ms) and SIGKILLs the child the moment the predicate holds: the crash a resume
- * must survive.
+ * must survive. Also used by the reliability harness (eval/reliability/).
  */
 import Database from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -69,4 +69,21 @@ export function societyCli(args: string[], opts: CliOptions = {}): Promise<CliRe
       done({ code, signal, out, ...(opts.timeoutMs ? { timedOut } : {}) });
     });
   });
+}
+
+/** Polls a run's SQLite store (read-only, every 50 ms) until `sql` returns a row; false at the deadline. */
+export async function waitForRow(dbPath: string, sql: string, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const raw = new Database(dbPath, { readonly: true, fileMustExist: true });
+      const hit = raw.prepare(sql).get();
+      raw.close();
+      if (hit) return true;
+    } catch {
+      // not created yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
 }
