@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/training/ggml/rng.js";
-import { directionalCheck, harness, type Harness } from "../fixtures/harness.js";
+import { checkEveryTensor, harness, type Harness } from "../fixtures/harness.js";
 import { writeTinyModel, type TinyModelSpec } from "../fixtures/tiny-model.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-grad-"));
@@ -29,32 +29,8 @@ async function checkAll(h: Harness, label: string, tol: number): Promise<void> {
   const count = h.rows.reduce((a, r) => a + r.nTargets, 0);
   h.s.zeroGrad();
   await h.s.accumulate(h.s.N / count);
-  const rng = new Rng(17, label);
-  const errors: [string, number][] = [];
-  for (const p of h.s.params) {
-    const grad = h.s.read(p.acc, p.numel);
-    const gn = Math.hypot(...grad);
-    expect(gn, `${p.name} has a gradient`).toBeGreaterThan(0);
-    const d = new Float32Array(p.numel);
-    for (let i = 0; i < d.length; i++) d[i] = grad[i] / gn + (0.5 * rng.normal()) / Math.sqrt(p.numel);
-    const dn = Math.hypot(...d);
-    for (let i = 0; i < d.length; i++) d[i] /= dn;
-    // Step sized so the loss moves by ~1e-2 (well above its float noise), within [1e-3, 2e-2].
-    let slope = 0;
-    for (let i = 0; i < d.length; i++) slope += grad[i] * d[i];
-    const eps = Math.min(2e-2, Math.max(1e-3, 1e-2 / Math.abs(slope)));
-    const r = await directionalCheck(h, p.name, d, eps);
-    errors.push([p.name, r.rel]);
-    if (process.env.GRADCHECK_VERBOSE) console.log(p.name, r.fd, r.analytic, r.rel);
-  }
+  const errors = await checkEveryTensor(h, label, `gradcheck ${label}`);
   const worst = errors.reduce((m, e) => (e[1] > m[1] ? e : m));
-  const kinds = new Map<string, number>();
-  for (const [name, rel] of errors) {
-    const kind = name.replace(/^blk\.\d+\./, "blk.N.");
-    kinds.set(kind, Math.max(kinds.get(kind) ?? 0, rel));
-  }
-  console.log(`[gradcheck ${label}] ${errors.length} tensors; worst relative error per kind:\n` +
-    [...kinds].map(([k, v]) => `  ${k.padEnd(30)} ${v.toExponential(1)}`).join("\n"));
   for (const [name, rel] of errors) expect(rel, name).toBeLessThan(tol);
   expect(worst[1]).toBeLessThan(tol);
 }

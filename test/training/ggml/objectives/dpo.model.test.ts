@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { DpoPayload, TokenPair } from "../../../../src/training/ggml/objectives/dpo.js";
 import type { MicroBatch } from "../../../../src/training/ggml/objectives/objective.js";
 import { Rng } from "../../../../src/training/ggml/rng.js";
-import { directionalCheck, dpoHarness, type Harness } from "../../fixtures/harness.js";
+import { checkEveryTensor, dpoHarness, type Harness } from "../../fixtures/harness.js";
 import { writeTinyModel, type TinyModelSpec } from "../../fixtures/tiny-model.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-dpo-"));
@@ -144,29 +144,7 @@ async function checkAll(h: Harness & { batch: MicroBatch<DpoPayload> }, label: s
   await setRefsAround(h, beta, [-1.5, 0.4, 1.2]);
   h.s.zeroGrad();
   await h.s.accumulate(1 / h.units);
-  const rng = new Rng(17, label);
-  const errors: [string, number][] = [];
-  for (const p of h.s.params) {
-    const grad = h.s.read(p.acc, p.numel);
-    const gn = Math.hypot(...grad);
-    expect(gn, `${p.name} has a gradient`).toBeGreaterThan(0);
-    const d = new Float32Array(p.numel);
-    for (let i = 0; i < d.length; i++) d[i] = grad[i]! / gn + (0.5 * rng.normal()) / Math.sqrt(p.numel);
-    const dn = Math.hypot(...d);
-    for (let i = 0; i < d.length; i++) d[i]! /= dn;
-    let slope = 0;
-    for (let i = 0; i < d.length; i++) slope += grad[i]! * d[i]!;
-    const eps = Math.min(2e-2, Math.max(1e-3, 1e-2 / Math.abs(slope)));
-    const r = await directionalCheck(h, p.name, d, eps);
-    errors.push([p.name, r.rel]);
-  }
-  const kinds = new Map<string, number>();
-  for (const [name, rel] of errors) {
-    const kind = name.replace(/^blk\.\d+\./, "blk.N.");
-    kinds.set(kind, Math.max(kinds.get(kind) ?? 0, rel));
-  }
-  console.log(`[dpo gradcheck ${label}] ${errors.length} tensors; worst relative error per kind:\n` +
-    [...kinds].map(([k, v]) => `  ${k.padEnd(30)} ${v.toExponential(1)}`).join("\n"));
+  const errors = await checkEveryTensor(h, label, `dpo gradcheck ${label}`);
   for (const [name, rel] of errors) expect(rel, name).toBeLessThan(tol);
 }
 
