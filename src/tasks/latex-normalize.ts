@@ -69,8 +69,8 @@ export function normalizeAnswer(raw: string): string {
   s = fixArguments(s);
   s = s.replace(/\^\{(\w)\}/g, "^$1").replace(/_\{(\w+)\}/g, "_$1");
   // spaces go, except where they end a command name before a letter (`\cot x`)
-  // eslint-disable-next-line no-control-regex -- \u0001 is our own placeholder for the spaces kept
-  s = s.replace(/(\\[a-zA-Z]+)\s+(?=[a-zA-Z])/g, "$1\u0001").replace(/\s+/g, "").replace(/\u0001/g, " ");
+  // (\u0001 is our own placeholder for the spaces kept)
+  s = s.replace(/(\\[a-zA-Z]+)\s+(?=[a-zA-Z])/g, "$1\u0001").replace(/\s+/g, "").split("\u0001").join(" ");
   s = normalizeNumbers(s);
   s = stripOuterBraces(s);
   s = s.replace(/\.$/, "");
