@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
 import { isUserError } from "../errors.js";
 
 export type ApiErrorType = "invalid_request_error" | "authentication_error" | "not_found_error" | "server_error";
@@ -21,6 +22,17 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (message: string, param: string | null = null, code: string | null = null) => new ApiError(400, message, "invalid_request_error", param, code);
+/** A request body checked against `schema`; its first issue becomes a 400 naming the field (`param`), as OpenAI's do. */
+export function parseBody<S extends z.ZodTypeAny>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    const path = i.path.join(".");
+    throw badRequest(`${path || "body"}: ${i.message}`, path || null);
+  }
+  return parsed.data;
+}
+
 export const notFound = (message: string, param: string | null = null) => new ApiError(404, message, "invalid_request_error", param, null);
 
 export function errorBody(e: { message: string; type: string; param?: string | null; code?: string | null }) {

@@ -12,7 +12,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import type { Context, Hono } from "hono";
 import type { LlamaBackend } from "../backends/llama/backend.js";
 import type { AgentModel, ChatMessage, Generation } from "../backends/types.js";
-import { badRequest } from "./api-error.js";
+import { badRequest, parseBody } from "./api-error.js";
 import { chatRequestSchema, type ChatRequest } from "./chat-request.js";
 import type { ServeLimits } from "./limits.js";
 import { readJsonBody } from "./request-guard.js";
@@ -58,13 +58,7 @@ export function addChatCompletions(app: Hono, deps: ChatDeps): void {
 }
 
 function parseRequest(body: unknown, limits: ServeLimits): Resolved {
-  const parsed = chatRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    const path = i.path.join(".");
-    throw badRequest(`${path || "body"}: ${i.message}`, path || null);
-  }
-  const req = parsed.data;
+  const req = parseBody(chatRequestSchema, body);
   const extra = req as Record<string, unknown>;
   for (const k of ["tools", "functions", "tool_choice"]) {
     if (extra[k] != null && !(Array.isArray(extra[k]) && (extra[k] as unknown[]).length === 0)) throw badRequest(`${k} is not supported by this server`, k);

@@ -18,7 +18,7 @@ import type { Token } from "node-llama-cpp";
 import { z } from "zod";
 import type { LlamaBackend } from "../backends/llama/backend.js";
 import type { AgentModel } from "../backends/types.js";
-import { badRequest } from "./api-error.js";
+import { badRequest, parseBody } from "./api-error.js";
 import type { ServeLimits } from "./limits.js";
 import { SOCIETY_MODEL_ID, type ModelRegistry } from "./model-registry.js";
 import { readJsonBody } from "./request-guard.js";
@@ -113,13 +113,7 @@ export function addCompletions(app: Hono, deps: CompletionDeps): void {
 }
 
 function parse(body: unknown, limits: ServeLimits): CompletionRequest {
-  const parsed = completionRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    const path = i.path.join(".");
-    throw badRequest(`${path || "body"}: ${i.message}`, path || null);
-  }
-  const req = parsed.data;
+  const req = parseBody(completionRequestSchema, body);
   if (req.stream) throw badRequest("stream: true is not supported for /v1/completions by this server", "stream");
   if (req.suffix) throw badRequest("suffix is not supported by this server", "suffix");
   if (req.best_of != null && req.best_of !== req.n) throw badRequest("best_of is not supported by this server (it must equal n)", "best_of");

@@ -6,7 +6,7 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { badRequest } from "./api-error.js";
+import { badRequest, parseBody } from "./api-error.js";
 import type { FineTuneQueue } from "./job-queue.js";
 import { SOCIETY_MODEL_ID } from "./model-registry.js";
 import { readJsonBody } from "./request-guard.js";
@@ -52,12 +52,7 @@ function page<T extends { id: string }>(c: Context, items: T[], defaultLimit: nu
 
 export function addFineTuningRoutes(app: Hono, queue: FineTuneQueue): void {
   app.post("/v1/fine_tuning/jobs", async (c) => {
-    const parsed = createSchema.safeParse(await readJsonBody(c));
-    if (!parsed.success) {
-      const i = parsed.error.issues[0]!;
-      throw badRequest(`${i.path.join(".") || "body"}: ${i.message}`, i.path.join(".") || null);
-    }
-    const r = parsed.data;
+    const r = parseBody(createSchema, await readJsonBody(c));
     if (r.model === SOCIETY_MODEL_ID) throw badRequest('"society" is a debate of several models and cannot be fine-tuned as one; fine-tune its agents', "model");
     if (r.validation_file) throw badRequest("validation_file is not supported by this server (its trainer holds out no separate file)", "validation_file");
     if (r.integrations?.length) throw badRequest("integrations are not supported by this server", "integrations");
