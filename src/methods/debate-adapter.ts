@@ -29,6 +29,8 @@ export interface DebatePortOptions {
   recordCost?: (req: DebateRequest, cost: GenerationCost) => Promise<void>;
   /** Recorded in every turn generated here (a queue worker names itself). */
   turnMeta?: Record<string, unknown>;
+  /** Once aborted (the run's lease lost, a queue unit past its time), no new question starts and run() throws. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -63,6 +65,7 @@ export function debatePort(o: DebatePortOptions): DebatePort {
         },
         {
           concurrency: d.concurrency,
+          signal: o.signal,
           onOutcome: (out) => {
             const made = out.turns.filter((t) => t.fresh);
             const tokens = made.reduce((s, t) => s + t.completionTokens, 0);

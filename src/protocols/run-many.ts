@@ -30,6 +30,8 @@ export interface RunManyOptions {
   concurrency: number;
   onOutcome?: (o: UnitOutcome, done: number) => void;
   promptsDir?: string;
+  /** Once aborted, no new question starts (those in flight finish, their turns stored) and the call throws its reason. */
+  signal?: AbortSignal;
 }
 
 /** One question through the protocol: open its unit, run, record the result. */
@@ -58,6 +60,10 @@ export async function runMany(protocol: Protocol, items: readonly UnitItem[], se
   let failed: unknown;
   const worker = async () => {
     while (failed === undefined && next < items.length) {
+      if (run.signal?.aborted) {
+        failed ??= run.signal.reason ?? new Error("aborted");
+        return;
+      }
       const i = next++;
       try {
         out[i] = await runUnit(protocol, items[i]!, seats, deps, run.promptsDir);

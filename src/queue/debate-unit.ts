@@ -87,7 +87,7 @@ export interface DebateWorkerParts {
   backends: BackendCache;
 }
 
-export async function runDebateUnit(u: DebateUnit, w: DebateWorkerParts): Promise<DebateUnitResult> {
+export async function runDebateUnit(u: DebateUnit, w: DebateWorkerParts, signal?: AbortSignal): Promise<DebateUnitResult> {
   const done = await w.store.units.get(u.runId, u.key);
   if (done?.status === "done") return done.result as DebateUnitResult;
   const run = await w.store.runs.get(u.runId);
@@ -106,6 +106,7 @@ export async function runDebateUnit(u: DebateUnit, w: DebateWorkerParts): Promis
     store: w.store, backend: await w.backends.get(config, u.routes), task: getTask(config.task.name, config.task.options), runId: u.runId, config, seed: run.seed, base: await local(u.base),
     recordCost: async (_r, c) => void (cost = c),
     turnMeta: { worker: `${process.pid}@${hostname()}` },
+    signal,
   });
   await port.run(request);
   const row = await w.store.units.markDone(u.runId, u.key, { seconds: (performance.now() - t0) / 1000, ...(cost ? { cost } : {}) } satisfies DebateUnitResult);

@@ -43,7 +43,7 @@ type Parts = WorkerParts & { backends: BackendCache };
 /** What runs a unit of each queue; the returned line ends the worker's "done" log line. */
 const RUNNERS: { [Q in QueueName]: (u: never, p: Parts, signal: AbortSignal) => Promise<string> } = {
   train: async (u: TrainUnit, p, signal) => `sha256 ${(await runTrainUnit(u, p, signal)).sha256.slice(0, 12)}`,
-  debate: async (u: DebateUnit, p) => `${u.request.questions.length} question(s), ${(await runDebateUnit(u, p)).cost?.turns ?? 0} turn(s) generated`,
+  debate: async (u: DebateUnit, p, signal) => `${u.request.questions.length} question(s), ${(await runDebateUnit(u, p, signal)).cost?.turns ?? 0} turn(s) generated`,
 };
 
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {

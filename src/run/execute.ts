@@ -158,7 +158,7 @@ async function runMethods(o: ExecuteOptions, p: Prepared, log: (l: string) => vo
       log(`warning: ${req.label}: ${c.turns} turn(s) generated here, not on a worker (a debate unit left them unstored)`);
       await addGenerationCost(store, runId, req, c);
     });
-    const local = debatePort({ store, backend, task, runId, config, seed: o.seed, base, recordCost: recordCost || undefined });
+    const local = debatePort({ store, backend, task, runId, config, seed: o.seed, base, recordCost: recordCost || undefined, signal });
     const ctx: MethodContext = {
       store, runId, config, seed: o.seed, task, train, test, base, agentModels: agents.models, student, backend, trainer, runDir, log, signal, embedder,
       debates: coordinator ? coordinator.debates({ local, base, routes: agents.routes, signal }) : local,

@@ -36,6 +36,7 @@ export async function runProtocol(ctx: MethodContext, r: ProtocolRun): Promise<v
     },
     {
       concurrency: d.concurrency,
+      signal: ctx.signal,
       onOutcome: (out) => {
         const fresh = out.turns.filter((t) => t.fresh);
         progress.update({ correct: out.correct, fresh: fresh.length > 0, freshTokens: fresh.reduce((s, t) => s + t.completionTokens, 0) });

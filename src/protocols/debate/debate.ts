@@ -100,7 +100,7 @@ export async function runDebates(
   items: readonly DebateItem[],
   deps: DebateDeps,
   opts: DebateOptions,
-  run: { concurrency: number; onOutcome?: (o: DebateOutcome, done: number) => void },
+  run: { concurrency: number; onOutcome?: (o: DebateOutcome, done: number) => void; signal?: AbortSignal },
 ): Promise<DebateOutcome[]> {
   check(deps.agents, opts.rounds);
   return runMany(debateProtocol(opts), items, deps.agents, engine(deps, opts), { ...run, promptsDir: opts.promptsDir });

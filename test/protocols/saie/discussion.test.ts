@@ -184,4 +184,15 @@ describe("SAIE discussion protocol", () => {
     expect(() => saieProtocol(settings({ rounds: 0 }))).toThrow(/rounds/);
     expect(() => saieProtocol(settings({ supportiveShare: 2 }))).toThrow(/supportiveShare/);
   });
+  it("an aborted signal starts no further question: in-flight ones finish and are stored, then the call throws the reason", async () => {
+    const s = await setup("abort", 4);
+    const { backend } = scripted();
+    const stop = new AbortController();
+    const reason = new Error("lease lost");
+    const run = runMany(saieProtocol(settings()), s.items, seats, deps(s, backend), { concurrency: 1, signal: stop.signal, onOutcome: () => stop.abort(reason) });
+    await expect(run).rejects.toBe(reason);
+    const units = await s.store.debates.list({ runId: s.run.id });
+    expect(units).toHaveLength(1);
+    expect(units[0]!.finalAnswer).not.toBeUndefined();
+  });
 });
