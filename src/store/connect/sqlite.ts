@@ -25,9 +25,22 @@ export function connectSqlite(path: string, opts: ConnectOptions): Connection {
     throw new UserError(`cannot open SQLite store ${path}: ${(err as Error).message}`, { cause: err });
   }
   const db = drizzle({ client });
-  const applyMigrations = () => migrate(db, { migrationsFolder: migrationsFolder("sqlite") });
   const hasJournal = () => !!client!.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
   const applied = (): AppliedMigration[] => (hasJournal() ? (client!.prepare("select hash, created_at as createdAt from __drizzle_migrations order by created_at, rowid").all() as AppliedMigration[]) : []);
+  // drizzle reads the journal before its BEGIN, so a second process opening the same new store at the same
+  // moment finds the tables created under it and fails. When the journal moved meanwhile, someone else
+  // migrated: read it again and apply what is still pending (nothing, usually).
+  const applyMigrations = () => {
+    for (let attempt = 0; ; attempt++) {
+      const before = applied().length;
+      try {
+        return migrate(db, { migrationsFolder: migrationsFolder("sqlite") });
+      } catch (err) {
+        if (attempt < 3 && applied().length > before) continue;
+        throw err;
+      }
+    }
+  };
   try {
     checkMigrationLevel(applied(), "sqlite", opts.location);
     if (opts.migrate) {
