@@ -9,17 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { microBatches, packRows } from "../../../../src/training/ggml/data/rows.js";
-import { createBackends, GGML_TYPE, loadGgml } from "../../../../src/training/ggml/ffi/index.js";
+import { GGML_TYPE } from "../../../../src/training/ggml/ffi/index.js";
 import { openGguf } from "../../../../src/training/ggml/gguf/read.js";
-import { createLora } from "../../../../src/training/ggml/lora.js";
 import { spanMeans } from "../../../../src/training/ggml/model/graph.js";
-import { loadWeights } from "../../../../src/training/ggml/model/weights.js";
 import type { HeadSetup, LossHead, MicroBatch } from "../../../../src/training/ggml/objectives/objective.js";
 import { Rng } from "../../../../src/training/ggml/rng.js";
 import { saveLoraAdapter } from "../../../../src/training/ggml/save.js";
 import { TrainSession } from "../../../../src/training/ggml/session.js";
-import { directionalCheck, type Harness } from "../../fixtures/harness.js";
-import { writeTinyModel } from "../../fixtures/tiny-model.js";
+import { directionalCheck, openTrainable, type Harness } from "../../fixtures/harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-head-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,12 +53,7 @@ function rankingHead(setup: HeadSetup): LossHead<null> {
 describe("a head with its own parameters over pooled hidden states", () => {
   it.each(["full", "lora"] as const)("%s mode: gradients of the head's and the model's tensors match finite differences; the head's tensor is not saved", async (mode) => {
     const path = join(dir, `m-${mode}.gguf`);
-    await writeTinyModel(path, { nHeadKv: 2, gain: 2, seed: 4 });
-    const g = loadGgml();
-    const be = createBackends(g, false);
-    be.setThreads(1);
-    const w = loadWeights(g, be.main, path, { trainAll: mode === "full" });
-    const lora = mode === "lora" ? createLora(g, be.main, w, { rank: 4, alpha: 8, dropout: 0, targets: ["attn_v", "ffn_up"] }, 3) : null;
+    const { g, be, w, lora } = await openTrainable(path, mode);
     const rng = new Rng(9, "spans");
     const seq = (n: number) => ({ tokens: [1, ...Array.from({ length: n - 1 }, () => 3 + rng.int(256))], lossMask: Array.from({ length: n }, () => 1) });
     const { rows } = packRows([seq(7), seq(9)], 16, true);

@@ -18,8 +18,7 @@ import { Rng } from "../../../../src/training/ggml/rng.js";
 import { saveFullModel, saveLoraAdapter } from "../../../../src/training/ggml/save.js";
 import { TrainSession } from "../../../../src/training/ggml/session.js";
 import type { GraphNodeLabel } from "../../../../src/training/types.js";
-import { directionalCheck, type Harness } from "../../fixtures/harness.js";
-import { writeTinyModel } from "../../fixtures/tiny-model.js";
+import { directionalCheck, openTrainable, type Harness } from "../../fixtures/harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-magdi-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,12 +111,7 @@ describe("MAGDi head", () => {
 
   it.each(["full", "lora"] as const)("%s mode: the terms equal the host formulas and every gradient matches finite differences; GCN and MLP are not saved", async (mode) => {
     const path = join(dir, `m-${mode}.gguf`);
-    await writeTinyModel(path, { nHeadKv: 2, gain: 2, seed: 4 });
-    const g = loadGgml();
-    const be = createBackends(g, false);
-    be.setThreads(1);
-    const w = loadWeights(g, be.main, path, { trainAll: mode === "full" });
-    const lora = mode === "lora" ? createLora(g, be.main, w, { rank: 4, alpha: 8, dropout: 0, targets: ["attn_v", "ffn_up"] }, 3) : null;
+    const { g, be, w, lora } = await openTrainable(path, mode);
     const rng = new Rng(11, "graphs");
     const graphs = fixtureGraphs(rng);
     const T = 32;
