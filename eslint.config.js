@@ -1,6 +1,8 @@
 // Lint: typescript-eslint's syntactic rules (tsc --noEmit does the type checking) and the import boundaries
-// of src/README.md: the layer table below, no import cycles, koffi only inside the FFI folder.
+// of src/README.md: the layer table below, no import cycles, koffi only inside the FFI folder. Layout is
+// prettier's (npm run format); eslint-config-prettier, last, turns off any rule that would fight it.
 import js from "@eslint/js";
+import prettierCompat from "eslint-config-prettier/flat";
 import { createNodeResolver, importX } from "eslint-plugin-import-x";
 import globals from "globals";
 import tseslint from "typescript-eslint";
@@ -111,4 +113,5 @@ export default tseslint.config(
       "no-restricted-syntax": ["error", { selector: "ImportExpression[source.value='koffi']", message: "koffi is used only in src/training/ggml/ffi/." }],
     },
   },
+  prettierCompat,
 );
