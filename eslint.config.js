@@ -60,7 +60,9 @@ const srcPath = (f) => `./src/${f}`;
 const layerZones = LAYERS.flatMap((folders, i) =>
   folders.map((folder) => {
     const allowed = new Set([folder, ...(PEERS[folder] ?? [])]);
-    const banned = LAYERS.slice(0, i + 1).flat().filter((f) => !allowed.has(f));
+    const banned = LAYERS.slice(0, i + 1)
+      .flat()
+      .filter((f) => !allowed.has(f));
     return {
       target: srcPath(folder),
       from: [...banned.map(srcPath), "./test", "./eval", "./bin"],
@@ -109,8 +111,14 @@ export default tseslint.config(
     files: ["**/*.ts"],
     ignores: ["src/training/ggml/ffi/**", "test/training/ffi/**"],
     rules: {
-      "no-restricted-imports": ["error", { paths: [{ name: "koffi", message: "koffi is used only in src/training/ggml/ffi/: add a typed function there." }] }],
-      "no-restricted-syntax": ["error", { selector: "ImportExpression[source.value='koffi']", message: "koffi is used only in src/training/ggml/ffi/." }],
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "koffi", message: "koffi is used only in src/training/ggml/ffi/: add a typed function there." }] },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ImportExpression[source.value='koffi']", message: "koffi is used only in src/training/ggml/ffi/." },
+      ],
     },
   },
   prettierCompat,

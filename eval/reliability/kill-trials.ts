@@ -14,11 +14,27 @@ import { society } from "./cli.js";
 
 /** Every method, the `test` tiny model, tiny splits: one uninterrupted run is well under a minute on a quiet 2-core box. */
 export const ALL_METHODS_CONFIG = {
-  name: "reliability", seed: 3,
+  name: "reliability",
+  seed: 3,
   task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 6 }, test: { limit: 4 } },
   model: { base: "tiny", tiny_recipe: "test", context_size: 512 },
-  methods: ["base", "majority", "debate", "single-agent-ft", "majority-ft", "star", "multiagent-ft", "multiagent-ft-no-critic", "multiagent-ft-no-summary", "single-agent-all-data", "malt-sft-only", "malt"],
-  agents: 2, rounds: 2, iterations: 1,
+  methods: [
+    "base",
+    "majority",
+    "debate",
+    "single-agent-ft",
+    "majority-ft",
+    "star",
+    "multiagent-ft",
+    "multiagent-ft-no-critic",
+    "multiagent-ft-no-summary",
+    "single-agent-all-data",
+    "malt-sft-only",
+    "malt",
+  ],
+  agents: 2,
+  rounds: 2,
+  iterations: 1,
   // MALT trees on 3 of the train questions: 3 + 9 + 27 nodes each. context_length 384 holds a refiner's prompt and
   // reply (at 128 every DPO pair was cut to no reply token and the run failed).
   malt: { branching: 3, chains: 2, train_questions: 3 },
@@ -39,19 +55,48 @@ export interface Snapshot {
 export function snapshot(dbPath: string, outDir: string): Snapshot {
   const db = new Database(dbPath, { readonly: true });
   const all = (sql: string) => db.prepare(sql).all();
-  const tables = (all("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name") as { name: string }[]).map((t) => t.name);
-  const counts = Object.fromEntries(tables.map((t) => [t, (db.prepare(`select count(*) n from "${t}"${t === "training_jobs" ? " where status != 'abandoned'" : ""}`).get() as { n: number }).n]));
-  const content = createHash("sha256").update(JSON.stringify([
-    all("select d.method, d.iteration, d.phase, q.qid, d.final_answer, d.status from debates d join questions q on q.id = d.question_id order by 1,2,3,4"),
-    all("select d.method, d.iteration, d.phase, q.qid, a.role, a.agent_index, t.round, t.node, t.completion, t.parsed_answer from turns t join debates d on d.id = t.debate_id join questions q on q.id = d.question_id join agents a on a.id = t.agent_id order by 1,2,3,4,5,6,7,8"),
-    all("select d.method, a.role, a.agent_index, d.iteration, d.kind, d.row_count, d.sha256 from datasets d join agents a on a.id = d.agent_id order by 1,2,3,4,5"),
-    all("select a.method, a.role, a.agent_index, v.iteration, v.kind, v.sha256 from model_versions v join agents a on a.id = v.agent_id order by 1,2,3,4"),
-    // Time metrics (`*_seconds`) measure the machine, and the generation-cost counters (`gen_*`, methods/debate-adapter.ts)
-    // count what each attempt generated itself (a killed attempt loses its share by design): neither is what the run computed.
-    all("select method, iteration, name, scope, value from metrics where name not like '%\\_seconds' escape '\\' and name not like 'gen\\_%' escape '\\' order by 1,2,3,4"),
-    all("select key from units order by 1"),
-  ])).digest("hex");
-  const staleRunning = (db.prepare("select (select count(*) from runs where status = 'running') + (select count(*) from training_jobs where status in ('running', 'queued')) n").get() as { n: number }).n;
+  const tables = (
+    all(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name",
+    ) as { name: string }[]
+  ).map((t) => t.name);
+  const counts = Object.fromEntries(
+    tables.map((t) => [
+      t,
+      (db.prepare(`select count(*) n from "${t}"${t === "training_jobs" ? " where status != 'abandoned'" : ""}`).get() as { n: number }).n,
+    ]),
+  );
+  const content = createHash("sha256")
+    .update(
+      JSON.stringify([
+        all(
+          "select d.method, d.iteration, d.phase, q.qid, d.final_answer, d.status from debates d join questions q on q.id = d.question_id order by 1,2,3,4",
+        ),
+        all(
+          "select d.method, d.iteration, d.phase, q.qid, a.role, a.agent_index, t.round, t.node, t.completion, t.parsed_answer from turns t join debates d on d.id = t.debate_id join questions q on q.id = d.question_id join agents a on a.id = t.agent_id order by 1,2,3,4,5,6,7,8",
+        ),
+        all(
+          "select d.method, a.role, a.agent_index, d.iteration, d.kind, d.row_count, d.sha256 from datasets d join agents a on a.id = d.agent_id order by 1,2,3,4,5",
+        ),
+        all(
+          "select a.method, a.role, a.agent_index, v.iteration, v.kind, v.sha256 from model_versions v join agents a on a.id = v.agent_id order by 1,2,3,4",
+        ),
+        // Time metrics (`*_seconds`) measure the machine, and the generation-cost counters (`gen_*`, methods/debate-adapter.ts)
+        // count what each attempt generated itself (a killed attempt loses its share by design): neither is what the run computed.
+        all(
+          "select method, iteration, name, scope, value from metrics where name not like '%\\_seconds' escape '\\' and name not like 'gen\\_%' escape '\\' order by 1,2,3,4",
+        ),
+        all("select key from units order by 1"),
+      ]),
+    )
+    .digest("hex");
+  const staleRunning = (
+    db
+      .prepare(
+        "select (select count(*) from runs where status = 'running') + (select count(*) from training_jobs where status in ('running', 'queued')) n",
+      )
+      .get() as { n: number }
+  ).n;
   const abandoned = (db.prepare("select count(*) n from training_jobs where status = 'abandoned'").get() as { n: number }).n;
   db.close();
   const runId = readdirSync(outDir).find((f) => f.startsWith("reliability-"))!;
@@ -74,7 +119,12 @@ export interface KillReport {
   trials: TrialResult[];
 }
 
-export async function killTrials(o: { dir: string; trials: number; seed: number; log: (l: string) => void }): Promise<{ report: KillReport; reference: { db: string; out: string; config: string } }> {
+export async function killTrials(o: {
+  dir: string;
+  trials: number;
+  seed: number;
+  log: (l: string) => void;
+}): Promise<{ report: KillReport; reference: { db: string; out: string; config: string } }> {
   mkdirSync(o.dir, { recursive: true });
   const config = join(o.dir, "all-methods.yaml");
   writeFileSync(config, stringify(ALL_METHODS_CONFIG));
@@ -84,7 +134,11 @@ export async function killTrials(o: { dir: string; trials: number; seed: number;
   const ref = await society(args("reference"));
   if (ref.code !== 0) throw new Error(`the reference run failed (${ref.code}):\n${ref.out.slice(-3000)}`);
   const reference = snapshot(join(o.dir, "reference.db"), join(o.dir, "reference"));
-  o.log(`reference: ${(ref.ms / 1000).toFixed(1)} s, ${Object.entries(reference.counts).map(([t, n]) => `${t} ${n}`).join(", ")}`);
+  o.log(
+    `reference: ${(ref.ms / 1000).toFixed(1)} s, ${Object.entries(reference.counts)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(", ")}`,
+  );
 
   const rng = new Rng(o.seed);
   const trials: TrialResult[] = [];
@@ -116,14 +170,17 @@ export async function killTrials(o: { dir: string; trials: number; seed: number;
       const s = snapshot(join(o.dir, `${name}.db`), join(o.dir, name));
       const diff: string[] = [];
       if (s.results !== reference.results) diff.push("results.json");
-      for (const [table, n] of Object.entries(reference.counts)) if (s.counts[table] !== n) diff.push(`${table} ${s.counts[table]} vs ${n}`);
+      for (const [table, n] of Object.entries(reference.counts))
+        if (s.counts[table] !== n) diff.push(`${table} ${s.counts[table]} vs ${n}`);
       if (s.content !== reference.content) diff.push("content");
       t = { ...t, identical: diff.length === 0, diff, staleRunning: s.staleRunning, abandoned: s.abandoned };
     } else {
       t.diff.push(`resume exited ${r2.code}: ${r2.out.trim().split("\n").at(-1)}`);
     }
     trials.push(t);
-    o.log(`trial ${i}/${o.trials}: kill at ${(killAtMs / 1000).toFixed(1)} s (${killed ? `killed ${at}` : "finished first, 4 draws"}); resume ${r2.code === 0 ? "ok" : "FAILED"}; ${t.identical ? "identical" : `DIFFERS: ${t.diff.join("; ")}`}; stale running ${t.staleRunning}; abandoned ${t.abandoned}`);
+    o.log(
+      `trial ${i}/${o.trials}: kill at ${(killAtMs / 1000).toFixed(1)} s (${killed ? `killed ${at}` : "finished first, 4 draws"}); resume ${r2.code === 0 ? "ok" : "FAILED"}; ${t.identical ? "identical" : `DIFFERS: ${t.diff.join("; ")}`}; stale running ${t.staleRunning}; abandoned ${t.abandoned}`,
+    );
   }
   return { report: { referenceMs: ref.ms, trials }, reference: { db: join(o.dir, "reference.db"), out: join(o.dir, "reference"), config } };
 }

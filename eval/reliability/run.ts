@@ -51,20 +51,31 @@ if (!a["no-trials"]) {
     `stale running rows (runs + training_jobs) after resume: ${stale}`,
     `killed training attempts marked abandoned: ${abandoned}`,
   );
-  for (const t of report.trials.filter((t) => !t.identical)) lines.push(`  trial ${t.trial} (kill at ${(t.killAtMs / 1000).toFixed(1)} s) differs: ${t.diff.join("; ")}`);
+  for (const t of report.trials.filter((t) => !t.identical))
+    lines.push(`  trial ${t.trial} (kill at ${(t.killAtMs / 1000).toFixed(1)} s) differs: ${t.diff.join("; ")}`);
   if (identical !== trials || stale > 0) ok = false;
 }
 
 if (!a["no-probes"]) {
   const results = await runProbes(ctx, { only: a.only ? new RegExp(a.only) : undefined, log });
   const count = (v: string) => results.filter((r) => r.verdict === v).length;
-  lines.push("", terminalTable({
-    header: ["probe", "§2", "verdict", "what", "detail"],
-    rows: results.map((r) => [r.id, r.point, r.verdict, r.what, `${r.verdict === "FAIL" && r.from ? `[fix from the ${r.from} branch] ` : ""}${r.detail}`.slice(0, 140)]),
-  }));
+  lines.push(
+    "",
+    terminalTable({
+      header: ["probe", "§2", "verdict", "what", "detail"],
+      rows: results.map((r) => [
+        r.id,
+        r.point,
+        r.verdict,
+        r.what,
+        `${r.verdict === "FAIL" && r.from ? `[fix from the ${r.from} branch] ` : ""}${r.detail}`.slice(0, 140),
+      ]),
+    }),
+  );
   lines.push("", `probes: ${count("PASS")} PASS, ${count("FAIL")} FAIL, ${count("SKIP")} SKIP of ${results.length}`);
   const pending = results.filter((r) => r.verdict === "FAIL" && r.from);
-  if (pending.length) lines.push(`  of the failures, ${pending.length} await fixes from another branch: ${pending.map((r) => r.id).join(", ")}`);
+  if (pending.length)
+    lines.push(`  of the failures, ${pending.length} await fixes from another branch: ${pending.map((r) => r.id).join(", ")}`);
   if (count("FAIL") > 0) ok = false;
 }
 

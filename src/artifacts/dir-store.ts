@@ -41,7 +41,10 @@ export class DirArtifactStore implements ArtifactStore {
     const version = `${st.size}:${st.mtimeMs}`;
     if (this.verified.get(path) === version) return path;
     const actual = await fileSha256(path);
-    if (actual !== sha256) throw new UserError(`${path}: its bytes hash to ${actual}, not to the sha256 it is stored under (a damaged copy; delete it and store it again)`);
+    if (actual !== sha256)
+      throw new UserError(
+        `${path}: its bytes hash to ${actual}, not to the sha256 it is stored under (a damaged copy; delete it and store it again)`,
+      );
     this.verified.set(path, version);
     return path;
   }

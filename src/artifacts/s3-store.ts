@@ -74,7 +74,10 @@ export class S3ArtifactStore implements ArtifactStore {
     try {
       await this.client.fGetObject(this.bucket, key, tmp);
       const actual = await fileSha256(tmp);
-      if (actual !== sha256) throw new UserError(`s3://${this.bucket}/${key}: its bytes hash to ${actual}, not to the sha256 it is stored under (a damaged object; delete it and store it again)`);
+      if (actual !== sha256)
+        throw new UserError(
+          `s3://${this.bucket}/${key}: its bytes hash to ${actual}, not to the sha256 it is stored under (a damaged object; delete it and store it again)`,
+        );
       renameSync(tmp, local);
     } finally {
       rmSync(tmp, { force: true });

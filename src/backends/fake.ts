@@ -43,7 +43,13 @@ export class FakeBackend implements Backend {
     }
     this.generated.push({ ...req, text });
     if (text) opts.onText?.(text);
-    return { text, promptTokens: countTokens(chat.map((m) => m.content).join(" ")), completionTokens: Math.min(words.length, opts.maxTokens), latencyMs: 0, finishReason };
+    return {
+      text,
+      promptTokens: countTokens(chat.map((m) => m.content).join(" ")),
+      completionTokens: Math.min(words.length, opts.maxTokens),
+      latencyMs: 0,
+      finishReason,
+    };
   }
 
   async score(model: AgentModel, chat: ChatMessage[], completion: string): Promise<Score> {
@@ -51,7 +57,17 @@ export class FakeBackend implements Backend {
     this.scored.push({ model, chat, completion });
     const tokens = countTokens(completion);
     // Mean −log p per token in [0.5, 2.5), fixed by model, chat and completion.
-    const perToken = 0.5 + 2 * (deriveSeed("fake-score", contentId(model.base), model.adapter === undefined ? "" : contentId(model.adapter), JSON.stringify(chat), completion) / 2 ** 32);
+    const perToken =
+      0.5 +
+      2 *
+        (deriveSeed(
+          "fake-score",
+          contentId(model.base),
+          model.adapter === undefined ? "" : contentId(model.adapter),
+          JSON.stringify(chat),
+          completion,
+        ) /
+          2 ** 32);
     return { logprob: -perToken * tokens, tokens };
   }
 

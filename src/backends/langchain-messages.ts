@@ -3,7 +3,9 @@ import { AIMessage, HumanMessage, SystemMessage, type BaseMessage, type AIMessag
 import type { ChatMessage } from "./types.js";
 
 export function toLangchain(chat: readonly ChatMessage[]): BaseMessage[] {
-  return chat.map((m) => (m.role === "system" ? new SystemMessage(m.content) : m.role === "user" ? new HumanMessage(m.content) : new AIMessage(m.content)));
+  return chat.map((m) =>
+    m.role === "system" ? new SystemMessage(m.content) : m.role === "user" ? new HumanMessage(m.content) : new AIMessage(m.content),
+  );
 }
 
 /** The text of a reply whose content is a string or a list of parts (only text parts count). */

@@ -16,7 +16,10 @@ export class RouterBackend implements Backend {
   private pick(m: AgentModel): [Backend, AgentModel] {
     if (m.backend === undefined) return [this.fallback, m];
     const b = this.routes.get(m.backend);
-    if (!b) throw new UserError(`model ${m.base} names backend route "${m.backend}", which this run does not have (routes: ${[...this.routes.keys()].join(", ") || "none"})`);
+    if (!b)
+      throw new UserError(
+        `model ${m.base} names backend route "${m.backend}", which this run does not have (routes: ${[...this.routes.keys()].join(", ") || "none"})`,
+      );
     const { backend: _route, ...rest } = m;
     return [b, rest];
   }

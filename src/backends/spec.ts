@@ -11,7 +11,12 @@ export function backendSpec(run: RunConfig, llama: { threads?: number; parallel?
       kind: "pool",
       options: {
         endpoints: m.endpoints.map((e) => ({
-          baseURL: e.url, concurrency: e.concurrency, adapters: e.adapters, apiKeyEnv: e.api_key_env ?? o.api_key_env, timeoutS: o.timeout_s, maxRetries: o.max_retries,
+          baseURL: e.url,
+          concurrency: e.concurrency,
+          adapters: e.adapters,
+          apiKeyEnv: e.api_key_env ?? o.api_key_env,
+          timeoutS: o.timeout_s,
+          maxRetries: o.max_retries,
         })),
       },
     };
@@ -28,13 +33,20 @@ export function backendSpec(run: RunConfig, llama: { threads?: number; parallel?
       },
     };
   }
-  return { kind: "llama", options: { gpu: m.gpu, threads: llama.threads, contextSize: m.context_size, parallel: llama.parallel, chatTemplate: m.chat_template } };
+  return {
+    kind: "llama",
+    options: { gpu: m.gpu, threads: llama.threads, contextSize: m.context_size, parallel: llama.parallel, chatTemplate: m.chat_template },
+  };
 }
 
 /** The backend of one `agent_models` entry (its own endpoint or provider, or the run's llama backend). */
 export function agentBackendSpec(run: RunConfig, a: AgentModelConfig): BackendSpec {
   if (a.backend === "llama") return backendSpec({ ...run, model: { ...run.model, backend: "llama" } });
-  if (a.backend === "openai") return backendSpec({ ...run, model: { ...run.model, backend: "openai", openai: a.openai ?? run.model.openai } });
+  if (a.backend === "openai")
+    return backendSpec({ ...run, model: { ...run.model, backend: "openai", openai: a.openai ?? run.model.openai } });
   const l = a.langchain;
-  return { kind: "langchain", options: { fields: l?.fields ?? {}, concurrency: l?.concurrency ?? 8, timeoutS: l?.timeout_s ?? 120, maxRetries: l?.max_retries ?? 4 } };
+  return {
+    kind: "langchain",
+    options: { fields: l?.fields ?? {}, concurrency: l?.concurrency ?? 8, timeoutS: l?.timeout_s ?? 120, maxRetries: l?.max_retries ?? 4 },
+  };
 }

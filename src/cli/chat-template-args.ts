@@ -16,10 +16,18 @@ export function chatTemplateOptions<T>(y: Argv<T>): Argv<T & ChatTemplateArgs> {
   return y
     .option("chat-template", {
       type: "string",
-      describe: 'how chats render: model (the GGUF\'s tokenizer.chat_template, default), auto (node-llama-cpp\'s built-in choice), a wrapper name (chatML, llama3.1, …) or a .jinja file',
+      describe:
+        "how chats render: model (the GGUF's tokenizer.chat_template, default), auto (node-llama-cpp's built-in choice), a wrapper name (chatML, llama3.1, …) or a .jinja file",
     })
-    .option("chat-template-date", { type: "string", describe: "YYYY-MM-DD: the day the template's strftime_now() renders (default today, UTC)" })
-    .option("template-var", { type: "string", array: true, describe: "extra template variable name=value (repeatable; true/false/numbers typed), e.g. enable_thinking=false" }) as Argv<T & ChatTemplateArgs>;
+    .option("chat-template-date", {
+      type: "string",
+      describe: "YYYY-MM-DD: the day the template's strftime_now() renders (default today, UTC)",
+    })
+    .option("template-var", {
+      type: "string",
+      array: true,
+      describe: "extra template variable name=value (repeatable; true/false/numbers typed), e.g. enable_thinking=false",
+    }) as Argv<T & ChatTemplateArgs>;
 }
 
 /** The flags as trainer/backend options (undefined when none is given: the defaults apply). */

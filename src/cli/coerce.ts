@@ -8,7 +8,8 @@ export function wholeNumber(flag: string, min: number): (v: unknown) => number {
   return (v) => {
     const text = String(Array.isArray(v) ? v.at(-1) : v).trim();
     const n = Number(text);
-    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${flag} wants a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n) || n < min)
+      throw new UsageError(`--${flag} wants a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
     return n;
   };
 }

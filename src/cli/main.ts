@@ -15,7 +15,10 @@ export async function main(argv: string[]): Promise<number> {
     .scriptName("society")
     .usage("$0 <command> [options]\n\nTrain a society of language models that debate, then learn from their own transcripts.")
     .option("verbose", { type: "boolean", default: false, describe: "Show stack traces and debug output" })
-    .option("db", { type: "string", describe: "Run store: a SQLite file path or postgres://… URL (default runs/society.db, or $SOCIETY_DB_URL)" })
+    .option("db", {
+      type: "string",
+      describe: "Run store: a SQLite file path or postgres://… URL (default runs/society.db, or $SOCIETY_DB_URL)",
+    })
     .strict()
     .demandCommand(1, "Name a command; see --help.")
     .recommendCommands()
@@ -79,7 +82,9 @@ function usageMessage(msg: string, named: string | undefined, names: string[], u
   // yargs names each unknown flag twice (as typed and camel-cased).
   const unknown = /^Unknown arguments?: (.*)$/.exec(msg);
   if (unknown) {
-    const flags = unknown[1]!.split(", ").filter((f, _, all) => !/[A-Z]/.test(f) || !all.includes(f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
+    const flags = unknown[1]!
+      .split(", ")
+      .filter((f, _, all) => !/[A-Z]/.test(f) || !all.includes(f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
     return `unknown option${flags.length > 1 ? "s" : ""} ${flags.map((f) => (f.length > 1 ? `--${f}` : `-${f}`)).join(", ")}`;
   }
   return msg;

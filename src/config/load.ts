@@ -23,7 +23,11 @@ export function loadConfig(path: string, overrides: Record<string, unknown> = {}
  * from, normally the config file's folder; paths given as overrides (command-line flags) stay as given.
  */
 export function parseConfig(text: string, file = "<config>", overrides: Record<string, unknown> = {}, baseDir?: string): RunConfig {
-  return parseYaml(runConfigSchema, text, file, { overrides, what: "a run config", prepare: baseDir ? (raw) => withPathsFrom(raw, baseDir) : undefined });
+  return parseYaml(runConfigSchema, text, file, {
+    overrides,
+    what: "a run config",
+    prepare: baseDir ? (raw) => withPathsFrom(raw, baseDir) : undefined,
+  });
 }
 
 function withPathsFrom(raw: Record<string, unknown>, baseDir: string): Record<string, unknown> {

@@ -59,7 +59,9 @@ export const endpointSchema = z
     adapters: z
       .enum(["none", "lora", "model"]) // src/backends/openai/addressing.ts
       .default("none")
-      .describe("how a request names an agent's LoRA adapter: lora (llama-server's per-request lora list), model (vLLM --lora-modules, society serve agent ids), none (remote ids only)"),
+      .describe(
+        "how a request names an agent's LoRA adapter: lora (llama-server's per-request lora list), model (vLLM --lora-modules, society serve agent ids), none (remote ids only)",
+      ),
     api_key_env: z.string().optional().describe("default: model.openai.api_key_env"),
   })
   .strict();
@@ -70,13 +72,20 @@ export const chatTemplateSchema = z
       .string()
       .min(1)
       .default("model")
-      .describe('"model": the GGUF\'s own tokenizer.chat_template; "auto": node-llama-cpp\'s built-in choice; a node-llama-cpp wrapper name (chatML, llama3.1, …); or a .jinja file'),
+      .describe(
+        '"model": the GGUF\'s own tokenizer.chat_template; "auto": node-llama-cpp\'s built-in choice; a node-llama-cpp wrapper name (chatML, llama3.1, …); or a .jinja file',
+      ),
     date: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
       .optional()
-      .describe("the day strftime_now() renders (Llama 3.1/3.2 write it into every prompt); written by a run: the day it started, kept on resume"),
-    variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe("extra template variables, e.g. enable_thinking: false (Qwen3)"),
+      .describe(
+        "the day strftime_now() renders (Llama 3.1/3.2 write it into every prompt); written by a run: the day it started, kept on resume",
+      ),
+    variables: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .default({})
+      .describe("extra template variables, e.g. enable_thinking: false (Qwen3)"),
   })
   .strict()
   .describe("how chats render for training and inference alike");
@@ -91,15 +100,23 @@ export const modelSchema = z
       .array(endpointSchema)
       .nonempty()
       .optional()
-      .describe("a pool of OpenAI-compatible servers the debates spread over (needs backend: openai; timeouts and retries from model.openai); not part of the run id"),
+      .describe(
+        "a pool of OpenAI-compatible servers the debates spread over (needs backend: openai; timeouts and retries from model.openai); not part of the run id",
+      ),
     context_size: z.number().int().positive().default(2048),
     gpu: z.union([z.literal("auto"), z.literal(false), z.enum(["cuda", "vulkan", "metal"])]).default("auto"),
     chat_template: chatTemplateSchema.default({}),
   })
   .strict()
   .superRefine((m, ctx) => {
-    if (m.endpoints && m.backend !== "openai") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["endpoints"], message: "model.endpoints needs model.backend: openai" });
-    if (m.endpoints && m.openai.base_url) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["openai", "base_url"], message: "give either model.openai.base_url or model.endpoints, not both" });
+    if (m.endpoints && m.backend !== "openai")
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["endpoints"], message: "model.endpoints needs model.backend: openai" });
+    if (m.endpoints && m.openai.base_url)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["openai", "base_url"],
+        message: "give either model.openai.base_url or model.endpoints, not both",
+      });
   });
 
 /**
@@ -183,7 +200,11 @@ export const optimSchema = z
     epochs: z.number().int().positive().default(OPTIM.epochs),
     batch_size: z.number().int().positive().default(OPTIM.batchSize),
     grad_accum: z.number().int().positive().default(OPTIM.gradAccum),
-    weight_decay: z.number().min(0).optional().describe(`default by training.mode: ${BY_MODE.lora.weightDecay} lora, ${BY_MODE.full.weightDecay} full`),
+    weight_decay: z
+      .number()
+      .min(0)
+      .optional()
+      .describe(`default by training.mode: ${BY_MODE.lora.weightDecay} lora, ${BY_MODE.full.weightDecay} full`),
     warmup_steps: z.number().int().nonnegative().default(OPTIM.warmupSteps),
     schedule: z.enum(["cosine", "linear", "constant"]).default(OPTIM.schedule),
     max_steps: z.number().int().positive().optional(),
@@ -213,7 +234,10 @@ export const trainingSchema = z
 export const datasetsSchema = z
   .object({
     w: z.number().min(0).max(1).default(0.5).describe("share of critic data drawn from C− (wrong then corrected); the rest from C+"),
-    critic_size: z.enum(["all", "generator"]).default("all").describe("size of the mixed critic set: all available rows, or as many as the agent's generator set"),
+    critic_size: z
+      .enum(["all", "generator"])
+      .default("all")
+      .describe("size of the mixed critic set: all available rows, or as many as the agent's generator set"),
   })
   .strict();
 
@@ -232,7 +256,10 @@ export const trackingSchema = z
   .object({
     mlflow: z
       .object({
-        uri: z.string().url().refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL of an MLflow tracking server"),
+        uri: z
+          .string()
+          .url()
+          .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL of an MLflow tracking server"),
         experiment: z.string().min(1).default("society"),
         timeout_s: z.number().positive().default(10).describe("per request; a slow or absent server never slows the run"),
       })
@@ -248,10 +275,26 @@ export const trackingSchema = z
 
 export const maltSchema = z
   .object({
-    branching: z.number().int().min(1).max(9).default(3).describe("n: generator answers per question, critiques per answer, refinements per critique (n³ leaves)"),
-    chains: z.number().int().positive().default(3).describe("k: parallel generator → verifier → refiner chains at inference, majority-voted"),
+    branching: z
+      .number()
+      .int()
+      .min(1)
+      .max(9)
+      .default(3)
+      .describe("n: generator answers per question, critiques per answer, refinements per critique (n³ leaves)"),
+    chains: z
+      .number()
+      .int()
+      .positive()
+      .default(3)
+      .describe("k: parallel generator → verifier → refiner chains at inference, majority-voted"),
     threshold: z.number().gt(0).lt(1).default(0.5).describe("a node is correct when its value (mean of its leaves' rewards) is above this"),
-    train_questions: z.number().int().positive().optional().describe("expand trees on only the first this many train questions (default: all)"),
+    train_questions: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("expand trees on only the first this many train questions (default: all)"),
     dpo: z
       .object({
         beta: z.number().positive().default(0.2),
@@ -267,12 +310,34 @@ export type MaltConfig = z.infer<typeof maltSchema>;
 export const saieSchema = z
   .object({
     rounds: z.number().int().min(1).max(8).default(2).describe("partner remark → learner reply exchanges after the learner's first answer"),
-    supportive_share: z.number().min(0).max(1).default(0.5).describe("chance a remark is supportive (saie); saie-supportive uses 1, saie-adversarial 0"),
-    reference: z.enum(["gold", "majority"]).default("gold").describe("what remarks support or attack: the train split's gold answer, or the partner's majority vote (no gold; no warm-up)"),
+    supportive_share: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe("chance a remark is supportive (saie); saie-supportive uses 1, saie-adversarial 0"),
+    reference: z
+      .enum(["gold", "majority"])
+      .default("gold")
+      .describe("what remarks support or attack: the train split's gold answer, or the partner's majority vote (no gold; no warm-up)"),
     reference_votes: z.number().int().positive().default(3).describe('reference "majority": independent partner answers voted on'),
-    partner: z.string().min(1).optional().describe("the partner model (a GGUF path or remote id); default: the frozen base. It never trains"),
-    warmup_questions: z.number().int().nonnegative().optional().describe("warm-up phase: SFT on the gold solutions of the first this many train questions (default: a quarter of them; 0: none)"),
-    train_questions: z.number().int().positive().optional().describe("discussions on only the first this many train questions (default: all)"),
+    partner: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("the partner model (a GGUF path or remote id); default: the frozen base. It never trains"),
+    warmup_questions: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("warm-up phase: SFT on the gold solutions of the first this many train questions (default: a quarter of them; 0: none)"),
+    train_questions: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("discussions on only the first this many train questions (default: all)"),
   })
   .strict();
 export type SaieConfig = z.infer<typeof saieSchema>;
@@ -318,13 +383,21 @@ export const runConfigSchema = z
     // saieSettings() and magdiSettings() fill defaults.
     malt: maltSchema.optional(),
     saie: saieSchema.optional(),
-    agent_models: z.array(agentModelSchema).nonempty().optional().describe("agent n's own model and backend in the untrained society (the teachers); default: model.base for every agent"),
+    agent_models: z
+      .array(agentModelSchema)
+      .nonempty()
+      .optional()
+      .describe("agent n's own model and backend in the untrained society (the teachers); default: model.base for every agent"),
     magdi: magdiSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.agent_models && c.agent_models.length !== c.agents) {
-      ctx.addIssue({ code: "custom", path: ["agent_models"], message: `names ${c.agent_models.length} models for ${c.agents} agents (one per agent)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["agent_models"],
+        message: `names ${c.agent_models.length} models for ${c.agents} agents (one per agent)`,
+      });
     }
   });
 

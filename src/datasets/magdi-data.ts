@@ -18,7 +18,10 @@ export interface StudentGraph {
 
 /** utils.py remove_agreement: split on ". ", drop the sentences that start with an agreement phrase. */
 export function removeAgreement(text: string, phrases: readonly string[] = ["I disagree", "I agree"]): string {
-  return text.split(". ").filter((s) => !phrases.some((p) => s.startsWith(p))).join(". ");
+  return text
+    .split(". ")
+    .filter((s) => !phrases.some((p) => s.startsWith(p)))
+    .join(". ");
 }
 
 export interface MagdiData {
@@ -43,6 +46,11 @@ export function magdiData(graphs: readonly InteractionGraph[], prompt: (g: Inter
   const count = (l: string) => graphs.reduce((a, g) => a + g.nodes.filter((n) => n.label === l).length, 0);
   return {
     graphs: out,
-    correct: { kind: "magdi", agent: 0, rows, info: { graphs: graphs.length, correct: count("correct"), incorrect: count("incorrect"), absent: count("absent") } },
+    correct: {
+      kind: "magdi",
+      agent: 0,
+      rows,
+      info: { graphs: graphs.length, correct: count("correct"), incorrect: count("incorrect"), absent: count("absent") },
+    },
   };
 }

@@ -22,9 +22,14 @@ export function maltSftData(trees: readonly ScoredTree[], role: string): BuiltDa
       if (!n.correct) continue;
       rows.push({
         questionId: t.questionId,
-        sourceTurnIds: ancestry(n).map((a) => a.turnId).reverse(),
+        sourceTurnIds: ancestry(n)
+          .map((a) => a.turnId)
+          .reverse(),
         // The generator's answer a verifier or refiner reads is context, not theirs to learn (weight 0).
-        messages: [...n.prompt.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m)), { role: "assistant", content: n.completion }],
+        messages: [
+          ...n.prompt.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m)),
+          { role: "assistant", content: n.completion },
+        ],
       });
     }
   }
@@ -33,7 +38,8 @@ export function maltSftData(trees: readonly ScoredTree[], role: string): BuiltDa
 
 export function maltPairs(trees: readonly ScoredTree[], role: string): BuiltPairs {
   const rows: PairRow[] = [];
-  let parents = 0, identical = 0;
+  let parents = 0,
+    identical = 0;
   for (const t of trees) {
     for (const p of t.nodes) {
       const kids = p.children.filter((c) => c.role === role);
@@ -41,7 +47,10 @@ export function maltPairs(trees: readonly ScoredTree[], role: string): BuiltPair
       parents++;
       for (const chosen of kids.filter((c) => c.correct)) {
         for (const rejected of kids.filter((c) => !c.correct)) {
-          if (chosen.completion === rejected.completion) { identical++; continue; }
+          if (chosen.completion === rejected.completion) {
+            identical++;
+            continue;
+          }
           rows.push({
             questionId: t.questionId,
             sourceTurnIds: [chosen.turnId, rejected.turnId],

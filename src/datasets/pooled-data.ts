@@ -5,7 +5,11 @@ import type { BuiltDataset, DatasetRow, DebateTranscript } from "./types.js";
  * model's k samples voted among themselves; majority FT takes a debate's agents). `rounds: "first"`
  * keeps round-1 responses only; `"all"` keeps every round's, with earlier assistant turns as context (weight 0).
  */
-export function pooledData(debates: readonly DebateTranscript[], rounds: "first" | "all", kind: "single" | "pooled" = "pooled"): BuiltDataset {
+export function pooledData(
+  debates: readonly DebateTranscript[],
+  rounds: "first" | "all",
+  kind: "single" | "pooled" = "pooled",
+): BuiltDataset {
   const rows: DatasetRow[] = [];
   for (const d of debates) {
     if (d.consensus === null) continue;
@@ -16,7 +20,10 @@ export function pooledData(debates: readonly DebateTranscript[], rounds: "first"
         rows.push({
           questionId: d.questionId,
           sourceTurnIds: [t.turnId],
-          messages: [...t.prompt.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m)), { role: "assistant", content: t.completion }],
+          messages: [
+            ...t.prompt.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m)),
+            { role: "assistant", content: t.completion },
+          ],
         });
       }
     }

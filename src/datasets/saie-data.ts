@@ -42,7 +42,8 @@ export interface Discussion {
 export type SaieTarget = "gold" | "own";
 
 /** Earlier assistant messages are context the learner reads, not text to learn again. */
-const contextOnly = (prompt: readonly ChatMessage[]): ChatMessage[] => prompt.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m));
+const contextOnly = (prompt: readonly ChatMessage[]): ChatMessage[] =>
+  prompt.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m));
 
 /** The discussion's turns in the order spoken: learner r, remark r, learner r + 1, … */
 export function discussionOrder(turns: readonly DiscussionTurn[]): DiscussionTurn[] {
@@ -51,10 +52,19 @@ export function discussionOrder(turns: readonly DiscussionTurn[]): DiscussionTur
 
 export function saieDiscussionData(discussions: readonly Discussion[], target: SaieTarget): BuiltDataset {
   const rows: DatasetRow[] = [];
-  let learnerTurns = 0, supportive = 0, adversarial = 0, onClaim = 0, noReference = 0, finalRight = 0;
+  let learnerTurns = 0,
+    supportive = 0,
+    adversarial = 0,
+    onClaim = 0,
+    noReference = 0,
+    finalRight = 0;
   for (const d of discussions) {
-    if (d.reference === null) { noReference++; continue; }
-    if (target === "gold" && d.goldSolution === undefined) throw new Error(`saie data: question ${d.questionId} has no gold solution (use reference "majority" without gold)`);
+    if (d.reference === null) {
+      noReference++;
+      continue;
+    }
+    if (target === "gold" && d.goldSolution === undefined)
+      throw new Error(`saie data: question ${d.questionId} has no gold solution (use reference "majority" without gold)`);
     const ordered = discussionOrder(d.turns);
     const seen: string[] = [];
     let last: DiscussionTurn | undefined;
@@ -83,7 +93,13 @@ export function saieDiscussionData(discussions: readonly Discussion[], target: S
     agent: 0,
     rows,
     info: {
-      target, discussions: discussions.length, noReference, learnerTurns, rows: rows.length, supportive, adversarial,
+      target,
+      discussions: discussions.length,
+      noReference,
+      learnerTurns,
+      rows: rows.length,
+      supportive,
+      adversarial,
       // How often the partner's own answer was the one it was asked to back or argue for (its remark held to its brief).
       partnerOnClaim: remarks ? onClaim / remarks : 0,
       // How often the learner ended on the reference answer.
@@ -93,11 +109,18 @@ export function saieDiscussionData(discussions: readonly Discussion[], target: S
 }
 
 /** Warm-up and standard fine-tuning: each question's generator chat answered by its worked gold solution. */
-export function goldSolutionData(items: ReadonlyArray<{ questionId: string; prompt: ChatMessage[]; solution: string }>, kind: "warmup" | "gold"): BuiltDataset {
+export function goldSolutionData(
+  items: ReadonlyArray<{ questionId: string; prompt: ChatMessage[]; solution: string }>,
+  kind: "warmup" | "gold",
+): BuiltDataset {
   return {
     kind,
     agent: 0,
-    rows: items.map((q) => ({ questionId: q.questionId, sourceTurnIds: [], messages: [...q.prompt, { role: "assistant", content: q.solution }] })),
+    rows: items.map((q) => ({
+      questionId: q.questionId,
+      sourceTurnIds: [],
+      messages: [...q.prompt, { role: "assistant", content: q.solution }],
+    })),
     info: { questions: items.length },
   };
 }

@@ -25,13 +25,21 @@ export function starData(questions: readonly StarQuestion[], grade: (pred: strin
     const right = q.attempts.find((a) => grade(a.answer, q.gold));
     if (right) {
       direct++;
-      rows.push({ questionId: q.questionId, sourceTurnIds: [right.turnId], messages: [...right.prompt, { role: "assistant", content: right.completion }] });
+      rows.push({
+        questionId: q.questionId,
+        sourceTurnIds: [right.turnId],
+        messages: [...right.prompt, { role: "assistant", content: right.completion }],
+      });
       continue;
     }
     const r = q.rationalization;
     if (r && grade(r.answer, q.gold)) {
       rationalized++;
-      rows.push({ questionId: q.questionId, sourceTurnIds: [r.turnId], messages: [...q.plainPrompt, { role: "assistant", content: r.completion }] });
+      rows.push({
+        questionId: q.questionId,
+        sourceTurnIds: [r.turnId],
+        messages: [...q.plainPrompt, { role: "assistant", content: r.completion }],
+      });
     }
   }
   return { kind: "star", agent: 0, rows, info: { questions: questions.length, direct, rationalized } };

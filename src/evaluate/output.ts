@@ -14,8 +14,13 @@ export function questionLine(o: DebateOutcome): string {
     tie_break: o.tieBreak,
     debate_id: o.debateId,
     turns: o.turns.map((t) => ({
-      round: t.round, role: t.role, index: t.index, answer: t.answer, parse_status: t.parseStatus,
-      prompt_tokens: t.promptTokens, completion_tokens: t.completionTokens,
+      round: t.round,
+      role: t.role,
+      index: t.index,
+      answer: t.answer,
+      parse_status: t.parseStatus,
+      prompt_tokens: t.promptTokens,
+      completion_tokens: t.completionTokens,
     })),
   });
 }

@@ -17,7 +17,9 @@ export interface ResolvedEval {
 /** The same command (same results-relevant settings) → the same run id → a rerun resumes it. */
 export function evalRunId(r: ResolvedEval): string {
   const evalPart = Object.fromEntries(Object.entries(r.eval).filter(([k]) => !(SPEED_ONLY.eval as readonly string[]).includes(k)));
-  const debatePart = Object.fromEntries(Object.entries(r.run.debate).filter(([k]) => !(SPEED_ONLY.debate as readonly string[]).includes(k)));
+  const debatePart = Object.fromEntries(
+    Object.entries(r.run.debate).filter(([k]) => !(SPEED_ONLY.debate as readonly string[]).includes(k)),
+  );
   return runKey({ name: r.run.name, method: r.eval.method, seed: r.run.seed, computes: { ...r.run, debate: debatePart, eval: evalPart } });
 }
 
@@ -42,10 +44,12 @@ export function methodPlan(r: ResolvedEval, base: AgentModel, promptsDir?: strin
       };
     }
     case "debate": {
-      if (r.run.rounds > 1 && r.run.agents < 2) throw new UserError(`debate: rounds: ${r.run.rounds} needs agents ≥ 2 (agents read each other's answers)`);
+      if (r.run.rounds > 1 && r.run.agents < 2)
+        throw new UserError(`debate: rounds: ${r.run.rounds} needs agents ≥ 2 (agents read each other's answers)`);
       const summarize = d.summarize && r.run.rounds > 1;
-      const agents = debateRoster({ agents: r.run.agents, base }).filter((a) =>
-        a.role === "generator" || (r.run.rounds > 1 && a.role === "critic") || (summarize && a.role === "summarizer"));
+      const agents = debateRoster({ agents: r.run.agents, base }).filter(
+        (a) => a.role === "generator" || (r.run.rounds > 1 && a.role === "critic") || (summarize && a.role === "summarizer"),
+      );
       return { agents, options: { ...common, rounds: r.run.rounds, summarize } };
     }
   }

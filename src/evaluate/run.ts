@@ -62,13 +62,19 @@ export async function runEval(r: ResolvedEval, deps: EvalDeps): Promise<EvalResu
     const split = r.eval.split;
     const spec = r.run.task[split];
     const questions = await task.questions(split, { limit: spec.limit, offset: spec.offset, path: spec.path });
-    const rows = await store.questions.record(questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })));
+    const rows = await store.questions.record(
+      questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })),
+    );
     const base = await resolveBaseModel(r.run, log);
     const plan = methodPlan(r, base, deps.promptsDir);
     const agentIds = await rosterAgentIds(store, runId, method, plan.agents);
     backend ??= await createBackend(backendSpec(r.run, r.eval));
     const preload = (backend as { preload?: (m: unknown[]) => Promise<void> }).preload;
-    if (preload) await preload.call(backend, plan.agents.map((a) => a.model));
+    if (preload)
+      await preload.call(
+        backend,
+        plan.agents.map((a) => a.model),
+      );
 
     const tGen = performance.now();
     const progress = new Progress({ total: questions.length, label: `[eval ${method}]`, stream: deps.progressStream });
@@ -89,11 +95,16 @@ export async function runEval(r: ResolvedEval, deps: EvalDeps): Promise<EvalResu
     const tokensPerSecond = generationSeconds > 0 ? summary.freshCompletionTokens / generationSeconds : 0;
     const wallSeconds = (performance.now() - t0) / 1000;
 
-    await store.metrics.put([
-      ...summaryMetrics(summary),
-      [METRIC.seconds, wallSeconds],
-      ["tokens_per_s", tokensPerSecond],
-    ].map(([name, value]) => ({ runId, method, iteration: 0, name: name as string, scope: "run", value: value as number })));
+    await store.metrics.put(
+      [...summaryMetrics(summary), [METRIC.seconds, wallSeconds], ["tokens_per_s", tokensPerSecond]].map(([name, value]) => ({
+        runId,
+        method,
+        iteration: 0,
+        name: name as string,
+        scope: "run",
+        value: value as number,
+      })),
+    );
 
     const dir = resolve(deps.cwd ?? process.cwd(), r.eval.out_dir, runId);
     const results = {

@@ -10,7 +10,21 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { UserError } from "../errors.js";
 
 /** GGUF metadata value type ids (gguf.h); the writer in src/models uses them too. */
-export const GGUF_VALUE_TYPE = { u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12 } as const;
+export const GGUF_VALUE_TYPE = {
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
+} as const;
 const VT = GGUF_VALUE_TYPE;
 
 export type GgufValue = string | number | bigint | boolean | GgufValue[];
@@ -41,12 +55,49 @@ export interface GgufHeader {
 
 /** ggml's type traits (ggml.c): [name, elements per block, bytes per block]; undefined = removed id. */
 const GGML_TYPES: ReadonlyArray<readonly [string, number, number] | undefined> = [
-  ["F32", 1, 4], ["F16", 1, 2], ["Q4_0", 32, 18], ["Q4_1", 32, 20], undefined, undefined, ["Q5_0", 32, 22], ["Q5_1", 32, 24],
-  ["Q8_0", 32, 34], ["Q8_1", 32, 36], ["Q2_K", 256, 84], ["Q3_K", 256, 110], ["Q4_K", 256, 144], ["Q5_K", 256, 176],
-  ["Q6_K", 256, 210], ["Q8_K", 256, 292], ["IQ2_XXS", 256, 66], ["IQ2_XS", 256, 74], ["IQ3_XXS", 256, 98], ["IQ1_S", 256, 50],
-  ["IQ4_NL", 32, 18], ["IQ3_S", 256, 110], ["IQ2_S", 256, 82], ["IQ4_XS", 256, 136], ["I8", 1, 1], ["I16", 1, 2], ["I32", 1, 4],
-  ["I64", 1, 8], ["F64", 1, 8], ["IQ1_M", 256, 56], ["BF16", 1, 2], undefined, undefined, undefined, ["TQ1_0", 256, 54],
-  ["TQ2_0", 256, 66], undefined, undefined, undefined, ["MXFP4", 32, 17], ["NVFP4", 64, 36], ["Q1_0", 128, 18], ["Q2_0", 64, 18],
+  ["F32", 1, 4],
+  ["F16", 1, 2],
+  ["Q4_0", 32, 18],
+  ["Q4_1", 32, 20],
+  undefined,
+  undefined,
+  ["Q5_0", 32, 22],
+  ["Q5_1", 32, 24],
+  ["Q8_0", 32, 34],
+  ["Q8_1", 32, 36],
+  ["Q2_K", 256, 84],
+  ["Q3_K", 256, 110],
+  ["Q4_K", 256, 144],
+  ["Q5_K", 256, 176],
+  ["Q6_K", 256, 210],
+  ["Q8_K", 256, 292],
+  ["IQ2_XXS", 256, 66],
+  ["IQ2_XS", 256, 74],
+  ["IQ3_XXS", 256, 98],
+  ["IQ1_S", 256, 50],
+  ["IQ4_NL", 32, 18],
+  ["IQ3_S", 256, 110],
+  ["IQ2_S", 256, 82],
+  ["IQ4_XS", 256, 136],
+  ["I8", 1, 1],
+  ["I16", 1, 2],
+  ["I32", 1, 4],
+  ["I64", 1, 8],
+  ["F64", 1, 8],
+  ["IQ1_M", 256, 56],
+  ["BF16", 1, 2],
+  undefined,
+  undefined,
+  undefined,
+  ["TQ1_0", 256, 54],
+  ["TQ2_0", 256, 66],
+  undefined,
+  undefined,
+  undefined,
+  ["MXFP4", 32, 17],
+  ["NVFP4", 64, 36],
+  ["Q1_0", 128, 18],
+  ["Q2_0", 64, 18],
 ];
 
 /** [name, block, bytes per block] of a ggml type id, or undefined when ggml does not know it. */
@@ -64,14 +115,27 @@ const DEFAULT_ALIGNMENT = 32;
 const MAX_STRING = 256 << 20;
 /** Bytes of each scalar GGUF value type (strings: at least their 8-byte length). */
 const SCALAR_BYTES: Record<number, number> = {
-  [VT.u8]: 1, [VT.i8]: 1, [VT.u16]: 2, [VT.i16]: 2, [VT.u32]: 4, [VT.i32]: 4, [VT.f32]: 4, [VT.bool]: 1,
-  [VT.string]: 8, [VT.u64]: 8, [VT.i64]: 8, [VT.f64]: 8,
+  [VT.u8]: 1,
+  [VT.i8]: 1,
+  [VT.u16]: 2,
+  [VT.i16]: 2,
+  [VT.u32]: 4,
+  [VT.i32]: 4,
+  [VT.f32]: 4,
+  [VT.bool]: 1,
+  [VT.string]: 8,
+  [VT.u64]: 8,
+  [VT.i64]: 8,
+  [VT.f64]: 8,
 };
 const TYPE_NAMES = Object.fromEntries(Object.entries(VT).map(([k, v]) => [v, k])) as Record<number, string>;
 
 /** A file that is not a well-formed GGUF: the message names the file and what is wrong with it. */
 export class GgufFormatError extends UserError {
-  constructor(readonly path: string, readonly problem: string) {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
     super(`${path}: ${problem}`);
   }
 }
@@ -84,7 +148,10 @@ class Cursor {
   private buf = Buffer.alloc(0);
   private bufStart = 0;
 
-  constructor(private readonly fd: number, readonly size: number) {}
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
 
   get remaining(): number {
     return this.size - this.pos;
@@ -92,7 +159,8 @@ class Cursor {
 
   /** Makes `n` bytes at the cursor readable; a file that ends first is truncated. */
   private need(n: number, what: string): Buffer {
-    if (n > this.remaining) throw new Problem(`truncated: ${what} needs ${n} bytes at offset ${this.pos}, the file has ${this.remaining} left`);
+    if (n > this.remaining)
+      throw new Problem(`truncated: ${what} needs ${n} bytes at offset ${this.pos}, the file has ${this.remaining} left`);
     const end = this.pos + n;
     if (this.pos < this.bufStart || end > this.bufStart + this.buf.length) {
       const len = Math.min(Math.max(n, 1 << 20), this.remaining);
@@ -116,22 +184,53 @@ class Cursor {
     return [b, off];
   }
 
-  u8(what: string): number { const [b, o] = this.at(1, what); return b.readUInt8(o); }
-  i8(what: string): number { const [b, o] = this.at(1, what); return b.readInt8(o); }
-  u16(what: string): number { const [b, o] = this.at(2, what); return b.readUInt16LE(o); }
-  i16(what: string): number { const [b, o] = this.at(2, what); return b.readInt16LE(o); }
-  u32(what: string): number { const [b, o] = this.at(4, what); return b.readUInt32LE(o); }
-  i32(what: string): number { const [b, o] = this.at(4, what); return b.readInt32LE(o); }
-  f32(what: string): number { const [b, o] = this.at(4, what); return b.readFloatLE(o); }
-  f64(what: string): number { const [b, o] = this.at(8, what); return b.readDoubleLE(o); }
-  u64(what: string): bigint { const [b, o] = this.at(8, what); return b.readBigUInt64LE(o); }
-  i64(what: string): bigint { const [b, o] = this.at(8, what); return b.readBigInt64LE(o); }
+  u8(what: string): number {
+    const [b, o] = this.at(1, what);
+    return b.readUInt8(o);
+  }
+  i8(what: string): number {
+    const [b, o] = this.at(1, what);
+    return b.readInt8(o);
+  }
+  u16(what: string): number {
+    const [b, o] = this.at(2, what);
+    return b.readUInt16LE(o);
+  }
+  i16(what: string): number {
+    const [b, o] = this.at(2, what);
+    return b.readInt16LE(o);
+  }
+  u32(what: string): number {
+    const [b, o] = this.at(4, what);
+    return b.readUInt32LE(o);
+  }
+  i32(what: string): number {
+    const [b, o] = this.at(4, what);
+    return b.readInt32LE(o);
+  }
+  f32(what: string): number {
+    const [b, o] = this.at(4, what);
+    return b.readFloatLE(o);
+  }
+  f64(what: string): number {
+    const [b, o] = this.at(8, what);
+    return b.readDoubleLE(o);
+  }
+  u64(what: string): bigint {
+    const [b, o] = this.at(8, what);
+    return b.readBigUInt64LE(o);
+  }
+  i64(what: string): bigint {
+    const [b, o] = this.at(8, what);
+    return b.readBigInt64LE(o);
+  }
 
   /** A count or length that must fit in what is left of the file at `minBytes` bytes per item. */
   count(what: string, minBytes: number): number {
     const n = this.u64(what);
     const room = BigInt(Math.floor(this.remaining / minBytes));
-    if (n > room) throw new Problem(`${what} is ${n}, more than the ${this.remaining} bytes left in the file can hold (corrupt or truncated)`);
+    if (n > room)
+      throw new Problem(`${what} is ${n}, more than the ${this.remaining} bytes left in the file can hold (corrupt or truncated)`);
     return Number(n);
   }
 
@@ -144,27 +243,40 @@ class Cursor {
   }
 }
 
-const asNumber = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+const asNumber = (v: bigint): number | bigint =>
+  v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 
 function readScalar(c: Cursor, type: number, what: string): GgufValue {
   switch (type) {
-    case VT.u8: return c.u8(what);
-    case VT.i8: return c.i8(what);
-    case VT.u16: return c.u16(what);
-    case VT.i16: return c.i16(what);
-    case VT.u32: return c.u32(what);
-    case VT.i32: return c.i32(what);
-    case VT.f32: return c.f32(what);
+    case VT.u8:
+      return c.u8(what);
+    case VT.i8:
+      return c.i8(what);
+    case VT.u16:
+      return c.u16(what);
+    case VT.i16:
+      return c.i16(what);
+    case VT.u32:
+      return c.u32(what);
+    case VT.i32:
+      return c.i32(what);
+    case VT.f32:
+      return c.f32(what);
     case VT.bool: {
       const b = c.u8(what);
       if (b > 1) throw new Problem(`${what} is a bool holding ${b} (must be 0 or 1)`);
       return b === 1;
     }
-    case VT.string: return c.str(what);
-    case VT.u64: return asNumber(c.u64(what));
-    case VT.i64: return asNumber(c.i64(what));
-    case VT.f64: return c.f64(what);
-    default: throw new Problem(`${what} has unknown value type ${type}`);
+    case VT.string:
+      return c.str(what);
+    case VT.u64:
+      return asNumber(c.u64(what));
+    case VT.i64:
+      return asNumber(c.i64(what));
+    case VT.f64:
+      return c.f64(what);
+    default:
+      throw new Problem(`${what} has unknown value type ${type}`);
   }
 }
 
@@ -177,7 +289,8 @@ function readHeader(c: Cursor, path: string): GgufHeader {
     throw new Problem(`not a GGUF file: it starts with ${JSON.stringify(head.toString("latin1"))}, not "GGUF"`);
   }
   const version = c.u32("version");
-  if (!SUPPORTED_VERSIONS.includes(version)) throw new Problem(`GGUF version ${version} is not supported (supported: ${SUPPORTED_VERSIONS.join(", ")})`);
+  if (!SUPPORTED_VERSIONS.includes(version))
+    throw new Problem(`GGUF version ${version} is not supported (supported: ${SUPPORTED_VERSIONS.join(", ")})`);
   // Smallest possible entries: a tensor info is a name length + n_dims + type + offset; a key/value a
   // 1-byte key + its length + type + a 1-byte value. Counts beyond what the rest of the file can hold are lies.
   const nTensors = c.count("tensor count", 8 + 4 + 4 + 8);
@@ -230,7 +343,8 @@ function readHeader(c: Cursor, path: string): GgufHeader {
     const type = c.u32(`type of ${name}`);
     const traits = ggmlTypeTraits(type);
     if (!traits) throw new Problem(`tensor ${name} has unknown ggml type ${type}`);
-    if (ne[0] % traits.blockSize !== 0) throw new Problem(`tensor ${name}: ${ne[0]} elements per row is not a multiple of ${traits.name}'s block of ${traits.blockSize}`);
+    if (ne[0] % traits.blockSize !== 0)
+      throw new Problem(`tensor ${name}: ${ne[0]} elements per row is not a multiple of ${traits.name}'s block of ${traits.blockSize}`);
     const size = (Number(elements) / traits.blockSize) * traits.typeSize;
     const rel = c.u64(`data offset of ${name}`);
     infos.push({ name, type, ne, nDims: Math.max(nDims, 1), size, rel });
@@ -243,7 +357,8 @@ function readHeader(c: Cursor, path: string): GgufHeader {
     // ggml's loader requires each tensor right after the previous one, padded to the alignment.
     if (t.rel !== BigInt(expected)) throw new Problem(`tensor ${t.name} has data offset ${t.rel}, expected ${expected}`);
     const offset = dataOffset + expected;
-    if (offset + t.size > c.size) throw new Problem(`truncated: tensor ${t.name} needs bytes ${offset}..${offset + t.size}, the file has ${c.size}`);
+    if (offset + t.size > c.size)
+      throw new Problem(`truncated: tensor ${t.name} needs bytes ${offset}..${offset + t.size}, the file has ${c.size}`);
     tensors.push({ name: t.name, type: t.type, ne: t.ne, nDims: t.nDims, offset, size: t.size });
     expected += Math.ceil(t.size / alignment) * alignment;
   }
@@ -271,7 +386,13 @@ export function readGgufHeader(path: string, role?: string): GgufHeader {
     fd = openSync(path, "r");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail(code === "ENOENT" ? "GGUF file not found" : code === "EISDIR" ? "is a folder, not a GGUF file" : `cannot read it (${code ?? (e as Error).message})`);
+    return fail(
+      code === "ENOENT"
+        ? "GGUF file not found"
+        : code === "EISDIR"
+          ? "is a folder, not a GGUF file"
+          : `cannot read it (${code ?? (e as Error).message})`,
+    );
   }
   try {
     const st = fstatSync(fd);

@@ -9,7 +9,12 @@ export interface JsonlProblem {
  * wrong with it (a string), and the first `maxProblems` bad lines are reported. A file with no rows and no bad
  * line reports `empty` at line 1.
  */
-export function checkJsonlRows<T>(text: string, parse: (obj: unknown) => T | string, empty: string, maxProblems = 5): { ok: true; rows: T[] } | { ok: false; problems: JsonlProblem[] } {
+export function checkJsonlRows<T>(
+  text: string,
+  parse: (obj: unknown) => T | string,
+  empty: string,
+  maxProblems = 5,
+): { ok: true; rows: T[] } | { ok: false; problems: JsonlProblem[] } {
   const rows: T[] = [];
   const problems: JsonlProblem[] = [];
   const lines = text.split(/\r?\n/);

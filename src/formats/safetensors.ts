@@ -35,7 +35,8 @@ export function writeSafetensors(path: string, file: SafetensorsFile): void {
   for (const t of file.tensors) {
     if (t.name === "__metadata__" || t.name in header) throw new Error(`safetensors: duplicate or reserved tensor name ${t.name}`);
     const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
-    if (t.bytes.byteLength !== want) throw new Error(`safetensors: ${t.name} has ${t.bytes.byteLength} bytes, shape [${t.shape}] ${t.dtype} needs ${want}`);
+    if (t.bytes.byteLength !== want)
+      throw new Error(`safetensors: ${t.name} has ${t.bytes.byteLength} bytes, shape [${t.shape}] ${t.dtype} needs ${want}`);
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + want] };
     offset += want;
   }
@@ -83,12 +84,22 @@ export function readSafetensors(path: string): SafetensorsFile {
     }
     const { dtype, shape, data_offsets: off } = info ?? {};
     if (!(dtype in DTYPE_BYTES)) throw new UserError(`${path}: tensor ${name} has dtype ${dtype}; only F32, F16 and BF16 are supported`);
-    if (!Array.isArray(shape) || shape.some((d: unknown) => !Number.isInteger(d) || (d as number) < 0)) throw bad(`tensor ${name} has an invalid shape`);
-    if (!Array.isArray(off) || off.length !== 2 || !Number.isInteger(off[0]) || !Number.isInteger(off[1]) || off[0] < 0 || off[1] < off[0] || off[1] > dataLen) {
+    if (!Array.isArray(shape) || shape.some((d: unknown) => !Number.isInteger(d) || (d as number) < 0))
+      throw bad(`tensor ${name} has an invalid shape`);
+    if (
+      !Array.isArray(off) ||
+      off.length !== 2 ||
+      !Number.isInteger(off[0]) ||
+      !Number.isInteger(off[1]) ||
+      off[0] < 0 ||
+      off[1] < off[0] ||
+      off[1] > dataLen
+    ) {
       throw bad(`tensor ${name} has invalid data_offsets`);
     }
     const want = shape.reduce((a: number, b: number) => a * b, 1) * DTYPE_BYTES[dtype as SafetensorsDtype];
-    if (off[1] - off[0] !== want) throw bad(`tensor ${name}: data_offsets span ${off[1] - off[0]} bytes, shape [${shape}] ${dtype} needs ${want}`);
+    if (off[1] - off[0] !== want)
+      throw bad(`tensor ${name}: data_offsets span ${off[1] - off[0]} bytes, shape [${shape}] ${dtype} needs ${want}`);
     spans.push([off[0], off[1], name]);
     tensors.push({ name, dtype, shape, bytes: new Uint8Array(buf.buffer, buf.byteOffset + dataStart + off[0], want) });
   }

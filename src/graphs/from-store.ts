@@ -25,7 +25,9 @@ export interface StoredGraph {
 export async function loadGraphs(store: Store, runId: string, task: Task, f: GraphFilter = {}): Promise<StoredGraph[]> {
   const agents = new Map((await store.agents.list(runId)).map((a) => [a.id, a]));
   // Only debates are interaction graphs; other protocols (MALT's trees) store several turns per (agent, round).
-  const debates = (await store.debates.list({ runId, method: f.method, iteration: f.iteration, phase: f.phase, status: "done" })).filter((d) => d.protocol === "debate");
+  const debates = (await store.debates.list({ runId, method: f.method, iteration: f.iteration, phase: f.phase, status: "done" })).filter(
+    (d) => d.protocol === "debate",
+  );
   const groups = new Map<string, typeof debates>();
   for (const d of debates) {
     const k = `${d.method}\u0000${d.iteration}\u0000${d.phase}`;
@@ -73,8 +75,12 @@ export async function loadGraphs(store: Store, runId: string, task: Task, f: Gra
     for (const d of group) {
       const q = questionOf.get(d.id)!;
       const graph = interactionGraph({
-        debateId: d.id, questionId: q.qid, question: q.text, gold: q.gold,
-        agents: Math.max(nAgents, 1), rounds: Math.max(nRounds, 1),
+        debateId: d.id,
+        questionId: q.qid,
+        question: q.text,
+        gold: q.gold,
+        agents: Math.max(nAgents, 1),
+        rounds: Math.max(nRounds, 1),
         finalAnswer: d.finalAnswer === null ? null : task.canonical(d.finalAnswer),
         turns: turnsOf.get(d.id) ?? [],
       });

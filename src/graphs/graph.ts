@@ -92,7 +92,9 @@ export function interactionGraph(g: GraphInput): InteractionGraph {
   const at = new Map<number, GraphTurn>();
   for (const t of g.turns) {
     if (t.agent < 0 || t.agent >= g.agents || t.round < 1 || t.round > g.rounds) {
-      throw new Error(`interaction graph of debate ${g.debateId}: turn ${t.turnId} (agent ${t.agent}, round ${t.round}) is outside ${g.agents} agents × ${g.rounds} rounds`);
+      throw new Error(
+        `interaction graph of debate ${g.debateId}: turn ${t.turnId} (agent ${t.agent}, round ${t.round}) is outside ${g.agents} agents × ${g.rounds} rounds`,
+      );
     }
     const k = nodeIndex(t.agent, t.round, g.rounds);
     if (at.has(k)) throw new Error(`interaction graph of debate ${g.debateId}: two turns for agent ${t.agent} in round ${t.round}`);
@@ -116,8 +118,14 @@ export function interactionGraph(g: GraphInput): InteractionGraph {
     }
   }
   return {
-    debateId: g.debateId, questionId: g.questionId, question: g.question, gold: g.gold,
-    agents: g.agents, rounds: g.rounds, finalAnswer: g.finalAnswer,
-    nodes, edges: interactionEdges(g.agents, g.rounds),
+    debateId: g.debateId,
+    questionId: g.questionId,
+    question: g.question,
+    gold: g.gold,
+    agents: g.agents,
+    rounds: g.rounds,
+    finalAnswer: g.finalAnswer,
+    nodes,
+    edges: interactionEdges(g.agents, g.rounds),
   };
 }

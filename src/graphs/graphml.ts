@@ -25,16 +25,19 @@ const KEYS: { id: string; for: "graph" | "node" | "edge"; type: "string" | "int"
 
 /** XML 1.0 text: escaped, and characters XML cannot carry at all (controls other than tab/newline/CR) dropped. */
 function xml(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "")
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+  );
 }
 
-const data = (key: string, v: string | number | null | undefined) => (v === null || v === undefined ? "" : `<data key="${key}">${xml(String(v))}</data>`);
+const data = (key: string, v: string | number | null | undefined) =>
+  v === null || v === undefined ? "" : `<data key="${key}">${xml(String(v))}</data>`;
 
 export function toGraphml(graphs: readonly InteractionGraph[]): string {
   const out: string[] = [
@@ -46,11 +49,17 @@ export function toGraphml(graphs: readonly InteractionGraph[]): string {
   graphs.forEach((g, gi) => {
     const nid = (i: number) => `n${gi}_${g.nodes[i]!.agent}_${g.nodes[i]!.round}`;
     out.push(`  <graph id="g${gi}" edgedefault="directed">`);
-    out.push(`    ${data("debate", g.debateId)}${data("question_id", g.questionId)}${data("question", g.question)}${data("gold", g.gold)}${data("final_answer", g.finalAnswer)}${data("agents", g.agents)}${data("rounds", g.rounds)}`);
+    out.push(
+      `    ${data("debate", g.debateId)}${data("question_id", g.questionId)}${data("question", g.question)}${data("gold", g.gold)}${data("final_answer", g.finalAnswer)}${data("agents", g.agents)}${data("rounds", g.rounds)}`,
+    );
     for (const n of g.nodes) {
-      out.push(`    <node id="${nid(n.index)}">${data("agent", n.agent)}${data("round", n.round)}${data("label", n.label)}${data("answer", n.answer)}${data("text", n.text)}${data("turn", n.turnId)}${data("model", n.model)}</node>`);
+      out.push(
+        `    <node id="${nid(n.index)}">${data("agent", n.agent)}${data("round", n.round)}${data("label", n.label)}${data("answer", n.answer)}${data("text", n.text)}${data("turn", n.turnId)}${data("model", n.model)}</node>`,
+      );
     }
-    g.edges.forEach((e, ei) => out.push(`    <edge id="e${gi}_${ei}" source="${nid(e.source)}" target="${nid(e.target)}">${data("kind", e.kind)}</edge>`));
+    g.edges.forEach((e, ei) =>
+      out.push(`    <edge id="e${gi}_${ei}" source="${nid(e.source)}" target="${nid(e.target)}">${data("kind", e.kind)}</edge>`),
+    );
     out.push("  </graph>");
   });
   out.push("</graphml>", "");

@@ -14,7 +14,14 @@ export interface RoundLabelStats {
 /** Per-round label counts over graphs of one shape (rounds may differ; each graph adds to the rounds it has). */
 export function roundLabelStats(graphs: readonly InteractionGraph[]): RoundLabelStats[] {
   const rounds = Math.max(0, ...graphs.map((g) => g.rounds));
-  const out: RoundLabelStats[] = Array.from({ length: rounds }, (_, i) => ({ round: i + 1, correct: 0, incorrect: 0, absent: 0, fixed: 0, broken: 0 }));
+  const out: RoundLabelStats[] = Array.from({ length: rounds }, (_, i) => ({
+    round: i + 1,
+    correct: 0,
+    incorrect: 0,
+    absent: 0,
+    fixed: 0,
+    broken: 0,
+  }));
   for (const g of graphs) {
     const label = new Map<string, NodeLabel>(g.nodes.map((n) => [`${n.agent}:${n.round}`, n.label]));
     for (const n of g.nodes) {

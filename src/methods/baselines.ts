@@ -19,7 +19,12 @@ function baseline(name: MethodName, pick: (s: SocietySummary) => number): Method
     name,
     async run(ctx) {
       // The untrained society: the base model in every seat, or each agent's own (agent_models).
-      const seats = { generators: ctx.agentModels, critics: ctx.agentModels, rounds: ctx.config.rounds, summarize: ctx.config.debate.summarize };
+      const seats = {
+        generators: ctx.agentModels,
+        critics: ctx.agentModels,
+        rounds: ctx.config.rounds,
+        summarize: ctx.config.debate.summarize,
+      };
       await evaluateSociety(ctx, name, 0, seats, undefined, headline);
     },
   };

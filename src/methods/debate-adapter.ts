@@ -78,7 +78,8 @@ export function debatePort(o: DebatePortOptions): DebatePort {
           },
         },
       );
-      if (fresh.turns > 0) await recordCost(req, { ...fresh, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds(process.cpuUsage(cpu0)) });
+      if (fresh.turns > 0)
+        await recordCost(req, { ...fresh, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds(process.cpuUsage(cpu0)) });
     },
   };
 }
@@ -89,13 +90,30 @@ export function debatePort(o: DebatePortOptions): DebatePort {
  * resumed attempts and queue units (an attempt killed mid-phase loses its share: nothing is stored until
  * its call returns). Scope `phase:<phase>`.
  */
-export async function addGenerationCost(store: Store, runId: string, req: Pick<DebateRequest, "method" | "iteration" | "phase">, c: GenerationCost) {
+export async function addGenerationCost(
+  store: Store,
+  runId: string,
+  req: Pick<DebateRequest, "method" | "iteration" | "phase">,
+  c: GenerationCost,
+) {
   const scope = `phase:${req.phase}`;
-  const stored = new Map((await store.metrics.list({ runId, method: req.method, iteration: req.iteration, scope })).map((m) => [m.name, m.value]));
-  const add = (name: string, v: number) => ({ runId, method: req.method, iteration: req.iteration, scope, name, value: (stored.get(name) ?? 0) + v });
+  const stored = new Map(
+    (await store.metrics.list({ runId, method: req.method, iteration: req.iteration, scope })).map((m) => [m.name, m.value]),
+  );
+  const add = (name: string, v: number) => ({
+    runId,
+    method: req.method,
+    iteration: req.iteration,
+    scope,
+    name,
+    value: (stored.get(name) ?? 0) + v,
+  });
   await store.metrics.put([
-    add(GENERATION.wallSeconds, c.wall), add(GENERATION.cpuSeconds, c.cpu), add(GENERATION.questions, c.questions),
-    add(GENERATION.turns, c.turns), add(GENERATION.completionTokens, c.tokens),
+    add(GENERATION.wallSeconds, c.wall),
+    add(GENERATION.cpuSeconds, c.cpu),
+    add(GENERATION.questions, c.questions),
+    add(GENERATION.turns, c.turns),
+    add(GENERATION.completionTokens, c.tokens),
   ]);
 }
 

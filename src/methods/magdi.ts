@@ -31,34 +31,75 @@ export function magdiMethod(name: MethodName, terms: Terms): Method {
       const m = magdiSettings(ctx.config);
       const student = ctx.student;
       if (!student) throw new Error(`${name}: the run did not resolve magdi.student`);
-      const teachers = { generators: ctx.agentModels, critics: ctx.agentModels, rounds: ctx.config.rounds, summarize: ctx.config.debate.summarize };
+      const teachers = {
+        generators: ctx.agentModels,
+        critics: ctx.agentModels,
+        rounds: ctx.config.rounds,
+        summarize: ctx.config.debate.summarize,
+      };
 
       // The untrained student (same model and seeds for every MAGDi method: one stored set of samples).
       await evaluateStudent(ctx, name, 0, student, m.self_consistency, "magdi-student");
 
       // The teachers' debates: train (the graphs) and test (their accuracy and cost, beside the student's).
-      await ctx.debates.run({ method: "base", iteration: 0, phase: "train", questions: ctx.train, ...teachers, label: `${name}: teachers debate the train split` });
-      await ctx.debates.run({ method: "base", iteration: 0, phase: "test", questions: ctx.test, ...teachers, label: `${name}: teachers debate the test split` });
+      await ctx.debates.run({
+        method: "base",
+        iteration: 0,
+        phase: "train",
+        questions: ctx.train,
+        ...teachers,
+        label: `${name}: teachers debate the train split`,
+      });
+      await ctx.debates.run({
+        method: "base",
+        iteration: 0,
+        phase: "test",
+        questions: ctx.test,
+        ...teachers,
+        label: `${name}: teachers debate the test split`,
+      });
       await once(ctx, `${name}/teachers/cost`, async () => {
-        const cost = await costPerQuestion(ctx, await loadTranscripts(ctx, "base", 0, "test"), { method: "base", iteration: 0, phase: "test" });
+        const cost = await costPerQuestion(ctx, await loadTranscripts(ctx, "base", 0, "test"), {
+          method: "base",
+          iteration: 0,
+          phase: "test",
+        });
         const row = (n: string, value: number) => ({ runId: ctx.runId, method: name, iteration: 0, name: n, scope: "teachers", value });
-        await ctx.store.metrics.put([
-          row(MAGDI_METRIC.tokensPerQuestion, cost.tokens),
-          row(MAGDI_METRIC.singleTokensPerQuestion, cost.singleTokens),
-          row(MAGDI_METRIC.majorityTokensPerQuestion, cost.round1Tokens),
-          ...(Number.isFinite(cost.wall) ? [row(MAGDI_METRIC.secondsPerQuestion, cost.wall), row(MAGDI_METRIC.cpuSecondsPerQuestion, cost.cpu)] : []),
-        ].filter((r) => Number.isFinite(r.value)));
+        await ctx.store.metrics.put(
+          [
+            row(MAGDI_METRIC.tokensPerQuestion, cost.tokens),
+            row(MAGDI_METRIC.singleTokensPerQuestion, cost.singleTokens),
+            row(MAGDI_METRIC.majorityTokensPerQuestion, cost.round1Tokens),
+            ...(Number.isFinite(cost.wall)
+              ? [row(MAGDI_METRIC.secondsPerQuestion, cost.wall), row(MAGDI_METRIC.cpuSecondsPerQuestion, cost.cpu)]
+              : []),
+          ].filter((r) => Number.isFinite(r.value)),
+        );
       });
 
       // Graphs → the student's training graphs (its prompt: the question alone, as at test time).
       const byQid = new Map(ctx.train.map((q) => [q.id, q]));
-      const graphs = (await loadGraphs(ctx.store, ctx.runId, ctx.task, { method: "base", iteration: 0, phase: "train" })).map((s) => s.graph).filter((g) => byQid.has(g.questionId));
+      const graphs = (await loadGraphs(ctx.store, ctx.runId, ctx.task, { method: "base", iteration: 0, phase: "train" }))
+        .map((s) => s.graph)
+        .filter((g) => byQid.has(g.questionId));
       const data = magdiData(graphs, (g) => generatorChat({ task: ctx.task.name, vars: ctx.task.promptVars(byQid.get(g.questionId)!) }));
       const agent = await ctx.store.agents.getOrCreate({ runId: ctx.runId, method: name, role: "single", agentIndex: 0 });
-      await ctx.store.modelVersions.insert({ agentId: agent.id, iteration: 0, kind: "base", path: student.base, meta: { base: student.base, student: true } });
+      await ctx.store.modelVersions.insert({
+        agentId: agent.id,
+        iteration: 0,
+        kind: "base",
+        path: student.base,
+        meta: { base: student.base, student: true },
+      });
       const dataset = await saveDataset(ctx, agent, 1, data.correct);
       const objective: Objective = {
-        kind: "magdi", alpha: m.alpha, beta: terms.node ? m.beta : 0, gamma: terms.mr ? m.gamma : 0, margin: m.margin, gcnHidden: m.gcn_hidden, gcnDropout: m.gcn_dropout,
+        kind: "magdi",
+        alpha: m.alpha,
+        beta: terms.node ? m.beta : 0,
+        gamma: terms.mr ? m.gamma : 0,
+        margin: m.margin,
+        gcnHidden: m.gcn_hidden,
+        gcnDropout: m.gcn_dropout,
       };
       const v = await trainStudent(ctx, agent, 1, dataset, { student, graphs: data.graphs, objective });
       const trained = v.kind === "lora" ? { base: student.base, adapter: v.path! } : { base: v.path! };

@@ -46,8 +46,14 @@ export function maltMethod(name: MethodName, o: { dpo: boolean }): Method {
         const treeKey = l === 1 ? SHARED : name;
         await once(ctx, `${name}/it${l}/trees`, async () => {
           await runProtocol(ctx, {
-            protocol: maltProtocol({ branching: [n, n, n] }), method: treeKey, iteration: l - 1, phase: "train", questions: trainQs,
-            seats: await seatsAt(l - 1), seedScope: `malt/train/it${l - 1}`, label: `${name} trees it${l}`,
+            protocol: maltProtocol({ branching: [n, n, n] }),
+            method: treeKey,
+            iteration: l - 1,
+            phase: "train",
+            questions: trainQs,
+            seats: await seatsAt(l - 1),
+            seedScope: `malt/train/it${l - 1}`,
+            label: `${name} trees it${l}`,
           });
         });
         // 2. Values and labels.
@@ -73,7 +79,13 @@ export function maltMethod(name: MethodName, o: { dpo: boolean }): Method {
   };
 }
 
-async function putTreeStats(ctx: MethodContext, method: string, l: number, trees: readonly ScoredTree[], stats: Record<string, number>): Promise<void> {
+async function putTreeStats(
+  ctx: MethodContext,
+  method: string,
+  l: number,
+  trees: readonly ScoredTree[],
+  stats: Record<string, number>,
+): Promise<void> {
   const leaves = trees.flatMap((t) => t.leaves);
   const values: Record<string, number> = {
     [TREE.questions]: trees.length,
@@ -81,9 +93,15 @@ async function putTreeStats(ctx: MethodContext, method: string, l: number, trees
     [TREE.correctLeafShare]: leaves.length ? leaves.filter((x) => x.value === 1).length / leaves.length : 0,
     ...stats,
   };
-  await ctx.store.metrics.put(Object.entries(values).map(([name, value]) => ({ runId: ctx.runId, method, iteration: l, name, scope: "run", value })));
-  ctx.log(`${method} it${l} trees: ${values[TREE.questions]} questions, ${values[TREE.leaves]} leaves, ${(100 * values[TREE.correctLeafShare]!).toFixed(1)}% right; ` +
-    Object.entries(stats).map(([k, v]) => `${k.replace("tree_", "")} ${v}`).join(", "));
+  await ctx.store.metrics.put(
+    Object.entries(values).map(([name, value]) => ({ runId: ctx.runId, method, iteration: l, name, scope: "run", value })),
+  );
+  ctx.log(
+    `${method} it${l} trees: ${values[TREE.questions]} questions, ${values[TREE.leaves]} leaves, ${(100 * values[TREE.correctLeafShare]!).toFixed(1)}% right; ` +
+      Object.entries(stats)
+        .map(([k, v]) => `${k.replace("tree_", "")} ${v}`)
+        .join(", "),
+  );
 }
 
 export const malt = maltMethod("malt", { dpo: true });

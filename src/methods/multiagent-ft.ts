@@ -44,7 +44,15 @@ export function societyMethod(name: MethodName, opts: SocietyOptions = {}): Meth
         const seats = await at(l - 1);
         const debateKey = l === 1 && isRunProtocol(ctx, seats) ? "base" : name;
         await once(ctx, `${name}/it${l}/train-debate`, () =>
-          ctx.debates.run({ method: debateKey, iteration: l - 1, phase: "train", questions: ctx.train, ...seats, label: `${name} debate it${l}` }));
+          ctx.debates.run({
+            method: debateKey,
+            iteration: l - 1,
+            phase: "train",
+            questions: ctx.train,
+            ...seats,
+            label: `${name} debate it${l}`,
+          }),
+        );
         const transcripts = (await loadTranscripts(ctx, debateKey, l - 1, "train")).map((d) => d.transcript);
 
         // 2–4. Each agent's own data, then its finetuning (the agents' jobs are independent: workers run them side by side).
@@ -59,7 +67,11 @@ export function societyMethod(name: MethodName, opts: SocietyOptions = {}): Meth
             await saveDataset(ctx, c, l, { kind: "C-", agent: c.agentIndex, rows: pools.minus, info: {} });
             await saveDataset(ctx, c, l, { kind: "C+", agent: c.agentIndex, rows: pools.plus, info: {} });
             const size = ctx.config.datasets.critic_size === "generator" ? generatorData(transcripts, c.agentIndex).rows.length : undefined;
-            const mixed = mixCriticData(pools, c.agentIndex, { w: ctx.config.datasets.w, size, seed: deriveSeed(ctx.seed, "mix", name, c.agentIndex, l) });
+            const mixed = mixCriticData(pools, c.agentIndex, {
+              w: ctx.config.datasets.w,
+              size,
+              seed: deriveSeed(ctx.seed, "mix", name, c.agentIndex, l),
+            });
             const data = await saveDataset(ctx, c, l, mixed, "mixed");
             jobs.push(() => trainAgent(ctx, c, l, data));
           }

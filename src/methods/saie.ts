@@ -45,7 +45,12 @@ export function saieMethod(name: MethodName, share: (s: SaieConfig) => number): 
       const partner: AgentModel = s.partner ? { base: s.partner } : ctx.base;
       const trainQs = s.train_questions ? ctx.train.slice(0, s.train_questions) : ctx.train;
       const gold = s.reference === "gold";
-      const protocol = saieProtocol({ rounds: s.rounds, supportiveShare: share(s), reference: s.reference, referenceVotes: s.reference_votes });
+      const protocol = saieProtocol({
+        rounds: s.rounds,
+        supportiveShare: share(s),
+        reference: s.reference,
+        referenceVotes: s.reference_votes,
+      });
 
       await evaluateLearner(ctx, name, 0, (await modelsAt(ctx, [learner!], 0))[0]!);
       // Warm-up (gold only: without gold there are no solutions to warm up on).
@@ -55,9 +60,22 @@ export function saieMethod(name: MethodName, share: (s: SaieConfig) => number): 
         // the warm-up weights at l = 1 (and every iteration when the config restarts), else continues.
         const current = l === 1 && warm ? toAgentModel(ctx, warm) : (await modelsAt(ctx, [learner!], l - 1))[0]!;
         const restart = l === 1 || !ctx.config.training.continue_from_previous;
-        const seats: Seat[] = [{ role: "learner", index: 0, model: current }, { role: "partner", index: 0, model: partner }];
+        const seats: Seat[] = [
+          { role: "learner", index: 0, model: current },
+          { role: "partner", index: 0, model: partner },
+        ];
         await once(ctx, `${name}/it${l}/discussions`, () =>
-          runProtocol(ctx, { protocol, method: name, iteration: l, phase: "train", questions: trainQs, seats, seedScope: `saie/train/it${l}`, label: `${name} discussions it${l}` }));
+          runProtocol(ctx, {
+            protocol,
+            method: name,
+            iteration: l,
+            phase: "train",
+            questions: trainQs,
+            seats,
+            seedScope: `saie/train/it${l}`,
+            label: `${name} discussions it${l}`,
+          }),
+        );
         const built = saieDiscussionData(await loadDiscussions(ctx, name, l, "train", { gold }), gold ? "gold" : "own");
         await putStats(ctx, name, l, built);
         const data = await saveDataset(ctx, learner!, l, built);
@@ -73,7 +91,10 @@ export const saieSft: Method = {
   name: "saie-sft",
   async run(ctx) {
     const s = saieSettings(ctx.config);
-    if (s.reference !== "gold") throw new UserError(`saie-sft trains on gold solutions: it needs saie.reference "gold" (the config says "${s.reference}"); drop saie-sft from methods or use gold`);
+    if (s.reference !== "gold")
+      throw new UserError(
+        `saie-sft trains on gold solutions: it needs saie.reference "gold" (the config says "${s.reference}"); drop saie-sft from methods or use gold`,
+      );
     const [learner] = await ensureRoleAgents(ctx, "saie-sft", ["learner"]);
     const trainQs = s.train_questions ? ctx.train.slice(0, s.train_questions) : ctx.train;
     await evaluateLearner(ctx, "saie-sft", 0, (await modelsAt(ctx, [learner!], 0))[0]!);
@@ -96,7 +117,14 @@ async function warmup(ctx: MethodContext, s: SaieConfig): Promise<ModelVersion |
 
 function goldData(ctx: MethodContext, qs: readonly StoredQuestion[], kind: "warmup" | "gold"): BuiltDataset {
   const folder = ctx.task.prompts ?? ctx.task.name;
-  return goldSolutionData(qs.map((q) => ({ questionId: q.id, prompt: generatorChat({ task: folder, vars: ctx.task.promptVars(q) }), solution: ctx.task.goldSolution(q) })), kind);
+  return goldSolutionData(
+    qs.map((q) => ({
+      questionId: q.id,
+      prompt: generatorChat({ task: folder, vars: ctx.task.promptVars(q) }),
+      solution: ctx.task.goldSolution(q),
+    })),
+    kind,
+  );
 }
 
 const baseWeights = (ctx: MethodContext): Weights => ({ kind: "base", path: ctx.base.base, remoteId: null, sha256: null });
@@ -105,18 +133,30 @@ const baseWeights = (ctx: MethodContext): Weights => ({ kind: "base", path: ctx.
 async function evaluateLearner(ctx: MethodContext, method: string, l: number, m: AgentModel): Promise<void> {
   await evaluateSociety(ctx, method, l, { generators: [m], critics: [m], rounds: 1, summarize: false }, l === 0 ? SHARED : undefined);
   const n = ctx.config.agents;
-  await evaluateSociety(ctx, debateSeries(method), l, { generators: copies(m, n), critics: copies(m, n), rounds: ctx.config.rounds, summarize: ctx.config.debate.summarize });
+  await evaluateSociety(ctx, debateSeries(method), l, {
+    generators: copies(m, n),
+    critics: copies(m, n),
+    rounds: ctx.config.rounds,
+    summarize: ctx.config.debate.summarize,
+  });
 }
 
 async function putStats(ctx: MethodContext, method: string, l: number, d: BuiltDataset): Promise<void> {
   const i = d.info as Record<string, number>;
   const values: Record<string, number> = {
-    [SAIE.rows]: d.rows.length, [SAIE.supportive]: i.supportive!, [SAIE.adversarial]: i.adversarial!,
-    [SAIE.partnerOnClaim]: i.partnerOnClaim!, [SAIE.learnerFinalOnReference]: i.learnerFinalOnReference!,
+    [SAIE.rows]: d.rows.length,
+    [SAIE.supportive]: i.supportive!,
+    [SAIE.adversarial]: i.adversarial!,
+    [SAIE.partnerOnClaim]: i.partnerOnClaim!,
+    [SAIE.learnerFinalOnReference]: i.learnerFinalOnReference!,
   };
-  await ctx.store.metrics.put(Object.entries(values).map(([k, value]) => ({ runId: ctx.runId, method, iteration: l, name: k, scope: "run", value })));
-  ctx.log(`${method} it${l} discussions: ${i.discussions} (${i.supportive} supportive, ${i.adversarial} adversarial remarks; partner on its claim ${(100 * i.partnerOnClaim!).toFixed(0)}%, ` +
-    `learner ends on the reference ${(100 * i.learnerFinalOnReference!).toFixed(0)}%), ${d.rows.length} training rows`);
+  await ctx.store.metrics.put(
+    Object.entries(values).map(([k, value]) => ({ runId: ctx.runId, method, iteration: l, name: k, scope: "run", value })),
+  );
+  ctx.log(
+    `${method} it${l} discussions: ${i.discussions} (${i.supportive} supportive, ${i.adversarial} adversarial remarks; partner on its claim ${(100 * i.partnerOnClaim!).toFixed(0)}%, ` +
+      `learner ends on the reference ${(100 * i.learnerFinalOnReference!).toFixed(0)}%), ${d.rows.length} training rows`,
+  );
 }
 
 export const saie = saieMethod("saie", (s) => s.supportive_share);

@@ -20,7 +20,11 @@ import type { Method, MethodContext } from "./types.js";
  *   majority-ft:            every agent's answers (all rounds) that match the debate's ŷ;
  *   single-agent-all-data:  the union of the data every society agent would get (D^G_n and D^C_n).
  */
-function singleModelMethod(name: MethodName, build: (ctx: MethodContext, t: DebateTranscript[], l: number) => BuiltDataset, rounds: (ctx: MethodContext) => number): Method {
+function singleModelMethod(
+  name: MethodName,
+  build: (ctx: MethodContext, t: DebateTranscript[], l: number) => BuiltDataset,
+  rounds: (ctx: MethodContext) => number,
+): Method {
   return {
     name,
     async run(ctx) {
@@ -34,7 +38,15 @@ function singleModelMethod(name: MethodName, build: (ctx: MethodContext, t: Deba
         const seats = shared ? await seatsAt(ctx, agents, 0) : { ...(await seatsAt(ctx, agents, l - 1)), rounds: rounds(ctx) };
         const debateKey = shared ? "base" : name;
         await once(ctx, `${name}/it${l}/train-debate`, () =>
-          ctx.debates.run({ method: debateKey, iteration: l - 1, phase: "train", questions: ctx.train, ...seats, label: `${name} samples it${l}` }));
+          ctx.debates.run({
+            method: debateKey,
+            iteration: l - 1,
+            phase: "train",
+            questions: ctx.train,
+            ...seats,
+            label: `${name} samples it${l}`,
+          }),
+        );
         const transcripts = (await loadTranscripts(ctx, debateKey, l - 1, "train")).map((d) => d.transcript);
         const data = await saveDataset(ctx, single, l, build(ctx, transcripts, l));
         await trainAgent(ctx, single, l, data);
@@ -52,9 +64,17 @@ export function ownMajority(transcripts: readonly DebateTranscript[]): DebateTra
   });
 }
 
-export const singleAgentFt = singleModelMethod("single-agent-ft", (_ctx, t) => pooledData(ownMajority(t), "first", "single"), () => 1);
+export const singleAgentFt = singleModelMethod(
+  "single-agent-ft",
+  (_ctx, t) => pooledData(ownMajority(t), "first", "single"),
+  () => 1,
+);
 
-export const majorityFt = singleModelMethod("majority-ft", (_ctx, t) => pooledData(t, "all"), (ctx) => ctx.config.rounds);
+export const majorityFt = singleModelMethod(
+  "majority-ft",
+  (_ctx, t) => pooledData(t, "all"),
+  (ctx) => ctx.config.rounds,
+);
 
 export const singleAgentAllData = singleModelMethod(
   "single-agent-all-data",

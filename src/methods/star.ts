@@ -22,19 +22,46 @@ export const star: Method = {
     for (let l = 1; l <= ctx.config.iterations; l++) {
       const [m] = await modelsAt(ctx, [model], l - 1);
       const one = { generators: [m!], critics: [m!], rounds: 1, summarize: false };
-      await once(ctx, `star/it${l}/attempts`, () => ctx.debates.run({ method: "star", iteration: l - 1, phase: "train", questions: ctx.train, ...one, label: `star attempts it${l}` }));
+      await once(ctx, `star/it${l}/attempts`, () =>
+        ctx.debates.run({ method: "star", iteration: l - 1, phase: "train", questions: ctx.train, ...one, label: `star attempts it${l}` }),
+      );
       const attempts = await loadTranscripts(ctx, "star", l - 1, "train");
       const gold = new Map(ctx.train.map((q) => [q.rowId, q]));
-      const failed = attempts.filter((d) => !ctx.task.grade(d.transcript.chains[0]?.turns[0]?.answer ?? null, gold.get(d.questionRowId)!.gold));
+      const failed = attempts.filter(
+        (d) => !ctx.task.grade(d.transcript.chains[0]?.turns[0]?.answer ?? null, gold.get(d.questionRowId)!.gold),
+      );
       const failedQs = failed.map((d) => gold.get(d.questionRowId)!);
       await once(ctx, `star/it${l}/rationalizations`, () =>
-        ctx.debates.run({ method: "star-hint", iteration: l - 1, phase: "train", questions: failedQs, ...one, generatorRole: "star-hint", vars: "gold", label: `star hints it${l}` }));
-      const hints = new Map((await loadTranscripts(ctx, "star-hint", l - 1, "train")).map((d) => [d.questionRowId, d.transcript.chains[0]?.turns[0]]));
+        ctx.debates.run({
+          method: "star-hint",
+          iteration: l - 1,
+          phase: "train",
+          questions: failedQs,
+          ...one,
+          generatorRole: "star-hint",
+          vars: "gold",
+          label: `star hints it${l}`,
+        }),
+      );
+      const hints = new Map(
+        (await loadTranscripts(ctx, "star-hint", l - 1, "train")).map((d) => [d.questionRowId, d.transcript.chains[0]?.turns[0]]),
+      );
       const questions: StarQuestion[] = attempts.map((d) => {
         const first = d.transcript.chains[0]?.turns[0];
-        return { questionId: d.transcript.questionId, gold: gold.get(d.questionRowId)!.gold, attempts: first ? [first] : [], rationalization: hints.get(d.questionRowId), plainPrompt: first?.prompt ?? [] };
+        return {
+          questionId: d.transcript.questionId,
+          gold: gold.get(d.questionRowId)!.gold,
+          attempts: first ? [first] : [],
+          rationalization: hints.get(d.questionRowId),
+          plainPrompt: first?.prompt ?? [],
+        };
       });
-      const data = await saveDataset(ctx, model, l, starData(questions, (p, g) => ctx.task.grade(p, g)));
+      const data = await saveDataset(
+        ctx,
+        model,
+        l,
+        starData(questions, (p, g) => ctx.task.grade(p, g)),
+      );
       await trainAgent(ctx, model, l, data);
       await evaluateSociety(ctx, "star", l, await seatsAt(ctx, agents, l));
     }

@@ -70,16 +70,56 @@ class ByteSink {
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
-  u8(v: number) { this.ensure(1); this.buf.writeUInt8(v, this.length); this.length += 1; }
-  i8(v: number) { this.ensure(1); this.buf.writeInt8(v, this.length); this.length += 1; }
-  u16(v: number) { this.ensure(2); this.buf.writeUInt16LE(v, this.length); this.length += 2; }
-  i16(v: number) { this.ensure(2); this.buf.writeInt16LE(v, this.length); this.length += 2; }
-  u32(v: number) { this.ensure(4); this.buf.writeUInt32LE(v, this.length); this.length += 4; }
-  i32(v: number) { this.ensure(4); this.buf.writeInt32LE(v, this.length); this.length += 4; }
-  f32(v: number) { this.ensure(4); this.buf.writeFloatLE(v, this.length); this.length += 4; }
-  f64(v: number) { this.ensure(8); this.buf.writeDoubleLE(v, this.length); this.length += 8; }
-  u64(v: bigint | number) { this.ensure(8); this.buf.writeBigUInt64LE(BigInt(v), this.length); this.length += 8; }
-  i64(v: bigint | number) { this.ensure(8); this.buf.writeBigInt64LE(BigInt(v), this.length); this.length += 8; }
+  u8(v: number) {
+    this.ensure(1);
+    this.buf.writeUInt8(v, this.length);
+    this.length += 1;
+  }
+  i8(v: number) {
+    this.ensure(1);
+    this.buf.writeInt8(v, this.length);
+    this.length += 1;
+  }
+  u16(v: number) {
+    this.ensure(2);
+    this.buf.writeUInt16LE(v, this.length);
+    this.length += 2;
+  }
+  i16(v: number) {
+    this.ensure(2);
+    this.buf.writeInt16LE(v, this.length);
+    this.length += 2;
+  }
+  u32(v: number) {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v, this.length);
+    this.length += 4;
+  }
+  i32(v: number) {
+    this.ensure(4);
+    this.buf.writeInt32LE(v, this.length);
+    this.length += 4;
+  }
+  f32(v: number) {
+    this.ensure(4);
+    this.buf.writeFloatLE(v, this.length);
+    this.length += 4;
+  }
+  f64(v: number) {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.length);
+    this.length += 8;
+  }
+  u64(v: bigint | number) {
+    this.ensure(8);
+    this.buf.writeBigUInt64LE(BigInt(v), this.length);
+    this.length += 8;
+  }
+  i64(v: bigint | number) {
+    this.ensure(8);
+    this.buf.writeBigInt64LE(BigInt(v), this.length);
+    this.length += 8;
+  }
   str(s: string) {
     const b = Buffer.from(s, "utf8");
     this.u64(b.length);
@@ -87,22 +127,38 @@ class ByteSink {
     b.copy(this.buf, this.length);
     this.length += b.length;
   }
-  pad(alignment: number) { while (this.length % alignment !== 0) this.u8(0); }
-  bytes(): Buffer { return this.buf.subarray(0, this.length); }
+  pad(alignment: number) {
+    while (this.length % alignment !== 0) this.u8(0);
+  }
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 function writeScalar(sink: ByteSink, v: Scalar) {
   switch (v.type) {
-    case "string": return sink.str(v.value);
-    case "bool": return sink.u8(v.value ? 1 : 0);
-    case "u64": return sink.u64(v.value);
-    case "i64": return sink.i64(v.value);
-    default: return sink[v.type](v.value);
+    case "string":
+      return sink.str(v.value);
+    case "bool":
+      return sink.u8(v.value ? 1 : 0);
+    case "u64":
+      return sink.u64(v.value);
+    case "i64":
+      return sink.i64(v.value);
+    default:
+      return sink[v.type](v.value);
   }
 }
 
 function checkValue(key: string, v: GgufValue) {
-  const ints: Record<string, [number, number]> = { u8: [0, 255], i8: [-128, 127], u16: [0, 65535], i16: [-32768, 32767], u32: [0, 2 ** 32 - 1], i32: [-(2 ** 31), 2 ** 31 - 1] };
+  const ints: Record<string, [number, number]> = {
+    u8: [0, 255],
+    i8: [-128, 127],
+    u16: [0, 65535],
+    i16: [-32768, 32767],
+    u32: [0, 2 ** 32 - 1],
+    i32: [-(2 ** 31), 2 ** 31 - 1],
+  };
   const range = ints[v.type];
   if (range && (!Number.isInteger(v.value) || (v.value as number) < range[0] || (v.value as number) > range[1]))
     throw new RangeError(`gguf metadata ${key}: ${String(v.value)} is not a valid ${v.type}`);
@@ -110,7 +166,8 @@ function checkValue(key: string, v: GgufValue) {
     for (let i = 0; i < v.value.length; i++) {
       const x = v.value[i]!;
       const r = ints[v.itemType]!;
-      if (!Number.isInteger(x) || x < r[0] || x > r[1]) throw new RangeError(`gguf metadata ${key}[${i}]: ${x} is not a valid ${v.itemType}`);
+      if (!Number.isInteger(x) || x < r[0] || x > r[1])
+        throw new RangeError(`gguf metadata ${key}[${i}]: ${x} is not a valid ${v.itemType}`);
     }
   }
 }
@@ -187,12 +244,12 @@ export function f32ToF16Bits(value: number): number {
     let half = mant >>> shift;
     const rem = mant & ((1 << shift) - 1);
     const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && (half & 1))) half++;
+    if (rem > mid || (rem === mid && half & 1)) half++;
     return sign | half;
   }
   let half = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++; // may carry into the exponent: still correct
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++; // may carry into the exponent: still correct
   return sign | half;
 }
 

@@ -34,7 +34,12 @@ export function resolveHparams(shape: LlamaShape): LlamaHparams {
 }
 
 /** GGUF metadata for a llama model with our tokenizer. */
-export function llamaMetadata(h: LlamaHparams, name: string, extra: Record<string, GgufValue> = {}, fileType: TensorType = "F32"): Record<string, GgufValue> {
+export function llamaMetadata(
+  h: LlamaHparams,
+  name: string,
+  extra: Record<string, GgufValue> = {},
+  fileType: TensorType = "F32",
+): Record<string, GgufValue> {
   return {
     "general.architecture": gguf.str("llama"),
     "general.name": gguf.str(name),
@@ -79,7 +84,10 @@ export function llamaTensorSpecs(h: LlamaHparams): TensorSpec[] {
       { name: `${b}.ffn_down.weight`, shape: [h.nFf, h.nEmbd], kind: "residual-out" },
     );
   }
-  specs.push({ name: "output_norm.weight", shape: [h.nEmbd], kind: "norm" }, { name: "output.weight", shape: [h.nEmbd, h.nVocab], kind: "output" });
+  specs.push(
+    { name: "output_norm.weight", shape: [h.nEmbd], kind: "norm" },
+    { name: "output.weight", shape: [h.nEmbd, h.nVocab], kind: "output" },
+  );
   return specs;
 }
 

@@ -50,7 +50,8 @@ export async function resolveAgentModels(run: RunConfig, base: AgentModel, log: 
     const field = `agent_models.${i}.base`;
     const spec = agentBackendSpec(run, a);
     const b = a.backend === "llama" ? await localGguf(a.base, a.tiny_recipe, field, log) : a.base;
-    if (a.backend === "langchain" && !/^[^:]+:.+/.test(a.base)) throw new UserError(`${field}: a langchain model is named "provider:model", got "${a.base}"`);
+    if (a.backend === "langchain" && !/^[^:]+:.+/.test(a.base))
+      throw new UserError(`${field}: a langchain model is named "provider:model", got "${a.base}"`);
     const r = route(spec);
     models.push(r ? { base: b, backend: r } : { base: b });
   }
@@ -58,7 +59,10 @@ export async function resolveAgentModels(run: RunConfig, base: AgentModel, log: 
 }
 
 /** MAGDi's student: a local GGUF (the ggml trainer distils into it). */
-export async function resolveStudentModel(student: { base: string; tiny_recipe: "default" | "test" }, log: (line: string) => void = () => {}): Promise<AgentModel> {
+export async function resolveStudentModel(
+  student: { base: string; tiny_recipe: "default" | "test" },
+  log: (line: string) => void = () => {},
+): Promise<AgentModel> {
   return { base: await localGguf(student.base, student.tiny_recipe, "magdi.student.base", log) };
 }
 

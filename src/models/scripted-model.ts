@@ -22,7 +22,8 @@ export function createScriptedLlamaGguf(opts: ScriptedModelOptions): string {
   const h = resolveHparams({ nLayer: 1, nEmbd, nHead: 4, nFf: 8, ctx: 1024 });
   // The chat prompt ends "<|im_start|>assistant\n": the reply chain starts at the newline token.
   const chain = [...tokenize("\n"), ...tokenize(opts.reply), VOCAB.imEnd, ...tokenize(opts.afterEnd ?? "X")];
-  if (new Set(chain).size !== chain.length) throw new RangeError(`scripted reply ${JSON.stringify(opts.reply)} repeats a token (or a newline/"${opts.afterEnd ?? "X"}")`);
+  if (new Set(chain).size !== chain.length)
+    throw new RangeError(`scripted reply ${JSON.stringify(opts.reply)} repeats a token (or a newline/"${opts.afterEnd ?? "X"}")`);
   const tensors = randomLlamaTensors(h, 0).map((t) => ({ ...t, data: new Float32Array(t.data.length) }));
   const get = (name: string) => tensors.find((t) => t.name === name)!.data;
   get("output_norm.weight").fill(1);

@@ -28,11 +28,55 @@ const LLAMA3_ROPE = { factor: 32, low: 1, high: 4, origCtx: 8192 };
 
 /** The shapes of Meta's Llama 3 models (config.json of each), as llama.cpp converts them. */
 export const LLAMA_SIZES: Record<string, ModelSize> = {
-  "1b": { nLayer: 16, nEmbd: 2048, nHead: 32, nHeadKv: 8, nFf: 8192, nVocab: 128256, ctx: 131072, ropeFreqBase: 500000, tiedOutput: true, llama3Rope: LLAMA3_ROPE },
-  "3b": { nLayer: 28, nEmbd: 3072, nHead: 24, nHeadKv: 8, nFf: 8192, nVocab: 128256, ctx: 131072, ropeFreqBase: 500000, tiedOutput: true, llama3Rope: LLAMA3_ROPE },
-  "8b": { nLayer: 32, nEmbd: 4096, nHead: 32, nHeadKv: 8, nFf: 14336, nVocab: 128256, ctx: 131072, ropeFreqBase: 500000, tiedOutput: false, llama3Rope: { ...LLAMA3_ROPE, factor: 8 } },
+  "1b": {
+    nLayer: 16,
+    nEmbd: 2048,
+    nHead: 32,
+    nHeadKv: 8,
+    nFf: 8192,
+    nVocab: 128256,
+    ctx: 131072,
+    ropeFreqBase: 500000,
+    tiedOutput: true,
+    llama3Rope: LLAMA3_ROPE,
+  },
+  "3b": {
+    nLayer: 28,
+    nEmbd: 3072,
+    nHead: 24,
+    nHeadKv: 8,
+    nFf: 8192,
+    nVocab: 128256,
+    ctx: 131072,
+    ropeFreqBase: 500000,
+    tiedOutput: true,
+    llama3Rope: LLAMA3_ROPE,
+  },
+  "8b": {
+    nLayer: 32,
+    nEmbd: 4096,
+    nHead: 32,
+    nHeadKv: 8,
+    nFf: 14336,
+    nVocab: 128256,
+    ctx: 131072,
+    ropeFreqBase: 500000,
+    tiedOutput: false,
+    llama3Rope: { ...LLAMA3_ROPE, factor: 8 },
+  },
   /** Same structure, CPU-sized: what --quick runs. */
-  tiny: { nLayer: 2, nEmbd: 128, nHead: 4, nHeadKv: 2, nFf: 256, nVocab: 4096, ctx: 4096, ropeFreqBase: 500000, tiedOutput: true, llama3Rope: LLAMA3_ROPE },
+  tiny: {
+    nLayer: 2,
+    nEmbd: 128,
+    nHead: 4,
+    nHeadKv: 2,
+    nFf: 256,
+    nVocab: 4096,
+    ctx: 4096,
+    ropeFreqBase: 500000,
+    tiedOutput: true,
+    llama3Rope: LLAMA3_ROPE,
+  },
 };
 
 export interface ShapedModelOptions {
@@ -76,7 +120,11 @@ export function llama3RopeFactors(headDim: number, base: number, r: NonNullable<
 export function createShapedLlamaGguf(o: ShapedModelOptions): string {
   const s = o.size;
   const type = o.type ?? "F16";
-  const h: LlamaHparams = { ...resolveHparams({ nLayer: s.nLayer, nEmbd: s.nEmbd, nHead: s.nHead, nHeadKv: s.nHeadKv, nFf: s.nFf, ctx: s.ctx }), nVocab: s.nVocab, ropeFreqBase: s.ropeFreqBase };
+  const h: LlamaHparams = {
+    ...resolveHparams({ nLayer: s.nLayer, nEmbd: s.nEmbd, nHead: s.nHead, nHeadKv: s.nHeadKv, nFf: s.nFf, ctx: s.ctx }),
+    nVocab: s.nVocab,
+    ropeFreqBase: s.ropeFreqBase,
+  };
   const vocab = paddedVocab(s.nVocab);
   const hd = s.nEmbd / s.nHead;
   const kv = hd * s.nHeadKv;
@@ -109,7 +157,8 @@ export function createShapedLlamaGguf(o: ShapedModelOptions): string {
   } else {
     w("token_embd.weight", [s.nEmbd, s.nVocab], 0.02);
   }
-  if (s.llama3Rope) t.push({ name: "rope_freqs.weight", shape: [hd / 2], type: "F32", data: llama3RopeFactors(hd, s.ropeFreqBase, s.llama3Rope) });
+  if (s.llama3Rope)
+    t.push({ name: "rope_freqs.weight", shape: [hd / 2], type: "F32", data: llama3RopeFactors(hd, s.ropeFreqBase, s.llama3Rope) });
   for (let i = 0; i < s.nLayer; i++) {
     const b = `blk.${i}`;
     const res = layerStd / Math.sqrt(2 * s.nLayer);
@@ -144,7 +193,8 @@ function maybeF16(x: Float32Array, type: "F16" | "F32"): Float32Array | Uint16Ar
 /** The tokens of a scripted reply, from the prompt's last token ("\n" after "assistant"). */
 function scriptChain(v: Vocab, script: { reply: string; prefix: number }): number[] {
   const unused = v.tokens.length - VOCAB.tokens.length;
-  if (script.prefix > unused) throw new RangeError(`a ${script.prefix}-token prefix needs as many unused tokens; the vocabulary has ${unused}`);
+  if (script.prefix > unused)
+    throw new RangeError(`a ${script.prefix}-token prefix needs as many unused tokens; the vocabulary has ${unused}`);
   const fillers = Array.from({ length: script.prefix }, (_, i) => VOCAB.tokens.length + i);
   const chain = [...tokenize("\n"), ...fillers, ...tokenize(script.reply), VOCAB.imEnd];
   if (new Set(chain).size !== chain.length) throw new RangeError(`scripted reply ${JSON.stringify(script.reply)} repeats a token`);
@@ -161,10 +211,11 @@ function scriptedHead(V: number, d: number, chain: number[], seed: number): { em
   const embd = new Float32Array(V * d);
   for (let i = 0; i < embd.length; i++) embd[i] = rng.normal() / Math.sqrt(d);
   const out = new Float32Array(V * d);
-  for (let i = 0; i < out.length; i++) out[i] = (rng.normal() * 0.02);
+  for (let i = 0; i < out.length; i++) out[i] = rng.normal() * 0.02;
   const beta = 60 / Math.sqrt(d); // logit = beta · √d · cos(embedding, target)
   for (let i = 0; i + 1 < chain.length; i++) {
-    const prev = chain[i]!, next = chain[i + 1]!;
+    const prev = chain[i]!,
+      next = chain[i + 1]!;
     let q = 0;
     for (let j = 0; j < d; j++) q += embd[prev * d + j]! ** 2;
     const inv = 1 / Math.sqrt(q);

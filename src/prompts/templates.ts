@@ -37,7 +37,10 @@ export function loadTemplate(task: string, role: PromptRole, dir: string = DEFAU
 /** Substitutes {{name}} variables; a variable the caller did not give is an error naming the file. */
 export function render(template: Template, vars: Record<string, string | number>): string {
   return template.text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => {
-    if (!(name in vars)) throw new UserError(`${template.file}: template variable {{${name}}} has no value (given: ${Object.keys(vars).join(", ") || "none"})`);
+    if (!(name in vars))
+      throw new UserError(
+        `${template.file}: template variable {{${name}}} has no value (given: ${Object.keys(vars).join(", ") || "none"})`,
+      );
     return String(vars[name]);
   });
 }

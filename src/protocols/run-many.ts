@@ -35,13 +35,21 @@ export interface RunManyOptions {
 }
 
 /** One question through the protocol: open its unit, run, record the result. */
-export async function runUnit(protocol: Protocol, item: UnitItem, seats: readonly Seat[], deps: EngineDeps, promptsDir?: string): Promise<UnitOutcome> {
+export async function runUnit(
+  protocol: Protocol,
+  item: UnitItem,
+  seats: readonly Seat[],
+  deps: EngineDeps,
+  promptsDir?: string,
+): Promise<UnitOutcome> {
   const q = item.question;
   const unit = await openUnit(protocol.name, q, item.storeQuestionId, deps);
   const result = await protocol.run({ question: q, task: deps.task, promptsDir }, seats, unit);
   await unit.finish(result);
   const order = (role: string) => protocol.roles.indexOf(role);
-  const turns = [...unit.summaries].sort((a, b) => a.round - b.round || order(a.role) - order(b.role) || a.index - b.index || (a.node ?? "").localeCompare(b.node ?? ""));
+  const turns = [...unit.summaries].sort(
+    (a, b) => a.round - b.round || order(a.role) - order(b.role) || a.index - b.index || (a.node ?? "").localeCompare(b.node ?? ""),
+  );
   return {
     debateId: unit.unit.id,
     question: q,
@@ -53,7 +61,13 @@ export async function runUnit(protocol: Protocol, item: UnitItem, seats: readonl
   };
 }
 
-export async function runMany(protocol: Protocol, items: readonly UnitItem[], seats: readonly Seat[], deps: EngineDeps, run: RunManyOptions): Promise<UnitOutcome[]> {
+export async function runMany(
+  protocol: Protocol,
+  items: readonly UnitItem[],
+  seats: readonly Seat[],
+  deps: EngineDeps,
+  run: RunManyOptions,
+): Promise<UnitOutcome[]> {
   const out: UnitOutcome[] = new Array(items.length);
   let next = 0;
   let done = 0;

@@ -59,7 +59,12 @@ export interface StoredUnit extends Turns {
 }
 
 /** The store ids of a method's seats by `role:index`, creating their rows as needed (methods' `ensureAgents` also registers base versions). */
-export async function rosterAgentIds(store: Store, runId: string, method: string, seats: readonly Pick<Seat, "role" | "index">[]): Promise<Map<string, string>> {
+export async function rosterAgentIds(
+  store: Store,
+  runId: string,
+  method: string,
+  seats: readonly Pick<Seat, "role" | "index">[],
+): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const s of seats) {
     const row = await store.agents.getOrCreate({ runId, method, role: s.role, agentIndex: s.index });
@@ -73,14 +78,22 @@ export async function openUnit(protocol: string, q: Question, storeQuestionId: s
   const { backend, store, task } = deps;
   const unit = await store.debates.getOrCreate({ ...deps.scope, questionId: storeQuestionId, protocol });
   if (unit.protocol !== protocol) {
-    throw new Error(`${deps.scope.method} it${deps.scope.iteration} ${deps.scope.phase}: question ${q.id} is stored as a ${unit.protocol} unit, not ${protocol} (two methods share one store key)`);
+    throw new Error(
+      `${deps.scope.method} it${deps.scope.iteration} ${deps.scope.phase}: question ${q.id} is stored as a ${unit.protocol} unit, not ${protocol} (two methods share one store key)`,
+    );
   }
   const key = (agentId: string, round: number, node: string) => `${agentId}|${round}|${node}`;
   const stored = new Map((await store.turns.list(unit.id)).map((t) => [key(t.agentId, t.round, t.node), t]));
   const qKey = questionKey(q);
   const summaries: TurnSummary[] = [];
   const seed = (label: string, position: number | string) =>
-    turnSeedV1({ runSeed: deps.runSeed, scope: deps.seedScope, questionKey: qKey, agent: label, ...(typeof position === "number" ? { round: position } : { node: position }) });
+    turnSeedV1({
+      runSeed: deps.runSeed,
+      scope: deps.seedScope,
+      questionKey: qKey,
+      agent: label,
+      ...(typeof position === "number" ? { round: position } : { node: position }),
+    });
 
   const take = async (req: TurnRequest): Promise<TurnRecord> => {
     const label = seatLabel(req.seat);
@@ -113,8 +126,15 @@ export async function openUnit(protocol: string, q: Question, storeQuestionId: s
       });
     }
     summaries.push({
-      round: req.round, role: req.seat.role, index: req.seat.index, ...(node ? { node } : {}), answer: row.parsedAnswer, parseStatus: row.parseStatus,
-      promptTokens: row.promptTokens, completionTokens: row.completionTokens, fresh: !hit,
+      round: req.round,
+      role: req.seat.role,
+      index: req.seat.index,
+      ...(node ? { node } : {}),
+      answer: row.parsedAnswer,
+      parseStatus: row.parseStatus,
+      promptTokens: row.promptTokens,
+      completionTokens: row.completionTokens,
+      fresh: !hit,
     });
     return row;
   };

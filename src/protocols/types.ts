@@ -28,7 +28,10 @@ export interface SamplingOptions {
 }
 
 /** What a turn looks like to the protocol that asked for it (a stored row, or an in-memory one). */
-export type TurnRecord = Pick<Turn, "id" | "round" | "node" | "prompt" | "completion" | "parsedAnswer" | "parseStatus" | "promptTokens" | "completionTokens" | "meta">;
+export type TurnRecord = Pick<
+  Turn,
+  "id" | "round" | "node" | "prompt" | "completion" | "parsedAnswer" | "parseStatus" | "promptTokens" | "completionTokens" | "meta"
+>;
 
 export interface TurnRequest {
   seat: Seat;
@@ -83,7 +86,8 @@ export interface Protocol {
 /** The seat of `role` at `index`; a protocol asking for a seat it was not given is a wiring bug. */
 export function seatOf(seats: readonly Seat[], role: string, index = 0, protocol = "protocol"): Seat {
   const s = seats.find((x) => x.role === role && x.index === index);
-  if (!s) throw new Error(`${protocol}: no ${role} seat ${index} (given: ${seats.map((x) => `${x.role}:${x.index}`).join(", ") || "none"})`);
+  if (!s)
+    throw new Error(`${protocol}: no ${role} seat ${index} (given: ${seats.map((x) => `${x.role}:${x.index}`).join(", ") || "none"})`);
   return s;
 }
 

@@ -51,7 +51,10 @@ export async function writeDirAtomic(
     rmSync(tmp, { recursive: true, force: true });
     if (err instanceof UserError) throw err;
     const e = err as NodeJS.ErrnoException;
-    throw new UserError(`cannot write the ${opts.what} ${dir}: ${e.code ? `${e.code}: ` : ""}${e.message.replace(/^\w+: /, "")}; nothing was replaced`, { cause: err });
+    throw new UserError(
+      `cannot write the ${opts.what} ${dir}: ${e.code ? `${e.code}: ` : ""}${e.message.replace(/^\w+: /, "")}; nothing was replaced`,
+      { cause: err },
+    );
   }
   return written.map((n) => join(dir, n));
 }

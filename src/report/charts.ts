@@ -26,7 +26,8 @@ export function accuracyChart(data: ReportData): Chart {
     title: "Test accuracy by iteration",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      width, height,
+      width,
+      height,
       data: { values },
       encoding: {
         x: { field: "iteration", type: "ordinal", title: "iteration (0 = before finetuning)", axis: { labelAngle: 0 } },
@@ -34,7 +35,10 @@ export function accuracyChart(data: ReportData): Chart {
         color: { field: "method", type: "nominal", legend: { ...legend, symbolOpacity: 1 } },
       },
       layer: [
-        { mark: { type: "area", opacity: 0.15 }, encoding: { y: { field: "lo", type: "quantitative", title: "accuracy" }, y2: { field: "hi" } } },
+        {
+          mark: { type: "area", opacity: 0.15 },
+          encoding: { y: { field: "lo", type: "quantitative", title: "accuracy" }, y2: { field: "hi" } },
+        },
         { mark: { type: "line", point: true }, encoding: { y: { field: "accuracy", type: "quantitative", scale: { zero: false } } } },
       ],
     } as TopLevelSpec,
@@ -44,7 +48,9 @@ export function accuracyChart(data: ReportData): Chart {
 /** The diversity metrics as small multiples: a panel per metric, each with its own y scale, a line per method. */
 export function diversityChart(data: ReportData): Chart | undefined {
   const values = Object.entries(data.methods).flatMap(([method, s]) =>
-    Object.entries(s.diversity).flatMap(([metric, xs]) => xs.map((v, i) => ({ method, metric, iteration: i, value: Number.isFinite(v) ? v : null }))),
+    Object.entries(s.diversity).flatMap(([metric, xs]) =>
+      xs.map((v, i) => ({ method, metric, iteration: i, value: Number.isFinite(v) ? v : null })),
+    ),
   );
   if (!values.length) return undefined;
   return {
@@ -57,7 +63,8 @@ export function diversityChart(data: ReportData): Chart | undefined {
       columns: 2,
       resolve: { scale: { y: "independent" } },
       spec: {
-        width: 230, height: 140,
+        width: 230,
+        height: 140,
         mark: { type: "line", point: true },
         encoding: {
           x: { field: "iteration", type: "ordinal", axis: { labelAngle: 0 } },
@@ -77,11 +84,19 @@ export function datasetSizeChart(data: ReportData): Chart {
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       data: { values: data.agents.map((a) => ({ method: a.method, agent: a.agent, iteration: a.iteration, rows: a.datasetRows })) },
-      facet: { row: { field: "method", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left", labelLimit: 0, labelFontWeight: "bold" } } },
+      facet: {
+        row: {
+          field: "method",
+          type: "nominal",
+          title: null,
+          header: { labelAngle: 0, labelAlign: "left", labelLimit: 0, labelFontWeight: "bold" },
+        },
+      },
       // A single-model method's one bar is centred in its iteration, not placed in a society agent's slot.
       resolve: { scale: { xOffset: "independent" } },
       spec: {
-        width: 420, height: 120,
+        width: 420,
+        height: 120,
         mark: "bar",
         encoding: {
           x: { field: "iteration", type: "ordinal", axis: { labelAngle: 0 } },
@@ -96,7 +111,9 @@ export function datasetSizeChart(data: ReportData): Chart {
 
 /** Training loss curves: a row of panels per method, a panel per iteration, a line per agent. */
 export function lossChart(data: ReportData): Chart {
-  const values = data.agents.flatMap((a) => a.lossCurve.map((p) => ({ method: a.method, agent: a.agent, iteration: `iteration ${a.iteration}`, step: p.step, loss: p.loss })));
+  const values = data.agents.flatMap((a) =>
+    a.lossCurve.map((p) => ({ method: a.method, agent: a.agent, iteration: `iteration ${a.iteration}`, step: p.step, loss: p.loss })),
+  );
   return {
     name: "training-loss",
     title: "Training loss per agent",
@@ -104,11 +121,17 @@ export function lossChart(data: ReportData): Chart {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       data: { values },
       facet: {
-        row: { field: "method", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left", labelLimit: 0, labelFontWeight: "bold" } },
+        row: {
+          field: "method",
+          type: "nominal",
+          title: null,
+          header: { labelAngle: 0, labelAlign: "left", labelLimit: 0, labelFontWeight: "bold" },
+        },
         column: { field: "iteration", type: "nominal", title: null },
       },
       spec: {
-        width: 220, height: 140,
+        width: 220,
+        height: 140,
         mark: { type: "line", strokeWidth: 1.5 },
         encoding: {
           x: { field: "step", type: "quantitative" },
@@ -141,6 +164,10 @@ export async function toSvg(spec: TopLevelSpec): Promise<string> {
 
 /** SVG → PNG at 2× for sharp text. */
 export function svgToPng(svg: string): Buffer {
-  const r = new Resvg(svg, { background: "white", fitTo: { mode: "zoom", value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" } });
+  const r = new Resvg(svg, {
+    background: "white",
+    fitTo: { mode: "zoom", value: 2 },
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
+  });
   return Buffer.from(r.render().asPng());
 }

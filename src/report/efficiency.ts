@@ -18,25 +18,45 @@ export interface EfficiencyRow {
 }
 
 /** From one run's metrics: the teachers' debate once, then each magdi method's student before and after distillation. */
-export function efficiencyRows(metrics: readonly Metric[], shape: { agents: number; rounds: number; methods?: readonly string[] }): EfficiencyRow[] {
+export function efficiencyRows(
+  metrics: readonly Metric[],
+  shape: { agents: number; rounds: number; methods?: readonly string[] },
+): EfficiencyRow[] {
   const get = (method: string, iteration: number, name: string, scope = "run") =>
     metrics.find((m) => m.method === method && m.iteration === iteration && m.name === name && m.scope === scope)?.value;
   // In the run's method order (the store lists metrics by name).
-  const order = (m: string) => { const i = shape.methods?.indexOf(m) ?? -1; return i < 0 ? Infinity : i; };
+  const order = (m: string) => {
+    const i = shape.methods?.indexOf(m) ?? -1;
+    return i < 0 ? Infinity : i;
+  };
   const methods = [...new Set(metrics.filter((m) => m.scope === "teachers").map((m) => m.method))].sort((a, b) => order(a) - order(b));
   if (!methods.length) return [];
   const rows: EfficiencyRow[] = [];
   const t = methods[0]!;
   // The single and majority baselines read round 1 of the same test debate: its tokens, no seconds of their own.
   const single = get(t, 0, MAGDI_METRIC.singleTokensPerQuestion, "teachers");
-  if (single !== undefined) rows.push({ who: "teachers, one agent (round 1)", accuracy: get("base", 0, METRIC.accuracy), stderr: get("base", 0, METRIC.accuracyStderr), tokens: single });
+  if (single !== undefined)
+    rows.push({
+      who: "teachers, one agent (round 1)",
+      accuracy: get("base", 0, METRIC.accuracy),
+      stderr: get("base", 0, METRIC.accuracyStderr),
+      tokens: single,
+    });
   const majority = get(t, 0, MAGDI_METRIC.majorityTokensPerQuestion, "teachers");
-  if (majority !== undefined) rows.push({ who: `teachers, majority of ${shape.agents} (round 1)`, accuracy: get("majority", 0, METRIC.accuracy), stderr: get("majority", 0, METRIC.accuracyStderr), tokens: majority });
+  if (majority !== undefined)
+    rows.push({
+      who: `teachers, majority of ${shape.agents} (round 1)`,
+      accuracy: get("majority", 0, METRIC.accuracy),
+      stderr: get("majority", 0, METRIC.accuracyStderr),
+      tokens: majority,
+    });
   rows.push({
     who: `teachers' debate (${shape.agents} agents × ${shape.rounds} rounds)`,
-    accuracy: get("debate", 0, METRIC.accuracy), stderr: get("debate", 0, METRIC.accuracyStderr),
+    accuracy: get("debate", 0, METRIC.accuracy),
+    stderr: get("debate", 0, METRIC.accuracyStderr),
     tokens: get(t, 0, MAGDI_METRIC.tokensPerQuestion, "teachers")!,
-    seconds: get(t, 0, MAGDI_METRIC.secondsPerQuestion, "teachers"), cpuSeconds: get(t, 0, MAGDI_METRIC.cpuSecondsPerQuestion, "teachers"),
+    seconds: get(t, 0, MAGDI_METRIC.secondsPerQuestion, "teachers"),
+    cpuSeconds: get(t, 0, MAGDI_METRIC.cpuSecondsPerQuestion, "teachers"),
   });
   const student = (who: string, method: string, l: number) => {
     const tokens = get(method, l, MAGDI_METRIC.tokensPerQuestion);
@@ -44,10 +64,21 @@ export function efficiencyRows(metrics: readonly Metric[], shape: { agents: numb
     const k = get(method, l, MAGDI_METRIC.scK) ?? 1;
     const seconds = get(method, l, MAGDI_METRIC.secondsPerQuestion);
     const cpu = get(method, l, MAGDI_METRIC.cpuSecondsPerQuestion);
-    rows.push({ who: `${who}, 1 sample`, accuracy: get(method, l, METRIC.accuracy), stderr: get(method, l, METRIC.accuracyStderr), tokens, seconds, cpuSeconds: cpu });
     rows.push({
-      who: `${who}, vote of ${k}`, accuracy: get(method, l, MAGDI_METRIC.scAccuracy), stderr: get(method, l, MAGDI_METRIC.scStderr),
-      tokens: k * tokens, seconds: seconds === undefined ? undefined : k * seconds, cpuSeconds: cpu === undefined ? undefined : k * cpu,
+      who: `${who}, 1 sample`,
+      accuracy: get(method, l, METRIC.accuracy),
+      stderr: get(method, l, METRIC.accuracyStderr),
+      tokens,
+      seconds,
+      cpuSeconds: cpu,
+    });
+    rows.push({
+      who: `${who}, vote of ${k}`,
+      accuracy: get(method, l, MAGDI_METRIC.scAccuracy),
+      stderr: get(method, l, MAGDI_METRIC.scStderr),
+      tokens: k * tokens,
+      seconds: seconds === undefined ? undefined : k * seconds,
+      cpuSeconds: cpu === undefined ? undefined : k * cpu,
     });
   };
   student("student, untrained", t, 0);
@@ -78,13 +109,16 @@ export const EFFICIENCY_NOTE =
 
 /** Accuracy against tokens per question (log scale), a point per row. */
 export function efficiencyChart(rows: readonly EfficiencyRow[]): Chart {
-  const values = rows.filter((r) => r.accuracy !== undefined && r.tokens > 0).map((r) => ({ who: r.who, tokens: r.tokens, accuracy: r.accuracy, teacher: r.who.startsWith("teachers") ? "teachers" : "student" }));
+  const values = rows
+    .filter((r) => r.accuracy !== undefined && r.tokens > 0)
+    .map((r) => ({ who: r.who, tokens: r.tokens, accuracy: r.accuracy, teacher: r.who.startsWith("teachers") ? "teachers" : "student" }));
   return {
     name: "efficiency",
     title: "Accuracy vs tokens generated per test question",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      width: 420, height: 260,
+      width: 420,
+      height: 260,
       data: { values },
       encoding: {
         x: { field: "tokens", type: "quantitative", scale: { type: "log" }, title: "completion tokens per question (log)" },
@@ -96,7 +130,12 @@ export function efficiencyChart(rows: readonly EfficiencyRow[]): Chart {
           mark: { type: "point", filled: true, size: 80 },
           encoding: {
             color: { field: "who", type: "nominal", sort: null, scale: { scheme: "tableau20" }, legend: { labelLimit: 320 } },
-            shape: { field: "teacher", type: "nominal", scale: { domain: ["teachers", "student"], range: ["square", "circle"] }, legend: null },
+            shape: {
+              field: "teacher",
+              type: "nominal",
+              scale: { domain: ["teachers", "student"], range: ["square", "circle"] },
+              legend: null,
+            },
           },
         },
       ],

@@ -17,10 +17,18 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
     if (!run) throw new UserError(`no run "${id}" in ${store.location} (see \`society runs\`)`);
     runs.push(run);
   }
-  const perRun: Array<Map<string, { acc: number[]; se: number[]; div: Record<string, number[]>; tree: Record<string, number[]>; talk: Record<string, number[]> }>> = [];
+  const perRun: Array<
+    Map<
+      string,
+      { acc: number[]; se: number[]; div: Record<string, number[]>; tree: Record<string, number[]>; talk: Record<string, number[]> }
+    >
+  > = [];
   const agents: AgentIterationRow[] = [];
   for (const run of runs) {
-    const byMethod = new Map<string, { acc: number[]; se: number[]; div: Record<string, number[]>; tree: Record<string, number[]>; talk: Record<string, number[]> }>();
+    const byMethod = new Map<
+      string,
+      { acc: number[]; se: number[]; div: Record<string, number[]>; tree: Record<string, number[]>; talk: Record<string, number[]> }
+    >();
     for (const m of await store.metrics.list({ runId: run.id, scope: "run" })) {
       const e = byMethod.get(m.method) ?? { acc: [], se: [], div: {}, tree: {}, talk: {} };
       byMethod.set(m.method, e);
@@ -39,37 +47,70 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
     const series = perRun.map((r) => r.get(name)).filter((x): x is NonNullable<typeof x> => !!x && x.acc.length > 0);
     if (!series.length) continue;
     const len = Math.max(...series.map((s) => s.acc.length));
-    const accuracy: number[] = [], stderr: number[] = [];
+    const accuracy: number[] = [],
+      stderr: number[] = [];
     for (let i = 0; i < len; i++) {
       const xs = series.map((s) => s.acc[i]).filter((x): x is number => x !== undefined);
       const { mean, std } = meanStd(xs);
       accuracy.push(mean);
-      stderr.push(xs.length > 1 ? std : series[0]!.se[i] ?? 0);
+      stderr.push(xs.length > 1 ? std : (series[0]!.se[i] ?? 0));
     }
-    const diversity: Record<string, number[]> = {}, diversityStd: Record<string, number[]> = {};
+    const diversity: Record<string, number[]> = {},
+      diversityStd: Record<string, number[]> = {};
     for (const metric of new Set(series.flatMap((s) => Object.keys(s.div)))) {
-      const at = Array.from({ length: len }, (_, i) => meanStd(series.map((s) => s.div[metric]?.[i]).filter((x): x is number => x !== undefined)));
+      const at = Array.from({ length: len }, (_, i) =>
+        meanStd(series.map((s) => s.div[metric]?.[i]).filter((x): x is number => x !== undefined)),
+      );
       diversity[metric] = at.map((x) => x.mean);
       diversityStd[metric] = at.map((x) => x.std);
     }
     const treeNames = [...new Set(series.flatMap((s) => Object.keys(s.tree)))];
     // Trees exist from iteration 1 on (index 0 stays NaN: nothing was grown before the first iteration).
-    const tree = Object.fromEntries(treeNames.map((metric) =>
-      [metric, Array.from({ length: len }, (_, i) => meanStd(series.map((s) => s.tree[metric]?.[i]).filter((x): x is number => x !== undefined)).mean)]));
+    const tree = Object.fromEntries(
+      treeNames.map((metric) => [
+        metric,
+        Array.from(
+          { length: len },
+          (_, i) => meanStd(series.map((s) => s.tree[metric]?.[i]).filter((x): x is number => x !== undefined)).mean,
+        ),
+      ]),
+    );
     const perIteration = (key: "tree" | "talk") => {
       const names = [...new Set(series.flatMap((s) => Object.keys(s[key])))];
-      return names.length ? Object.fromEntries(names.map((metric) =>
-        [metric, Array.from({ length: len }, (_, i) => meanStd(series.map((s) => s[key][metric]?.[i]).filter((x): x is number => x !== undefined)).mean)])) : undefined;
+      return names.length
+        ? Object.fromEntries(
+            names.map((metric) => [
+              metric,
+              Array.from(
+                { length: len },
+                (_, i) => meanStd(series.map((s) => s[key][metric]?.[i]).filter((x): x is number => x !== undefined)).mean,
+              ),
+            ]),
+          )
+        : undefined;
     };
     const discussion = perIteration("talk");
     methods[name] = {
-      accuracy, stderr, perSeed: series.map((s) => s.acc), diversity, ...(series.length > 1 ? { diversityStd } : {}), ...(treeNames.length ? { tree } : {}),
+      accuracy,
+      stderr,
+      perSeed: series.map((s) => s.acc),
+      diversity,
+      ...(series.length > 1 ? { diversityStd } : {}),
+      ...(treeNames.length ? { tree } : {}),
       ...(discussion ? { discussion } : {}),
     };
   }
-  const cfg = runs[0]?.config as { task?: { name?: string; options?: Record<string, string | number | boolean> }; name?: string; agents?: number; rounds?: number } | undefined;
+  const cfg = runs[0]?.config as
+    | { task?: { name?: string; options?: Record<string, string | number | boolean> }; name?: string; agents?: number; rounds?: number }
+    | undefined;
   const graphs = cfg?.task?.name && runs[0] ? await graphSections(store, runs[0].id, cfg.task.name, cfg.task.options ?? {}) : [];
-  const efficiency = runs[0] ? efficiencyRows(await store.metrics.list({ runId: runs[0].id }), { agents: cfg?.agents ?? 0, rounds: cfg?.rounds ?? 0, methods: runs[0].methods }) : [];
+  const efficiency = runs[0]
+    ? efficiencyRows(await store.metrics.list({ runId: runs[0].id }), {
+        agents: cfg?.agents ?? 0,
+        rounds: cfg?.rounds ?? 0,
+        methods: runs[0].methods,
+      })
+    : [];
   return {
     title: `${cfg?.name ?? runs[0]?.name ?? "run"} report`,
     runIds: runs.map((r) => r.id),
@@ -84,7 +125,12 @@ export async function reportDataFromStore(store: Store, runIds: readonly string[
 }
 
 /** The untrained debates (iteration 0) where agents read each other (≥ 2 agents, ≥ 2 rounds), one section per group. */
-async function graphSections(store: Store, runId: string, taskName: string, options: Record<string, string | number | boolean>): Promise<GraphSection[]> {
+async function graphSections(
+  store: Store,
+  runId: string,
+  taskName: string,
+  options: Record<string, string | number | boolean>,
+): Promise<GraphSection[]> {
   const stored = await loadGraphs(store, runId, getTask(taskName, options), { iteration: 0 });
   const groups = new Map<string, typeof stored>();
   for (const s of stored) {
@@ -92,7 +138,12 @@ async function graphSections(store: Store, runId: string, taskName: string, opti
     const k = `${s.method} · ${s.phase}`;
     groups.set(k, [...(groups.get(k) ?? []), s]);
   }
-  return [...groups.entries()].map(([k, ss]) => graphSection(k, ss.map((s) => s.graph)));
+  return [...groups.entries()].map(([k, ss]) =>
+    graphSection(
+      k,
+      ss.map((s) => s.graph),
+    ),
+  );
 }
 
 async function agentRows(store: Store, runId: string): Promise<AgentIterationRow[]> {

@@ -18,14 +18,22 @@ export interface GraphSection {
 }
 
 export function graphSection(source: string, graphs: readonly InteractionGraph[], examples = 3): GraphSection {
-  return { source, graphs: graphs.length, agents: Math.max(0, ...graphs.map((g) => g.agents)), rounds: roundLabelStats(graphs), examples: graphs.slice(0, examples) };
+  return {
+    source,
+    graphs: graphs.length,
+    agents: Math.max(0, ...graphs.map((g) => g.agents)),
+    rounds: roundLabelStats(graphs),
+    examples: graphs.slice(0, examples),
+  };
 }
 
 const COLORS = { domain: [...NODE_LABELS], range: ["#2e7d32", "#c62828", "#9e9e9e"] };
 
 /** Stacked node labels per round, a panel per debate group. */
 export function graphLabelChart(sections: readonly GraphSection[]): Chart {
-  const values = sections.flatMap((s) => s.rounds.flatMap((r) => NODE_LABELS.map((label) => ({ source: s.source, round: r.round, label, nodes: r[label] }))));
+  const values = sections.flatMap((s) =>
+    s.rounds.flatMap((r) => NODE_LABELS.map((label) => ({ source: s.source, round: r.round, label, nodes: r[label] }))),
+  );
   return {
     name: "graph-labels",
     title: "Interaction-graph node labels per round",
@@ -34,7 +42,8 @@ export function graphLabelChart(sections: readonly GraphSection[]): Chart {
       data: { values },
       facet: { column: { field: "source", type: "nominal", title: null } },
       spec: {
-        width: 200, height: 200,
+        width: 200,
+        height: 200,
         mark: "bar",
         encoding: {
           x: { field: "round", type: "ordinal", axis: { labelAngle: 0 } },
@@ -53,8 +62,23 @@ export function graphExamplesChart(section: GraphSection): Chart {
     const name = `${k + 1}. ${g.question} (gold ${g.gold})`;
     const at = (i: number) => g.nodes[i]!;
     return [
-      ...g.edges.map((e) => ({ graph: name, kind: "edge", round: at(e.source).round, agent: at(e.source).agent, round2: at(e.target).round, agent2: at(e.target).agent, self: e.kind === "self" })),
-      ...g.nodes.map((n) => ({ graph: name, kind: "node", round: n.round, agent: n.agent, label: n.label, answer: n.answer ?? (n.label === "absent" ? "" : "?") })),
+      ...g.edges.map((e) => ({
+        graph: name,
+        kind: "edge",
+        round: at(e.source).round,
+        agent: at(e.source).agent,
+        round2: at(e.target).round,
+        agent2: at(e.target).agent,
+        self: e.kind === "self",
+      })),
+      ...g.nodes.map((n) => ({
+        graph: name,
+        kind: "node",
+        round: n.round,
+        agent: n.agent,
+        label: n.label,
+        answer: n.answer ?? (n.label === "absent" ? "" : "?"),
+      })),
     ];
   });
   return {
@@ -65,16 +89,44 @@ export function graphExamplesChart(section: GraphSection): Chart {
       data: { values },
       facet: { column: { field: "graph", type: "nominal", title: null, header: { labelLimit: 220 } } },
       spec: {
-        width: 220, height: 40 + 40 * Math.max(1, section.agents),
+        width: 220,
+        height: 40 + 40 * Math.max(1, section.agents),
         encoding: {
-          x: { field: "round", type: "quantitative", title: "round", scale: { domain: [0.6, Math.max(2, ...section.rounds.map((r) => r.round)) + 0.4] }, axis: { tickMinStep: 1, format: "d" } },
-          y: { field: "agent", type: "quantitative", title: "agent", scale: { domain: [section.agents - 0.4, -0.6] }, axis: { tickMinStep: 1, format: "d" } },
+          x: {
+            field: "round",
+            type: "quantitative",
+            title: "round",
+            scale: { domain: [0.6, Math.max(2, ...section.rounds.map((r) => r.round)) + 0.4] },
+            axis: { tickMinStep: 1, format: "d" },
+          },
+          y: {
+            field: "agent",
+            type: "quantitative",
+            title: "agent",
+            scale: { domain: [section.agents - 0.4, -0.6] },
+            axis: { tickMinStep: 1, format: "d" },
+          },
         },
         layer: [
           {
             transform: [{ filter: "datum.kind === 'edge'" }],
             mark: { type: "rule", opacity: 0.35 },
-            encoding: { x2: { field: "round2" }, y2: { field: "agent2" }, strokeDash: { field: "self", type: "nominal", legend: null, scale: { domain: [true, false], range: [[1, 0], [3, 2]] } } },
+            encoding: {
+              x2: { field: "round2" },
+              y2: { field: "agent2" },
+              strokeDash: {
+                field: "self",
+                type: "nominal",
+                legend: null,
+                scale: {
+                  domain: [true, false],
+                  range: [
+                    [1, 0],
+                    [3, 2],
+                  ],
+                },
+              },
+            },
           },
           {
             transform: [{ filter: "datum.kind === 'node'" }],
@@ -102,10 +154,21 @@ export function graphCharts(sections: readonly GraphSection[]): Chart[] {
 /** Per group and round: label counts and the same agent's fixes (wrong → right) and breaks (right → wrong). */
 export function graphRows(sections: readonly GraphSection[]): { header: string[]; rows: string[][] } {
   const header = ["debates", "round", "correct", "incorrect", "absent", "fixed", "broken", "% correct"];
-  const rows = sections.flatMap((s) => s.rounds.map((r) => {
-    const present = r.correct + r.incorrect;
-    return [`${s.source} (${s.graphs})`, `${r.round}`, `${r.correct}`, `${r.incorrect}`, `${r.absent}`, `${r.fixed}`, `${r.broken}`, present ? (100 * r.correct / present).toFixed(1) : "–"];
-  }));
+  const rows = sections.flatMap((s) =>
+    s.rounds.map((r) => {
+      const present = r.correct + r.incorrect;
+      return [
+        `${s.source} (${s.graphs})`,
+        `${r.round}`,
+        `${r.correct}`,
+        `${r.incorrect}`,
+        `${r.absent}`,
+        `${r.fixed}`,
+        `${r.broken}`,
+        present ? ((100 * r.correct) / present).toFixed(1) : "–",
+      ];
+    }),
+  );
   return { header, rows };
 }
 

@@ -34,7 +34,13 @@ export function runFacts(data: ReportData, summary: RunSummary): Table {
 export function costRows(summary: RunSummary): Table {
   const header = ["method", "debates", "turns", "prompt tokens", "completion tokens", "generation time", "training time"];
   const rows = Object.entries(summary.costs).map(([m, c]) => [
-    m, int(c.debates), int(c.turns), int(c.promptTokens), int(c.completionTokens), duration(c.generationSeconds), duration(c.trainingSeconds),
+    m,
+    int(c.debates),
+    int(c.turns),
+    int(c.promptTokens),
+    int(c.completionTokens),
+    duration(c.generationSeconds),
+    duration(c.trainingSeconds),
   ]);
   return { header, rows };
 }

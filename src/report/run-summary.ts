@@ -1,7 +1,14 @@
 import type { Run, Store } from "../store/index.js";
 import type { MethodCost, RunSummary } from "./types.js";
 
-const emptyCost = (): MethodCost => ({ debates: 0, turns: 0, promptTokens: 0, completionTokens: 0, generationSeconds: 0, trainingSeconds: 0 });
+const emptyCost = (): MethodCost => ({
+  debates: 0,
+  turns: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  generationSeconds: 0,
+  trainingSeconds: 0,
+});
 
 /**
  * The header of a report: the config, base model and questions of the runs, and per debate key the tokens and
@@ -10,7 +17,9 @@ const emptyCost = (): MethodCost => ({ debates: 0, turns: 0, promptTokens: 0, co
 export async function runSummaryFromStore(store: Store, runs: readonly Run[]): Promise<RunSummary> {
   const costs: Record<string, MethodCost> = {};
   const cost = (key: string) => (costs[key] ??= emptyCost());
-  let wallMs = 0, train = 0, test = 0;
+  let wallMs = 0,
+    train = 0,
+    test = 0;
   for (const run of runs) {
     wallMs += Math.max(0, run.updatedAt.getTime() - run.createdAt.getTime());
     const debates = await store.debates.list({ runId: run.id });
@@ -41,5 +50,12 @@ export async function runSummaryFromStore(store: Store, runs: readonly Run[]): P
   }
   const config = (runs[0]?.config ?? {}) as Record<string, unknown>;
   const model = (config.model ?? {}) as { base?: string; backend?: string };
-  return { config, baseModel: model.base ?? "?", backend: model.backend ?? "?", questions: { train, test }, wallSeconds: wallMs / 1000, costs };
+  return {
+    config,
+    baseModel: model.base ?? "?",
+    backend: model.backend ?? "?",
+    questions: { train, test },
+    wallSeconds: wallMs / 1000,
+    costs,
+  };
 }

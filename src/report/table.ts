@@ -21,7 +21,8 @@ export function diversityRows(data: ReportData): { header: string[]; rows: strin
   for (const [m, s] of Object.entries(data.methods))
     for (const [metric, xs] of Object.entries(s.diversity)) {
       const sd = s.diversityStd?.[metric];
-      const cell = (i: number) => (!Number.isFinite(xs[i]) ? "–" : sd && Number.isFinite(sd[i]) ? `${xs[i]!.toFixed(3)} ± ${sd[i]!.toFixed(3)}` : xs[i]!.toFixed(3));
+      const cell = (i: number) =>
+        !Number.isFinite(xs[i]) ? "–" : sd && Number.isFinite(sd[i]) ? `${xs[i]!.toFixed(3)} ± ${sd[i]!.toFixed(3)}` : xs[i]!.toFixed(3);
       rows.push([m, metric, ...Array.from({ length: iters }, (_, i) => cell(i))]);
     }
   return { header, rows };
@@ -30,14 +31,26 @@ export function diversityRows(data: ReportData): { header: string[]; rows: strin
 /** MALT's search trees: a row per method and iteration that grew them (questions, leaves, share right, SFT rows and DPO pairs per role). */
 export function treeRows(data: ReportData): { header: string[]; rows: string[][] } {
   const withTrees = Object.entries(data.methods).filter(([, s]) => s.tree);
-  const metrics = [...new Set(withTrees.flatMap(([, s]) => Object.keys(s.tree!)))].sort((a, b) => treeOrder(a) - treeOrder(b) || a.localeCompare(b));
+  const metrics = [...new Set(withTrees.flatMap(([, s]) => Object.keys(s.tree!)))].sort(
+    (a, b) => treeOrder(a) - treeOrder(b) || a.localeCompare(b),
+  );
   const header = ["method", "iter", ...metrics.map((m) => m.replace(/^tree_/, "").replace(/_/g, " "))];
   const rows: string[][] = [];
   for (const [m, s] of withTrees) {
     for (let i = 1; i < s.accuracy.length; i++) {
       const cells = metrics.map((k) => s.tree![k]?.[i]);
       if (cells.every((x) => x === undefined || !Number.isFinite(x))) continue;
-      rows.push([m, `${i}`, ...metrics.map((k, j) => (cells[j] === undefined || !Number.isFinite(cells[j]!) ? "–" : k.endsWith("share") ? pct(cells[j]!) + "%" : `${Math.round(cells[j]!)}`))]);
+      rows.push([
+        m,
+        `${i}`,
+        ...metrics.map((k, j) =>
+          cells[j] === undefined || !Number.isFinite(cells[j]!)
+            ? "–"
+            : k.endsWith("share")
+              ? pct(cells[j]!) + "%"
+              : `${Math.round(cells[j]!)}`,
+        ),
+      ]);
     }
   }
   return { header, rows };
@@ -49,16 +62,36 @@ export function treeRows(data: ReportData): { header: string[]; rows: string[][]
  * of each kind, the partner on its claim, the learner ending on the reference, training rows).
  */
 export function learnerRows(data: ReportData): { header: string[]; rows: string[][] } {
-  const header = ["method", "iter", "alone", "in debate", "supportive", "adversarial", "partner on claim", "learner ends on reference", "rows"];
+  const header = [
+    "method",
+    "iter",
+    "alone",
+    "in debate",
+    "supportive",
+    "adversarial",
+    "partner on claim",
+    "learner ends on reference",
+    "rows",
+  ];
   const rows: string[][] = [];
-  const cell = (x: number | undefined, share = false) => (x === undefined || !Number.isFinite(x) ? "–" : share ? `${pct(x)}%` : `${Math.round(x)}`);
+  const cell = (x: number | undefined, share = false) =>
+    x === undefined || !Number.isFinite(x) ? "–" : share ? `${pct(x)}%` : `${Math.round(x)}`;
   for (const [m, s] of Object.entries(data.methods)) {
     const debate = data.methods[debateSeries(m)];
     if (!debate) continue;
     for (let i = 0; i < s.accuracy.length; i++) {
       const d = (k: string) => s.discussion?.[k]?.[i];
-      rows.push([m, `${i}`, `${pct(s.accuracy[i]!)}`, debate.accuracy[i] === undefined ? "–" : `${pct(debate.accuracy[i]!)}`,
-        cell(d(SAIE.supportive)), cell(d(SAIE.adversarial)), cell(d(SAIE.partnerOnClaim), true), cell(d(SAIE.learnerFinalOnReference), true), cell(d(SAIE.rows))]);
+      rows.push([
+        m,
+        `${i}`,
+        `${pct(s.accuracy[i]!)}`,
+        debate.accuracy[i] === undefined ? "–" : `${pct(debate.accuracy[i]!)}`,
+        cell(d(SAIE.supportive)),
+        cell(d(SAIE.adversarial)),
+        cell(d(SAIE.partnerOnClaim), true),
+        cell(d(SAIE.learnerFinalOnReference), true),
+        cell(d(SAIE.rows)),
+      ]);
     }
   }
   return { header, rows };
@@ -81,6 +114,10 @@ export function markdownTable(t: { header: string[]; rows: string[][] }): string
 export function terminalTable(t: { header: string[]; rows: string[][] }): string {
   const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? "").length)));
   const numeric = t.header.map((_, i) => i > 0 && t.rows.length > 0 && t.rows.every((r) => /^[-+0-9.,%±– ]*$/.test(r[i] ?? "")));
-  const fmt = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [fmt(t.header), widths.map((w) => "─".repeat(w)).join("  "), ...t.rows.map(fmt)].join("\n");
 }

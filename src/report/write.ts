@@ -9,7 +9,7 @@ import type { ReportData } from "./types.js";
 
 const COST_NOTE =
   "Summed over seeds. Generation time adds up each turn's latency, so turns generated concurrently count in full (it exceeds wall time); " +
-  "training time adds up the succeeded training jobs. A shared debate (\"base\": the untrained society, used by several methods) has its own row.";
+  'training time adds up the succeeded training jobs. A shared debate ("base": the untrained society, used by several methods) has its own row.';
 
 const DIVERSITY_NOTE =
   "Consensus: share of agents agreeing with the plurality answer (lower = more diverse). Cross-agent NLL: mean per-token NLL of one agent's responses under another. " +
@@ -29,7 +29,9 @@ const isReportFile = (name: string) => /^(results\.json|report\.(md|html)|[\w.-]
  */
 export async function writeReport(data: ReportData, dir: string, opts: { writeFile?: WriteFile } = {}): Promise<WrittenReport> {
   const files = await writeDirAtomic(dir, (put) => fillReport(data, put), {
-    what: "report", replaceable: (names) => names.every(isReportFile), writeFile: opts.writeFile,
+    what: "report",
+    replaceable: (names) => names.every(isReportFile),
+    writeFile: opts.writeFile,
   });
   return { dir, files };
 }
@@ -49,18 +51,25 @@ async function fillReport(data: ReportData, put: (name: string, body: string | B
   const graphCharts = charts.filter((c) => c.name.startsWith("graph-"));
   const div = diversityRows(data);
   const trees = treeRows(data);
-  const TREE_NOTE = "Each iteration's training data: the trees its agents of the previous iteration grew on the train split (n answers × n critiques × n refinements per question). " +
+  const TREE_NOTE =
+    "Each iteration's training data: the trees its agents of the previous iteration grew on the train split (n answers × n critiques × n refinements per question). " +
     "Share right: leaves whose answer is right. SFT rows: nodes valued above the threshold; pairs: correct vs incorrect siblings (DPO, verifier and refiner).";
   const learners = learnerRows(data);
-  const LEARNER_NOTE = "Accuracy (%) of each method's learner alone (one answer per test question) and in a debate of copies of it (`<method>+debate`); iteration 0 is the untrained learner. " +
+  const LEARNER_NOTE =
+    "Accuracy (%) of each method's learner alone (one answer per test question) and in a debate of copies of it (`<method>+debate`); iteration 0 is the untrained learner. " +
     "Discussion columns: the train-split discussions that iteration trained on — remarks of each kind, the share of remarks whose answer was the claim the partner was asked to back or argue for, " +
     "the share of discussions whose learner ended on the reference answer, and the learner's training rows.";
-  const seedsLine = data.seeds.length > 1 ? `Seeds ${data.seeds.join(", ")}: cells are mean ± std across seeds.` : `Seed ${data.seeds.join(", ")}: cells are accuracy ± binomial standard error (%).`;
+  const seedsLine =
+    data.seeds.length > 1
+      ? `Seeds ${data.seeds.join(", ")}: cells are mean ± std across seeds.`
+      : `Seed ${data.seeds.join(", ")}: cells are accuracy ± binomial standard error (%).`;
   const sum = data.summary;
   const md = [
     `# ${data.title}`,
     "",
-    ...(sum ? [markdownTable(runFacts(data, sum)), ""] : [`Task: **${data.task}** · runs: ${data.runIds.map((r) => `\`${r}\``).join(", ")}`, ""]),
+    ...(sum
+      ? [markdownTable(runFacts(data, sum)), ""]
+      : [`Task: **${data.task}** · runs: ${data.runIds.map((r) => `\`${r}\``).join(", ")}`, ""]),
     "## Accuracy (%)",
     "",
     seedsLine,
@@ -79,8 +88,28 @@ async function fillReport(data: ReportData, put: (name: string, body: string | B
     "",
     ...(trees.rows.length ? ["## Search trees (MALT)", "", markdownTable(trees), "", TREE_NOTE, ""] : []),
     ...(learners.rows.length ? ["## Learner alone and in debate (SAIE)", "", markdownTable(learners), "", LEARNER_NOTE, ""] : []),
-    ...(eff ? ["## Efficiency: teachers' debate vs the distilled student", "", EFFICIENCY_NOTE, "", markdownTable(eff), "", ...effChart.map((c) => `![${c.title}](${c.name}.png)\n`)] : []),
-    ...(graphs ? ["## Interaction graphs", "", GRAPH_NOTE, "", markdownTable(graphs), "", ...graphCharts.map((c) => `![${c.title}](${c.name}.png)\n`)] : []),
+    ...(eff
+      ? [
+          "## Efficiency: teachers' debate vs the distilled student",
+          "",
+          EFFICIENCY_NOTE,
+          "",
+          markdownTable(eff),
+          "",
+          ...effChart.map((c) => `![${c.title}](${c.name}.png)\n`),
+        ]
+      : []),
+    ...(graphs
+      ? [
+          "## Interaction graphs",
+          "",
+          GRAPH_NOTE,
+          "",
+          markdownTable(graphs),
+          "",
+          ...graphCharts.map((c) => `![${c.title}](${c.name}.png)\n`),
+        ]
+      : []),
     ...(sum ? ["## Full config", "", "```yaml", configYaml(sum).trimEnd(), "```", ""] : []),
   ].join("\n");
   put("report.md", md);
@@ -97,7 +126,9 @@ async function fillReport(data: ReportData, put: (name: string, body: string | B
     ".note{font-size:90%;color:#555;max-width:80ch}pre{background:#f6f6f6;padding:1em;overflow:auto}",
   ].join("\n");
   const facts = sum
-    ? `<table class="facts"><tbody>${runFacts(data, sum).rows.map(([k, v]) => `<tr><td>${esc(k!)}</td><td>${esc(v!)}</td></tr>`).join("")}</tbody></table>`
+    ? `<table class="facts"><tbody>${runFacts(data, sum)
+        .rows.map(([k, v]) => `<tr><td>${esc(k!)}</td><td>${esc(v!)}</td></tr>`)
+        .join("")}</tbody></table>`
     : `<p>Task: <b>${esc(data.task)}</b> · runs: ${data.runIds.map(esc).join(", ")}</p>`;
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(data.title)}</title>
 <style>${css}</style></head><body>
@@ -105,7 +136,10 @@ async function fillReport(data: ReportData, put: (name: string, body: string | B
 <h2>Accuracy (%)</h2><p class="note">${esc(seedsLine)}</p>${htmlTable(accuracyRows(data))}
 ${sum ? `<h2>Time and tokens per method</h2>${htmlTable(costRows(sum))}<p class="note">${esc(COST_NOTE)}</p>` : ""}
 <h2>Charts</h2><div class="charts">
-${charts.filter((c) => !isGraph(c)).map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join("\n")}
+${charts
+  .filter((c) => !isGraph(c))
+  .map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`)
+  .join("\n")}
 </div>
 <h2>Diversity</h2>${div.rows.length ? htmlTable(div) : "<p>No diversity metrics recorded.</p>"}<p class="note">${esc(DIVERSITY_NOTE)}</p>${trees.rows.length ? `\n<h2>Search trees (MALT)</h2>${htmlTable(trees)}<p class="note">${esc(TREE_NOTE)}</p>` : ""}${learners.rows.length ? `\n<h2>Learner alone and in debate (SAIE)</h2>${htmlTable(learners)}<p class="note">${esc(LEARNER_NOTE)}</p>` : ""}
 ${eff ? `<h2>Efficiency: teachers' debate vs the distilled student</h2><p class="note">${esc(EFFICIENCY_NOTE)}</p>${htmlTable(eff)}<div class="charts">${effChart.map((c) => `<figure id="chart-${c.name}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join("\n")}</div>` : ""}

@@ -27,11 +27,14 @@ export async function findAgentVersion(store: Store, q: AgentVersionQuery): Prom
   const all = (await store.agents.list(q.runId, q.method)).filter((a) => a.role === m[1] && a.agentIndex === Number(m[2]));
   const methods = [...new Set(all.map((a) => a.method))];
   if (all.length === 0) throw new UserError(`run "${q.runId}" has no agent ${q.agent}${q.method ? ` in method ${q.method}` : ""}`);
-  if (all.length > 1) throw new UserError(`run "${q.runId}" has agent ${q.agent} in methods ${methods.join(", ")}: choose one with --method`);
+  if (all.length > 1)
+    throw new UserError(`run "${q.runId}" has agent ${q.agent} in methods ${methods.join(", ")}: choose one with --method`);
   const agent = all[0]!;
   const version = await store.modelVersions.latest(agent.id, q.iteration);
   if (!version || (q.iteration !== undefined && version.iteration !== q.iteration && version.iteration === 0)) {
-    throw new UserError(`agent ${q.agent} of ${agent.method} has no trained version${q.iteration !== undefined ? ` at iteration ${q.iteration}` : ""}`);
+    throw new UserError(
+      `agent ${q.agent} of ${agent.method} has no trained version${q.iteration !== undefined ? ` at iteration ${q.iteration}` : ""}`,
+    );
   }
   const base = (await store.modelVersions.list(agent.id)).find((v) => v.iteration === 0);
   if (!base?.path) throw new UserError(`agent ${q.agent} of ${agent.method} has no local base model recorded`);

@@ -13,7 +13,9 @@ export async function openEmbedder(config: RunConfig, base: AgentModel, backend:
   const name = config.metrics.embedding_model;
   if (name === undefined) return undefined;
   if (name === "base" && config.model.backend !== "llama") {
-    throw new UserError(`metrics.embedding_model: "base" needs model.backend: llama (the base is the remote id ${base.base}); give a GGUF path`);
+    throw new UserError(
+      `metrics.embedding_model: "base" needs model.backend: llama (the base is the remote id ${base.base}); give a GGUF path`,
+    );
   }
   const path = name === "base" ? base.base : resolve(name);
   const { createLlamaEmbedder } = await import("../backends/llama/embedder.js");

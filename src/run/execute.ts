@@ -85,7 +85,12 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
   const task = getTask(config.task.name, config.task.options);
   // The lease first: a second process of this run must not touch it at all, not even its questions.
   let tracker: ReturnType<typeof openTracker> | undefined;
-  const lease = await holdLease(o.store.leases, `run:${runId}`, { what: `run ${runId}`, ttlMs: o.leaseTtlMs, meta: { command: o.command ?? `society ${process.argv.slice(2).join(" ")}` }, log });
+  const lease = await holdLease(o.store.leases, `run:${runId}`, {
+    what: `run ${runId}`,
+    ttlMs: o.leaseTtlMs,
+    meta: { command: o.command ?? `society ${process.argv.slice(2).join(" ")}` },
+    log,
+  });
   try {
     const existing = await o.store.runs.get(runId);
     // The data each split is read from, recorded with the run; checked against a config that pins it (a
@@ -115,8 +120,13 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecutedRun> {
       await store.runs.setStatus(runId, "running", null);
     }
     // We hold the lease: an attempt still marked running belongs to a process that died.
-    const abandoned = await store.trainingJobs.abandonUnfinished(runId, "abandoned: the process training it stopped; a resumed run supersedes it");
-    log(`${existing ? "resuming" : "starting"} run ${runId} (${config.methods.join(", ")}; seed ${o.seed})${abandoned.length ? `; ${abandoned.length} interrupted training attempt(s) marked abandoned` : ""}`);
+    const abandoned = await store.trainingJobs.abandonUnfinished(
+      runId,
+      "abandoned: the process training it stopped; a resumed run supersedes it",
+    );
+    log(
+      `${existing ? "resuming" : "starting"} run ${runId} (${config.methods.join(", ")}; seed ${o.seed})${abandoned.length ? `; ${abandoned.length} interrupted training attempt(s) marked abandoned` : ""}`,
+    );
     await runMethods(o, { config, runId, runDir, task, ...questions, store }, log, lease.signal);
     return { runId, runDir, resumed: !!existing };
   } finally {
@@ -154,15 +164,32 @@ async function runMethods(o: ExecuteOptions, p: Prepared, log: (l: string) => vo
     embedder = o.embedder ?? (await openEmbedder(config, base, backend));
     const signal = o.signal ? AbortSignal.any([o.signal, leaseLost]) : leaseLost;
     // A coordinator's own debates only read the workers' turns back: say so if it had to generate any.
-    const recordCost = coordinator && (async (req: DebateRequest, c: GenerationCost) => {
-      log(`warning: ${req.label}: ${c.turns} turn(s) generated here, not on a worker (a debate unit left them unstored)`);
-      await addGenerationCost(store, runId, req, c);
-    });
+    const recordCost =
+      coordinator &&
+      (async (req: DebateRequest, c: GenerationCost) => {
+        log(`warning: ${req.label}: ${c.turns} turn(s) generated here, not on a worker (a debate unit left them unstored)`);
+        await addGenerationCost(store, runId, req, c);
+      });
     const local = debatePort({ store, backend, task, runId, config, seed: o.seed, base, recordCost: recordCost || undefined, signal });
     const ctx: MethodContext = {
-      store, runId, config, seed: o.seed, task, train, test, base, agentModels: agents.models, student, backend, trainer, runDir, log, signal, embedder,
+      store,
+      runId,
+      config,
+      seed: o.seed,
+      task,
+      train,
+      test,
+      base,
+      agentModels: agents.models,
+      student,
+      backend,
+      trainer,
+      runDir,
+      log,
+      signal,
+      embedder,
       debates: coordinator ? coordinator.debates({ local, base, routes: agents.routes, signal }) : local,
-      trainConcurrency: coordinator ? o.workers!.concurrency ?? 8 : 1,
+      trainConcurrency: coordinator ? (o.workers!.concurrency ?? 8) : 1,
     };
     for (const name of config.methods) {
       log(`── ${name}`);
@@ -185,7 +212,8 @@ async function checkLoraRank(config: RunConfig, base: AgentModel, injectedTraine
   if (injectedTrainer || t.trainer !== "local" || t.mode !== "lora" || config.iterations === 0 || !existsSync(base.base)) return;
   const { maxLoraRank } = await import("../training/ggml/lora.js");
   const max = await maxLoraRank(base.base, t.lora.targets);
-  if (t.lora.rank > max.rank) throw new UserError(`training.lora.rank ${t.lora.rank} exceeds the width of ${max.tensor} in ${base.base}: at most ${max.rank}`);
+  if (t.lora.rank > max.rank)
+    throw new UserError(`training.lora.rank ${t.lora.rank} exceeds the width of ${max.tensor} in ${base.base}: at most ${max.rank}`);
 }
 
 /**
@@ -193,10 +221,16 @@ async function checkLoraRank(config: RunConfig, base: AgentModel, injectedTraine
  * resolved config, kept on resume), so a chat trains on the same tokens on every day the run works. A run
  * stored before templates were configurable keeps node-llama-cpp's wrapper choice it rendered with then.
  */
-function pinnedChatTemplate(config: RunConfig, existing: RunConfig | undefined, log: (l: string) => void): RunConfig["model"]["chat_template"] {
+function pinnedChatTemplate(
+  config: RunConfig,
+  existing: RunConfig | undefined,
+  log: (l: string) => void,
+): RunConfig["model"]["chat_template"] {
   const ct = config.model.chat_template;
   if (existing && existing.model && !existing.model.chat_template) {
-    log("note: this run was stored before chat templates were configurable: it keeps rendering with node-llama-cpp's wrapper (chat_template: auto)");
+    log(
+      "note: this run was stored before chat templates were configurable: it keeps rendering with node-llama-cpp's wrapper (chat_template: auto)",
+    );
     return { ...ct, source: "auto", date: ct.date ?? todayUtc() };
   }
   return { ...ct, date: ct.date ?? existing?.model.chat_template?.date ?? todayUtc() };
@@ -211,11 +245,15 @@ function checkMethods(config: RunConfig): void {
   if (config.agent_models) {
     const bad = config.methods.filter((m) => !HETEROGENEOUS_OK.has(m));
     if (bad.length) {
-      throw new UserError(`agent_models (each agent its own model) works with ${[...HETEROGENEOUS_OK].join(", ")}; ${bad.join(", ")} finetune their agents from model.base: drop agent_models or those methods`);
+      throw new UserError(
+        `agent_models (each agent its own model) works with ${[...HETEROGENEOUS_OK].join(", ")}; ${bad.join(", ")} finetune their agents from model.base: drop agent_models or those methods`,
+      );
     }
   }
   if (config.methods.some((m) => MAGDI_METHODS.has(m)) && config.training.trainer !== "local") {
-    throw new UserError("training.trainer: the magdi methods train their student with the local ggml trainer (its GCN and ranking heads); use trainer: local");
+    throw new UserError(
+      "training.trainer: the magdi methods train their student with the local ggml trainer (its GCN and ranking heads); use trainer: local",
+    );
   }
 }
 
@@ -228,7 +266,9 @@ async function loadQuestions(store: Store, task: Task, config: RunConfig): Promi
   const [train, test] = [await load("train"), await load("test")];
   assertDisjoint(train, test);
   const attach = async (qs: Question[]): Promise<StoredQuestion[]> => {
-    const rows = await store.questions.record(qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })));
+    const rows = await store.questions.record(
+      qs.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold, meta: q.meta ?? null })),
+    );
     return qs.map((q, i) => ({ ...q, rowId: rows[i]!.id }));
   };
   return { train: await attach(train), test: await attach(test) };
@@ -250,8 +290,16 @@ async function recordedData(task: Task, config: RunConfig): Promise<RecordedData
  * local backend stays open: it reads the workers' turns back, and runs what is not queued (MALT, SAIE and
  * MAGDi protocol trees: runProtocol in methods/steps/run-protocol.ts).
  */
-async function openCoordinator(w: CoordinatorOptions, config: RunConfig, store: Store, runId: string, runDir: string, log: (l: string) => void) {
-  if (config.training.trainer !== "local") throw new UserError("--workers runs local training jobs on workers; training.trainer: openai trains remotely already");
+async function openCoordinator(
+  w: CoordinatorOptions,
+  config: RunConfig,
+  store: Store,
+  runId: string,
+  runDir: string,
+  log: (l: string) => void,
+) {
+  if (config.training.trainer !== "local")
+    throw new UserError("--workers runs local training jobs on workers; training.trainer: openai trains remotely already");
   const { openBoss } = await import("../queue/boss.js");
   const { queuedTrainer } = await import("../queue/queued-trainer.js");
   const { queuedDebates } = await import("../queue/queued-debates.js");
@@ -262,10 +310,13 @@ async function openCoordinator(w: CoordinatorOptions, config: RunConfig, store: 
   const put = putOnce(artifacts);
   const q = { boss, store, runId, log };
   const chunk = w.debateChunk ?? DEFAULT_DEBATE_CHUNK;
-  log(`coordinating: debates (${chunk} questions a unit) and training jobs go to workers on ${store.location} (artifacts in ${artifacts.location})`);
+  log(
+    `coordinating: debates (${chunk} questions a unit) and training jobs go to workers on ${store.location} (artifacts in ${artifacts.location})`,
+  );
   return {
     trainer: queuedTrainer({ ...q, artifacts, put, runDir }),
-    debates: (d: Pick<Parameters<typeof queuedDebates>[0], "local" | "base" | "routes" | "signal">) => queuedDebates({ ...q, ...d, put, chunk }),
+    debates: (d: Pick<Parameters<typeof queuedDebates>[0], "local" | "base" | "routes" | "signal">) =>
+      queuedDebates({ ...q, ...d, put, chunk }),
     close: () => boss.stop({ graceful: false, wait: true }),
   };
 }
@@ -275,11 +326,16 @@ async function defaultTrainer(config: RunConfig, store: Store, runId: string): P
   if (t.trainer === "openai") {
     const m = config.model;
     // Fine-tuned remote models are ids only the endpoint that trained them can run.
-    if (m.backend !== "openai") throw new UserError("training.trainer: openai needs model.backend: openai (the fine-tuned models are remote ids)");
+    if (m.backend !== "openai")
+      throw new UserError("training.trainer: openai needs model.backend: openai (the fine-tuned models are remote ids)");
     const { openaiTrainer, storeJobLedger } = await import("../training/openai/index.js");
     return openaiTrainer({
-      baseURL: m.openai.base_url, apiKeyEnv: m.openai.api_key_env, timeoutS: m.openai.timeout_s, maxRetries: m.openai.max_retries,
-      suffix: t.openai_suffix, ledger: storeJobLedger(store, runId),
+      baseURL: m.openai.base_url,
+      apiKeyEnv: m.openai.api_key_env,
+      timeoutS: m.openai.timeout_s,
+      maxRetries: m.openai.max_retries,
+      suffix: t.openai_suffix,
+      ledger: storeJobLedger(store, runId),
     });
   }
   const { ggmlTrainer } = await import("../training/ggml/index.js");

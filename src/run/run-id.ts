@@ -26,7 +26,14 @@ export function parseSeeds(text: string | readonly string[]): number[] {
   const parts = given.split(",").map((s) => s.trim());
   const bad = parts.find((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)));
   if (bad !== undefined) {
-    const why = bad === "" ? " (an empty entry)" : /^\d+$/.test(bad) ? ` (${bad} is above ${Number.MAX_SAFE_INTEGER})` : parts.length > 1 ? ` (${JSON.stringify(bad)})` : "";
+    const why =
+      bad === ""
+        ? " (an empty entry)"
+        : /^\d+$/.test(bad)
+          ? ` (${bad} is above ${Number.MAX_SAFE_INTEGER})`
+          : parts.length > 1
+            ? ` (${JSON.stringify(bad)})`
+            : "";
     throw new UserError(`--seeds wants comma-separated non-negative integers such as 1,2,3, got ${JSON.stringify(given)}${why}`);
   }
   return [...new Set(parts.map(Number))];

@@ -15,7 +15,9 @@ export function isLoopback(host: string): boolean {
 /** Throws the UserError `society serve` prints when binding beyond loopback without a key. */
 export function assertSafeBinding(host: string, apiKey: string | undefined, keyEnv: string): void {
   if (!isLoopback(host) && !apiKey) {
-    throw new UserError(`--host ${host} exposes the server beyond this machine: set an API key in $${keyEnv} (clients then send "Authorization: Bearer <key>")`);
+    throw new UserError(
+      `--host ${host} exposes the server beyond this machine: set an API key in $${keyEnv} (clients then send "Authorization: Bearer <key>")`,
+    );
   }
 }
 
@@ -27,8 +29,9 @@ export function bearerAuth(apiKey: string): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const m = /^Bearer\s+(.+)$/i.exec(header.trim());
-    if (!m) throw new ApiError(401, "missing API key: send \"Authorization: Bearer <key>\"", "authentication_error", null, "invalid_api_key");
-    if (!timingSafeEqual(digest(m[1]!.trim()), want)) throw new ApiError(401, "incorrect API key provided", "authentication_error", null, "invalid_api_key");
+    if (!m) throw new ApiError(401, 'missing API key: send "Authorization: Bearer <key>"', "authentication_error", null, "invalid_api_key");
+    if (!timingSafeEqual(digest(m[1]!.trim()), want))
+      throw new ApiError(401, "incorrect API key provided", "authentication_error", null, "invalid_api_key");
     await next();
   };
 }

@@ -30,24 +30,46 @@ export interface CompletionDeps {
 }
 
 const tokenId = z.number().int().nonnegative();
-const promptSchema = z.union([z.string(), z.array(z.string()).nonempty(), z.array(tokenId).nonempty(), z.array(z.array(tokenId).nonempty()).nonempty()]);
+const promptSchema = z.union([
+  z.string(),
+  z.array(z.string()).nonempty(),
+  z.array(tokenId).nonempty(),
+  z.array(z.array(tokenId).nonempty()).nonempty(),
+]);
 
-const completionRequestSchema = z.object({
-  model: z.string(),
-  prompt: promptSchema,
-  max_tokens: z.number().int().nonnegative().nullish(),
-  temperature: z.number().min(0).max(2).nullish().transform((v) => v ?? 1),
-  top_p: z.number().gt(0).max(1).nullish().transform((v) => v ?? 1),
-  n: z.number().int().positive().nullish().transform((v) => v ?? 1),
-  stop: z.union([z.string(), z.array(z.string()).max(16)]).nullish(),
-  seed: z.number().int().nullish(),
-  /** OpenAI: the number of most likely tokens to return at each position (0 means the chosen token's only). */
-  logprobs: z.number().int().nonnegative().nullish(),
-  echo: z.boolean().nullish(),
-  stream: z.boolean().nullish(),
-  suffix: z.string().nullish(),
-  best_of: z.number().int().positive().nullish(),
-}).passthrough();
+const completionRequestSchema = z
+  .object({
+    model: z.string(),
+    prompt: promptSchema,
+    max_tokens: z.number().int().nonnegative().nullish(),
+    temperature: z
+      .number()
+      .min(0)
+      .max(2)
+      .nullish()
+      .transform((v) => v ?? 1),
+    top_p: z
+      .number()
+      .gt(0)
+      .max(1)
+      .nullish()
+      .transform((v) => v ?? 1),
+    n: z
+      .number()
+      .int()
+      .positive()
+      .nullish()
+      .transform((v) => v ?? 1),
+    stop: z.union([z.string(), z.array(z.string()).max(16)]).nullish(),
+    seed: z.number().int().nullish(),
+    /** OpenAI: the number of most likely tokens to return at each position (0 means the chosen token's only). */
+    logprobs: z.number().int().nonnegative().nullish(),
+    echo: z.boolean().nullish(),
+    stream: z.boolean().nullish(),
+    suffix: z.string().nullish(),
+    best_of: z.number().int().positive().nullish(),
+  })
+  .passthrough();
 
 type CompletionRequest = z.infer<typeof completionRequestSchema>;
 
@@ -75,9 +97,16 @@ export function addCompletions(app: Hono, deps: CompletionDeps): void {
     for (const [p, prompt] of prompts.entries()) {
       promptCount += prompt.tokens.length;
       for (let i = 0; i < req.n; i++) {
-        const g = maxTokens === 0
-          ? { text: "", tokens: [] as Token[], completionTokens: 0, finishReason: "length" as const }
-          : await deps.backend.generateTokens(model, prompt.tokens, { temperature: req.temperature, topP: req.top_p, maxTokens, seed: (((seed + i) % 2 ** 31) + 2 ** 31) % 2 ** 31, stop: stops.length ? stops : undefined });
+        const g =
+          maxTokens === 0
+            ? { text: "", tokens: [] as Token[], completionTokens: 0, finishReason: "length" as const }
+            : await deps.backend.generateTokens(model, prompt.tokens, {
+                temperature: req.temperature,
+                topP: req.top_p,
+                maxTokens,
+                seed: (((seed + i) % 2 ** 31) + 2 ** 31) % 2 ** 31,
+                stop: stops.length ? stops : undefined,
+              });
         completionCount += g.completionTokens;
         const text = req.echo ? prompt.text + g.text : g.text;
         // The end-of-generation token a reply stopped at is listed in its logprobs (as vLLM lists it): lm-eval's
@@ -88,25 +117,43 @@ export function addCompletions(app: Hono, deps: CompletionDeps): void {
       }
     }
     return c.json({
-      id: `cmpl-${randomUUID()}`, object: "text_completion", created: Math.floor(Date.now() / 1000), model: req.model, choices,
+      id: `cmpl-${randomUUID()}`,
+      object: "text_completion",
+      created: Math.floor(Date.now() / 1000),
+      model: req.model,
+      choices,
       usage: { prompt_tokens: promptCount, completion_tokens: completionCount, total_tokens: promptCount + completionCount },
     });
   });
 
   // lm-eval's remote tokenizer (and vLLM's routes): the tokenizer of a served model, the first by default.
-  const baseOf = (model: unknown) => (typeof model === "string" && model !== "" ? deps.registry.get(model).model.base : deps.registry.first().model.base);
+  const baseOf = (model: unknown) =>
+    typeof model === "string" && model !== "" ? deps.registry.get(model).model.base : deps.registry.first().model.base;
   app.get("/tokenizer_info", async (c) => {
     const info = await deps.backend.tokenizerInfo(baseOf(c.req.query("model")));
-    return c.json({ bos_token: info.bos ?? null, eos_token: info.eos ?? null, eot_token: info.eot ?? null, pad_token: null, chat_template: info.chatTemplate ?? null, vocab_size: info.vocabSize });
+    return c.json({
+      bos_token: info.bos ?? null,
+      eos_token: info.eos ?? null,
+      eot_token: info.eot ?? null,
+      pad_token: null,
+      chat_template: info.chatTemplate ?? null,
+      vocab_size: info.vocabSize,
+    });
   });
   app.post("/tokenize", async (c) => {
-    const body = z.object({ prompt: z.string(), add_special_tokens: z.boolean().default(true), model: z.string().optional() }).passthrough().safeParse(await readJsonBody(c));
+    const body = z
+      .object({ prompt: z.string(), add_special_tokens: z.boolean().default(true), model: z.string().optional() })
+      .passthrough()
+      .safeParse(await readJsonBody(c));
     if (!body.success) throw badRequest(`${body.error.issues[0]!.path.join(".") || "body"}: ${body.error.issues[0]!.message}`);
     const tokens = await deps.backend.tokenize(baseOf(body.data.model), body.data.prompt, body.data.add_special_tokens);
     return c.json({ tokens, count: tokens.length });
   });
   app.post("/detokenize", async (c) => {
-    const body = z.object({ tokens: z.array(tokenId), model: z.string().optional() }).passthrough().safeParse(await readJsonBody(c));
+    const body = z
+      .object({ tokens: z.array(tokenId), model: z.string().optional() })
+      .passthrough()
+      .safeParse(await readJsonBody(c));
     if (!body.success) throw badRequest(`${body.error.issues[0]!.path.join(".") || "body"}: ${body.error.issues[0]!.message}`);
     return c.json({ prompt: await deps.backend.detokenize(baseOf(body.data.model), body.data.tokens as Token[]) });
   });
@@ -116,9 +163,15 @@ function parse(body: unknown, limits: ServeLimits): CompletionRequest {
   const req = parseBody(completionRequestSchema, body);
   if (req.stream) throw badRequest("stream: true is not supported for /v1/completions by this server", "stream");
   if (req.suffix) throw badRequest("suffix is not supported by this server", "suffix");
-  if (req.best_of != null && req.best_of !== req.n) throw badRequest("best_of is not supported by this server (it must equal n)", "best_of");
+  if (req.best_of != null && req.best_of !== req.n)
+    throw badRequest("best_of is not supported by this server (it must equal n)", "best_of");
   if (req.n > limits.maxChoices) throw badRequest(`n: ${req.n} exceeds this server's limit of ${limits.maxChoices}`, "n");
-  if (req.max_tokens != null && req.max_tokens > limits.maxTokens) throw badRequest(`max_tokens: ${req.max_tokens} exceeds this server's limit of ${limits.maxTokens}`, "max_tokens", "max_tokens_exceeded");
+  if (req.max_tokens != null && req.max_tokens > limits.maxTokens)
+    throw badRequest(
+      `max_tokens: ${req.max_tokens} exceeds this server's limit of ${limits.maxTokens}`,
+      "max_tokens",
+      "max_tokens_exceeded",
+    );
   if (req.max_tokens === 0 && !req.echo) throw badRequest("max_tokens: 0 returns nothing without echo: true", "max_tokens");
   if ((req.logprobs ?? 0) > limits.maxTopLogprobs) throw badRequest(`logprobs: at most ${limits.maxTopLogprobs}`, "logprobs");
   return req;
@@ -131,16 +184,26 @@ interface Prompt {
 }
 
 async function promptTokens(backend: LlamaBackend, base: string, prompt: CompletionRequest["prompt"]): Promise<Prompt[]> {
-  const list: Array<string | number[]> = typeof prompt === "string" ? [prompt] : typeof prompt[0] === "number" ? [prompt as number[]] : (prompt as Array<string | number[]>);
-  return Promise.all(list.map(async (p, i) => {
-    if (typeof p === "string") return { tokens: await backend.tokenize(base, p, true), text: p };
-    if (p.length === 0) throw badRequest(`prompt.${i}: empty`, "prompt");
-    return { tokens: p as Token[], text: await backend.detokenize(base, p as Token[]) };
-  }));
+  const list: Array<string | number[]> =
+    typeof prompt === "string" ? [prompt] : typeof prompt[0] === "number" ? [prompt as number[]] : (prompt as Array<string | number[]>);
+  return Promise.all(
+    list.map(async (p, i) => {
+      if (typeof p === "string") return { tokens: await backend.tokenize(base, p, true), text: p };
+      if (p.length === 0) throw badRequest(`prompt.${i}: empty`, "prompt");
+      return { tokens: p as Token[], text: await backend.detokenize(base, p as Token[]) };
+    }),
+  );
 }
 
 /** OpenAI's legacy logprobs object: per token its text, log-probability, top alternatives and text offset. */
-async function logprobsOf(backend: LlamaBackend, model: AgentModel, prompt: Prompt, completion: Token[], top: number, echo: boolean): Promise<Logprobs> {
+async function logprobsOf(
+  backend: LlamaBackend,
+  model: AgentModel,
+  prompt: Prompt,
+  completion: Token[],
+  top: number,
+  echo: boolean,
+): Promise<Logprobs> {
   // One pass over prompt + completion scores both; the prompt's part is returned only with echo.
   const all = [...prompt.tokens, ...completion];
   const scored = await backend.scoreTokens(model, all, Math.max(top, 1));

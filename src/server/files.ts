@@ -30,15 +30,17 @@ export interface FileObject {
 }
 
 /** What a stored file object must hold to be served again. */
-const fileObjectSchema = z.object({
-  id: z.string().min(1),
-  object: z.literal("file"),
-  bytes: z.number(),
-  created_at: z.number(),
-  filename: z.string(),
-  purpose: z.literal("fine-tune"),
-  examples: z.number(),
-}).passthrough();
+const fileObjectSchema = z
+  .object({
+    id: z.string().min(1),
+    object: z.literal("file"),
+    bytes: z.number(),
+    created_at: z.number(),
+    filename: z.string(),
+    purpose: z.literal("fine-tune"),
+    examples: z.number(),
+  })
+  .passthrough();
 
 export class FileStore {
   private readonly dir: string;
@@ -60,13 +62,23 @@ export class FileStore {
 
   /** Checks and keeps a training file; a bad file is a 400 naming its lines. */
   upload(filename: string, purpose: string, text: string): FileObject {
-    if (purpose !== "fine-tune") throw badRequest(`purpose: only "fine-tune" files are accepted here (got ${JSON.stringify(purpose)})`, "purpose");
+    if (purpose !== "fine-tune")
+      throw badRequest(`purpose: only "fine-tune" files are accepted here (got ${JSON.stringify(purpose)})`, "purpose");
     const check = checkFineTuneJsonl(text);
-    if (!check.ok) throw badRequest(`${filename}: invalid training file: ${describeProblems(check.problems)}`, "file", "invalid_training_file");
+    if (!check.ok)
+      throw badRequest(`${filename}: invalid training file: ${describeProblems(check.problems)}`, "file", "invalid_training_file");
     const id = `file-${randomUUID().replace(/-/g, "").slice(0, 24)}`;
     const obj: FileObject = {
-      id, object: "file", bytes: Buffer.byteLength(text), created_at: Math.floor(Date.now() / 1000), filename, purpose: "fine-tune",
-      status: "processed", status_details: null, expires_at: null, examples: check.kind === "chat" ? check.examples.length : check.pairs.length,
+      id,
+      object: "file",
+      bytes: Buffer.byteLength(text),
+      created_at: Math.floor(Date.now() / 1000),
+      filename,
+      purpose: "fine-tune",
+      status: "processed",
+      status_details: null,
+      expires_at: null,
+      examples: check.kind === "chat" ? check.examples.length : check.pairs.length,
     };
     writeFileSync(this.contentPath(id), text);
     writeJsonAtomic(join(this.dir, `${id}.json`), obj);
@@ -94,14 +106,22 @@ export class FileStore {
   /** The chat examples of a file, for supervised jobs (a 400 if it holds preference pairs). */
   examples(id: string): ChatExample[] {
     const check = this.check(id);
-    if (check.kind !== "chat") throw badRequest(`file ${id} holds preference pairs; a supervised job trains on chat examples ({"messages": [...]})`, "training_file");
+    if (check.kind !== "chat")
+      throw badRequest(
+        `file ${id} holds preference pairs; a supervised job trains on chat examples ({"messages": [...]})`,
+        "training_file",
+      );
     return check.examples;
   }
 
   /** The preference pairs of a file, for dpo jobs (a 400 if it holds chat examples). */
   pairs(id: string): PreferencePair[] {
     const check = this.check(id);
-    if (check.kind !== "preference") throw badRequest(`file ${id} holds chat examples; a dpo job trains on preference pairs ({"input", "preferred_output", "non_preferred_output"})`, "training_file");
+    if (check.kind !== "preference")
+      throw badRequest(
+        `file ${id} holds chat examples; a dpo job trains on preference pairs ({"input", "preferred_output", "non_preferred_output"})`,
+        "training_file",
+      );
     return check.pairs;
   }
 
@@ -123,7 +143,7 @@ export function addFileRoutes(app: Hono, files: FileStore, maxFileBytes: number)
     try {
       form = await c.req.parseBody();
     } catch {
-      throw badRequest("expected a multipart/form-data body with fields \"file\" and \"purpose\"");
+      throw badRequest('expected a multipart/form-data body with fields "file" and "purpose"');
     }
     const file = form.file;
     if (!(file instanceof File)) throw badRequest('missing the "file" field (a JSONL file)', "file");

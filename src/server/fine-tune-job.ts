@@ -63,21 +63,36 @@ export const TERMINAL: readonly JobStatus[] = ["succeeded", "failed", "cancelled
 export const newId = (prefix: string) => `${prefix}-${randomUUID().replace(/-/g, "").slice(0, 24)}`;
 export const now = () => Math.floor(Date.now() / 1000);
 
-export function event(message: string, o: { level?: JobEvent["level"]; data?: Record<string, unknown>; type?: JobEvent["type"] } = {}): JobEvent {
-  return { id: newId("ftevent"), object: "fine_tuning.job.event", created_at: now(), level: o.level ?? "info", message, data: o.data ?? null, type: o.type ?? "message" };
+export function event(
+  message: string,
+  o: { level?: JobEvent["level"]; data?: Record<string, unknown>; type?: JobEvent["type"] } = {},
+): JobEvent {
+  return {
+    id: newId("ftevent"),
+    object: "fine_tuning.job.event",
+    created_at: now(),
+    level: o.level ?? "info",
+    message,
+    data: o.data ?? null,
+    type: o.type ?? "message",
+  };
 }
 
 /** What a stored job must hold for the server to restore it (the rest passes through as written). */
-export const storedJobSchema = z.object({
-  job: z.object({
-    id: z.string().min(1),
-    created_at: z.number(),
-    status: z.enum(["validating_files", "queued", "running", "succeeded", "failed", "cancelled"]),
-    model: z.string(),
-    training_file: z.string(),
-    hyperparameters: z.object({ n_epochs: z.number(), batch_size: z.number(), learning_rate_multiplier: z.number() }).passthrough(),
-  }).passthrough(),
-  events: z.array(z.object({ id: z.string(), message: z.string() }).passthrough()),
-  adapterPath: z.string().optional(),
-  root: z.string(),
-}).passthrough();
+export const storedJobSchema = z
+  .object({
+    job: z
+      .object({
+        id: z.string().min(1),
+        created_at: z.number(),
+        status: z.enum(["validating_files", "queued", "running", "succeeded", "failed", "cancelled"]),
+        model: z.string(),
+        training_file: z.string(),
+        hyperparameters: z.object({ n_epochs: z.number(), batch_size: z.number(), learning_rate_multiplier: z.number() }).passthrough(),
+      })
+      .passthrough(),
+    events: z.array(z.object({ id: z.string(), message: z.string() }).passthrough()),
+    adapterPath: z.string().optional(),
+    root: z.string(),
+  })
+  .passthrough();

@@ -12,30 +12,53 @@ import { SOCIETY_MODEL_ID } from "./model-registry.js";
 import { readJsonBody } from "./request-guard.js";
 
 /** A number, or "auto"/null/absent for the server's default. */
-const auto = (t: z.ZodNumber) => z.union([z.literal("auto"), t]).nullish().transform((v): number | undefined => (typeof v === "number" ? v : undefined));
-const hyper = z.object({
-  n_epochs: auto(z.number().int().min(1).max(50)),
-  batch_size: auto(z.number().int().min(1).max(256)),
-  learning_rate_multiplier: auto(z.number().positive().max(100)),
-}).passthrough();
+const auto = (t: z.ZodNumber) =>
+  z
+    .union([z.literal("auto"), t])
+    .nullish()
+    .transform((v): number | undefined => (typeof v === "number" ? v : undefined));
+const hyper = z
+  .object({
+    n_epochs: auto(z.number().int().min(1).max(50)),
+    batch_size: auto(z.number().int().min(1).max(256)),
+    learning_rate_multiplier: auto(z.number().positive().max(100)),
+  })
+  .passthrough();
 
 const dpoHyper = hyper.extend({ beta: auto(z.number().positive().max(100)) });
 
-const createSchema = z.object({
-  model: z.string().min(1),
-  training_file: z.string().min(1),
-  validation_file: z.string().nullish(),
-  hyperparameters: hyper.nullish(),
-  method: z.object({
-    type: z.string(),
-    supervised: z.object({ hyperparameters: hyper.nullish() }).passthrough().nullish(),
-    dpo: z.object({ hyperparameters: dpoHyper.nullish() }).passthrough().nullish(),
-  }).passthrough().nullish(),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).nullish(),
-  suffix: z.string().max(64).regex(/^[A-Za-z0-9_-]*$/, "letters, digits, _ and - only").nullish(),
-  metadata: z.record(z.string().max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, "at most 16 keys").nullish(),
-  integrations: z.array(z.unknown()).nullish(),
-}).passthrough();
+const createSchema = z
+  .object({
+    model: z.string().min(1),
+    training_file: z.string().min(1),
+    validation_file: z.string().nullish(),
+    hyperparameters: hyper.nullish(),
+    method: z
+      .object({
+        type: z.string(),
+        supervised: z.object({ hyperparameters: hyper.nullish() }).passthrough().nullish(),
+        dpo: z.object({ hyperparameters: dpoHyper.nullish() }).passthrough().nullish(),
+      })
+      .passthrough()
+      .nullish(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .nullish(),
+    suffix: z
+      .string()
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]*$/, "letters, digits, _ and - only")
+      .nullish(),
+    metadata: z
+      .record(z.string().max(64), z.string().max(512))
+      .refine((m) => Object.keys(m).length <= 16, "at most 16 keys")
+      .nullish(),
+    integrations: z.array(z.unknown()).nullish(),
+  })
+  .passthrough();
 
 function page<T extends { id: string }>(c: Context, items: T[], defaultLimit: number) {
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? defaultLimit) || defaultLimit, 1), 100);
@@ -53,12 +76,18 @@ function page<T extends { id: string }>(c: Context, items: T[], defaultLimit: nu
 export function addFineTuningRoutes(app: Hono, queue: FineTuneQueue): void {
   app.post("/v1/fine_tuning/jobs", async (c) => {
     const r = parseBody(createSchema, await readJsonBody(c));
-    if (r.model === SOCIETY_MODEL_ID) throw badRequest('"society" is a debate of several models and cannot be fine-tuned as one; fine-tune its agents', "model");
-    if (r.validation_file) throw badRequest("validation_file is not supported by this server (its trainer holds out no separate file)", "validation_file");
+    if (r.model === SOCIETY_MODEL_ID)
+      throw badRequest('"society" is a debate of several models and cannot be fine-tuned as one; fine-tune its agents', "model");
+    if (r.validation_file)
+      throw badRequest("validation_file is not supported by this server (its trainer holds out no separate file)", "validation_file");
     if (r.integrations?.length) throw badRequest("integrations are not supported by this server", "integrations");
     const type = r.method?.type ?? "supervised";
-    if (type !== "supervised" && type !== "dpo") throw badRequest(`method.type: "supervised" and "dpo" fine-tuning are supported (got ${JSON.stringify(type)})`, "method.type");
-    const hp = { ...(r.hyperparameters ?? {}), ...(type === "dpo" ? r.method?.dpo?.hyperparameters : r.method?.supervised?.hyperparameters) };
+    if (type !== "supervised" && type !== "dpo")
+      throw badRequest(`method.type: "supervised" and "dpo" fine-tuning are supported (got ${JSON.stringify(type)})`, "method.type");
+    const hp = {
+      ...(r.hyperparameters ?? {}),
+      ...(type === "dpo" ? r.method?.dpo?.hyperparameters : r.method?.supervised?.hyperparameters),
+    };
     const job = queue.create({
       model: r.model,
       trainingFile: r.training_file,

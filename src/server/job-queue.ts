@@ -11,7 +11,18 @@ import { DEFAULT_DPO_BETA, DEFAULT_LORA, defaultOptim } from "../training/defaul
 import type { LoraOptions, TrainProgress, TrainRequest, Trainer } from "../training/types.js";
 import { ApiError, badRequest, notFound } from "./api-error.js";
 import type { FileStore } from "./files.js";
-import { event, newId, now, storedJobSchema, TERMINAL, type FineTuneJob, type Hyperparameters, type JobEvent, type JobMethod, type StoredJob } from "./fine-tune-job.js";
+import {
+  event,
+  newId,
+  now,
+  storedJobSchema,
+  TERMINAL,
+  type FineTuneJob,
+  type Hyperparameters,
+  type JobEvent,
+  type JobMethod,
+  type StoredJob,
+} from "./fine-tune-job.js";
 import { readJsonRecords, writeJsonAtomic } from "./json-file.js";
 import type { ModelRegistry } from "./model-registry.js";
 
@@ -32,7 +43,13 @@ export interface FineTuneDefaults {
 }
 
 const LORA_OPTIM = defaultOptim("lora");
-export const DEFAULT_FINE_TUNE: FineTuneDefaults = { epochs: LORA_OPTIM.epochs, batchSize: LORA_OPTIM.batchSize, lr: LORA_OPTIM.lr, lora: { rank: DEFAULT_LORA.rank, alpha: DEFAULT_LORA.alpha }, maxQueued: 32 };
+export const DEFAULT_FINE_TUNE: FineTuneDefaults = {
+  epochs: LORA_OPTIM.epochs,
+  batchSize: LORA_OPTIM.batchSize,
+  lr: LORA_OPTIM.lr,
+  lora: { rank: DEFAULT_LORA.rank, alpha: DEFAULT_LORA.alpha },
+  maxQueued: 32,
+};
 
 export interface NewJob {
   model: string;
@@ -61,7 +78,13 @@ export class FineTuneQueue {
 
   constructor(
     dataDir: string,
-    private readonly deps: { registry: ModelRegistry; files: FileStore; trainer: Trainer; defaults: FineTuneDefaults; log?: (line: string) => void },
+    private readonly deps: {
+      registry: ModelRegistry;
+      files: FileStore;
+      trainer: Trainer;
+      defaults: FineTuneDefaults;
+      log?: (line: string) => void;
+    },
   ) {
     this.jobsDir = join(dataDir, "jobs");
     this.modelsDir = join(dataDir, "models");
@@ -71,7 +94,12 @@ export class FineTuneQueue {
 
   /** Reloads persisted jobs: finished models are served again, unfinished jobs are queued again. */
   restore(): void {
-    const stored = readJsonRecords<StoredJob>(this.jobsDir, storedJobSchema, (s) => s.job.id, (l) => this.deps.log?.(l));
+    const stored = readJsonRecords<StoredJob>(
+      this.jobsDir,
+      storedJobSchema,
+      (s) => s.job.id,
+      (l) => this.deps.log?.(l),
+    );
     stored.sort((a, b) => a.job.created_at - b.job.created_at || (a.job.id < b.job.id ? -1 : 1));
     for (const s of stored) {
       this.jobs.set(s.job.id, s);
@@ -91,7 +119,13 @@ export class FineTuneQueue {
     const max = this.deps.defaults.maxQueued;
     const wouldWait = this.running ? this.pending.length + 1 : 0;
     if (wouldWait > max) {
-      throw new ApiError(429, `${this.pending.length} fine-tuning jobs are already queued (this server's limit is ${max}); wait for some to finish or cancel some`, "invalid_request_error", null, "rate_limit_exceeded");
+      throw new ApiError(
+        429,
+        `${this.pending.length} fine-tuning jobs are already queued (this server's limit is ${max}); wait for some to finish or cancel some`,
+        "invalid_request_error",
+        null,
+        "rate_limit_exceeded",
+      );
     }
     const dpo = req.method?.type === "dpo";
     // The file must hold what the method trains on (a 400 now rather than a failed job later).
@@ -103,19 +137,41 @@ export class FineTuneQueue {
       batch_size: req.hyperparameters.batch_size ?? d.batchSize,
       learning_rate_multiplier: req.hyperparameters.learning_rate_multiplier ?? 1,
     };
-    const method: JobMethod = req.method?.type === "dpo"
-      ? { type: "dpo", dpo: { hyperparameters: { ...hp, beta: req.method.beta ?? DEFAULT_DPO_BETA } } }
-      : { type: "supervised", supervised: { hyperparameters: hp } };
+    const method: JobMethod =
+      req.method?.type === "dpo"
+        ? { type: "dpo", dpo: { hyperparameters: { ...hp, beta: req.method.beta ?? DEFAULT_DPO_BETA } } }
+        : { type: "supervised", supervised: { hyperparameters: hp } };
     const id = newId("ftjob");
     const job: FineTuneJob = {
-      id, object: "fine_tuning.job", created_at: now(), finished_at: null, model: req.model, fine_tuned_model: null, organization_id: "society",
-      result_files: [], seed: req.seed ?? Math.floor(Math.random() * 2 ** 31), status: "queued", trained_tokens: null,
-      training_file: file.id, validation_file: null, hyperparameters: hp, error: null, estimated_finish: null, integrations: [],
-      metadata: req.metadata ?? null, method, user_provided_suffix: req.suffix ?? null,
+      id,
+      object: "fine_tuning.job",
+      created_at: now(),
+      finished_at: null,
+      model: req.model,
+      fine_tuned_model: null,
+      organization_id: "society",
+      result_files: [],
+      seed: req.seed ?? Math.floor(Math.random() * 2 ** 31),
+      status: "queued",
+      trained_tokens: null,
+      training_file: file.id,
+      validation_file: null,
+      hyperparameters: hp,
+      error: null,
+      estimated_finish: null,
+      integrations: [],
+      metadata: req.metadata ?? null,
+      method,
+      user_provided_suffix: req.suffix ?? null,
     };
     const s: StoredJob = { job, events: [], root: base.root };
     this.jobs.set(id, s);
-    this.addEvent(s, event(`Created ${dpo ? "DPO " : ""}fine-tuning job: ${id} (${file.examples} ${dpo ? "preference pairs" : "examples"}, base ${req.model})`));
+    this.addEvent(
+      s,
+      event(
+        `Created ${dpo ? "DPO " : ""}fine-tuning job: ${id} (${file.examples} ${dpo ? "preference pairs" : "examples"}, base ${req.model})`,
+      ),
+    );
     this.pending.push(id);
     this.pump();
     return job;
@@ -134,7 +190,8 @@ export class FineTuneQueue {
 
   cancel(id: string): FineTuneJob {
     const s = this.get(id);
-    if (TERMINAL.includes(s.job.status)) throw badRequest(`job ${id} has already ${s.job.status === "cancelled" ? "been cancelled" : s.job.status}`, "fine_tuning_job_id");
+    if (TERMINAL.includes(s.job.status))
+      throw badRequest(`job ${id} has already ${s.job.status === "cancelled" ? "been cancelled" : s.job.status}`, "fine_tuning_job_id");
     const i = this.pending.indexOf(id);
     if (i >= 0) this.pending.splice(i, 1);
     this.finish(s, "cancelled");
@@ -174,9 +231,10 @@ export class FineTuneQueue {
     try {
       const base = this.deps.registry.get(job.model);
       // Jobs persisted before dpo existed have a supervised method.
-      const data: Pick<TrainRequest, "objective" | "examples" | "pairs"> = job.method?.type === "dpo"
-        ? { objective: { kind: "dpo", beta: job.method.dpo.hyperparameters.beta }, pairs: this.deps.files.pairs(job.training_file) }
-        : { examples: this.deps.files.examples(job.training_file) };
+      const data: Pick<TrainRequest, "objective" | "examples" | "pairs"> =
+        job.method?.type === "dpo"
+          ? { objective: { kind: "dpo", beta: job.method.dpo.hyperparameters.beta }, pairs: this.deps.files.pairs(job.training_file) }
+          : { examples: this.deps.files.examples(job.training_file) };
       const hp = job.hyperparameters;
       const d = this.deps.defaults;
       const result = await this.deps.trainer.train({
@@ -198,15 +256,25 @@ export class FineTuneQueue {
           if (t - lastMetrics < METRICS_EVERY_MS && p.step < p.totalSteps) return;
           lastMetrics = t;
           job.estimated_finish = now() + Math.round(p.etaSeconds);
-          this.addEvent(s, event(`Step ${p.step}/${p.totalSteps}: training loss=${p.loss.toFixed(4)}`, {
-            type: "metrics",
-            data: {
-              step: p.step, total_steps: p.totalSteps, epoch: p.epoch, train_loss: p.loss, valid_loss: p.valLoss ?? null, lr: p.lr, tokens_per_second: p.tokensPerSecond, eta_seconds: p.etaSeconds,
-              // the objective's own figures (dpo: rewards/margins, rewards/accuracies, …)
-              ...(p.metrics ? { metrics: p.metrics } : {}),
-              ...(p.valMetrics ? { valid_metrics: p.valMetrics } : {}),
-            },
-          }));
+          this.addEvent(
+            s,
+            event(`Step ${p.step}/${p.totalSteps}: training loss=${p.loss.toFixed(4)}`, {
+              type: "metrics",
+              data: {
+                step: p.step,
+                total_steps: p.totalSteps,
+                epoch: p.epoch,
+                train_loss: p.loss,
+                valid_loss: p.valLoss ?? null,
+                lr: p.lr,
+                tokens_per_second: p.tokensPerSecond,
+                eta_seconds: p.etaSeconds,
+                // the objective's own figures (dpo: rewards/margins, rewards/accuracies, …)
+                ...(p.metrics ? { metrics: p.metrics } : {}),
+                ...(p.valMetrics ? { valid_metrics: p.valMetrics } : {}),
+              },
+            }),
+          );
         },
       });
       if (cancelled(job)) return; // cancelled while the last step finished
@@ -214,7 +282,12 @@ export class FineTuneQueue {
       job.trained_tokens = result.trainTokens;
       job.fine_tuned_model = this.modelId(s);
       this.register(s);
-      this.addEvent(s, event(`New fine-tuned model created: ${job.fine_tuned_model}`, { data: { steps: result.steps, seconds: result.seconds, sha256: result.sha256 } }));
+      this.addEvent(
+        s,
+        event(`New fine-tuned model created: ${job.fine_tuned_model}`, {
+          data: { steps: result.steps, seconds: result.seconds, sha256: result.sha256 },
+        }),
+      );
       this.finish(s, "succeeded");
       this.addEvent(s, event("The job has successfully completed"));
       this.deps.log?.(`fine-tuning ${job.id}: ${job.fine_tuned_model} (${result.steps} steps, ${result.seconds.toFixed(1)} s)`);
@@ -239,7 +312,13 @@ export class FineTuneQueue {
     if (!job.fine_tuned_model || !s.adapterPath || !existsSync(s.adapterPath)) return;
     const parent = this.deps.registry.find(job.model);
     if (!parent) return; // its base is not served this time
-    this.deps.registry.add({ id: job.fine_tuned_model, model: { base: parent.model.base, adapter: s.adapterPath }, parent: job.model, root: s.root, created: job.finished_at ?? now() });
+    this.deps.registry.add({
+      id: job.fine_tuned_model,
+      model: { base: parent.model.base, adapter: s.adapterPath },
+      parent: job.model,
+      root: s.root,
+      created: job.finished_at ?? now(),
+    });
   }
 
   private finish(s: StoredJob, status: "succeeded" | "failed" | "cancelled"): void {

@@ -33,7 +33,8 @@ function checkLine(obj: unknown): ChatExample | string {
     if (r.weight !== undefined) msg.weight = r.weight as 0 | 1;
     messages.push(msg);
   }
-  if (!messages.some((m) => m.role === "assistant" && m.weight !== 0)) return "no assistant message to learn from (none, or all with weight 0)";
+  if (!messages.some((m) => m.role === "assistant" && m.weight !== 0))
+    return "no assistant message to learn from (none, or all with weight 0)";
   return { messages };
 }
 

@@ -16,13 +16,28 @@ export interface ServeLimits {
   maxTopLogprobs: number;
 }
 
-export const DEFAULT_LIMITS: ServeLimits = { maxBodyBytes: 1 << 20, maxFileBytes: 64 << 20, maxTokens: 512, maxChoices: 16, maxTopLogprobs: 20 };
+export const DEFAULT_LIMITS: ServeLimits = {
+  maxBodyBytes: 1 << 20,
+  maxFileBytes: 64 << 20,
+  maxTokens: 512,
+  maxChoices: 16,
+  maxTopLogprobs: 20,
+};
 
 /** 413 in OpenAI's error shape once more than `maxBytes` arrive (checked on Content-Length and while streaming). */
 export function limitBody(maxBytes: number): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxBytes,
     // The unread rest of the body makes the connection unusable: say so, or a keep-alive client reuses it and fails.
-    onError: (c) => c.json(errorBody({ message: `request body exceeds ${maxBytes} bytes (the server's limit)`, type: "invalid_request_error", code: "request_too_large" }), 413, { connection: "close" }),
+    onError: (c) =>
+      c.json(
+        errorBody({
+          message: `request body exceeds ${maxBytes} bytes (the server's limit)`,
+          type: "invalid_request_error",
+          code: "request_too_large",
+        }),
+        413,
+        { connection: "close" },
+      ),
   });
 }

@@ -17,11 +17,12 @@ export function listen(app: Hono, opts: { port?: number; hostname?: string } = {
       resolve({
         url: `http://${hostname}:${info.port}`,
         port: info.port,
-        close: () => new Promise<void>((done, fail) => {
-          server.close((err) => (err ? fail(err) : done()));
-          // Idle keep-alive sockets would hold close() open.
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        }),
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((err) => (err ? fail(err) : done()));
+            // Idle keep-alive sockets would hold close() open.
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
       });
     });
     server.once("error", reject);

@@ -68,9 +68,15 @@ export class ModelRegistry {
    */
   list(): Array<{ id: string; object: "model"; created: number; owned_by: string; parent?: string; root?: string }> {
     const out: ReturnType<ModelRegistry["list"]> = [...this.models.values()].map((m) => ({
-      id: m.id, object: "model" as const, created: m.created, owned_by: m.ownedBy, ...(m.parent ? { parent: m.parent } : {}), root: m.model.adapter ?? m.model.base,
+      id: m.id,
+      object: "model" as const,
+      created: m.created,
+      owned_by: m.ownedBy,
+      ...(m.parent ? { parent: m.parent } : {}),
+      root: m.model.adapter ?? m.model.base,
     }));
-    if (this.societyCreated !== undefined) out.push({ id: SOCIETY_MODEL_ID, object: "model", created: this.societyCreated, owned_by: "society" });
+    if (this.societyCreated !== undefined)
+      out.push({ id: SOCIETY_MODEL_ID, object: "model", created: this.societyCreated, owned_by: "society" });
     return out;
   }
 }

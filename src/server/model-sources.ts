@@ -29,7 +29,8 @@ export async function resolveModelSpec(spec: string, log: (l: string) => void = 
     const { ensureTinyModel } = await import("../models/tiny/cache.js");
     const { RECIPES } = await import("../models/tiny/recipe.js");
     const recipe = tiny[1] ?? "default";
-    if (!(recipe in RECIPES)) throw new UserError(`--model ${spec}: unknown tiny recipe "${recipe}" (known: ${Object.keys(RECIPES).join(", ")})`);
+    if (!(recipe in RECIPES))
+      throw new UserError(`--model ${spec}: unknown tiny recipe "${recipe}" (known: ${Object.keys(RECIPES).join(", ")})`);
     const info = await ensureTinyModel(recipe as keyof typeof RECIPES, { progress: (l) => log(`  ${l}`) });
     return { id: named ?? "tiny", model: { base: info.path } };
   }
@@ -48,15 +49,29 @@ export interface RunModels {
 const SOCIETY_METHODS = ["multiagent-ft", "multiagent-ft-no-summary", "multiagent-ft-no-critic"];
 
 /** Every agent version of a run as `<method>/<role><index>/it<l>`, and the society of `method`'s newest agents. */
-export async function runModels(store: Store, runId: string, method: string | undefined, log: (l: string) => void = () => {}): Promise<RunModels> {
+export async function runModels(
+  store: Store,
+  runId: string,
+  method: string | undefined,
+  log: (l: string) => void = () => {},
+): Promise<RunModels> {
   const run = await store.runs.get(runId);
   if (!run) throw new UserError(`--run ${runId}: no such run in ${store.location}`);
   const config = run.config as RunConfig;
-  if (config.model.backend !== "llama") throw new UserError(`--run ${runId}: its agents are remote models (model.backend: ${config.model.backend}); serve runs trained locally`);
+  if (config.model.backend !== "llama")
+    throw new UserError(
+      `--run ${runId}: its agents are remote models (model.backend: ${config.model.backend}); serve runs trained locally`,
+    );
   const { resolveBaseModel } = await import("../models/resolve.js");
   const base = await resolveBaseModel(config, log);
   const asModel = (v: ModelVersion): AgentModel | undefined =>
-    v.kind === "lora" ? { base: base.base, adapter: v.path! } : v.kind === "full" ? { base: v.path! } : v.kind === "base" ? base : undefined;
+    v.kind === "lora"
+      ? { base: base.base, adapter: v.path! }
+      : v.kind === "full"
+        ? { base: v.path! }
+        : v.kind === "base"
+          ? base
+          : undefined;
 
   const models: ModelSpec[] = [{ id: config.model.base === "tiny" ? "tiny" : basename(base.base, extname(base.base)), model: base }];
   const agents = await store.agents.list(runId);
@@ -76,7 +91,11 @@ export async function runModels(store: Store, runId: string, method: string | un
   const chatTemplate = config.model.chat_template ?? { source: "auto", variables: {} };
   const chosen = method ?? config.methods.find((m) => SOCIETY_METHODS.includes(m) && agents.some((a) => a.method === m));
   if (!chosen) return { models, chatTemplate };
-  const pick = (role: string) => agents.filter((a) => a.method === chosen && a.role === role).sort((x, y) => x.agentIndex - y.agentIndex).map((a) => newest.get(`${chosen}/${role}/${a.agentIndex}`)!);
+  const pick = (role: string) =>
+    agents
+      .filter((a) => a.method === chosen && a.role === role)
+      .sort((x, y) => x.agentIndex - y.agentIndex)
+      .map((a) => newest.get(`${chosen}/${role}/${a.agentIndex}`)!);
   const generators = pick("generator");
   if (generators.length === 0) throw new UserError(`--society-method ${chosen}: run ${runId} has no generator agents for it`);
   const critics = pick("critic");

@@ -20,7 +20,12 @@ export interface OpenAIAppOptions {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: ContentfulStatusCode, message: string, readonly type = "invalid_request_error", readonly param: string | null = null) {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+    readonly type = "invalid_request_error",
+    readonly param: string | null = null,
+  ) {
     super(message);
   }
 }
@@ -30,7 +35,17 @@ export function createOpenAIApp(opts: OpenAIAppOptions): Hono {
   const created = Math.floor(Date.now() / 1000);
 
   app.get("/v1/models", (c) =>
-    c.json({ object: "list", data: Object.entries(opts.models).map(([id, m]) => ({ id, object: "model", created, owned_by: "society", root: m.adapter ?? m.base })) }));
+    c.json({
+      object: "list",
+      data: Object.entries(opts.models).map(([id, m]) => ({
+        id,
+        object: "model",
+        created,
+        owned_by: "society",
+        root: m.adapter ?? m.base,
+      })),
+    }),
+  );
 
   app.post("/v1/chat/completions", async (c) => {
     let body: unknown;
@@ -46,18 +61,40 @@ export function createOpenAIApp(opts: OpenAIAppOptions): Hono {
     }
     const req = parsed.data;
     const model = opts.models[req.model];
-    if (!model) throw new HttpError(404, `model "${req.model}" does not exist (served: ${Object.keys(opts.models).join(", ")})`, "invalid_request_error", "model");
+    if (!model)
+      throw new HttpError(
+        404,
+        `model "${req.model}" does not exist (served: ${Object.keys(opts.models).join(", ")})`,
+        "invalid_request_error",
+        "model",
+      );
     if (req.stream) throw new HttpError(400, "stream: true is not supported by this server", "invalid_request_error", "stream");
     if (req.top_logprobs) throw new HttpError(400, "top_logprobs is not supported by this server", "invalid_request_error", "top_logprobs");
-    const chat: ChatMessage[] = req.messages.map((m) => ({ role: m.role === "developer" ? "system" : m.role, content: m.content as string }));
+    const chat: ChatMessage[] = req.messages.map((m) => ({
+      role: m.role === "developer" ? "system" : m.role,
+      content: m.content as string,
+    }));
     return c.json(req.echo ? await echoScore(opts.backend, model, req, chat) : await complete(opts.backend, model, req, chat));
   });
 
-  app.notFound((c) => c.json({ error: { message: `no route ${c.req.method} ${c.req.path}`, type: "invalid_request_error", param: null, code: null } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { message: `no route ${c.req.method} ${c.req.path}`, type: "invalid_request_error", param: null, code: null } }, 404),
+  );
   app.onError((err, c) => {
-    if (err instanceof HttpError) return c.json({ error: { message: err.message, type: err.type, param: err.param, code: null } }, err.status);
+    if (err instanceof HttpError)
+      return c.json({ error: { message: err.message, type: err.type, param: err.param, code: null } }, err.status);
     const status = isUserError(err) ? 400 : 500;
-    return c.json({ error: { message: (err as Error).message, type: status === 400 ? "invalid_request_error" : "server_error", param: null, code: null } }, status);
+    return c.json(
+      {
+        error: {
+          message: (err as Error).message,
+          type: status === 400 ? "invalid_request_error" : "server_error",
+          param: null,
+          code: null,
+        },
+      },
+      status,
+    );
   });
   return app;
 }
@@ -67,14 +104,19 @@ async function complete(backend: ServedBackend, model: AgentModel, req: ChatRequ
   const stop = req.stop == null ? undefined : typeof req.stop === "string" ? [req.stop] : req.stop;
   // Without a seed the reply is not reproducible (as OpenAI); choice i samples with seed + i.
   const seed = req.seed ?? randomInt(0, 2 ** 31 - 1);
-  const gens = await Promise.all(Array.from({ length: req.n }, (_, i) =>
-    backend.generate(model, chat, { temperature: req.temperature, topP: req.top_p, maxTokens, seed: (seed + i) % 2 ** 31, stop })));
-  const choices = await Promise.all(gens.map(async (g, index) => ({
-    index,
-    message: { role: "assistant" as const, content: g.text },
-    logprobs: req.logprobs ? { content: await tokenLogprobs(backend, model, chat, g.text) } : null,
-    finish_reason: g.finishReason,
-  })));
+  const gens = await Promise.all(
+    Array.from({ length: req.n }, (_, i) =>
+      backend.generate(model, chat, { temperature: req.temperature, topP: req.top_p, maxTokens, seed: (seed + i) % 2 ** 31, stop }),
+    ),
+  );
+  const choices = await Promise.all(
+    gens.map(async (g, index) => ({
+      index,
+      message: { role: "assistant" as const, content: g.text },
+      logprobs: req.logprobs ? { content: await tokenLogprobs(backend, model, chat, g.text) } : null,
+      finish_reason: g.finishReason,
+    })),
+  );
   const promptTokens = gens[0]?.promptTokens ?? 0;
   const completionTokens = gens.reduce((s, g) => s + g.completionTokens, 0);
   return response(req.model, choices, promptTokens, completionTokens);
@@ -82,9 +124,15 @@ async function complete(backend: ServedBackend, model: AgentModel, req: ChatRequ
 
 async function echoScore(backend: ServedBackend, model: AgentModel, req: ChatRequest, chat: ChatMessage[]) {
   const last = chat[chat.length - 1]!;
-  if (last.role !== "assistant") throw new HttpError(400, "echo: the last message must be the assistant's (the text to score)", "invalid_request_error", "messages");
+  if (last.role !== "assistant")
+    throw new HttpError(400, "echo: the last message must be the assistant's (the text to score)", "invalid_request_error", "messages");
   const content = await tokenLogprobs(backend, model, chat.slice(0, -1), last.content);
-  const choice = { index: 0, message: { role: "assistant" as const, content: last.content }, logprobs: { content }, finish_reason: "stop" as const };
+  const choice = {
+    index: 0,
+    message: { role: "assistant" as const, content: last.content },
+    logprobs: { content },
+    finish_reason: "stop" as const,
+  };
   return response(req.model, [choice], 0, content.length);
 }
 

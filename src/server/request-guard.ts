@@ -67,7 +67,10 @@ export function requestGuard(o: GuardOptions): MiddlewareHandler {
     const hostHeader = c.req.header("host") ?? new URL(c.req.url).host;
     const host = hostOf(hostHeader);
     if (!hostAllowed(o, host)) {
-      throw forbidden(`Host "${hostHeader}" is not this server's (a DNS-rebinding page?); start society serve with --allow-host ${host} to allow it`, "host_not_allowed");
+      throw forbidden(
+        `Host "${hostHeader}" is not this server's (a DNS-rebinding page?); start society serve with --allow-host ${host} to allow it`,
+        "host_not_allowed",
+      );
     }
     const origin = c.req.header("origin");
     const site = c.req.header("sec-fetch-site");
@@ -77,7 +80,10 @@ export function requestGuard(o: GuardOptions): MiddlewareHandler {
       const sameOrigin = o2 === `http://${hostHeader.toLowerCase()}` || o2 === `https://${hostHeader.toLowerCase()}`;
       if (!sameOrigin) {
         if (!o.allowedOrigins.has("*") && !o.allowedOrigins.has(o2)) {
-          throw forbidden(`cross-origin request from ${origin} refused; start society serve with --allow-origin ${origin} to allow that page`, "origin_not_allowed");
+          throw forbidden(
+            `cross-origin request from ${origin} refused; start society serve with --allow-origin ${origin} to allow that page`,
+            "origin_not_allowed",
+          );
         }
         corsOrigin = origin;
       }
@@ -104,7 +110,13 @@ function preflight(c: Context): Response {
 export async function readJsonBody(c: Context): Promise<unknown> {
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json") {
-    throw new ApiError(415, `Content-Type must be application/json (got ${type ? JSON.stringify(type) : "none"})`, "invalid_request_error", null, "unsupported_media_type");
+    throw new ApiError(
+      415,
+      `Content-Type must be application/json (got ${type ? JSON.stringify(type) : "none"})`,
+      "invalid_request_error",
+      null,
+      "unsupported_media_type",
+    );
   }
   try {
     return await c.req.json();

@@ -7,7 +7,15 @@
  */
 import { createHash } from "node:crypto";
 import type { AgentModel, Backend, ChatMessage, Generation } from "../backends/types.js";
-import { criticChat, debateRoster, generatorChat, speaker, summarizerChat, summarizerFor, type PromptSource } from "../protocols/debate/index.js";
+import {
+  criticChat,
+  debateRoster,
+  generatorChat,
+  speaker,
+  summarizerChat,
+  summarizerFor,
+  type PromptSource,
+} from "../protocols/debate/index.js";
 import { majorityVote, questionKey, type TieBreakRecord } from "../protocols/index.js";
 import { turnSeedV1 } from "../util/seed.js";
 import type { Question, Task } from "../tasks/index.js";
@@ -63,7 +71,13 @@ export async function societyAnswer(
   const n = spec.generators.length;
   const { task } = spec;
   const roster = debateRoster({ agents: n, base: spec.summarizer, generators: spec.generators, critics: spec.critics });
-  const q: Question = { task: task.name, split: "test", id: createHash("sha256").update(questionText).digest("hex").slice(0, 16), text: questionText, gold: "" };
+  const q: Question = {
+    task: task.name,
+    split: "test",
+    id: createHash("sha256").update(questionText).digest("hex").slice(0, 16),
+    text: questionText,
+    gold: "",
+  };
   const src: PromptSource = { task: task.prompts ?? task.name, vars: task.promptVars(q), dir: spec.promptsDir };
   const sampling = {
     temperature: o.temperature ?? spec.sampling.temperature,
@@ -71,7 +85,8 @@ export async function societyAnswer(
     maxTokens: o.maxTokens ?? spec.sampling.maxTokens,
     ...(o.stop?.length ? { stop: o.stop } : {}),
   };
-  let promptTokens = 0, completionTokens = 0;
+  let promptTokens = 0,
+    completionTokens = 0;
   const turns: SocietyTurn[] = [];
   const say = async (model: AgentModel, agent: string, round: number, prompt: ChatMessage[]): Promise<Generation> => {
     const seed = turnSeedV1({ runSeed: o.seed, scope: "serve", questionKey: questionKey(q), agent, round });
@@ -84,30 +99,45 @@ export async function societyAnswer(
   let previous: Said[] = [];
   for (let round = 1; round <= spec.rounds; round++) {
     const prev = previous;
-    previous = await Promise.all(Array.from({ length: n }, async (_, i): Promise<Said> => {
-      const agent = speaker(roster, round, i);
-      let prompt: ChatMessage[];
-      if (round === 1) prompt = generatorChat(src);
-      else {
-        const others = prev.map((t, j) => ({ n: j, text: t.completion })).filter((x) => x.n !== i);
-        let input: { summary: string } | { others: typeof others } = { others };
-        if (spec.summarize) {
-          const s = summarizerFor(roster, i);
-          input = { summary: (await say(s.model, `summarizer:${i}`, round, summarizerChat(src, others))).text };
+    previous = await Promise.all(
+      Array.from({ length: n }, async (_, i): Promise<Said> => {
+        const agent = speaker(roster, round, i);
+        let prompt: ChatMessage[];
+        if (round === 1) prompt = generatorChat(src);
+        else {
+          const others = prev.map((t, j) => ({ n: j, text: t.completion })).filter((x) => x.n !== i);
+          let input: { summary: string } | { others: typeof others } = { others };
+          if (spec.summarize) {
+            const s = summarizerFor(roster, i);
+            input = { summary: (await say(s.model, `summarizer:${i}`, round, summarizerChat(src, others))).text };
+          }
+          prompt = criticChat(src, { prompt: prev[i]!.prompt, completion: prev[i]!.completion }, input);
         }
-        prompt = criticChat(src, { prompt: prev[i]!.prompt, completion: prev[i]!.completion }, input);
-      }
-      const g = await say(agent.model, `${agent.role}:${i}`, round, prompt);
-      const answer = task.extract(g.text).answer;
-      turns.push({ round, role: agent.role === "critic" ? "critic" : "generator", index: i, answer });
-      return { prompt, completion: g.text, answer, finishReason: g.finishReason };
-    }));
+        const g = await say(agent.model, `${agent.role}:${i}`, round, prompt);
+        const answer = task.extract(g.text).answer;
+        turns.push({ round, role: agent.role === "critic" ? "critic" : "generator", index: i, answer });
+        return { prompt, completion: g.text, answer, finishReason: g.finishReason };
+      }),
+    );
   }
 
-  const vote = majorityVote(previous, (a) => task.canonical(a), turnSeedV1({ runSeed: o.seed, scope: "serve", questionKey: questionKey(q), agent: "vote", round: spec.rounds }));
+  const vote = majorityVote(
+    previous,
+    (a) => task.canonical(a),
+    turnSeedV1({ runSeed: o.seed, scope: "serve", questionKey: questionKey(q), agent: "vote", round: spec.rounds }),
+  );
   const winner = vote.key === null ? previous[0]! : previous.find((t) => t.answer !== null && task.canonical(t.answer) === vote.key)!;
   turns.sort((a, b) => a.round - b.round || a.index - b.index);
-  return { text: winner.completion, answer: vote.answer, votes: vote.votes, tieBreak: vote.tieBreak, turns, promptTokens, completionTokens, finishReason: winner.finishReason };
+  return {
+    text: winner.completion,
+    answer: vote.answer,
+    votes: vote.votes,
+    tieBreak: vote.tieBreak,
+    turns,
+    promptTokens,
+    completionTokens,
+    finishReason: winner.finishReason,
+  };
 }
 
 /** The question a chat asks the society: its last user message. */

@@ -15,7 +15,11 @@ export interface SseWriter {
 export function sseResponse(c: Context, produce: (out: SseWriter) => Promise<void>): Response {
   return streamSSE(c, async (stream) => {
     let chain: Promise<unknown> = Promise.resolve();
-    const out: SseWriter = { send: (obj) => { chain = chain.then(() => stream.writeSSE({ data: JSON.stringify(obj) })); } };
+    const out: SseWriter = {
+      send: (obj) => {
+        chain = chain.then(() => stream.writeSSE({ data: JSON.stringify(obj) }));
+      },
+    };
     try {
       await produce(out);
     } catch (e) {

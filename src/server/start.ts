@@ -26,7 +26,16 @@ export interface ServeOptions {
   /** Serve this run's agents (and its society) from `store`. */
   run?: { store: Store; runId: string; method?: string };
   /** The society when no run is given: N copies of one served model (default the first). */
-  society?: { agents: number; rounds: number; summarize: boolean; task: string; model?: string; temperature: number; topP: number; maxTokens: number };
+  society?: {
+    agents: number;
+    rounds: number;
+    summarize: boolean;
+    task: string;
+    model?: string;
+    temperature: number;
+    topP: number;
+    maxTokens: number;
+  };
   host?: string;
   /** Host header values allowed besides loopback names and the bound host ("*": any). */
   allowHosts?: string[];
@@ -56,7 +65,8 @@ export interface ServeHandle extends RunningServer {
 function checkSocietyShape(agents: number, rounds: number): void {
   if (!Number.isInteger(agents) || agents < 1) throw new UserError(`--society-agents must be a whole number ≥ 1 (got ${agents})`);
   if (!Number.isInteger(rounds) || rounds < 1) throw new UserError(`--society-rounds must be a whole number ≥ 1 (got ${rounds})`);
-  if (rounds > 1 && agents < 2) throw new UserError(`--society-rounds ${rounds} needs --society-agents ≥ 2 (agents read each other's answers), or --society-rounds 1`);
+  if (rounds > 1 && agents < 2)
+    throw new UserError(`--society-rounds ${rounds} needs --society-agents ≥ 2 (agents read each other's answers), or --society-rounds 1`);
 }
 
 function guardOptions(host: string, allowHosts: string[], allowOrigins: string[]): GuardOptions {
@@ -117,7 +127,13 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   const files = new FileStore(dataDir, log);
   const trainer = o.trainer ?? (await import("../training/ggml/index.js")).ggmlTrainer;
   // Fine-tuning renders chats as the served models' prompts are rendered (same template, same pinned day).
-  const queue = new FineTuneQueue(dataDir, { registry, files, trainer, defaults: { ...DEFAULT_FINE_TUNE, chatTemplate: backend.chatTemplate, ...o.fineTune }, log });
+  const queue = new FineTuneQueue(dataDir, {
+    registry,
+    files,
+    trainer,
+    defaults: { ...DEFAULT_FINE_TUNE, chatTemplate: backend.chatTemplate, ...o.fineTune },
+    log,
+  });
   queue.restore();
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const app = createServeApp({ backend, registry, files, queue, limits, apiKey: o.apiKey, society, guard });

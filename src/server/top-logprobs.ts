@@ -20,7 +20,8 @@ interface Internals {
 function internals(b: LlamaBackend): Internals {
   const i = b as unknown as { loadModel?: Internals["loadModel"]; scorer?: Internals["scorer"]; pool?: Internals["scorer"] };
   const scorer = i.scorer ?? i.pool;
-  if (typeof i.loadModel !== "function" || typeof scorer !== "function") throw new Error("llama backend internals changed: update src/server/top-logprobs.ts");
+  if (typeof i.loadModel !== "function" || typeof scorer !== "function")
+    throw new Error("llama backend internals changed: update src/server/top-logprobs.ts");
   return { loadModel: (base) => i.loadModel!.call(b, base), scorer: (m) => scorer.call(b, m) };
 }
 
@@ -31,14 +32,23 @@ export interface TokenWithTop {
 }
 
 /** Per-token log-probabilities of `completion` as the reply to `chat`, each with the `top` most likely tokens at its position. */
-export async function scoreWithTop(backend: LlamaBackend, m: AgentModel, chat: ChatMessage[], completion: string, top: number): Promise<TokenWithTop[]> {
+export async function scoreWithTop(
+  backend: LlamaBackend,
+  m: AgentModel,
+  chat: ChatMessage[],
+  completion: string,
+  top: number,
+): Promise<TokenWithTop[]> {
   const { loadModel, scorer } = internals(backend);
   const { model, wrapper } = await loadModel(m.base);
   const pool = await scorer(m);
   const prompt = renderPromptTokens(model, wrapper, chat).tokens;
   const target = model.tokenize(completion, false);
   if (target.length === 0) return [];
-  if (prompt.length + target.length > pool.context.contextSize) throw new UserError(`prompt + completion (${prompt.length + target.length} tokens) exceed the context size ${pool.context.contextSize} for ${modelKey(m)}`);
+  if (prompt.length + target.length > pool.context.contextSize)
+    throw new UserError(
+      `prompt + completion (${prompt.length + target.length} tokens) exceed the context size ${pool.context.contextSize} for ${modelKey(m)}`,
+    );
   return pool.use(async (seq) => {
     await seq.clearHistory();
     if (prompt.length > 1) await seq.evaluateWithoutGeneratingNewTokens(prompt.slice(0, -1));

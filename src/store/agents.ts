@@ -27,11 +27,30 @@ export function agentsRepo(ctx: Ctx) {
     /** Idempotent on (run, method, role, index). */
     getOrCreate: (k: AgentKey): Promise<Agent> =>
       ctx.tx(async () => {
-        const [row] = await ctx.db().insert(t.agents).values(k)
-          .onConflictDoNothing({ target: [t.agents.runId, t.agents.method, t.agents.role, t.agents.agentIndex] }).returning();
-        return row ?? one(await ctx.db().select().from(t.agents).where(and(
-          eq(t.agents.runId, k.runId), eq(t.agents.method, k.method), eq(t.agents.role, k.role), eq(t.agents.agentIndex, k.agentIndex),
-        )), "agent");
+        const [row] = await ctx
+          .db()
+          .insert(t.agents)
+          .values(k)
+          .onConflictDoNothing({ target: [t.agents.runId, t.agents.method, t.agents.role, t.agents.agentIndex] })
+          .returning();
+        return (
+          row ??
+          one(
+            await ctx
+              .db()
+              .select()
+              .from(t.agents)
+              .where(
+                and(
+                  eq(t.agents.runId, k.runId),
+                  eq(t.agents.method, k.method),
+                  eq(t.agents.role, k.role),
+                  eq(t.agents.agentIndex, k.agentIndex),
+                ),
+              ),
+            "agent",
+          )
+        );
       }),
     get: async (id: string): Promise<Agent | undefined> => {
       const [row] = await ctx.db().select().from(t.agents).where(eq(t.agents.id, id));
@@ -39,7 +58,10 @@ export function agentsRepo(ctx: Ctx) {
     },
     /** Generators first, then critics, single, every other role by name; by index within a role. */
     list: (runId: string, method?: string): Promise<Agent[]> =>
-      ctx.db().select().from(t.agents)
+      ctx
+        .db()
+        .select()
+        .from(t.agents)
         .where(and(eq(t.agents.runId, runId), method !== undefined ? eq(t.agents.method, method) : undefined))
         .orderBy(t.agents.method, ...agentOrder(t)),
   };

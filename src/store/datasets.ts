@@ -38,18 +38,37 @@ const plain = (ms: readonly ChatMessage[]) => ms.map((m) => ({ role: m.role, con
  */
 export function toChatJsonl(rows: readonly { messages: readonly ChatMessage[] }[]): string {
   // `weight` (0 = context only) is kept: it is part of OpenAI's fine-tuning format and the trainers honour it.
-  return rows.map((r) => JSON.stringify({ messages: r.messages.map((m) => (m.weight === undefined ? { role: m.role, content: m.content } : { role: m.role, content: m.content, weight: m.weight })) }) + "\n").join("");
+  return rows
+    .map(
+      (r) =>
+        JSON.stringify({
+          messages: r.messages.map((m) =>
+            m.weight === undefined ? { role: m.role, content: m.content } : { role: m.role, content: m.content, weight: m.weight },
+          ),
+        }) + "\n",
+    )
+    .join("");
 }
 
 /**
  * Preference rows as OpenAI's preference JSONL (what `society train --objective dpo` reads):
  * `{"input":{"messages":[…]},"preferred_output":[…],"non_preferred_output":[…]}` per line.
  */
-export function toPreferenceJsonl(rows: readonly { messages: readonly ChatMessage[]; chosen?: readonly ChatMessage[] | null; rejected?: readonly ChatMessage[] | null }[]): string {
-  return rows.map((r) => {
-    if (!r.chosen || !r.rejected) throw new Error("toPreferenceJsonl: a row without chosen/rejected replies is not a preference pair");
-    return JSON.stringify({ input: { messages: plain(r.messages) }, preferred_output: plain(r.chosen), non_preferred_output: plain(r.rejected) }) + "\n";
-  }).join("");
+export function toPreferenceJsonl(
+  rows: readonly { messages: readonly ChatMessage[]; chosen?: readonly ChatMessage[] | null; rejected?: readonly ChatMessage[] | null }[],
+): string {
+  return rows
+    .map((r) => {
+      if (!r.chosen || !r.rejected) throw new Error("toPreferenceJsonl: a row without chosen/rejected replies is not a preference pair");
+      return (
+        JSON.stringify({
+          input: { messages: plain(r.messages) },
+          preferred_output: plain(r.chosen),
+          non_preferred_output: plain(r.rejected),
+        }) + "\n"
+      );
+    })
+    .join("");
 }
 
 /** A set's rows in its own file format: chat JSONL, or preference JSONL. */
@@ -79,12 +98,22 @@ export function datasetsRepo(ctx: Ctx) {
       ctx.tx(async () => {
         const format = formatOf(rows, opts.format);
         const sha256 = createHash("sha256").update(datasetJsonl(format, rows)).digest("hex");
-        const [created] = await ctx.db().insert(ds).values({ ...k, format, rowCount: rows.length, sha256 })
-          .onConflictDoNothing({ target: [ds.runId, ds.method, ds.agentId, ds.iteration, ds.kind] }).returning();
+        const [created] = await ctx
+          .db()
+          .insert(ds)
+          .values({ ...k, format, rowCount: rows.length, sha256 })
+          .onConflictDoNothing({ target: [ds.runId, ds.method, ds.agentId, ds.iteration, ds.kind] })
+          .returning();
         if (!created) return one(await ctx.db().select().from(ds).where(where(k)), "dataset");
         const values = rows.map((r, rowIndex) => ({
-          datasetId: created.id, rowIndex, sourceTurnIds: r.sourceTurnIds, messages: r.messages,
-          chosen: r.chosen ?? null, rejected: r.rejected ?? null, refChosenLogp: r.refChosenLogp ?? null, refRejectedLogp: r.refRejectedLogp ?? null,
+          datasetId: created.id,
+          rowIndex,
+          sourceTurnIds: r.sourceTurnIds,
+          messages: r.messages,
+          chosen: r.chosen ?? null,
+          rejected: r.rejected ?? null,
+          refChosenLogp: r.refChosenLogp ?? null,
+          refRejectedLogp: r.refRejectedLogp ?? null,
         }));
         for (const part of chunks(values)) await ctx.db().insert(t.datasetRows).values(part);
         return created;
@@ -99,12 +128,19 @@ export function datasetsRepo(ctx: Ctx) {
     },
     /** Ordered by method, iteration, then creation. */
     list: (f: { runId: string; method?: string; iteration?: number; agentId?: string }): Promise<Dataset[]> =>
-      ctx.db().select().from(ds).where(and(
-        eq(ds.runId, f.runId),
-        f.method !== undefined ? eq(ds.method, f.method) : undefined,
-        f.iteration !== undefined ? eq(ds.iteration, f.iteration) : undefined,
-        f.agentId !== undefined ? eq(ds.agentId, f.agentId) : undefined,
-      )).orderBy(asc(ds.method), asc(ds.iteration), asc(ds.createdAt), asc(ds.id)),
+      ctx
+        .db()
+        .select()
+        .from(ds)
+        .where(
+          and(
+            eq(ds.runId, f.runId),
+            f.method !== undefined ? eq(ds.method, f.method) : undefined,
+            f.iteration !== undefined ? eq(ds.iteration, f.iteration) : undefined,
+            f.agentId !== undefined ? eq(ds.agentId, f.agentId) : undefined,
+          ),
+        )
+        .orderBy(asc(ds.method), asc(ds.iteration), asc(ds.createdAt), asc(ds.id)),
     /** In row order. */
     rows: (datasetId: string): Promise<DatasetRow[]> =>
       ctx.db().select().from(t.datasetRows).where(eq(t.datasetRows.datasetId, datasetId)).orderBy(asc(t.datasetRows.rowIndex)),

@@ -44,11 +44,31 @@ export function debatesRepo(ctx: Ctx) {
     getOrCreate: (n: NewDebate): Promise<Debate> =>
       ctx.tx(async () => {
         const { protocol, ...k } = n;
-        const [row] = await ctx.db().insert(d).values({ ...k, protocol: protocol ?? "debate" })
-          .onConflictDoNothing({ target: [d.runId, d.method, d.iteration, d.phase, d.questionId] }).returning();
-        return row ?? one(await ctx.db().select().from(d).where(and(
-          eq(d.runId, k.runId), eq(d.method, k.method), eq(d.iteration, k.iteration), eq(d.phase, k.phase), eq(d.questionId, k.questionId),
-        )), "debate");
+        const [row] = await ctx
+          .db()
+          .insert(d)
+          .values({ ...k, protocol: protocol ?? "debate" })
+          .onConflictDoNothing({ target: [d.runId, d.method, d.iteration, d.phase, d.questionId] })
+          .returning();
+        return (
+          row ??
+          one(
+            await ctx
+              .db()
+              .select()
+              .from(d)
+              .where(
+                and(
+                  eq(d.runId, k.runId),
+                  eq(d.method, k.method),
+                  eq(d.iteration, k.iteration),
+                  eq(d.phase, k.phase),
+                  eq(d.questionId, k.questionId),
+                ),
+              ),
+            "debate",
+          )
+        );
       }),
     get: async (id: string): Promise<Debate | undefined> => {
       const [row] = await ctx.db().select().from(d).where(eq(d.id, id));
@@ -56,19 +76,39 @@ export function debatesRepo(ctx: Ctx) {
     },
     /** Ordered by creation. */
     list: (f: DebateFilter): Promise<Debate[]> =>
-      ctx.db().select().from(d).where(and(
-        eq(d.runId, f.runId),
-        f.method !== undefined ? eq(d.method, f.method) : undefined,
-        f.iteration !== undefined ? eq(d.iteration, f.iteration) : undefined,
-        f.phase !== undefined ? eq(d.phase, f.phase) : undefined,
-        f.status !== undefined ? eq(d.status, f.status) : undefined,
-      )).orderBy(asc(d.createdAt), asc(d.id)),
+      ctx
+        .db()
+        .select()
+        .from(d)
+        .where(
+          and(
+            eq(d.runId, f.runId),
+            f.method !== undefined ? eq(d.method, f.method) : undefined,
+            f.iteration !== undefined ? eq(d.iteration, f.iteration) : undefined,
+            f.phase !== undefined ? eq(d.phase, f.phase) : undefined,
+            f.status !== undefined ? eq(d.status, f.status) : undefined,
+          ),
+        )
+        .orderBy(asc(d.createdAt), asc(d.id)),
     /** Records the vote and closes the debate. Throws when it does not exist. */
     finish: (id: string, r: DebateResult): Promise<Debate> =>
       ctx.tx(async () =>
-        one(await ctx.db().update(d).set({
-          finalAnswer: r.finalAnswer, votes: r.votes, tieBreak: r.tieBreak ?? null, status: r.status ?? "done", finishedAt: new Date(),
-        }).where(eq(d.id, id)).returning(), `debate "${id}"`)),
+        one(
+          await ctx
+            .db()
+            .update(d)
+            .set({
+              finalAnswer: r.finalAnswer,
+              votes: r.votes,
+              tieBreak: r.tieBreak ?? null,
+              status: r.status ?? "done",
+              finishedAt: new Date(),
+            })
+            .where(eq(d.id, id))
+            .returning(),
+          `debate "${id}"`,
+        ),
+      ),
   };
 }
 

@@ -15,5 +15,14 @@ export type { NewTurn } from "./turns.js";
 export type { DatasetKey, NewDatasetRow } from "./datasets.js";
 export type { NewTrainingJob, TrainingJobPatch } from "./training-jobs.js";
 export type { NewMetric, MetricFilter } from "./metrics.js";
-export { holdLease, isStale, thisProcess, LeaseHeldError, DEFAULT_LEASE_TTL_MS, type HeldLease, type LeaseHolder, type Acquired } from "./leases.js";
+export {
+  holdLease,
+  isStale,
+  thisProcess,
+  LeaseHeldError,
+  DEFAULT_LEASE_TTL_MS,
+  type HeldLease,
+  type LeaseHolder,
+  type Acquired,
+} from "./leases.js";
 export { questionContentSha256 } from "./questions.js";

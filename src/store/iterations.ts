@@ -23,18 +23,28 @@ export function iterationsRepo(ctx: Ctx) {
     /** Get-or-create: returns the stored row (whatever its status) when the iteration was started before. */
     start: (k: IterationKey): Promise<Iteration> =>
       ctx.tx(async () => {
-        const [row] = await ctx.db().insert(t.iterations).values(k)
-          .onConflictDoNothing({ target: [t.iterations.runId, t.iterations.method, t.iterations.iteration] }).returning();
+        const [row] = await ctx
+          .db()
+          .insert(t.iterations)
+          .values(k)
+          .onConflictDoNothing({ target: [t.iterations.runId, t.iterations.method, t.iterations.iteration] })
+          .returning();
         return row ?? one(await ctx.db().select().from(t.iterations).where(where(k)), "iteration");
       }),
     /** Marks a started iteration finished. Throws when it was never started. */
     finish: (k: IterationKey, status: Exclude<IterationStatus, "running"> = "done"): Promise<Iteration> =>
       ctx.tx(async () =>
-        one(await ctx.db().update(t.iterations).set({ status, finishedAt: new Date() }).where(where(k)).returning(),
-          `iteration ${k.method}/${k.iteration}`)),
+        one(
+          await ctx.db().update(t.iterations).set({ status, finishedAt: new Date() }).where(where(k)).returning(),
+          `iteration ${k.method}/${k.iteration}`,
+        ),
+      ),
     /** Ordered by method, then iteration. */
     list: (runId: string, method?: string): Promise<Iteration[]> =>
-      ctx.db().select().from(t.iterations)
+      ctx
+        .db()
+        .select()
+        .from(t.iterations)
         .where(and(eq(t.iterations.runId, runId), method !== undefined ? eq(t.iterations.method, method) : undefined))
         .orderBy(asc(t.iterations.method), asc(t.iterations.iteration)),
   };

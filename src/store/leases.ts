@@ -22,8 +22,7 @@ export interface LeaseHolder {
 }
 
 export type Acquired =
-  | { acquired: true; lease: Lease; /** the stale lease this one replaced */ tookOver?: Lease }
-  | { acquired: false; holder: Lease };
+  { acquired: true; lease: Lease; /** the stale lease this one replaced */ tookOver?: Lease } | { acquired: false; holder: Lease };
 
 /** This process, as a lease holder. */
 export function thisProcess(meta?: unknown): LeaseHolder {
@@ -47,13 +46,27 @@ export function leasesRepo(ctx: Ctx) {
     acquire: async (key: string, holder: LeaseHolder, ttlMs: number): Promise<Acquired> => {
       for (let attempt = 0; attempt < 5; attempt++) {
         const now = new Date();
-        const row = { key, token: randomUUID(), host: holder.host, pid: holder.pid, meta: holder.meta ?? null, acquiredAt: now, renewedAt: now, expiresAt: new Date(now.getTime() + ttlMs) };
+        const row = {
+          key,
+          token: randomUUID(),
+          host: holder.host,
+          pid: holder.pid,
+          meta: holder.meta ?? null,
+          acquiredAt: now,
+          renewedAt: now,
+          expiresAt: new Date(now.getTime() + ttlMs),
+        };
         const [inserted] = await ctx.db().insert(l).values(row).onConflictDoNothing({ target: l.key }).returning();
         if (inserted) return { acquired: true, lease: inserted };
         const cur = await get(key);
         if (!cur) continue; // released between the insert and the read
         if (!isStale(cur, now)) return { acquired: false, holder: cur };
-        const [took] = await ctx.db().update(l).set(row).where(and(eq(l.key, key), eq(l.token, cur.token))).returning();
+        const [took] = await ctx
+          .db()
+          .update(l)
+          .set(row)
+          .where(and(eq(l.key, key), eq(l.token, cur.token)))
+          .returning();
         if (took) return { acquired: true, lease: took, tookOver: cur };
         // another process took it first: look again
       }
@@ -64,17 +77,32 @@ export function leasesRepo(ctx: Ctx) {
     /** Extends the lease; false when it is no longer ours (it expired and someone took it). */
     renew: async (key: string, token: string, ttlMs: number): Promise<boolean> => {
       const now = new Date();
-      const rows = await ctx.db().update(l).set({ renewedAt: now, expiresAt: new Date(now.getTime() + ttlMs) })
-        .where(and(eq(l.key, key), eq(l.token, token))).returning({ key: l.key });
+      const rows = await ctx
+        .db()
+        .update(l)
+        .set({ renewedAt: now, expiresAt: new Date(now.getTime() + ttlMs) })
+        .where(and(eq(l.key, key), eq(l.token, token)))
+        .returning({ key: l.key });
       return rows.length === 1;
     },
     /** Gives the lease up; false when it was not ours any more. */
     release: async (key: string, token: string): Promise<boolean> =>
-      (await ctx.db().delete(l).where(and(eq(l.key, key), eq(l.token, token))).returning({ key: l.key })).length === 1,
+      (
+        await ctx
+          .db()
+          .delete(l)
+          .where(and(eq(l.key, key), eq(l.token, token)))
+          .returning({ key: l.key })
+      ).length === 1,
     get,
     /** Leases whose key starts with `prefix` (all when omitted), by key. */
     list: (prefix?: string): Promise<Lease[]> =>
-      ctx.db().select().from(l).where(prefix ? eq(sql`substr(${l.key}, 1, ${prefix.length})`, prefix) : undefined).orderBy(asc(l.key)),
+      ctx
+        .db()
+        .select()
+        .from(l)
+        .where(prefix ? eq(sql`substr(${l.key}, 1, ${prefix.length})`, prefix) : undefined)
+        .orderBy(asc(l.key)),
   };
 }
 
@@ -83,7 +111,10 @@ export type LeasesRepo = ReturnType<typeof leasesRepo>;
 /** A live holder has the lease: the message says who, since when, and what to do. */
 export class LeaseHeldError extends UserError {
   override name = "LeaseHeldError";
-  constructor(readonly what: string, readonly holder: Lease) {
+  constructor(
+    readonly what: string,
+    readonly holder: Lease,
+  ) {
     const ago = Math.max(0, Math.round((Date.now() - holder.renewedAt.getTime()) / 1000));
     const cmd = (holder.meta as { command?: unknown } | null)?.command;
     super(
@@ -109,24 +140,34 @@ export interface HeldLease {
  * LeaseHeldError when a live holder has it. A heartbeat that cannot reach the store retries at the next
  * beat; one that finds the lease gone aborts `signal`.
  */
-export async function holdLease(repo: LeasesRepo, key: string, o: { what: string; ttlMs?: number; meta?: unknown; log?: (line: string) => void }): Promise<HeldLease> {
+export async function holdLease(
+  repo: LeasesRepo,
+  key: string,
+  o: { what: string; ttlMs?: number; meta?: unknown; log?: (line: string) => void },
+): Promise<HeldLease> {
   const ttlMs = o.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const got = await repo.acquire(key, thisProcess(o.meta), ttlMs);
   if (!got.acquired) throw new LeaseHeldError(o.what, got.holder);
   const { token } = got.lease;
   const lost = new AbortController();
   let beating: Promise<void> | undefined;
-  const beat = setInterval(() => {
-    beating ??= repo.renew(key, token, ttlMs).then(
-      (ok) => {
-        if (!ok && !lost.signal.aborted) {
-          o.log?.(`warning: lost the lease of ${o.what} (another process took it over); stopping`);
-          lost.abort(new UserError(`lost the lease of ${o.what} to another process`));
-        }
-      },
-      (err: unknown) => o.log?.(`warning: could not renew the lease of ${o.what}: ${(err as Error).message}`),
-    ).finally(() => (beating = undefined));
-  }, Math.max(50, Math.floor(ttlMs / 4)));
+  const beat = setInterval(
+    () => {
+      beating ??= repo
+        .renew(key, token, ttlMs)
+        .then(
+          (ok) => {
+            if (!ok && !lost.signal.aborted) {
+              o.log?.(`warning: lost the lease of ${o.what} (another process took it over); stopping`);
+              lost.abort(new UserError(`lost the lease of ${o.what} to another process`));
+            }
+          },
+          (err: unknown) => o.log?.(`warning: could not renew the lease of ${o.what}: ${(err as Error).message}`),
+        )
+        .finally(() => (beating = undefined));
+    },
+    Math.max(50, Math.floor(ttlMs / 4)),
+  );
   beat.unref();
   return {
     lease: got.lease,

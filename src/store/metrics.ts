@@ -39,10 +39,15 @@ export function metricsRepo(ctx: Ctx) {
       return ctx.tx(async () => {
         const out: Metric[] = [];
         for (const part of chunks(items)) {
-          const rows = await ctx.db().insert(m).values(part.map((i) => ({ ...i, extra: i.extra ?? null }))).onConflictDoUpdate({
-            target: [m.runId, m.method, m.iteration, m.name, m.scope],
-            set: { value: sql`excluded.value`, extra: sql`excluded.extra` },
-          }).returning();
+          const rows = await ctx
+            .db()
+            .insert(m)
+            .values(part.map((i) => ({ ...i, extra: i.extra ?? null })))
+            .onConflictDoUpdate({
+              target: [m.runId, m.method, m.iteration, m.name, m.scope],
+              set: { value: sql`excluded.value`, extra: sql`excluded.extra` },
+            })
+            .returning();
           const key = (r: NewMetric) => `${r.method}\u0000${r.iteration}\u0000${r.name}\u0000${r.scope}\u0000${r.runId}`;
           const byKey = new Map(rows.map((r) => [key(r), r]));
           for (const i of part) out.push(byKey.get(key(i))!);
@@ -52,13 +57,20 @@ export function metricsRepo(ctx: Ctx) {
     },
     /** Ordered by method, iteration, name, scope. */
     list: (f: MetricFilter): Promise<Metric[]> =>
-      ctx.db().select().from(m).where(and(
-        eq(m.runId, f.runId),
-        f.method !== undefined ? eq(m.method, f.method) : undefined,
-        f.iteration !== undefined ? eq(m.iteration, f.iteration) : undefined,
-        f.name !== undefined ? eq(m.name, f.name) : undefined,
-        f.scope !== undefined ? eq(m.scope, f.scope) : undefined,
-      )).orderBy(asc(m.method), asc(m.iteration), asc(m.name), asc(m.scope)),
+      ctx
+        .db()
+        .select()
+        .from(m)
+        .where(
+          and(
+            eq(m.runId, f.runId),
+            f.method !== undefined ? eq(m.method, f.method) : undefined,
+            f.iteration !== undefined ? eq(m.iteration, f.iteration) : undefined,
+            f.name !== undefined ? eq(m.name, f.name) : undefined,
+            f.scope !== undefined ? eq(m.scope, f.scope) : undefined,
+          ),
+        )
+        .orderBy(asc(m.method), asc(m.iteration), asc(m.name), asc(m.scope)),
   };
 }
 

@@ -25,8 +25,23 @@ export function modelVersionsRepo(ctx: Ctx) {
     /** One version per (agent, iteration): the first write wins and later ones return it unchanged. */
     insert: (v: NewModelVersion): Promise<ModelVersion> =>
       ctx.tx(async () => {
-        const [row] = await ctx.db().insert(mv).values(v).onConflictDoNothing({ target: [mv.agentId, mv.iteration] }).returning();
-        return row ?? one(await ctx.db().select().from(mv).where(and(eq(mv.agentId, v.agentId), eq(mv.iteration, v.iteration))), "model version");
+        const [row] = await ctx
+          .db()
+          .insert(mv)
+          .values(v)
+          .onConflictDoNothing({ target: [mv.agentId, mv.iteration] })
+          .returning();
+        return (
+          row ??
+          one(
+            await ctx
+              .db()
+              .select()
+              .from(mv)
+              .where(and(eq(mv.agentId, v.agentId), eq(mv.iteration, v.iteration))),
+            "model version",
+          )
+        );
       }),
     get: async (id: string): Promise<ModelVersion | undefined> => {
       const [row] = await ctx.db().select().from(mv).where(eq(mv.id, id));
@@ -34,14 +49,17 @@ export function modelVersionsRepo(ctx: Ctx) {
     },
     /** The agent's newest version, or the newest at or before iteration `atOrBefore`. */
     latest: async (agentId: string, atOrBefore?: number): Promise<ModelVersion | undefined> => {
-      const [row] = await ctx.db().select().from(mv)
+      const [row] = await ctx
+        .db()
+        .select()
+        .from(mv)
         .where(and(eq(mv.agentId, agentId), atOrBefore !== undefined ? lte(mv.iteration, atOrBefore) : undefined))
-        .orderBy(desc(mv.iteration)).limit(1);
+        .orderBy(desc(mv.iteration))
+        .limit(1);
       return row;
     },
     /** Oldest first. */
-    list: (agentId: string): Promise<ModelVersion[]> =>
-      ctx.db().select().from(mv).where(eq(mv.agentId, agentId)).orderBy(mv.iteration),
+    list: (agentId: string): Promise<ModelVersion[]> => ctx.db().select().from(mv).where(eq(mv.agentId, agentId)).orderBy(mv.iteration),
   };
 }
 

@@ -22,7 +22,9 @@ export interface NewQuestion {
 
 /** The content part of a question's identity. */
 export function questionContentSha256(q: { text: string; gold: string }): string {
-  return createHash("sha256").update(JSON.stringify([q.text, q.gold])).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([q.text, q.gold]))
+    .digest("hex");
 }
 
 const idOf = (q: { task: string; split: string; qid: string }) => `${q.task}\u0000${q.split}\u0000${q.qid}`;
@@ -44,16 +46,27 @@ export function questionsRepo(ctx: Ctx) {
         for (const h of hashed) {
           const prev = seen.get(idOf(h));
           if (prev && prev.contentSha256 !== h.contentSha256) {
-            throw new UserError(`task ${h.task} (${h.split}): question ${h.qid} is given twice with different ${prev.text !== h.text ? "text" : "gold"}; question ids must be unique`);
+            throw new UserError(
+              `task ${h.task} (${h.split}): question ${h.qid} is given twice with different ${prev.text !== h.text ? "text" : "gold"}; question ids must be unique`,
+            );
           }
           seen.set(idOf(h), h);
         }
         const byKey = new Map<string, Question>();
         for (const part of chunks([...seen.values()])) {
-          const inserted = await ctx.db().insert(q).values(part).onConflictDoNothing({ target: [q.task, q.split, q.qid, q.contentSha256] }).returning();
+          const inserted = await ctx
+            .db()
+            .insert(q)
+            .values(part)
+            .onConflictDoNothing({ target: [q.task, q.split, q.qid, q.contentSha256] })
+            .returning();
           for (const r of inserted) byKey.set(keyOf(r), r);
           for (const p of part.filter((p) => !byKey.has(keyOf(p)))) {
-            const [row] = await ctx.db().select().from(q).where(and(eq(q.task, p.task), eq(q.split, p.split), eq(q.qid, p.qid), eq(q.contentSha256, p.contentSha256)));
+            const [row] = await ctx
+              .db()
+              .select()
+              .from(q)
+              .where(and(eq(q.task, p.task), eq(q.split, p.split), eq(q.qid, p.qid), eq(q.contentSha256, p.contentSha256)));
             byKey.set(keyOf(p), row!);
           }
         }
@@ -65,10 +78,20 @@ export function questionsRepo(ctx: Ctx) {
     },
     /** Every stored question with this qid (several when generators gave it different content), oldest first. */
     versions: (task: string, split: string, qid: string): Promise<Question[]> =>
-      ctx.db().select().from(q).where(and(eq(q.task, task), eq(q.split, split), eq(q.qid, qid))).orderBy(q.createdAt, q.id),
+      ctx
+        .db()
+        .select()
+        .from(q)
+        .where(and(eq(q.task, task), eq(q.split, split), eq(q.qid, qid)))
+        .orderBy(q.createdAt, q.id),
     /** Ordered by qid (as text), then age; a qid with several versions appears once per version. */
     list: (task: string, split: string): Promise<Question[]> =>
-      ctx.db().select().from(q).where(and(eq(q.task, task), eq(q.split, split))).orderBy(q.qid, q.createdAt, q.id),
+      ctx
+        .db()
+        .select()
+        .from(q)
+        .where(and(eq(q.task, task), eq(q.split, split)))
+        .orderBy(q.qid, q.createdAt, q.id),
   };
 }
 
@@ -81,7 +104,12 @@ export async function backfillQuestionHashes(ctx: Ctx): Promise<number> {
   const rows = await ctx.db().select({ id: q.id, text: q.text, gold: q.gold }).from(q).where(eq(q.contentSha256, ""));
   if (rows.length === 0) return 0;
   await ctx.tx(async () => {
-    for (const r of rows) await ctx.db().update(q).set({ contentSha256: questionContentSha256(r) }).where(eq(q.id, r.id));
+    for (const r of rows)
+      await ctx
+        .db()
+        .update(q)
+        .set({ contentSha256: questionContentSha256(r) })
+        .where(eq(q.id, r.id));
   });
   return rows.length;
 }

@@ -28,16 +28,23 @@ export function runsRepo(ctx: Ctx) {
     get,
     /** Newest first. */
     list: async (opts: { status?: RunStatus; limit?: number } = {}): Promise<Run[]> => {
-      const q = ctx.db().select().from(t.runs).where(opts.status ? eq(t.runs.status, opts.status) : undefined)
+      const q = ctx
+        .db()
+        .select()
+        .from(t.runs)
+        .where(opts.status ? eq(t.runs.status, opts.status) : undefined)
         .orderBy(desc(t.runs.createdAt), desc(t.runs.id));
       return opts.limit !== undefined ? q.limit(opts.limit) : q;
     },
     /** Sets status (and error, when given; `null` clears it). Throws when the run does not exist. */
     setStatus: (id: string, status: RunStatus, error?: string | null): Promise<Run> =>
       ctx.tx(async () => {
-        const rows = await ctx.db().update(t.runs)
+        const rows = await ctx
+          .db()
+          .update(t.runs)
           .set({ status, updatedAt: new Date(), ...(error !== undefined ? { error } : {}) })
-          .where(eq(t.runs.id, id)).returning();
+          .where(eq(t.runs.id, id))
+          .returning();
         return one(rows, `run "${id}"`);
       }),
   };

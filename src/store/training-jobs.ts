@@ -39,7 +39,14 @@ export function trainingJobsRepo(ctx: Ctx) {
     create: (job: NewTrainingJob): Promise<TrainingJob> =>
       ctx.tx(async () => {
         const startedAt = job.status === "running" ? new Date() : null;
-        return one(await ctx.db().insert(j).values({ ...job, startedAt }).returning(), "training job");
+        return one(
+          await ctx
+            .db()
+            .insert(j)
+            .values({ ...job, startedAt })
+            .returning(),
+          "training job",
+        );
       }),
     /**
      * Applies the fields given (undefined = leave alone). Stamps startedAt on the first move to "running"
@@ -52,7 +59,12 @@ export function trainingJobsRepo(ctx: Ctx) {
         const stamps: Partial<TrainingJobPatch> = {};
         if (patch.status === "running" && !cur.startedAt) stamps.startedAt = new Date();
         if (patch.status && TERMINAL.includes(patch.status) && !cur.finishedAt) stamps.finishedAt = new Date();
-        const rows = await ctx.db().update(j).set({ ...stamps, ...defined(patch) }).where(eq(j.id, id)).returning();
+        const rows = await ctx
+          .db()
+          .update(j)
+          .set({ ...stamps, ...defined(patch) })
+          .where(eq(j.id, id))
+          .returning();
         return one(rows, "training job");
       }),
     get,
@@ -62,8 +74,13 @@ export function trainingJobsRepo(ctx: Ctx) {
     },
     /** The newest attempt for (agent, iteration): what a resumed run reattaches to or retries. */
     latest: async (agentId: string, iteration: number): Promise<TrainingJob | undefined> => {
-      const [row] = await ctx.db().select().from(j).where(and(eq(j.agentId, agentId), eq(j.iteration, iteration)))
-        .orderBy(desc(j.createdAt), desc(j.id)).limit(1);
+      const [row] = await ctx
+        .db()
+        .select()
+        .from(j)
+        .where(and(eq(j.agentId, agentId), eq(j.iteration, iteration)))
+        .orderBy(desc(j.createdAt), desc(j.id))
+        .limit(1);
       return row;
     },
     /**
@@ -71,15 +88,26 @@ export function trainingJobsRepo(ctx: Ctx) {
      * Only for the lease holder of the run: no live process can own such an attempt then.
      */
     abandonUnfinished: (runId: string, reason: string): Promise<TrainingJob[]> =>
-      ctx.db().update(j).set({ status: "abandoned", error: reason, finishedAt: new Date() })
-        .where(and(eq(j.runId, runId), inArray(j.status, ["queued", "running"]))).returning(),
+      ctx
+        .db()
+        .update(j)
+        .set({ status: "abandoned", error: reason, finishedAt: new Date() })
+        .where(and(eq(j.runId, runId), inArray(j.status, ["queued", "running"])))
+        .returning(),
     /** Ordered by iteration, then creation. */
     list: (f: { runId: string; agentId?: string; status?: TrainingStatus }): Promise<TrainingJob[]> =>
-      ctx.db().select().from(j).where(and(
-        eq(j.runId, f.runId),
-        f.agentId !== undefined ? eq(j.agentId, f.agentId) : undefined,
-        f.status !== undefined ? eq(j.status, f.status) : undefined,
-      )).orderBy(j.iteration, j.createdAt, j.id),
+      ctx
+        .db()
+        .select()
+        .from(j)
+        .where(
+          and(
+            eq(j.runId, f.runId),
+            f.agentId !== undefined ? eq(j.agentId, f.agentId) : undefined,
+            f.status !== undefined ? eq(j.status, f.status) : undefined,
+          ),
+        )
+        .orderBy(j.iteration, j.createdAt, j.id),
   };
 }
 

@@ -37,11 +37,23 @@ export function turnsRepo(ctx: Ctx) {
     insert: (turn: NewTurn): Promise<Turn> =>
       ctx.tx(async () => {
         const node = turn.node ?? "";
-        const [row] = await ctx.db().insert(tu).values({ ...turn, node, latencyMs: Math.round(turn.latencyMs) })
-          .onConflictDoNothing({ target: [tu.debateId, tu.agentId, tu.round, tu.node] }).returning();
-        return row ?? one(await ctx.db().select().from(tu).where(and(
-          eq(tu.debateId, turn.debateId), eq(tu.agentId, turn.agentId), eq(tu.round, turn.round), eq(tu.node, node),
-        )), "turn");
+        const [row] = await ctx
+          .db()
+          .insert(tu)
+          .values({ ...turn, node, latencyMs: Math.round(turn.latencyMs) })
+          .onConflictDoNothing({ target: [tu.debateId, tu.agentId, tu.round, tu.node] })
+          .returning();
+        return (
+          row ??
+          one(
+            await ctx
+              .db()
+              .select()
+              .from(tu)
+              .where(and(eq(tu.debateId, turn.debateId), eq(tu.agentId, turn.agentId), eq(tu.round, turn.round), eq(tu.node, node))),
+            "turn",
+          )
+        );
       }),
     get: async (id: string): Promise<Turn | undefined> => {
       const [row] = await ctx.db().select().from(tu).where(eq(tu.id, id));
@@ -49,15 +61,24 @@ export function turnsRepo(ctx: Ctx) {
     },
     /** A unit's stored turns by round, then generators before critics, then agent index, then node. */
     list: async (debateId: string): Promise<Turn[]> => {
-      const rows = await ctx.db().select({ turn: tu }).from(tu).innerJoin(t.agents, eq(t.agents.id, tu.agentId))
-        .where(eq(tu.debateId, debateId)).orderBy(asc(tu.round), ...agentOrder(t), asc(tu.node));
+      const rows = await ctx
+        .db()
+        .select({ turn: tu })
+        .from(tu)
+        .innerJoin(t.agents, eq(t.agents.id, tu.agentId))
+        .where(eq(tu.debateId, debateId))
+        .orderBy(asc(tu.round), ...agentOrder(t), asc(tu.node));
       return rows.map((r) => r.turn);
     },
     /** All turns of one (run, method, iteration, phase), grouped by debate (creation order), then as `list`. */
     listFor: async (f: { runId: string; method: string; iteration: number; phase: Phase }): Promise<Turn[]> => {
       const d = t.debates;
-      const rows = await ctx.db().select({ turn: tu }).from(tu)
-        .innerJoin(d, eq(d.id, tu.debateId)).innerJoin(t.agents, eq(t.agents.id, tu.agentId))
+      const rows = await ctx
+        .db()
+        .select({ turn: tu })
+        .from(tu)
+        .innerJoin(d, eq(d.id, tu.debateId))
+        .innerJoin(t.agents, eq(t.agents.id, tu.agentId))
         .where(and(eq(d.runId, f.runId), eq(d.method, f.method), eq(d.iteration, f.iteration), eq(d.phase, f.phase)))
         .orderBy(asc(d.createdAt), asc(d.id), asc(tu.round), ...agentOrder(t), asc(tu.node));
       return rows.map((r) => r.turn);

@@ -11,7 +11,11 @@ export function unitsRepo(ctx: Ctx) {
   const { t } = ctx;
   const u = t.units;
   const get = async (runId: string, key: string): Promise<Unit | undefined> => {
-    const [row] = await ctx.db().select().from(u).where(and(eq(u.runId, runId), eq(u.key, key)));
+    const [row] = await ctx
+      .db()
+      .select()
+      .from(u)
+      .where(and(eq(u.runId, runId), eq(u.key, key)));
     return row;
   };
   return {
@@ -21,18 +25,34 @@ export function unitsRepo(ctx: Ctx) {
      */
     markDone: (runId: string, key: string, result?: unknown): Promise<Unit> =>
       ctx.tx(async () => {
-        const [row] = await ctx.db().insert(u).values({ runId, key, status: "done", result: result ?? null })
-          .onConflictDoNothing({ target: [u.runId, u.key] }).returning();
-        return row ?? one(await ctx.db().select().from(u).where(and(eq(u.runId, runId), eq(u.key, key))), "unit");
+        const [row] = await ctx
+          .db()
+          .insert(u)
+          .values({ runId, key, status: "done", result: result ?? null })
+          .onConflictDoNothing({ target: [u.runId, u.key] })
+          .returning();
+        return (
+          row ??
+          one(
+            await ctx
+              .db()
+              .select()
+              .from(u)
+              .where(and(eq(u.runId, runId), eq(u.key, key))),
+            "unit",
+          )
+        );
       }),
     isDone: async (runId: string, key: string): Promise<boolean> => (await get(runId, key))?.status === "done",
     get,
     /** The run's markers whose key starts with `prefix` (all when omitted), ordered by key. */
     list: (runId: string, prefix?: string): Promise<Unit[]> =>
-      ctx.db().select().from(u).where(and(
-        eq(u.runId, runId),
-        prefix ? eq(sql`substr(${u.key}, 1, ${prefix.length})`, prefix) : undefined,
-      )).orderBy(asc(u.key)),
+      ctx
+        .db()
+        .select()
+        .from(u)
+        .where(and(eq(u.runId, runId), prefix ? eq(sql`substr(${u.key}, 1, ${prefix.length})`, prefix) : undefined))
+        .orderBy(asc(u.key)),
   };
 }
 

@@ -34,7 +34,9 @@ export function parseDbUrl(url: string, cwd: string = process.cwd()): DbTarget {
   const path = sqlite ? sqlite[1]! : url;
   if (sqlite && path === "") throw new UserError(`--db "${url}": the SQLite URL names no file`);
   if (!sqlite && /^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-    throw new UserError(`--db "${redact(url)}": unsupported database URL scheme (use a SQLite file path, postgres://…, or pglite://<dir>|memory)`);
+    throw new UserError(
+      `--db "${redact(url)}": unsupported database URL scheme (use a SQLite file path, postgres://…, or pglite://<dir>|memory)`,
+    );
   }
   return { dialect: "sqlite", path: path === ":memory:" ? path : abs(path) };
 }

@@ -80,7 +80,13 @@ function operandsOf(q: Question): Operands {
 }
 
 /** The steps of a+b*c+d-e*f: both products, then the sums left to right. */
-export interface ArithmeticSteps { p1: number; p2: number; s1: number; s2: number; r: number }
+export interface ArithmeticSteps {
+  p1: number;
+  p2: number;
+  s1: number;
+  s2: number;
+  r: number;
+}
 
 export function stepsOf([a, b, c, d, e, f]: readonly number[]): ArithmeticSteps {
   const p1 = b! * c!;
@@ -121,7 +127,8 @@ function positiveInt(name: string, v: unknown, min: number): number {
 export function arithmeticTask(options: ArithmeticOptions = {}): Task {
   const maxValue = positiveInt("max_value", options.maxValue ?? 30, 1);
   const solution = options.solution ?? "worked";
-  if (solution !== "worked" && solution !== "compact") throw new UserError(`arithmetic: option solution must be "worked" or "compact", got ${JSON.stringify(solution)}`);
+  if (solution !== "worked" && solution !== "compact")
+    throw new UserError(`arithmetic: option solution must be "worked" or "compact", got ${JSON.stringify(solution)}`);
   const sizes: Record<Split, number> = {
     train: positiveInt("train_size", options.trainSize ?? 500, 1),
     test: positiveInt("test_size", options.testSize ?? 500, 1),

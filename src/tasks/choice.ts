@@ -24,7 +24,9 @@ export function extractChoice(completion: string, letters: string, fallback = tr
   // A box counts from where it closes, so a "(D)" written inside it does not outrank it.
   if (boxed) consider(completion.indexOf(boxed.content, boxed.index) + boxed.content.length, letterOf(boxed.content, letters), "boxed");
   for (const m of completion.matchAll(new RegExp(`\\((${cls})\\)`, "g"))) consider(m.index!, m[1], "choice");
-  for (const m of completion.matchAll(new RegExp(`[Aa]nswer(?:\\s+is)?\\s*[:：]?\\s*(?:[Oo]ption\\s+)?\\(?(${cls})\\)?(?![A-Za-z])`, "g"))) {
+  for (const m of completion.matchAll(
+    new RegExp(`[Aa]nswer(?:\\s+is)?\\s*[:：]?\\s*(?:[Oo]ption\\s+)?\\(?(${cls})\\)?(?![A-Za-z])`, "g"),
+  )) {
     consider(m.index!, m[1], "choice");
   }
   const last = found.sort((a, b) => a.at - b.at).at(-1);

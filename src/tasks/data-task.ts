@@ -38,24 +38,38 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
   const name = file.name;
   const columnChoices = Array.isArray(file.choices) ? file.choices : undefined;
   const fixedLabels = columnChoices ? DEFAULT_LETTERS.slice(0, columnChoices.length).split("") : undefined;
-  if (columnChoices && columnChoices.length > DEFAULT_LETTERS.length) throw new UserError(`${taskPath}: choices: at most ${DEFAULT_LETTERS.length} options`);
+  if (columnChoices && columnChoices.length > DEFAULT_LETTERS.length)
+    throw new UserError(`${taskPath}: choices: at most ${DEFAULT_LETTERS.length} options`);
   const extractor = makeExtractor({ ...file.extractor, letters: file.extractor.letters ?? fixedLabels?.join("") });
   const grader = makeGrader(file.grader);
   const goldExtractors = new Map<ExtractorName, Extractor>();
   const goldExtractor = (n: ExtractorName) => {
-    if (!goldExtractors.has(n)) goldExtractors.set(n, n === extractor.spec.name ? extractor : makeExtractor({ name: n, letters: extractor.spec.letters }));
+    if (!goldExtractors.has(n))
+      goldExtractors.set(n, n === extractor.spec.name ? extractor : makeExtractor({ name: n, letters: extractor.spec.letters }));
     return goldExtractors.get(n)!;
   };
   const subsets = options.subset === undefined ? undefined : [options.subset].flat();
-  if (subsets && !file.subset) throw new UserError(`task ${name}: option subset: this task has no subsets (${taskPath} names no subset field)`);
+  if (subsets && !file.subset)
+    throw new UserError(`task ${name}: option subset: this task has no subsets (${taskPath} names no subset field)`);
   const prompts = file.prompts && /[/\\]|^\./.test(file.prompts) ? resolve(baseDir, file.prompts) : file.prompts;
 
   async function sourceFiles(split: Split, override?: string): Promise<{ spec: SourceSpec; files: SourceFile[] }> {
     const spec: SourceSpec | undefined = override ? overrideSpec(split, override) : file[split];
-    if (!spec) throw new UserError(`task ${name}: no ${split} split (${taskPath} names none); give a file for it (task.${split}.path in a run config, --file here)`);
+    if (!spec)
+      throw new UserError(
+        `task ${name}: no ${split} split (${taskPath} names none); give a file for it (task.${split}.path in a run config, --file here)`,
+      );
     const read = { format: spec.format, csv: { columns: spec.columns, delimiter: spec.delimiter } };
     if (spec.path) {
-      return { spec, files: localFiles(spec.path, override ? process.cwd() : baseDir).map((f) => ({ local: f.path, captures: f.captures, key: f.key, read })) };
+      return {
+        spec,
+        files: localFiles(spec.path, override ? process.cwd() : baseDir).map((f) => ({
+          local: f.path,
+          captures: f.captures,
+          key: f.key,
+          read,
+        })),
+      };
     }
     const { repo, revision } = splitRepo(spec.hub!);
     const configs = spec.config === undefined ? undefined : [spec.config].flat();
@@ -64,7 +78,10 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     return {
       spec,
       files: all.map((f) => ({
-        local: f.local, captures: {}, key: all.length > 1 ? f.path.replace(/\.[^./]+$/, "") : undefined, read,
+        local: f.local,
+        captures: {},
+        key: all.length > 1 ? f.path.replace(/\.[^./]+$/, "") : undefined,
+        read,
         hub: { repo, revision: pulled.sha, file: f.path },
       })),
     };
@@ -80,7 +97,9 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     if (file.labels) {
       const v = columnValue(row.value, file.labels);
       if (!Array.isArray(v) || !v.every((x) => typeof x === "string" && /^[A-Z]$/.test(x))) {
-        throw new UserError(`${row.where}: labels: column "${file.labels}" must hold a list of capital letters, got ${JSON.stringify(v)?.slice(0, 60)}`);
+        throw new UserError(
+          `${row.where}: labels: column "${file.labels}" must hold a list of capital letters, got ${JSON.stringify(v)?.slice(0, 60)}`,
+        );
       }
       return v as string[];
     }
@@ -96,7 +115,9 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     if (columnChoices) return columnChoices.map((c) => readText(row, c, "choices"));
     const v = columnValue(row.value, file.choices as string);
     if (!Array.isArray(v) || v.length < 2 || v.some((x) => asText(x) === undefined)) {
-      throw new UserError(`${row.where}: choices: column "${file.choices}" must hold a list of at least two texts, got ${v === undefined ? "nothing" : describe(v)}`);
+      throw new UserError(
+        `${row.where}: choices: column "${file.choices}" must hold a list of at least two texts, got ${v === undefined ? "nothing" : describe(v)}`,
+      );
     }
     if (v.length > DEFAULT_LETTERS.length) throw new UserError(`${row.where}: choices: at most ${DEFAULT_LETTERS.length} options`);
     return v.map((x) => asText(x)!);
@@ -112,7 +133,8 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
       else {
         const v = columnValue(row.value, ref);
         text = asText(v);
-        if (v !== undefined && v !== null && text === undefined) throw new UserError(`${row.where}: gold: column "${ref}" holds ${describe(v)}, not text`);
+        if (v !== undefined && v !== null && text === undefined)
+          throw new UserError(`${row.where}: gold: column "${ref}" holds ${describe(v)}, not text`);
       }
       if (text === undefined || !text.trim()) {
         reasons.push(`no "${ref}"`);
@@ -142,7 +164,8 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     let choices: string[] | undefined;
     if (file.choices) {
       choices = choiceTexts(row);
-      if (labels && labels.length !== choices.length) throw new UserError(`${row.where}: labels: ${labels.length} label(s) for ${choices.length} choice(s)`);
+      if (labels && labels.length !== choices.length)
+        throw new UserError(`${row.where}: labels: ${labels.length} label(s) for ${choices.length} choice(s)`);
       vars.choices = choices.map((c, i) => `${labels![i]}) ${c}`).join("\n");
     }
     const text = readText(row, file.question, "question", vars);
@@ -151,13 +174,23 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     const problem = grader.goldProblem(gold);
     if (problem) throw new UserError(`${row.where}: gold: "${gold}" ${problem} (grader ${grader.spec.name})`);
     let id: string | undefined;
-    if (file.id) id = isTemplate(file.id) ? readText(row, file.id, "id", vars) : asText(columnValue(row.value, file.id))?.trim() || undefined;
+    if (file.id)
+      id = isTemplate(file.id) ? readText(row, file.id, "id", vars) : asText(columnValue(row.value, file.id))?.trim() || undefined;
     id ??= `${name}-${split}-${f.key ? `${f.key}-` : ""}${row.index}`;
-    const meta: Record<string, unknown> = { file: shownPath(f.local), ...(row.line !== undefined ? { line: row.line } : { row: row.index + 1 }) };
-    const solution = file.solution === undefined ? undefined : isTemplate(file.solution) ? readText(row, file.solution, "solution", vars) : asText(columnValue(row.value, file.solution));
+    const meta: Record<string, unknown> = {
+      file: shownPath(f.local),
+      ...(row.line !== undefined ? { line: row.line } : { row: row.index + 1 }),
+    };
+    const solution =
+      file.solution === undefined
+        ? undefined
+        : isTemplate(file.solution)
+          ? readText(row, file.solution, "solution", vars)
+          : asText(columnValue(row.value, file.solution));
     if (solution?.trim()) meta.solution = solution;
     // Recorded when the row has it (a file given in place of a pattern source may not); required only to pick subsets.
-    if (file.subset && (isTemplate(file.subset) || columnValue(row.value, file.subset) !== undefined)) meta.subset = readText(row, file.subset, "subset");
+    if (file.subset && (isTemplate(file.subset) || columnValue(row.value, file.subset) !== undefined))
+      meta.subset = readText(row, file.subset, "subset");
     if (choices) Object.assign(meta, { choices, labels });
     for (const m of file.meta) {
       const v = columnValue(row.value, m);
@@ -166,11 +199,12 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     return { task: name, split, id, text, gold, meta };
   }
 
-  const keep = (row: Row, spec: SourceSpec) => Object.entries({ ...file.filter, ...spec.filter }).every(([col, allowed]) => {
-    const v = columnValue(row.value, col);
-    if (v === undefined) throw new UserError(`${row.where}: filter: no column "${col}" (columns: ${Object.keys(row.value).join(", ")})`);
-    return [allowed].flat().map(String).includes(String(v));
-  });
+  const keep = (row: Row, spec: SourceSpec) =>
+    Object.entries({ ...file.filter, ...spec.filter }).every(([col, allowed]) => {
+      const v = columnValue(row.value, col);
+      if (v === undefined) throw new UserError(`${row.where}: filter: no column "${col}" (columns: ${Object.keys(row.value).join(", ")})`);
+      return [allowed].flat().map(String).includes(String(v));
+    });
 
   // Built questions per split and source, reused while the parsed files are the same (readRows keeps them per mtime).
   const built = new Map<string, { rows: Row[][]; questions: Question[] }>();
@@ -180,7 +214,10 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     const rowsOf = await Promise.all(files.map((f) => readRows(f.local, { format: f.read.format, csv: f.read.csv })));
     const memoKey = `${split}\0${override ?? ""}`;
     const hit = built.get(memoKey);
-    const out = hit && hit.rows.length === rowsOf.length && hit.rows.every((r, i) => r === rowsOf[i]) ? hit.questions : build(split, spec, files, rowsOf);
+    const out =
+      hit && hit.rows.length === rowsOf.length && hit.rows.every((r, i) => r === rowsOf[i])
+        ? hit.questions
+        : build(split, spec, files, rowsOf);
     built.set(memoKey, { rows: rowsOf, questions: out });
     if (split === "train" && spec.drop_test_duplicates) {
       const testTexts = new Set((await load("test")).map((q) => normalizedText(q.text)));
@@ -211,7 +248,8 @@ export function dataTask(file: TaskFile, taskPath: string, options: DataTaskOpti
     }
     if (subsets) {
       const unknown = subsets.filter((s) => !knownSubsets.has(s));
-      if (unknown.length) throw new UserError(`task ${name}: unknown subset(s) ${unknown.join(", ")} (known: ${[...knownSubsets].sort().join(", ")})`);
+      if (unknown.length)
+        throw new UserError(`task ${name}: unknown subset(s) ${unknown.join(", ")} (known: ${[...knownSubsets].sort().join(", ")})`);
     }
     return out;
   }

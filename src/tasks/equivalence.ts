@@ -147,8 +147,16 @@ export function nodesEqual(x: AnswerNode, y: AnswerNode): boolean {
   }
   // a column or row vector written as a tuple
   const vec = (m: AnswerNode, t: AnswerNode) =>
-    m.kind === "matrix" && t.kind === "seq" && t.open === "(" && t.close === ")" &&
-    (m.rows.every((r) => r.length === 1) ? pairwise(m.rows.map((r) => r[0]!), t.items) : m.rows.length === 1 && pairwise(m.rows[0]!, t.items));
+    m.kind === "matrix" &&
+    t.kind === "seq" &&
+    t.open === "(" &&
+    t.close === ")" &&
+    (m.rows.every((r) => r.length === 1)
+      ? pairwise(
+          m.rows.map((r) => r[0]!),
+          t.items,
+        )
+      : m.rows.length === 1 && pairwise(m.rows[0]!, t.items));
   return vec(a, b) || vec(b, a);
 }
 

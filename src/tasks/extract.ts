@@ -55,7 +55,8 @@ export function lastHash(text: string): { content: string; index: number } | nul
 }
 
 // A number: optional sign (not a binary minus, so "30-5" yields 5), thousands commas, decimals.
-const NUMBER = /(?<![\w.)\]}])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\w.)\]}])-?\.\d+|(?<=[\w)\]}])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?/g;
+const NUMBER =
+  /(?<![\w.)\]}])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\w.)\]}])-?\.\d+|(?<=[\w)\]}])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?/g;
 
 /** The last number in the text, commas removed; null if there is none. */
 export function lastNumber(text: string): string | null {

@@ -95,6 +95,9 @@ export function makeExtractor(spec: ExtractorSpec): Extractor {
 export function hashGold(text: string): string | null {
   const i = text.lastIndexOf("####");
   if (i < 0) return null;
-  const gold = text.slice(i + 4).trim().replace(/,/g, "");
+  const gold = text
+    .slice(i + 4)
+    .trim()
+    .replace(/,/g, "");
   return gold || null;
 }

@@ -25,12 +25,58 @@ const UNICODE: [RegExp, string][] = [
 const TEXT_COMMANDS = /\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|mathit|mathsf|operatorname)\s*\{/g;
 
 const UNIT_WORDS = [
-  "units?", "cm", "centimeters?", "centimetres?", "mm", "millimeters?", "km", "kilometers?", "meters?", "metres?",
-  "inch(?:es)?", "feet", "foot", "ft", "yards?", "yd", "miles?", "mph",
-  "seconds?", "secs?", "minutes?", "mins?", "hours?", "hrs?", "days?", "weeks?", "months?", "years?",
-  "dollars?", "cents?", "euros?", "pounds?", "lbs?", "ounces?", "oz", "grams?", "kg", "kilograms?",
-  "liters?", "litres?", "ml", "gallons?", "quarts?", "cups?", "degrees?", "points?", "percent",
-  "people", "persons?", "students?", "times", "ways",
+  "units?",
+  "cm",
+  "centimeters?",
+  "centimetres?",
+  "mm",
+  "millimeters?",
+  "km",
+  "kilometers?",
+  "meters?",
+  "metres?",
+  "inch(?:es)?",
+  "feet",
+  "foot",
+  "ft",
+  "yards?",
+  "yd",
+  "miles?",
+  "mph",
+  "seconds?",
+  "secs?",
+  "minutes?",
+  "mins?",
+  "hours?",
+  "hrs?",
+  "days?",
+  "weeks?",
+  "months?",
+  "years?",
+  "dollars?",
+  "cents?",
+  "euros?",
+  "pounds?",
+  "lbs?",
+  "ounces?",
+  "oz",
+  "grams?",
+  "kg",
+  "kilograms?",
+  "liters?",
+  "litres?",
+  "ml",
+  "gallons?",
+  "quarts?",
+  "cups?",
+  "degrees?",
+  "points?",
+  "percent",
+  "people",
+  "persons?",
+  "students?",
+  "times",
+  "ways",
 ];
 // Units that read as a variable when glued to a number ("5m" may be 5·m): only after a space.
 const SPACED_UNIT_WORDS = ["m", "g", "in", "mi"];
@@ -57,11 +103,14 @@ export function normalizeAnswer(raw: string): string {
   // currency, percent, degrees carry no mathematical content for grading
   s = s.replace(/\\\$/g, "").replace(/\$/g, "");
   s = s.replace(/\\%/g, "").replace(/%/g, "");
-  s = s.replace(/\^\s*\{\s*\\circ\s*\}/g, "").replace(/\^\s*\\circ(?![a-zA-Z])/g, "").replace(/\\circ(?![a-zA-Z])/g, "");
+  s = s
+    .replace(/\^\s*\{\s*\\circ\s*\}/g, "")
+    .replace(/\^\s*\\circ(?![a-zA-Z])/g, "")
+    .replace(/\\circ(?![a-zA-Z])/g, "");
   s = s.replace(/\\degrees?(?![a-zA-Z])/g, "");
   s = unwrapText(s);
   s = s.trim().replace(/\.$/, "").trim();
-  for (let prev = ""; prev !== s; ) {
+  for (let prev = ""; prev !== s;) {
     prev = s;
     s = s.replace(TRAILING_UNIT, "$1").trim();
   }
@@ -70,7 +119,11 @@ export function normalizeAnswer(raw: string): string {
   s = s.replace(/\^\{(\w)\}/g, "^$1").replace(/_\{(\w+)\}/g, "_$1");
   // spaces go, except where they end a command name before a letter (`\cot x`)
   // (\u0001 is our own placeholder for the spaces kept)
-  s = s.replace(/(\\[a-zA-Z]+)\s+(?=[a-zA-Z])/g, "$1\u0001").replace(/\s+/g, "").split("\u0001").join(" ");
+  s = s
+    .replace(/(\\[a-zA-Z]+)\s+(?=[a-zA-Z])/g, "$1\u0001")
+    .replace(/\s+/g, "")
+    .split("\u0001")
+    .join(" ");
   s = normalizeNumbers(s);
   s = stripOuterBraces(s);
   s = s.replace(/\.$/, "");
@@ -82,7 +135,7 @@ export function normalizeAnswer(raw: string): string {
 }
 
 function stripDelimiters(s: string): string {
-  for (let prev = ""; prev !== s; ) {
+  for (let prev = ""; prev !== s;) {
     prev = s;
     if (s.startsWith("\\(") && s.endsWith("\\)")) s = s.slice(2, -2).trim();
     if (s.startsWith("\\[") && s.endsWith("\\]")) s = s.slice(2, -2).trim();

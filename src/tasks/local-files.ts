@@ -59,7 +59,12 @@ export function localFiles(pattern: string, baseDir: string): LocalFile[] {
   if (found.length === 0) throw new UserError(`${abs}: no file matches this pattern`);
   return found.map((f) => ({
     ...f,
-    key: Object.keys(f.captures).length ? Object.values(f.captures).join("-") : relative(root, f.path).replace(/\.[^./\\]+$/, "").split(sep).join("/"),
+    key: Object.keys(f.captures).length
+      ? Object.values(f.captures).join("-")
+      : relative(root, f.path)
+          .replace(/\.[^./\\]+$/, "")
+          .split(sep)
+          .join("/"),
   }));
 }
 

@@ -20,7 +20,9 @@ export function assertSameData(runId: string, before: RecordedData | undefined, 
     }
     for (const k of was.keys()) if (!is.has(k)) changed.push(`${k} is gone`);
     if (changed.length) {
-      throw new UserError(`run ${runId}: the ${split} data differs from the data it was started on (or its config pins): ${changed.slice(0, 3).join("; ")}${changed.length > 3 ? ` and ${changed.length - 3} more` : ""}. Restore that data, or change the config to start a new run (pin Hub data sets with @<commit>)`);
+      throw new UserError(
+        `run ${runId}: the ${split} data differs from the data it was started on (or its config pins): ${changed.slice(0, 3).join("; ")}${changed.length > 3 ? ` and ${changed.length - 3} more` : ""}. Restore that data, or change the config to start a new run (pin Hub data sets with @<commit>)`,
+      );
     }
   }
 }

@@ -22,7 +22,10 @@ const CODE_TASKS: Record<string, { options: string[]; make(options: Record<strin
   arithmetic: { options: ["maxValue", "trainSize", "testSize", "solution"], make: (o) => arithmeticTask(o) },
 };
 
-const FILE_TASKS = readdirSync(TASKS_DIR).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -".yaml".length)).sort();
+const FILE_TASKS = readdirSync(TASKS_DIR)
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => f.slice(0, -".yaml".length))
+  .sort();
 
 export const TASK_NAMES: readonly string[] = [...Object.keys(CODE_TASKS), ...FILE_TASKS];
 

@@ -28,19 +28,36 @@ export const sourceSchema = z.preprocess(
   (v) => (typeof v === "string" ? { path: v } : v),
   z
     .object({
-      path: z.string().min(1).optional().describe("a local file, or a pattern: * matches within a name, {name} also records that part as a column"),
+      path: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("a local file, or a pattern: * matches within a name, {name} also records that part as a column"),
       hub: z.string().regex(HUB_REPO, "must be owner/name or owner/name@revision").optional().describe("a Hugging Face Hub data set"),
-      config: z.union([z.string().min(1), z.array(z.string().min(1)).nonempty()]).optional().describe("hub: the config(s); default: the data set's default"),
+      config: z
+        .union([z.string().min(1), z.array(z.string().min(1)).nonempty()])
+        .optional()
+        .describe("hub: the config(s); default: the data set's default"),
       split: z.string().min(1).optional().describe("hub: the data set's split name (default: the task split's own name)"),
-      drop_test_duplicates: z.boolean().default(false).describe("drop rows whose question is also in the test split (a data set that repeats test items)"),
-      filter: z.lazy(() => filterSchema).optional().describe("keep only this source's rows whose column has one of these values"),
+      drop_test_duplicates: z
+        .boolean()
+        .default(false)
+        .describe("drop rows whose question is also in the test split (a data set that repeats test items)"),
+      filter: z
+        .lazy(() => filterSchema)
+        .optional()
+        .describe("keep only this source's rows whose column has one of these values"),
       ...fileReading,
     })
     .strict()
     .superRefine((s, ctx) => {
       if (!s.path === !s.hub) ctx.addIssue({ code: "custom", message: "give exactly one of path or hub" });
       if (s.path && (s.config !== undefined || s.split !== undefined)) {
-        ctx.addIssue({ code: "custom", message: "config and split belong to a hub source", path: [s.config !== undefined ? "config" : "split"] });
+        ctx.addIssue({
+          code: "custom",
+          message: "config and split belong to a hub source",
+          path: [s.config !== undefined ? "config" : "split"],
+        });
       }
     }),
 );
@@ -61,12 +78,17 @@ const extractorSchema = z.preprocess(
       name: z.enum(EXTRACTOR_NAMES),
       pattern: z.string().min(1).optional(),
       fallback: z.boolean().optional(),
-      letters: z.string().regex(/^[A-Z]+$/, "must be capital letters, e.g. ABCDE").optional(),
+      letters: z
+        .string()
+        .regex(/^[A-Z]+$/, "must be capital letters, e.g. ABCDE")
+        .optional(),
     })
     .strict()
     .superRefine((e, ctx) => {
-      if ((e.name === "regex") !== (e.pattern !== undefined)) ctx.addIssue({ code: "custom", message: "pattern is given with, and only with, name: regex", path: ["pattern"] });
-      if (e.letters !== undefined && e.name !== "choice_letter") ctx.addIssue({ code: "custom", message: "letters belong to choice_letter", path: ["letters"] });
+      if ((e.name === "regex") !== (e.pattern !== undefined))
+        ctx.addIssue({ code: "custom", message: "pattern is given with, and only with, name: regex", path: ["pattern"] });
+      if (e.letters !== undefined && e.name !== "choice_letter")
+        ctx.addIssue({ code: "custom", message: "letters belong to choice_letter", path: ["letters"] });
     }),
 );
 
@@ -74,7 +96,6 @@ const graderSchema = z.preprocess(
   (v) => (typeof v === "string" ? { name: v } : v),
   z.object({ name: z.enum(GRADER_NAMES), ignore_case: z.boolean().optional() }).strict(),
 );
-
 
 export const taskFileSchema = z
   .object({
@@ -84,7 +105,10 @@ export const taskFileSchema = z
     test: sourceSchema.optional(),
     id: fieldRef.optional().describe("a stable id per row; rows without one are numbered <task>-<split>-<n>"),
     question: fieldRef,
-    choices: z.union([z.array(fieldRef).min(2), fieldRef]).optional().describe("the options: a list of columns, or one column holding a list; {{choices}} renders them"),
+    choices: z
+      .union([z.array(fieldRef).min(2), fieldRef])
+      .optional()
+      .describe("the options: a list of columns, or one column holding a list; {{choices}} renders them"),
     labels: fieldRef.optional().describe("a column holding the option labels (default A, B, C, …)"),
     gold: z.union([goldPart, z.array(goldPart).nonempty()]).describe("several: the first that yields a value"),
     solution: fieldRef.optional().describe("a worked reference solution ending in the gold answer"),

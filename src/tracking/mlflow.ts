@@ -41,12 +41,19 @@ export class MlflowSink implements TrackingSink {
     const env = this.o.env ?? process.env;
     if (env.MLFLOW_TRACKING_TOKEN) return { Authorization: `Bearer ${env.MLFLOW_TRACKING_TOKEN}` };
     if (env.MLFLOW_TRACKING_USERNAME) {
-      return { Authorization: `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD ?? ""}`).toString("base64")}` };
+      return {
+        Authorization: `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD ?? ""}`).toString("base64")}`,
+      };
     }
     return {};
   }
 
-  private async call(method: "GET" | "POST" | "PUT", url: string, body?: string | Uint8Array, contentType = "application/json"): Promise<any> {
+  private async call(
+    method: "GET" | "POST" | "PUT",
+    url: string,
+    body?: string | Uint8Array,
+    contentType = "application/json",
+  ): Promise<any> {
     const res = await fetch(url, {
       method,
       headers: { ...this.headers(), ...(body !== undefined ? { "Content-Type": contentType } : {}) },
@@ -58,8 +65,12 @@ export class MlflowSink implements TrackingSink {
       let code = "";
       try {
         code = JSON.parse(text).error_code ?? "";
-      } catch { /* not JSON */ }
-      throw Object.assign(new Error(`${method} ${url.slice(this.base.length)}: HTTP ${res.status} ${code || text.slice(0, 200)}`), { errorCode: code });
+      } catch {
+        /* not JSON */
+      }
+      throw Object.assign(new Error(`${method} ${url.slice(this.base.length)}: HTTP ${res.status} ${code || text.slice(0, 200)}`), {
+        errorCode: code,
+      });
     }
     return text ? JSON.parse(text) : {};
   }
@@ -71,7 +82,12 @@ export class MlflowSink implements TrackingSink {
   private async experiment(): Promise<string> {
     if (this.experimentId) return this.experimentId;
     const get = async () =>
-      (await this.call("GET", `${this.base}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(this.o.experiment)}`)).experiment.experiment_id as string;
+      (
+        await this.call(
+          "GET",
+          `${this.base}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(this.o.experiment)}`,
+        )
+      ).experiment.experiment_id as string;
     try {
       this.experimentId = await get();
     } catch (e) {
@@ -114,7 +130,8 @@ export class MlflowSink implements TrackingSink {
     this.runs.set(run.id, ref);
     if (!stored) {
       const params = flattenParams(run.config);
-      for (let i = 0; i < params.length; i += MAX_PARAMS) await this.api("runs/log-batch", { run_id: ref.runId, params: params.slice(i, i + MAX_PARAMS) });
+      for (let i = 0; i < params.length; i += MAX_PARAMS)
+        await this.api("runs/log-batch", { run_id: ref.runId, params: params.slice(i, i + MAX_PARAMS) });
     }
   }
 
@@ -127,12 +144,17 @@ export class MlflowSink implements TrackingSink {
   async metrics(runId: string, points: readonly MetricPoint[]): Promise<void> {
     const { runId: run_id } = this.ref(runId);
     const metrics = points.map((p) => ({ key: metricName(p.key), value: p.value, timestamp: Math.round(p.timestamp), step: p.step }));
-    for (let i = 0; i < metrics.length; i += MAX_METRICS) await this.api("runs/log-batch", { run_id, metrics: metrics.slice(i, i + MAX_METRICS) });
+    for (let i = 0; i < metrics.length; i += MAX_METRICS)
+      await this.api("runs/log-batch", { run_id, metrics: metrics.slice(i, i + MAX_METRICS) });
   }
 
   async artifact(runId: string, path: string, content: Uint8Array): Promise<void> {
     const { artifactUri } = this.ref(runId);
-    const clean = path.split("/").filter((s) => s && s !== "." && s !== "..").map(encodeURIComponent).join("/");
+    const clean = path
+      .split("/")
+      .filter((s) => s && s !== "." && s !== "..")
+      .map(encodeURIComponent)
+      .join("/");
     await this.call("PUT", `${artifactBase(this.base, artifactUri)}/${clean}`, content, contentType(path));
   }
 
@@ -171,11 +193,25 @@ function metricName(key: string): string {
 export function artifactBase(trackingUri: string, artifactUri: string): string {
   if (/^https?:\/\//.test(artifactUri)) return artifactUri.replace(/\/+$/, "");
   const m = /^mlflow-artifacts:(?:\/\/[^/]*)?(\/.*)?$/.exec(artifactUri);
-  if (!m) throw new Error(`the run's artifact store is ${artifactUri || "(none)"}, which the tracking server does not serve over HTTP (start it with --serve-artifacts) — artifacts not uploaded`);
+  if (!m)
+    throw new Error(
+      `the run's artifact store is ${artifactUri || "(none)"}, which the tracking server does not serve over HTTP (start it with --serve-artifacts) — artifacts not uploaded`,
+    );
   return `${trackingUri}/api/2.0/mlflow-artifacts/artifacts${(m[1] ?? "").replace(/\/+$/, "")}`;
 }
 
 function contentType(path: string): string {
   const ext = path.split(".").pop()?.toLowerCase();
-  return { json: "application/json", html: "text/html", md: "text/markdown", yaml: "text/yaml", yml: "text/yaml", png: "image/png", svg: "image/svg+xml", txt: "text/plain" }[ext ?? ""] ?? "application/octet-stream";
+  return (
+    {
+      json: "application/json",
+      html: "text/html",
+      md: "text/markdown",
+      yaml: "text/yaml",
+      yml: "text/yaml",
+      png: "image/png",
+      svg: "image/svg+xml",
+      txt: "text/plain",
+    }[ext ?? ""] ?? "application/octet-stream"
+  );
 }

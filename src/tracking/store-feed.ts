@@ -60,7 +60,8 @@ export function trackedStore(store: Store, tracker: Tracker, warn: (line: string
       points.push({ key: `${base.replace("%s", "train_loss")}/it${j.iteration}`, value: p.loss, step: p.step, timestamp: t });
       // The local trainer's curve names it valLoss (TrainResult), the store's type evalLoss: take either.
       const val = (p as { valLoss?: number }).valLoss ?? p.evalLoss;
-      if (typeof val === "number") points.push({ key: `${base.replace("%s", "val_loss")}/it${j.iteration}`, value: val, step: p.step, timestamp: t });
+      if (typeof val === "number")
+        points.push({ key: `${base.replace("%s", "val_loss")}/it${j.iteration}`, value: val, step: p.step, timestamp: t });
     }
     // One point per iteration too, so the trend over iterations is a single curve.
     points.push({ key: base.replace("%s", "final_train_loss"), value: j.lossCurve.at(-1)!.loss, step: j.iteration, timestamp: t });

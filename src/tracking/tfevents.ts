@@ -120,7 +120,15 @@ export class EventFileWriter {
   constructor(dir: string, now = Date.now()) {
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, `events.out.tfevents.${Math.floor(now / 1000)}.${hostname()}.${process.pid}.${now % 1000}`);
-    writeFileSync(this.path, record(new Proto().double(1, now / 1000).bytes(3, "brain.Event:2").finish()));
+    writeFileSync(
+      this.path,
+      record(
+        new Proto()
+          .double(1, now / 1000)
+          .bytes(3, "brain.Event:2")
+          .finish(),
+      ),
+    );
   }
 
   write(events: readonly Uint8Array[]): void {

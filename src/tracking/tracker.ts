@@ -58,9 +58,11 @@ export class Tracker {
       new Promise<boolean>((r) => (timer = setTimeout(() => r(true), limit).unref())),
     ]);
     clearTimeout(timer);
-    if (timedOut) this.warn(`tracking: gave up waiting for the trackers after ${Math.round(limit / 1000)} s; the last updates may be missing`);
+    if (timedOut)
+      this.warn(`tracking: gave up waiting for the trackers after ${Math.round(limit / 1000)} s; the last updates may be missing`);
     await Promise.all(this.sinks.map((s) => s.close().catch((e) => this.warn(`tracking (${s.name}): ${(e as Error).message}`))));
-    for (const [key, n] of this.warned) if (n > 1) this.warn(`tracking (${key}): ${n - 1} more failure${n > 2 ? "s" : ""} of the same kind`);
+    for (const [key, n] of this.warned)
+      if (n > 1) this.warn(`tracking (${key}): ${n - 1} more failure${n > 2 ? "s" : ""} of the same kind`);
   }
 
   private enqueue(sink: TrackingSink, kind: string, fn: () => Promise<void>): void {

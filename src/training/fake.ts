@@ -29,7 +29,7 @@ export class FakeTrainer implements Trainer {
     this.calls++;
     req.signal?.throwIfAborted();
     const objective = req.objective?.kind ?? "sft";
-    const data = objective === "dpo" ? req.pairs : objective === "magdi" ? req.graphs : req.examples ?? req.sequences;
+    const data = objective === "dpo" ? req.pairs : objective === "magdi" ? req.graphs : (req.examples ?? req.sequences);
     // The real trainers refuse an empty request too; callers must skip empty datasets themselves.
     if (!data?.length) throw new Error(`FakeTrainer: nothing to train on (${objective}, ${req.outPath})`);
     this.requests.push(req);
@@ -70,6 +70,9 @@ export class FakeTrainer implements Trainer {
     this.referenceRequests.push(req);
     const ref = [contentId(req.baseModelPath), req.adapterPath === undefined ? "" : contentId(req.adapterPath)];
     const logp = (...parts: string[]) => -1 - 9 * (deriveSeed("fake-ref", ...ref, ...parts) / 2 ** 32);
-    return req.pairs.map((p) => ({ chosen: logp(JSON.stringify(p.prompt), JSON.stringify(p.chosen)), rejected: logp(JSON.stringify(p.prompt), JSON.stringify(p.rejected)) }));
+    return req.pairs.map((p) => ({
+      chosen: logp(JSON.stringify(p.prompt), JSON.stringify(p.chosen)),
+      rejected: logp(JSON.stringify(p.prompt), JSON.stringify(p.rejected)),
+    }));
   }
 }

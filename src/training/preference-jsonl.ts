@@ -75,7 +75,10 @@ export function parsePreferenceRow(obj: unknown): PreferencePair | string {
   }
   for (const x of [prompt, chosen, rejected]) if (typeof x === "string") return x;
   const pair: PreferencePair = { prompt: prompt as ChatMessage[], chosen: chosen as ChatMessage[], rejected: rejected as ChatMessage[] };
-  for (const [key, field] of [["ref_chosen_logps", "refChosenLogp"], ["ref_rejected_logps", "refRejectedLogp"]] as const) {
+  for (const [key, field] of [
+    ["ref_chosen_logps", "refChosenLogp"],
+    ["ref_rejected_logps", "refRejectedLogp"],
+  ] as const) {
     const v = o[key];
     if (v === undefined || v === null) continue;
     if (typeof v !== "number" || !Number.isFinite(v)) return `${key}: expected a number`;

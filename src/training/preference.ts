@@ -10,12 +10,14 @@ function checkMessages(ms: unknown, where: string, assistantOnly: boolean): void
     if (!m || !ROLES.has(m.role as string) || typeof m.content !== "string") {
       throw new UserError(`train: ${where}[${j}] needs "role" (system, user or assistant) and string "content"`);
     }
-    if (assistantOnly && m.role !== "assistant") throw new UserError(`train: ${where}[${j}] must be an assistant message (got role ${m.role})`);
+    if (assistantOnly && m.role !== "assistant")
+      throw new UserError(`train: ${where}[${j}] must be an assistant message (got role ${m.role})`);
   });
 }
 
 export function validatePairs(pairs: unknown): void {
-  if (!Array.isArray(pairs) || pairs.length === 0) throw new UserError("train: objective dpo needs pairs (a non-empty array of preference pairs)");
+  if (!Array.isArray(pairs) || pairs.length === 0)
+    throw new UserError("train: objective dpo needs pairs (a non-empty array of preference pairs)");
   pairs.forEach((p: Partial<PreferencePair> | null, i) => {
     const where = `pairs[${i}]`;
     if (!p || typeof p !== "object") throw new UserError(`train: ${where} must be an object with prompt, chosen and rejected`);

@@ -9,7 +9,7 @@ import { dirname, resolve } from "node:path";
  */
 export function makeDirs(dir: string, what = "folder"): void {
   const missing: string[] = [];
-  for (let p = resolve(dir); ; ) {
+  for (let p = resolve(dir); ;) {
     const kind = kindOf(p);
     if (kind === "dir") break;
     if (kind === "other") throw new Error(`cannot create ${what} ${dir}: ${p} is not a folder`);

@@ -14,7 +14,11 @@ function holderAlive(path: string): boolean {
   }
   if (!Number.isInteger(pid) || pid <= 0) {
     // Created but the pid not yet written: young means a live holder mid-write.
-    try { return Date.now() - statSync(path).mtimeMs < 10_000; } catch { return false; }
+    try {
+      return Date.now() - statSync(path).mtimeMs < 10_000;
+    } catch {
+      return false;
+    }
   }
   try {
     process.kill(pid, 0);

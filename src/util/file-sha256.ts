@@ -14,7 +14,7 @@ export function fileSha256Sync(path: string): string {
   const buf = Buffer.alloc(1 << 20);
   const fd = openSync(path, "r");
   try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
   } finally {
     closeSync(fd);
   }

@@ -13,7 +13,15 @@ export function notRegularFile(path: string): string | undefined {
     return undefined;
   }
   if (st.isFile()) return undefined;
-  return st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : st.isCharacterDevice() || st.isBlockDevice() ? "a device" : "not a file";
+  return st.isDirectory()
+    ? "a directory"
+    : st.isFIFO()
+      ? "a FIFO"
+      : st.isSocket()
+        ? "a socket"
+        : st.isCharacterDevice() || st.isBlockDevice()
+          ? "a device"
+          : "not a file";
 }
 
 /** readFileSync(path, "utf8") for files the user names, refusing what is not a regular file first. */

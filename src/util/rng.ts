@@ -62,11 +62,19 @@ export interface Xoshiro128Rng {
 
 export function createXoshiro128Rng(seed: number): Xoshiro128Rng {
   const sm = splitmix32(seed);
-  let a = sm(), b = sm(), c = sm(), d = sm();
+  let a = sm(),
+    b = sm(),
+    c = sm(),
+    d = sm();
   const u32 = () => {
     const r = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
     const t = (b << 9) >>> 0;
-    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = rotl(d, 11);
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl(d, 11);
     return r;
   };
   let spare: number | undefined;
@@ -74,7 +82,11 @@ export function createXoshiro128Rng(seed: number): Xoshiro128Rng {
     next: () => u32() / 2 ** 32,
     int: (lo, hi) => lo + Math.floor(rng.next() * (hi - lo + 1)),
     normal: () => {
-      if (spare !== undefined) { const s = spare; spare = undefined; return s; }
+      if (spare !== undefined) {
+        const s = spare;
+        spare = undefined;
+        return s;
+      }
       let u = 0;
       while (u === 0) u = rng.next();
       const v = rng.next();

@@ -8,6 +8,10 @@ import { stableJson } from "./stable-json.js";
  */
 export function runKey(o: { name: string; method?: string; seed: number; computes: unknown }): string {
   const hash = createHash("sha256").update(stableJson(o.computes)).digest("hex").slice(0, 8);
-  const slug = o.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "run";
+  const slug =
+    o.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "run";
   return `${slug}${o.method === undefined ? "" : `-${o.method}`}-s${o.seed}-${hash}`;
 }

@@ -20,7 +20,8 @@ export function parseYaml<S extends ZodTypeAny>(
     throw new UserError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${err.message.split("\n")[0]}`);
   }
   const raw = doc.toJS() ?? {};
-  if (typeof raw !== "object" || Array.isArray(raw)) throw new UserError(`${file}:1:1: ${opts.what ?? "the file"} must be a mapping of fields`);
+  if (typeof raw !== "object" || Array.isArray(raw))
+    throw new UserError(`${file}:1:1: ${opts.what ?? "the file"} must be a mapping of fields`);
   const prepared = opts.prepare ? opts.prepare(raw as Record<string, unknown>) : (raw as Record<string, unknown>);
   const merged = deepMerge(prepared, opts.overrides ?? {});
   const parsed = schema.safeParse(merged);

@@ -36,7 +36,9 @@ describe("directory artifact store", () => {
     const store = openArtifactStore(join(tmp, "shared2"));
     const sha = await store.put(src);
     writeFileSync(join(tmp, "shared2", sha.slice(0, 2), sha), "full modeL");
-    const err = await openArtifactStore(join(tmp, "shared2")).get(sha).catch((e) => e);
+    const err = await openArtifactStore(join(tmp, "shared2"))
+      .get(sha)
+      .catch((e) => e);
     expect(isUserError(err)).toBe(true);
     expect(err.message).toMatch(/its bytes hash to [0-9a-f]{64}, not to the sha256 it is stored under/);
   });

@@ -16,7 +16,13 @@ let endpoint: string;
 const env = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" };
 
 beforeAll(async () => {
-  server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: join(tmp, "s3"), configureBuckets: [{ name: "models", configs: [] }] });
+  server = new S3rver({
+    port: 0,
+    address: "127.0.0.1",
+    silent: true,
+    directory: join(tmp, "s3"),
+    configureBuckets: [{ name: "models", configs: [] }],
+  });
   const addr = (await server.run()) as AddressInfo;
   endpoint = `http://127.0.0.1:${addr.port}`;
 });
@@ -30,7 +36,10 @@ describe("S3 artifact store", () => {
     const src = join(tmp, "adapter.gguf");
     writeFileSync(src, Buffer.alloc(3 << 20, 7)); // 3 MiB
     const sha = createHash("sha256").update(readFileSync(src)).digest("hex");
-    const writer = openArtifactStore(`s3://models/runs/x?endpoint=${encodeURIComponent(endpoint)}`, { cacheDir: join(tmp, "cache-a"), env });
+    const writer = openArtifactStore(`s3://models/runs/x?endpoint=${encodeURIComponent(endpoint)}`, {
+      cacheDir: join(tmp, "cache-a"),
+      env,
+    });
     expect(writer.location).toBe("s3://models/runs/x");
     expect(await writer.put(src)).toBe(sha);
     expect(await writer.put(src)).toBe(sha);
@@ -46,9 +55,19 @@ describe("S3 artifact store", () => {
 
   it("refuses an object whose bytes are not its sha256, leaving nothing in the cache", async () => {
     const sha = "c".repeat(64);
-    const raw = new Client({ endPoint: "127.0.0.1", port: Number(new URL(endpoint).port), useSSL: false, accessKey: "S3RVER", secretKey: "S3RVER", pathStyle: true });
+    const raw = new Client({
+      endPoint: "127.0.0.1",
+      port: Number(new URL(endpoint).port),
+      useSSL: false,
+      accessKey: "S3RVER",
+      secretKey: "S3RVER",
+      pathStyle: true,
+    });
     await raw.putObject("models", `runs/x/${sha}`, Buffer.from("not those bytes"));
-    const reader = openArtifactStore(`s3://models/runs/x?endpoint=${encodeURIComponent(endpoint)}`, { cacheDir: join(tmp, "cache-c"), env });
+    const reader = openArtifactStore(`s3://models/runs/x?endpoint=${encodeURIComponent(endpoint)}`, {
+      cacheDir: join(tmp, "cache-c"),
+      env,
+    });
     const err = await reader.get(sha, ".gguf").catch((e) => e);
     expect(isUserError(err)).toBe(true);
     expect(err.message).toMatch(/s3:\/\/models\/runs\/x\/c{64}: its bytes hash to/);

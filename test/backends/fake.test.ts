@@ -14,7 +14,9 @@ describe("FakeBackend", () => {
   });
 
   it("replies by a function of the request, cut at a stop string or at maxTokens as a real backend", async () => {
-    const b = new FakeBackend({ reply: ({ model, opts: o }) => `${model.adapter ?? model.base} seed ${o.seed} END and more words here than fit` });
+    const b = new FakeBackend({
+      reply: ({ model, opts: o }) => `${model.adapter ?? model.base} seed ${o.seed} END and more words here than fit`,
+    });
     const stopped = await b.generate({ base: "m", adapter: "a" }, chat, { ...opts, stop: ["END"] });
     expect(stopped).toMatchObject({ text: "a seed 1 ", completionTokens: 3, finishReason: "stop" });
     const long = await b.generate({ base: "m" }, chat, { ...opts, seed: 2 });

@@ -133,7 +133,9 @@ describe("llama backend: score", () => {
     const prompt = renderPromptTokens(model, resolveChatWrapper(model), chat).tokens;
     const target = model.tokenize(completion, false);
     const feed: Token[] = [...prompt, ...target];
-    const res = await seq.controlledEvaluate(feed.map((t, i) => (i >= prompt.length - 1 && i < feed.length - 1 ? [t, { generateNext: { logits: true } }] : t)));
+    const res = await seq.controlledEvaluate(
+      feed.map((t, i) => (i >= prompt.length - 1 && i < feed.length - 1 ? [t, { generateNext: { logits: true } }] : t)),
+    );
     let ref = 0;
     for (let j = 0; j < target.length; j++) {
       const logits = res[prompt.length - 1 + j]!.next!.logits!;

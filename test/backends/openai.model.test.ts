@@ -41,12 +41,20 @@ beforeAll(async () => {
       if (flaky.delayMs) await new Promise((r) => setTimeout(r, flaky.delayMs));
       if (flaky.failures > 0) {
         flaky.failures--;
-        return c.json({ error: { message: `scripted ${flaky.status}` } }, flaky.status as 503, flaky.status === 429 ? { "retry-after": "0" } : {});
+        return c.json(
+          { error: { message: `scripted ${flaky.status}` } },
+          flaky.status as 503,
+          flaky.status === 429 ? { "retry-after": "0" } : {},
+        );
       }
       let body = await c.req.text();
       if (flaky.stripEcho && body) body = JSON.stringify({ ...JSON.parse(body), echo: undefined });
       const url = new URL(c.req.url);
-      const res = await fetch(`${server.url}${url.pathname}`, { method: c.req.method, headers: { "content-type": "application/json" }, body: body || undefined });
+      const res = await fetch(`${server.url}${url.pathname}`, {
+        method: c.req.method,
+        headers: { "content-type": "application/json" },
+        body: body || undefined,
+      });
       return new Response(await res.text(), { status: res.status, headers: { "content-type": "application/json" } });
     } finally {
       flaky.active--;
@@ -68,7 +76,10 @@ const remote = (extra: Partial<ConstructorParameters<typeof OpenAIBackend>[0]> =
 describe("openai backend over a real loopback HTTP server", () => {
   it("generates the same text as the llama backend for the same seed, with token usage", async () => {
     const o = remote();
-    const [viaHttp, direct] = await Promise.all([o.generate({ base: "random" }, chat, sampling), llama.generate({ base: random }, chat, sampling)]);
+    const [viaHttp, direct] = await Promise.all([
+      o.generate({ base: "random" }, chat, sampling),
+      llama.generate({ base: random }, chat, sampling),
+    ]);
     expect(viaHttp.text).toBe(direct.text);
     expect(viaHttp).toMatchObject({ promptTokens: direct.promptTokens, completionTokens: 16, finishReason: "length" });
     const done = await o.generate({ base: "seven" }, chat, { ...sampling, temperature: 0 });
@@ -89,7 +100,9 @@ describe("openai backend over a real loopback HTTP server", () => {
   it("refuses to score on an endpoint that does not echo, with a UserError", async () => {
     flaky.stripEcho = true;
     try {
-      const err = await remote({ baseURL: `${front.url}/v1` }).score({ base: "seven" }, chat, "\\boxed{7}").catch((e) => e);
+      const err = await remote({ baseURL: `${front.url}/v1` })
+        .score({ base: "seven" }, chat, "\\boxed{7}")
+        .catch((e) => e);
       expect(isUserError(err)).toBe(true);
       expect(err.message).toMatch(/cannot score a given completion/);
     } finally {
@@ -101,13 +114,18 @@ describe("openai backend over a real loopback HTTP server", () => {
     flaky.seen = 0;
     flaky.failures = 2;
     flaky.status = 429;
-    const g = await remote({ baseURL: `${front.url}/v1`, maxRetries: 3 }).generate({ base: "seven" }, chat, { ...sampling, temperature: 0 });
+    const g = await remote({ baseURL: `${front.url}/v1`, maxRetries: 3 }).generate({ base: "seven" }, chat, {
+      ...sampling,
+      temperature: 0,
+    });
     expect(g.text).toBe("\\boxed{7}");
     expect(flaky.seen).toBe(3);
     flaky.seen = 0;
     flaky.failures = 5;
     flaky.status = 503;
-    const err = await remote({ baseURL: `${front.url}/v1`, maxRetries: 2 }).generate({ base: "seven" }, chat, sampling).catch((e) => e);
+    const err = await remote({ baseURL: `${front.url}/v1`, maxRetries: 2 })
+      .generate({ base: "seven" }, chat, sampling)
+      .catch((e) => e);
     expect(flaky.seen).toBe(3);
     expect(err.message).toMatch(/failed after 3 attempts: HTTP 503/);
     flaky.failures = 0;
@@ -117,7 +135,9 @@ describe("openai backend over a real loopback HTTP server", () => {
     flaky.seen = 0;
     flaky.delayMs = 400;
     try {
-      const err = await remote({ baseURL: `${front.url}/v1`, timeoutS: 0.1, maxRetries: 1 }).generate({ base: "seven" }, chat, sampling).catch((e) => e);
+      const err = await remote({ baseURL: `${front.url}/v1`, timeoutS: 0.1, maxRetries: 1 })
+        .generate({ base: "seven" }, chat, sampling)
+        .catch((e) => e);
       expect(err).toBeInstanceOf(Error);
       expect(err.message).toMatch(/failed after 2 attempts/);
       expect(flaky.seen).toBe(2);
@@ -127,11 +147,15 @@ describe("openai backend over a real loopback HTTP server", () => {
   });
 
   it("turns client errors into one-line UserErrors and bounds concurrency", async () => {
-    const err = await remote().generate({ base: "nope" }, chat, sampling).catch((e) => e);
+    const err = await remote()
+      .generate({ base: "nope" }, chat, sampling)
+      .catch((e) => e);
     expect(isUserError(err)).toBe(true);
     expect(err.message).toMatch(/HTTP 404: .*model "nope" does not exist/);
     expect(() => new OpenAIBackend({ env: {} })).toThrow(/set \$OPENAI_API_KEY/);
-    const lora = await remote().generate({ base: "random", adapter: "/x.gguf" }, chat, sampling).catch((e) => e);
+    const lora = await remote()
+      .generate({ base: "random", adapter: "/x.gguf" }, chat, sampling)
+      .catch((e) => e);
     expect(isUserError(lora)).toBe(true);
 
     // Requests abandoned by the timeout test may still sleep in the proxy: let them drain first.

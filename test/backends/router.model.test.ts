@@ -34,10 +34,13 @@ beforeAll(async () => {
   served = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 2, contextSize: 512 });
   server = await listen(createOpenAIApp({ backend: served, models: { seven: { base: seven } } }));
   const baseURL = `${server.url}/v1`;
-  router = new RouterBackend(local, new Map<string, any>([
-    ["serve", new OpenAIBackend({ baseURL, maxRetries: 0 })],
-    ["lc", new LangchainBackend({ fields: { apiKey: "no-key", configuration: { baseURL } }, maxRetries: 0 })],
-  ]));
+  router = new RouterBackend(
+    local,
+    new Map<string, any>([
+      ["serve", new OpenAIBackend({ baseURL, maxRetries: 0 })],
+      ["lc", new LangchainBackend({ fields: { apiKey: "no-key", configuration: { baseURL } }, maxRetries: 0 })],
+    ]),
+  );
 }, 600_000);
 
 afterAll(async () => {

@@ -11,13 +11,21 @@ describe("RouterBackend", () => {
   it("sends each model to the backend its route names (without the route), the rest to the default; closes each once", async () => {
     const local = new FakeBackend({ replies: ["local"] });
     const remote = new FakeBackend({ replies: ["remote"] });
-    const r = new RouterBackend(local, new Map([["serve", remote], ["serve-again", remote]]));
+    const r = new RouterBackend(
+      local,
+      new Map([
+        ["serve", remote],
+        ["serve-again", remote],
+      ]),
+    );
     expect((await r.generate({ base: "a.gguf" }, chat, opts)).text).toBe("local");
     expect((await r.generate({ base: "society", backend: "serve" }, chat, opts)).text).toBe("remote");
     await r.score({ base: "society", backend: "serve-again" }, chat, "x");
     expect(remote.generated[0]!.model).toEqual({ base: "society" });
     expect(remote.scored[0]!.model).toEqual({ base: "society" });
-    await expect(r.generate({ base: "m", backend: "nowhere" }, chat, opts)).rejects.toThrow(/route "nowhere", which this run does not have \(routes: serve, serve-again\)/);
+    await expect(r.generate({ base: "m", backend: "nowhere" }, chat, opts)).rejects.toThrow(
+      /route "nowhere", which this run does not have \(routes: serve, serve-again\)/,
+    );
     await r.close();
     expect([local.closed, remote.closed]).toEqual([true, true]);
   });
@@ -25,7 +33,10 @@ describe("RouterBackend", () => {
 
 describe("LangchainBackend", () => {
   it("names models provider:model; a provider package that is not installed is a user error naming it", async () => {
-    expect(parseProviderModel({ base: "anthropic:claude-3-5-haiku-latest" })).toEqual({ provider: "anthropic", model: "claude-3-5-haiku-latest" });
+    expect(parseProviderModel({ base: "anthropic:claude-3-5-haiku-latest" })).toEqual({
+      provider: "anthropic",
+      model: "claude-3-5-haiku-latest",
+    });
     expect(() => parseProviderModel({ base: "claude" })).toThrow(/name it "provider:model"/);
     expect(() => parseProviderModel({ base: "openai:x", adapter: "a.gguf" })).toThrow(/cannot apply the local LoRA adapter/);
     const b = new LangchainBackend();

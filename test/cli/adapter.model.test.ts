@@ -19,7 +19,16 @@ const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("
 beforeAll(async () => {
   await writeTinyModel(base, { seed: 7 });
   const sequences = [{ tokens: [1, 50, 60, 70, 80, 90, 100, 2], lossMask: [0, 1, 1, 1, 1, 1, 1, 1] }];
-  await trainGgml({ baseModelPath: base, sequences, mode: "lora", outPath: adapter, seed: 1, threads: 1, lora: { rank: 2 }, optim: { lr: 1e-2, maxSteps: 2 } });
+  await trainGgml({
+    baseModelPath: base,
+    sequences,
+    mode: "lora",
+    outPath: adapter,
+    seed: 1,
+    threads: 1,
+    lora: { rank: 2 },
+    optim: { lr: 1e-2, maxSteps: 2 },
+  });
   // A run as `society run` leaves it: generator0 starts from the base and has a LoRA version after iteration 1.
   const store = await openStore(db);
   const run = await store.runs.create({ id: "r-s1-00000000", name: "r", methods: ["multiagent-ft"], config: {}, seed: 1 });
@@ -35,7 +44,9 @@ describe("society adapter", () => {
     const peft = join(dir, "peft");
     const e = society("adapter", "export", adapter, "--model", base, "--out", peft);
     expect(e.status, e.stderr).toBe(0);
-    expect(e.stdout).toMatch(/wrote PEFT adapter \(28 tensors; target_modules q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj\)/);
+    expect(e.stdout).toMatch(
+      /wrote PEFT adapter \(28 tensors; target_modules q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj\)/,
+    );
     expect(existsSync(join(peft, "adapter_model.safetensors")) && existsSync(join(peft, "adapter_config.json"))).toBe(true);
     const back = join(dir, "back.gguf");
     const i = society("adapter", "import", peft, "--model", base, "--out", back);
@@ -45,10 +56,28 @@ describe("society adapter", () => {
 
   it("exports a stored run's agent, merged, with its base found in the store", () => {
     const outFile = join(dir, "merged.gguf");
-    const r = society("adapter", "export", "--run", "r-s1-00000000", "--agent", "generator0", "--format", "merged-gguf", "--out", outFile, "--db", db);
+    const r = society(
+      "adapter",
+      "export",
+      "--run",
+      "r-s1-00000000",
+      "--agent",
+      "generator0",
+      "--format",
+      "merged-gguf",
+      "--out",
+      outFile,
+      "--db",
+      db,
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/wrote merged model .*merged\.gguf \(14 tensors changed, scale 1; sha256 [0-9a-f]{64}\)/);
-    const dirOf = (p: string) => { const f = openGguf(p); const d = f.tensors.map((t) => `${t.name}:${t.type}:${t.ne}`); f.close(); return d; };
+    const dirOf = (p: string) => {
+      const f = openGguf(p);
+      const d = f.tensors.map((t) => `${t.name}:${t.type}:${t.ne}`);
+      f.close();
+      return d;
+    };
     expect(dirOf(outFile)).toEqual(dirOf(base));
   });
 

@@ -12,14 +12,32 @@ const society = societyInProcess;
 let hub: LoopbackHub;
 const pq = Buffer.from(parquetWriteBuffer({ columnData: [{ name: "q", data: ["a", "b"], type: "STRING" }] }));
 beforeAll(async () => {
-  hub = await startLoopbackHub([
-    {
-      repo: "org/two",
-      cardData: { configs: [{ config_name: "x", data_files: [{ split: "train", path: "x/train.parquet" }] }, { config_name: "y", data_files: [{ split: "train", path: "y/*.parquet" }, { split: "test", path: "y/test/*" }] }] },
-      files: [{ path: "x/train.parquet", content: pq, lfs: true }, { path: "y/a.parquet", content: pq, lfs: true }, { path: "y/test/t.jsonl", content: '{"q":"c"}\n' }],
-    },
-    { repo: "org/gated", gated: true, files: [{ path: "train.csv", content: "q\nz\n" }] },
-  ], { token: "tok" });
+  hub = await startLoopbackHub(
+    [
+      {
+        repo: "org/two",
+        cardData: {
+          configs: [
+            { config_name: "x", data_files: [{ split: "train", path: "x/train.parquet" }] },
+            {
+              config_name: "y",
+              data_files: [
+                { split: "train", path: "y/*.parquet" },
+                { split: "test", path: "y/test/*" },
+              ],
+            },
+          ],
+        },
+        files: [
+          { path: "x/train.parquet", content: pq, lfs: true },
+          { path: "y/a.parquet", content: pq, lfs: true },
+          { path: "y/test/t.jsonl", content: '{"q":"c"}\n' },
+        ],
+      },
+      { repo: "org/gated", gated: true, files: [{ path: "train.csv", content: "q\nz\n" }] },
+    ],
+    { token: "tok" },
+  );
   process.env.HF_ENDPOINT = hub.url;
   process.env.SOCIETY_HUB_CACHE = mkdtempSync(join(tmpdir(), "cli-data-"));
   delete process.env.HF_TOKEN;
@@ -48,7 +66,9 @@ describe("society data", () => {
     expect(ok.stdout).toContain("(from the cache)");
     const miss = await society("data", "pull", "org/gated", "--offline");
     expect(miss.code).toBe(1);
-    expect(miss.stderr).toMatch(/society: offline: org\/gated@main is not in the cache .*run `society data pull org\/gated` once with network/);
+    expect(miss.stderr).toMatch(
+      /society: offline: org\/gated@main is not in the cache .*run `society data pull org\/gated` once with network/,
+    );
   });
 
   it("user errors exit 1 with one line: a bad name, a gated data set without HF_TOKEN, an unknown config", async () => {

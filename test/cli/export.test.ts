@@ -16,15 +16,25 @@ describe("society export", () => {
     const run = await store.runs.create({ id: "r-export", name: "x", methods: ["malt"], config: {}, seed: 1 });
     const v = await store.agents.getOrCreate({ runId: run.id, method: "malt", role: "verifier", agentIndex: 0 });
     const prompt = [{ role: "user" as const, content: "check 1+1=3" }];
-    await store.datasets.create({ runId: run.id, method: "malt", agentId: v.id, iteration: 1, kind: "sft" }, [{ sourceTurnIds: ["t1"], messages: [...prompt, { role: "assistant", content: "wrong: 2" }] }]);
+    await store.datasets.create({ runId: run.id, method: "malt", agentId: v.id, iteration: 1, kind: "sft" }, [
+      { sourceTurnIds: ["t1"], messages: [...prompt, { role: "assistant", content: "wrong: 2" }] },
+    ]);
     await store.datasets.create({ runId: run.id, method: "malt", agentId: v.id, iteration: 1, kind: "pairs" }, [
-      { sourceTurnIds: ["t1", "t2"], messages: prompt, chosen: [{ role: "assistant", content: "wrong: 2" }], rejected: [{ role: "assistant", content: "right" }], refChosenLogp: -3, refRejectedLogp: -4 },
+      {
+        sourceTurnIds: ["t1", "t2"],
+        messages: prompt,
+        chosen: [{ role: "assistant", content: "wrong: 2" }],
+        rejected: [{ role: "assistant", content: "right" }],
+        refChosenLogp: -3,
+        refRejectedLogp: -4,
+      },
     ]);
     await store.close();
     const out = join(dir, "out");
     expect(await main(["export", run.id, "--db", db, "--out", out])).toBe(0);
     expect(readFileSync(join(out, "malt.it1.verifier0.sft.jsonl"), "utf8")).toBe(
-      `{"messages":[{"role":"user","content":"check 1+1=3"},{"role":"assistant","content":"wrong: 2"}]}\n`);
+      `{"messages":[{"role":"user","content":"check 1+1=3"},{"role":"assistant","content":"wrong: 2"}]}\n`,
+    );
     const pair = JSON.parse(readFileSync(join(out, "malt.it1.verifier0.pairs.jsonl"), "utf8"));
     expect(pair).toEqual({
       input: { messages: [{ role: "user", content: "check 1+1=3" }] },

@@ -12,7 +12,12 @@ import { main } from "../../src/cli/main.js";
 import { getTask } from "../../src/tasks/index.js";
 import { fakeConfig, turnsOf, type FakeRun, useFakeRun } from "../methods/fixtures/fake-run.js";
 
-const config = fakeConfig({ methods: ["debate"], agents: 3, rounds: 3, task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 4 }, test: { limit: 6 } } });
+const config = fakeConfig({
+  methods: ["debate"],
+  agents: 3,
+  rounds: 3,
+  task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 4 }, test: { limit: 6 } },
+});
 const task = getTask("arithmetic", {});
 let run: FakeRun;
 let db: Database.Database;
@@ -21,13 +26,20 @@ useFakeRun(config, (r, d) => ((run = r), (db = d)));
 
 const NS = "http://graphml.graphdrawing.org/xmlns";
 const dataOf = (el: Element): Record<string, string> =>
-  Object.fromEntries(Array.from(el.getElementsByTagNameNS(NS, "data")).filter((d) => d.parentNode === el).map((d) => [d.getAttribute("key")!, d.textContent ?? ""]));
+  Object.fromEntries(
+    Array.from(el.getElementsByTagNameNS(NS, "data"))
+      .filter((d) => d.parentNode === el)
+      .map((d) => [d.getAttribute("key")!, d.textContent ?? ""]),
+  );
 
 it("GraphML: one directed graph per debate, a node per (agent, round) labelled by its grade, edges round r → r+1", async () => {
   const out = join(run.dir, "graphs.graphml");
   expect(await main(["graph", "export", run.runId, "--db", run.dbPath, "--format", "graphml", "--out", out])).toBe(0);
   const problems: string[] = [];
-  const doc = new DOMParser({ onError: (level, msg) => problems.push(`${level}: ${msg}`) }).parseFromString(readFileSync(out, "utf8"), "text/xml");
+  const doc = new DOMParser({ onError: (level, msg) => problems.push(`${level}: ${msg}`) }).parseFromString(
+    readFileSync(out, "utf8"),
+    "text/xml",
+  );
   expect(problems).toEqual([]);
   expect(doc.documentElement!.namespaceURI).toBe(NS);
   const keys = new Map(Array.from(doc.getElementsByTagNameNS(NS, "key")).map((k) => [k.getAttribute("id"), k.getAttribute("for")]));

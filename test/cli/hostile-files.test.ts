@@ -14,14 +14,35 @@ const tmp = mkdtempSync(join(tmpdir(), "society-hostile-"));
 const at = (p: string) => join(tmp, p);
 
 const cases: Record<string, { args: () => string[]; want: RegExp }> = {
-  "config is a FIFO": { args: () => ["config", "check", at("fifo.yaml")], want: /cannot read config .*fifo\.yaml: a FIFO, not a regular file/ },
-  "config is a directory": { args: () => ["run", at("dir.yaml"), "--db", at("d1.db")], want: /cannot read config .*dir\.yaml: a directory, not a regular file/ },
+  "config is a FIFO": {
+    args: () => ["config", "check", at("fifo.yaml")],
+    want: /cannot read config .*fifo\.yaml: a FIFO, not a regular file/,
+  },
+  "config is a directory": {
+    args: () => ["run", at("dir.yaml"), "--db", at("d1.db")],
+    want: /cannot read config .*dir\.yaml: a directory, not a regular file/,
+  },
   "config is binary junk": { args: () => ["config", "check", at("junk.yaml")], want: /junk\.yaml:\d+:\d+: / },
-  "train --data is a FIFO": { args: () => ["train", "--model", at("junk.yaml"), "--data", at("fifo.yaml")], want: /cannot read .*fifo\.yaml: a FIFO, not a regular file/ },
-  "task file is a FIFO": { args: () => ["tasks", "check", at("fifo.yaml")], want: /cannot read task file .*fifo\.yaml: a FIFO, not a regular file/ },
-  "task data file is a FIFO": { args: () => ["tasks", "check", "gsm8k", "--file", at("task.jsonl")], want: /task\.jsonl: a FIFO, not a regular file/ },
-  "task data file is a directory": { args: () => ["tasks", "check", "gsm8k", "--file", at("dir.jsonl")], want: /dir\.jsonl: a directory, not a regular file/ },
-  "store is not a database": { args: () => ["runs", "--db", at("junk.yaml")], want: /junk\.yaml.*(not a database|file is not a database)/i },
+  "train --data is a FIFO": {
+    args: () => ["train", "--model", at("junk.yaml"), "--data", at("fifo.yaml")],
+    want: /cannot read .*fifo\.yaml: a FIFO, not a regular file/,
+  },
+  "task file is a FIFO": {
+    args: () => ["tasks", "check", at("fifo.yaml")],
+    want: /cannot read task file .*fifo\.yaml: a FIFO, not a regular file/,
+  },
+  "task data file is a FIFO": {
+    args: () => ["tasks", "check", "gsm8k", "--file", at("task.jsonl")],
+    want: /task\.jsonl: a FIFO, not a regular file/,
+  },
+  "task data file is a directory": {
+    args: () => ["tasks", "check", "gsm8k", "--file", at("dir.jsonl")],
+    want: /dir\.jsonl: a directory, not a regular file/,
+  },
+  "store is not a database": {
+    args: () => ["runs", "--db", at("junk.yaml")],
+    want: /junk\.yaml.*(not a database|file is not a database)/i,
+  },
 };
 
 const results: Record<string, CliResult> = {};

@@ -18,13 +18,34 @@ const data = at("chat.jsonl");
 
 /** Each case gets its own folder, so "nothing was written" is checkable per case. */
 const cases: Record<string, (dir: string, model: string) => string[]> = {
-  "train --lerning-rate": (d, model) => ["train", "--model", model, "--data", data, "--out", join(d, "out.gguf"), "--max-steps", "1", "--lerning-rate", "5"],
+  "train --lerning-rate": (d, model) => [
+    "train",
+    "--model",
+    model,
+    "--data",
+    data,
+    "--out",
+    join(d, "out.gguf"),
+    "--max-steps",
+    "1",
+    "--lerning-rate",
+    "5",
+  ],
   "run --bogus-flag": (d) => ["run", config, "--bogus-flag", "--db", join(d, "s.db"), "--out", join(d, "runs")],
   "run (no config)": (d) => ["run", "--db", join(d, "s.db"), "--out", join(d, "runs")],
   "run --seeds 1e3": (d) => ["run", config, "--seeds", "1e3", "--db", join(d, "s.db"), "--out", join(d, "runs")],
   "run --seeds 0x10": (d) => ["run", config, "--seeds", "0x10", "--db", join(d, "s.db"), "--out", join(d, "runs")],
   "run --seeds 1,,2": (d) => ["run", config, "--seeds", "1,,2", "--db", join(d, "s.db"), "--out", join(d, "runs")],
-  "run --seeds 99999999999999999999": (d) => ["run", config, "--seeds", "99999999999999999999", "--db", join(d, "s.db"), "--out", join(d, "runs")],
+  "run --seeds 99999999999999999999": (d) => [
+    "run",
+    config,
+    "--seeds",
+    "99999999999999999999",
+    "--db",
+    join(d, "s.db"),
+    "--out",
+    join(d, "runs"),
+  ],
   "runs --limit -1": (d) => ["runs", "--limit", "-1", "--db", join(d, "s.db")],
   "runs --limit abc": (d) => ["runs", "--limit", "abc", "--db", join(d, "s.db")],
   "runs --bogus": (d) => ["runs", "--bogus", "--db", join(d, "s.db")],
@@ -42,13 +63,31 @@ let procDb: CliResult;
 
 beforeAll(async () => {
   const model = await ensureTestModel();
-  writeFileSync(data, `${JSON.stringify({ messages: [{ role: "user", content: "1+1" }, { role: "assistant", content: "2" }] })}\n`);
+  writeFileSync(
+    data,
+    `${JSON.stringify({
+      messages: [
+        { role: "user", content: "1+1" },
+        { role: "assistant", content: "2" },
+      ],
+    })}\n`,
+  );
   // A model that does not exist: a run that (wrongly) starts fails fast, after creating its store.
-  writeFileSync(config, stringify({ name: "parse", task: { name: "arithmetic", train: { limit: 2 }, test: { limit: 2 } }, model: { base: at("missing.gguf") }, methods: ["base"] }));
-  await Promise.all(Object.entries(cases).map(async ([name, args], i) => {
-    const dir = at(`case${i}`);
-    results[name] = await societyCli(args(dir, model));
-  }));
+  writeFileSync(
+    config,
+    stringify({
+      name: "parse",
+      task: { name: "arithmetic", train: { limit: 2 }, test: { limit: 2 } },
+      model: { base: at("missing.gguf") },
+      methods: ["base"],
+    }),
+  );
+  await Promise.all(
+    Object.entries(cases).map(async ([name, args], i) => {
+      const dir = at(`case${i}`);
+      results[name] = await societyCli(args(dir, model));
+    }),
+  );
   [seedsTwice, procDb] = await Promise.all([
     societyCli(["run", config, "--seeds", "1", "--seeds", "2", "--db", at("twice.db"), "--out", at("twice")]),
     // Node's recursive mkdir loops forever under /proc: the store must not spin there.

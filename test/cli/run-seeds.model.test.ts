@@ -15,11 +15,18 @@ describe("society run --seeds", () => {
     await ensureTinyModel("test");
     const tmp = mkdtempSync(join(tmpdir(), "seeds-"));
     const config = join(tmp, "seeds.yaml");
-    writeFileSync(config, stringify({
-      name: "seeds-test", task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 4 }, test: { limit: 12 } },
-      model: { base: "tiny", tiny_recipe: "test", context_size: 512 }, methods: ["base", "majority"], agents: 3, iterations: 0,
-      debate: { max_tokens: 40, concurrency: 8 },
-    }));
+    writeFileSync(
+      config,
+      stringify({
+        name: "seeds-test",
+        task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 4 }, test: { limit: 12 } },
+        model: { base: "tiny", tiny_recipe: "test", context_size: 512 },
+        methods: ["base", "majority"],
+        agents: 3,
+        iterations: 0,
+        debate: { max_tokens: 40, concurrency: 8 },
+      }),
+    );
     process.env.SOCIETY_LLAMA_THREADS = "1";
     const db = join(tmp, "s.db");
     const out = join(tmp, "runs");
@@ -44,12 +51,23 @@ describe("society run --seeds", () => {
     // join the question that seed asked (the second seed did not overwrite the first's).
     const raw = new Database(db, { readonly: true });
     const task = getTask("arithmetic", { maxValue: 3 });
-    for (const [runId, seed] of [[runs[0], 3], [runs[1], 4]] as const) {
+    for (const [runId, seed] of [
+      [runs[0], 3],
+      [runs[1], 4],
+    ] as const) {
       const asked = await task.questions("test", { limit: 12, seed });
-      const stored = raw.prepare("select distinct q.qid, q.text, q.gold from debates d join questions q on q.id = d.question_id where d.run_id = ? and d.phase = 'test' order by q.qid").all(runId) as { qid: string; text: string; gold: string }[];
-      expect(stored, `seed ${seed}`).toEqual(asked.map((q) => ({ qid: q.id, text: q.text, gold: q.gold })).sort((a, b) => a.qid.localeCompare(b.qid)));
+      const stored = raw
+        .prepare(
+          "select distinct q.qid, q.text, q.gold from debates d join questions q on q.id = d.question_id where d.run_id = ? and d.phase = 'test' order by q.qid",
+        )
+        .all(runId) as { qid: string; text: string; gold: string }[];
+      expect(stored, `seed ${seed}`).toEqual(
+        asked.map((q) => ({ qid: q.id, text: q.text, gold: q.gold })).sort((a, b) => a.qid.localeCompare(b.qid)),
+      );
     }
-    const versions = raw.prepare("select count(*) n from questions where task = 'arithmetic' and split = 'test' and qid = 'arith-test-0'").get() as { n: number };
+    const versions = raw
+      .prepare("select count(*) n from questions where task = 'arithmetic' and split = 'test' and qid = 'arith-test-0'")
+      .get() as { n: number };
     expect(versions.n).toBe(2);
     raw.close();
   }, 600_000);

@@ -25,10 +25,21 @@ describe("a model file that would block the load", () => {
   it("train, eval and serve refuse a FIFO model at once (opening it would block the main thread, past any signal)", async () => {
     const model = stuckModel("m.gguf");
     const data = join(tmp, "chat.jsonl");
-    writeFileSync(data, `${JSON.stringify({ messages: [{ role: "user", content: "1+1" }, { role: "assistant", content: "2" }] })}\n`);
+    writeFileSync(
+      data,
+      `${JSON.stringify({
+        messages: [
+          { role: "user", content: "1+1" },
+          { role: "assistant", content: "2" },
+        ],
+      })}\n`,
+    );
     const runs = await Promise.all([
       societyCli(["train", "--model", model, "--data", data, "--out", join(tmp, "out.gguf")], { timeoutMs: 90_000 }),
-      societyCli(["eval", "--model", model, "--task", "arithmetic", "--limit", "1", "--db", join(tmp, "e.db"), "--out-dir", join(tmp, "e")], { timeoutMs: 90_000 }),
+      societyCli(
+        ["eval", "--model", model, "--task", "arithmetic", "--limit", "1", "--db", join(tmp, "e.db"), "--out-dir", join(tmp, "e")],
+        { timeoutMs: 90_000 },
+      ),
       societyCli(["serve", "--port", "0", "--model", model, "--data-dir", join(tmp, "serve")], { timeoutMs: 90_000 }),
     ]);
     for (const r of runs) {
@@ -40,12 +51,19 @@ describe("a model file that would block the load", () => {
 });
 
 /** The fixture command in a child process: resolves with how long it lived after `sig` and how it ended. */
-async function signalStuck(mode: "graceful" | "plain", signals: NodeJS.Signals[]): Promise<{ ms: number; signal: NodeJS.Signals | null; code: number | null; out: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures/stuck-command.ts"), mode], { stdio: ["ignore", "pipe", "pipe"] });
+async function signalStuck(
+  mode: "graceful" | "plain",
+  signals: NodeJS.Signals[],
+): Promise<{ ms: number; signal: NodeJS.Signals | null; code: number | null; out: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures/stuck-command.ts"), mode], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   const ready = new Promise<void>((done) => child.stdout.on("data", (d) => ((out += d), out.includes("ready") && done())));
   child.stderr.on("data", (d) => (out += d));
-  const ended = new Promise<{ signal: NodeJS.Signals | null; code: number | null }>((done) => child.on("exit", (code, signal) => done({ code, signal })));
+  const ended = new Promise<{ signal: NodeJS.Signals | null; code: number | null }>((done) =>
+    child.on("exit", (code, signal) => done({ code, signal })),
+  );
   await ready;
   const sent = Date.now();
   for (const [i, sig] of signals.entries()) {

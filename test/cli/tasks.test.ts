@@ -58,7 +58,9 @@ describe("society tasks (child process)", () => {
 
   it("exits 1 with a one-line message naming the known tasks", () => {
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trim()).toBe('society: unknown task "nosuch"; known tasks: arithmetic, gsm8k, math, mmlu (or the path of a task file, *.yaml)');
+    expect(bad.stderr.trim()).toBe(
+      'society: unknown task "nosuch"; known tasks: arithmetic, gsm8k, math, mmlu (or the path of a task file, *.yaml)',
+    );
   });
 });
 
@@ -101,20 +103,27 @@ describe("society tasks (in process)", () => {
     const r = await societyInProcess("tasks", "check", "math", "--file", file);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("answers parsed by boxed 2, unparsed 1");
-    expect(r.stdout).toContain('failures (first 2 of 2):\n  wrong: extracted "3" (boxed) vs gold "4"\n  unboxed: extracted null (unparsed) vs gold "\\\\frac{3}{4}"');
+    expect(r.stdout).toContain(
+      'failures (first 2 of 2):\n  wrong: extracted "3" (boxed) vs gold "4"\n  unboxed: extracted null (unparsed) vs gold "\\\\frac{3}{4}"',
+    );
     expect(lastLine(r.stdout)).toBe("gold self-grade: 1/3 (33.3%)");
   });
 
   it("checks a user's own task file, per subset too", async () => {
     const dir = mkdtempSync(join(tmpdir(), "society-cli-"));
     writeFileSync(join(dir, "q.csv"), "q,a,topic\n2+2,4,add\n3*3,9,mul\n");
-    writeFileSync(join(dir, "mine.yaml"), "name: mine\ntest: q.csv\nquestion: q\ngold: a\nextractor: boxed\ngrader: numeric\nsubset: topic\n");
+    writeFileSync(
+      join(dir, "mine.yaml"),
+      "name: mine\ntest: q.csv\nquestion: q\ngold: a\nextractor: boxed\ngrader: numeric\nsubset: topic\n",
+    );
     const r = await societyInProcess("tasks", "check", join(dir, "mine.yaml"), "--subset", "mul");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("mine test: 1 question(s); answers parsed by boxed 1");
     expect(lastLine(r.stdout)).toBe("gold self-grade: 1/1 (100.0%)");
     const mm = await societyInProcess("tasks", "show", "mmlu", "--subset", "virology", "--limit", "1", "--solutions");
-    expect(mm.stdout).toMatch(/\[mmlu-test-virology-0\]\n.*\nA\) .*\nB\) .*\nC\) .*\nD\) .*\ngold: [ABCD]\nsolution:\n {2}The answer is \([ABCD]\)\./);
+    expect(mm.stdout).toMatch(
+      /\[mmlu-test-virology-0\]\n.*\nA\) .*\nB\) .*\nC\) .*\nD\) .*\ngold: [ABCD]\nsolution:\n {2}The answer is \([ABCD]\)\./,
+    );
   });
 
   it("user errors exit 1", async () => {

@@ -56,8 +56,12 @@ describe("run config", () => {
       { url: "http://gpu1:8080/v1", concurrency: 4, adapters: "lora" },
       { url: "http://gpu2:8000/v1", concurrency: 16, adapters: "none" },
     ]);
-    expect(() => parseConfig(pool.replace("backend: openai", "backend: llama"), "c.yaml")).toThrow(/c\.yaml:\d+:\d+: model\.endpoints: model\.endpoints needs model\.backend: openai/);
-    expect(() => parseConfig(pool.replace("adapters: lora", "adapters: loras"), "c.yaml")).toThrow(/c\.yaml:14:17: model\.endpoints\.0\.adapters/);
+    expect(() => parseConfig(pool.replace("backend: openai", "backend: llama"), "c.yaml")).toThrow(
+      /c\.yaml:\d+:\d+: model\.endpoints: model\.endpoints needs model\.backend: openai/,
+    );
+    expect(() => parseConfig(pool.replace("adapters: lora", "adapters: loras"), "c.yaml")).toThrow(
+      /c\.yaml:14:17: model\.endpoints\.0\.adapters/,
+    );
   });
 
   it("applies overrides over the file", () => {

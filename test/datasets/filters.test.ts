@@ -24,10 +24,26 @@ function debate(q: string, consensus: string | null, answers: Array<Array<string
 }
 
 const debates = [
-  debate("q1", "7", [["7", "7"], ["5", "7"], [null, "7"]]),
-  debate("q2", "3", [["4", "4"], ["3", "3"], ["3", "3"]]),
-  debate("q3", null, [[null, null], [null, null], [null, null]]),
-  debate("q4", "9", [["9", "8"], ["2", "9"], ["9", "9"]]),
+  debate("q1", "7", [
+    ["7", "7"],
+    ["5", "7"],
+    [null, "7"],
+  ]),
+  debate("q2", "3", [
+    ["4", "4"],
+    ["3", "3"],
+    ["3", "3"],
+  ]),
+  debate("q3", null, [
+    [null, null],
+    [null, null],
+    [null, null],
+  ]),
+  debate("q4", "9", [
+    ["9", "8"],
+    ["2", "9"],
+    ["9", "9"],
+  ]),
 ];
 
 describe("generator data D^G", () => {
@@ -114,13 +130,25 @@ describe("baseline data", () => {
   });
 
   it("STaR keeps ground-truth-right attempts and hinted rationalizations under the plain prompt", () => {
-    const t = (id: string, answer: string | null) => ({ turnId: id, round: 1, prompt: [{ role: "user" as const, content: "hint-free?" }], completion: `\\boxed{${answer}}`, answer });
+    const t = (id: string, answer: string | null) => ({
+      turnId: id,
+      round: 1,
+      prompt: [{ role: "user" as const, content: "hint-free?" }],
+      completion: `\\boxed{${answer}}`,
+      answer,
+    });
     const grade = (p: string | null, g: string) => p === g;
     const plainPrompt = [{ role: "user" as const, content: "plain" }];
     const out = starData(
       [
         { questionId: "a", gold: "1", attempts: [t("a0", "2"), t("a1", "1")], plainPrompt },
-        { questionId: "b", gold: "5", attempts: [t("b0", "4")], rationalization: { ...t("b-hint", "5"), prompt: [{ role: "user", content: "with hint 5" }] }, plainPrompt },
+        {
+          questionId: "b",
+          gold: "5",
+          attempts: [t("b0", "4")],
+          rationalization: { ...t("b-hint", "5"), prompt: [{ role: "user", content: "with hint 5" }] },
+          plainPrompt,
+        },
         { questionId: "c", gold: "6", attempts: [t("c0", null)], rationalization: t("c-hint", "7"), plainPrompt },
       ],
       grade,

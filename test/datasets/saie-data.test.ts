@@ -8,10 +8,40 @@ const open: ChatMessage[] = [{ role: "user", content: "What is 1+2? Answer in \\
 /** Learner 1 (wrong) → supportive remark → learner 2 (right) → adversarial remark → learner 3 (wrong again). */
 function discussion(id: string, reference: string | null = "3"): Discussion {
   const l1: DiscussionTurn = { turnId: `${id}-l1`, role: "learner", round: 1, prompt: open, completion: "1+2=4 \\boxed{4}", answer: "4" };
-  const p1: DiscussionTurn = { turnId: `${id}-p1`, role: "partner", round: 1, prompt: [{ role: "user", content: "back 3" }], completion: "it is \\boxed{3}", answer: "3", remark: { kind: "supportive", claim: "3" } };
-  const l2: DiscussionTurn = { turnId: `${id}-l2`, role: "learner", round: 2, prompt: [...open, { role: "assistant", content: l1.completion }, { role: "user", content: "remark: it is \\boxed{3}" }], completion: "so \\boxed{3}", answer: "3" };
-  const p2: DiscussionTurn = { turnId: `${id}-p2`, role: "partner", round: 2, prompt: [{ role: "user", content: "argue 5" }], completion: "no, \\boxed{4}", answer: "4", remark: { kind: "adversarial", claim: "5" } };
-  const l3: DiscussionTurn = { turnId: `${id}-l3`, role: "learner", round: 3, prompt: [...l2.prompt, { role: "assistant", content: l2.completion }, { role: "user", content: "remark: no, \\boxed{4}" }], completion: "then \\boxed{4}", answer: "4" };
+  const p1: DiscussionTurn = {
+    turnId: `${id}-p1`,
+    role: "partner",
+    round: 1,
+    prompt: [{ role: "user", content: "back 3" }],
+    completion: "it is \\boxed{3}",
+    answer: "3",
+    remark: { kind: "supportive", claim: "3" },
+  };
+  const l2: DiscussionTurn = {
+    turnId: `${id}-l2`,
+    role: "learner",
+    round: 2,
+    prompt: [...open, { role: "assistant", content: l1.completion }, { role: "user", content: "remark: it is \\boxed{3}" }],
+    completion: "so \\boxed{3}",
+    answer: "3",
+  };
+  const p2: DiscussionTurn = {
+    turnId: `${id}-p2`,
+    role: "partner",
+    round: 2,
+    prompt: [{ role: "user", content: "argue 5" }],
+    completion: "no, \\boxed{4}",
+    answer: "4",
+    remark: { kind: "adversarial", claim: "5" },
+  };
+  const l3: DiscussionTurn = {
+    turnId: `${id}-l3`,
+    role: "learner",
+    round: 3,
+    prompt: [...l2.prompt, { role: "assistant", content: l2.completion }, { role: "user", content: "remark: no, \\boxed{4}" }],
+    completion: "then \\boxed{4}",
+    answer: "4",
+  };
   // Stored order is not discussion order: the builder orders by round, learner before the remark on it.
   return { questionId: id, reference, goldSolution: "1+2 = 3. The answer is \\boxed{3}.", turns: [p2, l3, l1, p1, l2] };
 }
@@ -23,13 +53,31 @@ describe("SAIE learner data", () => {
     expect(d.rows).toHaveLength(3);
     const [a, b, c] = d.rows;
     expect(a!.messages).toEqual([...open, { role: "assistant", content: "1+2 = 3. The answer is \\boxed{3}." }]);
-    expect(b!.messages.map((m) => [m.role, m.weight])).toEqual([["user", undefined], ["assistant", 0], ["user", undefined], ["assistant", undefined]]);
+    expect(b!.messages.map((m) => [m.role, m.weight])).toEqual([
+      ["user", undefined],
+      ["assistant", 0],
+      ["user", undefined],
+      ["assistant", undefined],
+    ]);
     expect(b!.messages[1]!.content).toBe("1+2=4 \\boxed{4}"); // the learner's own (wrong) first answer is in its context
     expect(c!.messages.at(-2)!.content).toBe("remark: no, \\boxed{4}"); // after the adversarial remark, still the gold target
     expect(c!.messages.at(-1)!.content).toContain("\\boxed{3}");
     expect(c!.messages.filter((m) => m.role === "assistant" && m.weight === 0)).toHaveLength(2);
-    expect([a, b, c].map((r) => r!.sourceTurnIds)).toEqual([["q1-l1"], ["q1-l1", "q1-p1", "q1-l2"], ["q1-l1", "q1-p1", "q1-l2", "q1-p2", "q1-l3"]]);
-    expect(d.info).toMatchObject({ target: "gold", discussions: 1, learnerTurns: 3, rows: 3, supportive: 1, adversarial: 1, partnerOnClaim: 0.5, learnerFinalOnReference: 0 });
+    expect([a, b, c].map((r) => r!.sourceTurnIds)).toEqual([
+      ["q1-l1"],
+      ["q1-l1", "q1-p1", "q1-l2"],
+      ["q1-l1", "q1-p1", "q1-l2", "q1-p2", "q1-l3"],
+    ]);
+    expect(d.info).toMatchObject({
+      target: "gold",
+      discussions: 1,
+      learnerTurns: 3,
+      rows: 3,
+      supportive: 1,
+      adversarial: 1,
+      partnerOnClaim: 0.5,
+      learnerFinalOnReference: 0,
+    });
   });
 
   it("own (majority reference, no gold): only the learner's replies that agree with the reference, as it said them", () => {
@@ -48,6 +96,9 @@ describe("SAIE learner data", () => {
 
   it("warm-up and standard fine-tuning rows: the question's chat answered by its gold solution", () => {
     const d = goldSolutionData([{ questionId: "q", prompt: open, solution: "S \\boxed{3}" }], "warmup");
-    expect(d).toMatchObject({ kind: "warmup", rows: [{ questionId: "q", sourceTurnIds: [], messages: [...open, { role: "assistant", content: "S \\boxed{3}" }] }] });
+    expect(d).toMatchObject({
+      kind: "warmup",
+      rows: [{ questionId: "q", sourceTurnIds: [], messages: [...open, { role: "assistant", content: "S \\boxed{3}" }] }],
+    });
   });
 });

@@ -21,7 +21,16 @@ describe("society eval flags", () => {
   it("lets flags override a YAML config, and puts --limit on the evaluated split", () => {
     const file = join(dir, "c.yaml");
     writeFileSync(file, "name: paper\nseed: 4\ntask:\n  name: math\nagents: 5\ndebate:\n  max_tokens: 256\n");
-    const r = resolveEvalArgs({ config: file, agents: 2, "no-such": 1, split: "train", limit: 9, summarize: false, method: "majority", k: 7 } as any);
+    const r = resolveEvalArgs({
+      config: file,
+      agents: 2,
+      "no-such": 1,
+      split: "train",
+      limit: 9,
+      summarize: false,
+      method: "majority",
+      k: 7,
+    } as any);
     expect(r.run).toMatchObject({ name: "paper", seed: 4, agents: 2, task: { name: "math", train: { limit: 9 } } });
     expect(r.run.debate).toMatchObject({ max_tokens: 256, summarize: false });
     expect(r.eval).toMatchObject({ method: "majority", split: "train", k: 7 });
@@ -54,7 +63,9 @@ describe("eval run id and method plans", () => {
   it("is the same for the same results-relevant settings, whatever the speed knobs", () => {
     const a = evalRunId(base());
     expect(a).toMatch(/^eval-debate-s1-[0-9a-f]{8}$/);
-    expect(evalRunId(resolveEvalArgs({ task: "arithmetic", model: "m.gguf", threads: 1, parallel: 32, concurrency: 64, "out-dir": "/x" }))).toBe(a);
+    expect(
+      evalRunId(resolveEvalArgs({ task: "arithmetic", model: "m.gguf", threads: 1, parallel: 32, concurrency: 64, "out-dir": "/x" })),
+    ).toBe(a);
     for (const change of [{ seed: 2 }, { rounds: 3 }, { "max-tokens": 100 }, { method: "single" }, { limit: 5 }, { summarize: false }]) {
       expect(evalRunId(resolveEvalArgs({ task: "arithmetic", model: "m.gguf", ...change }))).not.toBe(a);
     }
@@ -64,12 +75,27 @@ describe("eval run id and method plans", () => {
     const m = { base: "m.gguf" };
     const single = methodPlan({ ...base(), eval: { ...base().eval, method: "single" } }, m);
     expect(single.agents.map((a) => `${a.role}${a.index}`)).toEqual(["single0"]);
-    expect(single.options).toMatchObject({ rounds: 1, summarize: false, runSeed: 1, sampling: { temperature: 1, topP: 0.9, maxTokens: 512 } });
+    expect(single.options).toMatchObject({
+      rounds: 1,
+      summarize: false,
+      runSeed: 1,
+      sampling: { temperature: 1, topP: 0.9, maxTokens: 512 },
+    });
     const maj = methodPlan({ ...base(), eval: { ...base().eval, method: "majority", k: 5 } }, m);
     expect(maj.agents.map((a) => `${a.role}${a.index}`)).toEqual(["generator0", "generator1", "generator2", "generator3", "generator4"]);
     expect(maj.options.rounds).toBe(1);
     const deb = methodPlan(base(), m);
-    expect(deb.agents.map((a) => `${a.role}${a.index}`).sort()).toEqual(["critic0", "critic1", "critic2", "generator0", "generator1", "generator2", "summarizer0", "summarizer1", "summarizer2"]);
+    expect(deb.agents.map((a) => `${a.role}${a.index}`).sort()).toEqual([
+      "critic0",
+      "critic1",
+      "critic2",
+      "generator0",
+      "generator1",
+      "generator2",
+      "summarizer0",
+      "summarizer1",
+      "summarizer2",
+    ]);
     expect(deb.options).toMatchObject({ rounds: 2, summarize: true });
     const raw = methodPlan(resolveEvalArgs({ task: "arithmetic", summarize: false }), m);
     expect(raw.agents.some((a) => a.role === "summarizer")).toBe(false);

@@ -23,7 +23,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "society-eval-"));
   six = createScriptedLlamaGguf({ path: join(dir, "six.gguf"), reply: "\\boxed{6}" });
   config = join(dir, "eval.yaml");
-  writeFileSync(config, `name: t\ntask:\n  name: arithmetic\n  options:\n    max_value: 3\n  test:\n    limit: 20\nmodel:\n  base: ${six}\ndebate:\n  max_tokens: 16\n`);
+  writeFileSync(
+    config,
+    `name: t\ntask:\n  name: arithmetic\n  options:\n    max_value: 3\n  test:\n    limit: 20\nmodel:\n  base: ${six}\ndebate:\n  max_tokens: 16\n`,
+  );
   golds = (await getTask("arithmetic", { max_value: 3 }).questions("test", { limit: 20 })).map((q) => q.gold);
   backend = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 8, contextSize: 512 });
   store = await openStore(join(dir, "s.db"));
@@ -62,14 +65,24 @@ describe("runEval", () => {
       const results = JSON.parse(readFileSync(join(res.dir, "results.json"), "utf8"));
       expect(results).toMatchObject({ run_id: res.runId, method, questions: 20, accuracy: expected, resumed: false });
       expect(JSON.parse(readFileSync(join(res.dir, "config.json"), "utf8")).eval.method).toBe(method);
-      const perQuestion = readFileSync(join(res.dir, "questions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      const perQuestion = readFileSync(join(res.dir, "questions.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
       expect(perQuestion.map((q) => q.gold)).toEqual(golds);
       expect(perQuestion.every((q) => q.final_answer === "6")).toBe(true);
     }
   });
 
   it("runs the same evaluation through the openai backend against the loopback server", async () => {
-    const r = resolveEvalArgs({ config, method: "majority", backend: "openai", model: "six", "base-url": `${server.url}/v1`, "out-dir": join(dir, "runs") });
+    const r = resolveEvalArgs({
+      config,
+      method: "majority",
+      backend: "openai",
+      model: "six",
+      "base-url": `${server.url}/v1`,
+      "out-dir": join(dir, "runs"),
+    });
     const res = await runEval(r, { store, progressStream: { write: () => {} } });
     expect(res.summary.accuracy).toBe(golds.filter((g) => g === "6").length / 20);
     expect(res.summary.completionTokens).toBe(20 * 3 * 9);

@@ -22,9 +22,32 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const argv = (db: string, out: string) => [
-  "bin/society.js", "eval", "--task", "arithmetic", "--limit", String(QUESTIONS), "--model", model, "--method", "debate",
-  "--agents", "3", "--rounds", "2", "--max-tokens", "32", "--seed", "3", "--threads", "1", "--concurrency", "2",
-  "--db", db, "--out-dir", out,
+  "bin/society.js",
+  "eval",
+  "--task",
+  "arithmetic",
+  "--limit",
+  String(QUESTIONS),
+  "--model",
+  model,
+  "--method",
+  "debate",
+  "--agents",
+  "3",
+  "--rounds",
+  "2",
+  "--max-tokens",
+  "32",
+  "--seed",
+  "3",
+  "--threads",
+  "1",
+  "--concurrency",
+  "2",
+  "--db",
+  db,
+  "--out-dir",
+  out,
 ];
 
 function countTurns(db: string): number {
@@ -42,7 +65,13 @@ function countTurns(db: string): number {
 function storedTurns(db: string) {
   const h = new Database(db, { readonly: true });
   try {
-    const rows = h.prepare("select debate_id, agent_id, round, seed, completion from turns").all() as Array<{ debate_id: string; agent_id: string; round: number; seed: number; completion: string }>;
+    const rows = h.prepare("select debate_id, agent_id, round, seed, completion from turns").all() as Array<{
+      debate_id: string;
+      agent_id: string;
+      round: number;
+      seed: number;
+      completion: string;
+    }>;
     const distinct = new Set(rows.map((r) => `${r.debate_id}|${r.agent_id}|${r.round}`)).size;
     return { rows, distinct, keys: rows.map((r) => `${r.round}|${r.seed}|${r.completion}`).sort() };
   } finally {
@@ -51,7 +80,11 @@ function storedTurns(db: string) {
 }
 
 const answers = (out: string) =>
-  readFileSync(join(out, readdir(out), "questions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).map((q) => [q.qid, q.final_answer, q.votes]);
+  readFileSync(join(out, readdir(out), "questions.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l))
+    .map((q) => [q.qid, q.final_answer, q.votes]);
 const readdir = (out: string) => readdirSync(out)[0]!;
 
 describe("society eval: SIGKILL part-way, resume", () => {
@@ -62,7 +95,7 @@ describe("society eval: SIGKILL part-way, resume", () => {
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_code, signal) => r(signal)));
-    for (const t0 = Date.now(); Date.now() - t0 < 120_000; ) {
+    for (const t0 = Date.now(); Date.now() - t0 < 120_000;) {
       if (countTurns(killedDb) >= 15) break;
       if (child.exitCode !== null) throw new Error(`eval exited before it could be killed:\n${stderr}`);
       await new Promise((r) => setTimeout(r, 50));

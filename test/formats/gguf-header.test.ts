@@ -36,15 +36,25 @@ writeGguf(good, {
 
 /** A file of raw bytes built field by field. */
 function bytes(...parts: Array<["u32", number] | ["u64", bigint] | ["i64", bigint] | ["str", string] | ["raw", Buffer]>): Buffer {
-  return Buffer.concat(parts.map(([t, v]) => {
-    const b = Buffer.alloc(t === "u32" ? 4 : 8);
-    if (t === "u32") b.writeUInt32LE(v as number);
-    else if (t === "u64") b.writeBigUInt64LE(v as bigint);
-    else if (t === "i64") b.writeBigInt64LE(v as bigint);
-    else if (t === "str") return Buffer.concat([(() => { const l = Buffer.alloc(8); l.writeBigUInt64LE(BigInt(Buffer.byteLength(v as string))); return l; })(), Buffer.from(v as string)]);
-    else return v as Buffer;
-    return b;
-  }));
+  return Buffer.concat(
+    parts.map(([t, v]) => {
+      const b = Buffer.alloc(t === "u32" ? 4 : 8);
+      if (t === "u32") b.writeUInt32LE(v as number);
+      else if (t === "u64") b.writeBigUInt64LE(v as bigint);
+      else if (t === "i64") b.writeBigInt64LE(v as bigint);
+      else if (t === "str")
+        return Buffer.concat([
+          (() => {
+            const l = Buffer.alloc(8);
+            l.writeBigUInt64LE(BigInt(Buffer.byteLength(v as string)));
+            return l;
+          })(),
+          Buffer.from(v as string),
+        ]);
+      else return v as Buffer;
+      return b;
+    }),
+  );
 }
 const MAGIC: ["u32", number] = ["u32", 0x46554747];
 const V3: ["u32", number] = ["u32", 3];
@@ -122,7 +132,9 @@ describe("readGgufHeader", () => {
     const p = file("hostile.gguf", bytes(MAGIC, V3, ["u64", 2n ** 63n], ["u64", 0n]));
     expect(readFileSync(p).length).toBe(24);
     const t0 = performance.now();
-    expect(problem(p)).toMatch(/^tensor count is 9223372036854775808, more than the 8 bytes left in the file can hold \(corrupt or truncated\)$/);
+    expect(problem(p)).toMatch(
+      /^tensor count is 9223372036854775808, more than the 8 bytes left in the file can hold \(corrupt or truncated\)$/,
+    );
     expect(performance.now() - t0).toBeLessThan(1000);
     const kv = file("hostile-kv.gguf", bytes(MAGIC, V3, ["u64", 0n], ["u64", 2n ** 62n], ["raw", Buffer.alloc(100)]));
     expect(problem(kv)).toMatch(/^metadata count is 4611686018427387904, more than the 100 bytes left/);
@@ -136,18 +148,88 @@ describe("readGgufHeader", () => {
       ["v1.gguf", bytes(MAGIC, ["u32", 1], ["u64", 0n], ["u64", 0n]), /^GGUF version 1 is not supported/],
       ["cut-header.gguf", whole.subarray(0, 60), /truncated/],
       ["cut-data.gguf", whole.subarray(0, whole.length - 30), /^truncated: tensor b needs bytes/],
-      ["long-string.gguf", bytes(MAGIC, V3, ["u64", 0n], ["u64", 1n], ["u64", 2n ** 40n], ["raw", Buffer.alloc(20)]), /^length of metadata key 0 is 1099511627776, more than the 20 bytes left/],
-      ["bad-type.gguf", bytes(MAGIC, V3, ["u64", 0n], ["u64", 1n], ["str", "k"], ["u32", 99], ["raw", Buffer.alloc(8)]), /^metadata k has unknown value type 99$/],
-      ["nested.gguf", bytes(MAGIC, V3, ["u64", 0n], ["u64", 1n], ["str", "k"], ["u32", 9], ["u32", 9], ["u64", 1n], ["raw", Buffer.alloc(16)]), /array of arrays/],
-      ["dup.gguf", bytes(MAGIC, V3, ["u64", 0n], ["u64", 2n], ["str", "k"], ["u32", 4], ["u32", 1], ["str", "k"], ["u32", 4], ["u32", 1]), /^metadata key "k" appears twice$/],
-      ["align.gguf", bytes(MAGIC, V3, ["u64", 0n], ["u64", 1n], ["str", "general.alignment"], ["u32", 4], ["u32", 24]), /^general.alignment 24 is not a power of 2$/],
-      ["dims.gguf", bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 5], ["raw", Buffer.alloc(64)]), /^tensor t has 5 dimensions/],
-      ["neg.gguf", bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", -4n], ["u32", 0], ["u64", 0n]), /negative dimension -4/],
-      ["huge.gguf", bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 2], ["i64", 2n ** 40n], ["i64", 2n ** 40n], ["u32", 0], ["u64", 0n]), /more than 2\^53 elements/],
-      ["ggml-type.gguf", bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", 4n], ["u32", 4], ["u64", 0n]), /^tensor t has unknown ggml type 4$/],
-      ["block.gguf", bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", 31n], ["u32", 2], ["u64", 0n]), /31 elements per row is not a multiple of Q4_0's block of 32/],
-      ["offset.gguf", bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", 4n], ["u32", 0], ["u64", 64n], ["raw", Buffer.alloc(200)]), /^tensor t has data offset 64, expected 0$/],
-      ["beyond.gguf", bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", 1024n], ["u32", 0], ["u64", 0n]), /^truncated: tensor t needs bytes/],
+      [
+        "long-string.gguf",
+        bytes(MAGIC, V3, ["u64", 0n], ["u64", 1n], ["u64", 2n ** 40n], ["raw", Buffer.alloc(20)]),
+        /^length of metadata key 0 is 1099511627776, more than the 20 bytes left/,
+      ],
+      [
+        "bad-type.gguf",
+        bytes(MAGIC, V3, ["u64", 0n], ["u64", 1n], ["str", "k"], ["u32", 99], ["raw", Buffer.alloc(8)]),
+        /^metadata k has unknown value type 99$/,
+      ],
+      [
+        "nested.gguf",
+        bytes(MAGIC, V3, ["u64", 0n], ["u64", 1n], ["str", "k"], ["u32", 9], ["u32", 9], ["u64", 1n], ["raw", Buffer.alloc(16)]),
+        /array of arrays/,
+      ],
+      [
+        "dup.gguf",
+        bytes(MAGIC, V3, ["u64", 0n], ["u64", 2n], ["str", "k"], ["u32", 4], ["u32", 1], ["str", "k"], ["u32", 4], ["u32", 1]),
+        /^metadata key "k" appears twice$/,
+      ],
+      [
+        "align.gguf",
+        bytes(MAGIC, V3, ["u64", 0n], ["u64", 1n], ["str", "general.alignment"], ["u32", 4], ["u32", 24]),
+        /^general.alignment 24 is not a power of 2$/,
+      ],
+      [
+        "dims.gguf",
+        bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 5], ["raw", Buffer.alloc(64)]),
+        /^tensor t has 5 dimensions/,
+      ],
+      [
+        "neg.gguf",
+        bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", -4n], ["u32", 0], ["u64", 0n]),
+        /negative dimension -4/,
+      ],
+      [
+        "huge.gguf",
+        bytes(
+          MAGIC,
+          V3,
+          ["u64", 1n],
+          ["u64", 0n],
+          ["str", "t"],
+          ["u32", 2],
+          ["i64", 2n ** 40n],
+          ["i64", 2n ** 40n],
+          ["u32", 0],
+          ["u64", 0n],
+        ),
+        /more than 2\^53 elements/,
+      ],
+      [
+        "ggml-type.gguf",
+        bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", 4n], ["u32", 4], ["u64", 0n]),
+        /^tensor t has unknown ggml type 4$/,
+      ],
+      [
+        "block.gguf",
+        bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", 31n], ["u32", 2], ["u64", 0n]),
+        /31 elements per row is not a multiple of Q4_0's block of 32/,
+      ],
+      [
+        "offset.gguf",
+        bytes(
+          MAGIC,
+          V3,
+          ["u64", 1n],
+          ["u64", 0n],
+          ["str", "t"],
+          ["u32", 1],
+          ["i64", 4n],
+          ["u32", 0],
+          ["u64", 64n],
+          ["raw", Buffer.alloc(200)],
+        ),
+        /^tensor t has data offset 64, expected 0$/,
+      ],
+      [
+        "beyond.gguf",
+        bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", 1024n], ["u32", 0], ["u64", 0n]),
+        /^truncated: tensor t needs bytes/,
+      ],
     ];
     for (const [name, content, want] of cases) expect(problem(file(name, content)), name).toMatch(want);
   });

@@ -9,7 +9,10 @@ import { plurality } from "../../src/methods/steps/evaluate.js";
 import { getTask } from "../../src/tasks/index.js";
 import { fakeConfig, metric, tagOf, turnsOf, type FakeRun, useFakeRun } from "./fixtures/fake-run.js";
 
-const config = fakeConfig({ methods: ["base", "majority", "debate"], task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 6 }, test: { limit: 12 } } });
+const config = fakeConfig({
+  methods: ["base", "majority", "debate"],
+  task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 6 }, test: { limit: 12 } },
+});
 const task = getTask("arithmetic", {});
 
 let run: FakeRun;
@@ -54,7 +57,11 @@ it("log the accuracy each baseline stores (and reports), naming the final vote b
   for (const method of ["base", "majority", "debate"]) {
     const line = run.log.find((l) => l.startsWith(`${method} iteration 0: accuracy`));
     expect(line, method).toBeDefined();
-    expect(line).toContain(`accuracy ${(100 * metric(db, method, 0, "accuracy")!).toFixed(1)}% ± ${(100 * metric(db, method, 0, "accuracy_stderr")!).toFixed(1)} (`);
+    expect(line).toContain(
+      `accuracy ${(100 * metric(db, method, 0, "accuracy")!).toFixed(1)}% ± ${(100 * metric(db, method, 0, "accuracy_stderr")!).toFixed(1)} (`,
+    );
   }
-  expect(run.log.find((l) => l.startsWith("base iteration 0:"))).toContain(`final vote ${(100 * metric(db, "debate", 0, "accuracy")!).toFixed(1)}%`);
+  expect(run.log.find((l) => l.startsWith("base iteration 0:"))).toContain(
+    `final vote ${(100 * metric(db, "debate", 0, "accuracy")!).toFixed(1)}%`,
+  );
 });

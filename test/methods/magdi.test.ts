@@ -17,7 +17,10 @@ import { datasetsOf, fakeConfig, metric, runFake, STUDENT, tagOf, turnsOf, type 
 
 const TEACHERS = [{ base: "teachers/a.gguf" }, { base: "teachers/b.gguf" }, { base: "society", backend: "openai#x" }];
 const config = fakeConfig({
-  methods: ["magdi", "magdi-nt", "magdi-nt-mr", "base", "majority", "debate"], agents: 3, rounds: 3, iterations: 1,
+  methods: ["magdi", "magdi-nt", "magdi-nt-mr", "base", "majority", "debate"],
+  agents: 3,
+  rounds: 3,
+  iterations: 1,
   task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 6 }, test: { limit: 5 } },
   magdi: { self_consistency: 3, beta: 0.5 },
 });
@@ -37,7 +40,10 @@ it("the teachers — each agent its own model — debate each split once, shared
   for (const phase of ["train", "test"] as const) {
     const turns = turnsOf(db, "base", 0, phase);
     expect(turns).toHaveLength(config.task[phase].limit! * 3 * 3);
-    for (const t of turns) expect(tagOf(t.completion) ?? "unsure").toMatch(t.agentIndex === 0 ? /^teachers\/a$|unsure/ : t.agentIndex === 1 ? /^teachers\/b$|unsure/ : /^\.\/society$|unsure/);
+    for (const t of turns)
+      expect(tagOf(t.completion) ?? "unsure").toMatch(
+        t.agentIndex === 0 ? /^teachers\/a$|unsure/ : t.agentIndex === 1 ? /^teachers\/b$|unsure/ : /^\.\/society$|unsure/,
+      );
   }
   const routed = run.backend.generated.filter((g) => g.model.base === "society");
   expect(routed.length).toBeGreaterThan(0);
@@ -73,7 +79,9 @@ describe.each([
     }
     const [set] = datasetsOf(db, method);
     expect(set!.kind).toBe("magdi");
-    expect(set!.rows.map((x) => x.messages)).toEqual(r.graphs!.flatMap((g) => g.nodes.filter((n) => n.label === "correct").map((n) => n.messages)));
+    expect(set!.rows.map((x) => x.messages)).toEqual(
+      r.graphs!.flatMap((g) => g.nodes.filter((n) => n.label === "correct").map((n) => n.messages)),
+    );
   });
 
   it("evaluates the untrained student (shared) and the distilled one alone: k samples, one round, vote and costs stored", () => {
@@ -93,10 +101,18 @@ describe.each([
     // Single-sample accuracy is the mean over the k samples.
     const right = after.filter((t) => task.grade(t.parsedAnswer, t.gold)).length;
     expect(metric(db, method, 1, "accuracy")).toBeCloseTo(right / after.length, 10);
-    const teacherTokens = db.prepare("select value from metrics where method = ? and scope = 'teachers' and name = 'tokens_per_question'").get(method) as { value: number };
-    const debateTokens = db.prepare("select sum(t.completion_tokens) s from turns t join debates d on d.id = t.debate_id where d.method = 'base' and d.phase = 'test'").get() as { s: number };
+    const teacherTokens = db
+      .prepare("select value from metrics where method = ? and scope = 'teachers' and name = 'tokens_per_question'")
+      .get(method) as { value: number };
+    const debateTokens = db
+      .prepare(
+        "select sum(t.completion_tokens) s from turns t join debates d on d.id = t.debate_id where d.method = 'base' and d.phase = 'test'",
+      )
+      .get() as { s: number };
     expect(teacherTokens.value).toBeCloseTo(debateTokens.s / 5, 10);
-    expect(db.prepare("select value from metrics where method = ? and scope = 'teachers' and name = 'seconds_per_question'").get(method)).toBeDefined();
+    expect(
+      db.prepare("select value from metrics where method = ? and scope = 'teachers' and name = 'seconds_per_question'").get(method),
+    ).toBeDefined();
   });
 });
 
@@ -115,7 +131,9 @@ it("resumed after the end: nothing is generated or trained again", async () => {
 it("agent_models with a method that finetunes from model.base is refused before anything runs", async () => {
   const bad = fakeConfig({ methods: ["multiagent-ft"], agents: 2, agent_models: [{ base: "a.gguf" }, { base: "b.gguf" }] });
   const r = await runFake(bad, { agentModels: [{ base: "a.gguf" }, { base: "b.gguf" }] });
-  expect(r.error?.message).toMatch(/agent_models .* works with base, majority, debate, magdi, magdi-nt, magdi-nt-mr; multiagent-ft finetune/);
+  expect(r.error?.message).toMatch(
+    /agent_models .* works with base, majority, debate, magdi, magdi-nt, magdi-nt-mr; multiagent-ft finetune/,
+  );
   expect(r.backend.generated).toHaveLength(0);
 });
 
@@ -124,8 +142,11 @@ it("the report compares the teachers' debate with each student, per test questio
   const data = await reportDataFromStore(store, [run.runId]).finally(() => store.close());
   const rows = data.efficiency!;
   expect(rows.map((r) => r.who)).toEqual([
-    "teachers, one agent (round 1)", "teachers, majority of 3 (round 1)", "teachers' debate (3 agents × 3 rounds)",
-    "student, untrained, 1 sample", "student, untrained, vote of 3",
+    "teachers, one agent (round 1)",
+    "teachers, majority of 3 (round 1)",
+    "teachers' debate (3 agents × 3 rounds)",
+    "student, untrained, 1 sample",
+    "student, untrained, vote of 3",
     ...["magdi", "magdi-nt", "magdi-nt-mr"].flatMap((m) => [`${m} student, 1 sample`, `${m} student, vote of 3`]),
   ]);
   expect(rows[0]!.accuracy).toBe(metric(db, "base", 0, "accuracy"));
@@ -134,9 +155,15 @@ it("the report compares the teachers' debate with each student, per test questio
   // Round 1 of the teachers' test debate: one agent's tokens, N agents', then every round's.
   const test = turnsOf(db, "base", 0, "test");
   const perQ = (keep: (t: (typeof test)[number]) => boolean) => test.filter(keep).reduce((a, t) => a + t.completionTokens, 0) / 5;
-  expect(rows[1]!.tokens).toBeCloseTo(perQ((t) => t.round === 1), 10);
+  expect(rows[1]!.tokens).toBeCloseTo(
+    perQ((t) => t.round === 1),
+    10,
+  );
   expect(rows[0]!.tokens).toBeCloseTo(rows[1]!.tokens / 3, 10);
-  expect(rows[2]!.tokens).toBeCloseTo(perQ(() => true), 10);
+  expect(rows[2]!.tokens).toBeCloseTo(
+    perQ(() => true),
+    10,
+  );
   expect(rows[0]!.seconds).toBeUndefined();
   expect(rows[5]!.accuracy).toBe(metric(db, "magdi", 1, "accuracy"));
   expect(rows[6]!.tokens).toBeCloseTo(3 * rows[5]!.tokens, 10);

@@ -39,7 +39,16 @@ describe("MALT on the tiny model", () => {
     const store = await openStore(db);
     const turns = await store.turns.listFor({ runId, method: "malt-base", iteration: 0, phase: "train" });
     expect(turns).toHaveLength(6 * (3 + 9 + 27));
-    expect(turns.filter((t) => t.parentId === null).map((t) => t.node).sort()).toEqual(Array.from({ length: 6 }, () => ["0", "1", "2"]).flat().sort());
+    expect(
+      turns
+        .filter((t) => t.parentId === null)
+        .map((t) => t.node)
+        .sort(),
+    ).toEqual(
+      Array.from({ length: 6 }, () => ["0", "1", "2"])
+        .flat()
+        .sort(),
+    );
     const test0 = await store.turns.listFor({ runId, method: "malt-base", iteration: 0, phase: "test" });
     expect(test0).toHaveLength(6 * 3 * 3); // 3 chains × (G, V, R)
     // Each role is its own LoRA over the base; a role with data at iteration 1 has a trained adapter.

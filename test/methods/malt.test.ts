@@ -12,7 +12,8 @@ import { FakeTrainer } from "../../src/training/fake.js";
 import { datasetsOf, fakeConfig, metric, openDb, runFake } from "./fixtures/fake-run.js";
 
 const input = {
-  methods: ["malt", "malt-sft-only"] as ["malt", "malt-sft-only"], iterations: 2,
+  methods: ["malt", "malt-sft-only"] as ["malt", "malt-sft-only"],
+  iterations: 2,
   task: { name: "arithmetic" as const, options: { maxValue: 9 }, train: { limit: 8 }, test: { limit: 5 } },
   malt: { branching: 2, chains: 3, dpo: { beta: 0.3, lr: 0.0005 } },
 };
@@ -49,15 +50,21 @@ describe("MALT methods (fakes)", () => {
     // The pairs are stored as a preference dataset with their reference log-probs.
     const pairSets = datasetsOf(db, "malt").filter((d) => d.format === "preference");
     expect(new Set(pairSets.map((d) => d.role))).toEqual(new Set(["verifier", "refiner"]));
-    expect(pairSets.flatMap((d) => d.rows).every((r) => typeof r.refChosenLogp === "number" && r.chosen![0]!.role === "assistant")).toBe(true);
+    expect(pairSets.flatMap((d) => d.rows).every((r) => typeof r.refChosenLogp === "number" && r.chosen![0]!.role === "assistant")).toBe(
+      true,
+    );
     expect(datasetsOf(db, "malt-sft-only").some((d) => d.format === "preference")).toBe(false);
     // Iteration 0 (trees and evaluation of the untrained agents) is stored once for both methods.
     const it0 = db.prepare("select distinct method, phase from debates where iteration = 0 order by 2").all();
-    expect(it0).toEqual([{ method: "malt-base", phase: "test" }, { method: "malt-base", phase: "train" }]);
+    expect(it0).toEqual([
+      { method: "malt-base", phase: "test" },
+      { method: "malt-base", phase: "train" },
+    ]);
     expect(metric(db, "malt", 0, "accuracy")).toBe(metric(db, "malt-sft-only", 0, "accuracy"));
     expect(metric(db, "malt", 1, "tree_leaves")).toBe(8 * 8);
     expect(metric(db, "malt", 1, "tree_pairs_verifier")).toBe(metric(db, "malt-sft-only", 1, "tree_pairs_verifier")); // the same trees at iteration 1
-    for (const m of ["malt", "malt-sft-only"]) for (const l of [0, 1, 2]) expect(metric(db, m, l, "accuracy"), `${m} it${l}`).toBeTypeOf("number");
+    for (const m of ["malt", "malt-sft-only"])
+      for (const l of [0, 1, 2]) expect(metric(db, m, l, "accuracy"), `${m} it${l}`).toBeTypeOf("number");
     db.close();
 
     // Resume after the end: nothing is generated, trained or scored twice.

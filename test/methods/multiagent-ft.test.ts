@@ -5,7 +5,19 @@
 import type Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { getTask } from "../../src/tasks/index.js";
-import { dataset, datasetsOf, fakeConfig, metric, modelTag, tagOf, turnsOf, versionsOf, type FakeRun, useFakeRun, type TurnRow } from "./fixtures/fake-run.js";
+import {
+  dataset,
+  datasetsOf,
+  fakeConfig,
+  metric,
+  modelTag,
+  tagOf,
+  turnsOf,
+  versionsOf,
+  type FakeRun,
+  useFakeRun,
+  type TurnRow,
+} from "./fixtures/fake-run.js";
 
 const METHODS = ["multiagent-ft", "multiagent-ft-no-summary", "multiagent-ft-no-critic"] as const;
 const config = fakeConfig({ methods: [...METHODS], debate: { summarize: true } });
@@ -18,7 +30,10 @@ function chains(turns: readonly TurnRow[], n: number) {
   const byDebate = new Map<string, TurnRow[]>();
   for (const t of turns) {
     if (t.agentIndex !== n || t.role === "summarizer") continue;
-    byDebate.set(t.debateId, [...(byDebate.get(t.debateId) ?? []), t].sort((a, b) => a.round - b.round));
+    byDebate.set(
+      t.debateId,
+      [...(byDebate.get(t.debateId) ?? []), t].sort((a, b) => a.round - b.round),
+    );
   }
   return [...byDebate.values()];
 }
@@ -41,9 +56,16 @@ describe.each(METHODS)("%s on fakes", (method) => {
       const turns = turnsOf(db, debateKey(method, l - 1), l - 1, "train");
       expect(new Set(turns.map((t) => t.qid)).size).toBe(config.task.train.limit);
       for (let n = 0; n < config.agents; n++) {
-        const want = turns.filter((t) => t.role === "generator" && t.agentIndex === n && t.round === 1 && same(t.parsedAnswer, t.finalAnswer));
+        const want = turns.filter(
+          (t) => t.role === "generator" && t.agentIndex === n && t.round === 1 && same(t.parsedAnswer, t.finalAnswer),
+        );
         const got = dataset(datasetsOf(db, method), "generator", n, l, "G").rows;
-        expect(got.map((r) => r.sourceTurnIds).flat().sort()).toEqual(ids(want));
+        expect(
+          got
+            .map((r) => r.sourceTurnIds)
+            .flat()
+            .sort(),
+        ).toEqual(ids(want));
         for (const r of got) expect(r.messages.at(-1)!.content).toBe(want.find((t) => t.id === r.sourceTurnIds[0])!.completion);
         rows += got.length;
       }
@@ -70,7 +92,8 @@ describe.each(METHODS)("%s on fakes", (method) => {
         const mixed = dataset(sets, "critic", n, l, "mixed").rows;
         expect(mixed).toHaveLength(minus.length + plus.length);
         for (const r of mixed) expect([...minus, ...plus]).toContain(key(r));
-        if (minus.length && plus.length) expect(mixed.filter((r) => minus.includes(key(r)))).toHaveLength(Math.round(config.datasets.w * mixed.length));
+        if (minus.length && plus.length)
+          expect(mixed.filter((r) => minus.includes(key(r)))).toHaveLength(Math.round(config.datasets.w * mixed.length));
         pools.minus += minus.length;
         pools.plus += plus.length;
       }
@@ -114,7 +137,12 @@ describe.each(METHODS)("%s on fakes", (method) => {
         const tag = tagOf(t.completion);
         if (tag === null) continue;
         tagged++;
-        const speaker = t.role === "summarizer" ? "base" : t.round === 1 ? modelOf("generator", t.agentIndex, l) : modelOf(withCritics ? "critic" : "generator", t.agentIndex, l);
+        const speaker =
+          t.role === "summarizer"
+            ? "base"
+            : t.round === 1
+              ? modelOf("generator", t.agentIndex, l)
+              : modelOf(withCritics ? "critic" : "generator", t.agentIndex, l);
         expect(tag, `${t.role} ${t.agentIndex} round ${t.round} at iteration ${l}`).toBe(speaker);
         if (t.round > 1 && t.role === "critic") expect(t.prompt).toContain(summarize ? "Summary of other agents" : "Other agents said");
       }
@@ -128,13 +156,16 @@ describe.each(METHODS)("%s on fakes", (method) => {
       const finals = new Map(turnsOf(db, debateKey(method, l), l, "test").map((t) => [t.qid, task.grade(t.finalAnswer, t.gold)]));
       const acc = [...finals.values()].filter(Boolean).length / finals.size;
       expect(metric(db, method, l, "accuracy")).toBeCloseTo(acc, 12);
-      for (const name of ["consensus", "cross_agent_nll", "kl_estimate", "embedding_dissimilarity"]) expect(metric(db, method, l, name), `${name} at ${l}`).toBeTypeOf("number");
+      for (const name of ["consensus", "cross_agent_nll", "kl_estimate", "embedding_dissimilarity"])
+        expect(metric(db, method, l, name), `${name} at ${l}`).toBeTypeOf("number");
     }
   });
 });
 
 it("the three share the untrained test debate and multiagent-ft's first train debate; no-summary debates alone", () => {
-  const methods = (db.prepare("select distinct method, iteration, phase from debates order by 1, 2, 3").all() as any[]).map((r) => `${r.method} ${r.phase} ${r.iteration}`);
+  const methods = (db.prepare("select distinct method, iteration, phase from debates order by 1, 2, 3").all() as any[]).map(
+    (r) => `${r.method} ${r.phase} ${r.iteration}`,
+  );
   expect(methods).toContain("base test 0");
   expect(methods).toContain("base train 0");
   expect(methods).toContain("multiagent-ft-no-summary test 0");

@@ -13,7 +13,11 @@ import { datasetsOf, fakeConfig, metric, openDb, runFake, snapshot, type FakeRun
 
 const all = Object.keys(METHODS) as (keyof typeof METHODS)[];
 const untrained = new Set(["base", "majority", "debate"]);
-const config = fakeConfig({ methods: all as [keyof typeof METHODS, ...(keyof typeof METHODS)[]], iterations: 1, debate: { summarize: true } });
+const config = fakeConfig({
+  methods: all as [keyof typeof METHODS, ...(keyof typeof METHODS)[]],
+  iterations: 1,
+  debate: { summarize: true },
+});
 
 let reference: FakeRun;
 let db: Database.Database;
@@ -71,10 +75,20 @@ describe.each(all)("%s", (method) => {
       expect(req).toHaveLength(1);
       const set = sets.get(j.datasetId)!;
       if (set.format === "preference") {
-        expect(req[0]!.pairs).toEqual(set.rows.map((r) => ({ prompt: r.messages, chosen: r.chosen, rejected: r.rejected, refChosenLogp: r.refChosenLogp, refRejectedLogp: r.refRejectedLogp })));
+        expect(req[0]!.pairs).toEqual(
+          set.rows.map((r) => ({
+            prompt: r.messages,
+            chosen: r.chosen,
+            rejected: r.rejected,
+            refChosenLogp: r.refChosenLogp,
+            refRejectedLogp: r.refRejectedLogp,
+          })),
+        );
       } else if (req[0]!.objective?.kind === "magdi") {
         // MAGDi trains on graphs; its stored set is their correct nodes (what the next-token term learns).
-        expect(req[0]!.graphs!.flatMap((g) => g.nodes.filter((n) => n.label === "correct").map((n) => ({ messages: n.messages })))).toEqual(set.rows.map((r) => ({ messages: r.messages })));
+        expect(req[0]!.graphs!.flatMap((g) => g.nodes.filter((n) => n.label === "correct").map((n) => ({ messages: n.messages })))).toEqual(
+          set.rows.map((r) => ({ messages: r.messages })),
+        );
       } else expect(req[0]!.examples).toEqual(set.rows.map((r) => ({ messages: r.messages })));
     }
   });
@@ -85,7 +99,12 @@ describe("resume", () => {
     const again = await runFake(config, { dir: reference.dir });
     expect(again.error).toBeUndefined();
     expect(again.log[0]).toMatch(/^resuming run /);
-    expect([again.backend.generated.length, again.backend.scored.length, again.embedder.embedded.length, again.trainer.requests.length]).toEqual([0, 0, 0, 0]);
+    expect([
+      again.backend.generated.length,
+      again.backend.scored.length,
+      again.embedder.embedded.length,
+      again.trainer.requests.length,
+    ]).toEqual([0, 0, 0, 0]);
     expect(snapshot(reference.dbPath, reference.runDir)).toEqual(snapshot(again.dbPath, again.runDir));
   });
 
@@ -101,7 +120,9 @@ describe("resume", () => {
 
   it("after a crash mid-training: the same end, the failed job retried once and nothing else repeated", async () => {
     const jobs = reference.trainer.requests.length;
-    const crashed = await runFake(config, { trainer: new FakeTrainer({ fail: (_r, call) => (call === Math.ceil(jobs / 2) ? "fake trainer: out of memory" : undefined) }) });
+    const crashed = await runFake(config, {
+      trainer: new FakeTrainer({ fail: (_r, call) => (call === Math.ceil(jobs / 2) ? "fake trainer: out of memory" : undefined) }),
+    });
     expect(crashed.error?.message).toBe("fake trainer: out of memory");
     const resumed = await runFake(config, { dir: crashed.dir });
     expect(resumed.error).toBeUndefined();
@@ -109,7 +130,9 @@ describe("resume", () => {
     expect(crashed.backend.generated.length + resumed.backend.generated.length).toBe(reference.backend.generated.length);
     expect(snapshot(resumed.dbPath, resumed.runDir)).toEqual(snapshot(reference.dbPath, reference.runDir));
     const failed = openDb(resumed.dbPath);
-    expect(failed.prepare("select error from training_jobs where status = 'failed'").all()).toEqual([{ error: "fake trainer: out of memory" }]);
+    expect(failed.prepare("select error from training_jobs where status = 'failed'").all()).toEqual([
+      { error: "fake trainer: out of memory" },
+    ]);
     failed.close();
   });
 });

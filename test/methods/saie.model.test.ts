@@ -49,7 +49,9 @@ describe("SAIE on the tiny model", () => {
     const jobs = await store.trainingJobs.list({ runId, status: "succeeded" });
     const agents = await store.agents.list(runId);
     const byMethod = (m: string) => jobs.filter((j) => agents.find((a) => a.id === j.agentId)!.method === m);
-    const [warm] = byMethod("saie-warmup"), [learner] = byMethod("saie"), [sft] = byMethod("saie-sft");
+    const [warm] = byMethod("saie-warmup"),
+      [learner] = byMethod("saie"),
+      [sft] = byMethod("saie-sft");
     const warmV = (await store.modelVersions.list(warm!.agentId)).find((v) => v.id === warm!.outputModelVersionId)!;
     const learnerV = (await store.modelVersions.list(learner!.agentId)).find((v) => v.id === learner!.outputModelVersionId)!;
     expect((learner!.config as { continueFrom: string | null }).continueFrom).toBe(warmV.id);

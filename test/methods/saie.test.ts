@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { datasetsOf, fakeConfig, metric, openDb, runFake, turnsOf } from "./fixtures/fake-run.js";
 
 const config = fakeConfig({
-  methods: ["saie", "saie-supportive", "saie-adversarial", "saie-sft"], iterations: 2,
+  methods: ["saie", "saie-supportive", "saie-adversarial", "saie-sft"],
+  iterations: 2,
   task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 8 }, test: { limit: 5 } },
   saie: { rounds: 2, warmup_questions: 3 },
 });
@@ -56,9 +57,17 @@ describe("SAIE methods (fakes)", () => {
     // The discussions: who spoke with which model; the learner of it1 is the warm-up model.
     const d1 = turnsOf(db, "saie", 1, "train");
     expect(new Set(d1.map((t) => t.role))).toEqual(new Set(["learner", "partner"]));
-    expect(d1.filter((t) => t.role === "learner").every((t) => t.completion.startsWith("<<saie-warmup/learner0-it1>>") || !t.completion.startsWith("<<"))).toBe(true);
+    expect(
+      d1
+        .filter((t) => t.role === "learner")
+        .every((t) => t.completion.startsWith("<<saie-warmup/learner0-it1>>") || !t.completion.startsWith("<<")),
+    ).toBe(true);
     expect(d1.filter((t) => t.role === "partner").every((t) => t.completion.startsWith("<<base>>"))).toBe(true);
-    expect(turnsOf(db, "saie", 2, "train").filter((t) => t.role === "learner").some((t) => t.completion.startsWith("<<saie/learner0-it1>>"))).toBe(true);
+    expect(
+      turnsOf(db, "saie", 2, "train")
+        .filter((t) => t.role === "learner")
+        .some((t) => t.completion.startsWith("<<saie/learner0-it1>>")),
+    ).toBe(true);
     // Remark kinds: the ablations hold to one kind; saie's share 0.5 mixes both.
     expect(metric(db, "saie-supportive", 1, "saie_adversarial")).toBe(0);
     expect(metric(db, "saie-adversarial", 1, "saie_supportive")).toBe(0);
@@ -97,7 +106,12 @@ describe("SAIE methods (fakes)", () => {
   });
 
   it('reference "majority": no warm-up, the learner trains on its own replies that agree with the partner\'s vote', async () => {
-    const maj = fakeConfig({ ...config, methods: ["saie"], iterations: 1, saie: { rounds: 1, reference: "majority", reference_votes: 3 } } as never);
+    const maj = fakeConfig({
+      ...config,
+      methods: ["saie"],
+      iterations: 1,
+      saie: { rounds: 1, reference: "majority", reference_votes: 3 },
+    } as never);
     const run = await runFake(maj);
     expect(run.error).toBeUndefined();
     expect(run.trainer.requests.some((r) => r.outPath.includes("saie-warmup"))).toBe(false);

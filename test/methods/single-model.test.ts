@@ -6,7 +6,18 @@ import type Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { plurality } from "../../src/methods/steps/evaluate.js";
 import { getTask } from "../../src/tasks/index.js";
-import { datasetsOf, fakeConfig, metric, modelTag, tagOf, turnsOf, versionsOf, type FakeRun, useFakeRun, type TurnRow } from "./fixtures/fake-run.js";
+import {
+  datasetsOf,
+  fakeConfig,
+  metric,
+  modelTag,
+  tagOf,
+  turnsOf,
+  versionsOf,
+  type FakeRun,
+  useFakeRun,
+  type TurnRow,
+} from "./fixtures/fake-run.js";
 
 const METHODS = ["single-agent-ft", "majority-ft", "single-agent-all-data"] as const;
 const config = fakeConfig({ methods: [...METHODS] });
@@ -52,7 +63,12 @@ describe.each(METHODS)("%s on fakes", (method) => {
       const got = sets[0]!.rows.map((r) => r.sourceTurnIds);
       if (method === "single-agent-all-data") {
         // G rows (one turn) exactly; C rows (a whole chain) are chains of this debate ending on the vote.
-        expect(got.filter((s) => s.length === 1).flat().sort()).toEqual(expected[method](turns).sort());
+        expect(
+          got
+            .filter((s) => s.length === 1)
+            .flat()
+            .sort(),
+        ).toEqual(expected[method](turns).sort());
         const ids = new Map(turns.map((t) => [t.id, t]));
         for (const chain of got.filter((s) => s.length > 1)) {
           const ts = chain.map((id) => ids.get(id)!);
@@ -73,7 +89,8 @@ describe.each(METHODS)("%s on fakes", (method) => {
     expect(turns.length).toBeGreaterThan(0);
     expect(Math.max(...turns.map((t) => t.round))).toBe(method === "single-agent-ft" ? 1 : config.rounds);
     const v1 = versionsOf(db, method).find((v) => v.iteration === 1)!;
-    for (const t of turns) if (tagOf(t.completion)) expect(tagOf(t.completion)).toBe(modelTag({ base: "fake-base.gguf", adapter: v1.path! }));
+    for (const t of turns)
+      if (tagOf(t.completion)) expect(tagOf(t.completion)).toBe(modelTag({ base: "fake-base.gguf", adapter: v1.path! }));
   });
 
   it("hands the trainer its set and continues its own adapter; N copies of the trained model are evaluated", () => {

@@ -8,7 +8,10 @@ import { expect, it } from "vitest";
 import { getTask } from "../../src/tasks/index.js";
 import { datasetsOf, fakeConfig, metric, modelTag, tagOf, turnsOf, versionsOf, type FakeRun, useFakeRun } from "./fixtures/fake-run.js";
 
-const config = fakeConfig({ methods: ["star"], task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 10 }, test: { limit: 4 } } });
+const config = fakeConfig({
+  methods: ["star"],
+  task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 10 }, test: { limit: 4 } },
+});
 const task = getTask("arithmetic", {});
 
 let run: FakeRun;
@@ -48,7 +51,12 @@ it("trains on right attempts and gold-reaching rationalizations, under the plain
     rationalized += want.filter((w) => [...hints.values()].some((h) => h.id === w.id)).length;
     const [set] = datasetsOf(db, "star").filter((s) => s.iteration === l);
     expect(set!.kind).toBe("star");
-    expect(set!.rows.map((r) => r.sourceTurnIds).flat().sort()).toEqual(want.map((w) => w.id).sort());
+    expect(
+      set!.rows
+        .map((r) => r.sourceTurnIds)
+        .flat()
+        .sort(),
+    ).toEqual(want.map((w) => w.id).sort());
     for (const r of set!.rows) {
       const w = want.find((x) => x.id === r.sourceTurnIds[0])!;
       expect(r.messages).toEqual([...JSON.parse(w.prompt), { role: "assistant", content: w.completion }]);

@@ -13,7 +13,12 @@ describe("metrics", () => {
   });
 
   it("consensus is the mean share agreeing with the plurality; unparsed disagrees", () => {
-    expect(consensus([["1", "1", "1"], ["1", "2", "3"]])).toBeCloseTo((1 + 1 / 3) / 2, 10);
+    expect(
+      consensus([
+        ["1", "1", "1"],
+        ["1", "2", "3"],
+      ]),
+    ).toBeCloseTo((1 + 1 / 3) / 2, 10);
     expect(consensus([[null, null, "4"]])).toBeCloseTo(1 / 3, 10);
   });
 
@@ -33,6 +38,14 @@ describe("metrics", () => {
   it("embedding dissimilarity is the mean pairwise cosine distance", () => {
     expect(cosineDistance([1, 0], [0, 1])).toBeCloseTo(1, 10);
     expect(cosineDistance([1, 1], [2, 2])).toBeCloseTo(0, 10);
-    expect(embeddingDissimilarity([[[1, 0], [1, 0], [0, 1]]])).toBeCloseTo(2 / 3, 10);
+    expect(
+      embeddingDissimilarity([
+        [
+          [1, 0],
+          [1, 0],
+          [0, 1],
+        ],
+      ]),
+    ).toBeCloseTo(2 / 3, 10);
   });
 });

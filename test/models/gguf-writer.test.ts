@@ -35,7 +35,15 @@ describe("writeGguf", () => {
     const md = info.metadata as any;
     expect(md.general.name).toBe("tést ✓");
     expect(md.general.alignment).toBe(32);
-    expect(md.x).toEqual({ u32: 4_000_000_000, i32: -7, f32: 0.25, bool: true, strs: ["a", "", "<0x0A>", "▁"], f32s: [1.5, -2], i32s: [3, -6, 1] });
+    expect(md.x).toEqual({
+      u32: 4_000_000_000,
+      i32: -7,
+      f32: 0.25,
+      bool: true,
+      strs: ["a", "", "<0x0A>", "▁"],
+      f32s: [1.5, -2],
+      i32s: [3, -6, 1],
+    });
     const [ta, tb] = info.tensorInfo!;
     expect(ta).toMatchObject({ name: "a", dimensions: [3, 2], ggmlType: 0 });
     expect(tb).toMatchObject({ name: "b", dimensions: [6], ggmlType: 1 });
@@ -48,16 +56,22 @@ describe("writeGguf", () => {
   });
 
   it("rejects mismatched shapes and out-of-range integers without leaving files", () => {
-    expect(() => writeGguf(join(dir, "bad1.gguf"), { metadata: {}, tensors: [{ name: "t", shape: [2, 2], type: "F32", data: new Float32Array(3) }] })).toThrow(/needs 4 values/);
+    expect(() =>
+      writeGguf(join(dir, "bad1.gguf"), { metadata: {}, tensors: [{ name: "t", shape: [2, 2], type: "F32", data: new Float32Array(3) }] }),
+    ).toThrow(/needs 4 values/);
     expect(() => writeGguf(join(dir, "bad2.gguf"), { metadata: { k: gguf.u32(-1) }, tensors: [] })).toThrow(/not a valid u32/);
     expect(readdirSync(dir).filter((f) => f.startsWith("bad"))).toEqual([]);
   });
 
   it("pads the header to the alignment", () => {
-    const { header, offsets } = encodeGgufHeader({ metadata: { k: gguf.str("v") }, tensors: [
-      { name: "a", shape: [3], type: "F32", data: new Float32Array(3) },
-      { name: "b", shape: [1], type: "F32", data: new Float32Array(1) },
-    ], alignment: 64 });
+    const { header, offsets } = encodeGgufHeader({
+      metadata: { k: gguf.str("v") },
+      tensors: [
+        { name: "a", shape: [3], type: "F32", data: new Float32Array(3) },
+        { name: "b", shape: [1], type: "F32", data: new Float32Array(1) },
+      ],
+      alignment: 64,
+    });
     expect(header.length % 64).toBe(0);
     expect(offsets).toEqual([0, 64]);
   });

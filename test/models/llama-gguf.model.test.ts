@@ -2,7 +2,15 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getLlama, LlamaChatSession, LlamaCompletion, readGgufFileInfo, resolveChatWrapper, type Llama, type LlamaModel } from "node-llama-cpp";
+import {
+  getLlama,
+  LlamaChatSession,
+  LlamaCompletion,
+  readGgufFileInfo,
+  resolveChatWrapper,
+  type Llama,
+  type LlamaModel,
+} from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countParams, createRandomLlamaGguf, resolveHparams } from "../../src/models/llama-gguf.js";
 import { createScriptedLlamaGguf } from "../../src/models/scripted-model.js";
@@ -20,7 +28,10 @@ beforeAll(async () => {
   llama = await getLlama({ gpu: false, logLevel: "error" as any });
   model = await llama.loadModel({ modelPath: await ensureTestModel({ dir }) });
 });
-afterAll(async () => { await model?.dispose(); await llama?.dispose(); });
+afterAll(async () => {
+  await model?.dispose();
+  await llama?.dispose();
+});
 
 describe("createRandomLlamaGguf", () => {
   it("is deterministic per seed and different across seeds", () => {
@@ -34,7 +45,14 @@ describe("createRandomLlamaGguf", () => {
   it("writes the llama hyperparameters and tensors llama.cpp expects (GQA included)", async () => {
     const info = await readGgufFileInfo(join(dir, "a.gguf"), { logWarnings: false });
     const md = info.metadata as any;
-    expect(md.llama).toMatchObject({ block_count: 2, embedding_length: 32, feed_forward_length: 64, context_length: 128, attention: { head_count: 4, head_count_kv: 2 }, rope: { dimension_count: 8 } });
+    expect(md.llama).toMatchObject({
+      block_count: 2,
+      embedding_length: 32,
+      feed_forward_length: 64,
+      context_length: 128,
+      attention: { head_count: 4, head_count_kv: 2 },
+      rope: { dimension_count: 8 },
+    });
     expect(md.tokenizer.ggml.model).toBe("llama");
     const k = info.tensorInfo!.find((t) => t.name === "blk.1.attn_k.weight")!;
     expect(k.dimensions).toEqual([32, 16]);
@@ -87,9 +105,16 @@ describe("chat template", () => {
   it("resolves to node-llama-cpp's ChatML wrapper, whose context text is our renderChat", () => {
     const wrapper = resolveChatWrapper(model);
     expect(wrapper.wrapperName).toBe("ChatML");
-    const { contextText } = wrapper.generateContextState({ chatHistory: [{ type: "user", text: "What is 1+2?" }, { type: "model", response: [] }] });
+    const { contextText } = wrapper.generateContextState({
+      chatHistory: [
+        { type: "user", text: "What is 1+2?" },
+        { type: "model", response: [] },
+      ],
+    });
     const ids = Array.from(contextText.tokenize(model.tokenizer));
-    expect(ids).toEqual(tokenize(renderChat([{ role: "user", content: "What is 1+2?" }], { addGenerationPrompt: true }), { special: true }));
+    expect(ids).toEqual(
+      tokenize(renderChat([{ role: "user", content: "What is 1+2?" }], { addGenerationPrompt: true }), { special: true }),
+    );
   });
 
   it("the random model generates text", async () => {
@@ -107,7 +132,10 @@ describe("chat template", () => {
     expect(await session.prompt("What is 3+4?", { maxTokens: 40, temperature: 0 })).toBe("\\boxed{7}");
     // Raw completion (no chat wrapper) also ends at the end-of-generation token.
     const completion = new LlamaCompletion({ contextSequence: ctx.getSequence() });
-    const raw = await completion.generateCompletion(renderChat([{ role: "user", content: "hi" }], { addGenerationPrompt: true }), { maxTokens: 40 , temperature: 0 });
+    const raw = await completion.generateCompletion(renderChat([{ role: "user", content: "hi" }], { addGenerationPrompt: true }), {
+      maxTokens: 40,
+      temperature: 0,
+    });
     expect(raw).toBe("\\boxed{7}");
     await ctx.dispose();
     await m.dispose();

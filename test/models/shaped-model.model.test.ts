@@ -48,8 +48,20 @@ describe("random-weight models of real shapes", () => {
     }
     const warnings: string[] = [];
     const res = await trainGgml({
-      baseModelPath: path, mode: "lora", outPath: join(dir, "a.gguf"), seed: 1, threads: 1, optim: { maxSteps: 1 },
-      examples: [{ messages: [{ role: "user", content: "1+2" }, { role: "assistant", content: "\\boxed{7}" }] }],
+      baseModelPath: path,
+      mode: "lora",
+      outPath: join(dir, "a.gguf"),
+      seed: 1,
+      threads: 1,
+      optim: { maxSteps: 1 },
+      examples: [
+        {
+          messages: [
+            { role: "user", content: "1+2" },
+            { role: "assistant", content: "\\boxed{7}" },
+          ],
+        },
+      ],
       onLog: (m) => m.startsWith("warning") && warnings.push(m),
     });
     expect(res.steps).toBe(1);

@@ -13,13 +13,21 @@ describe("report data from the store", () => {
     const acc = { 1: [0.4, 0.5], 2: [0.5, 0.7], 3: [0.6, 0.6] } as Record<number, number[]>;
     for (const seed of [1, 2, 3]) {
       const id = `r${seed}`;
-      await store.runs.create({ id, name: "demo", methods: ["multiagent-ft"], config: { name: "demo", task: { name: "arithmetic" } }, seed });
-      await store.metrics.put(acc[seed]!.flatMap((a, it) => [
-        { runId: id, method: "multiagent-ft", iteration: it, name: "accuracy", scope: "run", value: a },
-        { runId: id, method: "multiagent-ft", iteration: it, name: "accuracy_stderr", scope: "run", value: 0.05 },
-        { runId: id, method: "multiagent-ft", iteration: it, name: "consensus", scope: "run", value: 0.9 - 0.1 * it },
-        { runId: id, method: "multiagent-ft", iteration: it, name: "kl_estimate", scope: "run", value: 0.01 * seed * it },
-      ]));
+      await store.runs.create({
+        id,
+        name: "demo",
+        methods: ["multiagent-ft"],
+        config: { name: "demo", task: { name: "arithmetic" } },
+        seed,
+      });
+      await store.metrics.put(
+        acc[seed]!.flatMap((a, it) => [
+          { runId: id, method: "multiagent-ft", iteration: it, name: "accuracy", scope: "run", value: a },
+          { runId: id, method: "multiagent-ft", iteration: it, name: "accuracy_stderr", scope: "run", value: 0.05 },
+          { runId: id, method: "multiagent-ft", iteration: it, name: "consensus", scope: "run", value: 0.9 - 0.1 * it },
+          { runId: id, method: "multiagent-ft", iteration: it, name: "kl_estimate", scope: "run", value: 0.01 * seed * it },
+        ]),
+      );
     }
     const three = await reportDataFromStore(store, ["r1", "r2", "r3"]);
     const m = three.methods["multiagent-ft"]!;

@@ -12,7 +12,14 @@ import { getTask } from "../../src/tasks/index.js";
 import { fakeConfig, openDb, runFake, turnsOf } from "../methods/fixtures/fake-run.js";
 
 it("per-round node labels of the untrained debate, a label chart and drawn graphs", async () => {
-  const run = await runFake(fakeConfig({ methods: ["debate"], agents: 3, rounds: 3, task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 4 }, test: { limit: 8 } } }));
+  const run = await runFake(
+    fakeConfig({
+      methods: ["debate"],
+      agents: 3,
+      rounds: 3,
+      task: { name: "arithmetic", options: { maxValue: 9 }, train: { limit: 4 }, test: { limit: 8 } },
+    }),
+  );
   if (run.error) throw run.error;
   const store = await openStore(run.dbPath);
   const data = await reportDataFromStore(store, [run.runId]).finally(() => store.close());

@@ -16,7 +16,9 @@ import { demoReport } from "./fixtures/demo-report.js";
 const executablePath = chromiumPath();
 
 if (!executablePath && process.env.CI) {
-  throw new Error("test/report/page.browser.test.ts: no Chromium in CI (.ci/run installs Debian's chromium; $SOCIETY_CHROMIUM names another)");
+  throw new Error(
+    "test/report/page.browser.test.ts: no Chromium in CI (.ci/run installs Debian's chromium; $SOCIETY_CHROMIUM names another)",
+  );
 } else if (!executablePath) {
   console.warn("test/report/page.browser.test.ts skipped: no Chromium (apt-get install chromium, or set $SOCIETY_CHROMIUM)");
   describe.skip("report page in Chromium (no browser)", () => {
@@ -56,15 +58,27 @@ if (!executablePath && process.env.CI) {
     });
 
     it("lays the charts out side by side, inside the page, none over another, legend labels apart", async () => {
-      const boxes = await page.locator("figure").evaluateAll((fs) => fs.map((f) => { const r = f.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; }));
+      const boxes = await page.locator("figure").evaluateAll((fs) =>
+        fs.map((f) => {
+          const r = f.getBoundingClientRect();
+          return { x: r.x, y: r.y, w: r.width, h: r.height };
+        }),
+      );
       expect(boxes).toHaveLength(4); // accuracy, diversity small multiples, dataset sizes, training loss
-      const overlap = (a: typeof boxes[0], b: typeof boxes[0]) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+      const overlap = (a: (typeof boxes)[0], b: (typeof boxes)[0]) =>
+        a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
       for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i]!, boxes[j]!)).toBe(false);
       expect(new Set(boxes.map((b) => Math.round(b.y))).size).toBeLessThan(boxes.length); // not one long column
       expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
-      const labels = await page.locator("g.role-legend-label text").evaluateAll((ts) => ts.map((t) => { const r = t.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; }));
+      const labels = await page.locator("g.role-legend-label text").evaluateAll((ts) =>
+        ts.map((t) => {
+          const r = t.getBoundingClientRect();
+          return { x: r.x, y: r.y, w: r.width, h: r.height };
+        }),
+      );
       expect(labels.length).toBeGreaterThanOrEqual(3 + 3 + 7 + 7);
-      for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) expect(overlap(labels[i]!, labels[j]!)).toBe(false);
+      for (let i = 0; i < labels.length; i++)
+        for (let j = i + 1; j < labels.length; j++) expect(overlap(labels[i]!, labels[j]!)).toBe(false);
     });
 
     it("leaves a full-page screenshot to look at", async () => {

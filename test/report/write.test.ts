@@ -12,12 +12,44 @@ const data: ReportData = {
   task: "arithmetic",
   seeds: [1],
   methods: {
-    "multiagent-ft": { accuracy: [0.4, 0.5, 0.6], stderr: [0.05, 0.05, 0.05], perSeed: [[0.4, 0.5, 0.6]], diversity: { consensus: [0.9, 0.8, 0.7] } },
-    "single-agent-ft": { accuracy: [0.4, 0.45, 0.44], stderr: [0.05, 0.05, 0.05], perSeed: [[0.4, 0.45, 0.44]], diversity: { consensus: [0.9, 0.95, 0.97] } },
+    "multiagent-ft": {
+      accuracy: [0.4, 0.5, 0.6],
+      stderr: [0.05, 0.05, 0.05],
+      perSeed: [[0.4, 0.5, 0.6]],
+      diversity: { consensus: [0.9, 0.8, 0.7] },
+    },
+    "single-agent-ft": {
+      accuracy: [0.4, 0.45, 0.44],
+      stderr: [0.05, 0.05, 0.05],
+      perSeed: [[0.4, 0.45, 0.44]],
+      diversity: { consensus: [0.9, 0.95, 0.97] },
+    },
   },
   agents: [
-    { runId: "r1", method: "multiagent-ft", agent: "generator 0", iteration: 1, datasetRows: 40, finalLoss: 0.5, lossCurve: [{ step: 1, loss: 1 }, { step: 2, loss: 0.5 }] },
-    { runId: "r1", method: "multiagent-ft", agent: "critic 0", iteration: 1, datasetRows: 30, finalLoss: 0.6, lossCurve: [{ step: 1, loss: 1.1 }, { step: 2, loss: 0.6 }] },
+    {
+      runId: "r1",
+      method: "multiagent-ft",
+      agent: "generator 0",
+      iteration: 1,
+      datasetRows: 40,
+      finalLoss: 0.5,
+      lossCurve: [
+        { step: 1, loss: 1 },
+        { step: 2, loss: 0.5 },
+      ],
+    },
+    {
+      runId: "r1",
+      method: "multiagent-ft",
+      agent: "critic 0",
+      iteration: 1,
+      datasetRows: 30,
+      finalLoss: 0.6,
+      lossCurve: [
+        { step: 1, loss: 1.1 },
+        { step: 2, loss: 0.6 },
+      ],
+    },
   ],
 };
 
@@ -46,15 +78,32 @@ describe("report", () => {
       methods: {
         ...data.methods,
         malt: {
-          accuracy: [0.3, 0.35], stderr: [0.05, 0.05], perSeed: [[0.3, 0.35]], diversity: {},
-          tree: { tree_questions: [NaN, 40], tree_leaves: [NaN, 1080], tree_correct_leaf_share: [NaN, 0.25], tree_sft_verifier: [NaN, 60], tree_pairs_verifier: [NaN, 31], tree_pairs_refiner: [NaN, 77] },
+          accuracy: [0.3, 0.35],
+          stderr: [0.05, 0.05],
+          perSeed: [[0.3, 0.35]],
+          diversity: {},
+          tree: {
+            tree_questions: [NaN, 40],
+            tree_leaves: [NaN, 1080],
+            tree_correct_leaf_share: [NaN, 0.25],
+            tree_sft_verifier: [NaN, 60],
+            tree_pairs_verifier: [NaN, 31],
+            tree_pairs_refiner: [NaN, 77],
+          },
         },
       },
     };
     const dir = mkdtempSync(join(tmpdir(), "report-"));
     await writeReport(withTrees, dir);
     const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
-    expect(results.methods.malt.tree).toEqual({ questions: [null, 40], leaves: [null, 1080], correct_leaf_share: [null, 0.25], sft_verifier: [null, 60], pairs_verifier: [null, 31], pairs_refiner: [null, 77] });
+    expect(results.methods.malt.tree).toEqual({
+      questions: [null, 40],
+      leaves: [null, 1080],
+      correct_leaf_share: [null, 0.25],
+      sft_verifier: [null, 60],
+      pairs_verifier: [null, 31],
+      pairs_refiner: [null, 77],
+    });
     expect(results.methods["multiagent-ft"]).not.toHaveProperty("tree");
     const md = readFileSync(join(dir, "report.md"), "utf8");
     expect(md).toContain("## Search trees (MALT)");
@@ -73,7 +122,16 @@ describe("report", () => {
       ...data,
       methods: {
         ...data.methods,
-        saie: { ...series([0.38, 0.42]), discussion: { saie_supportive: [NaN, 61], saie_adversarial: [NaN, 59], saie_partner_on_claim: [NaN, 0.3], saie_learner_final_on_reference: [NaN, 0.45], saie_rows: [NaN, 180] } },
+        saie: {
+          ...series([0.38, 0.42]),
+          discussion: {
+            saie_supportive: [NaN, 61],
+            saie_adversarial: [NaN, 59],
+            saie_partner_on_claim: [NaN, 0.3],
+            saie_learner_final_on_reference: [NaN, 0.45],
+            saie_rows: [NaN, 180],
+          },
+        },
         "saie+debate": series([0.35, 0.5]),
         "saie-sft": series([0.38, 0.4]),
         "saie-sft+debate": series([0.35, 0.37]),
@@ -82,7 +140,13 @@ describe("report", () => {
     const dir = mkdtempSync(join(tmpdir(), "report-"));
     await writeReport(withSaie, dir);
     const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
-    expect(results.methods.saie.discussion).toEqual({ supportive: [null, 61], adversarial: [null, 59], partner_on_claim: [null, 0.3], learner_final_on_reference: [null, 0.45], rows: [null, 180] });
+    expect(results.methods.saie.discussion).toEqual({
+      supportive: [null, 61],
+      adversarial: [null, 59],
+      partner_on_claim: [null, 0.3],
+      learner_final_on_reference: [null, 0.45],
+      rows: [null, 180],
+    });
     expect(results.methods["saie-sft"]).not.toHaveProperty("discussion");
     const md = readFileSync(join(dir, "report.md"), "utf8");
     expect(md).toContain("## Learner alone and in debate (SAIE)");
@@ -104,7 +168,13 @@ describe("report", () => {
   });
 
   it("left-aligns text columns and right-aligns numeric ones", () => {
-    const t = terminalTable({ header: ["id", "name", "seed"], rows: [["run-a", "tiny", "3"], ["run-bb", "arithmetic", "12"]] });
+    const t = terminalTable({
+      header: ["id", "name", "seed"],
+      rows: [
+        ["run-a", "tiny", "3"],
+        ["run-bb", "arithmetic", "12"],
+      ],
+    });
     expect(t.split("\n")).toEqual([
       "id      name        seed",
       "──────  ──────────  ────",
@@ -126,7 +196,9 @@ describe("report", () => {
     it("a write that fails part-way leaves no report folder and no partial files", async () => {
       const root = mkdtempSync(join(tmpdir(), "report-full-"));
       const dir = join(root, "report");
-      await expect(writeReport(data, dir, { writeFile: fullAfter(2) })).rejects.toThrow(/cannot write the report .*ENOSPC.*nothing was replaced/);
+      await expect(writeReport(data, dir, { writeFile: fullAfter(2) })).rejects.toThrow(
+        /cannot write the report .*ENOSPC.*nothing was replaced/,
+      );
       expect(existsSync(dir)).toBe(false);
       expect(readdirSync(root)).toEqual([]); // the temp folder is gone too
     });

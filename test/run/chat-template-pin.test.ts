@@ -45,8 +45,12 @@ describe("a run's chat template", () => {
     const base = parseConfig("task: {name: arithmetic}\n");
     expect(runIdFor(parseConfig("task: {name: arithmetic}\nmodel: {chat_template: {source: model}}\n"), 1)).toBe(runIdFor(base, 1));
     expect(runIdFor(parseConfig("task: {name: arithmetic}\nmodel: {chat_template: {date: 2025-01-02}}\n"), 1)).not.toBe(runIdFor(base, 1));
-    expect(runIdFor(parseConfig("task: {name: arithmetic}\nmodel: {chat_template: {variables: {enable_thinking: false}}}\n"), 1)).not.toBe(runIdFor(base, 1));
-    expect(() => parseConfig("task: {name: arithmetic}\nmodel:\n  chat_template: {date: tomorrow}\n", "c.yaml")).toThrow(/^c\.yaml:3:\d+: model\.chat_template\.date: must be YYYY-MM-DD/);
+    expect(runIdFor(parseConfig("task: {name: arithmetic}\nmodel: {chat_template: {variables: {enable_thinking: false}}}\n"), 1)).not.toBe(
+      runIdFor(base, 1),
+    );
+    expect(() => parseConfig("task: {name: arithmetic}\nmodel:\n  chat_template: {date: tomorrow}\n", "c.yaml")).toThrow(
+      /^c\.yaml:3:\d+: model\.chat_template\.date: must be YYYY-MM-DD/,
+    );
   });
 
   it("a run stored before chat templates were configurable resumes with node-llama-cpp's wrapper, as it rendered then", async () => {

@@ -25,12 +25,20 @@ const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("he
 
 const society = societyInProcess;
 
-const runConfig = (name: string, task: string, methods: string[]) => stringify({
-  name, seed: 2, task: { name: task }, model: { base: "tiny", tiny_recipe: "test", context_size: 512 }, methods, agents: 2, rounds: 2, iterations: 1,
-  debate: { summarize: false, max_tokens: 40, concurrency: 8 },
-  training: { lora: { rank: 4, alpha: 8 }, optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0, context_length: 256 },
-  metrics: { nll_samples: 2 },
-});
+const runConfig = (name: string, task: string, methods: string[]) =>
+  stringify({
+    name,
+    seed: 2,
+    task: { name: task },
+    model: { base: "tiny", tiny_recipe: "test", context_size: 512 },
+    methods,
+    agents: 2,
+    rounds: 2,
+    iterations: 1,
+    debate: { summarize: false, max_tokens: 40, concurrency: 8 },
+    training: { lora: { rank: 4, alpha: 8 }, optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0, context_length: 256 },
+    metrics: { nll_samples: 2 },
+  });
 
 function onlyRunDir(out: string, prefix: string): string {
   const dirs = readdirSync(out).filter((d) => d.startsWith(prefix));
@@ -50,7 +58,10 @@ describe("a run on the user's own CSV task", () => {
     mkdirSync(join(dir, "tasks"), { recursive: true });
     writeFileSync(join(dir, "tasks/train.csv"), csv(train));
     writeFileSync(join(dir, "tasks/test.csv"), csv(test));
-    writeFileSync(join(dir, "tasks/sums.yaml"), "name: sums-csv\ntrain: train.csv\ntest: test.csv\nid: id\nquestion: expr\ngold: value\nextractor: boxed\ngrader: numeric\nprompts: arithmetic\n");
+    writeFileSync(
+      join(dir, "tasks/sums.yaml"),
+      "name: sums-csv\ntrain: train.csv\ntest: test.csv\nid: id\nquestion: expr\ngold: value\nextractor: boxed\ngrader: numeric\nprompts: arithmetic\n",
+    );
     writeFileSync(join(dir, "run.yaml"), runConfig("csv-task", "tasks/sums.yaml", ["base", "single-agent-ft"]));
     const r = await society("run", join(dir, "run.yaml"), "--db", db, "--out", out);
     expect(r.code, r.out).toBe(0);
@@ -79,7 +90,9 @@ describe("a run on the user's own CSV task", () => {
     writeFileSync(join(dir, "tasks/test.csv"), csv(test).replace(`,${test[0]!.gold}\n`, `,${Number(test[0]!.gold) + 1}\n`));
     const r = await society("run", join(dir, "run.yaml"), "--db", db, "--out", out);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/society: run csv-task-s2-\w+: the test data differs from the data it was started on .*tasks\/test\.csv changed \(sha256/);
+    expect(r.out).toMatch(
+      /society: run csv-task-s2-\w+: the test data differs from the data it was started on .*tasks\/test\.csv changed \(sha256/,
+    );
     const store = await openStore(db);
     expect((await store.questions.list("sums-csv", "test")).find((x) => x.qid === test[0]!.id)!.gold).toBe(test[0]!.gold);
     await store.close();
@@ -91,11 +104,16 @@ describe("a run on the user's own CSV task", () => {
     mkdirSync(leaky, { recursive: true });
     writeFileSync(join(leaky, "train.csv"), csv([...train.slice(0, 3), { ...test[2]!, id: "my-own-id", split: "train" }]));
     writeFileSync(join(leaky, "test.csv"), csv(test));
-    writeFileSync(join(leaky, "sums.yaml"), "name: sums-leak\ntrain: train.csv\ntest: test.csv\nid: id\nquestion: expr\ngold: value\nextractor: boxed\ngrader: numeric\nprompts: arithmetic\n");
+    writeFileSync(
+      join(leaky, "sums.yaml"),
+      "name: sums-leak\ntrain: train.csv\ntest: test.csv\nid: id\nquestion: expr\ngold: value\nextractor: boxed\ngrader: numeric\nprompts: arithmetic\n",
+    );
     writeFileSync(join(leaky, "run.yaml"), runConfig("leak", "sums.yaml", ["base"]));
     const r = await society("run", join(leaky, "run.yaml"), "--db", join(leaky, "l.db"), "--out", join(leaky, "runs"));
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`society: train and test splits overlap: 1 question(s): sums-leak:my-own-id = sums-leak:${test[2]!.id} (same text`);
+    expect(r.out).toContain(
+      `society: train and test splits overlap: 1 question(s): sums-leak:my-own-id = sums-leak:${test[2]!.id} (same text`,
+    );
     const store = await openStore(join(leaky, "l.db"));
     expect(await store.runs.list()).toEqual([]);
     expect(await store.questions.list("sums-leak", "train")).toEqual([]);
@@ -107,27 +125,42 @@ describe("a run on the user's own CSV task", () => {
 describe("a run on a Parquet task pulled from the (loopback) Hub", () => {
   let hub: LoopbackHub | undefined;
   afterAll(() => hub?.close());
-  const pq = (qs: typeof train) => Buffer.from(parquetWriteBuffer({
-    columnData: [
-      { name: "uid", data: qs.map((q) => q.id), type: "STRING" },
-      { name: "expr", data: qs.map((q) => q.text), type: "STRING" },
-      { name: "value", data: qs.map((q) => BigInt(q.gold)), type: "INT64" },
-    ],
-  }));
+  const pq = (qs: typeof train) =>
+    Buffer.from(
+      parquetWriteBuffer({
+        columnData: [
+          { name: "uid", data: qs.map((q) => q.id), type: "STRING" },
+          { name: "expr", data: qs.map((q) => q.text), type: "STRING" },
+          { name: "value", data: qs.map((q) => BigInt(q.gold)), type: "INT64" },
+        ],
+      }),
+    );
 
   it("pulls, runs end to end, and resumes offline from the cache with the Hub gone", async () => {
     await ensureTinyModel("test");
     const trainPq = pq(train);
     const testPq = pq(test);
-    hub = await startLoopbackHub([{
-      repo: "society-test/sums",
-      cardData: { configs: [{ config_name: "default", data_files: [{ split: "train", path: "data/train-*" }, { split: "test", path: "data/test-*" }] }] },
-      files: [
-        { path: "README.md", content: "# sums\n" },
-        { path: "data/train-00000-of-00001.parquet", content: trainPq, lfs: true },
-        { path: "data/test-00000-of-00001.parquet", content: testPq, lfs: true },
-      ],
-    }]);
+    hub = await startLoopbackHub([
+      {
+        repo: "society-test/sums",
+        cardData: {
+          configs: [
+            {
+              config_name: "default",
+              data_files: [
+                { split: "train", path: "data/train-*" },
+                { split: "test", path: "data/test-*" },
+              ],
+            },
+          ],
+        },
+        files: [
+          { path: "README.md", content: "# sums\n" },
+          { path: "data/train-00000-of-00001.parquet", content: trainPq, lfs: true },
+          { path: "data/test-00000-of-00001.parquet", content: testPq, lfs: true },
+        ],
+      },
+    ]);
     const dir = join(tmp, "hub");
     mkdirSync(dir, { recursive: true });
     process.env.HF_ENDPOINT = hub.url;
@@ -139,7 +172,10 @@ describe("a run on a Parquet task pulled from the (loopback) Hub", () => {
     expect(pulled.out).toContain(`society-test/sums@main → ${sha}  (2 file(s) downloaded)`);
     expect(pulled.out).toContain(`in a task file:  train: { hub: society-test/sums@${sha}, split: train }`);
 
-    writeFileSync(join(dir, "sums.yaml"), "name: sums-hub\ntrain: { hub: society-test/sums, split: train }\ntest: { hub: society-test/sums, split: test }\nid: uid\nquestion: expr\ngold: value\nextractor: boxed\ngrader: numeric\nprompts: arithmetic\n");
+    writeFileSync(
+      join(dir, "sums.yaml"),
+      "name: sums-hub\ntrain: { hub: society-test/sums, split: train }\ntest: { hub: society-test/sums, split: test }\nid: uid\nquestion: expr\ngold: value\nextractor: boxed\ngrader: numeric\nprompts: arithmetic\n",
+    );
     writeFileSync(join(dir, "run.yaml"), runConfig("hub-task", "sums.yaml", ["single-agent-ft"]));
     const args = ["run", join(dir, "run.yaml"), "--db", join(dir, "h.db"), "--out", join(dir, "runs")];
     const r = await society(...args);
@@ -148,10 +184,14 @@ describe("a run on a Parquet task pulled from the (loopback) Hub", () => {
     const results = JSON.parse(readFileSync(join(runDir, "report/results.json"), "utf8"));
     expect(results.methods["single-agent-ft"].accuracy).toHaveLength(2);
     const resolved = parse(readFileSync(join(runDir, "config.yaml"), "utf8"));
-    expect(resolved.task.data_files.train).toEqual([{
-      path: join(dir, "cache/society-test/sums", sha, "data/train-00000-of-00001.parquet"), sha256: sha256(trainPq), rows: 6,
-      hub: { repo: "society-test/sums", revision: sha, file: "data/train-00000-of-00001.parquet" },
-    }]);
+    expect(resolved.task.data_files.train).toEqual([
+      {
+        path: join(dir, "cache/society-test/sums", sha, "data/train-00000-of-00001.parquet"),
+        sha256: sha256(trainPq),
+        rows: 6,
+        hub: { repo: "society-test/sums", revision: sha, file: "data/train-00000-of-00001.parquet" },
+      },
+    ]);
     expect(resolved.task.data_files.test[0].sha256).toBe(sha256(testPq));
 
     await hub.close();

@@ -39,7 +39,10 @@ beforeAll(async () => {
   llama = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 4, contextSize: 1024 });
   for (const i of [0, 1]) {
     const app = new Hono();
-    app.use(async (_c, next) => { seen[i]!++; await next(); });
+    app.use(async (_c, next) => {
+      seen[i]!++;
+      await next();
+    });
     app.route("/", createOpenAIApp({ backend: llama, models: { tiny: { base } } }));
     servers.push(await listen(app));
   }
@@ -60,13 +63,15 @@ describe("model.endpoints", () => {
   it("spreads a run's debate over the pool, records each turn's endpoint, and changes no turn", async () => {
     process.env.SOCIETY_LLAMA_THREADS = "1";
     const local = runConfigSchema.parse(input({}));
-    const pooled = runConfigSchema.parse(input({
-      backend: "openai",
-      endpoints: [
-        { url: `${servers[0]!.url}/v1`, concurrency: 3, adapters: "model" },
-        { url: `${servers[1]!.url}/v1`, concurrency: 3, adapters: "model" },
-      ],
-    }));
+    const pooled = runConfigSchema.parse(
+      input({
+        backend: "openai",
+        endpoints: [
+          { url: `${servers[0]!.url}/v1`, concurrency: 3, adapters: "model" },
+          { url: `${servers[1]!.url}/v1`, concurrency: 3, adapters: "model" },
+        ],
+      }),
+    );
     const a = await openStore(join(tmp, "local.db"));
     const b = await openStore(join(tmp, "pooled.db"));
     const ra = await executeRun({ config: local, seed: 4, store: a, outDir: tmp, backend: llama, log: () => {} });
@@ -79,10 +84,13 @@ describe("model.endpoints", () => {
     expect(new Set(endpoints)).toEqual(new Set(servers.map((s) => `${s.url}/v1`)));
     expect(ta.every((t) => (t.meta as { endpoint?: string }).endpoint === undefined)).toBe(true);
     expect(seen[0]! > 1 && seen[1]! > 1).toBe(true);
-    const acc = async (s: Store, id: string) => (await s.metrics.list({ runId: id, scope: "run" })).find((m) => m.name === "accuracy")?.value;
+    const acc = async (s: Store, id: string) =>
+      (await s.metrics.list({ runId: id, scope: "run" })).find((m) => m.name === "accuracy")?.value;
     expect(await acc(b, rb.runId)).toBe(await acc(a, ra.runId));
     // Where the requests went is not what the run computes: the run id ignores the pool.
-    expect(rb.runId).toBe((await import("../../src/run/run-id.js")).runIdFor({ ...pooled, model: { ...pooled.model, endpoints: undefined } }, 4));
+    expect(rb.runId).toBe(
+      (await import("../../src/run/run-id.js")).runIdFor({ ...pooled, model: { ...pooled.model, endpoints: undefined } }, 4),
+    );
     await a.close();
     await b.close();
   }, 600_000);

@@ -35,13 +35,22 @@ const count = (sql: string) => {
 describe("the run lease", () => {
   it("refuses a second process, names the holder; after the holder is killed a rerun resumes and finishes", async () => {
     await ensureTinyModel("test");
-    writeFileSync(config, stringify({
-      name: "lease-test", seed: 5, task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 8 }, test: { limit: 4 } },
-      model: { base: "tiny", tiny_recipe: "test", context_size: 512 }, methods: ["single-agent-ft"], agents: 2, rounds: 2, iterations: 1,
-      debate: { summarize: false, max_tokens: 24, concurrency: 8 },
-      training: { lora: { rank: 2, alpha: 4 }, optim: { lr: 0.003, epochs: 60, batch_size: 2 }, val_fraction: 0, context_length: 128 },
-      metrics: { nll_samples: 1 },
-    }));
+    writeFileSync(
+      config,
+      stringify({
+        name: "lease-test",
+        seed: 5,
+        task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 8 }, test: { limit: 4 } },
+        model: { base: "tiny", tiny_recipe: "test", context_size: 512 },
+        methods: ["single-agent-ft"],
+        agents: 2,
+        rounds: 2,
+        iterations: 1,
+        debate: { summarize: false, max_tokens: 24, concurrency: 8 },
+        training: { lora: { rank: 2, alpha: 4 }, optim: { lr: 0.003, epochs: 60, batch_size: 2 }, val_fraction: 0, context_length: 128 },
+        metrics: { nll_samples: 1 },
+      }),
+    );
     let holder: ChildProcess | undefined;
     const first = societyCli(args, { env, onSpawn: (c) => (holder = c), timeoutMs: 600_000 });
     // Hold it while it trains, so the kill below leaves a "running" training attempt behind (60 epochs: the
@@ -49,7 +58,12 @@ describe("the run lease", () => {
     await until("select 1 from training_jobs where status = 'running'");
     const second = await societyCli(args, { env, timeoutMs: 120_000 });
     expect(second.code, second.out).toBe(1);
-    expect(second.out).toMatch(new RegExp(`^society: run lease-test-s5-\\w+ is already in progress: held by pid ${holder!.pid} on host ${hostname()} since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC \\(society run .*lease\\.yaml`, "m"));
+    expect(second.out).toMatch(
+      new RegExp(
+        `^society: run lease-test-s5-\\w+ is already in progress: held by pid ${holder!.pid} on host ${hostname()} since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC \\(society run .*lease\\.yaml`,
+        "m",
+      ),
+    );
     expect(second.out).not.toMatch(/resuming run/);
 
     holder!.kill("SIGKILL");

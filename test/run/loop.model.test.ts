@@ -17,7 +17,8 @@ const root = resolve(import.meta.dirname, "../..");
 const config = join(root, "test/fixtures/loop-tiny.yaml");
 const tmp = mkdtempSync(join(tmpdir(), "loop-"));
 
-const society = (args: string[], opts: { killWhen?: (db: Database.Database) => boolean } = {}) => societyCli(args, { ...opts, env: { SOCIETY_LLAMA_THREADS: "1" } });
+const society = (args: string[], opts: { killWhen?: (db: Database.Database) => boolean } = {}) =>
+  societyCli(args, { ...opts, env: { SOCIETY_LLAMA_THREADS: "1" } });
 
 const args = (name: string) => ["run", config, "--db", join(tmp, `${name}.db`), "--out", join(tmp, name)];
 
@@ -26,12 +27,22 @@ function snapshot(dbPath: string) {
   const db = new Database(dbPath, { readonly: true });
   const q = (sql: string) => db.prepare(sql).all();
   const s = {
-    debates: q("select d.method, d.iteration, d.phase, qu.qid, d.final_answer from debates d join questions qu on qu.id = d.question_id order by 1,2,3,4"),
-    turns: q("select d.method, d.iteration, d.phase, qu.qid, a.role, a.agent_index, t.round, t.completion, t.parsed_answer from turns t join debates d on d.id = t.debate_id join questions qu on qu.id = d.question_id join agents a on a.id = t.agent_id order by 1,2,3,4,5,6,7"),
-    datasets: q("select d.method, a.role, a.agent_index, d.iteration, d.kind, d.row_count, d.sha256 from datasets d join agents a on a.id = d.agent_id order by 1,2,3,4,5"),
-    versions: q("select a.method, a.role, a.agent_index, v.iteration, v.kind, v.sha256 from model_versions v join agents a on a.id = v.agent_id order by 1,2,3,4"),
+    debates: q(
+      "select d.method, d.iteration, d.phase, qu.qid, d.final_answer from debates d join questions qu on qu.id = d.question_id order by 1,2,3,4",
+    ),
+    turns: q(
+      "select d.method, d.iteration, d.phase, qu.qid, a.role, a.agent_index, t.round, t.completion, t.parsed_answer from turns t join debates d on d.id = t.debate_id join questions qu on qu.id = d.question_id join agents a on a.id = t.agent_id order by 1,2,3,4,5,6,7",
+    ),
+    datasets: q(
+      "select d.method, a.role, a.agent_index, d.iteration, d.kind, d.row_count, d.sha256 from datasets d join agents a on a.id = d.agent_id order by 1,2,3,4,5",
+    ),
+    versions: q(
+      "select a.method, a.role, a.agent_index, v.iteration, v.kind, v.sha256 from model_versions v join agents a on a.id = v.agent_id order by 1,2,3,4",
+    ),
     // Results only: what generating took (gen_*, seconds per question) is a measurement of each attempt.
-    metrics: q("select method, iteration, name, scope, value from metrics where name not like 'gen\\_%' escape '\\' and name not like '%seconds\\_per\\_question' escape '\\' order by 1,2,3,4"),
+    metrics: q(
+      "select method, iteration, name, scope, value from metrics where name not like 'gen\\_%' escape '\\' and name not like '%seconds\\_per\\_question' escape '\\' order by 1,2,3,4",
+    ),
     succeededJobs: q("select count(*) n from training_jobs where status = 'succeeded'"),
   };
   db.close();
@@ -53,8 +64,14 @@ describe("society run (multiagent FT, tiny model)", () => {
   it("debates, filters, trains every agent and evaluates, with a report", () => {
     const out = reference;
     expect(out.versions.filter((v: any) => v.iteration === 1)).toHaveLength(4); // 2 generators + 2 critics
-    expect(out.metrics.filter((m: any) => m.name === "accuracy" && m.method === "multiagent-ft").map((m: any) => m.iteration)).toEqual([0, 1]);
-    for (const name of ["consensus", "cross_agent_nll", "kl_estimate"]) expect(out.metrics.some((m: any) => m.name === name && m.iteration === 1), name).toBe(true);
+    expect(out.metrics.filter((m: any) => m.name === "accuracy" && m.method === "multiagent-ft").map((m: any) => m.iteration)).toEqual([
+      0, 1,
+    ]);
+    for (const name of ["consensus", "cross_agent_nll", "kl_estimate"])
+      expect(
+        out.metrics.some((m: any) => m.name === name && m.iteration === 1),
+        name,
+      ).toBe(true);
     const dissim = out.metrics.filter((m: any) => m.name === "embedding_dissimilarity" && m.method === "multiagent-ft");
     expect(dissim.map((m: any) => m.iteration)).toEqual([0, 1]);
     for (const m of dissim as any[]) {
@@ -70,9 +87,15 @@ describe("society run (multiagent FT, tiny model)", () => {
 
   it("gives each agent only its own turns, and never a test question", () => {
     const db = new Database(join(tmp, "ref.db"), { readonly: true });
-    const rows = db.prepare("select r.source_turn_ids ids, a.agent_index idx, a.role role, d.kind kind from dataset_rows r join datasets d on d.id = r.dataset_id join agents a on a.id = d.agent_id").all() as any[];
+    const rows = db
+      .prepare(
+        "select r.source_turn_ids ids, a.agent_index idx, a.role role, d.kind kind from dataset_rows r join datasets d on d.id = r.dataset_id join agents a on a.id = d.agent_id",
+      )
+      .all() as any[];
     expect(rows.length).toBeGreaterThan(0);
-    const turn = db.prepare("select t.round, ta.agent_index idx, qu.split split from turns t join agents ta on ta.id = t.agent_id join debates d on d.id = t.debate_id join questions qu on qu.id = d.question_id where t.id = ?");
+    const turn = db.prepare(
+      "select t.round, ta.agent_index idx, qu.split split from turns t join agents ta on ta.id = t.agent_id join debates d on d.id = t.debate_id join questions qu on qu.id = d.question_id where t.id = ?",
+    );
     for (const r of rows) {
       const ids: string[] = JSON.parse(r.ids);
       for (const id of ids) {
@@ -116,7 +139,8 @@ describe("society run (multiagent FT, tiny model)", () => {
       const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
       expect(n("select count(*) n from runs where status != 'done'")).toBe(0);
       expect(n("select count(*) n from training_jobs where status in ('running', 'queued')")).toBe(0);
-      if (when === "during training") expect(n("select count(*) n from training_jobs where status = 'abandoned'")).toBeGreaterThanOrEqual(1);
+      if (when === "during training")
+        expect(n("select count(*) n from training_jobs where status = 'abandoned'")).toBeGreaterThanOrEqual(1);
       db.close();
     }, 900_000);
   }

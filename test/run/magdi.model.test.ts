@@ -58,7 +58,14 @@ it("teachers of three kinds debate, three students are distilled and answer alon
     ],
     debate: { summarize: false, max_tokens: 40, concurrency: 4 },
     magdi: { student: { base: "tiny", tiny_recipe: "test" }, self_consistency: 2, gcn_hidden: 16 },
-    training: { trainer: "local", lora: { rank: 4, alpha: 8 }, optim: { lr: 0.003, epochs: 1, batch_size: 2 }, val_fraction: 0, context_length: 256, threads: 1 },
+    training: {
+      trainer: "local",
+      lora: { rank: 4, alpha: 8 },
+      optim: { lr: 0.003, epochs: 1, batch_size: 2 },
+      val_fraction: 0,
+      context_length: 256,
+      threads: 1,
+    },
   };
   const path = join(dir, "magdi.yaml");
   writeFileSync(path, stringify(config));
@@ -68,13 +75,17 @@ it("teachers of three kinds debate, three students are distilled and answer alon
 
   const sql = new Database(db, { readonly: true });
   const turns = (method: string, phase: string) =>
-    sql.prepare("select a.agent_index agentIndex, t.completion from turns t join debates d on d.id = t.debate_id join agents a on a.id = t.agent_id where d.method = ? and d.phase = ?")
+    sql
+      .prepare(
+        "select a.agent_index agentIndex, t.completion from turns t join debates d on d.id = t.debate_id join agents a on a.id = t.agent_id where d.method = ? and d.phase = ?",
+      )
       .all(method, phase) as { agentIndex: number; completion: string }[];
   const counts = () => ({
     turns: turns("base", "train").length + turns("base", "test").length,
     students: ["magdi-student", "magdi-nt", "magdi-nt-mr", "magdi"].map((m) => turns(m, "test").length),
-    jobs: (sql.prepare("select status, config from training_jobs order by created_at").all() as { status: string; config: string }[])
-      .map((j) => [j.status, JSON.parse(j.config).objective as { beta: number; gamma: number }] as const),
+    jobs: (sql.prepare("select status, config from training_jobs order by created_at").all() as { status: string; config: string }[]).map(
+      (j) => [j.status, JSON.parse(j.config).objective as { beta: number; gamma: number }] as const,
+    ),
   });
   const first = counts();
   try {
@@ -87,12 +98,19 @@ it("teachers of three kinds debate, three students are distilled and answer alon
 
     // One job per method, from the student's own base, with the ablation's weights; a plain adapter out.
     expect(first.jobs.map(([s]) => s)).toEqual(["succeeded", "succeeded", "succeeded"]);
-    expect(first.jobs.map(([, o]) => [o.beta, o.gamma]).sort()).toEqual([[0, 0], [0, 0.1], [1, 0.1]]);
+    expect(first.jobs.map(([, o]) => [o.beta, o.gamma]).sort()).toEqual([
+      [0, 0],
+      [0, 0.1],
+      [1, 0.1],
+    ]);
     for (const m of ["magdi-nt", "magdi-nt-mr", "magdi"]) {
       const adapter = join(dir, runId, "models", m, "student-it1.gguf");
       const h = readGgufHeader(adapter, m);
       expect(h.metadata.get("general.type")?.value).toBe("adapter");
-      expect(h.tensors.every((t) => /\.lora_[ab]$/.test(t.name)), h.tensors.map((t) => t.name).join(" ")).toBe(true);
+      expect(
+        h.tensors.every((t) => /\.lora_[ab]$/.test(t.name)),
+        h.tensors.map((t) => t.name).join(" "),
+      ).toBe(true);
     }
     // The untrained student once for all (k = 2 samples per question), then each distilled student.
     expect(first.students).toEqual([4 * 2, 4 * 2, 4 * 2, 4 * 2]);
@@ -101,8 +119,11 @@ it("teachers of three kinds debate, three students are distilled and answer alon
     for (const m of ["magdi-nt", "magdi-nt-mr", "magdi"]) expect(results.methods[m].accuracy, m).toHaveLength(2);
     const eff = results.efficiency as { who: string; tokens_per_question: number; accuracy: number | null }[];
     expect(eff.map((r) => r.who)).toEqual([
-      "teachers, one agent (round 1)", "teachers, majority of 3 (round 1)", "teachers' debate (3 agents × 2 rounds)",
-      "student, untrained, 1 sample", "student, untrained, vote of 2",
+      "teachers, one agent (round 1)",
+      "teachers, majority of 3 (round 1)",
+      "teachers' debate (3 agents × 2 rounds)",
+      "student, untrained, 1 sample",
+      "student, untrained, vote of 2",
       ...["magdi-nt", "magdi-nt-mr", "magdi"].flatMap((m) => [`${m} student, 1 sample`, `${m} student, vote of 2`]),
     ]);
     for (const r of eff) expect(r.tokens_per_question, r.who).toBeGreaterThan(0);

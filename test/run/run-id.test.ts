@@ -19,7 +19,9 @@ describe("run identity", () => {
     expect(runIdFor(tracked, 1)).toBe(runIdFor(a, 1));
   });
   it("names a bad tracking URL with its line", () => {
-    expect(() => parseConfig("task: {name: arithmetic}\ntracking:\n  mlflow: {uri: \"ftp://x\"}\n", "c.yaml")).toThrow(/^c\.yaml:3:\d+: tracking\.mlflow\.uri: must be an http\(s\) URL/);
+    expect(() => parseConfig('task: {name: arithmetic}\ntracking:\n  mlflow: {uri: "ftp://x"}\n', "c.yaml")).toThrow(
+      /^c\.yaml:3:\d+: tracking\.mlflow\.uri: must be an http\(s\) URL/,
+    );
   });
   it("parses --seeds", () => {
     expect(parseSeeds("1,2, 3")).toEqual([1, 2, 3]);

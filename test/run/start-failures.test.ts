@@ -18,7 +18,12 @@ const base = { task: { name: "arithmetic", train: { limit: 2 }, test: { limit: 2
 
 const configs = (model: string): Record<string, object> => ({
   "missing model": { ...base, name: "no-model", model: { base: join(tmp, "missing.gguf") } },
-  "missing task file": { ...base, name: "no-task-file", model: { base: model }, task: { name: "gsm8k", train: { limit: 2, path: join(tmp, "nope.jsonl") }, test: { limit: 2 } } },
+  "missing task file": {
+    ...base,
+    name: "no-task-file",
+    model: { base: model },
+    task: { name: "gsm8k", train: { limit: 2, path: join(tmp, "nope.jsonl") }, test: { limit: 2 } },
+  },
   "trainer set-up": { ...base, name: "bad-trainer", model: { base: model }, training: { trainer: "openai" } },
   "LoRA rank above the model width": { ...base, name: "big-rank", model: { base: model }, training: { lora: { rank: 65 } } },
 });
@@ -28,11 +33,13 @@ let listed: CliResult;
 
 beforeAll(async () => {
   const model = await ensureTestModel(); // 2 layers, d = 64
-  await Promise.all(Object.entries(configs(model)).map(async ([name, c], i) => {
-    const file = join(tmp, `c${i}.yaml`);
-    writeFileSync(file, stringify(c));
-    runs[name] = await societyCli(["run", file, "--db", db, "--out", join(tmp, "runs")], { env: { SOCIETY_LLAMA_THREADS: "1" } });
-  }));
+  await Promise.all(
+    Object.entries(configs(model)).map(async ([name, c], i) => {
+      const file = join(tmp, `c${i}.yaml`);
+      writeFileSync(file, stringify(c));
+      runs[name] = await societyCli(["run", file, "--db", db, "--out", join(tmp, "runs")], { env: { SOCIETY_LLAMA_THREADS: "1" } });
+    }),
+  );
   listed = await societyCli(["runs", "--db", db]);
 }, 300_000);
 
@@ -41,7 +48,10 @@ describe("a run that fails while starting", () => {
   const reasons: Record<string, [RegExp, string]> = {
     "missing model": [/model\.base: .*missing\.gguf: GGUF file not found/, "no-model"],
     "trainer set-up": [/training\.trainer: openai needs model\.backend: openai/, "bad-trainer"],
-    "LoRA rank above the model width": [/training\.lora\.rank 65 exceeds the width of blk\.0\.attn_\w+\.weight \(64 × 64\) in .*: at most 64/, "big-rank"],
+    "LoRA rank above the model width": [
+      /training\.lora\.rank 65 exceeds the width of blk\.0\.attn_\w+\.weight \(64 × 64\) in .*: at most 64/,
+      "big-rank",
+    ],
   };
   for (const [name, [reason, runName]] of Object.entries(reasons)) {
     it(`${name}: exits 1 with the reason, and the run is marked failed with it`, () => {

@@ -20,7 +20,13 @@ let serve: ServeHandle;
 
 beforeAll(async () => {
   await ensureTinyModel("test");
-  serve = await startServe({ models: ["tiny:test"], dataDir: join(dir, "data"), port: 0, llama: { threads: 1, parallel: 2, contextSize: 512 }, limits: { maxTokens: 64 } });
+  serve = await startServe({
+    models: ["tiny:test"],
+    dataDir: join(dir, "data"),
+    port: 0,
+    llama: { threads: 1, parallel: 2, contextSize: 512 },
+    limits: { maxTokens: 64 },
+  });
 }, 300_000);
 afterAll(async () => {
   await serve?.close();
@@ -28,7 +34,11 @@ afterAll(async () => {
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${serve.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${serve.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 async function ok(path: string, body: unknown): Promise<any> {
@@ -64,7 +74,12 @@ describe("society serve /v1/completions, as lm-eval's local-completions uses it"
     const res = await fetch(`${serve.url}/tokenizer_info`);
     info = await res.json();
     // lm-eval's remote tokenizer renders the server's chat template itself (apply_chat_template).
-    const rendered = new Template(info.chat_template).render({ messages: question, add_generation_prompt: true, bos_token: info.bos_token, eos_token: info.eos_token });
+    const rendered = new Template(info.chat_template).render({
+      messages: question,
+      add_generation_prompt: true,
+      bos_token: info.bos_token,
+      eos_token: info.eos_token,
+    });
     promptIds = await encode(rendered);
   });
 
@@ -80,8 +95,19 @@ describe("society serve /v1/completions, as lm-eval's local-completions uses it"
   });
 
   it("the remote tokenizer's rendering is exactly the prompt the chat endpoint generates after (greedy replies equal)", async () => {
-    const chat = await ok("/v1/chat/completions", { ...recorded["local-chat-completions generate_until"], model: "tiny", messages: question });
-    const raw = await ok("/v1/completions", { model: "tiny", prompt: [promptIds], max_tokens: 16, temperature: 0, stop: ["<|im_end|>"], seed: 1234 });
+    const chat = await ok("/v1/chat/completions", {
+      ...recorded["local-chat-completions generate_until"],
+      model: "tiny",
+      messages: question,
+    });
+    const raw = await ok("/v1/completions", {
+      model: "tiny",
+      prompt: [promptIds],
+      max_tokens: 16,
+      temperature: 0,
+      stop: ["<|im_end|>"],
+      seed: 1234,
+    });
     expect(raw.choices[0].text).toBe(chat.choices[0].message.content);
     expect(raw.usage.prompt_tokens).toBe(chat.usage.prompt_tokens);
   });
@@ -98,7 +124,12 @@ describe("society serve /v1/completions, as lm-eval's local-completions uses it"
     expect(lp.top_logprobs[0]).toBeNull();
     expect(lp.text_offset[0]).toBe(0);
     const [[sum, greedy]] = parseLogprobs(out, [promptIds.length]) as [[number, boolean]];
-    const scored = await ok("/v1/chat/completions", { model: "tiny", messages: [...question, { role: "assistant", content: reply }], echo: true, logprobs: true });
+    const scored = await ok("/v1/chat/completions", {
+      model: "tiny",
+      messages: [...question, { role: "assistant", content: reply }],
+      echo: true,
+      logprobs: true,
+    });
     const want = scored.choices[0].logprobs.content.reduce((s: number, t: { logprob: number }) => s + t.logprob, 0);
     expect(scored.choices[0].logprobs.content).toHaveLength(cont.length);
     expect(sum).toBeLessThan(0);
@@ -115,19 +146,37 @@ describe("society serve /v1/completions, as lm-eval's local-completions uses it"
   it("batches: one choice per prompt, numbered in order, each with its own context", async () => {
     const a = await encode(" 7");
     const b = await encode(" 8");
-    const out = await ok("/v1/completions", { ...recorded["local-completions loglikelihood"], model: "tiny", prompt: [[...promptIds, ...a], [...promptIds, ...b]] });
+    const out = await ok("/v1/completions", {
+      ...recorded["local-completions loglikelihood"],
+      model: "tiny",
+      prompt: [
+        [...promptIds, ...a],
+        [...promptIds, ...b],
+      ],
+    });
     expect(out.choices.map((c: any) => c.index)).toEqual([0, 1]);
     const both = parseLogprobs(out, [promptIds.length, promptIds.length]);
-    const one = parseLogprobs(await ok("/v1/completions", { ...recorded["local-completions loglikelihood"], model: "tiny", prompt: [[...promptIds, ...b]] }), [promptIds.length]);
+    const one = parseLogprobs(
+      await ok("/v1/completions", { ...recorded["local-completions loglikelihood"], model: "tiny", prompt: [[...promptIds, ...b]] }),
+      [promptIds.length],
+    );
     expect(both[1]![0]).toBeCloseTo(one[0]![0], 5);
     expect(both[0]![0]).not.toBeCloseTo(both[1]![0], 5);
   });
 
   it("generate_until: a string prompt, stop sequences and max_tokens, reproducible, read as lm-eval's parse_generations reads it", async () => {
-    const body = { ...recorded["local-completions generate_until"], model: "tiny", prompt: ["Question: 1+1=?\nAnswer:", "Question: 2+2=?\nAnswer:"] };
+    const body = {
+      ...recorded["local-completions generate_until"],
+      model: "tiny",
+      prompt: ["Question: 1+1=?\nAnswer:", "Question: 2+2=?\nAnswer:"],
+    };
     const a = await ok("/v1/completions", body);
     const b = await ok("/v1/completions", body);
-    const texts = (o: any) => { const t: string[] = []; for (const c of o.choices) t[c.index] = c.text; return t; };
+    const texts = (o: any) => {
+      const t: string[] = [];
+      for (const c of o.choices) t[c.index] = c.text;
+      return t;
+    };
     expect(texts(a)).toEqual(texts(b));
     expect(texts(a)).toHaveLength(2);
     for (const t of texts(a)) for (const s of (body as { stop: string[] }).stop) expect(t).not.toContain(s);
@@ -149,7 +198,11 @@ describe("society serve /v1/completions, as lm-eval's local-completions uses it"
     await bad({ logprobs: 21 }, "logprobs");
     await bad({ prompt: [[1, -2]] }, "prompt.0.1");
     expect((await post("/v1/completions", { model: "nope", prompt: "x" })).status).toBe(404);
-    const long = await post("/v1/completions", { model: "tiny", prompt: [Array.from({ length: 600 }, () => promptIds[1]!)], max_tokens: 1 });
+    const long = await post("/v1/completions", {
+      model: "tiny",
+      prompt: [Array.from({ length: 600 }, () => promptIds[1]!)],
+      max_tokens: 1,
+    });
     expect(long.status).toBe(400);
     expect(long.body.error.message).toMatch(/context size/);
   });

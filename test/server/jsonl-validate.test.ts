@@ -1,11 +1,29 @@
 import { describe, expect, it } from "vitest";
 import { checkChatJsonl, checkFineTuneJsonl, describeProblems } from "../../src/server/jsonl-validate.js";
 
-const good = (a: string) => JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: a }] });
+const good = (a: string) =>
+  JSON.stringify({
+    messages: [
+      { role: "user", content: "q" },
+      { role: "assistant", content: a },
+    ],
+  });
 
 describe("checkChatJsonl", () => {
   it("accepts chat lines, skips blank ones and keeps weights", () => {
-    const text = [good("1"), "", JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "x", weight: 0 }, { role: "user", content: "again" }, { role: "assistant", content: "y", weight: 1 }] }), ""].join("\n");
+    const text = [
+      good("1"),
+      "",
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "q" },
+          { role: "assistant", content: "x", weight: 0 },
+          { role: "user", content: "again" },
+          { role: "assistant", content: "y", weight: 1 },
+        ],
+      }),
+      "",
+    ].join("\n");
     const r = checkChatJsonl(text);
     expect(r.ok).toBe(true);
     if (r.ok) {
@@ -21,8 +39,18 @@ describe("checkChatJsonl", () => {
       JSON.stringify({ prompt: "x" }),
       JSON.stringify({ messages: [{ role: "robot", content: "x" }] }),
       JSON.stringify({ messages: [{ role: "user", content: 3 }] }),
-      JSON.stringify({ messages: [{ role: "user", content: "q", weight: 1 }, { role: "assistant", content: "a" }] }),
-      JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a", weight: 0 }] }),
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "q", weight: 1 },
+          { role: "assistant", content: "a" },
+        ],
+      }),
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "q" },
+          { role: "assistant", content: "a", weight: 0 },
+        ],
+      }),
     ];
     const r = checkChatJsonl(lines.join("\r\n"), 10);
     expect(r.ok).toBe(false);
@@ -47,7 +75,11 @@ describe("checkChatJsonl", () => {
 
 describe("checkFineTuneJsonl", () => {
   it("tells chat files from preference files by their first line, and checks each as its kind", () => {
-    const pair = JSON.stringify({ input: { messages: [{ role: "user", content: "q" }] }, preferred_output: [{ role: "assistant", content: "a" }], non_preferred_output: [{ role: "assistant", content: "b" }] });
+    const pair = JSON.stringify({
+      input: { messages: [{ role: "user", content: "q" }] },
+      preferred_output: [{ role: "assistant", content: "a" }],
+      non_preferred_output: [{ role: "assistant", content: "b" }],
+    });
     expect(checkFineTuneJsonl([good("1"), good("2")].join("\n"))).toMatchObject({ ok: true, kind: "chat" });
     const p = checkFineTuneJsonl(["", pair, pair].join("\n"));
     expect(p).toMatchObject({ ok: true, kind: "preference" });
@@ -57,4 +89,3 @@ describe("checkFineTuneJsonl", () => {
     if (!bad.ok) expect(describeProblems(bad.problems)).toMatch(/^line 2: expected a preference pair/);
   });
 });
-

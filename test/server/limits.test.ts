@@ -16,8 +16,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // No route here reaches the model or the trainer: requests are refused (or stored) before that.
 const registry = new ModelRegistry();
 const files = new FileStore(dir);
-const queue = new FineTuneQueue(dir, { registry, files, trainer: { train: () => Promise.reject(new Error("not used")) }, defaults: DEFAULT_FINE_TUNE });
-const app = createServeApp({ backend: {} as LlamaBackend, registry, files, queue, limits: { ...DEFAULT_LIMITS, maxBodyBytes: 200, maxFileBytes: 2000 } });
+const queue = new FineTuneQueue(dir, {
+  registry,
+  files,
+  trainer: { train: () => Promise.reject(new Error("not used")) },
+  defaults: DEFAULT_FINE_TUNE,
+});
+const app = createServeApp({
+  backend: {} as LlamaBackend,
+  registry,
+  files,
+  queue,
+  limits: { ...DEFAULT_LIMITS, maxBodyBytes: 200, maxFileBytes: 2000 },
+});
 
 const upload = (text: string) => {
   const form = new FormData();
@@ -25,7 +36,12 @@ const upload = (text: string) => {
   form.set("file", new File([text], "t.jsonl"));
   return app.request("/v1/files", { method: "POST", body: form });
 };
-const line = JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a" }] });
+const line = JSON.stringify({
+  messages: [
+    { role: "user", content: "q" },
+    { role: "assistant", content: "a" },
+  ],
+});
 
 describe("body limits", () => {
   it("lets an upload past the JSON limit, up to the file limit", async () => {
@@ -41,17 +57,26 @@ describe("body limits", () => {
   it("refuses JSON bodies beyond the JSON limit on every other route", async () => {
     const body = JSON.stringify({ model: "x", messages: [{ role: "user", content: "y".repeat(300) }] });
     for (const path of ["/v1/chat/completions", "/v1/fine_tuning/jobs"]) {
-      const res = await app.request(path, { method: "POST", headers: { "content-type": "application/json", "content-length": String(body.length) }, body });
+      const res = await app.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": String(body.length) },
+        body,
+      });
       expect(res.status, path).toBe(413);
     }
   });
 
   it("checks fine-tuning requests before queueing anything", async () => {
-    const post = (b: unknown) => app.request("/v1/fine_tuning/jobs", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(b) });
+    const post = (b: unknown) =>
+      app.request("/v1/fine_tuning/jobs", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(b) });
     const cases: Array<[unknown, number, RegExp]> = [
       [{ model: "society", training_file: "f" }, 400, /cannot be fine-tuned as one/],
       [{ model: "m", training_file: "f", method: { type: "reinforcement" } }, 400, /"supervised" and "dpo" fine-tuning are supported/],
-      [{ model: "m", training_file: "f", method: { type: "dpo", dpo: { hyperparameters: { beta: 0 } } } }, 400, /method\.dpo\.hyperparameters\.beta/],
+      [
+        { model: "m", training_file: "f", method: { type: "dpo", dpo: { hyperparameters: { beta: 0 } } } },
+        400,
+        /method\.dpo\.hyperparameters\.beta/,
+      ],
       [{ model: "m", training_file: "f", hyperparameters: { n_epochs: 0 } }, 400, /n_epochs/],
       [{ model: "m", training_file: "f", validation_file: "v" }, 400, /validation_file/],
       [{ model: "m", training_file: "f", suffix: "a b" }, 400, /suffix/],

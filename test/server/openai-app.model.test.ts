@@ -14,7 +14,11 @@ let server: RunningServer;
 let random: string;
 
 const post = async (body: unknown) => {
-  const res = await fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as any };
 };
 const messages = [{ role: "user", content: "What is 1+6?" }];
@@ -35,7 +39,7 @@ afterAll(async () => {
 
 describe("loopback OpenAI-compatible server", () => {
   it("lists its models", async () => {
-    const res = await (await fetch(`${server.url}/v1/models`)).json() as any;
+    const res = (await (await fetch(`${server.url}/v1/models`)).json()) as any;
     expect(res.object).toBe("list");
     expect(res.data.map((m: any) => m.id)).toEqual(["random", "seven"]);
   });
@@ -44,7 +48,9 @@ describe("loopback OpenAI-compatible server", () => {
     const { status, json } = await post({ model: "seven", messages, temperature: 0, max_tokens: 30 });
     expect(status).toBe(200);
     expect(json.object).toBe("chat.completion");
-    expect(json.choices).toEqual([{ index: 0, message: { role: "assistant", content: "\\boxed{7}" }, logprobs: null, finish_reason: "stop" }]);
+    expect(json.choices).toEqual([
+      { index: 0, message: { role: "assistant", content: "\\boxed{7}" }, logprobs: null, finish_reason: "stop" },
+    ]);
     expect(json.usage.completion_tokens).toBe(9);
     expect(json.usage.total_tokens).toBe(json.usage.prompt_tokens + 9);
   });
@@ -71,7 +77,13 @@ describe("loopback OpenAI-compatible server", () => {
     expect(lp.map((t: any) => t.token).join("")).toBe("\\boxed{7}");
     const score = await backend.score({ base: join(dir, "seven.gguf") }, messages as any, "\\boxed{7}");
     expect(lp.reduce((s: number, t: any) => s + t.logprob, 0)).toBeCloseTo(score.logprob, 9);
-    const echo = await post({ model: "seven", messages: [...messages, { role: "assistant", content: "\\boxed{7}" }], echo: true, logprobs: true, max_tokens: 1 });
+    const echo = await post({
+      model: "seven",
+      messages: [...messages, { role: "assistant", content: "\\boxed{7}" }],
+      echo: true,
+      logprobs: true,
+      max_tokens: 1,
+    });
     expect(echo.json.choices[0].message.content).toBe("\\boxed{7}");
     expect(echo.json.choices[0].logprobs.content.map((t: any) => t.logprob)).toEqual(lp.map((t: any) => t.logprob));
   });

@@ -20,10 +20,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const registry = new ModelRegistry();
 const files = new FileStore(dir);
-const queue = new FineTuneQueue(dir, { registry, files, trainer: { train: () => Promise.reject(new Error("not used")) }, defaults: DEFAULT_FINE_TUNE });
+const queue = new FineTuneQueue(dir, {
+  registry,
+  files,
+  trainer: { train: () => Promise.reject(new Error("not used")) },
+  defaults: DEFAULT_FINE_TUNE,
+});
 const appWith = (allowHosts: string[] = [], allowOrigins: string[] = []) =>
   createServeApp({
-    backend: {} as LlamaBackend, registry, files, queue, limits: DEFAULT_LIMITS,
+    backend: {} as LlamaBackend,
+    registry,
+    files,
+    queue,
+    limits: DEFAULT_LIMITS,
     guard: { allowedHosts: allowedHostsFor("127.0.0.1", allowHosts), allowedOrigins: new Set(allowOrigins.map(normalizeOrigin)) },
   });
 const app = appWith();
@@ -32,11 +41,18 @@ const errorOf = async (res: Response) => ((await res.json()) as any).error;
 
 describe("Host header", () => {
   it("parses host[:port] and bracketed IPv6", () => {
-    expect(["127.0.0.1:8080", "LOCALHOST", "[::1]:9", "[::1]", "example.com:80"].map(hostOf)).toEqual(["127.0.0.1", "localhost", "::1", "::1", "example.com"]);
+    expect(["127.0.0.1:8080", "LOCALHOST", "[::1]:9", "[::1]", "example.com:80"].map(hostOf)).toEqual([
+      "127.0.0.1",
+      "localhost",
+      "::1",
+      "::1",
+      "example.com",
+    ]);
   });
 
   it("answers loopback names and refuses any other name (a DNS-rebinding page) with 403", async () => {
-    for (const host of ["127.0.0.1:8080", "localhost:8080", "[::1]:8080", "127.0.0.2", "app.localhost:8080"]) expect((await get({ host })).status, host).toBe(200);
+    for (const host of ["127.0.0.1:8080", "localhost:8080", "[::1]:8080", "127.0.0.2", "app.localhost:8080"])
+      expect((await get({ host })).status, host).toBe(200);
     for (const host of ["evil.example:8080", "127.0.0.1.nip.io", "192.168.1.5:8080"]) {
       const res = await get({ host });
       expect(res.status, host).toBe(403);
@@ -80,7 +96,12 @@ describe("Origin", () => {
     expect(ok.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
     const pre = await a.request("http://127.0.0.1:8080/v1/chat/completions", {
       method: "OPTIONS",
-      headers: { host: "127.0.0.1:8080", origin: "http://localhost:3000", "access-control-request-method": "POST", "access-control-request-headers": "content-type,authorization" },
+      headers: {
+        host: "127.0.0.1:8080",
+        origin: "http://localhost:3000",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,authorization",
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("access-control-allow-headers")).toBe("content-type,authorization");
@@ -99,7 +120,11 @@ describe("JSON bodies", () => {
         expect(await errorOf(res)).toMatchObject({ code: "unsupported_media_type" });
       }
       // application/json (with a charset) gets past the check: here to the 404 of an unknown model
-      const ok = await app.request(path, { method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify({ model: "m", training_file: "f", messages: [{ role: "user", content: "x" }] }) });
+      const ok = await app.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json; charset=utf-8" },
+        body: JSON.stringify({ model: "m", training_file: "f", messages: [{ role: "user", content: "x" }] }),
+      });
       expect(ok.status, path).toBe(404);
     }
   });

@@ -21,13 +21,27 @@ let serve: ServeProcess;
 let port: number;
 
 /** A raw HTTP request with exactly these headers (fetch would not let us forge Host). */
-function raw(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
   return new Promise((done, fail) => {
-    const req = request({ host: "127.0.0.1", port, method, path, headers: { ...headers, ...(body ? { "content-length": String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      let text = "";
-      res.on("data", (d) => (text += d));
-      res.on("end", () => done({ status: res.statusCode!, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
-    });
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method,
+        path,
+        headers: { ...headers, ...(body ? { "content-length": String(Buffer.byteLength(body)) } : {}) },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (d) => (text += d));
+        res.on("end", () => done({ status: res.statusCode!, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
+      },
+    );
     req.on("error", fail);
     req.end(body);
   });
@@ -42,7 +56,20 @@ beforeAll(async () => {
   mkdirSync(join(dataDir, "files"), { recursive: true });
   writeFileSync(join(dataDir, "jobs", "ftjob-broken.json"), '{"job": {"id": "ftjob-broken", "sta');
   writeFileSync(join(dataDir, "files", "file-odd.json"), json({ id: 7 }));
-  serve = await spawnServe(["--model", `rnd=${model}`, "--data-dir", dataDir, "--max-tokens", "16", "--ft-threads", "1", "--ft-max-queued", "1", "--society-task", "arithmetic"]);
+  serve = await spawnServe([
+    "--model",
+    `rnd=${model}`,
+    "--data-dir",
+    dataDir,
+    "--max-tokens",
+    "16",
+    "--ft-threads",
+    "1",
+    "--ft-max-queued",
+    "1",
+    "--society-task",
+    "arithmetic",
+  ]);
   port = Number(new URL(serve.baseURL).port);
 }, 300_000);
 
@@ -61,7 +88,12 @@ describe("society serve refuses what a hostile web page sends", () => {
     const evil = await raw("GET", "/v1/models", { host: "attacker.example:8080" });
     expect(evil.status).toBe(403);
     expect(evil.body.error.code).toBe("host_not_allowed");
-    const post = await raw("POST", "/v1/chat/completions", { host: "rebind.attacker.example", "content-type": "application/json" }, json({ model: "rnd", messages }));
+    const post = await raw(
+      "POST",
+      "/v1/chat/completions",
+      { host: "rebind.attacker.example", "content-type": "application/json" },
+      json({ model: "rnd", messages }),
+    );
     expect(post.status).toBe(403);
     const ok = await raw("GET", "/v1/models", { host: `127.0.0.1:${port}` });
     expect(ok.status).toBe(200);
@@ -71,7 +103,12 @@ describe("society serve refuses what a hostile web page sends", () => {
 
   it("a cross-origin page's request gets 403 (no CORS headers); a text/plain JSON body 415", async () => {
     const host = `127.0.0.1:${port}`;
-    const evil = await raw("POST", "/v1/chat/completions", { host, origin: "https://evil.example", "content-type": "application/json" }, json({ model: "rnd", messages }));
+    const evil = await raw(
+      "POST",
+      "/v1/chat/completions",
+      { host, origin: "https://evil.example", "content-type": "application/json" },
+      json({ model: "rnd", messages }),
+    );
     expect(evil.status).toBe(403);
     expect(evil.body.error.code).toBe("origin_not_allowed");
     expect(evil.headers["access-control-allow-origin"]).toBeUndefined();
@@ -81,7 +118,13 @@ describe("society serve refuses what a hostile web page sends", () => {
 
   it('`stop: ""` does not empty the reply: it is the reply without a stop', async () => {
     const host = `127.0.0.1:${port}`;
-    const ask = (extra: object) => raw("POST", "/v1/chat/completions", { host, "content-type": "application/json" }, json({ model: "rnd", messages, seed: 3, max_tokens: 8, ...extra }));
+    const ask = (extra: object) =>
+      raw(
+        "POST",
+        "/v1/chat/completions",
+        { host, "content-type": "application/json" },
+        json({ model: "rnd", messages, seed: 3, max_tokens: 8, ...extra }),
+      );
     const plain = await ask({});
     expect(plain.status).toBe(200);
     const text = plain.body.choices[0].message.content as string;
@@ -95,12 +138,23 @@ describe("society serve refuses what a hostile web page sends", () => {
 
   it("the fine-tuning queue has a cap: beyond it 429 in OpenAI's shape", async () => {
     const host = `127.0.0.1:${port}`;
-    const line = json({ messages: [{ role: "user", content: "1+1?" }, { role: "assistant", content: "\\boxed{2}" }] });
+    const line = json({
+      messages: [
+        { role: "user", content: "1+1?" },
+        { role: "assistant", content: "\\boxed{2}" },
+      ],
+    });
     const form = new FormData();
     form.set("purpose", "fine-tune");
     form.set("file", new File([Array.from({ length: 64 }, () => line).join("\n")], "t.jsonl"));
     const up = (await (await fetch(`${serve.baseURL}/files`, { method: "POST", body: form })).json()) as { id: string };
-    const create = () => raw("POST", "/v1/fine_tuning/jobs", { host, "content-type": "application/json" }, json({ model: "rnd", training_file: up.id, hyperparameters: { n_epochs: 50, batch_size: 1 } }));
+    const create = () =>
+      raw(
+        "POST",
+        "/v1/fine_tuning/jobs",
+        { host, "content-type": "application/json" },
+        json({ model: "rnd", training_file: up.id, hyperparameters: { n_epochs: 50, batch_size: 1 } }),
+      );
     const running = await create();
     const queued = await create();
     expect([running.status, queued.status]).toEqual([200, 200]);
@@ -113,7 +167,8 @@ describe("society serve refuses what a hostile web page sends", () => {
 });
 
 describe("society serve refuses at start what it cannot serve (exit 1, naming the problem)", () => {
-  const start = (args: string[]) => societyCli(["serve", "--port", "0", "--data-dir", join(dir, "start-data"), ...args], { env: { SOCIETY_LLAMA_THREADS: "1" } });
+  const start = (args: string[]) =>
+    societyCli(["serve", "--port", "0", "--data-dir", join(dir, "start-data"), ...args], { env: { SOCIETY_LLAMA_THREADS: "1" } });
 
   it("a --model that is not a GGUF, or a hostile one", async () => {
     const notGguf = join(dir, "model.gguf");

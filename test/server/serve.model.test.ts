@@ -19,7 +19,24 @@ import { spawnServe, type ServeProcess } from "./spawn-serve.js";
 
 const KEY = "test-key-123";
 const dir = mkdtempSync(join(tmpdir(), "society-serve-"));
-const serveArgs = ["--model", "tiny:test", "--data-dir", dir, "--society-task", "arithmetic", "--society-agents", "2", "--society-summarize", "false", "--max-tokens", "64", "--ft-threads", "1", "--ft-lr", "0.01"];
+const serveArgs = [
+  "--model",
+  "tiny:test",
+  "--data-dir",
+  dir,
+  "--society-task",
+  "arithmetic",
+  "--society-agents",
+  "2",
+  "--society-summarize",
+  "false",
+  "--max-tokens",
+  "64",
+  "--ft-threads",
+  "1",
+  "--ft-lr",
+  "0.01",
+];
 let serve: ServeProcess;
 let client: OpenAI;
 const messages = [{ role: "user" as const, content: "What is 1+2*3+0-1*2? Answer in \\boxed{}." }];
@@ -62,7 +79,10 @@ describe("society serve through the openai SDK", () => {
     const stop = text.slice(4, 6);
     const cut = await client.chat.completions.create({ model: "tiny", messages, seed: 1, temperature: 0, max_tokens: 64, stop: [stop] });
     expect(cut.choices[0]!.message.content).toBe(text.slice(0, text.indexOf(stop)));
-    await expect(client.chat.completions.create({ model: "tiny", messages, max_tokens: 65 })).rejects.toMatchObject({ status: 400, param: "max_tokens" });
+    await expect(client.chat.completions.create({ model: "tiny", messages, max_tokens: 65 })).rejects.toMatchObject({
+      status: 400,
+      param: "max_tokens",
+    });
     await expect(client.chat.completions.create({ model: "nope", messages })).rejects.toMatchObject({ status: 404 });
   });
 
@@ -71,11 +91,17 @@ describe("society serve through the openai SDK", () => {
       const req = { model: "tiny", messages, seed: 11, temperature: 1, max_tokens: 40, ...(stop ? { stop } : {}) };
       const whole = await client.chat.completions.create(req);
       const stream = await client.chat.completions.create({ ...req, stream: true, stream_options: { include_usage: true } });
-      let text = "", deltas = 0, finish: string | null = null, usage: OpenAI.CompletionUsage | undefined;
+      let text = "",
+        deltas = 0,
+        finish: string | null = null,
+        usage: OpenAI.CompletionUsage | undefined;
       for await (const chunk of stream) {
         if (chunk.usage) usage = chunk.usage;
         for (const c of chunk.choices) {
-          if (c.delta.content) { text += c.delta.content; deltas++; }
+          if (c.delta.content) {
+            text += c.delta.content;
+            deltas++;
+          }
           if (c.finish_reason) finish = c.finish_reason;
         }
       }
@@ -101,12 +127,21 @@ describe("society serve through the openai SDK", () => {
     const backend = new OpenAIBackend({ baseURL: serve.baseURL, apiKeyEnv: "K", env: { K: KEY } });
     const score = await backend.score({ base: "tiny" }, messages, r.choices[0]!.message.content!);
     expect(score.tokens).toBe(lp.length);
-    expect(score.logprob).toBeCloseTo(lp.reduce((s, t) => s + t.logprob, 0), 6);
+    expect(score.logprob).toBeCloseTo(
+      lp.reduce((s, t) => s + t.logprob, 0),
+      6,
+    );
     await expect(client.chat.completions.create({ model: "tiny", messages, top_logprobs: 2 })).rejects.toMatchObject({ status: 400 });
   });
 
   it("answers as the society: a debate whose voted answer is the reply", async () => {
-    const r = await client.chat.completions.create({ model: "society", messages: [{ role: "user", content: "1+2*3+0-1*2" }], seed: 5, temperature: 0.7, max_tokens: 40 });
+    const r = await client.chat.completions.create({
+      model: "society",
+      messages: [{ role: "user", content: "1+2*3+0-1*2" }],
+      seed: 5,
+      temperature: 0.7,
+      max_tokens: 40,
+    });
     const meta = (r.choices[0] as any).society;
     expect(meta.turns).toHaveLength(4); // 2 agents × 2 rounds
     expect(meta.turns.map((t: any) => `${t.round}${t.role[0]}${t.index}`)).toEqual(["1g0", "1g1", "2c0", "2c1"]);
@@ -120,14 +155,25 @@ describe("society serve through the openai SDK", () => {
 
   it("refuses an oversized body with 413", async () => {
     const big = JSON.stringify({ model: "tiny", messages: [{ role: "user", content: "x".repeat(1.2 * 2 ** 20) }] });
-    const res = await fetch(`${serve.baseURL}/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: big });
+    const res = await fetch(`${serve.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: big,
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as any).error.code).toBe("request_too_large");
-    await expect(client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "x".repeat(1.2 * 2 ** 20) }] })).rejects.toMatchObject({ status: 413 });
+    await expect(
+      client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "x".repeat(1.2 * 2 ** 20) }] }),
+    ).rejects.toMatchObject({ status: 413 });
   });
 
   it("rejects a malformed training file, naming its lines", async () => {
-    const text = `${JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a" }] })}\n{"messages": [\n${JSON.stringify({ messages: [{ role: "user", content: "q" }] })}\n`;
+    const text = `${JSON.stringify({
+      messages: [
+        { role: "user", content: "q" },
+        { role: "assistant", content: "a" },
+      ],
+    })}\n{"messages": [\n${JSON.stringify({ messages: [{ role: "user", content: "q" }] })}\n`;
     const err = await client.files.create({ file: await toFile(Buffer.from(text), "bad.jsonl"), purpose: "fine-tune" }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.message).toMatch(/bad\.jsonl: invalid training file: line 2: invalid JSON .*; line 3: no assistant message/);
@@ -142,15 +188,24 @@ describe("fine-tuning jobs", () => {
 
   beforeAll(async () => {
     const qs = await task.questions("train", { limit: 12, seed: 4 });
-    examples = qs.map((q) => ({ messages: [...generatorChat({ task: "arithmetic", vars: task.promptVars(q) }), { role: "assistant", content: task.goldSolution(q) }] })) as typeof examples;
-    const file = await client.files.create({ file: await toFile(Buffer.from(examples.map((e) => JSON.stringify(e)).join("\n")), "train.jsonl"), purpose: "fine-tune" });
+    examples = qs.map((q) => ({
+      messages: [...generatorChat({ task: "arithmetic", vars: task.promptVars(q) }), { role: "assistant", content: task.goldSolution(q) }],
+    })) as typeof examples;
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(examples.map((e) => JSON.stringify(e)).join("\n")), "train.jsonl"),
+      purpose: "fine-tune",
+    });
     expect(file).toMatchObject({ object: "file", purpose: "fine-tune", filename: "train.jsonl" });
     fileId = file.id;
   });
 
   it("runs a job to completion: status, metrics events, and a new model that answers", async () => {
     const job = await client.fineTuning.jobs.create({
-      model: "tiny", training_file: fileId, seed: 9, suffix: "t1", metadata: { purpose: "test" },
+      model: "tiny",
+      training_file: fileId,
+      seed: 9,
+      suffix: "t1",
+      metadata: { purpose: "test" },
       method: { type: "supervised", supervised: { hyperparameters: { n_epochs: 2, batch_size: 4, learning_rate_multiplier: 1 } } },
     });
     expect(["queued", "running"]).toContain(job.status);
@@ -183,7 +238,9 @@ describe("fine-tuning jobs", () => {
     let gain = 0;
     for (const ex of examples.slice(0, 4)) {
       const [user, reply] = ex.messages;
-      gain += (await backend.score({ base: model }, [user!], reply!.content)).logprob - (await backend.score({ base: "tiny" }, [user!], reply!.content)).logprob;
+      gain +=
+        (await backend.score({ base: model }, [user!], reply!.content)).logprob -
+        (await backend.score({ base: "tiny" }, [user!], reply!.content)).logprob;
     }
     expect(gain).toBeGreaterThan(0);
   }, 180_000);
@@ -201,16 +258,32 @@ describe("fine-tuning jobs", () => {
   });
 
   it("@langchain/openai drives the fine-tuned model: invoke, stream, logprobs", async () => {
-    const llm = new ChatOpenAI({ model, apiKey: KEY, configuration: { baseURL: serve.baseURL }, temperature: 0, maxTokens: 24, maxRetries: 0 });
+    const llm = new ChatOpenAI({
+      model,
+      apiKey: KEY,
+      configuration: { baseURL: serve.baseURL },
+      temperature: 0,
+      maxTokens: 24,
+      maxRetries: 0,
+    });
     const msg = await llm.invoke([new HumanMessage(messages[0]!.content)]);
     expect(typeof msg.content).toBe("string");
     expect((msg.content as string).length).toBeGreaterThan(0);
     expect(msg.usage_metadata!.output_tokens).toBeGreaterThan(0);
     let streamed: AIMessageChunk | undefined;
-    for await (const chunk of await llm.stream([new HumanMessage(messages[0]!.content)])) streamed = streamed ? streamed.concat(chunk) : chunk;
+    for await (const chunk of await llm.stream([new HumanMessage(messages[0]!.content)]))
+      streamed = streamed ? streamed.concat(chunk) : chunk;
     expect(streamed!.content).toBe(msg.content);
-    const withLp = await new ChatOpenAI({ model, apiKey: KEY, configuration: { baseURL: serve.baseURL }, temperature: 0, maxTokens: 24, logprobs: true, topLogprobs: 2, maxRetries: 0 })
-      .invoke([new HumanMessage(messages[0]!.content)]);
+    const withLp = await new ChatOpenAI({
+      model,
+      apiKey: KEY,
+      configuration: { baseURL: serve.baseURL },
+      temperature: 0,
+      maxTokens: 24,
+      logprobs: true,
+      topLogprobs: 2,
+      maxRetries: 0,
+    }).invoke([new HumanMessage(messages[0]!.content)]);
     const content = (withLp.response_metadata as any).logprobs.content as Array<{ token: string; top_logprobs: unknown[] }>;
     expect(content.map((t) => t.token).join("")).toBe(withLp.content);
     expect(content.every((t) => t.top_logprobs.length === 2)).toBe(true);

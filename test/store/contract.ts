@@ -6,7 +6,16 @@ import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
 import { hostname } from "node:os";
-import { holdLease, LeaseHeldError, thisProcess, toChatJsonl, toPreferenceJsonl, type ChatMessage, type NewTurn, type Store } from "../../src/store/index.js";
+import {
+  holdLease,
+  LeaseHeldError,
+  thisProcess,
+  toChatJsonl,
+  toPreferenceJsonl,
+  type ChatMessage,
+  type NewTurn,
+  type Store,
+} from "../../src/store/index.js";
 
 export function storeContract(label: string, open: () => Promise<Store>): void {
   describe(`store contract: ${label}`, () => {
@@ -19,7 +28,13 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
     });
 
     const newRun = (extra: { id?: string } = {}) =>
-      store.runs.create({ name: "t", methods: ["multiagent-ft", "debate"], config: { agents: 3, nested: { x: [1, 2] } }, seed: 7, ...extra });
+      store.runs.create({
+        name: "t",
+        methods: ["multiagent-ft", "debate"],
+        config: { agents: 3, nested: { x: [1, 2] } },
+        seed: 7,
+        ...extra,
+      });
 
     /** A run with one debate over a fresh question and two agents: the usual starting point. */
     async function scene() {
@@ -32,17 +47,35 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
     }
 
     const turn = (debateId: string, agentId: string, round: number, extra: Partial<NewTurn> = {}): NewTurn => ({
-      debateId, agentId, round,
-      prompt: [{ role: "system", content: "Solve." }, { role: "user", content: `round ${round}: 1+1? — ünïcødé ∑` }],
-      completion: "The answer is \\boxed{2}.", parsedAnswer: "2", parseStatus: "boxed",
-      promptTokens: 12, completionTokens: 7, latencyMs: 40.4, seed: 1234,
+      debateId,
+      agentId,
+      round,
+      prompt: [
+        { role: "system", content: "Solve." },
+        { role: "user", content: `round ${round}: 1+1? — ünïcødé ∑` },
+      ],
+      completion: "The answer is \\boxed{2}.",
+      parsedAnswer: "2",
+      parseStatus: "boxed",
+      promptTokens: 12,
+      completionTokens: 7,
+      latencyMs: 40.4,
+      seed: 1234,
       ...extra,
     });
 
     it("runs: create, get, list, setStatus; a duplicate id is a UserError", async () => {
       const id = `run-${randomUUID()}`;
       const run = await store.runs.create({ id, name: "named", methods: ["debate"], config: { a: [1, { b: null }] }, seed: 2 ** 40 + 3 });
-      expect(run).toMatchObject({ id, name: "named", methods: ["debate"], config: { a: [1, { b: null }] }, seed: 2 ** 40 + 3, status: "created", error: null });
+      expect(run).toMatchObject({
+        id,
+        name: "named",
+        methods: ["debate"],
+        config: { a: [1, { b: null }] },
+        seed: 2 ** 40 + 3,
+        status: "created",
+        error: null,
+      });
       expect(run.createdAt).toBeInstanceOf(Date);
       expect(await store.runs.get(id)).toEqual(run);
       expect(await store.runs.get("no-such-run")).toBeUndefined();
@@ -96,7 +129,13 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       const { g } = await scene();
       const base = await store.modelVersions.insert({ agentId: g.id, iteration: 0, kind: "base", path: "/models/base.gguf", sha256: "aa" });
       const lora = await store.modelVersions.insert({
-        agentId: g.id, iteration: 1, kind: "lora", path: "/runs/x/g0-l1.lora.gguf", sha256: "bb", parentId: base.id, meta: { rank: 8, alpha: 16 },
+        agentId: g.id,
+        iteration: 1,
+        kind: "lora",
+        path: "/runs/x/g0-l1.lora.gguf",
+        sha256: "bb",
+        parentId: base.id,
+        meta: { rank: 8, alpha: 16 },
       });
       expect(lora).toMatchObject({ kind: "lora", parentId: base.id, meta: { rank: 8, alpha: 16 }, remoteId: null });
       const dup = await store.modelVersions.insert({ agentId: g.id, iteration: 1, kind: "lora", path: "/elsewhere" });
@@ -106,14 +145,27 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect(await store.modelVersions.latest(g.id, -1)).toBeUndefined();
       expect((await store.modelVersions.list(g.id)).map((v) => v.iteration)).toEqual([0, 1]);
       expect(await store.modelVersions.get(base.id)).toEqual(base);
-      const remote = await store.modelVersions.insert({ agentId: g.id, iteration: 2, kind: "remote", remoteId: "ft:gpt-x:org::abc", parentId: lora.id });
+      const remote = await store.modelVersions.insert({
+        agentId: g.id,
+        iteration: 2,
+        kind: "remote",
+        remoteId: "ft:gpt-x:org::abc",
+        parentId: lora.id,
+      });
       expect(remote.path).toBeNull();
       expect((await store.modelVersions.latest(g.id))?.remoteId).toBe("ft:gpt-x:org::abc");
     });
 
     it("questions: bulk record returns input order, reuses identical ones; JSON strings survive", async () => {
       const task = `q-${randomUUID()}`;
-      const items = Array.from({ length: 1200 }, (_, i) => ({ task, split: "train", qid: String(i), text: `q${i}`, gold: String(i * 2), meta: i === 5 ? "42" : { i } }));
+      const items = Array.from({ length: 1200 }, (_, i) => ({
+        task,
+        split: "train",
+        qid: String(i),
+        text: `q${i}`,
+        gold: String(i * 2),
+        meta: i === 5 ? "42" : { i },
+      }));
       const stored = await store.questions.record(items);
       expect(stored).toHaveLength(1200);
       expect(stored.map((q) => q.qid)).toEqual(items.map((i) => i.qid));
@@ -132,8 +184,14 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
     it("questions: one qid with another text or gold is another question; the stored one never changes", async () => {
       const task = `q-${randomUUID()}`;
       // Two seeds of a generated task: the same qids, different expressions.
-      const seed1 = [{ task, split: "train", qid: "arith-train-0", text: "1+2", gold: "3" }, { task, split: "train", qid: "arith-train-1", text: "2*2", gold: "4" }];
-      const seed2 = [{ task, split: "train", qid: "arith-train-0", text: "5-1", gold: "4" }, { task, split: "train", qid: "arith-train-1", text: "2*2", gold: "4" }];
+      const seed1 = [
+        { task, split: "train", qid: "arith-train-0", text: "1+2", gold: "3" },
+        { task, split: "train", qid: "arith-train-1", text: "2*2", gold: "4" },
+      ];
+      const seed2 = [
+        { task, split: "train", qid: "arith-train-0", text: "5-1", gold: "4" },
+        { task, split: "train", qid: "arith-train-1", text: "2*2", gold: "4" },
+      ];
       const a = await store.questions.record(seed1);
       const b = await store.questions.record(seed2);
       expect(b[0]!.id).not.toBe(a[0]!.id);
@@ -149,17 +207,26 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
 
     it("questions: one batch giving a qid two contents is refused, nothing stored", async () => {
       const task = `q-${randomUUID()}`;
-      await expect(store.questions.record([
-        { task, split: "test", qid: "1", text: "1+1", gold: "2" },
-        { task, split: "test", qid: "1", text: "1+1", gold: "3" },
-      ])).rejects.toThrow(/question 1 is given twice with different gold/);
+      await expect(
+        store.questions.record([
+          { task, split: "test", qid: "1", text: "1+1", gold: "2" },
+          { task, split: "test", qid: "1", text: "1+1", gold: "3" },
+        ]),
+      ).rejects.toThrow(/question 1 is given twice with different gold/);
       expect(await store.questions.list(task, "test")).toEqual([]);
     });
 
     it("debates: get-or-create, list with filters, finish with votes and tie-break", async () => {
       const { run, q, debate } = await scene();
       expect(debate).toMatchObject({ status: "running", finalAnswer: null, votes: null, tieBreak: null, protocol: "debate" });
-      const tree = await store.debates.getOrCreate({ runId: run.id, method: "tree", iteration: 0, phase: "train", questionId: q.id, protocol: "malt" });
+      const tree = await store.debates.getOrCreate({
+        runId: run.id,
+        method: "tree",
+        iteration: 0,
+        phase: "train",
+        questionId: q.id,
+        protocol: "malt",
+      });
       expect(tree.protocol).toBe("malt");
       const same = await store.debates.getOrCreate({ runId: run.id, method: "m", iteration: 0, phase: "train", questionId: q.id });
       expect(same.id).toBe(debate.id);
@@ -167,7 +234,9 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect(test.id).not.toBe(debate.id);
 
       const done = await store.debates.finish(debate.id, {
-        finalAnswer: "2", votes: { "2": 2, "3": 2 }, tieBreak: { candidates: ["2", "3"], chosen: "2", rule: "seeded-random", seed: 99 },
+        finalAnswer: "2",
+        votes: { "2": 2, "3": 2 },
+        tieBreak: { candidates: ["2", "3"], chosen: "2", rule: "seeded-random", seed: 99 },
       });
       expect(done).toMatchObject({ status: "done", finalAnswer: "2", votes: { "2": 2, "3": 2 }, tieBreak: { chosen: "2", seed: 99 } });
       expect(done.finishedAt).toBeInstanceOf(Date);
@@ -195,10 +264,20 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect(c1.parsedAnswer).toBeNull();
       expect(await store.turns.get(c0.id)).toEqual(c0);
 
-      const other = await store.debates.getOrCreate({ runId: run.id, method: "m", iteration: 0, phase: "test", questionId: debate.questionId });
+      const other = await store.debates.getOrCreate({
+        runId: run.id,
+        method: "m",
+        iteration: 0,
+        phase: "test",
+        questionId: debate.questionId,
+      });
       const o = await store.turns.insert(turn(other.id, g.id, 0));
-      expect((await store.turns.listFor({ runId: run.id, method: "m", iteration: 0, phase: "train" })).map((t) => t.id))
-        .toEqual([first.id, c0.id, g1.id, c1.id]);
+      expect((await store.turns.listFor({ runId: run.id, method: "m", iteration: 0, phase: "train" })).map((t) => t.id)).toEqual([
+        first.id,
+        c0.id,
+        g1.id,
+        c1.id,
+      ]);
       expect((await store.turns.listFor({ runId: run.id, method: "m", iteration: 0, phase: "test" })).map((t) => t.id)).toEqual([o.id]);
     });
 
@@ -212,7 +291,10 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       const { run, g, c, debate } = await scene();
       const t0 = await store.turns.insert(turn(debate.id, g.id, 0));
       const t1 = await store.turns.insert(turn(debate.id, c.id, 0));
-      const msgs = (i: number): ChatMessage[] => [{ role: "user", content: `q${i} — ✓` }, { role: "assistant", content: `a${i}` }];
+      const msgs = (i: number): ChatMessage[] => [
+        { role: "user", content: `q${i} — ✓` },
+        { role: "assistant", content: `a${i}` },
+      ];
       const rows = Array.from({ length: 1100 }, (_, i) => ({ sourceTurnIds: i % 2 ? [t0.id, t1.id] : [t0.id], messages: msgs(i) }));
       const key = { runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "G" };
       const ds = await store.datasets.create(key, rows);
@@ -224,8 +306,14 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect(stored).toHaveLength(1100);
       expect(stored.map((r) => r.rowIndex)).toEqual(rows.map((_, i) => i));
       expect(stored[3]).toEqual({
-        datasetId: ds.id, rowIndex: 3, sourceTurnIds: [t0.id, t1.id], messages: msgs(3),
-        chosen: null, rejected: null, refChosenLogp: null, refRejectedLogp: null,
+        datasetId: ds.id,
+        rowIndex: 3,
+        sourceTurnIds: [t0.id, t1.id],
+        messages: msgs(3),
+        chosen: null,
+        rejected: null,
+        refChosenLogp: null,
+        refRejectedLogp: null,
       });
       expect(ds.format).toBe("chat");
 
@@ -247,8 +335,20 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       const t0 = await store.turns.insert(turn(debate.id, g.id, 0));
       const prompt: ChatMessage[] = [{ role: "user", content: "1+1? ✓" }];
       const rows = [
-        { sourceTurnIds: [t0.id, t0.id], messages: prompt, chosen: [{ role: "assistant" as const, content: "2" }], rejected: [{ role: "assistant" as const, content: "3" }], refChosenLogp: -1.25, refRejectedLogp: -7.5 },
-        { sourceTurnIds: [t0.id], messages: prompt, chosen: [{ role: "assistant" as const, content: "\\boxed{2}" }], rejected: [{ role: "assistant" as const, content: "4" }] },
+        {
+          sourceTurnIds: [t0.id, t0.id],
+          messages: prompt,
+          chosen: [{ role: "assistant" as const, content: "2" }],
+          rejected: [{ role: "assistant" as const, content: "3" }],
+          refChosenLogp: -1.25,
+          refRejectedLogp: -7.5,
+        },
+        {
+          sourceTurnIds: [t0.id],
+          messages: prompt,
+          chosen: [{ role: "assistant" as const, content: "\\boxed{2}" }],
+          rejected: [{ role: "assistant" as const, content: "4" }],
+        },
       ];
       const key = { runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "V-pairs" };
       const ds = await store.datasets.create(key, rows);
@@ -257,9 +357,17 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect(toPreferenceJsonl(rows.slice(0, 1))).toBe(line);
       expect(ds.sha256).toBe(createHash("sha256").update(toPreferenceJsonl(rows)).digest("hex"));
       const stored = await store.datasets.rows(ds.id);
-      expect(stored[0]).toMatchObject({ messages: prompt, chosen: rows[0]!.chosen, rejected: rows[0]!.rejected, refChosenLogp: -1.25, refRejectedLogp: -7.5 });
+      expect(stored[0]).toMatchObject({
+        messages: prompt,
+        chosen: rows[0]!.chosen,
+        rejected: rows[0]!.rejected,
+        refChosenLogp: -1.25,
+        refRejectedLogp: -7.5,
+      });
       expect(stored[1]).toMatchObject({ refChosenLogp: null, refRejectedLogp: null });
-      await expect(store.datasets.create({ ...key, kind: "mixed-up" }, [rows[0]!, { sourceTurnIds: [], messages: prompt }])).rejects.toThrow(/mixes/);
+      await expect(
+        store.datasets.create({ ...key, kind: "mixed-up" }, [rows[0]!, { sourceTurnIds: [], messages: prompt }]),
+      ).rejects.toThrow(/mixes/);
       expect(await store.datasets.find({ ...key, kind: "mixed-up" })).toBeUndefined();
     });
 
@@ -293,11 +401,21 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
     it("training jobs: create, update stamps times, get by remote id, latest attempt, list", async () => {
       const { run, g } = await scene();
       const ds = await store.datasets.create({ runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "G" }, []);
-      const job = await store.trainingJobs.create({ runId: run.id, agentId: g.id, iteration: 1, trainer: "local", datasetId: ds.id, config: { lr: 1e-4, rank: 8 } });
+      const job = await store.trainingJobs.create({
+        runId: run.id,
+        agentId: g.id,
+        iteration: 1,
+        trainer: "local",
+        datasetId: ds.id,
+        config: { lr: 1e-4, rank: 8 },
+      });
       expect(job).toMatchObject({ status: "queued", startedAt: null, finishedAt: null, config: { lr: 1e-4, rank: 8 }, lossCurve: null });
       const running = await store.trainingJobs.update(job.id, { status: "running" });
       expect(running.startedAt).toBeInstanceOf(Date);
-      const curve = [{ step: 1, loss: 2.5 }, { step: 2, loss: 1.75, evalLoss: 1.9 }];
+      const curve = [
+        { step: 1, loss: 2.5 },
+        { step: 2, loss: 1.75, evalLoss: 1.9 },
+      ];
       const mv = await store.modelVersions.insert({ agentId: g.id, iteration: 1, kind: "lora", path: "/x.gguf" });
       const ok = await store.trainingJobs.update(job.id, { status: "succeeded", lossCurve: curve, outputModelVersionId: mv.id });
       expect(ok).toMatchObject({ status: "succeeded", lossCurve: curve, outputModelVersionId: mv.id, error: null, datasetId: ds.id });
@@ -306,7 +424,14 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect(await store.trainingJobs.get(job.id)).toEqual(ok);
 
       const remoteId = `ftjob-${randomUUID()}`;
-      const remote = await store.trainingJobs.create({ runId: run.id, agentId: g.id, iteration: 2, trainer: "openai", remoteJobId: remoteId, status: "running" });
+      const remote = await store.trainingJobs.create({
+        runId: run.id,
+        agentId: g.id,
+        iteration: 2,
+        trainer: "openai",
+        remoteJobId: remoteId,
+        status: "running",
+      });
       expect(remote.startedAt).toBeInstanceOf(Date);
       expect((await store.trainingJobs.getByRemoteId(remoteId))?.id).toBe(remote.id);
       expect(await store.trainingJobs.getByRemoteId("nope")).toBeUndefined();
@@ -327,7 +452,13 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       await store.trainingJobs.update(done.id, { status: "succeeded" });
       const stale = await store.trainingJobs.create({ runId: run.id, agentId: g.id, iteration: 2, trainer: "local", status: "running" });
       const queued = await store.trainingJobs.create({ runId: run.id, agentId: g.id, iteration: 2, trainer: "openai" });
-      const elsewhere = await store.trainingJobs.create({ runId: other.run.id, agentId: other.g.id, iteration: 1, trainer: "local", status: "running" });
+      const elsewhere = await store.trainingJobs.create({
+        runId: other.run.id,
+        agentId: other.g.id,
+        iteration: 1,
+        trainer: "local",
+        status: "running",
+      });
       const gone = await store.trainingJobs.abandonUnfinished(run.id, "superseded on resume");
       expect(gone.map((j) => j.id).sort()).toEqual([stale.id, queued.id].sort());
       expect(await store.trainingJobs.get(stale.id)).toMatchObject({ status: "abandoned", error: "superseded on resume" });
@@ -346,7 +477,10 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
         const a = await store.leases.acquire(k, elsewhere, 60_000);
         expect(a.acquired).toBe(true);
         const b = await store.leases.acquire(k, thisProcess(), 60_000);
-        expect(b).toMatchObject({ acquired: false, holder: { key: k, host: elsewhere.host, pid: 4242, meta: { command: "society run x.yaml" } } });
+        expect(b).toMatchObject({
+          acquired: false,
+          holder: { key: k, host: elsewhere.host, pid: 4242, meta: { command: "society run x.yaml" } },
+        });
         expect(a.acquired && (await store.leases.release(k, a.lease.token))).toBe(true);
         expect(await store.leases.get(k)).toBeUndefined();
         expect((await store.leases.acquire(k, thisProcess(), 60_000)).acquired).toBe(true);
@@ -379,7 +513,8 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
         const got = await Promise.all([1, 2, 3].map((i) => store.leases.acquire(k, { host: `taker-${i}`, pid: i }, 60_000)));
         expect(got.filter((g) => g.acquired)).toHaveLength(1);
         const winner = got.find((g) => g.acquired)!;
-        for (const g of got.filter((g) => !g.acquired)) expect(g).toMatchObject({ holder: { token: winner.acquired && winner.lease.token } });
+        for (const g of got.filter((g) => !g.acquired))
+          expect(g).toMatchObject({ holder: { token: winner.acquired && winner.lease.token } });
       });
 
       it("holdLease: heartbeats keep it, a second holder gets LeaseHeldError naming pid, host and since, release frees it", async () => {
@@ -398,7 +533,11 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
         expect(other.acquired).toBe(true);
         const err = await holdLease(store.leases, k, { what: "run r1" }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(LeaseHeldError);
-        expect(String((err as Error).message)).toMatch(new RegExp(`^run r1 is already in progress: held by pid 4242 on host ${elsewhere.host} since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC \\(society run x\\.yaml\\)`));
+        expect(String((err as Error).message)).toMatch(
+          new RegExp(
+            `^run r1 is already in progress: held by pid 4242 on host ${elsewhere.host} since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC \\(society run x\\.yaml\\)`,
+          ),
+        );
       });
 
       it("holdLease: a holder whose lease was taken over is told (signal aborted)", async () => {
@@ -427,15 +566,20 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       expect(put[0]!.extra).toEqual({ n: 10 });
       const re = await store.metrics.put([{ ...base, name: "accuracy", scope: "run", value: 0.625 }]);
       expect(re[0]).toMatchObject({ id: put[0]!.id, value: 0.625, extra: null });
-      expect((await store.metrics.list({ runId: run.id })).map((m) => [m.iteration, m.scope, m.value]))
-        .toEqual([[0, "agent:a", 0.25], [0, "run", 0.625], [1, "run", 0.75]]);
+      expect((await store.metrics.list({ runId: run.id })).map((m) => [m.iteration, m.scope, m.value])).toEqual([
+        [0, "agent:a", 0.25],
+        [0, "run", 0.625],
+        [1, "run", 0.75],
+      ]);
       expect(await store.metrics.list({ runId: run.id, iteration: 1, name: "accuracy", scope: "run", method: "debate" })).toHaveLength(1);
       await expect(store.metrics.put([{ ...base, name: "kl", scope: "run", value: NaN }])).rejects.toThrow(/non-finite/);
       // One bad row (unknown run) fails the whole set.
-      await expect(store.metrics.put([
-        { ...base, name: "consensus", scope: "run", value: 1 },
-        { ...base, runId: "no-such-run", name: "consensus", scope: "run", value: 1 },
-      ])).rejects.toThrow();
+      await expect(
+        store.metrics.put([
+          { ...base, name: "consensus", scope: "run", value: 1 },
+          { ...base, runId: "no-such-run", name: "consensus", scope: "run", value: 1 },
+        ]),
+      ).rejects.toThrow();
       expect(await store.metrics.list({ runId: run.id, name: "consensus" })).toEqual([]);
     });
 
@@ -459,15 +603,18 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
 
     it("transaction: a throw midway leaves no rows from any repository", async () => {
       const { run, g, debate } = await scene();
-      await expect(store.transaction(async () => {
-        await store.turns.insert(turn(debate.id, g.id, 0));
-        await store.modelVersions.insert({ agentId: g.id, iteration: 1, kind: "lora", path: "/p" });
-        await store.transaction(async () => { // nested: joins the outer transaction
-          await store.units.markDone(run.id, "unit-a");
-        });
-        await store.metrics.put([{ runId: run.id, method: "m", iteration: 1, name: "acc", scope: "run", value: 1 }]);
-        throw new Error("crash after the writes");
-      })).rejects.toThrow("crash after the writes");
+      await expect(
+        store.transaction(async () => {
+          await store.turns.insert(turn(debate.id, g.id, 0));
+          await store.modelVersions.insert({ agentId: g.id, iteration: 1, kind: "lora", path: "/p" });
+          await store.transaction(async () => {
+            // nested: joins the outer transaction
+            await store.units.markDone(run.id, "unit-a");
+          });
+          await store.metrics.put([{ runId: run.id, method: "m", iteration: 1, name: "acc", scope: "run", value: 1 }]);
+          throw new Error("crash after the writes");
+        }),
+      ).rejects.toThrow("crash after the writes");
       expect(await store.turns.list(debate.id)).toEqual([]);
       expect(await store.modelVersions.list(g.id)).toEqual([]);
       expect(await store.units.isDone(run.id, "unit-a")).toBe(false);
@@ -489,7 +636,10 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
       const key = { runId: run.id, method: "m", agentId: g.id, iteration: 1, kind: "G" };
       const outcome = await store.transaction(async () => {
         await store.turns.insert(turn(debate.id, g.id, 0));
-        const failed = await store.datasets.create(key, bad).then(() => "stored", () => "failed");
+        const failed = await store.datasets.create(key, bad).then(
+          () => "stored",
+          () => "failed",
+        );
         // Parallel writes inside one transaction (each a savepoint, taken one at a time).
         await Promise.all([1, 2, 3].map((round) => store.turns.insert(turn(debate.id, c.id, round))));
         await store.units.markDone(run.id, "after-failure");
@@ -504,13 +654,16 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
     it("transaction: concurrent units each commit or roll back on their own", async () => {
       const { run, g, c, debate } = await scene();
       const agents = [g, c];
-      const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) =>
-        store.transaction(async () => {
-          const t = await store.turns.insert(turn(debate.id, agents[i % 2]!.id, Math.floor(i / 2)));
-          await new Promise((r) => setTimeout(r, 1)); // let the other units interleave
-          if (i % 3 === 2) throw new Error(`unit ${i} fails`);
-          await store.units.markDone(run.id, `turn/${i}`, { turnId: t.id });
-        })));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          store.transaction(async () => {
+            const t = await store.turns.insert(turn(debate.id, agents[i % 2]!.id, Math.floor(i / 2)));
+            await new Promise((r) => setTimeout(r, 1)); // let the other units interleave
+            if (i % 3 === 2) throw new Error(`unit ${i} fails`);
+            await store.units.markDone(run.id, `turn/${i}`, { turnId: t.id });
+          }),
+        ),
+      );
       const ok = outcomes.map((o, i) => (o.status === "fulfilled" ? i : -1)).filter((i) => i >= 0);
       expect(ok).toEqual([0, 1, 3, 4, 6, 7, 9, 10]);
       expect(await store.turns.list(debate.id)).toHaveLength(ok.length);

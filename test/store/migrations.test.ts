@@ -20,7 +20,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("migrations", () => {
   it("one SQL file per journal entry, in step across the two dialects", () => {
     for (const d of ["sqlite", "pg"] as const) {
-      const sql = readdirSync(join(drizzleRoot, d)).filter((f) => f.endsWith(".sql")).sort();
+      const sql = readdirSync(join(drizzleRoot, d))
+        .filter((f) => f.endsWith(".sql"))
+        .sort();
       expect(sql).toEqual(journal(d).entries.map((e) => `${e.tag}.sql`));
     }
     expect(migrationCount("sqlite")).toBe(migrationCount("pg"));
@@ -51,9 +53,15 @@ describe("migrations", () => {
 
     // The live file has exactly the tables and columns of the snapshot.
     const raw = new Database(file, { readonly: true });
-    const tables = raw.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'").all() as { name: string }[];
-    const live = Object.fromEntries(tables.map(({ name }) =>
-      [name, (raw.prepare(`pragma table_info(${JSON.stringify(name)})`).all() as { name: string }[]).map((c) => c.name).sort()]));
+    const tables = raw
+      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'")
+      .all() as { name: string }[];
+    const live = Object.fromEntries(
+      tables.map(({ name }) => [
+        name,
+        (raw.prepare(`pragma table_info(${JSON.stringify(name)})`).all() as { name: string }[]).map((c) => c.name).sort(),
+      ]),
+    );
     raw.close();
     expect(live).toEqual(snapshotColumns("sqlite"));
   });
@@ -75,18 +83,29 @@ describe("migrations", () => {
       const file = join(dir, "old.db");
       // Level 1 only: the first committed migration, as an earlier build left it.
       const first = mkdtempSync(join(dir, "first-"));
-      cpSync(join(drizzleRoot, "sqlite", `${journal("sqlite").entries[0]!.tag}.sql`), join(first, `${journal("sqlite").entries[0]!.tag}.sql`));
+      cpSync(
+        join(drizzleRoot, "sqlite", `${journal("sqlite").entries[0]!.tag}.sql`),
+        join(first, `${journal("sqlite").entries[0]!.tag}.sql`),
+      );
       const j = JSON.parse(readFileSync(join(drizzleRoot, "sqlite/meta/_journal.json"), "utf8"));
       cpSync(join(drizzleRoot, "sqlite/meta"), join(first, "meta"), { recursive: true });
       writeFileSync(join(first, "meta/_journal.json"), JSON.stringify({ ...j, entries: j.entries.slice(0, 1) }));
       const raw = new Database(file);
       migrate(drizzle({ client: raw }), { migrationsFolder: first });
-      raw.prepare("insert into questions (id, task, split, qid, text, gold, created_at) values ('q1', 'arithmetic', 'train', 'arith-train-0', '1+2', '3', 0)").run();
+      raw
+        .prepare(
+          "insert into questions (id, task, split, qid, text, gold, created_at) values ('q1', 'arithmetic', 'train', 'arith-train-0', '1+2', '3', 0)",
+        )
+        .run();
       raw.close();
 
       const store = await openStore(file);
       expect(await store.migrationsApplied()).toBe(migrationCount("sqlite"));
-      expect(await store.questions.get("q1")).toMatchObject({ text: "1+2", gold: "3", contentSha256: questionContentSha256({ text: "1+2", gold: "3" }) });
+      expect(await store.questions.get("q1")).toMatchObject({
+        text: "1+2",
+        gold: "3",
+        contentSha256: questionContentSha256({ text: "1+2", gold: "3" }),
+      });
       // The same question recorded again is the stored row, not a second one.
       const [again] = await store.questions.record([{ task: "arithmetic", split: "train", qid: "arith-train-0", text: "1+2", gold: "3" }]);
       expect(again!.id).toBe("q1");
@@ -97,7 +116,11 @@ describe("migrations", () => {
       const file = await migrated("newer");
       tamper(file, `insert into __drizzle_migrations (hash, created_at) values ('from-a-newer-build', ${Date.now() + 365 * 86_400_000})`);
       const n = migrationCount("sqlite");
-      await expect(openStore(file)).rejects.toThrow(new RegExp(`the store sqlite:${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is at migration level ${n + 1}, newer than this build of society \\(migration level ${n}\\)`));
+      await expect(openStore(file)).rejects.toThrow(
+        new RegExp(
+          `the store sqlite:${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is at migration level ${n + 1}, newer than this build of society \\(migration level ${n}\\)`,
+        ),
+      );
       // The CLI: exit 1, one line, no raw SQL.
       const r = await societyCli(["runs", "--db", file]);
       expect(r.code, r.out).toBe(1);
@@ -113,7 +136,9 @@ describe("migrations", () => {
     it("drifted: a missing column or table is refused, naming them", async () => {
       const file = await migrated("drift");
       tamper(file, "alter table runs drop column error; drop table leases");
-      await expect(openStore(file)).rejects.toThrow(/the store sqlite:.*drift\.db does not match its migration level \d+: missing column runs\.error, table leases\. It was changed outside society/);
+      await expect(openStore(file)).rejects.toThrow(
+        /the store sqlite:.*drift\.db does not match its migration level \d+: missing column runs\.error, table leases\. It was changed outside society/,
+      );
     });
   });
 });
@@ -146,7 +171,23 @@ describe("migrations: an existing database moves forward", () => {
     expect(t).toMatchObject({ id: "t", node: "", parentId: null, round: 1, seed: 7 });
     expect(await store.debates.get("d")).toMatchObject({ protocol: "debate" });
     // The same (debate, agent, round) is still one turn: a resumed debate reads it back instead of adding one.
-    expect((await store.turns.insert({ debateId: "d", agentId: "a", round: 1, prompt: [], completion: "y", parsedAnswer: null, parseStatus: "unparsed", promptTokens: 1, completionTokens: 1, latencyMs: 1, seed: 8 })).id).toBe("t");
+    expect(
+      (
+        await store.turns.insert({
+          debateId: "d",
+          agentId: "a",
+          round: 1,
+          prompt: [],
+          completion: "y",
+          parsedAnswer: null,
+          parseStatus: "unparsed",
+          promptTokens: 1,
+          completionTokens: 1,
+          latencyMs: 1,
+          seed: 8,
+        })
+      ).id,
+    ).toBe("t");
     await store.close();
   });
 });

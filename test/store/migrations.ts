@@ -19,8 +19,17 @@ export function migrationCount(dialect: "sqlite" | "pg"): number {
 /** table → sorted column names, from drizzle-kit's latest snapshot of a dialect. */
 export function snapshotColumns(dialect: "sqlite" | "pg"): Record<string, string[]> {
   const last = journal(dialect).entries.at(-1)!;
-  const snap = JSON.parse(readFileSync(join(drizzleRoot, dialect, "meta", `${String(last.idx).padStart(4, "0")}_snapshot.json`), "utf8")) as {
+  const snap = JSON.parse(
+    readFileSync(join(drizzleRoot, dialect, "meta", `${String(last.idx).padStart(4, "0")}_snapshot.json`), "utf8"),
+  ) as {
     tables: Record<string, { name: string; columns: Record<string, { name: string }> }>;
   };
-  return Object.fromEntries(Object.values(snap.tables).map((t) => [t.name, Object.values(t.columns).map((c) => c.name).sort()]));
+  return Object.fromEntries(
+    Object.values(snap.tables).map((t) => [
+      t.name,
+      Object.values(t.columns)
+        .map((c) => c.name)
+        .sort(),
+    ]),
+  );
 }

@@ -31,16 +31,22 @@ it("SQLite: a process killed inside a unit's transaction leaves nothing of it; r
   const agent = await before.agents.getOrCreate({ runId: run.id, method: "m", role: "generator", agentIndex: 0 });
   await before.close();
 
-  const child = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures/crash-writer.ts"), crashFile, run.id, agent.id], {
-    encoding: "utf8", timeout: 60_000,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "fixtures/crash-writer.ts"), crashFile, run.id, agent.id],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   expect(child.signal, child.stderr).toBe("SIGKILL");
 
   const after = await openStore(crashFile);
   expect(await after.units.isDone(run.id, "dataset/G/1")).toBe(false);
   expect(await after.datasets.list({ runId: run.id })).toEqual([]);
-  const ds = await after.datasets.create({ runId: run.id, method: "m", agentId: agent.id, iteration: 1, kind: "G" },
-    [{ sourceTurnIds: [], messages: [{ role: "user", content: "redo" }] }]);
+  const ds = await after.datasets.create({ runId: run.id, method: "m", agentId: agent.id, iteration: 1, kind: "G" }, [
+    { sourceTurnIds: [], messages: [{ role: "user", content: "redo" }] },
+  ]);
   expect(ds.rowCount).toBe(1);
   await after.close();
 });

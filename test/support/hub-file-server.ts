@@ -8,7 +8,10 @@ import type { AddressInfo } from "node:net";
  * ranges and an ETag), serving one local folder, so @huggingface/hub's own readers (e.g.
  * parseSafetensorsMetadata) can check files we write.
  */
-export async function serveFolderAsHub(dir: string, repo = "local/adapter"): Promise<{ url: string; repo: string; close(): Promise<void> }> {
+export async function serveFolderAsHub(
+  dir: string,
+  repo = "local/adapter",
+): Promise<{ url: string; repo: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const m = new RegExp(`^/${repo}/resolve/[^/]+/(.+)$`).exec(decodeURIComponent(req.url ?? ""));
     let body: Buffer;

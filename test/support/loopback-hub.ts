@@ -49,7 +49,10 @@ export async function startLoopbackHub(repos: HubRepo[], opts: { token?: string;
   const commits = new Map<string, { sha: string; repo: HubRepo; files: Map<string, Buffer> }>();
   for (const r of repos) {
     const files = new Map(r.files.map((f) => [f.path, Buffer.from(f.content)]));
-    const sha = createHash("sha1").update(r.repo).update(JSON.stringify([...files].map(([p, b]) => [p, sha256(b)]))).digest("hex");
+    const sha = createHash("sha1")
+      .update(r.repo)
+      .update(JSON.stringify([...files].map(([p, b]) => [p, sha256(b)])))
+      .digest("hex");
     commits.set(r.repo, { sha, repo: r, files });
     for (const f of r.files) if (f.lfs) blobs.set(sha256(Buffer.from(f.content)), Buffer.from(f.content));
   }
@@ -80,7 +83,9 @@ export async function startLoopbackHub(repos: HubRepo[], opts: { token?: string;
     const c = commits.get(repo);
     if (!c) return void send(res, 404, { error: "Repository not found" }, { "x-error-code": "RepoNotFound" });
     if (c.repo.gated && req.headers.authorization !== `Bearer ${opts.token}`) {
-      return void send(res, 401, { error: `Access to dataset ${repo} is restricted. You must have access to it and be authenticated to access it.` });
+      return void send(res, 401, {
+        error: `Access to dataset ${repo} is restricted. You must have access to it and be authenticated to access it.`,
+      });
     }
     if (revision !== undefined && revision !== "main" && revision !== c.sha) {
       return void send(res, 404, { error: `Invalid rev id: ${revision}` }, { "x-error-code": "RevisionNotFound" });
@@ -98,32 +103,58 @@ export async function startLoopbackHub(repos: HubRepo[], opts: { token?: string;
       if (kind === "revision") {
         const c = find(req, res, repo, rest.join("/"));
         if (!c) return;
-        return send(res, 200, { _id: "x", id: repo, sha: c.sha, private: false, gated: c.repo.gated ? "auto" : false, cardData: c.repo.cardData, siblings: [...c.files.keys()].map((rfilename) => ({ rfilename })) });
+        return send(res, 200, {
+          _id: "x",
+          id: repo,
+          sha: c.sha,
+          private: false,
+          gated: c.repo.gated ? "auto" : false,
+          cardData: c.repo.cardData,
+          siblings: [...c.files.keys()].map((rfilename) => ({ rfilename })),
+        });
       }
       if (kind === "tree") {
         const c = find(req, res, repo, rest[0]);
         if (!c) return;
         const dirs = new Set<string>();
-        for (const f of c.files.keys()) f.split("/").slice(0, -1).forEach((_, i, a) => dirs.add(a.slice(0, i + 1).join("/")));
+        for (const f of c.files.keys())
+          f.split("/")
+            .slice(0, -1)
+            .forEach((_, i, a) => dirs.add(a.slice(0, i + 1).join("/")));
         const entries = [
           ...[...dirs].map((d) => ({ type: "directory", oid: "0".repeat(40), size: 0, path: d })),
           ...[...c.files].map(([path, b]) => {
             const lfs = c.repo.files.find((f) => f.path === path)!.lfs;
-            return { type: "file", oid: gitBlob(b), size: lfs ? 134 : b.length, path, ...(lfs ? { lfs: { oid: sha256(b), size: b.length, pointerSize: 134 } } : {}) };
+            return {
+              type: "file",
+              oid: gitBlob(b),
+              size: lfs ? 134 : b.length,
+              path,
+              ...(lfs ? { lfs: { oid: sha256(b), size: b.length, pointerSize: 134 } } : {}),
+            };
           }),
         ];
         const cursor = Number(u.searchParams.get("cursor") ?? 0);
         const page = entries.slice(cursor, cursor + pageSize);
         const headers: Record<string, string> = {};
-        if (cursor + pageSize < entries.length) headers.link = `<${url}${u.pathname}?recursive=true&cursor=${cursor + pageSize}>; rel="next"`;
+        if (cursor + pageSize < entries.length)
+          headers.link = `<${url}${u.pathname}?recursive=true&cursor=${cursor + pageSize}>; rel="next"`;
         return send(res, 200, page, headers);
       }
       if (kind === "parquet") {
         const c = find(req, res, repo);
         if (!c) return;
         const conv = c.repo.conversion ?? {};
-        const urls = (config: string, split: string) => (conv[config]?.[split] ?? []).map((_, n) => `${url}/api/datasets/${repo}/parquet/${config}/${split}/${n}.parquet`);
-        if (rest.length === 0) return send(res, 200, Object.fromEntries(Object.entries(conv).map(([cf, s]) => [cf, Object.fromEntries(Object.keys(s).map((sp) => [sp, urls(cf, sp)]))])));
+        const urls = (config: string, split: string) =>
+          (conv[config]?.[split] ?? []).map((_, n) => `${url}/api/datasets/${repo}/parquet/${config}/${split}/${n}.parquet`);
+        if (rest.length === 0)
+          return send(
+            res,
+            200,
+            Object.fromEntries(
+              Object.entries(conv).map(([cf, s]) => [cf, Object.fromEntries(Object.keys(s).map((sp) => [sp, urls(cf, sp)]))]),
+            ),
+          );
         const [config, split, file] = rest;
         if (!conv[config!]?.[split!]) return send(res, 404, { error: "Not found" });
         if (!file) return send(res, 200, urls(config!, split!));
@@ -155,7 +186,15 @@ export async function startLoopbackHub(repos: HubRepo[], opts: { token?: string;
     requests,
     shaOf: (repo) => commits.get(repo)!.sha,
     close: async () => {
-      await Promise.all([hub, cdn].map((s) => new Promise<void>((done) => { s.closeAllConnections(); s.close(() => done()); })));
+      await Promise.all(
+        [hub, cdn].map(
+          (s) =>
+            new Promise<void>((done) => {
+              s.closeAllConnections();
+              s.close(() => done());
+            }),
+        ),
+      );
     },
   };
 }

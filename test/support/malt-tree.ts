@@ -8,7 +8,14 @@ export function maltTree(branching: number[], answer: (path: string) => string |
   const grow = (prefix: string, depth: number) => {
     for (let i = 0; i < branching[depth]!; i++) {
       const node = prefix ? `${prefix}.${i}` : `${i}`;
-      out.push({ turnId: `t${node}`, role: roles[depth]!, node, prompt: [{ role: "user", content: `prompt of ${prefix || "root"}` }], completion: `said ${node}`, answer: depth === 2 ? answer(node) : "x" });
+      out.push({
+        turnId: `t${node}`,
+        role: roles[depth]!,
+        node,
+        prompt: [{ role: "user", content: `prompt of ${prefix || "root"}` }],
+        completion: `said ${node}`,
+        answer: depth === 2 ? answer(node) : "x",
+      });
       if (depth < 2) grow(node, depth + 1);
     }
   };

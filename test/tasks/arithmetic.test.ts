@@ -87,6 +87,8 @@ describe("arithmetic task", () => {
     const none = t.extract("no idea");
     expect(none).toEqual({ answer: null, status: "unparsed" });
     expect(t.grade(none.answer, "-27")).toBe(false);
-    expect(t.promptVars({ task: "arithmetic", split: "test", id: "x", text: "1+2*3+4-5*6", gold: "-19" })).toEqual({ question: "1+2*3+4-5*6" });
+    expect(t.promptVars({ task: "arithmetic", split: "test", id: "x", text: "1+2*3+4-5*6", gold: "-19" })).toEqual({
+      question: "1+2*3+4-5*6",
+    });
   });
 });

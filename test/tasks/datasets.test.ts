@@ -38,7 +38,9 @@ describe("gsm8k loader (real files)", () => {
     await expect(getTask("gsm8k").questions("test", { path: bad })).rejects.toThrow(new RegExp(`${bad}:2: not valid JSON`));
     const nohash = join(tmp, "nohash.jsonl");
     writeFileSync(nohash, '{"question":"q","answer":"#### 1"}\n\n{"question":"q","answer":"1"}\n');
-    const err = await getTask("gsm8k").questions("test", { path: nohash }).catch((e) => e);
+    const err = await getTask("gsm8k")
+      .questions("test", { path: nohash })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(UserError);
     expect(err.message).toMatch(/nohash\.jsonl:3: gold: no hash answer in "answer"/);
     await expect(getTask("gsm8k").questions("test", { path: join(tmp, "missing.jsonl") })).rejects.toThrow(UserError);
@@ -50,7 +52,12 @@ describe("math loader (real MATH-500)", () => {
     const t = getTask("math");
     const qs = await t.questions("test");
     expect(qs).toHaveLength(500);
-    expect(qs[0]).toMatchObject({ task: "math", split: "test", id: "test/precalculus/807.json", gold: "\\left( 3, \\frac{\\pi}{2} \\right)" });
+    expect(qs[0]).toMatchObject({
+      task: "math",
+      split: "test",
+      id: "test/precalculus/807.json",
+      gold: "\\left( 3, \\frac{\\pi}{2} \\right)",
+    });
     expect(qs[0]!.meta).toMatchObject({ subject: "Precalculus", level: 2, file: "data/math500/test.jsonl", line: 1 });
     expect(new Set(qs.map((q) => q.id)).size).toBe(500);
   });
@@ -85,7 +92,11 @@ describe("mmlu (shipped CSV, 57 subjects)", () => {
     expect(new Set(test.map((q) => q.meta?.subset)).size).toBe(57);
     expect(new Set(test.map((q) => q.id)).size).toBe(14042);
     for (const q of test) expect(q.gold).toMatch(/^[ABCD]$/);
-    expect(test[0]).toMatchObject({ id: "mmlu-test-abstract_algebra-0", gold: "B", text: "Find the degree for the given field extension Q(sqrt(2), sqrt(3), sqrt(18)) over Q.\nA) 0\nB) 4\nC) 2\nD) 6" });
+    expect(test[0]).toMatchObject({
+      id: "mmlu-test-abstract_algebra-0",
+      gold: "B",
+      text: "Find the degree for the given field extension Q(sqrt(2), sqrt(3), sqrt(18)) over Q.\nA) 0\nB) 4\nC) 2\nD) 6",
+    });
     const anatomy = await getTask("mmlu", { subset: "anatomy" }).questions("test");
     expect(anatomy).toHaveLength(135);
     expect(anatomy.every((q) => q.meta?.subset === "anatomy")).toBe(true);
@@ -102,7 +113,9 @@ describe("mmlu (shipped CSV, 57 subjects)", () => {
     const row = readFileSync(join(root, "data/mmlu/test/abstract_algebra_test.csv"), "utf8").split("\n")[1]!;
     writeFileSync(file, `"What is 2+2?",3,4,5,6,B\n${row}\n`);
     const leaky = await t.questions("train", { path: file });
-    expect(() => assertDisjoint(leaky, test)).toThrow(/train and test splits overlap: 1 question\(s\): mmlu:mmlu-train-1 = mmlu:mmlu-test-abstract_algebra-1 \(same text/);
+    expect(() => assertDisjoint(leaky, test)).toThrow(
+      /train and test splits overlap: 1 question\(s\): mmlu:mmlu-train-1 = mmlu:mmlu-test-abstract_algebra-1 \(same text/,
+    );
   });
 
   it("grades option letters however a model writes them", () => {

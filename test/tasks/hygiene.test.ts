@@ -32,16 +32,15 @@ describe("assertDisjoint", () => {
   });
 
   it("refuses an arithmetic expression present in both splits under different ids", () => {
-    expect(() => assertDisjoint([q("arithmetic", "train", "arith-train-3", "1+2*3+4-5*6")], [q("arithmetic", "test", "arith-test-9", "1+2*3+4-5*6")])).toThrow(
-      /arithmetic:arith-train-3 = arithmetic:arith-test-9 \(same text: "1\+2\*3\+4-5\*6"\)/,
-    );
+    expect(() =>
+      assertDisjoint([q("arithmetic", "train", "arith-train-3", "1+2*3+4-5*6")], [q("arithmetic", "test", "arith-test-9", "1+2*3+4-5*6")]),
+    ).toThrow(/arithmetic:arith-train-3 = arithmetic:arith-test-9 \(same text: "1\+2\*3\+4-5\*6"\)/);
   });
 
   it("refuses a test question passed as training data", () => {
     expect(() => assertDisjoint([q("gsm8k", "test", "gsm8k-test-1")], [])).toThrow(/a test question in the train set/);
   });
 });
-
 
 describe("assertDisjoint on real data", () => {
   it("accepts GSM8K train vs test, and refuses a user train file holding a MATH-500 problem", async () => {

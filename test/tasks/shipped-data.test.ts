@@ -15,14 +15,27 @@ function walk(dir: string): string[] {
 
 describe("shipped data", () => {
   it("matches SHA256SUMS file for file, with no file unlisted", () => {
-    const listed = new Map(readFileSync(join(data, "SHA256SUMS"), "utf8").trim().split("\n").map((l) => {
-      const [sha, path] = l.split(/\s+/);
-      return [path!, sha!];
-    }));
-    const files = walk(data).map((f) => relative(data, f)).filter((f) => !["README.md", "SHA256SUMS"].includes(f) && !f.endsWith("LICENSE"));
+    const listed = new Map(
+      readFileSync(join(data, "SHA256SUMS"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => {
+          const [sha, path] = l.split(/\s+/);
+          return [path!, sha!];
+        }),
+    );
+    const files = walk(data)
+      .map((f) => relative(data, f))
+      .filter((f) => !["README.md", "SHA256SUMS"].includes(f) && !f.endsWith("LICENSE"));
     expect(files.sort()).toEqual([...listed.keys()].sort());
     expect(files.filter((f) => f.startsWith("mmlu/"))).toHaveLength(171);
-    for (const f of files) expect(createHash("sha256").update(readFileSync(join(data, f))).digest("hex"), f).toBe(listed.get(f));
+    for (const f of files)
+      expect(
+        createHash("sha256")
+          .update(readFileSync(join(data, f)))
+          .digest("hex"),
+        f,
+      ).toBe(listed.get(f));
   });
 
   it("has a licence beside every data set, and the README gives each single file's sha256", () => {

@@ -24,7 +24,8 @@ afterEach(async () => {
   await mlflow.close();
 });
 
-const yaml = (uri: string, extra = "") => `name: tracked\ntask: {name: arithmetic}\ntracking:\n  mlflow: {uri: "${uri}", experiment: society-test, timeout_s: 2}\n${extra}`;
+const yaml = (uri: string, extra = "") =>
+  `name: tracked\ntask: {name: arithmetic}\ntracking:\n  mlflow: {uri: "${uri}", experiment: society-test, timeout_s: 2}\n${extra}`;
 
 /** The writes a run makes, in the order `society run` makes them, through a tracked store. */
 async function simulateRun(s: Store, runId: string, config: unknown) {
@@ -40,7 +41,10 @@ async function simulateRun(s: Store, runId: string, config: unknown) {
     await s.units.markDone(runId, "eval/0");
   });
   const job = await s.trainingJobs.create({ runId, agentId: g0.id, iteration: 1, trainer: "local", status: "running" });
-  await s.trainingJobs.update(job.id, { status: "succeeded", lossCurve: [{ step: 1, loss: 2.5 }, { step: 2, loss: 1.5, valLoss: 1.7 } as any] });
+  await s.trainingJobs.update(job.id, {
+    status: "succeeded",
+    lossCurve: [{ step: 1, loss: 2.5 }, { step: 2, loss: 1.5, valLoss: 1.7 } as any],
+  });
   await s.metrics.put([{ runId, method: "multiagent-ft", iteration: 1, name: "accuracy", scope: "run", value: 0.5 }]);
   await s.runs.setStatus(runId, "done");
 }
@@ -50,16 +54,29 @@ describe("MLflow tracking over its REST API (loopback server)", () => {
     const config = parseConfig(yaml(mlflow.url));
     const warnings: string[] = [];
     const tracker = openTracker(config.tracking, store, (l) => warnings.push(l))!;
-    await simulateRun(trackedStore(store, tracker, (l) => warnings.push(l)), "tracked-s1-abc", config);
+    await simulateRun(
+      trackedStore(store, tracker, (l) => warnings.push(l)),
+      "tracked-s1-abc",
+      config,
+    );
     await tracker.close();
     expect(warnings).toEqual([]);
 
     expect(mlflow.experiments.get("society-test")).toBeDefined();
     expect(mlflow.runs.size).toBe(1);
     const run = [...mlflow.runs.values()][0]!;
-    expect(run.info).toMatchObject({ run_name: "tracked-s1-abc", status: "FINISHED", experiment_id: mlflow.experiments.get("society-test") });
+    expect(run.info).toMatchObject({
+      run_name: "tracked-s1-abc",
+      status: "FINISHED",
+      experiment_id: mlflow.experiments.get("society-test"),
+    });
     expect(run.info.end_time).toBeGreaterThan(0);
-    expect(Object.fromEntries(run.tags)).toMatchObject({ "mlflow.runName": "tracked-s1-abc", "society.run_id": "tracked-s1-abc", "society.seed": "1", "society.status": "done" });
+    expect(Object.fromEntries(run.tags)).toMatchObject({
+      "mlflow.runName": "tracked-s1-abc",
+      "society.run_id": "tracked-s1-abc",
+      "society.seed": "1",
+      "society.status": "done",
+    });
     expect(run.params.get("training.lora.rank")).toBe("8");
     expect(run.params.get("training.lora.targets")).toBe(JSON.stringify(config.training.lora.targets));
     expect(run.params.get("tracking.mlflow.uri")).toBe(mlflow.url);
@@ -85,10 +102,12 @@ describe("MLflow tracking over its REST API (loopback server)", () => {
     const s = trackedStore(store, tracker, () => {});
     await s.runs.create({ id: "r-s1-x", name: "r", methods: ["debate"], config, seed: 1 });
     const metric = (value: number) => ({ runId: "r-s1-x", method: "debate", iteration: 0, name: "accuracy", scope: "run", value });
-    await expect(s.transaction(async () => {
-      await s.metrics.put([metric(0.1)]);
-      throw new Error("unit failed");
-    })).rejects.toThrow("unit failed");
+    await expect(
+      s.transaction(async () => {
+        await s.metrics.put([metric(0.1)]);
+        throw new Error("unit failed");
+      }),
+    ).rejects.toThrow("unit failed");
     await tracker.flush();
     await s.transaction(async () => {
       await s.transaction(async () => s.metrics.put([metric(0.2)]));
@@ -146,9 +165,15 @@ describe("tracking never breaks or slows a run", () => {
     const config = parseConfig(yaml(mlflow.url));
     const warnings: string[] = [];
     const tracker = openTracker(config.tracking, store, (l) => warnings.push(l))!;
-    await simulateRun(trackedStore(store, tracker, (l) => warnings.push(l)), "r-s1-f", config);
+    await simulateRun(
+      trackedStore(store, tracker, (l) => warnings.push(l)),
+      "r-s1-f",
+      config,
+    );
     await tracker.close();
-    expect(warnings[0]).toMatch(/^tracking \(mlflow: start\) failed, the run goes on: POST \/api\/2\.0\/mlflow\/runs\/log-batch: HTTP 500 INTERNAL_ERROR/);
+    expect(warnings[0]).toMatch(
+      /^tracking \(mlflow: start\) failed, the run goes on: POST \/api\/2\.0\/mlflow\/runs\/log-batch: HTTP 500 INTERNAL_ERROR/,
+    );
     expect(warnings.some((w) => /tracking \(mlflow: metrics\) failed/.test(w))).toBe(true);
     expect(warnings.some((w) => /tracking \(mlflow: metrics\): 2 more failures of the same kind/.test(w))).toBe(true);
     expect((await store.runs.get("r-s1-f"))!.status).toBe("done");
@@ -161,7 +186,11 @@ describe("tracking never breaks or slows a run", () => {
     const config = parseConfig(yaml(url));
     const warnings: string[] = [];
     const tracker = openTracker(config.tracking, store, (l) => warnings.push(l))!;
-    await simulateRun(trackedStore(store, tracker, (l) => warnings.push(l)), "r-s1-d", config);
+    await simulateRun(
+      trackedStore(store, tracker, (l) => warnings.push(l)),
+      "r-s1-d",
+      config,
+    );
     await tracker.close();
     expect(warnings[0]).toMatch(/tracking \(mlflow: start\) failed, the run goes on: fetch failed/);
     expect(warnings.some((w) => /no MLflow run for r-s1-d/.test(w))).toBe(true);
@@ -193,7 +222,11 @@ describe("tracking never breaks or slows a run", () => {
     const config = parseConfig(yaml(mlflow.url));
     const warnings: string[] = [];
     const tracker = openTracker(config.tracking, store, (l) => warnings.push(l))!;
-    await simulateRun(trackedStore(store, tracker, (l) => warnings.push(l)), "r-s1-a", config);
+    await simulateRun(
+      trackedStore(store, tracker, (l) => warnings.push(l)),
+      "r-s1-a",
+      config,
+    );
     await tracker.close();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/artifact store is \/mlruns\/.*--serve-artifacts/);

@@ -26,7 +26,9 @@ describe("society run with tracking", () => {
   it("logs config, per-iteration metrics, every agent's loss curve and the report", async () => {
     const tb = join(tmp, "tb");
     const config = join(tmp, "tracked.yaml");
-    writeFileSync(config, `name: tracked
+    writeFileSync(
+      config,
+      `name: tracked
 seed: 2
 task: {name: arithmetic, options: {maxValue: 3}, train: {limit: 8}, test: {limit: 4}}
 model: {base: tiny, tiny_recipe: test, context_size: 512}
@@ -40,8 +42,11 @@ metrics: {nll_samples: 1}
 tracking:
   mlflow: {uri: "${mlflow.url}"}
   tensorboard: {dir: "${tb}"}
-`);
-    const r = await societyCli(["run", config, "--db", join(tmp, "s.db"), "--out", join(tmp, "runs")], { env: { SOCIETY_LLAMA_THREADS: "1" } });
+`,
+    );
+    const r = await societyCli(["run", config, "--db", join(tmp, "s.db"), "--out", join(tmp, "runs")], {
+      env: { SOCIETY_LLAMA_THREADS: "1" },
+    });
     expect(r.code, r.out).toBe(0);
     expect(r.out).not.toMatch(/warning: tracking/);
     const [run] = [...mlflow.runs.values()];
@@ -54,10 +59,16 @@ tracking:
     expect(acc).toEqual([0, 1]);
     // Every agent trained in the store has its loss curve in MLflow (an agent with an empty dataset has none).
     const db = new Database(join(tmp, "s.db"), { readonly: true });
-    const trained = db.prepare("select a.role || a.agent_index as label from training_jobs j join agents a on a.id = j.agent_id where j.status = 'succeeded'").all() as { label: string }[];
+    const trained = db
+      .prepare(
+        "select a.role || a.agent_index as label from training_jobs j join agents a on a.id = j.agent_id where j.status = 'succeeded'",
+      )
+      .all() as { label: string }[];
     db.close();
     expect(trained.length).toBeGreaterThan(0);
-    expect([...keys].filter((k) => k.includes("/train_loss/")).sort()).toEqual(trained.map((t) => `multiagent-ft/train_loss/${t.label}/it1`).sort());
+    expect([...keys].filter((k) => k.includes("/train_loss/")).sort()).toEqual(
+      trained.map((t) => `multiagent-ft/train_loss/${t.label}/it1`).sort(),
+    );
     expect(run!.artifacts.has("config.yaml")).toBe(true);
     expect(run!.artifacts.has("report/report.md")).toBe(true);
     expect(run!.artifacts.has("report/results.json")).toBe(true);

@@ -43,7 +43,12 @@ function readRecords(buf: Buffer): Uint8Array[] {
   return out;
 }
 
-interface Ev { wallTime?: number; step: number; fileVersion?: string; values: { tag: string; simple?: number; plugin?: string; text?: string }[] }
+interface Ev {
+  wallTime?: number;
+  step: number;
+  fileVersion?: string;
+  values: { tag: string; simple?: number; plugin?: string; text?: string }[];
+}
 
 /** tensorflow.Event, decoded with @bufbuild/protobuf's wire reader (field numbers from event.proto / summary.proto). */
 function decodeEvent(data: Uint8Array): Ev {
@@ -58,7 +63,10 @@ function decodeEvent(data: Uint8Array): Ev {
       const s = new BinaryReader(r.bytes());
       while (s.pos < s.len) {
         const [sf, sw] = s.tag();
-        if (sf !== 1) { s.skip(sw); continue; }
+        if (sf !== 1) {
+          s.skip(sw);
+          continue;
+        }
         const v = new BinaryReader(s.bytes());
         const val: Ev["values"][number] = { tag: "" };
         while (v.pos < v.len) {
@@ -67,10 +75,22 @@ function decodeEvent(data: Uint8Array): Ev {
           else if (vf === 2) val.simple = v.float();
           else if (vf === 9) {
             const md = new BinaryReader(v.bytes());
-            while (md.pos < md.len) { const [mf, mw] = md.tag(); if (mf === 1) { const pd = new BinaryReader(md.bytes()); pd.tag(); val.plugin = pd.string(); } else md.skip(mw); }
+            while (md.pos < md.len) {
+              const [mf, mw] = md.tag();
+              if (mf === 1) {
+                const pd = new BinaryReader(md.bytes());
+                pd.tag();
+                val.plugin = pd.string();
+              } else md.skip(mw);
+            }
           } else if (vf === 8) {
             const t = new BinaryReader(v.bytes());
-            while (t.pos < t.len) { const [tf, tw] = t.tag(); if (tf === 8) val.text = new TextDecoder().decode(t.bytes()); else if (tf === 1) expect(t.int32()).toBe(7); else t.skip(tw); }
+            while (t.pos < t.len) {
+              const [tf, tw] = t.tag();
+              if (tf === 8) val.text = new TextDecoder().decode(t.bytes());
+              else if (tf === 1) expect(t.int32()).toBe(7);
+              else t.skip(tw);
+            }
           } else v.skip(vw);
         }
         ev.values.push(val);
@@ -90,13 +110,21 @@ describe("TensorBoard event files", () => {
     const tb = join(dir, "tb");
     const config = parseConfig(`name: tb\ntask: {name: arithmetic}\ntracking:\n  tensorboard: {dir: "${tb}"}\n`);
     const store = await openStore(join(dir, "tb.db"));
-    const tracker = openTracker(config.tracking, store, (l) => { throw new Error(l); })!;
+    const tracker = openTracker(config.tracking, store, (l) => {
+      throw new Error(l);
+    })!;
     const s = trackedStore(store, tracker, () => {});
     await s.runs.create({ id: "tb-s1-abc", name: "tb", methods: ["multiagent-ft"], config, seed: 1, status: "running" });
     const a = await s.agents.getOrCreate({ runId: "tb-s1-abc", method: "multiagent-ft", role: "critic", agentIndex: 1 });
     await s.metrics.put([{ runId: "tb-s1-abc", method: "multiagent-ft", iteration: 0, name: "accuracy", scope: "run", value: 0.375 }]);
     const job = await s.trainingJobs.create({ runId: "tb-s1-abc", agentId: a.id, iteration: 1, trainer: "local", status: "running" });
-    await s.trainingJobs.update(job.id, { status: "succeeded", lossCurve: [{ step: 1, loss: 3 }, { step: 2, loss: 2.25 }] });
+    await s.trainingJobs.update(job.id, {
+      status: "succeeded",
+      lossCurve: [
+        { step: 1, loss: 3 },
+        { step: 2, loss: 2.25 },
+      ],
+    });
     await s.metrics.put([{ runId: "tb-s1-abc", method: "multiagent-ft", iteration: 1, name: "accuracy", scope: "run", value: 0.5 }]);
     await s.runs.setStatus("tb-s1-abc", "done");
     await tracker.close();

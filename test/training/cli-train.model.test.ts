@@ -7,7 +7,8 @@ import { writeTinyModel } from "./fixtures/tiny-model.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-cli-train-"));
 const model = join(dir, "m.gguf");
-const run = (...args: string[]) => spawnSync(process.execPath, ["bin/society.js", "train", ...args], { encoding: "utf8", timeout: 120_000 });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ["bin/society.js", "train", ...args], { encoding: "utf8", timeout: 120_000 });
 
 beforeAll(async () => {
   await writeTinyModel(model, { seed: 3 });
@@ -17,10 +18,35 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("society train", () => {
   it("trains a LoRA adapter from chat JSONL and prints the loss curve and the output path", () => {
     const data = join(dir, "chat.jsonl");
-    const line = (q: string) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: "ok" }] });
+    const line = (q: string) =>
+      JSON.stringify({
+        messages: [
+          { role: "user", content: q },
+          { role: "assistant", content: "ok" },
+        ],
+      });
     writeFileSync(data, [line("a"), line("b"), "", line("c")].join("\n"));
     const out = join(dir, "adapter.gguf");
-    const r = run("--model", model, "--data", data, "--out", out, "--rank", "4", "--lr", "5e-3", "--epochs", "3", "--batch-size", "2", "--threads", "1", "--seed", "1");
+    const r = run(
+      "--model",
+      model,
+      "--data",
+      data,
+      "--out",
+      out,
+      "--rank",
+      "4",
+      "--lr",
+      "5e-3",
+      "--epochs",
+      "3",
+      "--batch-size",
+      "2",
+      "--threads",
+      "1",
+      "--seed",
+      "1",
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^loss curve \(step:train\[\/val\]\): 1:\d+\.\d{3} .*6:\d+\.\d{3}$/m);
     expect(r.stdout).toContain(`wrote LoRA adapter ${out} (sha256 `);
@@ -30,7 +56,15 @@ describe("society train", () => {
 
   it("names the bad line of the JSONL file", () => {
     const data = join(dir, "bad.jsonl");
-    writeFileSync(data, `${JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a" }] })}\n{"messages": [}\n`);
+    writeFileSync(
+      data,
+      `${JSON.stringify({
+        messages: [
+          { role: "user", content: "q" },
+          { role: "assistant", content: "a" },
+        ],
+      })}\n{"messages": [}\n`,
+    );
     const r = run("--model", model, "--data", data);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/bad\.jsonl:2: invalid JSON/);
@@ -42,11 +76,39 @@ describe("society train", () => {
     const openai = join(dir, "pairs-openai.jsonl");
     const trl = join(dir, "pairs-trl.jsonl");
     const qs = ["a", "b", "c", "d"];
-    writeFileSync(openai, qs.map((q) => JSON.stringify({ input: { messages: [user(q)] }, preferred_output: [asst("yes")], non_preferred_output: [asst("no")] })).join("\n"));
+    writeFileSync(
+      openai,
+      qs
+        .map((q) => JSON.stringify({ input: { messages: [user(q)] }, preferred_output: [asst("yes")], non_preferred_output: [asst("no")] }))
+        .join("\n"),
+    );
     writeFileSync(trl, qs.map((q) => JSON.stringify({ prompt: [user(q)], chosen: [asst("yes")], rejected: [asst("no")] })).join("\n"));
     const outs = [openai, trl].map((data, i) => {
       const out = join(dir, `dpo-${i}.gguf`);
-      const r = run("--model", model, "--data", data, "--objective", "dpo", "--beta", "0.2", "--out", out, "--rank", "4", "--lr", "5e-3", "--epochs", "3", "--batch-size", "4", "--threads", "1", "--seed", "1");
+      const r = run(
+        "--model",
+        model,
+        "--data",
+        data,
+        "--objective",
+        "dpo",
+        "--beta",
+        "0.2",
+        "--out",
+        out,
+        "--rank",
+        "4",
+        "--lr",
+        "5e-3",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "4",
+        "--threads",
+        "1",
+        "--seed",
+        "1",
+      );
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/4 preference pairs \(β 0\.2\)/);
       expect(r.stdout).toMatch(/^loss curve \(step:train\[\/val\]\): 1:0\.693 .* 6:\d+\.\d{3}$/m);
@@ -60,7 +122,11 @@ describe("society train", () => {
 
   it("names the bad line of a preference file and refuses --beta without dpo", () => {
     const data = join(dir, "bad-pairs.jsonl");
-    const ok = JSON.stringify({ prompt: [{ role: "user", content: "q" }], chosen: [{ role: "assistant", content: "a" }], rejected: [{ role: "assistant", content: "b" }] });
+    const ok = JSON.stringify({
+      prompt: [{ role: "user", content: "q" }],
+      chosen: [{ role: "assistant", content: "a" }],
+      rejected: [{ role: "assistant", content: "b" }],
+    });
     writeFileSync(data, `${ok}\n${JSON.stringify({ prompt: [{ role: "user", content: "q" }], chosen: "a", rejected: "b" })}\n`);
     const r = run("--model", model, "--data", data, "--objective", "dpo");
     expect(r.status).toBe(1);
@@ -72,7 +138,15 @@ describe("society train", () => {
 
   it("refuses a LoRA rank above the model's width, naming the narrowest projection, and writes nothing", () => {
     const data = join(dir, "rank.jsonl");
-    writeFileSync(data, `${JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a" }] })}\n`);
+    writeFileSync(
+      data,
+      `${JSON.stringify({
+        messages: [
+          { role: "user", content: "q" },
+          { role: "assistant", content: "a" },
+        ],
+      })}\n`,
+    );
     const out = join(dir, "rank.gguf");
     // attn_k of this model is 64 × 32 (2 of 4 heads for keys and values).
     const r = run("--model", model, "--data", data, "--out", out, "--rank", "33", "--threads", "1");

@@ -6,8 +6,22 @@ import { describe, expect, it } from "vitest";
 import { FakeTrainer } from "../../src/training/fake.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fake-trainer-"));
-const examples = [{ messages: [{ role: "user" as const, content: "1+1?" }, { role: "assistant" as const, content: "\\boxed{2}" }] }];
-const req = (name: string, over = {}) => ({ baseModelPath: "base.gguf", examples, mode: "lora" as const, outPath: join(dir, name), seed: 7, ...over });
+const examples = [
+  {
+    messages: [
+      { role: "user" as const, content: "1+1?" },
+      { role: "assistant" as const, content: "\\boxed{2}" },
+    ],
+  },
+];
+const req = (name: string, over = {}) => ({
+  baseModelPath: "base.gguf",
+  examples,
+  mode: "lora" as const,
+  outPath: join(dir, name),
+  seed: 7,
+  ...over,
+});
 
 describe("FakeTrainer", () => {
   it("records the request and writes an artifact whose hash it returns", async () => {
@@ -15,7 +29,14 @@ describe("FakeTrainer", () => {
     const r = await t.train(req("a.gguf"));
     expect(t.requests).toHaveLength(1);
     expect(r.sha256).toBe(createHash("sha256").update(readFileSync(r.outPath)).digest("hex"));
-    expect(JSON.parse(readFileSync(r.outPath, "utf8"))).toMatchObject({ fake: true, mode: "lora", base: "base.gguf", rows: 1, seed: 7, initAdapter: null });
+    expect(JSON.parse(readFileSync(r.outPath, "utf8"))).toMatchObject({
+      fake: true,
+      mode: "lora",
+      base: "base.gguf",
+      rows: 1,
+      seed: 7,
+      initAdapter: null,
+    });
   });
 
   it("gives equal bytes for equal inputs, names a continued adapter by its content, and differs by seed", async () => {
@@ -37,7 +58,11 @@ describe("FakeTrainer", () => {
 
   it("gives deterministic reference log-probs per pair", async () => {
     const t = new FakeTrainer();
-    const pair = { prompt: examples[0]!.messages.slice(0, 1), chosen: [{ role: "assistant" as const, content: "2" }], rejected: [{ role: "assistant" as const, content: "3" }] };
+    const pair = {
+      prompt: examples[0]!.messages.slice(0, 1),
+      chosen: [{ role: "assistant" as const, content: "2" }],
+      rejected: [{ role: "assistant" as const, content: "3" }],
+    };
     const [x] = await t.referenceLogprobs({ baseModelPath: "base.gguf", pairs: [pair] });
     expect(await t.referenceLogprobs({ baseModelPath: "base.gguf", pairs: [pair] })).toEqual([x]);
     expect(x!.chosen).not.toBe(x!.rejected);

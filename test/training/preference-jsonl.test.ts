@@ -11,11 +11,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const user = (content: string) => ({ role: "user" as const, content });
 const asst = (content: string) => ({ role: "assistant" as const, content });
-const want: PreferencePair = { prompt: [{ role: "system", content: "Be brief." }, user("2+2?")], chosen: [asst("4")], rejected: [asst("5")] };
+const want: PreferencePair = {
+  prompt: [{ role: "system", content: "Be brief." }, user("2+2?")],
+  chosen: [asst("4")],
+  rejected: [asst("5")],
+};
 
 describe("preference JSONL", () => {
   it("reads OpenAI's DPO format, TRL's conversational format and TRL's implicit prompt to the same pair", () => {
-    const openai = { input: { messages: want.prompt, tools: [], parallel_tool_calls: true }, preferred_output: want.chosen, non_preferred_output: want.rejected };
+    const openai = {
+      input: { messages: want.prompt, tools: [], parallel_tool_calls: true },
+      preferred_output: want.chosen,
+      non_preferred_output: want.rejected,
+    };
     const trl = { prompt: want.prompt, chosen: want.chosen, rejected: want.rejected };
     const implicit = { chosen: [...want.prompt, ...want.chosen], rejected: [...want.prompt, ...want.rejected] };
     for (const row of [openai, trl, implicit]) expect(parsePreferenceRow(row)).toEqual(want);
@@ -26,7 +34,11 @@ describe("preference JSONL", () => {
     const pair = parsePreferenceRow(row) as PreferencePair;
     expect([pair.refChosenLogp, pair.refRejectedLogp]).toEqual([-3.5, -7.25]);
     const plain = toPreferenceJsonl([pair]);
-    expect(JSON.parse(plain)).toEqual({ input: { messages: want.prompt }, preferred_output: want.chosen, non_preferred_output: want.rejected });
+    expect(JSON.parse(plain)).toEqual({
+      input: { messages: want.prompt },
+      preferred_output: want.chosen,
+      non_preferred_output: want.rejected,
+    });
     const check = checkPreferenceJsonl(toPreferenceJsonl([pair, want], { withReferenceLogprobs: true }));
     expect(check).toEqual({ ok: true, pairs: [pair, want] });
   });
@@ -34,7 +46,10 @@ describe("preference JSONL", () => {
   it.each([
     [{ messages: [user("q"), asst("a")] }, /expected a preference pair/],
     [{ input: { messages: [user("q")] }, preferred_output: [asst("a")] }, /non_preferred_output: expected a non-empty array/],
-    [{ input: { messages: [user("q")], tools: [{ type: "function" }] }, preferred_output: [asst("a")], non_preferred_output: [asst("b")] }, /tools/],
+    [
+      { input: { messages: [user("q")], tools: [{ type: "function" }] }, preferred_output: [asst("a")], non_preferred_output: [asst("b")] },
+      /tools/,
+    ],
     [{ prompt: [user("q")], chosen: [user("a")], rejected: [asst("b")] }, /chosen\[0\]\.role: a reply holds assistant messages only/],
     [{ prompt: "q", chosen: "a", rejected: "b" }, /plain-text format is not supported/],
     [{ chosen: [asst("a")], rejected: [asst("b")] }, /share no first message/],

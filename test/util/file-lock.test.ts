@@ -10,12 +10,17 @@ describe("withFileLock", () => {
   it("runs holders one at a time and removes the lock", async () => {
     const path = join(dir, "a.lock");
     const events: string[] = [];
-    const job = (name: string) => withFileLock(path, async () => {
-      events.push(`${name}+`);
-      await new Promise((r) => setTimeout(r, 50));
-      events.push(`${name}-`);
-      return name;
-    }, { pollMs: 10 });
+    const job = (name: string) =>
+      withFileLock(
+        path,
+        async () => {
+          events.push(`${name}+`);
+          await new Promise((r) => setTimeout(r, 50));
+          events.push(`${name}-`);
+          return name;
+        },
+        { pollMs: 10 },
+      );
     expect(await Promise.all([job("a"), job("b")])).toEqual(["a", "b"]);
     expect(events).toEqual(["a+", "a-", "b+", "b-"]);
     expect(existsSync(path)).toBe(false);

@@ -10,7 +10,8 @@ describe("seeded randomness", () => {
   });
 
   it("repeats its stream for a seed, and is roughly uniform", () => {
-    const a = new Rng(42), b = new Rng(42);
+    const a = new Rng(42),
+      b = new Rng(42);
     const xs = Array.from({ length: 1000 }, () => a.next());
     expect(xs).toEqual(Array.from({ length: 1000 }, () => b.next()));
     const mean = xs.reduce((s, x) => s + x, 0) / xs.length;

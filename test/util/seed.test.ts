@@ -28,7 +28,9 @@ describe("turnSeedV1", () => {
   });
 
   it("a tree turn's position is its node path, hashed where a debate turn's round is", () => {
-    const h = createHash("sha256").update(["society/turn-seed/v1", "1", "malt/train/it0", "gsm8k:test:42", "refiner:0", "0.2.1"].join("\u0000")).digest();
+    const h = createHash("sha256")
+      .update(["society/turn-seed/v1", "1", "malt/train/it0", "gsm8k:test:42", "refiner:0", "0.2.1"].join("\u0000"))
+      .digest();
     expect(turnSeedV1({ ...key, scope: "malt/train/it0", agent: "refiner:0", node: "0.2.1" })).toBe(h.readUInt32BE(0) & 0x7fffffff);
     expect(turnSeedV1({ ...key, node: "" })).toBe(turnSeedV1(key)); // an empty path: the round is the position
     expect(turnSeedV1({ ...key, node: "0.1" })).not.toBe(turnSeedV1({ ...key, node: "1.0" }));
@@ -52,7 +54,6 @@ describe("unitDrawV1", () => {
     expect(Math.max(...xs)).toBeLessThan(1);
     expect(xs.reduce((a, b) => a + b, 0) / xs.length).toBeCloseTo(0.5, 1);
   });
-
 });
 
 // Values computed by the derivations as they stood before they moved here (commit c55bbb9: util/rng.ts
@@ -66,7 +67,9 @@ describe("seed derivations reproduce their earlier values", () => {
   });
   it("turnSeedV1 and unitDrawV1 (debate turns and tie-breaks)", () => {
     expect(turnSeedV1({ runSeed: 7, questionKey: "arithmetic:test:3", agent: "generator:0", round: 1 })).toBe(389360241);
-    expect(turnSeedV1({ runSeed: 7, questionKey: "arithmetic:test:3", agent: "critic:1", round: 2, scope: "multiagent-ft/l2" })).toBe(332386109);
+    expect(turnSeedV1({ runSeed: 7, questionKey: "arithmetic:test:3", agent: "critic:1", round: 2, scope: "multiagent-ft/l2" })).toBe(
+      332386109,
+    );
     expect(unitDrawV1(42)).toBe(0.12051681708544493);
     expect(unitDrawV1(42, "tie")).toBe(0.9901928110048175);
   });

@@ -17,7 +17,13 @@ import { ChatRenderer } from "../../../src/training/ggml/data/chat.js";
 import type { ChatExample } from "../../../src/training/types.js";
 import { renderQuadratic } from "../../../test/training/ggml/chat-reference.js";
 
-const { values: a } = parseArgs({ options: { turns: { type: "string", default: "1500" }, "skip-old": { type: "boolean", default: false }, repeats: { type: "string", default: "3" } } });
+const { values: a } = parseArgs({
+  options: {
+    turns: { type: "string", default: "1500" },
+    "skip-old": { type: "boolean", default: false },
+    repeats: { type: "string", default: "3" },
+  },
+});
 const turns = Number(a.turns);
 
 /** `turns` messages, alternating user/assistant, ≈75 characters each (seeded arithmetic chatter). */
@@ -25,10 +31,13 @@ function conversation(n: number): ChatExample {
   const rng = createXoshiro128Rng(fnvSplitmixSeedV1(1, "chat-render-bench"));
   const messages: ChatExample["messages"] = [];
   for (let i = 0; i < n; i++) {
-    const x = Math.floor(rng.next() * 1000), y = Math.floor(rng.next() * 1000);
-    messages.push(i % 2 === 0
-      ? { role: "user", content: `Question ${i / 2 + 1}: what is ${x} + ${y}? Show the steps, then put the answer in a box.` }
-      : { role: "assistant", content: `${x} + ${y} = ${x + y}. Adding the units first, then the tens and hundreds. \\boxed{${x + y}}` });
+    const x = Math.floor(rng.next() * 1000),
+      y = Math.floor(rng.next() * 1000);
+    messages.push(
+      i % 2 === 0
+        ? { role: "user", content: `Question ${i / 2 + 1}: what is ${x} + ${y}? Show the steps, then put the answer in a box.` }
+        : { role: "assistant", content: `${x} + ${y} = ${x + y}. Adding the units first, then the tens and hundreds. \\boxed{${x + y}}` },
+    );
   }
   return { messages };
 }
@@ -51,11 +60,16 @@ console.log(`conversation: ${turns} turns, ${(bytes / 1024).toFixed(0)} KB of me
 const runs = Array.from({ length: Number(a.repeats) }, () => time(() => r.render(ex)));
 const now = runs.sort((x, y) => x.ms - y.ms)[Math.floor(runs.length / 2)]!;
 const per = (n: number) => n / runs.length;
-console.log(`linear:    ${now.ms.toFixed(0)} ms (cpu ${now.cpuMs.toFixed(0)} ms), ${now.out.tokens.length} tokens, ${now.out.lossMask.filter(Boolean).length} trained; assistant turns windowed/in full: ${per(r.stats.windowedTurns)}/${per(r.stats.fullTurns)}`);
+console.log(
+  `linear:    ${now.ms.toFixed(0)} ms (cpu ${now.cpuMs.toFixed(0)} ms), ${now.out.tokens.length} tokens, ${now.out.lossMask.filter(Boolean).length} trained; assistant turns windowed/in full: ${per(r.stats.windowedTurns)}/${per(r.stats.fullTurns)}`,
+);
 if (!a["skip-old"]) {
   const endOfTurn = (r as unknown as { endOfTurn: Token[] }).endOfTurn;
   const old = time(() => renderQuadratic(model, resolveChatWrapper(model) as ChatWrapper, endOfTurn, ex));
-  const same = old.out.tokens.length === now.out.tokens.length && old.out.tokens.every((t, i) => t === now.out.tokens[i]) && old.out.lossMask.every((m, i) => m === now.out.lossMask[i]);
+  const same =
+    old.out.tokens.length === now.out.tokens.length &&
+    old.out.tokens.every((t, i) => t === now.out.tokens[i]) &&
+    old.out.lossMask.every((m, i) => m === now.out.lossMask[i]);
   console.log(`quadratic: ${old.ms.toFixed(0)} ms (cpu ${old.cpuMs.toFixed(0)} ms)`);
   console.log(`identical tokens and loss mask: ${same}`);
   console.log(`speed-up: ${(old.ms / now.ms).toFixed(0)}x (cpu ${(old.cpuMs / now.cpuMs).toFixed(0)}x)`);

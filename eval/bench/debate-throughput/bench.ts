@@ -71,9 +71,18 @@ try {
   const prompt = renderPromptTokens(model, resolveChatWrapper(model), chat).tokens;
   const serialCtx = await model.createContext({ sequences: 1, contextSize: 512, flashAttention: false });
   const serialSeq = serialCtx.getSequence();
-  const batchCtx = await model.createContext({ sequences: B, contextSize: 512, flashAttention: false, batchSize: Math.max(512, B * prompt.length) });
+  const batchCtx = await model.createContext({
+    sequences: B,
+    contextSize: 512,
+    flashAttention: false,
+    batchSize: Math.max(512, B * prompt.length),
+  });
   // Adapters need the base's shape: only for the bench's own random model.
-  const adapters = a.model ? [] : Array.from({ length: K }, (_, i) => writeRandomLora({ path: join(dir, `a${i}.gguf`), nLayer: shape.nLayer, nEmbd: shape.nEmbd, seed: i + 1, std: 0.05 }));
+  const adapters = a.model
+    ? []
+    : Array.from({ length: K }, (_, i) =>
+        writeRandomLora({ path: join(dir, `a${i}.gguf`), nLayer: shape.nLayer, nEmbd: shape.nEmbd, seed: i + 1, std: 0.05 }),
+      );
 
   const modes: Record<string, () => Promise<number>> = {
     "(a) engine batched": async () => {
@@ -95,19 +104,30 @@ try {
       return n;
     },
     "(c) lowest-level batched decode": async () => {
-      const out = await lowLevelBatched(model, batchCtx, seeds.map((seed) => ({ prompt: prompt as Token[], seed })), { ...sampling, maxTokens: T });
+      const out = await lowLevelBatched(
+        model,
+        batchCtx,
+        seeds.map((seed) => ({ prompt: prompt as Token[], seed })),
+        { ...sampling, maxTokens: T },
+      );
       return out.reduce((s, t) => s + t.length, 0);
     },
-    ...(adapters.length === 0 ? {} : {
-      [`(d) engine, requests over ${K} LoRAs (${K} contexts)`]: async () => {
-        const gs = await Promise.all(seeds.map((seed, i) => backend.generate({ ...base, adapter: adapters[i % K] }, chat, { ...sampling, maxTokens: T, seed })));
-        return gs.reduce((s, g) => s + g.completionTokens, 0);
-      },
-      "(e) engine, one LoRA shared (1 context)": async () => {
-        const gs = await Promise.all(seeds.map((seed) => backend.generate({ ...base, adapter: adapters[0] }, chat, { ...sampling, maxTokens: T, seed })));
-        return gs.reduce((s, g) => s + g.completionTokens, 0);
-      },
-    }),
+    ...(adapters.length === 0
+      ? {}
+      : {
+          [`(d) engine, requests over ${K} LoRAs (${K} contexts)`]: async () => {
+            const gs = await Promise.all(
+              seeds.map((seed, i) => backend.generate({ ...base, adapter: adapters[i % K] }, chat, { ...sampling, maxTokens: T, seed })),
+            );
+            return gs.reduce((s, g) => s + g.completionTokens, 0);
+          },
+          "(e) engine, one LoRA shared (1 context)": async () => {
+            const gs = await Promise.all(
+              seeds.map((seed) => backend.generate({ ...base, adapter: adapters[0] }, chat, { ...sampling, maxTokens: T, seed })),
+            );
+            return gs.reduce((s, g) => s + g.completionTokens, 0);
+          },
+        }),
   };
 
   const rates: Record<string, number[]> = {};
@@ -127,10 +147,16 @@ try {
       tokens[name] = n;
     }
   }
-  console.log(`model ${modelPath} (${a.model ? "given" : `${a.shape} random: ${shape.nLayer} layers, ${shape.nEmbd} wide`}), ${llama.gpu || "cpu"}, threads ${threads}`);
-  console.log(`B=${B} sequences, prompt ${prompt.length} tokens, up to ${T} new tokens each, temperature ${sampling.temperature}, top-p ${sampling.topP}, ${repeats} repeats (median)`);
+  console.log(
+    `model ${modelPath} (${a.model ? "given" : `${a.shape} random: ${shape.nLayer} layers, ${shape.nEmbd} wide`}), ${llama.gpu || "cpu"}, threads ${threads}`,
+  );
+  console.log(
+    `B=${B} sequences, prompt ${prompt.length} tokens, up to ${T} new tokens each, temperature ${sampling.temperature}, top-p ${sampling.topP}, ${repeats} repeats (median)`,
+  );
   for (const name of Object.keys(modes)) {
-    console.log(`${name.padEnd(44)} ${median(rates[name]!).toFixed(1).padStart(9)} tokens/s  ${median(cpuPerToken[name]!).toFixed(2).padStart(7)} CPU-ms/token  (${tokens[name]} tokens)`);
+    console.log(
+      `${name.padEnd(44)} ${median(rates[name]!).toFixed(1).padStart(9)} tokens/s  ${median(cpuPerToken[name]!).toFixed(2).padStart(7)} CPU-ms/token  (${tokens[name]} tokens)`,
+    );
   }
   const engine = median(rates["(a) engine batched"]!);
   const low = median(rates["(c) lowest-level batched decode"]!);

@@ -28,7 +28,9 @@ export async function lowLevelBatched(
   o: { temperature: number; topP: number; maxTokens: number },
 ): Promise<Token[][]> {
   const addon = (context as unknown as { _ctx: Addon })._ctx;
-  const bindings = (model as unknown as { _llama: { _bindings: { AddonSampler: new (m: unknown) => { applyConfig(c: object): void; dispose(): void } } } })._llama._bindings;
+  const bindings = (
+    model as unknown as { _llama: { _bindings: { AddonSampler: new (m: unknown) => { applyConfig(c: object): void; dispose(): void } } } }
+  )._llama._bindings;
   const samplers = reqs.map((r) => {
     const s = new bindings.AddonSampler((model as unknown as { _model: unknown })._model);
     s.applyConfig({ temperature: o.temperature, minP: 0, topK: 0, topP: o.topP, seed: r.seed });
@@ -42,7 +44,7 @@ export async function lowLevelBatched(
     addon.initBatch(reqs.reduce((s, r) => s + r.prompt.length, 0));
     const idx = reqs.map((r, i) => addon.addToBatch(i, 0, Uint32Array.from(r.prompt), Uint32Array.of(r.prompt.length - 1))[0]!);
     await addon.decodeBatch();
-    await Promise.all(reqs.map(async (_, i) => (next[i] = await addon.sampleToken(idx[i]!, samplers[i]) as Token)));
+    await Promise.all(reqs.map(async (_, i) => (next[i] = (await addon.sampleToken(idx[i]!, samplers[i])) as Token)));
     for (;;) {
       const active = reqs.map((_, i) => i).filter((i) => next[i] !== null && !model.isEogToken(next[i]!) && out[i]!.length < o.maxTokens);
       for (let i = 0; i < reqs.length; i++) if (!active.includes(i)) next[i] = null;
@@ -53,7 +55,7 @@ export async function lowLevelBatched(
       addon.initBatch(still.length);
       const at = still.map((i) => addon.addToBatch(i, pos[i]!++, Uint32Array.of(next[i]!), Uint32Array.of(0))[0]!);
       await addon.decodeBatch();
-      await Promise.all(still.map(async (i, j) => (next[i] = await addon.sampleToken(at[j]!, samplers[i]) as Token)));
+      await Promise.all(still.map(async (i, j) => (next[i] = (await addon.sampleToken(at[j]!, samplers[i])) as Token)));
       for (let i = 0; i < reqs.length; i++) if (!still.includes(i)) next[i] = null;
     }
   } finally {

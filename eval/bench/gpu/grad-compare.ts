@@ -17,7 +17,14 @@ import { loadWeights } from "../../../src/training/ggml/model/weights.js";
 import { Rng } from "../../../src/training/ggml/rng.js";
 import { TrainSession } from "../../../src/training/ggml/session.js";
 
-const { values: a } = parseArgs({ options: { model: { type: "string" }, ctx: { type: "string", default: "128" }, rows: { type: "string", default: "2" }, threads: { type: "string", default: "4" } } });
+const { values: a } = parseArgs({
+  options: {
+    model: { type: "string" },
+    ctx: { type: "string", default: "128" },
+    rows: { type: "string", default: "2" },
+    threads: { type: "string", default: "4" },
+  },
+});
 if (!a.model) throw new Error("--model is required");
 const T = Number(a.ctx);
 const B = Number(a.rows);
@@ -42,7 +49,11 @@ async function gradients(useGpu: boolean) {
   try {
     // B starts at zero (so A's gradient would be zero too): give it seeded small values.
     const r = new Rng(11, "lora-b");
-    for (const p of lora.pairs.values()) s.write(p.b, Float32Array.from({ length: p.nOut * 8 }, () => r.uniform(-0.01, 0.01)));
+    for (const p of lora.pairs.values())
+      s.write(
+        p.b,
+        Float32Array.from({ length: p.nOut * 8 }, () => r.uniform(-0.01, 0.01)),
+      );
     s.setBatch(mb!, true);
     const t0 = performance.now();
     const loss = (await s.accumulate(s.N / targets)) / targets;
@@ -60,7 +71,9 @@ async function gradients(useGpu: boolean) {
 const main = await gradients(true);
 const cpu = await gradients(false);
 console.log(`model ${a.model}; ${B} rows × ${T} tokens; LoRA r=8 on ${DEFAULT_LORA.targets.join(",")}`);
-console.log(`${main.isGpu ? main.backend : "no GPU backend — CPU vs CPU"}: loss ${main.loss.toFixed(6)} (${main.seconds.toFixed(2)} s); CPU: loss ${cpu.loss.toFixed(6)} (${cpu.seconds.toFixed(2)} s)`);
+console.log(
+  `${main.isGpu ? main.backend : "no GPU backend — CPU vs CPU"}: loss ${main.loss.toFixed(6)} (${main.seconds.toFixed(2)} s); CPU: loss ${cpu.loss.toFixed(6)} (${cpu.seconds.toFixed(2)} s)`,
+);
 const byKind = new Map<string, { num: number; den: number }>();
 for (const [name, gc] of cpu.grads) {
   const gg = main.grads.get(name)!;
@@ -78,4 +91,6 @@ for (const [kind, { num, den }] of [...byKind].sort()) {
   worst = Math.max(worst, rel);
   console.log(`  ${kind.padEnd(22)} relative difference ${rel.toExponential(2)}`);
 }
-console.log(`loss difference ${Math.abs(main.loss - cpu.loss).toExponential(2)}; worst gradient relative difference: ${worst.toExponential(2)}`);
+console.log(
+  `loss difference ${Math.abs(main.loss - cpu.loss).toExponential(2)}; worst gradient relative difference: ${worst.toExponential(2)}`,
+);

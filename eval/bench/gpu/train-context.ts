@@ -15,8 +15,12 @@ import { parseArgs } from "node:util";
 
 const { values: a } = parseArgs({
   options: {
-    model: { type: "string" }, ctx: { type: "string", default: "512,1024,2048,4096" }, steps: { type: "string", default: "4" },
-    threads: { type: "string", default: "4" }, child: { type: "boolean", default: false }, batch: { type: "string", default: "1" },
+    model: { type: "string" },
+    ctx: { type: "string", default: "512,1024,2048,4096" },
+    steps: { type: "string", default: "4" },
+    threads: { type: "string", default: "4" },
+    child: { type: "boolean", default: false },
+    batch: { type: "string", default: "1" },
   },
 });
 if (!a.model) throw new Error("--model is required");
@@ -37,13 +41,25 @@ if (a.child) {
   let backend = "";
   try {
     const res = await trainGgml({
-      baseModelPath: a.model, sequences, mode: "lora", outPath: join(dir, "a.gguf"), seed: 1, threads: Number(a.threads), contextLength: T, pack: false,
+      baseModelPath: a.model,
+      sequences,
+      mode: "lora",
+      outPath: join(dir, "a.gguf"),
+      seed: 1,
+      threads: Number(a.threads),
+      contextLength: T,
+      pack: false,
       optim: { lr: 1e-4, epochs: 1, batchSize: B, schedule: "constant", maxGradNorm: 0 },
       onProgress: () => stamps.push(performance.now()),
-      onLog: (m) => { const x = /training of .* on (\S+):/.exec(m); if (x) backend = x[1]!; },
+      onLog: (m) => {
+        const x = /training of .* on (\S+):/.exec(m);
+        if (x) backend = x[1]!;
+      },
     });
     const steady = stamps.length > 1 ? ((stamps.length - 1) * T * B) / ((stamps.at(-1)! - stamps[0]!) / 1000) : res.tokensPerSecond;
-    process.stdout.write(`${JSON.stringify({ T, B, backend, steps: res.steps, tokensPerSecond: steady, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ T, B, backend, steps: res.steps, tokensPerSecond: steady, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -52,7 +68,12 @@ if (a.child) {
 
 const gpuUsed = (): number | undefined => {
   try {
-    return Math.max(...execFileSync("nvidia-smi", ["--query-gpu=memory.used", "--format=csv,noheader,nounits"], { encoding: "utf8" }).trim().split("\n").map(Number));
+    return Math.max(
+      ...execFileSync("nvidia-smi", ["--query-gpu=memory.used", "--format=csv,noheader,nounits"], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .map(Number),
+    );
   } catch {
     return undefined;
   }
@@ -63,9 +84,33 @@ console.log("   T  backend       tokens/s   peak RSS MiB   peak GPU MiB (above i
 for (const T of a.ctx!.split(",").map(Number)) {
   const idle = gpuUsed();
   let peak = idle;
-  const poll = idle === undefined ? undefined : setInterval(() => { const u = gpuUsed(); if (u !== undefined && u > (peak ?? 0)) peak = u; }, 100);
+  const poll =
+    idle === undefined
+      ? undefined
+      : setInterval(() => {
+          const u = gpuUsed();
+          if (u !== undefined && u > (peak ?? 0)) peak = u;
+        }, 100);
   const out = await new Promise<string>((resolve, reject) => {
-    const c = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--child", "--model", a.model!, "--ctx", String(T), "--steps", a.steps!, "--threads", a.threads!, "--batch", a.batch!], { stdio: ["ignore", "pipe", "inherit"] });
+    const c = spawn(
+      process.execPath,
+      [
+        ...process.execArgv,
+        process.argv[1]!,
+        "--child",
+        "--model",
+        a.model!,
+        "--ctx",
+        String(T),
+        "--steps",
+        a.steps!,
+        "--threads",
+        a.threads!,
+        "--batch",
+        a.batch!,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     let s = "";
     c.stdout.on("data", (d) => (s += d));
     c.on("error", reject);
@@ -78,5 +123,7 @@ for (const T of a.ctx!.split(",").map(Number)) {
   }
   const r = JSON.parse(out.trim().split("\n").at(-1)!);
   const gpu = idle === undefined ? "n/a" : String(Math.round((peak ?? idle) - idle));
-  console.log(`${String(T).padStart(5)}  ${r.backend.padEnd(12)} ${r.tokensPerSecond.toFixed(1).padStart(9)}   ${r.maxRssMiB.toFixed(0).padStart(12)}   ${gpu.padStart(12)}`);
+  console.log(
+    `${String(T).padStart(5)}  ${r.backend.padEnd(12)} ${r.tokensPerSecond.toFixed(1).padStart(9)}   ${r.maxRssMiB.toFixed(0).padStart(12)}   ${gpu.padStart(12)}`,
+  );
 }

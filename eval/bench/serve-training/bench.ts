@@ -34,9 +34,14 @@ const modelPath = join(dir, "base.gguf");
 const embd = Number(a.embd);
 createRandomLlamaGguf({ path: modelPath, nLayer: Number(a.layers), nEmbd: embd, nHead: 4, nFf: 3 * embd, ctx: 512, seed: 1 });
 
-const examples = Array.from({ length: 256 }, (_, i) => JSON.stringify({
-  messages: [{ role: "user", content: `What is ${i} + ${i % 7}? Answer in a box.` }, { role: "assistant", content: `${i} + ${i % 7} = ${i + (i % 7)}. \\boxed{${i + (i % 7)}}` }],
-})).join("\n");
+const examples = Array.from({ length: 256 }, (_, i) =>
+  JSON.stringify({
+    messages: [
+      { role: "user", content: `What is ${i} + ${i % 7}? Answer in a box.` },
+      { role: "assistant", content: `${i} + ${i % 7} = ${i + (i % 7)}. \\boxed{${i + (i % 7)}}` },
+    ],
+  }),
+).join("\n");
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((x, y) => x - y);
@@ -69,12 +74,26 @@ async function pollHealth(url: string, ms: number): Promise<{ lat: number[]; slo
   return { lat, slow };
 }
 
-interface Row { mode: string; idleP50: number; idleP99: number; n: number; p50: number; p99: number; max: number; quietRate: number; busyRate: number; cpuPerStep: number }
+interface Row {
+  mode: string;
+  idleP50: number;
+  idleP99: number;
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+  quietRate: number;
+  busyRate: number;
+  cpuPerStep: number;
+}
 const rows: Row[] = [];
 try {
   const order = Array.from({ length: Number(a.repeats) }, () => a.modes.split(",")).flat();
   for (const mode of order) {
-    const serve = await spawnServe(["--model", `m=${modelPath}`, "--data-dir", join(dir, `data-${mode}`), "--ft-threads", a["ft-threads"], "--ft-batch-size", "8"], { SOCIETY_GGML_COMPUTE: mode });
+    const serve = await spawnServe(
+      ["--model", `m=${modelPath}`, "--data-dir", join(dir, `data-${mode}`), "--ft-threads", a["ft-threads"], "--ft-batch-size", "8"],
+      { SOCIETY_GGML_COMPUTE: mode },
+    );
     try {
       const base = serve.baseURL;
       const health = `${base.replace(/\/v1$/, "")}/health`;
@@ -84,13 +103,20 @@ try {
       form.set("purpose", "fine-tune");
       form.set("file", new File([examples], "train.jsonl"));
       const file = (await (await fetch(`${base}/files`, { method: "POST", body: form })).json()) as { id: string };
-      const job = (await (await fetch(`${base}/fine_tuning/jobs`, {
-        method: "POST", headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "m", training_file: file.id, hyperparameters: { n_epochs: 50 } }),
-      })).json()) as { id: string };
+      const job = (await (
+        await fetch(`${base}/fine_tuning/jobs`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", training_file: file.id, hyperparameters: { n_epochs: 50 } }),
+        })
+      ).json()) as { id: string };
       const status = async () => ((await (await fetch(`${base}/fine_tuning/jobs/${job.id}`)).json()) as { status: string }).status;
       const lastStep = async () => {
-        const events = ((await (await fetch(`${base}/fine_tuning/jobs/${job.id}/events?limit=100`)).json()) as { data: Array<{ type: string; data: { step?: number; tokens_per_second?: number } | null }> }).data;
+        const events = (
+          (await (await fetch(`${base}/fine_tuning/jobs/${job.id}/events?limit=100`)).json()) as {
+            data: Array<{ type: string; data: { step?: number; tokens_per_second?: number } | null }>;
+          }
+        ).data;
         return events.find((e) => e.type === "metrics")?.data ?? undefined;
       };
       while ((await status()) !== "running") await new Promise((r) => setTimeout(r, 50));
@@ -110,9 +136,22 @@ try {
       const quietRate = (q1.step - q0.step) / ((q1.t - q0.t) / 1000);
       const cpuPerStep = q0.cpu !== undefined && q1.cpu !== undefined ? ((q1.cpu - q0.cpu) * 1000) / (q1.step - q0.step) : NaN;
       const busyRate = (b1.step - q1.step) / ((b1.t - q1.t) / 1000);
-      rows.push({ mode, idleP50: pct(idle.lat, 50), idleP99: pct(idle.lat, 99), n: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat), quietRate, busyRate, cpuPerStep });
+      rows.push({
+        mode,
+        idleP50: pct(idle.lat, 50),
+        idleP99: pct(idle.lat, 99),
+        n: lat.length,
+        p50: pct(lat, 50),
+        p99: pct(lat, 99),
+        max: Math.max(...lat),
+        quietRate,
+        busyRate,
+        cpuPerStep,
+      });
       const r = rows[rows.length - 1]!;
-      console.log(`${mode}: idle /health p50 ${r.idleP50.toFixed(1)} ms, p99 ${r.idleP99.toFixed(1)} ms; while training ×${r.n} p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms; training steps/s ${quietRate.toFixed(2)} quiet (${cpuPerStep.toFixed(0)} CPU ms/step), ${busyRate.toFixed(2)} under /health`);
+      console.log(
+        `${mode}: idle /health p50 ${r.idleP50.toFixed(1)} ms, p99 ${r.idleP99.toFixed(1)} ms; while training ×${r.n} p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms; training steps/s ${quietRate.toFixed(2)} quiet (${cpuPerStep.toFixed(0)} CPU ms/step), ${busyRate.toFixed(2)} under /health`,
+      );
     } finally {
       await serve.stop();
     }
@@ -122,9 +161,13 @@ try {
 }
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 console.log(`\nmedians over ${a.repeats} run(s) per mode (modes interleaved):`);
-console.log("| mode | idle p99 ms | training: p50 ms | p99 ms | max ms | steps/s quiet | CPU ms/step | steps/s under /health |\n|---|---|---|---|---|---|---|---|");
+console.log(
+  "| mode | idle p99 ms | training: p50 ms | p99 ms | max ms | steps/s quiet | CPU ms/step | steps/s under /health |\n|---|---|---|---|---|---|---|---|",
+);
 for (const mode of a.modes.split(",")) {
   const rs = rows.filter((r) => r.mode === mode);
   const m = (f: (r: Row) => number, d = 1) => median(rs.map(f)).toFixed(d);
-  console.log(`| ${mode} | ${m((r) => r.idleP99)} | ${m((r) => r.p50)} | ${m((r) => r.p99)} | ${m((r) => r.max, 0)} | ${m((r) => r.quietRate, 2)} | ${m((r) => r.cpuPerStep, 0)} | ${m((r) => r.busyRate, 2)} |`);
+  console.log(
+    `| ${mode} | ${m((r) => r.idleP99)} | ${m((r) => r.p50)} | ${m((r) => r.p99)} | ${m((r) => r.max, 0)} | ${m((r) => r.quietRate, 2)} | ${m((r) => r.cpuPerStep, 0)} | ${m((r) => r.busyRate, 2)} |`,
+  );
 }

@@ -42,7 +42,15 @@ try {
   if (!modelPath) {
     modelPath = join(dir, "bench.gguf");
     const nEmbd = Number(a.embd);
-    await writeTinyModel(modelPath, { nLayer: Number(a.layers), nEmbd, nHead: nEmbd / 32, nHeadKv: nEmbd / 64, nFf: 3 * nEmbd, nCtx: T, seed: 11 });
+    await writeTinyModel(modelPath, {
+      nLayer: Number(a.layers),
+      nEmbd,
+      nHead: nEmbd / 32,
+      nHeadKv: nEmbd / 64,
+      nFf: 3 * nEmbd,
+      nCtx: T,
+      seed: 11,
+    });
   }
   const f = openGguf(modelPath);
   const arch = String(f.get("general.architecture"));
@@ -98,7 +106,9 @@ try {
     `tokens per CPU-second (work, insensitive to load; spinning threads count): society ${median(oursCpu).toFixed(1)}, ` +
       `llama.cpp ${median(refCpu).toFixed(1)}, ratio ${(median(oursCpu) / median(refCpu)).toFixed(3)}`,
   );
-  console.log("(llama.cpp's path skips the attn_k/attn_v and token-embedding gradients — see the facts notes — so it does less work per step)");
+  console.log(
+    "(llama.cpp's path skips the attn_k/attn_v and token-embedding gradients — see the facts notes — so it does less work per step)",
+  );
   console.log(`train tokens/s ratio (society / llama.cpp): ${median(ours.map((x, i) => x / ref[i])).toFixed(3)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,14 @@ import pg from "pg";
 import { stringify } from "yaml";
 import { startPostgres } from "../../../test/store/pg-server.js";
 
-const { values: a } = parseArgs({ options: { agents: { type: "string", default: "2" }, train: { type: "string", default: "24" }, epochs: { type: "string", default: "3" }, chunk: { type: "string", default: "4" } } });
+const { values: a } = parseArgs({
+  options: {
+    agents: { type: "string", default: "2" },
+    train: { type: "string", default: "24" },
+    epochs: { type: "string", default: "3" },
+    chunk: { type: "string", default: "4" },
+  },
+});
 const root = resolve(import.meta.dirname, "../../..");
 const server = await startPostgres();
 if ("skip" in server) throw new Error(`no PostgreSQL: ${server.skip}`);
@@ -35,7 +42,13 @@ const config = {
   rounds: 2,
   iterations: 1,
   debate: { summarize: false, max_tokens: 32, concurrency: 8 },
-  training: { lora: { rank: 4, alpha: 8 }, optim: { lr: 0.003, epochs: Number(a.epochs), batch_size: 2 }, val_fraction: 0, context_length: 256, threads: 1 },
+  training: {
+    lora: { rank: 4, alpha: 8 },
+    optim: { lr: 0.003, epochs: Number(a.epochs), batch_size: 2 },
+    val_fraction: 0,
+    context_length: 256,
+    threads: 1,
+  },
   metrics: { nll_samples: 0 },
 };
 const cfg = join(tmp, "config.yaml");
@@ -43,7 +56,16 @@ writeFileSync(cfg, stringify(config));
 const env = { ...process.env, SOCIETY_LLAMA_THREADS: "1" };
 const cli = join(root, "bin/society.js");
 
-interface Trial { wall: number; trainPhase: number; overheads: number[]; trained: number[]; debatePhase: number; debateUnits: number; debateWork: number; results: string }
+interface Trial {
+  wall: number;
+  trainPhase: number;
+  overheads: number[];
+  trained: number[];
+  debatePhase: number;
+  debateUnits: number;
+  debateWork: number;
+  results: string;
+}
 
 async function trial(workers: number): Promise<Trial> {
   const db = `w${workers}`;
@@ -55,7 +77,12 @@ async function trial(workers: number): Promise<Trial> {
   const url = (server as { url: string }).url.replace(/\/[^/]*$/, `/${db}`);
   const artifacts = join(tmp, `artifacts-${db}`);
   const procs = Array.from({ length: workers }, (_, i) =>
-    spawn(process.execPath, [cli, "worker", "--db", url, "--artifacts", artifacts, "--work-dir", join(tmp, `${db}-w${i}`)], { cwd: root, env, stdio: "ignore" }));
+    spawn(process.execPath, [cli, "worker", "--db", url, "--artifacts", artifacts, "--work-dir", join(tmp, `${db}-w${i}`)], {
+      cwd: root,
+      env,
+      stdio: "ignore",
+    }),
+  );
   const t0 = performance.now();
   let first = 0;
   let last = 0;
@@ -63,7 +90,11 @@ async function trial(workers: number): Promise<Trial> {
   const trained: number[] = [];
   const debate = { phase: 0, units: 0, work: 0 };
   const code = await new Promise<number | null>((done) => {
-    const c = spawn(process.execPath, [cli, "run", cfg, "--db", url, "--out", join(tmp, db), "--workers", "--artifacts", artifacts, "--debate-chunk", a.chunk!], { cwd: root, env });
+    const c = spawn(
+      process.execPath,
+      [cli, "run", cfg, "--db", url, "--out", join(tmp, db), "--workers", "--artifacts", artifacts, "--debate-chunk", a.chunk!],
+      { cwd: root, env },
+    );
     let buf = "";
     c.stderr.on("data", (d) => {
       buf += d;
@@ -93,17 +124,31 @@ async function trial(workers: number): Promise<Trial> {
   if (code !== 0) throw new Error(`coordinator with ${workers} workers exited ${code}`);
   const id = readdirSync(join(tmp, db)).find((f) => f.startsWith("bench-workers-"))!;
   const r = JSON.parse(readFileSync(join(tmp, db, id, "report/results.json"), "utf8"));
-  return { wall, trainPhase: (last - first) / 1000, overheads, trained, debatePhase: debate.phase, debateUnits: debate.units, debateWork: debate.work, results: JSON.stringify(r.methods) };
+  return {
+    wall,
+    trainPhase: (last - first) / 1000,
+    overheads,
+    trained,
+    debatePhase: debate.phase,
+    debateUnits: debate.units,
+    debateWork: debate.work,
+    results: JSON.stringify(r.methods),
+  };
 }
 
 try {
   const one = await trial(1);
   const two = await trial(2);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
-  for (const [n, t] of [[1, one], [2, two]] as const) {
+  for (const [n, t] of [
+    [1, one],
+    [2, two],
+  ] as const) {
     // Worker time not spent training, per unit: claim latency, artifact transfers, ledger polling (the slack of the phase).
     const overhead = (t.trainPhase * n - t.trained.reduce((x, y) => x + y, 0)) / Math.max(1, t.trained.length);
-    console.log(`${n} worker(s): run ${t.wall.toFixed(1)} s, training phase ${t.trainPhase.toFixed(1)} s for ${t.trained.length} units (${mean(t.trained).toFixed(2)} s training each), coordinator overhead per unit ${overhead.toFixed(2)} s (mean wait beyond the unit's own training, queueing included: ${mean(t.overheads).toFixed(2)} s); debate phases ${t.debatePhase.toFixed(1)} s for ${t.debateUnits} units (${t.debateWork.toFixed(1)} s of worker time)`);
+    console.log(
+      `${n} worker(s): run ${t.wall.toFixed(1)} s, training phase ${t.trainPhase.toFixed(1)} s for ${t.trained.length} units (${mean(t.trained).toFixed(2)} s training each), coordinator overhead per unit ${overhead.toFixed(2)} s (mean wait beyond the unit's own training, queueing included: ${mean(t.overheads).toFixed(2)} s); debate phases ${t.debatePhase.toFixed(1)} s for ${t.debateUnits} units (${t.debateWork.toFixed(1)} s of worker time)`,
+    );
   }
   console.log(`speed-up of 2 workers over 1 (debate phases): ${(one.debatePhase / two.debatePhase).toFixed(2)}`);
   console.log(`results.json methods identical across worker counts: ${one.results === two.results}`);

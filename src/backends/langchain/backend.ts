@@ -41,30 +41,37 @@ export class LangchainBackend implements Backend {
   async generate(model: AgentModel, chat: ChatMessage[], o: GenerateOptions): Promise<Generation> {
     const { provider } = parseProviderModel(model);
     const llm = await this.chatModel(model.base, o);
-    const g = await this.limit(() => withRetries(async () => {
-      const t0 = performance.now();
-      const msg = await llm.invoke(toLangchain(chat), {
-        ...(SEEDED.has(provider) ? { seed: o.seed } : {}),
-        ...(o.stop?.length ? { stop: o.stop } : {}),
-        timeout: (this.opts.timeoutS ?? 120) * 1000,
-      } as Parameters<BaseChatModel["invoke"]>[1]);
-      const usage = msg.usage_metadata;
-      const meta = msg.response_metadata as { finish_reason?: string; stop_reason?: string } | undefined;
-      const finish = meta?.finish_reason ?? meta?.stop_reason;
-      return {
-        text: replyText(msg),
-        promptTokens: usage?.input_tokens ?? 0,
-        completionTokens: usage?.output_tokens ?? 0,
-        latencyMs: performance.now() - t0,
-        finishReason: finish === "length" || finish === "max_tokens" ? "length" : "stop",
-      } satisfies Generation;
-    }, { maxRetries: this.opts.maxRetries ?? 4, baseDelayMs: this.opts.retryBaseMs ?? 1000, what: `langchain ${model.base}` }));
+    const g = await this.limit(() =>
+      withRetries(
+        async () => {
+          const t0 = performance.now();
+          const msg = await llm.invoke(toLangchain(chat), {
+            ...(SEEDED.has(provider) ? { seed: o.seed } : {}),
+            ...(o.stop?.length ? { stop: o.stop } : {}),
+            timeout: (this.opts.timeoutS ?? 120) * 1000,
+          } as Parameters<BaseChatModel["invoke"]>[1]);
+          const usage = msg.usage_metadata;
+          const meta = msg.response_metadata as { finish_reason?: string; stop_reason?: string } | undefined;
+          const finish = meta?.finish_reason ?? meta?.stop_reason;
+          return {
+            text: replyText(msg),
+            promptTokens: usage?.input_tokens ?? 0,
+            completionTokens: usage?.output_tokens ?? 0,
+            latencyMs: performance.now() - t0,
+            finishReason: finish === "length" || finish === "max_tokens" ? "length" : "stop",
+          } satisfies Generation;
+        },
+        { maxRetries: this.opts.maxRetries ?? 4, baseDelayMs: this.opts.retryBaseMs ?? 1000, what: `langchain ${model.base}` },
+      ),
+    );
     if (o.onText && g.text) o.onText(g.text);
     return g;
   }
 
   async score(model: AgentModel): Promise<Score> {
-    throw new UserError(`langchain ${model.base}: chat providers cannot score a given completion (no echo log-probabilities); use the llama backend, or the openai backend against society serve or vLLM, for likelihood metrics`);
+    throw new UserError(
+      `langchain ${model.base}: chat providers cannot score a given completion (no echo log-probabilities); use the llama backend, or the openai backend against society serve or vLLM, for likelihood metrics`,
+    );
   }
 
   async close(): Promise<void> {
@@ -80,12 +87,19 @@ export class LangchainBackend implements Backend {
         // Loaded here: langchain (and langgraph under it) only costs a run that seats such an agent.
         const { initChatModel } = await import("langchain/chat_models/universal");
         try {
-          return (await initChatModel(name, { temperature: o.temperature, topP: o.topP, maxTokens: o.maxTokens, maxRetries: 0, ...this.opts.fields })) as unknown as BaseChatModel;
+          return (await initChatModel(name, {
+            temperature: o.temperature,
+            topP: o.topP,
+            maxTokens: o.maxTokens,
+            maxRetries: 0,
+            ...this.opts.fields,
+          })) as unknown as BaseChatModel;
         } catch (e) {
           const msg = (e as Error).message;
           const pkg = /Unable to import (\S+)\./.exec(msg)?.[1];
           if (pkg) throw new UserError(`langchain ${name}: its provider package ${pkg} is not installed (npm install ${pkg})`);
-          if (/Unsupported \{ modelProvider|Unable to infer model provider/.test(msg)) throw new UserError(`langchain ${name}: ${msg.split("\n")[0]} (name it "provider:model")`);
+          if (/Unsupported \{ modelProvider|Unable to infer model provider/.test(msg))
+            throw new UserError(`langchain ${name}: ${msg.split("\n")[0]} (name it "provider:model")`);
           throw e;
         }
       })();
@@ -98,8 +112,10 @@ export class LangchainBackend implements Backend {
 
 /** "provider:model" → its parts; an adapter is a local-GGUF notion. */
 export function parseProviderModel(m: AgentModel): { provider: string; model: string } {
-  if (m.adapter) throw new UserError(`the langchain backend serves provider models; it cannot apply the local LoRA adapter ${m.adapter} to "${m.base}"`);
+  if (m.adapter)
+    throw new UserError(`the langchain backend serves provider models; it cannot apply the local LoRA adapter ${m.adapter} to "${m.base}"`);
   const i = m.base.indexOf(":");
-  if (i <= 0 || i === m.base.length - 1) throw new UserError(`langchain model "${m.base}": name it "provider:model", e.g. "anthropic:claude-3-5-haiku-latest"`);
+  if (i <= 0 || i === m.base.length - 1)
+    throw new UserError(`langchain model "${m.base}": name it "provider:model", e.g. "anthropic:claude-3-5-haiku-latest"`);
   return { provider: m.base.slice(0, i), model: m.base.slice(i + 1) };
 }

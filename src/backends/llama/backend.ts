@@ -99,7 +99,14 @@ export class LlamaBackend implements Backend {
     });
     // One day for every model this backend loads, however long it runs.
     const chatTemplate = { ...opts.chatTemplate, date: opts.chatTemplate?.date ?? todayUtc() };
-    return new LlamaBackend(llama, { ...opts, threads, chatTemplate, contextSize: opts.contextSize ?? 2048, parallel: opts.parallel ?? 8, batchSize: opts.batchSize ?? 512 });
+    return new LlamaBackend(llama, {
+      ...opts,
+      threads,
+      chatTemplate,
+      contextSize: opts.contextSize ?? 2048,
+      parallel: opts.parallel ?? 8,
+      batchSize: opts.batchSize ?? 512,
+    });
   }
 
   /** The chat template every prompt renders with, its day pinned (what a trainer must render with to match). */
@@ -129,14 +136,21 @@ export class LlamaBackend implements Backend {
     return this.generateFrom(m, prompt, [], opts);
   }
 
-  private async generateFrom(m: AgentModel, promptTokens: Token[], stopStrings: readonly string[], opts: GenerateOptions): Promise<Generation & { tokens: Token[]; eog?: Token }> {
+  private async generateFrom(
+    m: AgentModel,
+    promptTokens: Token[],
+    stopStrings: readonly string[],
+    opts: GenerateOptions,
+  ): Promise<Generation & { tokens: Token[]; eog?: Token }> {
     const t0 = performance.now();
     const { model } = await this.loadModel(m.base);
     const gen = await this.generator(m);
     const ctxSize = gen.context.contextSize;
     const room = ctxSize - promptTokens.length;
     if (room < 1) {
-      throw new UserError(`prompt of ${promptTokens.length} tokens does not fit the context size ${ctxSize} (model.context_size) for ${modelKey(m)}`);
+      throw new UserError(
+        `prompt of ${promptTokens.length} tokens does not fit the context size ${ctxSize} (model.context_size) for ${modelKey(m)}`,
+      );
     }
     const stops = [...stopStrings, ...(opts.stop ?? [])].filter((s) => s.length > 0); // "" would stop at once
     const maxTokens = Math.min(opts.maxTokens, room);
@@ -144,7 +158,11 @@ export class LlamaBackend implements Backend {
     if (gen.decoder) {
       const checker = stopChecker(model, stops);
       const r = await gen.decoder.generate({
-        prompt: promptTokens, temperature: opts.temperature, topP: opts.topP, seed: opts.seed, maxTokens,
+        prompt: promptTokens,
+        temperature: opts.temperature,
+        topP: opts.topP,
+        seed: opts.seed,
+        maxTokens,
         stopped: textStream ? (tokens) => (textStream.update(tokens), checker?.(tokens) ?? false) : checker,
       });
       const cut = cutAtStop(model.detokenize(r.tokens), stops);
@@ -171,12 +189,16 @@ export class LlamaBackend implements Backend {
     const { model } = await this.loadModel(m.base);
     const pool = await this.scorer(m);
     if (tokens.length > pool.context.contextSize) {
-      throw new UserError(`score: ${tokens.length} tokens exceed the context size ${pool.context.contextSize} (model.context_size) for ${modelKey(m)}`);
+      throw new UserError(
+        `score: ${tokens.length} tokens exceed the context size ${pool.context.contextSize} (model.context_size) for ${modelKey(m)}`,
+      );
     }
     if (tokens.length < 2) return [];
     const per = await pool.use((seq) => scoreOnSequence(seq, tokens.slice(0, 1), tokens.slice(1), top));
     return per.map((t) => ({
-      token: t.token, text: model.detokenize([t.token]), logprob: t.logprob,
+      token: t.token,
+      text: model.detokenize([t.token]),
+      logprob: t.logprob,
       ...(t.top ? { top: t.top.map((x) => ({ token: x.token, text: model.detokenize([x.token]), logprob: x.logprob })) } : {}),
     }));
   }
@@ -204,8 +226,11 @@ export class LlamaBackend implements Backend {
     const meta = (model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown; ggml?: { tokens?: readonly string[] } } }).tokenizer;
     const template = meta?.chat_template;
     return {
-      bos: t.bosString ?? undefined, eos: t.eosString ?? undefined, eot: t.eotString ?? undefined,
-      chatTemplate: typeof template === "string" ? template : undefined, vocabSize: meta?.ggml?.tokens?.length ?? 0,
+      bos: t.bosString ?? undefined,
+      eos: t.eosString ?? undefined,
+      eot: t.eotString ?? undefined,
+      chatTemplate: typeof template === "string" ? template : undefined,
+      vocabSize: meta?.ggml?.tokens?.length ?? 0,
     };
   }
 
@@ -225,7 +250,9 @@ export class LlamaBackend implements Backend {
     // The completion as text (special-token spellings stay text), the way the model would write it.
     const completionTokens = model.tokenize(completion, false);
     if (prompt.tokens.length + completionTokens.length > pool.context.contextSize) {
-      throw new UserError(`score: prompt + completion (${prompt.tokens.length + completionTokens.length} tokens) exceed the context size ${pool.context.contextSize} (model.context_size) for ${modelKey(m)}`);
+      throw new UserError(
+        `score: prompt + completion (${prompt.tokens.length + completionTokens.length} tokens) exceed the context size ${pool.context.contextSize} (model.context_size) for ${modelKey(m)}`,
+      );
     }
     const per = await pool.use((seq) => scoreOnSequence(seq, prompt.tokens, completionTokens, opts.top ?? 0));
     const text = (t: Token) => model.detokenize([t]);

@@ -145,7 +145,12 @@ export class BatchDecoder {
     try {
       ctx.initBatch(total);
       for (const { l, n, logit } of parts) {
-        const idx = ctx.addToBatch(l.slot, l.pos, Uint32Array.from(l.input.slice(0, n)), logit ? Uint32Array.of(n - 1) : new Uint32Array(0));
+        const idx = ctx.addToBatch(
+          l.slot,
+          l.pos,
+          Uint32Array.from(l.input.slice(0, n)),
+          logit ? Uint32Array.of(n - 1) : new Uint32Array(0),
+        );
         l.pos += n;
         l.input = l.input.slice(n);
         if (logit) sampled.push({ l, at: idx[0]! });

@@ -16,8 +16,15 @@
  * from the prompt it is generated after is an error, not a silently shifted loss mask.
  */
 import {
-  ChatWrapper, LlamaText, SpecialToken, SpecialTokensText,
-  type ChatHistoryItem, type ChatWrapperGenerateContextStateOptions, type ChatWrapperGeneratedContextState, type LlamaModel, type Token,
+  ChatWrapper,
+  LlamaText,
+  SpecialToken,
+  SpecialTokensText,
+  type ChatHistoryItem,
+  type ChatWrapperGenerateContextStateOptions,
+  type ChatWrapperGeneratedContextState,
+  type LlamaModel,
+  type Token,
 } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
 import { JinjaChatTemplate, TemplateRaisedError, type TemplateMessage, type TemplateValue } from "./jinja.js";
@@ -179,7 +186,8 @@ export class ModelChatTemplate extends ChatWrapper {
       if (ch === OPEN) {
         const end = s.indexOf(CLOSE, i);
         const lit = end > i ? this.escaped[Number(s.slice(i + 1, end))] : undefined;
-        if (lit === undefined) throw new ChatTemplateError("the chat template cut a message's content in the middle of a special-token spelling");
+        if (lit === undefined)
+          throw new ChatTemplateError("the chat template cut a message's content in the middle of a special-token spelling");
         if (run === "") runAt = i;
         run += lit;
         i = end + 1;
@@ -210,7 +218,8 @@ export class ModelChatTemplate extends ChatWrapper {
 }
 
 function toMessage(item: ChatHistoryItem): TemplateMessage {
-  if (item.type === "system") return { role: "system", content: typeof item.text === "string" ? item.text : LlamaText.fromJSON(item.text).toString() };
+  if (item.type === "system")
+    return { role: "system", content: typeof item.text === "string" ? item.text : LlamaText.fromJSON(item.text).toString() };
   if (item.type === "user") return { role: "user", content: item.text };
   const parts = item.response.map((r) => {
     if (typeof r === "string") return r;
@@ -221,7 +230,8 @@ function toMessage(item: ChatHistoryItem): TemplateMessage {
 
 /** The special tokens of a model's vocabulary, with the attributes llama.cpp gives them. */
 export function modelSpecialTokens(model: LlamaModel): TemplateSpecialToken[] {
-  const ggml = (model.fileInfo.metadata as { tokenizer?: { ggml?: { tokens?: readonly string[]; token_type?: readonly number[] } } }).tokenizer?.ggml;
+  const ggml = (model.fileInfo.metadata as { tokenizer?: { ggml?: { tokens?: readonly string[]; token_type?: readonly number[] } } })
+    .tokenizer?.ggml;
   const tokens = ggml?.tokens ?? [];
   const types = ggml?.token_type;
   const out: TemplateSpecialToken[] = [];
@@ -230,7 +240,13 @@ export function modelSpecialTokens(model: LlamaModel): TemplateSpecialToken[] {
     if (types && types[id] !== 2 && types[id] !== 3 && types[id] !== 4) continue;
     const a = model.getTokenAttributes(id as Token);
     if (!a.control && !a.userDefined && !a.unknown) continue;
-    out.push({ text: tokens[id]!, control: a.control || a.unknown, eog: model.isEogToken(id as Token), lstrip: a.lstrip, rstrip: a.rstrip });
+    out.push({
+      text: tokens[id]!,
+      control: a.control || a.unknown,
+      eog: model.isEogToken(id as Token),
+      lstrip: a.lstrip,
+      rstrip: a.rstrip,
+    });
   }
   return out;
 }

@@ -4,7 +4,13 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { resolveChatWrapper, specializedChatWrapperTypeNames, type ChatWrapper, type LlamaModel, type SpecializedChatWrapperTypeName } from "node-llama-cpp";
+import {
+  resolveChatWrapper,
+  specializedChatWrapperTypeNames,
+  type ChatWrapper,
+  type LlamaModel,
+  type SpecializedChatWrapperTypeName,
+} from "node-llama-cpp";
 import { UserError } from "../../errors.js";
 import { todayUtc } from "../../util/today.js";
 import { ModelChatTemplate, modelSpecialTokens } from "./chat-template.js";
@@ -29,15 +35,18 @@ export interface ResolvedChatWrapper {
   description: string;
 }
 
-
 export function chatWrapperFor(model: LlamaModel, opts: ChatTemplateOptions = {}): ResolvedChatWrapper {
   const source = opts.source ?? "model";
   const date = opts.date ?? todayUtc();
   const fromText = (template: string, origin: string): ResolvedChatWrapper => {
     const tokens = model.tokens;
     const wrapper = new ModelChatTemplate({
-      template, date, variables: opts.variables,
-      bosToken: tokens.bosString ?? "", eosToken: tokens.eosString ?? "", eotToken: tokens.eotString ?? undefined,
+      template,
+      date,
+      variables: opts.variables,
+      bosToken: tokens.bosString ?? "",
+      eosToken: tokens.eosString ?? "",
+      eotToken: tokens.eotString ?? undefined,
       specials: modelSpecialTokens(model),
     });
     const sha = createHash("sha256").update(template).digest("hex").slice(0, 12);
@@ -66,5 +75,7 @@ export function chatWrapperFor(model: LlamaModel, opts: ChatTemplateOptions = {}
     }
     return fromText(text, source);
   }
-  throw new UserError(`chat_template: unknown source ${JSON.stringify(source)} (use "model", "auto", a .jinja file, or one of ${specializedChatWrapperTypeNames.join(", ")})`);
+  throw new UserError(
+    `chat_template: unknown source ${JSON.stringify(source)} (use "model", "auto", a .jinja file, or one of ${specializedChatWrapperTypeNames.join(", ")})`,
+  );
 }

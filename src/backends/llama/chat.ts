@@ -3,7 +3,15 @@
  * see chat-wrapper.ts), ending with the opening of an assistant turn, and lists the textual stop triggers the
  * wrapper declares (special end-of-generation tokens stop generation on their own).
  */
-import { isLlamaText, SpecialTokensText, type ChatHistoryItem, type ChatWrapper, type LlamaModel, type LlamaText, type Token } from "node-llama-cpp";
+import {
+  isLlamaText,
+  SpecialTokensText,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type LlamaModel,
+  type LlamaText,
+  type Token,
+} from "node-llama-cpp";
 import type { ChatMessage } from "../types.js";
 
 export interface RenderedPrompt {

@@ -21,12 +21,16 @@ export interface LlamaEmbedderOptions {
  */
 export async function createLlamaEmbedder(modelPath: string, o: LlamaEmbedderOptions = {}): Promise<Embedder> {
   readGgufHeader(modelPath, "metrics.embedding_model");
-  const llama = o.llama ?? (await getLlama({ gpu: o.gpu ?? "auto", logLevel: LlamaLogLevel.error, ...(o.threads ? { maxThreads: o.threads } : {}) }));
+  const llama =
+    o.llama ?? (await getLlama({ gpu: o.gpu ?? "auto", logLevel: LlamaLogLevel.error, ...(o.threads ? { maxThreads: o.threads } : {}) }));
   const model: LlamaModel = await llama.loadModel({ modelPath });
   const contextSize = Math.min(o.contextSize ?? 512, model.trainContextSize);
   let context: LlamaEmbeddingContext;
   try {
-    context = await model.createEmbeddingContext({ contextSize, ...(o.threads ? { threads: o.threads } : contextThreads(llama, model, undefined)) });
+    context = await model.createEmbeddingContext({
+      contextSize,
+      ...(o.threads ? { threads: o.threads } : contextThreads(llama, model, undefined)),
+    });
   } catch (e) {
     await model.dispose();
     throw new UserError(`metrics.embedding_model: ${basename(modelPath)} cannot make embeddings: ${(e as Error).message}`);

@@ -45,5 +45,12 @@ export async function generateOnSequence(
   } else reachedLimit = true;
   const cut = cutAtStop(model.detokenize(out), stopStrings);
   textStream?.finish(cut.text);
-  return { text: cut.text, tokens: out, ...(eog !== undefined && !cut.stopped ? { eog } : {}), promptTokens: prompt.length, completionTokens: out.length, finishReason: !cut.stopped && reachedLimit ? "length" : "stop" };
+  return {
+    text: cut.text,
+    tokens: out,
+    ...(eog !== undefined && !cut.stopped ? { eog } : {}),
+    promptTokens: prompt.length,
+    completionTokens: out.length,
+    finishReason: !cut.stopped && reachedLimit ? "length" : "stop",
+  };
 }

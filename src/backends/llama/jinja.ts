@@ -27,19 +27,34 @@ export function strftime(date: Date, format: string): string {
   const p2 = (n: number) => String(n).padStart(2, "0");
   return format.replace(/%[a-zA-Z%]/g, (t) => {
     switch (t) {
-      case "%Y": return String(date.getUTCFullYear());
-      case "%y": return p2(date.getUTCFullYear() % 100);
-      case "%m": return p2(date.getUTCMonth() + 1);
-      case "%d": return p2(date.getUTCDate());
-      case "%e": return String(date.getUTCDate()).padStart(2, " ");
-      case "%b": return MONTHS[date.getUTCMonth()]!.slice(0, 3);
-      case "%B": return MONTHS[date.getUTCMonth()]!;
-      case "%a": return DAYS[date.getUTCDay()]!.slice(0, 3);
-      case "%A": return DAYS[date.getUTCDay()]!;
-      case "%j": return String(Math.floor((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86400000) + 1).padStart(3, "0");
-      case "%H": case "%M": case "%S": return "00";
-      case "%%": return "%";
-      default: throw new Error(`strftime_now: format ${t} is not supported`);
+      case "%Y":
+        return String(date.getUTCFullYear());
+      case "%y":
+        return p2(date.getUTCFullYear() % 100);
+      case "%m":
+        return p2(date.getUTCMonth() + 1);
+      case "%d":
+        return p2(date.getUTCDate());
+      case "%e":
+        return String(date.getUTCDate()).padStart(2, " ");
+      case "%b":
+        return MONTHS[date.getUTCMonth()]!.slice(0, 3);
+      case "%B":
+        return MONTHS[date.getUTCMonth()]!;
+      case "%a":
+        return DAYS[date.getUTCDay()]!.slice(0, 3);
+      case "%A":
+        return DAYS[date.getUTCDay()]!;
+      case "%j":
+        return String(Math.floor((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86400000) + 1).padStart(3, "0");
+      case "%H":
+      case "%M":
+      case "%S":
+        return "00";
+      case "%%":
+        return "%";
+      default:
+        throw new Error(`strftime_now: format ${t} is not supported`);
     }
   });
 }
@@ -65,11 +80,15 @@ function pythonInterpreter(env: Environment): Interpreter {
   const base = patched.evaluateCallExpression.bind(it);
   patched.evaluateCallExpression = (expr, scope) => {
     const callee = expr.callee;
-    const name = callee?.type === "MemberExpression" && !callee.computed && callee.property?.type === "Identifier" ? String(callee.property.value) : "";
+    const name =
+      callee?.type === "MemberExpression" && !callee.computed && callee.property?.type === "Identifier"
+        ? String(callee.property.value)
+        : "";
     if (STRIPS.has(name) && expr.args?.length === 1) {
       const target = patched.evaluate(callee!.object!, scope);
       const chars = patched.evaluate(expr.args[0]!, scope);
-      if (target.type === "StringValue" && chars.type === "StringValue") return new target.constructor(pyStrip(target.value as string, name, chars.value as string));
+      if (target.type === "StringValue" && chars.type === "StringValue")
+        return new target.constructor(pyStrip(target.value as string, name, chars.value as string));
     }
     return base(expr, scope);
   };
@@ -88,17 +107,28 @@ export class JinjaChatTemplate {
   private readonly program: ReturnType<typeof parse>;
 
   /** `date`: the day strftime_now() renders (YYYY-MM-DD). */
-  constructor(readonly source: string, private readonly date: string) {
+  constructor(
+    readonly source: string,
+    private readonly date: string,
+  ) {
     this.program = parse(tokenize(source, { lstrip_blocks: true, trim_blocks: true }));
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new Error(`chat template date must be YYYY-MM-DD, got ${JSON.stringify(date)}`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
+      throw new Error(`chat template date must be YYYY-MM-DD, got ${JSON.stringify(date)}`);
   }
 
-  render(vars: { messages: TemplateMessage[]; add_generation_prompt: boolean; bos_token: string; eos_token: string } & Record<string, unknown>): string {
+  render(
+    vars: { messages: TemplateMessage[]; add_generation_prompt: boolean; bos_token: string; eos_token: string } & Record<string, unknown>,
+  ): string {
     const env = new Environment();
     // The globals @huggingface/jinja's Template.render sets, with strftime_now pinned to the run's day.
     const day = new Date(`${this.date}T00:00:00Z`);
     const globals: Record<string, unknown> = {
-      false: false, true: true, none: null, False: false, True: true, None: null,
+      false: false,
+      true: true,
+      none: null,
+      False: false,
+      True: true,
+      None: null,
       raise_exception: (message: unknown) => {
         throw new TemplateRaisedError(String(message));
       },

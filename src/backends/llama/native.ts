@@ -29,7 +29,11 @@ export function nativeOf(model: LlamaModel, context: LlamaContext): Native | und
   const ctx = (context as unknown as { _ctx?: Partial<NativeContext> })._ctx;
   const m = model as unknown as { _model?: unknown; _llama?: { _bindings?: { AddonSampler?: new (m: unknown) => NativeSampler } } };
   const Sampler = m._llama?._bindings?.AddonSampler;
-  const ok = ctx && ["initBatch", "addToBatch", "decodeBatch", "sampleToken", "disposeSequence"].every((k) => typeof (ctx as Record<string, unknown>)[k] === "function");
+  const ok =
+    ctx &&
+    ["initBatch", "addToBatch", "decodeBatch", "sampleToken", "disposeSequence"].every(
+      (k) => typeof (ctx as Record<string, unknown>)[k] === "function",
+    );
   if (!ok || !Sampler || m._model === undefined) return undefined;
   return { ctx: ctx as NativeContext, newSampler: () => new Sampler(m._model) };
 }

@@ -37,7 +37,11 @@ export function streamablePrefix(text: string, stops: readonly string[]): string
 export class TextStream {
   private sent = "";
 
-  constructor(private readonly model: LlamaModel, private readonly stops: readonly string[], private readonly onText: (delta: string) => void) {}
+  constructor(
+    private readonly model: LlamaModel,
+    private readonly stops: readonly string[],
+    private readonly onText: (delta: string) => void,
+  ) {}
 
   update(tokens: readonly Token[]): void {
     this.emitUpTo(streamablePrefix(this.model.detokenize(tokens as Token[]), this.stops));

@@ -35,11 +35,18 @@ interface Served {
 export class EndpointAddresser {
   private served?: Promise<Served[]>;
 
-  constructor(readonly baseURL: string, readonly mode: AdapterAddressing, private readonly fetchJson: FetchJson) {}
+  constructor(
+    readonly baseURL: string,
+    readonly mode: AdapterAddressing,
+    private readonly fetchJson: FetchJson,
+  ) {}
 
   async address(m: AgentModel): Promise<Address> {
     if (this.mode === "none") {
-      if (m.adapter) throw new UserError(`${this.baseURL} serves remote model ids; it cannot apply the local LoRA adapter ${m.adapter} to "${m.base}" (set adapters: lora for llama-server, or model for vLLM / society serve, on this endpoint)`);
+      if (m.adapter)
+        throw new UserError(
+          `${this.baseURL} serves remote model ids; it cannot apply the local LoRA adapter ${m.adapter} to "${m.base}" (set adapters: lora for llama-server, or model for vLLM / society serve, on this endpoint)`,
+        );
       return { model: m.base };
     }
     if (this.mode === "lora") {
@@ -66,7 +73,9 @@ export class EndpointAddresser {
       if (hit !== undefined) return hit;
       if (attempt > 0) {
         const names = served.map((s) => (s.path ? `${s.name} (${s.path})` : String(s.name))).join(", ") || "none";
-        throw new UserError(`${this.baseURL} does not serve the ${what} ${local} (${this.mode === "lora" ? "GET /lora-adapters" : "GET /models"}: ${names})`);
+        throw new UserError(
+          `${this.baseURL} does not serve the ${what} ${local} (${this.mode === "lora" ? "GET /lora-adapters" : "GET /models"}: ${names})`,
+        );
       }
     }
     throw new Error("unreachable");
@@ -77,12 +86,17 @@ export class EndpointAddresser {
       // llama-server serves /lora-adapters beside /v1, at the root of the server.
       const url = `${this.baseURL.replace(/\/+$/, "").replace(/\/v1$/, "")}/lora-adapters`;
       const body = await this.fetchJson(url);
-      if (!Array.isArray(body)) throw new UserError(`GET ${url}: expected llama-server's list of LoRA adapters, got ${JSON.stringify(body).slice(0, 120)}`);
-      return body.map((a: { id?: unknown; path?: unknown }) => ({ name: Number(a.id), path: typeof a.path === "string" ? a.path : undefined }));
+      if (!Array.isArray(body))
+        throw new UserError(`GET ${url}: expected llama-server's list of LoRA adapters, got ${JSON.stringify(body).slice(0, 120)}`);
+      return body.map((a: { id?: unknown; path?: unknown }) => ({
+        name: Number(a.id),
+        path: typeof a.path === "string" ? a.path : undefined,
+      }));
     }
     const url = `${this.baseURL.replace(/\/+$/, "")}/models`;
     const body = (await this.fetchJson(url)) as { data?: Array<{ id?: unknown; root?: unknown }> };
-    if (!Array.isArray(body?.data)) throw new UserError(`GET ${url}: expected an OpenAI model list, got ${JSON.stringify(body).slice(0, 120)}`);
+    if (!Array.isArray(body?.data))
+      throw new UserError(`GET ${url}: expected an OpenAI model list, got ${JSON.stringify(body).slice(0, 120)}`);
     return body.data.map((m) => ({ name: String(m.id), path: typeof m.root === "string" ? m.root : undefined }));
   }
 }

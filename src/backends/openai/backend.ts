@@ -71,21 +71,23 @@ export class OpenAIBackend implements Backend {
   async generate(model: AgentModel, chat: ChatMessage[], o: GenerateOptions): Promise<Generation> {
     const addr = await this.addresser.address(model);
     const llm = this.chatModel(addr, o);
-    const g = await this.limit(() => withRetries(async () => {
-      const t0 = performance.now();
-      const msg = await llm.invoke(toLangchain(chat), { seed: o.seed, ...(o.stop?.length ? { stop: o.stop } : {}) });
-      const latencyMs = performance.now() - t0;
-      const usage = msg.usage_metadata;
-      const finish = (msg.response_metadata as { finish_reason?: string } | undefined)?.finish_reason;
-      return {
-        text: replyText(msg),
-        promptTokens: usage?.input_tokens ?? 0,
-        completionTokens: usage?.output_tokens ?? 0,
-        latencyMs,
-        finishReason: finish === "length" ? "length" : "stop",
-        endpoint: this.url,
-      } satisfies Generation;
-    }, this.retryOpts()));
+    const g = await this.limit(() =>
+      withRetries(async () => {
+        const t0 = performance.now();
+        const msg = await llm.invoke(toLangchain(chat), { seed: o.seed, ...(o.stop?.length ? { stop: o.stop } : {}) });
+        const latencyMs = performance.now() - t0;
+        const usage = msg.usage_metadata;
+        const finish = (msg.response_metadata as { finish_reason?: string } | undefined)?.finish_reason;
+        return {
+          text: replyText(msg),
+          promptTokens: usage?.input_tokens ?? 0,
+          completionTokens: usage?.output_tokens ?? 0,
+          latencyMs,
+          finishReason: finish === "length" ? "length" : "stop",
+          endpoint: this.url,
+        } satisfies Generation;
+      }, this.retryOpts()),
+    );
     // After the retries: a retried request must not send its text twice.
     if (o.onText && g.text) o.onText(g.text);
     return g;
@@ -93,32 +95,42 @@ export class OpenAIBackend implements Backend {
 
   async score(model: AgentModel, chat: ChatMessage[], completion: string): Promise<Score> {
     const addr = await this.addresser.address(model);
-    const client = (this.client ??= new OpenAI({ apiKey: this.apiKey, baseURL: this.opts.baseURL, timeout: (this.opts.timeoutS ?? 120) * 1000, maxRetries: 0 }));
-    const unsupported = (why: string) => new UserError(
-      `${this.what}: this endpoint cannot score a given completion (${why}); scoring needs echo log-probabilities of a supplied assistant message (society serve or vLLM); use the llama backend for likelihood metrics`);
-    const res = await this.limit(() => withRetries(async () => {
-      try {
-        // echo/add_generation_prompt/continue_final_message are extensions the SDK does not type.
-        const body = {
-          ...addr.extra,
-          model: addr.model,
-          messages: [...chat, { role: "assistant", content: completion }],
-          max_tokens: 1,
-          logprobs: true,
-          echo: true,
-          add_generation_prompt: false,
-          continue_final_message: true,
-        } as unknown as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
-        return await client.chat.completions.create(body);
-      } catch (err) {
-        const s = statusOf(err);
-        if (s === 400 || s === 404 || s === 422) throw unsupported(`HTTP ${s}: ${(err as Error).message.split("\n")[0]}`);
-        throw err;
-      }
-    }, this.retryOpts()));
+    const client = (this.client ??= new OpenAI({
+      apiKey: this.apiKey,
+      baseURL: this.opts.baseURL,
+      timeout: (this.opts.timeoutS ?? 120) * 1000,
+      maxRetries: 0,
+    }));
+    const unsupported = (why: string) =>
+      new UserError(
+        `${this.what}: this endpoint cannot score a given completion (${why}); scoring needs echo log-probabilities of a supplied assistant message (society serve or vLLM); use the llama backend for likelihood metrics`,
+      );
+    const res = await this.limit(() =>
+      withRetries(async () => {
+        try {
+          // echo/add_generation_prompt/continue_final_message are extensions the SDK does not type.
+          const body = {
+            ...addr.extra,
+            model: addr.model,
+            messages: [...chat, { role: "assistant", content: completion }],
+            max_tokens: 1,
+            logprobs: true,
+            echo: true,
+            add_generation_prompt: false,
+            continue_final_message: true,
+          } as unknown as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+          return await client.chat.completions.create(body);
+        } catch (err) {
+          const s = statusOf(err);
+          if (s === 400 || s === 404 || s === 422) throw unsupported(`HTTP ${s}: ${(err as Error).message.split("\n")[0]}`);
+          throw err;
+        }
+      }, this.retryOpts()),
+    );
     const content = res.choices[0]?.logprobs?.content;
     // An endpoint that ignored `echo` returns the logprobs of something it generated instead: check the tokens spell the completion.
-    if (!content || content.map((t) => t.token).join("") !== completion) throw unsupported("its logprobs do not cover the supplied completion");
+    if (!content || content.map((t) => t.token).join("") !== completion)
+      throw unsupported("its logprobs do not cover the supplied completion");
     return { logprob: content.reduce((s, t) => s + t.logprob, 0), tokens: content.length };
   }
 
@@ -132,11 +144,17 @@ export class OpenAIBackend implements Backend {
 
   /** GET a JSON document from this endpoint (model and adapter lists), with its key and timeout. */
   private async getJson(url: string): Promise<unknown> {
-    return withRetries(async () => {
-      const res = await fetch(url, { headers: { authorization: `Bearer ${this.apiKey}` }, signal: AbortSignal.timeout((this.opts.timeoutS ?? 120) * 1000) });
-      if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`), { status: res.status });
-      return res.json();
-    }, { ...this.retryOpts(), what: `GET ${url}` });
+    return withRetries(
+      async () => {
+        const res = await fetch(url, {
+          headers: { authorization: `Bearer ${this.apiKey}` },
+          signal: AbortSignal.timeout((this.opts.timeoutS ?? 120) * 1000),
+        });
+        if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`), { status: res.status });
+        return res.json();
+      },
+      { ...this.retryOpts(), what: `GET ${url}` },
+    );
   }
 
   /** One ChatOpenAI per (model, extra fields, sampling settings): they are cheap and keep their HTTP client. */

@@ -26,7 +26,10 @@ export function isRetryable(err: unknown): boolean {
   const name = (err as Error | null)?.name ?? "";
   const msg = (err as Error | null)?.message ?? "";
   // openai SDK / fetch failures without an HTTP answer: timeouts, refused or reset connections.
-  return /Timeout|Connection|FetchError|AbortError/i.test(name) || /timed? ?out|ECONNRE|ECONNREFUSED|socket hang up|fetch failed|Connection error/i.test(msg);
+  return (
+    /Timeout|Connection|FetchError|AbortError/i.test(name) ||
+    /timed? ?out|ECONNRE|ECONNREFUSED|socket hang up|fetch failed|Connection error/i.test(msg)
+  );
 }
 
 function retryAfterMs(err: unknown): number | undefined {
@@ -45,11 +48,14 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
       const status = statusOf(err);
       const msg = ((err as Error)?.message ?? String(err)).split("\n")[0];
       if (!isRetryable(err)) {
-        if (status !== undefined && status >= 400 && status < 500) throw new UserError(`${opts.what}: HTTP ${status}: ${msg}`, { cause: err });
+        if (status !== undefined && status >= 400 && status < 500)
+          throw new UserError(`${opts.what}: HTTP ${status}: ${msg}`, { cause: err });
         throw err;
       }
       if (attempt >= opts.maxRetries) {
-        throw new Error(`${opts.what}: failed after ${attempt + 1} attempts: ${status !== undefined ? `HTTP ${status}: ` : ""}${msg}`, { cause: err });
+        throw new Error(`${opts.what}: failed after ${attempt + 1} attempts: ${status !== undefined ? `HTTP ${status}: ` : ""}${msg}`, {
+          cause: err,
+        });
       }
       await sleep(retryAfterMs(err) ?? opts.baseDelayMs * 2 ** attempt);
     }

@@ -35,11 +35,13 @@ async function locate(a: ExportArgs): Promise<{ adapter: string; base: string; l
     const { findAgentVersion } = await import("../../run/agent-version.js");
     return withStore(a.db, async (store) => {
       const v = await findAgentVersion(store, { runId: a.run!, agent: a.agent!, method: a.method, iteration: a.iteration });
-      if (v.version.kind !== "lora") throw new UserError(`${v.label} is a ${v.version.kind} model (${v.version.path ?? v.version.remoteId}), not a LoRA adapter`);
+      if (v.version.kind !== "lora")
+        throw new UserError(`${v.label} is a ${v.version.kind} model (${v.version.path ?? v.version.remoteId}), not a LoRA adapter`);
       return { adapter: v.version.path!, base: a.model ?? v.basePath, label: join("runs", a.run!, "export", v.label) };
     });
   }
-  if (!a.adapter) throw new UserError("name the adapter: society adapter export <adapter.gguf> --model <base.gguf>, or --run <id> --agent <name>");
+  if (!a.adapter)
+    throw new UserError("name the adapter: society adapter export <adapter.gguf> --model <base.gguf>, or --run <id> --agent <name>");
   if (!a.model) throw new UserError("--model: the base GGUF the adapter was trained on is required");
   return { adapter: a.adapter, base: a.model, label: a.adapter.replace(/\.gguf$/, "") };
 }
@@ -55,10 +57,20 @@ const exportCmd: CommandModule<{}, ExportArgs> = {
       .option("agent", { type: "string", describe: "with --run: generator0, critic1, single0, …" })
       .option("method", { type: "string", describe: "with --run: the method, when several have that agent" })
       .option("iteration", { type: "number", describe: "with --run: the agent after this iteration (default its newest)" })
-      .option("format", { choices: ["peft", "merged-gguf"] as const, default: "peft" as const, describe: "peft: adapter_model.safetensors + adapter_config.json; merged-gguf: base + adapter in one GGUF" })
-      .option("out", { type: "string", describe: "peft: output folder (default <adapter>-peft/); merged-gguf: output file (default <adapter>-merged.gguf)" })
+      .option("format", {
+        choices: ["peft", "merged-gguf"] as const,
+        default: "peft" as const,
+        describe: "peft: adapter_model.safetensors + adapter_config.json; merged-gguf: base + adapter in one GGUF",
+      })
+      .option("out", {
+        type: "string",
+        describe: "peft: output folder (default <adapter>-peft/); merged-gguf: output file (default <adapter>-merged.gguf)",
+      })
       .option("scale", { type: "number", default: 1, describe: "merged-gguf: the adapter's strength (as llama.cpp's --lora-scaled)" })
-      .option("hf-base", { type: "string", describe: "peft: base_model_name_or_path for adapter_config.json (default the base GGUF's general.name)" })
+      .option("hf-base", {
+        type: "string",
+        describe: "peft: base_model_name_or_path for adapter_config.json (default the base GGUF's general.name)",
+      })
       .example("$0 adapter export runs/x/models/multiagent-ft/generator0-it2.gguf --model base.gguf", "a PEFT folder beside the adapter")
       .example("$0 adapter export --run my-run-s1-ab12cd34 --agent critic1 --format merged-gguf", "one agent as a standalone GGUF") as any,
   handler: async (a) => {
@@ -82,7 +94,11 @@ const importCmd: CommandModule<{}, ImportArgs> = {
   builder: (y) =>
     y
       .positional("peft", { type: "string", demandOption: true, describe: "folder with adapter_config.json and adapter_model.safetensors" })
-      .option("model", { type: "string", demandOption: true, describe: "the base GGUF (llama.cpp's conversion of the model the adapter was trained on)" })
+      .option("model", {
+        type: "string",
+        demandOption: true,
+        describe: "the base GGUF (llama.cpp's conversion of the model the adapter was trained on)",
+      })
       .option("out", { type: "string", demandOption: true, describe: "the GGUF adapter to write" }) as any,
   handler: async (a) => {
     const { importPeft } = await import("../../training/ggml/peft/import.js");
@@ -95,7 +111,11 @@ const importCmd: CommandModule<{}, ImportArgs> = {
 const command: CommandModule<{}, {}> = {
   command: "adapter",
   describe: "Export LoRA adapters (PEFT, merged GGUF) and import PEFT adapters",
-  builder: (y) => y.command(exportCmd as CommandModule<{}, any>).command(importCmd as CommandModule<{}, any>).demandCommand(1, "Name an adapter command: export or import"),
+  builder: (y) =>
+    y
+      .command(exportCmd as CommandModule<{}, any>)
+      .command(importCmd as CommandModule<{}, any>)
+      .demandCommand(1, "Name an adapter command: export or import"),
   handler: () => {},
 };
 export default command;

@@ -18,7 +18,10 @@ const command: CommandModule<{}, Args> = {
   handler: (args) => {
     const config = loadConfig(args.file);
     if (args.action === "show") process.stdout.write(stringify(config));
-    else process.stdout.write(`${args.file}: ok (${config.methods.join(", ")}; task ${config.task.name}; ${config.agents} agents × ${config.rounds} rounds × ${config.iterations} iterations)\n`);
+    else
+      process.stdout.write(
+        `${args.file}: ok (${config.methods.join(", ")}; task ${config.task.name}; ${config.agents} agents × ${config.rounds} rounds × ${config.iterations} iterations)\n`,
+      );
   },
 };
 export default command;

@@ -26,7 +26,11 @@ const pull: CommandModule<{}, PullArgs> = {
     y
       .positional("repo", { type: "string", demandOption: true, describe: "owner/name (or owner/name@revision)" })
       .option("revision", { type: "string", describe: "branch, tag or commit (default main)" })
-      .option("config", { type: "string", array: true, describe: 'config(s) to pull; "all" for every one (default: the data set\'s default)' })
+      .option("config", {
+        type: "string",
+        array: true,
+        describe: 'config(s) to pull; "all" for every one (default: the data set\'s default)',
+      })
       .option("split", { type: "string", array: true, describe: "split(s) to pull (default: every split)" })
       .option("offline", { type: "boolean", default: false, describe: "answer from the cache only (also HF_HUB_OFFLINE=1)" })
       .example("$0 data pull EleutherAI/hendrycks_math --config all --split train", "MATH train, all seven subjects")
@@ -39,11 +43,15 @@ const pull: CommandModule<{}, PullArgs> = {
       { repo, revision, configs, splits: args.split?.length ? args.split.map(String) : undefined },
       { offline: args.offline || undefined, log: (l) => process.stderr.write(`${l}\n`) },
     );
-    out(`${r.repo}@${r.revision}${r.revision === r.sha ? "" : ` → ${r.sha}`}  (${r.mode === "online" ? `${r.downloaded} file(s) downloaded` : "from the cache"})`);
+    out(
+      `${r.repo}@${r.revision}${r.revision === r.sha ? "" : ` → ${r.sha}`}  (${r.mode === "online" ? `${r.downloaded} file(s) downloaded` : "from the cache"})`,
+    );
     const width = Math.max(...r.splits.map((s) => `${s.config}/${s.split}`.length));
     for (const s of r.splits) {
       const size = s.files.reduce((n, f) => n + f.size, 0);
-      out(`  ${`${s.config}/${s.split}`.padEnd(width)}  ${String(s.files.length).padStart(3)} file(s) ${mb(size).padStart(9)}${s.source === "parquet-conversion" ? "  (the Hub's Parquet conversion)" : ""}`);
+      out(
+        `  ${`${s.config}/${s.split}`.padEnd(width)}  ${String(s.files.length).padStart(3)} file(s) ${mb(size).padStart(9)}${s.source === "parquet-conversion" ? "  (the Hub's Parquet conversion)" : ""}`,
+      );
       for (const f of s.files) out(`      ${f.sha256.slice(0, 16)}…  ${f.path}`);
     }
     out(`cached in ${shown(r.dir)}`);
@@ -65,12 +73,18 @@ const list: CommandModule<{}, {}> = {
       for (const name of readdirSync(join(cache, owner)).sort()) {
         const repo = `${owner}/${name}`;
         const refsDir = join(cache, owner, name, "refs");
-        const refs = existsSync(refsDir) ? readdirSync(refsDir).map((r) => [decodeURIComponent(r), readFileSync(join(refsDir, r), "utf8").trim()]) : [];
-        for (const sha of readdirSync(join(cache, owner, name)).filter((d) => /^[0-9a-f]{40}$/.test(d)).sort()) {
+        const refs = existsSync(refsDir)
+          ? readdirSync(refsDir).map((r) => [decodeURIComponent(r), readFileSync(join(refsDir, r), "utf8").trim()])
+          : [];
+        for (const sha of readdirSync(join(cache, owner, name))
+          .filter((d) => /^[0-9a-f]{40}$/.test(d))
+          .sort()) {
           const m = readManifest(cache, repo, sha);
           if (!m) continue;
           const names = refs.filter(([, s]) => s === sha).map(([r]) => r);
-          const splits = Object.entries(m.splits).map(([k, v]) => `${k} (${v.files.length})`).join(", ");
+          const splits = Object.entries(m.splits)
+            .map(([k, v]) => `${k} (${v.files.length})`)
+            .join(", ");
           rows.push(`${repo}@${sha.slice(0, 12)}${names.length ? ` [${names.join(", ")}]` : ""}  ${splits}`);
         }
       }

@@ -26,14 +26,17 @@ const command: CommandModule<{}, Args> = {
       .option("rounds", { type: "number", describe: "M debate rounds (default 2)" })
       .option("k", { type: "number", describe: "majority: samples per question (default: agents)" })
       .option("seed", { type: "number", describe: "run seed (default 1)" })
-      .option("summarize", { type: "boolean", describe: "critics read a summary of the others' answers (default true; --no-summarize for raw answers)" })
+      .option("summarize", {
+        type: "boolean",
+        describe: "critics read a summary of the others' answers (default true; --no-summarize for raw answers)",
+      })
       .option("max-tokens", { type: "number", describe: "tokens per reply (default 512)" })
       .option("temperature", { type: "number", describe: "sampling temperature (default 1.0)" })
       .option("top-p", { type: "number", describe: "nucleus sampling p (default 0.9)" })
       .option("concurrency", { type: "number", describe: "questions debated at once (default 8)" })
       .option("parallel", { type: "number", describe: "llama: parallel sequences per model context (default 8)" })
       .option("threads", { type: "number", describe: "llama: CPU threads (default $SOCIETY_LLAMA_THREADS or all cores)" })
-      .option("name", { type: "string", describe: "run name (default: the config's, else \"eval\")" })
+      .option("name", { type: "string", describe: 'run name (default: the config\'s, else "eval")' })
       .option("out-dir", { type: "string", describe: "folder for runs/<run-id>/ (default runs)" })
       .option("json", { type: "boolean", default: false, describe: "print results.json to stdout instead of the summary" }) as any,
   handler: async (args) => {

@@ -33,7 +33,10 @@ const command: CommandModule<{}, Args> = {
       if (!(await store.runs.get(args.runId))) throw new UserError(`no run "${args.runId}" in ${store.location}`);
       const agents = new Map((await store.agents.list(args.runId)).map((a) => [a.id, a]));
       const sets = await store.datasets.list({ runId: args.runId, method: args.method, iteration: args.iteration });
-      if (!sets.length) throw new UserError(`run "${args.runId}" has no datasets${args.method ? ` for method ${args.method}` : ""}${args.iteration !== undefined ? ` at iteration ${args.iteration}` : ""}`);
+      if (!sets.length)
+        throw new UserError(
+          `run "${args.runId}" has no datasets${args.method ? ` for method ${args.method}` : ""}${args.iteration !== undefined ? ` at iteration ${args.iteration}` : ""}`,
+        );
       const dir = args.out ?? join("runs", args.runId, "datasets");
       mkdirSync(dir, { recursive: true });
       for (const d of sets) {

@@ -43,18 +43,29 @@ const exportCmd: CommandModule<{}, Args> = {
       const task = getTask(cfg.task.name, cfg.task.options ?? {});
       const stored = await loadGraphs(store, args.runId, task, { method: args.method, iteration: args.iteration, phase: args.phase });
       if (!stored.length) {
-        const which = [args.method && `method ${args.method}`, args.iteration !== undefined && `iteration ${args.iteration}`, args.phase && `phase ${args.phase}`].filter(Boolean).join(", ");
+        const which = [
+          args.method && `method ${args.method}`,
+          args.iteration !== undefined && `iteration ${args.iteration}`,
+          args.phase && `phase ${args.phase}`,
+        ]
+          .filter(Boolean)
+          .join(", ");
         throw new UserError(`run "${args.runId}" has no finished debates${which ? ` for ${which}` : ""}`);
       }
-      const body = args.format === "graphml"
-        ? toGraphml(stored.map((s) => s.graph))
-        : JSON.stringify({
-          run: args.runId,
-          task: task.name,
-          labels: ["correct", "incorrect", "absent"],
-          round_stats: roundLabelStats(stored.map((s) => s.graph)),
-          graphs: stored.map((s) => ({ method: s.method, iteration: s.iteration, phase: s.phase, ...s.graph })),
-        }, null, 1) + "\n";
+      const body =
+        args.format === "graphml"
+          ? toGraphml(stored.map((s) => s.graph))
+          : JSON.stringify(
+              {
+                run: args.runId,
+                task: task.name,
+                labels: ["correct", "incorrect", "absent"],
+                round_stats: roundLabelStats(stored.map((s) => s.graph)),
+                graphs: stored.map((s) => ({ method: s.method, iteration: s.iteration, phase: s.phase, ...s.graph })),
+              },
+              null,
+              1,
+            ) + "\n";
       if (!args.out) {
         process.stdout.write(body);
         return;

@@ -13,9 +13,10 @@ const command: CommandModule<{}, Args> = {
   command: "report <runIds..>",
   describe: "Write the report (Markdown, HTML, PNG charts, results.json) of runs (several = seeds)",
   builder: (y) =>
-    y
-      .positional("runIds", { type: "string", array: true, demandOption: true, describe: "run ids (see `society runs`)" })
-      .option("out", { type: "string", describe: "output folder (default runs/<run-id>/report; several runs: runs/<first-run-id>/report-seeds-…)" }) as any,
+    y.positional("runIds", { type: "string", array: true, demandOption: true, describe: "run ids (see `society runs`)" }).option("out", {
+      type: "string",
+      describe: "output folder (default runs/<run-id>/report; several runs: runs/<first-run-id>/report-seeds-…)",
+    }) as any,
   handler: async (args) => {
     // Loaded here so other commands do not pay for vega and resvg at startup.
     const { reportDataFromStore } = await import("../../report/from-store.js");
@@ -26,7 +27,9 @@ const command: CommandModule<{}, Args> = {
       const data = await reportDataFromStore(store, args.runIds);
       const dir = args.out ?? reportDir("runs", data);
       await writeReport(data, dir);
-      process.stdout.write(`${terminalTable(accuracyRows(data))}\n\naccuracy in %, ${data.seeds.length > 1 ? "mean ± std over seeds" : "± standard error"}\nreport: ${relative(process.cwd(), join(dir, "report.html")) || dir}\n`);
+      process.stdout.write(
+        `${terminalTable(accuracyRows(data))}\n\naccuracy in %, ${data.seeds.length > 1 ? "mean ± std over seeds" : "± standard error"}\nreport: ${relative(process.cwd(), join(dir, "report.html")) || dir}\n`,
+      );
     });
   },
 };

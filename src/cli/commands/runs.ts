@@ -13,7 +13,8 @@ interface Args {
 const command: CommandModule<{}, Args> = {
   command: "runs",
   describe: "List the runs in the store",
-  builder: (y) => y.option("limit", { type: "string", default: "20", coerce: wholeNumber("limit", 1), describe: "show at most this many runs" }) as any,
+  builder: (y) =>
+    y.option("limit", { type: "string", default: "20", coerce: wholeNumber("limit", 1), describe: "show at most this many runs" }) as any,
   handler: async (args) => {
     await withStore(args.db, async (store) => {
       const runs = await store.runs.list({ limit: args.limit });
@@ -24,8 +25,23 @@ const command: CommandModule<{}, Args> = {
         // "running" in the table but nobody holds the lease: the process died; rerunning resumes it.
         const live = lease && !isStale(lease);
         const status = r.status === "running" && !live ? "interrupted" : r.status;
-        const note = r.status === "failed" ? oneLine(r.error ?? "") : live ? `pid ${lease.pid} on ${lease.host}` : status === "interrupted" ? "rerun to resume" : "";
-        return [r.id, r.name, String(r.seed), status, (r.methods as string[]).join(","), r.createdAt.toISOString().slice(0, 19).replace("T", " "), note];
+        const note =
+          r.status === "failed"
+            ? oneLine(r.error ?? "")
+            : live
+              ? `pid ${lease.pid} on ${lease.host}`
+              : status === "interrupted"
+                ? "rerun to resume"
+                : "";
+        return [
+          r.id,
+          r.name,
+          String(r.seed),
+          status,
+          (r.methods as string[]).join(","),
+          r.createdAt.toISOString().slice(0, 19).replace("T", " "),
+          note,
+        ];
       });
       process.stdout.write(terminalTable({ header: ["id", "name", "seed", "status", "methods", "created", "note"], rows }) + "\n");
     });

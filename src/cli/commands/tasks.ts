@@ -21,7 +21,11 @@ const out = (line = "") => process.stdout.write(`${line}\n`);
 
 function commonOptions<T>(y: Argv<T>) {
   return y
-    .positional("task", { type: "string", demandOption: true, describe: `one of ${TASK_NAMES.join(", ")}, or the path of a task file (*.yaml)` })
+    .positional("task", {
+      type: "string",
+      demandOption: true,
+      describe: `one of ${TASK_NAMES.join(", ")}, or the path of a task file (*.yaml)`,
+    })
     .option("split", { choices: SPLITS, default: "test" as Split, describe: "which split" })
     .option("limit", { type: "number", describe: "at most this many questions" })
     .option("offset", { type: "number", default: 0, describe: "skip this many questions first" })
@@ -39,7 +43,11 @@ function taskOf(args: Common): Task {
 }
 
 async function questionsOf(task: Task, args: Common): Promise<Question[]> {
-  for (const [name, v] of [["limit", args.limit], ["offset", args.offset], ["seed", args.seed]] as const) {
+  for (const [name, v] of [
+    ["limit", args.limit],
+    ["offset", args.offset],
+    ["seed", args.seed],
+  ] as const) {
     if (v !== undefined && !Number.isInteger(v)) throw new UserError(`--${name} must be an integer, got ${v}`);
   }
   return task.questions(args.split, { limit: args.limit, offset: args.offset, seed: args.seed, path: args.file });
@@ -92,12 +100,10 @@ const check: CommandModule<{}, Common & { shuffled?: number; failures: number }>
   command: "check <task>",
   describe: "Grade every gold solution against its own gold answer (extractor + grader self-check)",
   builder: (y) =>
-    commonOptions(y)
-      .option("failures", { type: "number", default: 5, describe: "how many failures to print" })
-      .option("shuffled", {
-        type: "number",
-        describe: "control run: grade each solution against another question's gold (this seed); a strict grader scores low",
-      }) as any,
+    commonOptions(y).option("failures", { type: "number", default: 5, describe: "how many failures to print" }).option("shuffled", {
+      type: "number",
+      describe: "control run: grade each solution against another question's gold (this seed); a strict grader scores low",
+    }) as any,
   handler: async (args) => {
     const task = taskOf(args);
     const qs = await questionsOf(task, args);
@@ -107,7 +113,9 @@ const check: CommandModule<{}, Common & { shuffled?: number; failures: number }>
       const s = task.extract(task.goldSolution(q)).status;
       statuses.set(s, (statuses.get(s) ?? 0) + 1);
     }
-    out(`${task.name} ${args.split}: ${qs.length} question(s); answers parsed by ${[...statuses].map(([s, n]) => `${s} ${n}`).join(", ") || "—"}`);
+    out(
+      `${task.name} ${args.split}: ${qs.length} question(s); answers parsed by ${[...statuses].map(([s, n]) => `${s} ${n}`).join(", ") || "—"}`,
+    );
     if (args.shuffled === undefined && report.failures.length) {
       out(`failures (first ${Math.min(args.failures, report.failures.length)} of ${report.failures.length}):`);
       for (const f of report.failures.slice(0, args.failures)) {
@@ -115,7 +123,9 @@ const check: CommandModule<{}, Common & { shuffled?: number; failures: number }>
       }
     }
     if (args.shuffled !== undefined) {
-      out(`shuffled-gold control: ${report.correct}/${report.total} (${percent(report.correct, report.total)}%) graded equal to another question's gold`);
+      out(
+        `shuffled-gold control: ${report.correct}/${report.total} (${percent(report.correct, report.total)}%) graded equal to another question's gold`,
+      );
     } else {
       out(`gold self-grade: ${report.correct}/${report.total} (${percent(report.correct, report.total)}%)`);
     }

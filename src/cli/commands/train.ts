@@ -78,23 +78,40 @@ const command: CommandModule<{}, Args> = {
       .option("data", {
         type: "string",
         demandOption: true,
-        describe: 'JSONL, one per line. sft: {"messages": [{"role", "content"}, …]}. dpo: {"input": {"messages": […]}, "preferred_output": […], ' +
+        describe:
+          'JSONL, one per line. sft: {"messages": [{"role", "content"}, …]}. dpo: {"input": {"messages": […]}, "preferred_output": […], ' +
           '"non_preferred_output": […]} (OpenAI) or {"prompt": […], "chosen": […], "rejected": […]} (TRL, conversational)',
       })
-      .option("objective", { choices: ["sft", "dpo"] as const, default: "sft" as const, describe: "sft: cross-entropy on the replies; dpo: Direct Preference Optimization on pairs" })
-      .option("beta", { type: "number", describe: `DPO β: how far the model may move from the reference (default ${DEFAULT_DPO_BETA}; MALT uses 0.2)` })
+      .option("objective", {
+        choices: ["sft", "dpo"] as const,
+        default: "sft" as const,
+        describe: "sft: cross-entropy on the replies; dpo: Direct Preference Optimization on pairs",
+      })
+      .option("beta", {
+        type: "number",
+        describe: `DPO β: how far the model may move from the reference (default ${DEFAULT_DPO_BETA}; MALT uses 0.2)`,
+      })
       .option("mode", { choices: ["lora", "full"] as const, default: "lora" as const, describe: "train a LoRA adapter or every weight" })
       .option("out", { type: "string", describe: "output GGUF (default runs/train/<data>-<mode>.gguf)" })
       .option("init-adapter", { type: "string", describe: "continue training this LoRA adapter" })
       .option("rank", { type: "number", describe: `LoRA rank (default ${DEFAULT_LORA.rank})` })
       .option("alpha", { type: "number", describe: "LoRA alpha (default 2 × rank)" })
       .option("dropout", { type: "number", describe: "LoRA dropout (default 0)" })
-      .option("targets", { type: "string", describe: `LoRA projections, comma-separated (default ${DEFAULT_LORA_TARGETS.join(",")}; add output when the replies hold tokens the base never writes — training warns)` })
+      .option("targets", {
+        type: "string",
+        describe: `LoRA projections, comma-separated (default ${DEFAULT_LORA_TARGETS.join(",")}; add output when the replies hold tokens the base never writes — training warns)`,
+      })
       .option("lr", { type: "number", describe: `peak learning rate (default ${LORA_OPTIM.lr} lora, ${FULL_OPTIM.lr} full)` })
       .option("epochs", { type: "number", describe: `passes over the data (default ${LORA_OPTIM.epochs})` })
-      .option("batch-size", { type: "number", describe: `rows per micro-batch (default ${LORA_OPTIM.batchSize}); dpo packs both replies of a pair into one micro-batch` })
+      .option("batch-size", {
+        type: "number",
+        describe: `rows per micro-batch (default ${LORA_OPTIM.batchSize}); dpo packs both replies of a pair into one micro-batch`,
+      })
       .option("grad-accum", { type: "number", describe: `micro-batches per optimizer step (default ${LORA_OPTIM.gradAccum})` })
-      .option("weight-decay", { type: "number", describe: `AdamW weight decay (default ${LORA_OPTIM.weightDecay} lora, ${FULL_OPTIM.weightDecay} full)` })
+      .option("weight-decay", {
+        type: "number",
+        describe: `AdamW weight decay (default ${LORA_OPTIM.weightDecay} lora, ${FULL_OPTIM.weightDecay} full)`,
+      })
       .option("warmup", { type: "number", describe: "warm-up steps (default 0)" })
       .option("schedule", { choices: ["cosine", "linear", "constant"] as const, describe: "learning-rate schedule (default cosine)" })
       .option("max-steps", { type: "number", describe: "stop after this many optimizer steps" })
@@ -111,7 +128,8 @@ const command: CommandModule<{}, Args> = {
       throw new UserError("--rank, --alpha and --targets apply to --mode lora only");
     }
     const objective: Objective = a.objective === "dpo" ? { kind: "dpo", beta: a.beta ?? DEFAULT_DPO_BETA } : { kind: "sft" };
-    const data: Pick<TrainRequest, "examples" | "pairs"> = a.objective === "dpo" ? { pairs: readPreferenceJsonl(a.data) } : { examples: readChatJsonl(a.data) };
+    const data: Pick<TrainRequest, "examples" | "pairs"> =
+      a.objective === "dpo" ? { pairs: readPreferenceJsonl(a.data) } : { examples: readChatJsonl(a.data) };
     const out = a.out ?? join("runs", "train", `${basename(a.data, extname(a.data))}-${a.objective === "dpo" ? "dpo-" : ""}${a.mode}.gguf`);
     const tty = process.stderr.isTTY;
     let lastLine = 0;
@@ -130,7 +148,10 @@ const command: CommandModule<{}, Args> = {
           rank: a.rank,
           alpha: a.alpha,
           dropout: a.dropout,
-          targets: a.targets?.split(",").map((t) => t.trim()).filter(Boolean),
+          targets: a.targets
+            ?.split(",")
+            .map((t) => t.trim())
+            .filter(Boolean),
         },
         optim: {
           lr: a.lr,
@@ -168,7 +189,8 @@ const command: CommandModule<{}, Args> = {
     }
     const w = (s: string) => process.stdout.write(`${s}\n`);
     w(`loss curve (step:train[/val]): ${compactCurve(result.lossCurve)}`);
-    if (result.bestValLoss !== undefined) w(`best validation loss: ${result.bestValLoss.toFixed(4)}${result.stoppedEarly ? " (stopped early)" : ""}`);
+    if (result.bestValLoss !== undefined)
+      w(`best validation loss: ${result.bestValLoss.toFixed(4)}${result.stoppedEarly ? " (stopped early)" : ""}`);
     const lastStep = result.lossCurve[result.lossCurve.length - 1];
     const trainRewards = rewardsOf(lastStep?.metrics);
     if (trainRewards) w(`rewards (last step): ${trainRewards}`);

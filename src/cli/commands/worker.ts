@@ -25,13 +25,42 @@ const command: CommandModule<{}, Args> = {
   builder: (y) =>
     y
       .option("db", { type: "string", describe: "the runs' PostgreSQL store (postgres://…; default $SOCIETY_DB_URL)" })
-      .option("queue", { type: "array", string: true, default: ["train", "debate"], describe: "queues to take units from: train (training jobs), debate (debate chunks, evaluations included)" })
+      .option("queue", {
+        type: "array",
+        string: true,
+        default: ["train", "debate"],
+        describe: "queues to take units from: train (training jobs), debate (debate chunks, evaluations included)",
+      })
       .option("concurrency", { type: "string", default: "1", coerce: wholeNumber("concurrency", 1), describe: "units at once" })
-      .option("artifacts", { type: "string", default: "runs/artifacts", describe: "the artifact store the coordinator uses (shared directory or s3://bucket/prefix)" })
-      .option("threads", { type: "string", coerce: wholeNumber("threads", 1), describe: "CPU threads per training job and for the llama backend (default $SOCIETY_LLAMA_THREADS, else all cores)" })
-      .option("unit-timeout", { type: "string", default: "21600", coerce: wholeNumber("unit-timeout", 1), describe: "the longest a unit may run, in seconds; past it the attempt is stopped and retried" })
-      .option("heartbeat", { type: "string", default: "30", coerce: wholeNumber("heartbeat", 1), describe: "seconds a unit in hand stays claimed without a heartbeat (renewed every quarter); a worker silent longer is taken to be gone" })
-      .option("retries", { type: "string", default: "2", coerce: wholeNumber("retries", 0), describe: "attempts after the first before a unit is dead-lettered" })
+      .option("artifacts", {
+        type: "string",
+        default: "runs/artifacts",
+        describe: "the artifact store the coordinator uses (shared directory or s3://bucket/prefix)",
+      })
+      .option("threads", {
+        type: "string",
+        coerce: wholeNumber("threads", 1),
+        describe: "CPU threads per training job and for the llama backend (default $SOCIETY_LLAMA_THREADS, else all cores)",
+      })
+      .option("unit-timeout", {
+        type: "string",
+        default: "21600",
+        coerce: wholeNumber("unit-timeout", 1),
+        describe: "the longest a unit may run, in seconds; past it the attempt is stopped and retried",
+      })
+      .option("heartbeat", {
+        type: "string",
+        default: "30",
+        coerce: wholeNumber("heartbeat", 1),
+        describe:
+          "seconds a unit in hand stays claimed without a heartbeat (renewed every quarter); a worker silent longer is taken to be gone",
+      })
+      .option("retries", {
+        type: "string",
+        default: "2",
+        coerce: wholeNumber("retries", 0),
+        describe: "attempts after the first before a unit is dead-lettered",
+      })
       .option("work-dir", { type: "string", default: "runs/worker", describe: "scratch space for outputs before they are stored" })
       .example("$0 worker --db postgres://db/society --artifacts /mnt/shared/artifacts --threads 8", "") as any,
   handler: async (args) => {
@@ -49,9 +78,17 @@ const command: CommandModule<{}, Args> = {
     const store = await openStore(dbUrl);
     const envThreads = Number(process.env.SOCIETY_LLAMA_THREADS);
     const worker = await startWorker({
-      dbUrl, store, artifacts: openArtifactStore(args.artifacts, { cacheDir: `${args["work-dir"]}/artifact-cache` }), trainer: ggmlTrainer,
-      queues, concurrency: args.concurrency, threads: args.threads ?? (envThreads > 0 ? envThreads : undefined),
-      expireInSeconds: args["unit-timeout"], retries: args.retries, workDir: args["work-dir"], heartbeatSeconds: args.heartbeat,
+      dbUrl,
+      store,
+      artifacts: openArtifactStore(args.artifacts, { cacheDir: `${args["work-dir"]}/artifact-cache` }),
+      trainer: ggmlTrainer,
+      queues,
+      concurrency: args.concurrency,
+      threads: args.threads ?? (envThreads > 0 ? envThreads : undefined),
+      expireInSeconds: args["unit-timeout"],
+      retries: args.retries,
+      workDir: args["work-dir"],
+      heartbeatSeconds: args.heartbeat,
     });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -64,4 +101,3 @@ const command: CommandModule<{}, Args> = {
   },
 };
 export default command;
-

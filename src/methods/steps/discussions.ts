@@ -10,7 +10,13 @@ import { loadFinishedUnits } from "./stored-units.js";
  * reference the remarks were built on, and the question's worked gold solution when gold is used.
  * The partner's reference ballots (reference "majority") are not part of the discussion.
  */
-export async function loadDiscussions(ctx: MethodContext, method: string, iteration: number, phase: Phase, o: { gold: boolean }): Promise<Discussion[]> {
+export async function loadDiscussions(
+  ctx: MethodContext,
+  method: string,
+  iteration: number,
+  phase: Phase,
+  o: { gold: boolean },
+): Promise<Discussion[]> {
   const { roles, units } = await loadFinishedUnits(ctx, method, iteration, phase);
   const key = (a: string | null) => (a === null ? null : ctx.task.canonical(a));
   return units.map(({ unit: u, question: q, turns: unitTurns }) => {
@@ -24,7 +30,12 @@ export async function loadDiscussions(ctx: MethodContext, method: string, iterat
       const turn: DiscussionTurn = { turnId: t.id, role, round: t.round, prompt: t.prompt, completion: t.completion, answer };
       if (role === "partner") {
         const m = t.meta as Partial<RemarkMeta> | null;
-        if (!m || (m.remark !== "supportive" && m.remark !== "adversarial") || typeof m.claim !== "string" || typeof m.reference !== "string") {
+        if (
+          !m ||
+          (m.remark !== "supportive" && m.remark !== "adversarial") ||
+          typeof m.claim !== "string" ||
+          typeof m.reference !== "string"
+        ) {
           throw new Error(`saie unit ${u.id}: remark turn ${t.id} has no remark meta`);
         }
         turn.remark = { kind: m.remark, claim: ctx.task.canonical(m.claim) };

@@ -12,7 +12,13 @@ import type { StoredDebate } from "./transcripts.js";
  * round-1 response, and score every response under every generator's model (its author included, for KL).
  * Returns {} when sampling is off or there is only one distinct agent.
  */
-export async function likelihoodDiversity(ctx: MethodContext, debates: readonly StoredDebate[], generators: readonly AgentModel[], iteration: number, debateKey: string): Promise<Record<string, number>> {
+export async function likelihoodDiversity(
+  ctx: MethodContext,
+  debates: readonly StoredDebate[],
+  generators: readonly AgentModel[],
+  iteration: number,
+  debateKey: string,
+): Promise<Record<string, number>> {
   const k = ctx.config.metrics.nll_samples;
   if (k === 0 || generators.length < 2 || debates.length === 0) return {};
   const picked = new Rng(deriveSeed(ctx.seed, "nll", debateKey, iteration)).sample(debates, k);
@@ -45,7 +51,9 @@ export async function embeddingDiversity(ctx: MethodContext, debates: readonly S
   };
   const perQuestion: number[][][] = [];
   for (const d of debates) {
-    const texts = d.transcript.chains.map((c) => c.turns.find((t) => t.round === 1)?.completion).filter((t): t is string => t !== undefined);
+    const texts = d.transcript.chains
+      .map((c) => c.turns.find((t) => t.round === 1)?.completion)
+      .filter((t): t is string => t !== undefined);
     if (texts.length < 2) continue;
     const vecs: number[][] = [];
     for (const t of texts) vecs.push(await embed(t));

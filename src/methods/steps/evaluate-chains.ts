@@ -21,15 +21,31 @@ export interface ChainsSummary extends SocietySummary {
  * a debate's first round), their consensus, and the refiners' mean accuracy. `unitKey` lets methods
  * whose agents are identical (iteration 0) share one stored evaluation.
  */
-export async function evaluateChains(ctx: MethodContext, method: string, iteration: number, seats: readonly Seat[], chains: number, unitKey = method): Promise<ChainsSummary> {
+export async function evaluateChains(
+  ctx: MethodContext,
+  method: string,
+  iteration: number,
+  seats: readonly Seat[],
+  chains: number,
+  unitKey = method,
+): Promise<ChainsSummary> {
   return once(ctx, `${method}/it${iteration}/eval`, async () => {
     await runProtocol(ctx, {
-      protocol: maltProtocol({ branching: [chains, 1, 1] }), method: unitKey, iteration, phase: "test", questions: ctx.test, seats,
-      seedScope: `malt/test/it${iteration}`, label: `${method} eval it${iteration}`,
+      protocol: maltProtocol({ branching: [chains, 1, 1] }),
+      method: unitKey,
+      iteration,
+      phase: "test",
+      questions: ctx.test,
+      seats,
+      seedScope: `malt/test/it${iteration}`,
+      label: `${method} eval it${iteration}`,
     });
     const trees = await loadTrees(ctx, unitKey, iteration, "test");
     const gold = new Map(ctx.test.map((q) => [q.rowId, q.gold]));
-    const graded: GradedQuestion[] = [], generators: boolean[] = [], votes: boolean[] = [], refiners: boolean[] = [];
+    const graded: GradedQuestion[] = [],
+      generators: boolean[] = [],
+      votes: boolean[] = [],
+      refiners: boolean[] = [];
     const firsts: Array<Array<string | null>> = [];
     for (const t of trees) {
       const g = gold.get(t.questionRowId)!;
@@ -41,11 +57,16 @@ export async function evaluateChains(ctx: MethodContext, method: string, iterati
       for (const leaf of t.tree.leaves) refiners.push(leaf.value === 1);
     }
     const summary: ChainsSummary = {
-      ...summarize(graded), consensus: consensus(firsts),
-      round1Accuracy: accuracy(generators).accuracy, round1MajorityAccuracy: accuracy(votes).accuracy, refinerAccuracy: accuracy(refiners).accuracy,
+      ...summarize(graded),
+      consensus: consensus(firsts),
+      round1Accuracy: accuracy(generators).accuracy,
+      round1MajorityAccuracy: accuracy(votes).accuracy,
+      refinerAccuracy: accuracy(refiners).accuracy,
     };
     await ctx.store.metrics.put(evalMetrics(ctx, method, iteration, summary, { refiner_accuracy: summary.refinerAccuracy }));
-    ctx.log(`${method} iteration ${iteration}: accuracy ${(100 * summary.accuracy).toFixed(1)}% ± ${(100 * summary.stderr).toFixed(1)} (generators ${(100 * summary.round1Accuracy).toFixed(1)}%, refiners ${(100 * summary.refinerAccuracy).toFixed(1)}%, ${chains} chains voted)`);
+    ctx.log(
+      `${method} iteration ${iteration}: accuracy ${(100 * summary.accuracy).toFixed(1)}% ± ${(100 * summary.stderr).toFixed(1)} (generators ${(100 * summary.round1Accuracy).toFixed(1)}%, refiners ${(100 * summary.refinerAccuracy).toFixed(1)}%, ${chains} chains voted)`,
+    );
     return summary;
   });
 }

@@ -20,11 +20,23 @@ export interface EvalSeats {
  * `unitKey` stores the debates under another shared key (methods whose agents are identical there).
  */
 export async function evaluateSociety(
-  ctx: MethodContext, method: string, iteration: number, seats: EvalSeats, unitKey?: string, headline?: Headline,
+  ctx: MethodContext,
+  method: string,
+  iteration: number,
+  seats: EvalSeats,
+  unitKey?: string,
+  headline?: Headline,
 ): Promise<SocietySummary> {
   return once(ctx, `${method}/it${iteration}/eval`, async () => {
     const debateKey = unitKey ?? (iteration === 0 && isRunProtocol(ctx, seats) ? "base" : method);
-    await ctx.debates.run({ method: debateKey, iteration, phase: "test", questions: ctx.test, ...seats, label: `${method} eval it${iteration}` });
+    await ctx.debates.run({
+      method: debateKey,
+      iteration,
+      phase: "test",
+      questions: ctx.test,
+      ...seats,
+      label: `${method} eval it${iteration}`,
+    });
     const debates = await loadTranscripts(ctx, debateKey, iteration, "test");
     const summary = summarizeDebates(ctx, debates);
     // Sampled by the debate's key: methods sharing the base debate get the same questions, hence equal values.
@@ -35,9 +47,11 @@ export async function evaluateSociety(
     const dissim = embedding[DIVERSITY.embeddingDissimilarity];
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     // The figure logged is the one stored (and reported) as the method's accuracy; a baseline's headline is not the final vote, so that is named too.
-    ctx.log(`${method} iteration ${iteration}: accuracy ${pct(head.accuracy)} ± ${(100 * head.stderr).toFixed(1)} (` +
-      (headline ? `final vote ${pct(summary.accuracy)}, ` : "") +
-      `round-1 ${pct(summary.round1Accuracy)}, round-1 vote ${pct(summary.round1MajorityAccuracy)}, consensus ${summary.consensus.toFixed(3)}${dissim === undefined ? "" : `, embedding dissimilarity ${dissim.toFixed(3)}`})`);
+    ctx.log(
+      `${method} iteration ${iteration}: accuracy ${pct(head.accuracy)} ± ${(100 * head.stderr).toFixed(1)} (` +
+        (headline ? `final vote ${pct(summary.accuracy)}, ` : "") +
+        `round-1 ${pct(summary.round1Accuracy)}, round-1 vote ${pct(summary.round1MajorityAccuracy)}, consensus ${summary.consensus.toFixed(3)}${dissim === undefined ? "" : `, embedding dissimilarity ${dissim.toFixed(3)}`})`,
+    );
     return summary;
   });
 }

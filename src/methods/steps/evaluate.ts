@@ -18,7 +18,9 @@ export interface SocietySummary extends EvalSummary {
 /** Grades stored test debates against gold: the final vote for accuracy, round-1 answers for consensus and the baselines. */
 export function summarizeDebates(ctx: MethodContext, debates: readonly StoredDebate[]): SocietySummary {
   const gold = new Map(ctx.test.map((q) => [q.rowId, q.gold]));
-  const graded: GradedQuestion[] = [], singles: boolean[] = [], majorities: boolean[] = [];
+  const graded: GradedQuestion[] = [],
+    singles: boolean[] = [],
+    majorities: boolean[] = [];
   const round1: Array<Array<string | null>> = [];
   for (const d of debates) {
     const g = gold.get(d.questionRowId);
@@ -44,13 +46,20 @@ export function summarizeDebates(ctx: MethodContext, debates: readonly StoredDeb
 export function plurality(answers: ReadonlyArray<string | null>): string | null {
   const counts = new Map<string, number>();
   for (const a of answers) if (a !== null) counts.set(a, (counts.get(a) ?? 0) + 1);
-  let best: string | null = null, bestN = 0;
+  let best: string | null = null,
+    bestN = 0;
   for (const [a, n] of counts) if (n > bestN) [best, bestN] = [a, n];
   return best;
 }
 
 /** The run-scope metrics of one evaluation, as stored for the report. */
-export function evalMetrics(ctx: MethodContext, method: string, iteration: number, s: SocietySummary, extra: Record<string, number> = {}): NewMetric[] {
+export function evalMetrics(
+  ctx: MethodContext,
+  method: string,
+  iteration: number,
+  s: SocietySummary,
+  extra: Record<string, number> = {},
+): NewMetric[] {
   const m = (name: string, value: number): NewMetric => ({ runId: ctx.runId, method, iteration, name, scope: "run", value });
   const out = [
     ...summaryMetrics(s).map(([name, value]) => m(name, value)),

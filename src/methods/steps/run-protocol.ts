@@ -29,10 +29,14 @@ export async function runProtocol(ctx: MethodContext, r: ProtocolRun): Promise<v
     r.questions.map((q) => ({ question: q, storeQuestionId: q.rowId })),
     r.seats,
     {
-      backend: ctx.backend, store: ctx.store, task: ctx.task, agentIds,
+      backend: ctx.backend,
+      store: ctx.store,
+      task: ctx.task,
+      agentIds,
       scope: { runId: ctx.runId, method: r.method, iteration: r.iteration, phase: r.phase },
       sampling: { temperature: d.temperature, topP: d.top_p, maxTokens: d.max_tokens },
-      runSeed: ctx.seed, seedScope: r.seedScope,
+      runSeed: ctx.seed,
+      seedScope: r.seedScope,
     },
     {
       concurrency: d.concurrency,

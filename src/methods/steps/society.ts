@@ -31,7 +31,8 @@ export async function ensureAgents(ctx: MethodContext, method: string, shape: "s
     const single = await make("single", 0);
     return { method, generators: [single], critics: [single] };
   }
-  const generators = [], critics = [];
+  const generators = [],
+    critics = [];
   for (let i = 0; i < n; i++) generators.push(await make("generator", i));
   for (let i = 0; i < n; i++) critics.push(await make("critic", i));
   return { method, generators, critics };
@@ -40,7 +41,8 @@ export async function ensureAgents(ctx: MethodContext, method: string, shape: "s
 /** The model an agent runs after iteration `iteration` (its newest version at or before it). */
 export async function versionAt(ctx: MethodContext, agent: Agent, iteration: number): Promise<ModelVersion> {
   const v = await ctx.store.modelVersions.latest(agent.id, iteration);
-  if (!v) throw new Error(`agent ${agent.role} ${agent.agentIndex} of ${agent.method} has no model version at or before iteration ${iteration}`);
+  if (!v)
+    throw new Error(`agent ${agent.role} ${agent.agentIndex} of ${agent.method} has no model version at or before iteration ${iteration}`);
   return v;
 }
 
@@ -67,7 +69,12 @@ export async function seatsAt(
     const models = await modelsAt(ctx, role, l);
     return models.length === 1 ? copies(models[0]!, ctx.config.agents) : models;
   };
-  return { generators: await fill(agents.generators), critics: await fill(agents.critics), rounds: ctx.config.rounds, summarize: ctx.config.debate.summarize };
+  return {
+    generators: await fill(agents.generators),
+    critics: await fill(agents.critics),
+    rounds: ctx.config.rounds,
+    summarize: ctx.config.debate.summarize,
+  };
 }
 
 /** `n` copies of one model: how single-model methods fill a debate's seats. */

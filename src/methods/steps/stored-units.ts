@@ -12,7 +12,12 @@ export interface StoredUnit {
  * The finished units (debates, trees, discussions) of one method, iteration and phase with their questions and
  * turns, and each agent's role by store id: what every protocol's read-back starts from.
  */
-export async function loadFinishedUnits(ctx: MethodContext, method: string, iteration: number, phase: Phase): Promise<{ roles: Map<string, string>; units: StoredUnit[] }> {
+export async function loadFinishedUnits(
+  ctx: MethodContext,
+  method: string,
+  iteration: number,
+  phase: Phase,
+): Promise<{ roles: Map<string, string>; units: StoredUnit[] }> {
   const roles = new Map((await ctx.store.agents.list(ctx.runId, method)).map((a) => [a.id, a.role]));
   const questions = new Map([...ctx.train, ...ctx.test].map((q) => [q.rowId, q]));
   const debates = await ctx.store.debates.list({ runId: ctx.runId, method, iteration, phase, status: "done" });

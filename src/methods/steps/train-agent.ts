@@ -17,19 +17,37 @@ export type Weights = Pick<ModelVersion, "kind" | "path" | "remoteId" | "sha256"
  * "running" job that the next attempt supersedes, and a half-written file never replaces a good one
  * (the trainer writes to a temp name and renames).
  */
-export async function trainAgent(ctx: MethodContext, agent: Agent, iteration: number, dataset: Dataset, o: { from?: Weights } = {}): Promise<ModelVersion> {
+export async function trainAgent(
+  ctx: MethodContext,
+  agent: Agent,
+  iteration: number,
+  dataset: Dataset,
+  o: { from?: Weights } = {},
+): Promise<ModelVersion> {
   const stored = await ctx.store.modelVersions.latest(agent.id, iteration);
   if (stored && stored.iteration === iteration) return stored;
   const prev = await versionAt(ctx, agent, iteration - 1);
 
   if (dataset.rowCount === 0) {
     // Nothing passed the filter: the agent keeps its weights, recorded so the report can say so.
-    ctx.log(`${agent.method} ${agentName(agent)}: empty dataset at iteration ${iteration}; keeping its ${o.from ? "starting" : "previous"} weights`);
+    ctx.log(
+      `${agent.method} ${agentName(agent)}: empty dataset at iteration ${iteration}; keeping its ${o.from ? "starting" : "previous"} weights`,
+    );
     return keepWeights(ctx, agent, iteration, o.from ?? prev, prev.id, "empty dataset");
   }
   // `o.from`: weights another stage produced (SAIE's warm-up), instead of the agent's own previous version.
-  const from = o.from ? (o.from.kind === "base" ? undefined : o.from) : ctx.config.training.continue_from_previous && prev.kind !== "base" ? prev : undefined;
-  const { result, jobId } = await fit(ctx, agent, iteration, dataset, { from, file: `${agentName(agent)}-it${iteration}.gguf`, seed: deriveSeed(ctx.seed, "train", agent.method, agentName(agent), iteration) });
+  const from = o.from
+    ? o.from.kind === "base"
+      ? undefined
+      : o.from
+    : ctx.config.training.continue_from_previous && prev.kind !== "base"
+      ? prev
+      : undefined;
+  const { result, jobId } = await fit(ctx, agent, iteration, dataset, {
+    from,
+    file: `${agentName(agent)}-it${iteration}.gguf`,
+    seed: deriveSeed(ctx.seed, "train", agent.method, agentName(agent), iteration),
+  });
   return registerVersion(ctx, agent, iteration, result, jobId, prev.id, dataset.rowCount);
 }
 
@@ -52,17 +70,39 @@ export interface FitOptions {
  * trainer's result; on failure the job is marked failed and the error propagates. The caller records
  * the outcome (a version, or an intermediate stage) and marks the job succeeded.
  */
-export async function fit(ctx: MethodContext, agent: Agent, iteration: number, dataset: Dataset, o: FitOptions): Promise<{ result: TrainResult; jobId: string }> {
+export async function fit(
+  ctx: MethodContext,
+  agent: Agent,
+  iteration: number,
+  dataset: Dataset,
+  o: FitOptions,
+): Promise<{ result: TrainResult; jobId: string }> {
   const t = ctx.config.training;
   const name = agentName(agent);
   const dir = join(ctx.runDir, "models", agent.method);
   mkdirSync(dir, { recursive: true });
   const outPath = join(dir, o.file);
   const objective = o.objective ?? { kind: "sft" as const };
-  const optim = { ...t.optim, ...(o.optim?.lr !== undefined ? { lr: o.optim.lr } : {}), ...(o.optim?.epochs !== undefined ? { epochs: o.optim.epochs } : {}) };
+  const optim = {
+    ...t.optim,
+    ...(o.optim?.lr !== undefined ? { lr: o.optim.lr } : {}),
+    ...(o.optim?.epochs !== undefined ? { epochs: o.optim.epochs } : {}),
+  };
   const job = await ctx.store.trainingJobs.create({
-    runId: ctx.runId, agentId: agent.id, iteration, trainer: t.trainer, datasetId: dataset.id, status: "running",
-    config: { mode: t.mode, lora: t.lora, optim, seed: o.seed, continueFrom: o.from?.id ?? null, ...(objective.kind === "sft" ? {} : { objective }) },
+    runId: ctx.runId,
+    agentId: agent.id,
+    iteration,
+    trainer: t.trainer,
+    datasetId: dataset.id,
+    status: "running",
+    config: {
+      mode: t.mode,
+      lora: t.lora,
+      optim,
+      seed: o.seed,
+      continueFrom: o.from?.id ?? null,
+      ...(objective.kind === "sft" ? {} : { objective }),
+    },
   });
   const rows = await ctx.store.datasets.rows(dataset.id);
   try {
@@ -78,7 +118,16 @@ export async function fit(ctx: MethodContext, agent: Agent, iteration: number, d
       mode: t.mode,
       outPath,
       lora: t.lora,
-      optim: { lr: optim.lr, epochs: optim.epochs, batchSize: optim.batch_size, gradAccum: optim.grad_accum, weightDecay: optim.weight_decay, warmupSteps: optim.warmup_steps, schedule: optim.schedule, maxSteps: optim.max_steps },
+      optim: {
+        lr: optim.lr,
+        epochs: optim.epochs,
+        batchSize: optim.batch_size,
+        gradAccum: optim.grad_accum,
+        weightDecay: optim.weight_decay,
+        warmupSteps: optim.warmup_steps,
+        schedule: optim.schedule,
+        maxSteps: optim.max_steps,
+      },
       valFraction: t.val_fraction,
       earlyStopPatience: t.early_stop_patience || undefined,
       contextLength: t.context_length,
@@ -90,7 +139,9 @@ export async function fit(ctx: MethodContext, agent: Agent, iteration: number, d
         const now = Date.now();
         if (now - last < 2000 && p.step < p.totalSteps) return;
         last = now;
-        ctx.log(`  train ${agent.method} ${name} it${iteration}${objective.kind === "sft" ? "" : ` (${objective.kind})`}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(3)}` : ""} ${Math.round(p.tokensPerSecond)} tok/s`);
+        ctx.log(
+          `  train ${agent.method} ${name} it${iteration}${objective.kind === "sft" ? "" : ` (${objective.kind})`}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(3)}` : ""} ${Math.round(p.tokensPerSecond)} tok/s`,
+        );
       },
     });
     return { result, jobId: job.id };
@@ -104,8 +155,12 @@ export async function fit(ctx: MethodContext, agent: Agent, iteration: number, d
 export function toPair(r: DatasetRow): PreferencePair {
   if (!r.chosen || !r.rejected) throw new Error(`dataset ${r.datasetId} row ${r.rowIndex} is not a preference pair`);
   return {
-    prompt: r.messages, chosen: r.chosen, rejected: r.rejected,
-    ...(r.refChosenLogp !== null && r.refRejectedLogp !== null ? { refChosenLogp: r.refChosenLogp, refRejectedLogp: r.refRejectedLogp } : {}),
+    prompt: r.messages,
+    chosen: r.chosen,
+    rejected: r.rejected,
+    ...(r.refChosenLogp !== null && r.refRejectedLogp !== null
+      ? { refChosenLogp: r.refChosenLogp, refRejectedLogp: r.refRejectedLogp }
+      : {}),
   };
 }
 
@@ -119,12 +174,34 @@ export function weightsOf(result: TrainResult): Weights {
 }
 
 /** Registers a job's output as the agent's version at `iteration` and marks the job succeeded, in one transaction. */
-export async function registerVersion(ctx: MethodContext, agent: Agent, iteration: number, result: TrainResult, jobId: string, parentId: string, rows: number, meta: Record<string, unknown> = {}): Promise<ModelVersion> {
+export async function registerVersion(
+  ctx: MethodContext,
+  agent: Agent,
+  iteration: number,
+  result: TrainResult,
+  jobId: string,
+  parentId: string,
+  rows: number,
+  meta: Record<string, unknown> = {},
+): Promise<ModelVersion> {
   return ctx.store.transaction(async () => {
     const w = weightsOf(result);
     const v = await ctx.store.modelVersions.insert({
-      agentId: agent.id, iteration, kind: w.kind, path: w.path, remoteId: w.remoteId, sha256: w.sha256, parentId,
-      meta: { rows, steps: result.steps, tokensPerSecond: result.tokensPerSecond, bestValLoss: result.bestValLoss ?? null, stoppedEarly: result.stoppedEarly, ...meta },
+      agentId: agent.id,
+      iteration,
+      kind: w.kind,
+      path: w.path,
+      remoteId: w.remoteId,
+      sha256: w.sha256,
+      parentId,
+      meta: {
+        rows,
+        steps: result.steps,
+        tokensPerSecond: result.tokensPerSecond,
+        bestValLoss: result.bestValLoss ?? null,
+        stoppedEarly: result.stoppedEarly,
+        ...meta,
+      },
     });
     await ctx.store.trainingJobs.update(jobId, { status: "succeeded", lossCurve: result.lossCurve, outputModelVersionId: v.id });
     return v;
@@ -132,6 +209,23 @@ export async function registerVersion(ctx: MethodContext, agent: Agent, iteratio
 }
 
 /** Records `w` as the agent's version at `iteration` without training (nothing to learn from). */
-export async function keepWeights(ctx: MethodContext, agent: Agent, iteration: number, w: Weights, parentId: string, why: string, meta: Record<string, unknown> = {}): Promise<ModelVersion> {
-  return ctx.store.modelVersions.insert({ agentId: agent.id, iteration, kind: w.kind, path: w.path, remoteId: w.remoteId, sha256: w.sha256, parentId, meta: { skipped: why, ...meta } });
+export async function keepWeights(
+  ctx: MethodContext,
+  agent: Agent,
+  iteration: number,
+  w: Weights,
+  parentId: string,
+  why: string,
+  meta: Record<string, unknown> = {},
+): Promise<ModelVersion> {
+  return ctx.store.modelVersions.insert({
+    agentId: agent.id,
+    iteration,
+    kind: w.kind,
+    path: w.path,
+    remoteId: w.remoteId,
+    sha256: w.sha256,
+    parentId,
+    meta: { skipped: why, ...meta },
+  });
 }

@@ -20,12 +20,22 @@ export interface DpoStage {
  * reuses them; the SFT stage's output is recorded by a unit marker. The DPO output is the agent's
  * version l. With no pairs, the SFT output is; with neither, the agent keeps its weights.
  */
-export async function trainSftThenDpo(ctx: MethodContext, agent: Agent, iteration: number, sft: Dataset, pairs: BuiltPairs, dpo: DpoStage): Promise<ModelVersion> {
+export async function trainSftThenDpo(
+  ctx: MethodContext,
+  agent: Agent,
+  iteration: number,
+  sft: Dataset,
+  pairs: BuiltPairs,
+  dpo: DpoStage,
+): Promise<ModelVersion> {
   const stored = await ctx.store.modelVersions.latest(agent.id, iteration);
   if (stored && stored.iteration === iteration) return stored;
   const prev = await versionAt(ctx, agent, iteration - 1);
   const name = agentName(agent);
-  const start: Weights = ctx.config.training.continue_from_previous && prev.kind !== "base" ? prev : { kind: "base", path: ctx.base.base, remoteId: null, sha256: null };
+  const start: Weights =
+    ctx.config.training.continue_from_previous && prev.kind !== "base"
+      ? prev
+      : { kind: "base", path: ctx.base.base, remoteId: null, sha256: null };
 
   // Stage 1: SFT. Its output is not a version of the agent, so a unit marker (written with the job's success) records it.
   const unit = `${agent.method}/it${iteration}/train/${name}/sft`;
@@ -36,7 +46,11 @@ export async function trainSftThenDpo(ctx: MethodContext, agent: Agent, iteratio
     ctx.log(`${agent.method} ${name}: no SFT rows at iteration ${iteration}; DPO starts from its previous weights`);
     policy = start;
   } else {
-    const { result, jobId } = await fit(ctx, agent, iteration, sft, { from: start.kind === "base" ? undefined : start, file: `${name}-it${iteration}-sft.gguf`, seed: deriveSeed(ctx.seed, "train", agent.method, name, iteration) });
+    const { result, jobId } = await fit(ctx, agent, iteration, sft, {
+      from: start.kind === "base" ? undefined : start,
+      file: `${name}-it${iteration}-sft.gguf`,
+      seed: deriveSeed(ctx.seed, "train", agent.method, name, iteration),
+    });
     policy = weightsOf(result);
     await ctx.store.transaction(async () => {
       await ctx.store.trainingJobs.update(jobId, { status: "succeeded", lossCurve: result.lossCurve });
@@ -47,17 +61,18 @@ export async function trainSftThenDpo(ctx: MethodContext, agent: Agent, iteratio
   // Stage 2: the pairs with their reference log-probs under the policy DPO starts from, stored once.
   let data = await findDataset(ctx, agent, iteration, pairs.kind);
   if (!data) {
-    const refs = pairs.rows.length && ctx.trainer.referenceLogprobs && policy.kind !== "remote"
-      ? await ctx.trainer.referenceLogprobs({
-          baseModelPath: policy.kind === "full" ? policy.path! : ctx.base.base,
-          adapterPath: policy.kind === "lora" ? policy.path! : undefined,
-          pairs: pairs.rows.map((r) => ({ prompt: r.prompt, chosen: r.chosen, rejected: r.rejected })),
-          chatTemplate: ctx.config.model.chat_template,
-          contextLength: ctx.config.training.context_length,
-          threads: ctx.config.training.threads,
-          signal: ctx.signal,
-        })
-      : undefined;
+    const refs =
+      pairs.rows.length && ctx.trainer.referenceLogprobs && policy.kind !== "remote"
+        ? await ctx.trainer.referenceLogprobs({
+            baseModelPath: policy.kind === "full" ? policy.path! : ctx.base.base,
+            adapterPath: policy.kind === "lora" ? policy.path! : undefined,
+            pairs: pairs.rows.map((r) => ({ prompt: r.prompt, chosen: r.chosen, rejected: r.rejected })),
+            chatTemplate: ctx.config.model.chat_template,
+            contextLength: ctx.config.training.context_length,
+            threads: ctx.config.training.threads,
+            signal: ctx.signal,
+          })
+        : undefined;
     data = await savePairs(ctx, agent, iteration, pairs, refs);
   }
   const stages = { sftRows: sft.rowCount, pairs: data.rowCount };

@@ -14,7 +14,10 @@ import type { MethodContext } from "../types.js";
  * dataset is what the job is filed under (the correct nodes, for export); the graphs are what it trains on.
  */
 export async function trainStudent(
-  ctx: MethodContext, agent: Agent, iteration: number, dataset: Dataset,
+  ctx: MethodContext,
+  agent: Agent,
+  iteration: number,
+  dataset: Dataset,
   o: { student: AgentModel; graphs: StudentGraph[]; objective: Objective },
 ): Promise<ModelVersion> {
   const stored = await ctx.store.modelVersions.latest(agent.id, iteration);
@@ -26,10 +29,33 @@ export async function trainStudent(
   mkdirSync(dir, { recursive: true });
   const outPath = join(dir, `student-it${iteration}.gguf`);
   const seed = deriveSeed(ctx.seed, "train", agent.method, "student", iteration);
-  const optim = { lr: t.optim.lr, epochs: t.optim.epochs, batchSize: t.optim.batch_size, gradAccum: t.optim.grad_accum, weightDecay: t.optim.weight_decay, warmupSteps: t.optim.warmup_steps, schedule: t.optim.schedule, maxSteps: t.optim.max_steps };
+  const optim = {
+    lr: t.optim.lr,
+    epochs: t.optim.epochs,
+    batchSize: t.optim.batch_size,
+    gradAccum: t.optim.grad_accum,
+    weightDecay: t.optim.weight_decay,
+    warmupSteps: t.optim.warmup_steps,
+    schedule: t.optim.schedule,
+    maxSteps: t.optim.max_steps,
+  };
   const job = await ctx.store.trainingJobs.create({
-    runId: ctx.runId, agentId: agent.id, iteration, trainer: t.trainer, datasetId: dataset.id, status: "running",
-    config: { mode: t.mode, lora: t.lora, optim: t.optim, seed, continueFrom: null, base: o.student.base, objective: o.objective, graphs: o.graphs.length },
+    runId: ctx.runId,
+    agentId: agent.id,
+    iteration,
+    trainer: t.trainer,
+    datasetId: dataset.id,
+    status: "running",
+    config: {
+      mode: t.mode,
+      lora: t.lora,
+      optim: t.optim,
+      seed,
+      continueFrom: null,
+      base: o.student.base,
+      objective: o.objective,
+      graphs: o.graphs.length,
+    },
   });
   try {
     let last = 0;
@@ -52,14 +78,33 @@ export async function trainStudent(
         const now = Date.now();
         if (now - last < 2000 && p.step < p.totalSteps) return;
         last = now;
-        const m = p.metrics ? ` (${Object.entries(p.metrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(", ")})` : "";
-        ctx.log(`  train ${agent.method} student it${iteration}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(3)}` : ""}${m} ${Math.round(p.tokensPerSecond)} tok/s`);
+        const m = p.metrics
+          ? ` (${Object.entries(p.metrics)
+              .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+              .join(", ")})`
+          : "";
+        ctx.log(
+          `  train ${agent.method} student it${iteration}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(3)}` : ""}${m} ${Math.round(p.tokensPerSecond)} tok/s`,
+        );
       },
     });
     return await ctx.store.transaction(async () => {
       const v = await ctx.store.modelVersions.insert({
-        agentId: agent.id, iteration, kind: t.mode, path: result.outPath, sha256: result.sha256, parentId: prev.id,
-        meta: { base: o.student.base, graphs: o.graphs.length, steps: result.steps, tokensPerSecond: result.tokensPerSecond, bestValLoss: result.bestValLoss ?? null, valMetrics: result.valMetrics ?? null, seconds: result.seconds },
+        agentId: agent.id,
+        iteration,
+        kind: t.mode,
+        path: result.outPath,
+        sha256: result.sha256,
+        parentId: prev.id,
+        meta: {
+          base: o.student.base,
+          graphs: o.graphs.length,
+          steps: result.steps,
+          tokensPerSecond: result.tokensPerSecond,
+          bestValLoss: result.bestValLoss ?? null,
+          valMetrics: result.valMetrics ?? null,
+          seconds: result.seconds,
+        },
       });
       await ctx.store.trainingJobs.update(job.id, { status: "succeeded", lossCurve: result.lossCurve, outputModelVersionId: v.id });
       return v;

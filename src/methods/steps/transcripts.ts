@@ -21,8 +21,9 @@ export async function loadTranscripts(ctx: MethodContext, method: string, iterat
   // processes): the datasets built from these, and so the training batches, must not depend on timing.
   const position = new Map([...ctx.train, ...ctx.test].map((q, i) => [q.rowId, i]));
   const at = (id: string) => position.get(id) ?? Number.MAX_SAFE_INTEGER;
-  const debates = (await ctx.store.debates.list({ runId: ctx.runId, method, iteration, phase, status: "done" }))
-    .sort((a, b) => at(a.questionId) - at(b.questionId));
+  const debates = (await ctx.store.debates.list({ runId: ctx.runId, method, iteration, phase, status: "done" })).sort(
+    (a, b) => at(a.questionId) - at(b.questionId),
+  );
   const turnsByDebate = groupBy(await ctx.store.turns.listFor({ runId: ctx.runId, method, iteration, phase }), (t) => t.debateId);
   const out: StoredDebate[] = [];
   for (const d of debates) {

@@ -12,7 +12,12 @@ import { recipeKey, type TinyRecipe } from "./recipe.js";
 import { pretrain } from "./train.js";
 import writeFileAtomic from "write-file-atomic";
 
-export interface TinyModelPaths { gguf: string; info: string; lock: string; work: string }
+export interface TinyModelPaths {
+  gguf: string;
+  info: string;
+  lock: string;
+  work: string;
+}
 
 /**
  * `society model tiny`: init → pretrain (full fine-tuning of every weight with our ggml trainer) →
@@ -61,22 +66,37 @@ export interface TinyModelInfo {
 const fmtDuration = (s: number) => (s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
 
 /** Runs every build step into `paths.work`, then moves the model and its info file into place. */
-export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: TinyModelPaths, opts: TinyBuildOptions, log: (l: string) => void, progress: (l: string) => void): Promise<TinyModelInfo> {
+export async function buildFromRecipe(
+  recipe: TinyRecipe,
+  seed: number,
+  paths: TinyModelPaths,
+  opts: TinyBuildOptions,
+  log: (l: string) => void,
+  progress: (l: string) => void,
+): Promise<TinyModelInfo> {
   const t0 = performance.now();
   const lines: string[] = [];
-  const say = (l: string) => { lines.push(l); log(l); };
+  const say = (l: string) => {
+    lines.push(l);
+    log(l);
+  };
   const h = resolveHparams(recipe.shape);
   const params = countParams(h);
   const key = recipeKey(recipe, seed, opts.promptsDir);
   say(`tiny model: recipe ${recipe.name}, seed ${seed}, key ${key}`);
-  say(`shape: ${h.nLayer} layers, ${h.nEmbd} wide, ${h.nHead} heads, ffn ${h.nFf}, vocab ${h.nVocab}: ${(params / 1e6).toFixed(2)} M parameters`);
+  say(
+    `shape: ${h.nLayer} layers, ${h.nEmbd} wide, ${h.nHead} heads, ffn ${h.nFf}, vocab ${h.nVocab}: ${(params / 1e6).toFixed(2)} M parameters`,
+  );
   say(`task: arithmetic a+b*c+d-e*f, operands 0..${recipe.maxValue} (train split only)`);
 
   rmSync(paths.work, { recursive: true, force: true });
   mkdirSync(paths.work, { recursive: true });
   const initPath = join(paths.work, "init.gguf");
   createRandomLlamaGguf({
-    ...recipe.shape, path: initPath, seed: fnvSplitmixSeedV1(seed, "tiny-init"), name: `society-tiny-${recipe.name}`,
+    ...recipe.shape,
+    path: initPath,
+    seed: fnvSplitmixSeedV1(seed, "tiny-init"),
+    name: `society-tiny-${recipe.name}`,
     metadata: {
       "society.tiny.recipe": gguf.str(JSON.stringify(recipe)),
       "society.tiny.seed": gguf.u32(seed),
@@ -84,12 +104,19 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
     },
   });
 
-  const chats = buildCorpus({ seed: fnvSplitmixSeedV1(seed, "tiny-corpus"), maxValue: recipe.maxValue, ...recipe.corpus, promptsDir: opts.promptsDir });
+  const chats = buildCorpus({
+    seed: fnvSplitmixSeedV1(seed, "tiny-corpus"),
+    maxValue: recipe.maxValue,
+    ...recipe.corpus,
+    promptsDir: opts.promptsDir,
+  });
   const sequences = chats.map((c) => tokenizeChat(c.messages));
   const tooLong = sequences.filter((s) => s.tokens.length > recipe.contextLength).length;
   if (tooLong) throw new Error(`tiny recipe ${recipe.name}: ${tooLong} corpus chats exceed contextLength ${recipe.contextLength}`);
   const trainTokens = sequences.reduce((n, s) => n + s.tokens.length, 0);
-  say(`corpus: ${chats.length} chats (${recipe.corpus.generatorChats} generator, ${recipe.corpus.criticChats} critic), ${trainTokens} tokens`);
+  say(
+    `corpus: ${chats.length} chats (${recipe.corpus.generatorChats} generator, ${recipe.corpus.criticChats} critic), ${trainTokens} tokens`,
+  );
 
   const threads = opts.threads ?? recipe.threads ?? autoThreads();
   progress(`training with ${threads} thread${threads === 1 ? "" : "s"}`);
@@ -107,7 +134,9 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
   // One step's loss is noisy: report the mean over the last tenth of training.
   const tail = trained.lossCurve.slice(-Math.max(1, Math.ceil(trained.lossCurve.length / 10)));
   const finalLoss = tail.length ? tail.reduce((s, p) => s + p.loss, 0) / tail.length : null;
-  say(`trained in ${fmtDuration(trainSeconds)} (${Math.round(trained.tokensPerSecond)} tokens/s), final loss ${finalLoss?.toFixed(3) ?? "n/a"}`);
+  say(
+    `trained in ${fmtDuration(trainSeconds)} (${Math.round(trained.tokensPerSecond)} tokens/s), final loss ${finalLoss?.toFixed(3) ?? "n/a"}`,
+  );
 
   const ev = await evaluateHeldOut(trained.outPath, {
     maxValue: recipe.maxValue,
@@ -115,10 +144,13 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
     maxTokens: recipe.eval.maxTokens,
     critic: recipe.corpus.criticChats > 0,
     promptsDir: opts.promptsDir,
-    onProgress: (done, total, correct) => { if (done % 20 === 0 || done === total) progress(`eval: ${done}/${total}, ${correct} correct`); },
+    onProgress: (done, total, correct) => {
+      if (done % 20 === 0 || done === total) progress(`eval: ${done}/${total}, ${correct} correct`);
+    },
   });
   say(`held-out: ${ev.correct}/${ev.n} test-split questions correct, \\boxed{} in ${(ev.boxedRate * 100).toFixed(0)}% of answers`);
-  if (ev.criticAccuracy !== undefined) say(`critic round (2 other answers, each right with p=1/2): ${(ev.criticAccuracy * 100).toFixed(1)}% correct`);
+  if (ev.criticAccuracy !== undefined)
+    say(`critic round (2 other answers, each right with p=1/2): ${(ev.criticAccuracy * 100).toFixed(1)}% correct`);
 
   renameSync(trained.outPath, paths.gguf);
   rmSync(paths.work, { recursive: true, force: true });
@@ -152,4 +184,3 @@ export async function buildFromRecipe(recipe: TinyRecipe, seed: number, paths: T
   writeFileAtomic.sync(paths.info, JSON.stringify(info, null, 2));
   return info;
 }
-

@@ -36,15 +36,25 @@ export async function buildTinyModel(recipeName: string, opts: TinyBuildOptions 
   const progress = opts.progress ?? (() => {});
   if (!opts.force) {
     const hit = readCached(paths);
-    if (hit) { for (const l of hit.lines) log(l); return hit; }
-  }
-  return withFileLock(paths.lock, async () => {
-    if (!opts.force) {
-      const hit = readCached(paths); // another process built it while we waited
-      if (hit) { for (const l of hit.lines) log(l); return hit; }
+    if (hit) {
+      for (const l of hit.lines) log(l);
+      return hit;
     }
-    return buildFromRecipe(recipe, seed, paths, opts, log, progress);
-  }, { onWait: () => progress(`waiting for another process building ${paths.gguf}`) });
+  }
+  return withFileLock(
+    paths.lock,
+    async () => {
+      if (!opts.force) {
+        const hit = readCached(paths); // another process built it while we waited
+        if (hit) {
+          for (const l of hit.lines) log(l);
+          return hit;
+        }
+      }
+      return buildFromRecipe(recipe, seed, paths, opts, log, progress);
+    },
+    { onWait: () => progress(`waiting for another process building ${paths.gguf}`) },
+  );
 }
 
 /** For tests and other modules: the cached tiny model for a recipe (built once if missing). */

@@ -29,7 +29,12 @@ export interface TokenizedChat {
 export function tokenizeChat(messages: readonly ChatMessage[]): TokenizedChat {
   const tokens: number[] = [VOCAB.bos];
   const lossMask: number[] = [0];
-  const push = (ids: number[], m: 0 | 1) => { for (const id of ids) { tokens.push(id); lossMask.push(m); } };
+  const push = (ids: number[], m: 0 | 1) => {
+    for (const id of ids) {
+      tokens.push(id);
+      lossMask.push(m);
+    }
+  };
   for (const msg of messages) {
     push([VOCAB.imStart, ...tokenize(`${msg.role}\n`)], 0);
     const train = msg.role === "assistant" && msg.weight !== 0 ? 1 : 0;

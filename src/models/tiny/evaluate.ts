@@ -83,13 +83,24 @@ export async function evaluateHeldOut(modelPath: string, opts: HeldOutOptions): 
             const ask: ChatMessage = { role: "user", content: generatorPrompt(q.text, opts.promptsDir) };
             const text = await reply([ask]);
             const { ex, ok } = isRight(text, q.gold);
-            const sample: HeldOutSample = { question: q.text, gold: q.gold, completion: text, pred: ex.answer, boxed: ex.status === "boxed", correct: ok };
+            const sample: HeldOutSample = {
+              question: q.text,
+              gold: q.gold,
+              completion: text,
+              pred: ex.answer,
+              boxed: ex.status === "boxed",
+              correct: ok,
+            };
             if (opts.critic) {
               // Others' answers depend only on the question, so every model is judged on the same ones.
               const rng = createXoshiro128Rng(fnvSplitmixSeedV1(0, "critic-eval", q.text));
               const o = operandsOf(q);
               const otherResponses = [0, 1].map(() => (rng.next() < 0.5 ? compactSolution(o) : wrongSolution(o, rng)));
-              const second = await reply([ask, { role: "assistant", content: text }, { role: "user", content: criticPrompt(otherResponses, q.text, opts.promptsDir) }]);
+              const second = await reply([
+                ask,
+                { role: "assistant", content: text },
+                { role: "user", content: criticPrompt(otherResponses, q.text, opts.promptsDir) },
+              ]);
               sample.critic = { otherResponses, completion: second, correct: isRight(second, q.gold).ok };
             }
             samples[i] = sample;

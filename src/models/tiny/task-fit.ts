@@ -16,6 +16,8 @@ export function fitTaskToTinyModel(config: RunConfig): void {
     return;
   }
   if (Number(given) !== want) {
-    throw new UserError(`task.options.maxValue is ${given}, but the tiny model (recipe "${config.model.tiny_recipe}") is trained on operands 0..${want}: set task.options.maxValue: ${want}`);
+    throw new UserError(
+      `task.options.maxValue is ${given}, but the tiny model (recipe "${config.model.tiny_recipe}") is trained on operands 0..${want}: set task.options.maxValue: ${want}`,
+    );
   }
 }

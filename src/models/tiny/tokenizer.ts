@@ -33,7 +33,10 @@ export interface Vocab {
 function buildVocab(): Vocab {
   const tokens: string[] = [];
   const types: number[] = [];
-  const add = (t: string, type: number) => { tokens.push(t); types.push(type); };
+  const add = (t: string, type: number) => {
+    tokens.push(t);
+    types.push(type);
+  };
   add(SPECIAL.unk, TOKEN_TYPE.UNKNOWN);
   add(SPECIAL.bos, TOKEN_TYPE.CONTROL);
   add(SPECIAL.eos, TOKEN_TYPE.CONTROL);
@@ -86,7 +89,10 @@ function tokenizeRaw(text: string, out: number[], v: Vocab) {
   for (const ch of text) {
     const piece = ch === " " ? SPACE_PIECE : ch;
     const id = v.ids.get(piece);
-    if (id !== undefined && v.types[id] === TOKEN_TYPE.NORMAL) { out.push(id); continue; }
+    if (id !== undefined && v.types[id] === TOKEN_TYPE.NORMAL) {
+      out.push(id);
+      continue;
+    }
     for (const b of Buffer.from(ch, "utf8")) out.push(v.byteBase + b);
   }
 }
@@ -98,16 +104,25 @@ function tokenizeRaw(text: string, out: number[], v: Vocab) {
 export function tokenize(text: string, opts: { addBos?: boolean; special?: boolean } = {}, v: Vocab = VOCAB): number[] {
   const out: number[] = [];
   if (opts.addBos) out.push(v.bos);
-  if (!opts.special) { tokenizeRaw(text, out, v); return out; }
+  if (!opts.special) {
+    tokenizeRaw(text, out, v);
+    return out;
+  }
   let rest = text;
   while (rest.length > 0) {
     let best = -1;
     let which = "";
     for (const s of SPECIAL_STRINGS) {
       const i = rest.indexOf(s);
-      if (i >= 0 && (best < 0 || i < best)) { best = i; which = s; }
+      if (i >= 0 && (best < 0 || i < best)) {
+        best = i;
+        which = s;
+      }
     }
-    if (best < 0) { tokenizeRaw(rest, out, v); break; }
+    if (best < 0) {
+      tokenizeRaw(rest, out, v);
+      break;
+    }
     tokenizeRaw(rest.slice(0, best), out, v);
     out.push(v.ids.get(which)!);
     rest = rest.slice(best + which.length);
@@ -121,7 +136,10 @@ export function detokenize(ids: readonly number[], opts: { special?: boolean } =
   for (const id of ids) {
     const type = v.types[id];
     if (type === undefined) throw new RangeError(`token id ${id} is outside the vocabulary (${v.tokens.length})`);
-    if (type === TOKEN_TYPE.BYTE) { bytes.push(id - v.byteBase); continue; }
+    if (type === TOKEN_TYPE.BYTE) {
+      bytes.push(id - v.byteBase);
+      continue;
+    }
     if (type !== TOKEN_TYPE.NORMAL && !opts.special) continue;
     const text = type === TOKEN_TYPE.NORMAL ? v.tokens[id]!.replaceAll(SPACE_PIECE, " ") : v.tokens[id]!;
     for (const b of Buffer.from(text, "utf8")) bytes.push(b);

@@ -37,7 +37,9 @@ export async function pretrain(a: PretrainArgs): Promise<TrainResult> {
     const now = performance.now();
     if (now - lastPrinted < 5000 && p.step !== p.totalSteps) return;
     lastPrinted = now;
-    a.progress(`train: step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}, lr ${p.lr.toExponential(1)}, ${Math.round(p.tokensPerSecond)} tokens/s, eta ${eta(p.etaSeconds)}`);
+    a.progress(
+      `train: step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}, lr ${p.lr.toExponential(1)}, ${Math.round(p.tokensPerSecond)} tokens/s, eta ${eta(p.etaSeconds)}`,
+    );
   };
   return trainer.train({
     baseModelPath: a.basePath,

@@ -32,19 +32,36 @@ export function debateProtocol(o: DebateSettings): Protocol {
       let previous: TurnRecord[] = [];
       for (let round = 1; round <= o.rounds; round++) {
         const prev = previous;
-        previous = await allOrFirstError(Array.from({ length: n }, async (_, i) => {
-          const seat = speaker(seats, round, i);
-          if (round === 1) return turns.take({ seat, round, prompt: generatorChat(src, o.generatorRole), parse: true });
-          const others = prev.map((t, j) => ({ n: j, text: t.completion })).filter((x) => x.n !== i);
-          let input: { summary: string } | { others: typeof others } = { others };
-          if (o.summarize) {
-            const s = await turns.take({ seat: summarizerFor(seats, i), round, prompt: summarizerChat(src, others), parse: false, meta: { summaryFor: i } });
-            input = { summary: s.completion };
-          }
-          return turns.take({ seat, round, prompt: criticChat(src, { prompt: prev[i]!.prompt as ChatMessage[], completion: prev[i]!.completion }, input), parse: true });
-        }));
+        previous = await allOrFirstError(
+          Array.from({ length: n }, async (_, i) => {
+            const seat = speaker(seats, round, i);
+            if (round === 1) return turns.take({ seat, round, prompt: generatorChat(src, o.generatorRole), parse: true });
+            const others = prev.map((t, j) => ({ n: j, text: t.completion })).filter((x) => x.n !== i);
+            let input: { summary: string } | { others: typeof others } = { others };
+            if (o.summarize) {
+              const s = await turns.take({
+                seat: summarizerFor(seats, i),
+                round,
+                prompt: summarizerChat(src, others),
+                parse: false,
+                meta: { summaryFor: i },
+              });
+              input = { summary: s.completion };
+            }
+            return turns.take({
+              seat,
+              round,
+              prompt: criticChat(src, { prompt: prev[i]!.prompt as ChatMessage[], completion: prev[i]!.completion }, input),
+              parse: true,
+            });
+          }),
+        );
       }
-      const vote = majorityVote(previous.map((t) => ({ answer: t.parsedAnswer })), (a) => task.canonical(a), turns.seed("vote", o.rounds));
+      const vote = majorityVote(
+        previous.map((t) => ({ answer: t.parsedAnswer })),
+        (a) => task.canonical(a),
+        turns.seed("vote", o.rounds),
+      );
       return { finalAnswer: vote.answer, votes: vote.votes, tieBreak: vote.tieBreak };
     },
   };
@@ -86,8 +103,15 @@ function check(agents: readonly Seat[], rounds: number): void {
 }
 
 const engine = (deps: DebateDeps, opts: DebateOptions) => ({
-  backend: deps.backend, store: deps.store, task: deps.task, scope: deps.scope, agentIds: deps.agentIds, turnMeta: deps.turnMeta,
-  sampling: opts.sampling, runSeed: opts.runSeed, seedScope: opts.seedScope,
+  backend: deps.backend,
+  store: deps.store,
+  task: deps.task,
+  scope: deps.scope,
+  agentIds: deps.agentIds,
+  turnMeta: deps.turnMeta,
+  sampling: opts.sampling,
+  runSeed: opts.runSeed,
+  seedScope: opts.seedScope,
 });
 
 export async function runDebate(q: Question, storeQuestionId: string, deps: DebateDeps, opts: DebateOptions): Promise<DebateOutcome> {

@@ -35,8 +35,9 @@ export function criticChat(
   previous: { prompt: readonly ChatMessage[]; completion: string },
   input: { summary: string } | { others: ReadonlyArray<{ n: number; text: string }> },
 ): ChatMessage[] {
-  const request = "summary" in input
-    ? renderPrompt(p.task, "critic-summary", { ...p.vars, summary: input.summary }, p.dir)
-    : renderPrompt(p.task, "critic", { ...p.vars, other_responses: otherResponses(p, input.others) }, p.dir);
+  const request =
+    "summary" in input
+      ? renderPrompt(p.task, "critic-summary", { ...p.vars, summary: input.summary }, p.dir)
+      : renderPrompt(p.task, "critic", { ...p.vars, other_responses: otherResponses(p, input.others) }, p.dir);
   return [...previous.prompt, { role: "assistant", content: previous.completion }, { role: "user", content: request }];
 }

@@ -43,13 +43,18 @@ export const parentPath = (node: string): string | null => {
  * Values a tree's nodes. `reward(answer)` is 1 for a right leaf answer, else 0. A node whose parent is
  * missing is an error: trees are read only once complete.
  */
-export function assignCredit(questionId: string, nodes: readonly TreeNode[], reward: (answer: string | null) => number, threshold = 0.5): ScoredTree {
+export function assignCredit(
+  questionId: string,
+  nodes: readonly TreeNode[],
+  reward: (answer: string | null) => number,
+  threshold = 0.5,
+): ScoredTree {
   const byPath = new Map<string, ScoredNode>();
   const sorted = [...nodes].sort((a, b) => depth(a.node) - depth(b.node) || a.node.localeCompare(b.node, "en", { numeric: true }));
   for (const n of sorted) {
     if (byPath.has(n.node)) throw new Error(`malt tree ${questionId}: node ${n.node} appears twice`);
     const pp = parentPath(n.node);
-    const parent = pp === null ? null : byPath.get(pp) ?? null;
+    const parent = pp === null ? null : (byPath.get(pp) ?? null);
     if (pp !== null && !parent) throw new Error(`malt tree ${questionId}: node ${n.node} has no parent ${pp}`);
     const s: ScoredNode = { ...n, value: 0, correct: false, parent, children: [] };
     parent?.children.push(s);

@@ -27,10 +27,18 @@ export function generatorChat(p: MaltPromptSource): ChatMessage[] {
 
 /** The generator's exchange (question, answer), then the verifier's request (`{{answer}}` is the answer again). */
 export function verifierChat(p: MaltPromptSource, answer: string): ChatMessage[] {
-  return [...generatorChat(p), { role: "assistant", content: answer }, { role: "user", content: renderPrompt(p.task, "verifier", { ...p.vars, answer }, dirOf(p)) }];
+  return [
+    ...generatorChat(p),
+    { role: "assistant", content: answer },
+    { role: "user", content: renderPrompt(p.task, "verifier", { ...p.vars, answer }, dirOf(p)) },
+  ];
 }
 
 /** The generator's exchange (question, answer), then the refiner's request showing the critique. */
 export function refinerChat(p: MaltPromptSource, answer: string, critique: string): ChatMessage[] {
-  return [...generatorChat(p), { role: "assistant", content: answer }, { role: "user", content: renderPrompt(p.task, "refiner", { ...p.vars, answer, critique }, dirOf(p)) }];
+  return [
+    ...generatorChat(p),
+    { role: "assistant", content: answer },
+    { role: "user", content: renderPrompt(p.task, "refiner", { ...p.vars, answer, critique }, dirOf(p)) },
+  ];
 }

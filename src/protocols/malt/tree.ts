@@ -28,23 +28,55 @@ export interface MaltSettings {
 
 export function maltProtocol(o: MaltSettings): Protocol {
   const [g, v, r] = o.branching;
-  if (![g, v, r].every((x) => Number.isInteger(x) && x >= 1)) throw new Error(`malt: branching must be three positive integers, got [${o.branching.join(", ")}]`);
+  if (![g, v, r].every((x) => Number.isInteger(x) && x >= 1))
+    throw new Error(`malt: branching must be three positive integers, got [${o.branching.join(", ")}]`);
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   return {
     name: "malt",
     roles: MALT_ROLES,
     async run({ question, task, promptsDir }, seats, turns: Turns) {
-      const G = seatOf(seats, "generator", 0, "malt"), V = seatOf(seats, "verifier", 0, "malt"), R = seatOf(seats, "refiner", 0, "malt");
+      const G = seatOf(seats, "generator", 0, "malt"),
+        V = seatOf(seats, "verifier", 0, "malt"),
+        R = seatOf(seats, "refiner", 0, "malt");
       const src: MaltPromptSource = { task: task.name, vars: task.promptVars(question), dir: promptsDir };
-      const leaves = (await allOrFirstError(range(g).map(async (i) => {
-        const answer = await turns.take({ seat: G, round: 1, node: `${i}`, prompt: generatorChat(src), parse: true });
-        return (await allOrFirstError(range(v).map(async (j) => {
-          const critique = await turns.take({ seat: V, round: 2, node: `${i}.${j}`, parent: answer, prompt: verifierChat(src, answer.completion), parse: true });
-          return allOrFirstError(range(r).map((k) =>
-            turns.take({ seat: R, round: 3, node: `${i}.${j}.${k}`, parent: critique, prompt: refinerChat(src, answer.completion, critique.completion), parse: true })));
-        }))).flat();
-      }))).flat();
-      const vote = majorityVote(leaves.map((t) => ({ answer: t.parsedAnswer })), (a) => task.canonical(a), turns.seed("vote", "refiners"));
+      const leaves = (
+        await allOrFirstError(
+          range(g).map(async (i) => {
+            const answer = await turns.take({ seat: G, round: 1, node: `${i}`, prompt: generatorChat(src), parse: true });
+            return (
+              await allOrFirstError(
+                range(v).map(async (j) => {
+                  const critique = await turns.take({
+                    seat: V,
+                    round: 2,
+                    node: `${i}.${j}`,
+                    parent: answer,
+                    prompt: verifierChat(src, answer.completion),
+                    parse: true,
+                  });
+                  return allOrFirstError(
+                    range(r).map((k) =>
+                      turns.take({
+                        seat: R,
+                        round: 3,
+                        node: `${i}.${j}.${k}`,
+                        parent: critique,
+                        prompt: refinerChat(src, answer.completion, critique.completion),
+                        parse: true,
+                      }),
+                    ),
+                  );
+                }),
+              )
+            ).flat();
+          }),
+        )
+      ).flat();
+      const vote = majorityVote(
+        leaves.map((t) => ({ answer: t.parsedAnswer })),
+        (a) => task.canonical(a),
+        turns.seed("vote", "refiners"),
+      );
       return { finalAnswer: vote.answer, votes: vote.votes, tieBreak: vote.tieBreak };
     },
   };

@@ -46,29 +46,59 @@ export interface RemarkMeta {
 
 export function saieProtocol(o: SaieSettings): Protocol {
   if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error(`saie: rounds must be a positive integer, got ${o.rounds}`);
-  if (!(o.supportiveShare >= 0 && o.supportiveShare <= 1)) throw new Error(`saie: supportiveShare must be in [0, 1], got ${o.supportiveShare}`);
+  if (!(o.supportiveShare >= 0 && o.supportiveShare <= 1))
+    throw new Error(`saie: supportiveShare must be in [0, 1], got ${o.supportiveShare}`);
   const votes = o.referenceVotes ?? 3;
   return {
     name: "saie",
     roles: SAIE_ROLES,
     async run({ question, task, promptsDir }, seats, turns) {
-      const L = seatOf(seats, "learner", 0, "saie"), P = seatOf(seats, "partner", 0, "saie");
+      const L = seatOf(seats, "learner", 0, "saie"),
+        P = seatOf(seats, "partner", 0, "saie");
       const src: SaiePromptSource = { task: task.prompts ?? task.name, vars: task.promptVars(question), dir: promptsDir };
       let reference: string | null = question.gold;
       if (o.reference === "majority") {
-        const ballots = await Promise.all(Array.from({ length: votes }, (_, i) =>
-          turns.take({ seat: P, round: 1, node: `reference.${i}`, prompt: learnerOpening(src), parse: true, meta: { referenceBallot: i } })));
-        reference = majorityVote(ballots.map((t) => ({ answer: t.parsedAnswer })), (a) => task.canonical(a), turns.seed("reference", "vote")).answer;
+        const ballots = await Promise.all(
+          Array.from({ length: votes }, (_, i) =>
+            turns.take({
+              seat: P,
+              round: 1,
+              node: `reference.${i}`,
+              prompt: learnerOpening(src),
+              parse: true,
+              meta: { referenceBallot: i },
+            }),
+          ),
+        );
+        reference = majorityVote(
+          ballots.map((t) => ({ answer: t.parsedAnswer })),
+          (a) => task.canonical(a),
+          turns.seed("reference", "vote"),
+        ).answer;
       }
       let last: TurnRecord = await turns.take({ seat: L, round: 1, prompt: learnerOpening(src), parse: true });
       // No reference (nothing in the partner's ballots parsed): nothing to support or attack.
       if (reference !== null) {
         for (let r = 1; r <= o.rounds; r++) {
           const kind: RemarkKind = unitDrawV1(turns.seed("remark", r)) < o.supportiveShare ? "supportive" : "adversarial";
-          const claim = kind === "supportive" ? reference : wrongClaim(task, question, reference, last.parsedAnswer, turns.seed("claim", r));
+          const claim =
+            kind === "supportive" ? reference : wrongClaim(task, question, reference, last.parsedAnswer, turns.seed("claim", r));
           const meta: RemarkMeta = { remark: kind, claim, reference };
-          const remark = await turns.take({ seat: P, round: r, parent: last, prompt: partnerChat(src, kind, last.completion, claim), parse: true, meta: { ...meta } });
-          last = await turns.take({ seat: L, round: r + 1, parent: remark, prompt: learnerReplyChat(src, last, remark.completion), parse: true });
+          const remark = await turns.take({
+            seat: P,
+            round: r,
+            parent: last,
+            prompt: partnerChat(src, kind, last.completion, claim),
+            parse: true,
+            meta: { ...meta },
+          });
+          last = await turns.take({
+            seat: L,
+            round: r + 1,
+            parent: remark,
+            prompt: learnerReplyChat(src, last, remark.completion),
+            parse: true,
+          });
         }
       }
       const key = last.parsedAnswer === null ? null : task.canonical(last.parsedAnswer);
@@ -82,7 +112,13 @@ export function saieProtocol(o: SaieSettings): Protocol {
  * partner backs the mistake), else a distractor — another option label for a multiple-choice question,
  * the reference ± 1..3 for a number — and, for a free-form answer with neither, "not <reference>".
  */
-export function wrongClaim(task: Pick<Task, "canonical">, q: Pick<Question, "meta">, reference: string, learner: string | null, seed: number): string {
+export function wrongClaim(
+  task: Pick<Task, "canonical">,
+  q: Pick<Question, "meta">,
+  reference: string,
+  learner: string | null,
+  seed: number,
+): string {
   const ref = task.canonical(reference);
   if (learner !== null && task.canonical(learner) !== ref) return learner;
   const labels = Array.isArray(q.meta?.labels) ? (q.meta.labels as unknown[]).map(String) : null;

@@ -28,8 +28,16 @@ export function learnerOpening(p: SaiePromptSource): ChatMessage[] {
 }
 
 /** The learner's chat after a remark: its previous chat and answer, then the remark as the next user message. */
-export function learnerReplyChat(p: SaiePromptSource, previous: { prompt: readonly ChatMessage[]; completion: string }, remark: string): ChatMessage[] {
-  return [...previous.prompt, { role: "assistant", content: previous.completion }, { role: "user", content: renderPrompt(p.task, "learner-reply", { ...p.vars, remark }, saieDir(p)) }];
+export function learnerReplyChat(
+  p: SaiePromptSource,
+  previous: { prompt: readonly ChatMessage[]; completion: string },
+  remark: string,
+): ChatMessage[] {
+  return [
+    ...previous.prompt,
+    { role: "assistant", content: previous.completion },
+    { role: "user", content: renderPrompt(p.task, "learner-reply", { ...p.vars, remark }, saieDir(p)) },
+  ];
 }
 
 /** The partner's chat for one remark: the question, the learner's latest answer, and the claim to back or attack with. */

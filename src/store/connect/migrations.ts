@@ -19,7 +19,10 @@ type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 export async function pgAppliedMigrations(query: Query): Promise<{ hash: string; createdAt: number }[]> {
   const [has] = await query("select to_regclass('drizzle.__drizzle_migrations') is not null as n");
   if (!has?.n) return [];
-  return (await query("select hash, created_at from drizzle.__drizzle_migrations order by created_at, id")).map((r) => ({ hash: String(r.hash), createdAt: Number(r.created_at) }));
+  return (await query("select hash, created_at from drizzle.__drizzle_migrations order by created_at, id")).map((r) => ({
+    hash: String(r.hash),
+    createdAt: Number(r.created_at),
+  }));
 }
 
 /** Table → column names in the current schema of a Postgres database. */

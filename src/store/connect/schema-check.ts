@@ -45,7 +45,10 @@ export function expectedColumns(): Map<string, string[]> {
   for (const t of Object.values(pgSchema)) {
     if (!(t instanceof PgTable)) continue;
     const c = pgTableConfig(t);
-    out.set(c.name, c.columns.map((col) => col.name));
+    out.set(
+      c.name,
+      c.columns.map((col) => col.name),
+    );
   }
   return out;
 }

@@ -26,7 +26,12 @@ export function connectSqlite(path: string, opts: ConnectOptions): Connection {
   }
   const db = drizzle({ client });
   const hasJournal = () => !!client!.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
-  const applied = (): AppliedMigration[] => (hasJournal() ? (client!.prepare("select hash, created_at as createdAt from __drizzle_migrations order by created_at, rowid").all() as AppliedMigration[]) : []);
+  const applied = (): AppliedMigration[] =>
+    hasJournal()
+      ? (client!
+          .prepare("select hash, created_at as createdAt from __drizzle_migrations order by created_at, rowid")
+          .all() as AppliedMigration[])
+      : [];
   // drizzle reads the journal before its BEGIN, so a second process opening the same new store at the same
   // moment finds the tables created under it and fails. When the journal moved meanwhile, someone else
   // migrated: read it again and apply what is still pending (nothing, usually).
@@ -101,5 +106,10 @@ export function connectSqlite(path: string, opts: ConnectOptions): Connection {
 /** Table → column names of the live SQLite file. */
 function liveColumns(client: Database.Database): Map<string, Set<string>> {
   const tables = client.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[];
-  return new Map(tables.map(({ name }) => [name, new Set((client.pragma(`table_info(${JSON.stringify(name)})`) as { name: string }[]).map((c) => c.name))]));
+  return new Map(
+    tables.map(({ name }) => [
+      name,
+      new Set((client.pragma(`table_info(${JSON.stringify(name)})`) as { name: string }[]).map((c) => c.name)),
+    ]),
+  );
 }

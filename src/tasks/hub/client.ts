@@ -97,8 +97,12 @@ async function httpError(c: HubClient, res: Response, what: string): Promise<Use
   }
   const hint =
     res.status === 401 || res.status === 403
-      ? c.token ? " (HF_TOKEN is set: does it have access? gated data sets need their terms accepted on the Hub)" : " (gated or private: set HF_TOKEN)"
-      : res.status === 404 ? " (check the owner/name, the revision, config and split)" : "";
+      ? c.token
+        ? " (HF_TOKEN is set: does it have access? gated data sets need their terms accepted on the Hub)"
+        : " (gated or private: set HF_TOKEN)"
+      : res.status === 404
+        ? " (check the owner/name, the revision, config and split)"
+        : "";
   return new UserError(`${what}: HTTP ${res.status}${detail ? ` — ${detail.trim()}` : ""}${hint}`);
 }
 
@@ -125,7 +129,13 @@ export interface Downloaded {
  * known (LFS sha256, git blob sha1), and only then renames it into place: a failed or interrupted
  * download leaves nothing at `dest`.
  */
-export async function download(c: HubClient, url: string, dest: string, what: string, expect: { sha256?: string; gitSha1?: string; size?: number } = {}): Promise<Downloaded> {
+export async function download(
+  c: HubClient,
+  url: string,
+  dest: string,
+  what: string,
+  expect: { sha256?: string; gitSha1?: string; size?: number } = {},
+): Promise<Downloaded> {
   const res = await follow(c, url, what);
   mkdirSync(dirname(dest), { recursive: true });
   const tmp = `${dest}.part-${process.pid}`;

@@ -3,7 +3,18 @@ import { join } from "node:path";
 import { UserError } from "../../errors.js";
 import { withFileLock } from "../../util/file-lock.js";
 import { dataFileSha256 } from "../read/rows.js";
-import { defaultHubCache, isCommitSha, readManifest, readRef, repoDir, revisionDir, writeManifest, writeRef, type Manifest, type ManifestFile } from "./cache.js";
+import {
+  defaultHubCache,
+  isCommitSha,
+  readManifest,
+  readRef,
+  repoDir,
+  revisionDir,
+  writeManifest,
+  writeRef,
+  type Manifest,
+  type ManifestFile,
+} from "./cache.js";
 import { download, getJson, hubClientFromEnv, HubUnreachable, repoApi, resolveUrl, type HubClient } from "./client.js";
 import { configNames, defaultConfig, splitFiles } from "./splits.js";
 
@@ -83,7 +94,9 @@ export async function pullDataset(req: PullRequest, opts: PullOptions = {}): Pro
     if (!(e instanceof HubUnreachable)) throw e;
     const hit = fromCache(cache, req, revision, { quiet: true });
     if (!hit) throw new UserError(`${e.message}; and ${req.repo}@${revision} is not in the cache (${repoDir(cache, req.repo)})`);
-    (opts.warn ?? ((l: string) => process.stderr.write(`${l}\n`)))(`${e.message}: using the cached copy of ${req.repo}@${revision} (${hit.sha.slice(0, 12)})`);
+    (opts.warn ?? ((l: string) => process.stderr.write(`${l}\n`)))(
+      `${e.message}: using the cached copy of ${req.repo}@${revision} (${hit.sha.slice(0, 12)})`,
+    );
     return hit;
   }
 }
@@ -98,22 +111,32 @@ interface TreeEntry {
 
 async function online(client: HubClient, cache: string, req: PullRequest, revision: string, log: (l: string) => void): Promise<PullResult> {
   const what = `${req.repo}@${revision}`;
-  const { body: info } = await getJson<{ sha?: string; cardData?: unknown }>(client, `${repoApi(client, req.repo)}/revision/${encodeURIComponent(revision)}`, what);
+  const { body: info } = await getJson<{ sha?: string; cardData?: unknown }>(
+    client,
+    `${repoApi(client, req.repo)}/revision/${encodeURIComponent(revision)}`,
+    what,
+  );
   if (!info.sha || !isCommitSha(info.sha)) throw new UserError(`${what}: the Hub's answer names no commit sha`);
   const sha = info.sha;
   const tree: TreeEntry[] = [];
-  for (let url: string | undefined = `${repoApi(client, req.repo)}/tree/${sha}?recursive=true`; url; ) {
+  for (let url: string | undefined = `${repoApi(client, req.repo)}/tree/${sha}?recursive=true`; url;) {
     const page: { body: TreeEntry[]; next?: string } = await getJson<TreeEntry[]>(client, url, `${what}: listing files`);
     if (!Array.isArray(page.body)) throw new UserError(`${what}: the Hub's file listing is not a list`);
     tree.push(...page.body);
     url = page.next;
   }
   const files = new Map(tree.filter((t) => t.type === "file").map((t) => [t.path, t]));
-  const configs = req.configs === "all" ? configNames(info.cardData) : req.configs ?? [defaultConfig(req.repo, info.cardData)];
+  const configs = req.configs === "all" ? configNames(info.cardData) : (req.configs ?? [defaultConfig(req.repo, info.cardData)]);
   const dir = revisionDir(cache, req.repo, sha);
   let downloaded = 0;
   return withFileLock(join(dir, ".pull.lock"), async () => {
-    const manifest: Manifest = readManifest(cache, req.repo, sha) ?? { repo: req.repo, sha, endpoint: client.endpoint, configs: [], splits: {} };
+    const manifest: Manifest = readManifest(cache, req.repo, sha) ?? {
+      repo: req.repo,
+      sha,
+      endpoint: client.endpoint,
+      configs: [],
+      splits: {},
+    };
     manifest.configs = configNames(info.cardData);
     manifest.default_config = safe(() => defaultConfig(req.repo, info.cardData));
     const splits: PulledSplit[] = [];
@@ -131,15 +154,20 @@ async function online(client: HubClient, cache: string, req: PullRequest, revisi
             const t = files.get(p)!;
             const lfsSha = t.lfs?.sha256 ?? t.lfs?.oid;
             const got = await fetchFile(client, resolveUrl(client, req.repo, sha, p), join(dir, p), `${what}: ${p}`, {
-              sha256: lfsSha, gitSha1: t.lfs ? undefined : t.oid, size: t.lfs?.size ?? t.size,
+              sha256: lfsSha,
+              gitSha1: t.lfs ? undefined : t.oid,
+              size: t.lfs?.size ?? t.size,
             });
             downloaded += got.fresh ? 1 : 0;
             pulled.push({ path: p, sha256: got.sha256, size: got.size });
           }
         } else {
           const known = Object.keys(bySplit);
-          const urls = await getJson<string[]>(client, `${repoApi(client, req.repo)}/parquet/${encodeURIComponent(config)}/${encodeURIComponent(split)}`, `${what}: config "${config}" has no split "${split}"${known.length ? ` (it has ${known.join(", ")})` : ""}; the Hub's Parquet conversion`)
-            .then((r) => r.body);
+          const urls = await getJson<string[]>(
+            client,
+            `${repoApi(client, req.repo)}/parquet/${encodeURIComponent(config)}/${encodeURIComponent(split)}`,
+            `${what}: config "${config}" has no split "${split}"${known.length ? ` (it has ${known.join(", ")})` : ""}; the Hub's Parquet conversion`,
+          ).then((r) => r.body);
           if (!Array.isArray(urls) || urls.length === 0) throw new UserError(`${what}: config "${config}" has no split "${split}"`);
           source = "parquet-conversion";
           pulled = [];
@@ -162,14 +190,24 @@ async function online(client: HubClient, cache: string, req: PullRequest, revisi
 }
 
 async function conversionSplits(client: HubClient, repo: string, config: string, what: string): Promise<string[]> {
-  const { body } = await getJson<Record<string, Record<string, string[]>>>(client, `${repoApi(client, repo)}/parquet`, `${what}: no data files; the Hub's Parquet conversion`);
+  const { body } = await getJson<Record<string, Record<string, string[]>>>(
+    client,
+    `${repoApi(client, repo)}/parquet`,
+    `${what}: no data files; the Hub's Parquet conversion`,
+  );
   const splits = Object.keys(body?.[config] ?? {});
   if (!splits.length) throw new UserError(`${what}: config "${config}" has no data files and no Parquet conversion`);
   return splits;
 }
 
 /** Reuses a cached file whose size and sha256 match what is expected; downloads otherwise. */
-async function fetchFile(client: HubClient, url: string, dest: string, what: string, expect: { sha256?: string; gitSha1?: string; size?: number }) {
+async function fetchFile(
+  client: HubClient,
+  url: string,
+  dest: string,
+  what: string,
+  expect: { sha256?: string; gitSha1?: string; size?: number },
+) {
   if (existsSync(dest) && (expect.size === undefined || statSync(dest).size === expect.size) && (expect.sha256 || expect.gitSha1)) {
     const sha256 = dataFileSha256(dest);
     if (!expect.sha256 || sha256 === expect.sha256) return { sha256, size: statSync(dest).size, fresh: false };
@@ -187,12 +225,16 @@ function fromCache(cache: string, req: PullRequest, revision: string, o: { quiet
   const sha = readRef(cache, req.repo, revision);
   const manifest = sha && readManifest(cache, req.repo, sha);
   if (!sha || !manifest) return fail("is not in the cache");
-  const configs = req.configs === "all" ? manifest.configs : req.configs ?? (manifest.default_config ? [manifest.default_config] : []);
+  const configs = req.configs === "all" ? manifest.configs : (req.configs ?? (manifest.default_config ? [manifest.default_config] : []));
   if (!configs.length) return fail("has no default config: name one");
   const dir = revisionDir(cache, req.repo, sha);
   const splits: PulledSplit[] = [];
   for (const config of configs) {
-    const names = req.splits ?? Object.keys(manifest.splits).filter((k) => k.startsWith(`${config}/`)).map((k) => k.slice(config.length + 1));
+    const names =
+      req.splits ??
+      Object.keys(manifest.splits)
+        .filter((k) => k.startsWith(`${config}/`))
+        .map((k) => k.slice(config.length + 1));
     if (!names.length) return fail(`config "${config}" is not in the cache`);
     for (const split of names) {
       const entry = manifest.splits[`${config}/${split}`];

@@ -35,7 +35,8 @@ export function configNames(cardData: unknown): string[] {
 /** The config used when none is named: the card's `default: true`, else "default", else the only one. */
 export function defaultConfig(repo: string, cardData: unknown): string {
   const cs = cardConfigs(cardData);
-  const chosen = cs.find((c) => c.default) ?? cs.find((c) => (c.config_name ?? "default") === "default") ?? (cs.length === 1 ? cs[0] : undefined);
+  const chosen =
+    cs.find((c) => c.default) ?? cs.find((c) => (c.config_name ?? "default") === "default") ?? (cs.length === 1 ? cs[0] : undefined);
   if (cs.length && !chosen) throw new UserError(`${repo}: name a config (it has ${configNames(cardData).join(", ")}; or --config all)`);
   return chosen?.config_name ?? "default";
 }
@@ -48,9 +49,10 @@ export function splitFiles(repo: string, cardData: unknown, config: string, file
     const c = cs.find((x) => (x.config_name ?? "default") === config);
     if (!c) throw new UserError(`${repo}: no config "${config}" (it has ${configNames(cardData).join(", ")})`);
     if (c.data_files !== undefined) {
-      const entries = typeof c.data_files === "string" || (Array.isArray(c.data_files) && c.data_files.every((x) => typeof x === "string"))
-        ? [{ split: "train", path: c.data_files as string | string[] }]
-        : (c.data_files as Array<{ split: string; path: string | string[] }>);
+      const entries =
+        typeof c.data_files === "string" || (Array.isArray(c.data_files) && c.data_files.every((x) => typeof x === "string"))
+          ? [{ split: "train", path: c.data_files as string | string[] }]
+          : (c.data_files as Array<{ split: string; path: string | string[] }>);
       const out: Record<string, string[]> = {};
       for (const e of entries) {
         const patterns = (Array.isArray(e.path) ? e.path : [e.path]).map((p) => globRegex(c.data_dir ? `${c.data_dir}/${p}` : p));

@@ -14,7 +14,8 @@ export interface CsvOptions {
 
 export function readCsv(path: string, opts: CsvOptions = {}): Row[] {
   const delimiter = opts.delimiter ?? ",";
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n") throw new UserError(`${path}: CSV delimiter must be one character (not a quote or newline), got ${JSON.stringify(delimiter)}`);
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n")
+    throw new UserError(`${path}: CSV delimiter must be one character (not a quote or newline), got ${JSON.stringify(delimiter)}`);
   const records = parseCsv(readFileSync(path, "utf8").replace(/^\uFEFF/, ""), delimiter, path);
   let names = opts.columns;
   let body = records;
@@ -32,7 +33,8 @@ export function readCsv(path: string, opts: CsvOptions = {}): Row[] {
   }
   return body.map((r, index) => {
     const where = `${path}:${r.line}`;
-    if (r.fields.length !== names.length) throw new UserError(`${where}: ${r.fields.length} field(s), expected ${names.length} (${names.join(", ")})`);
+    if (r.fields.length !== names.length)
+      throw new UserError(`${where}: ${r.fields.length} field(s), expected ${names.length} (${names.join(", ")})`);
     const value: Record<string, unknown> = {};
     names.forEach((n, i) => (value[n] = r.fields[i]));
     return { index, where, line: r.line, value };

@@ -57,10 +57,13 @@ export async function readRows(path: string, opts: ReadOptions = {}): Promise<Ro
   const hit = cache.get(path);
   if (hit && hit.stamp === stamp) return hit.rows;
   const rows =
-    format === "jsonl" ? readJsonl(path)
-    : format === "json" ? readJson(path)
-    : format === "csv" ? readCsv(path, csvOpts)
-    : await readParquet(path);
+    format === "jsonl"
+      ? readJsonl(path)
+      : format === "json"
+        ? readJson(path)
+        : format === "csv"
+          ? readCsv(path, csvOpts)
+          : await readParquet(path);
   cache.set(path, { stamp, rows });
   return rows;
 }

@@ -51,14 +51,23 @@ export function fusedTarget(w: Pick<ModelWeights, "get">, target: string): strin
  * projection. Reads the GGUF header only (node-llama-cpp's reader: no native ggml load, no weights), so a
  * run can refuse a rank before it spends hours debating.
  */
-export async function maxLoraRank(path: string, targets: readonly string[] = DEFAULT_LORA_TARGETS): Promise<{ rank: number; tensor?: string }> {
+export async function maxLoraRank(
+  path: string,
+  targets: readonly string[] = DEFAULT_LORA_TARGETS,
+): Promise<{ rank: number; tensor?: string }> {
   const { readGgufFileInfo } = await import("node-llama-cpp");
-  const info = await readGgufFileInfo(path, { logWarnings: false, ignoreKeys: ["tokenizer.ggml.tokens", "tokenizer.ggml.merges", "tokenizer.ggml.token_type", "tokenizer.ggml.scores"] });
+  const info = await readGgufFileInfo(path, {
+    logWarnings: false,
+    ignoreKeys: ["tokenizer.ggml.tokens", "tokenizer.ggml.merges", "tokenizer.ggml.token_type", "tokenizer.ggml.scores"],
+  });
   let best: { rank: number; tensor?: string } = { rank: Infinity };
   for (const t of info.fullTensorInfo ?? []) {
     const target = t.name === "output.weight" ? "output" : /^blk\.\d+\.(\w+)\.weight$/.exec(t.name)?.[1];
     // Phi-3's fused attn_qkv / ffn_up carry the adapters of attn_q/k/v and ffn_gate (fusedTarget).
-    const wanted = targets.includes(target ?? "") || (target === "attn_qkv" && targets.some((x) => x === "attn_q" || x === "attn_k" || x === "attn_v")) || (target === "ffn_up" && targets.includes("ffn_gate"));
+    const wanted =
+      targets.includes(target ?? "") ||
+      (target === "attn_qkv" && targets.some((x) => x === "attn_q" || x === "attn_k" || x === "attn_v")) ||
+      (target === "ffn_up" && targets.includes("ffn_gate"));
     if (!target || !wanted || t.dimensions.length < 2) continue;
     const [nIn, nOut] = t.dimensions.map(Number) as [number, number];
     if (Math.min(nIn, nOut) < best.rank) best = { rank: Math.min(nIn, nOut), tensor: `${t.name} (${nIn} × ${nOut})` };
@@ -72,7 +81,8 @@ export async function maxLoraRank(path: string, targets: readonly string[] = DEF
  */
 export function createLora(g: Ggml, backend: Backend, w: ModelWeights, config: LoraConfig, seed: number): LoraSet {
   const { core } = g;
-  if (!Number.isInteger(config.rank) || config.rank < 1) throw new LoraConfigError(`LoRA rank must be a positive integer, got ${config.rank}`);
+  if (!Number.isInteger(config.rank) || config.rank < 1)
+    throw new LoraConfigError(`LoRA rank must be a positive integer, got ${config.rank}`);
   if (!(config.alpha > 0)) throw new LoraConfigError(`LoRA alpha must be > 0, got ${config.alpha}`);
   if (!(config.dropout >= 0 && config.dropout < 1)) throw new LoraConfigError(`LoRA dropout must be in [0, 1), got ${config.dropout}`);
   if (config.targets.length === 0) throw new LoraConfigError("LoRA needs at least one target module");
@@ -84,7 +94,8 @@ export function createLora(g: Ggml, backend: Backend, w: ModelWeights, config: L
   const bases: string[] = [];
   for (const t of config.targets) {
     if (t === "output") {
-      if (!w.get("output.weight")) throw new LoraConfigError("LoRA target \"output\" needs an output.weight tensor; this model ties it to token_embd");
+      if (!w.get("output.weight"))
+        throw new LoraConfigError('LoRA target "output" needs an output.weight tensor; this model ties it to token_embd');
       bases.push("output.weight");
     } else {
       const fused = fusedTarget(w, t);
@@ -101,7 +112,8 @@ export function createLora(g: Ggml, backend: Backend, w: ModelWeights, config: L
     const e = w.entries.get(base)!;
     const [nIn, nOut] = e.ne;
     // A rank above the projection's width adds parameters without adding expressiveness (rank(BA) ≤ min).
-    if (config.rank > Math.min(nIn, nOut)) throw new LoraConfigError(`LoRA rank ${config.rank} exceeds the width of ${base} (${nIn} × ${nOut}): at most ${Math.min(nIn, nOut)}`);
+    if (config.rank > Math.min(nIn, nOut))
+      throw new LoraConfigError(`LoRA rank ${config.rank} exceeds the width of ${base} (${nIn} × ${nOut}): at most ${Math.min(nIn, nOut)}`);
     const a = core.new_tensor_2d(ctx, GGML_TYPE.F32, nIn, config.rank);
     const b = core.new_tensor_2d(ctx, GGML_TYPE.F32, config.rank, nOut);
     core.set_name(a, `${base}.lora_a`);
@@ -173,7 +185,10 @@ export function readLoraAdapter(g: Ggml, path: string): LoadedAdapter {
 /** Copies an adapter's A/B values into a LoraSet created with the same rank and targets. */
 export function loadLoraValues(g: Ggml, lora: LoraSet, adapter: LoadedAdapter): void {
   for (const p of lora.pairs.values()) {
-    for (const [suffix, t] of [["lora_a", p.a], ["lora_b", p.b]] as const) {
+    for (const [suffix, t] of [
+      ["lora_a", p.a],
+      ["lora_b", p.b],
+    ] as const) {
       const v = adapter.tensors.get(`${p.base}.${suffix}`);
       if (!v) throw new LoraConfigError(`adapter has no ${p.base}.${suffix}`);
       const want = suffix === "lora_a" ? p.nIn * lora.config.rank : lora.config.rank * p.nOut;
@@ -184,9 +199,17 @@ export function loadLoraValues(g: Ggml, lora: LoraSet, adapter: LoadedAdapter): 
 }
 
 /** A LoraSet holding an adapter file's values (its rank, alpha and targets win over `cfg`'s). */
-export function openLoraAdapter(g: Ggml, backend: Backend, w: ModelWeights, path: string, cfg: LoraConfig, seed: number): { lora: LoraSet; adapter: LoadedAdapter } {
+export function openLoraAdapter(
+  g: Ggml,
+  backend: Backend,
+  w: ModelWeights,
+  path: string,
+  cfg: LoraConfig,
+  seed: number,
+): { lora: LoraSet; adapter: LoadedAdapter } {
   const adapter = readLoraAdapter(g, path);
-  if (adapter.arch !== w.hp.arch) throw new LoraConfigError(`adapter architecture ${adapter.arch} does not match the base model's ${w.hp.arch}`);
+  if (adapter.arch !== w.hp.arch)
+    throw new LoraConfigError(`adapter architecture ${adapter.arch} does not match the base model's ${w.hp.arch}`);
   const lora = createLora(g, backend, w, { ...cfg, rank: adapter.rank, alpha: adapter.alpha, targets: adapter.targets }, seed);
   try {
     loadLoraValues(g, lora, adapter);

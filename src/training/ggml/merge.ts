@@ -43,7 +43,9 @@ export async function mergeLora(o: MergeOptions): Promise<MergeResult> {
       if (!b) throw new UserError(`${o.adapterPath}: ${tname} has no matching lora_b`);
       const e = w.entries.get(baseName)!;
       if (e.type !== GGML_TYPE.F32 && e.type !== GGML_TYPE.F16 && e.type !== GGML_TYPE.BF16) {
-        throw new UserError(`${o.basePath}: ${baseName} is ${g.core.type_name(e.type)}; merge into the F16/F32 model, then quantize the merged file`);
+        throw new UserError(
+          `${o.basePath}: ${baseName} is ${g.core.type_name(e.type)}; merge into the F16/F32 model, then quantize the merged file`,
+        );
       }
       pairs.set(baseName, { a: t.data, b: b.data, r: t.ne[1]! });
     }

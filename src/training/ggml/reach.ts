@@ -66,14 +66,17 @@ function readRows(g: Ggml, w: ModelWeights, name: string): Float32Array | undefi
 /** How often each token is a trained target in tokenized sequences (lossMask[i] = 1 trains token i). */
 export function targetCounts(seqs: readonly TokenSequence[]): Map<number, number> {
   const counts = new Map<number, number>();
-  for (const s of seqs) for (let i = 1; i < s.tokens.length; i++) if (s.lossMask[i]) counts.set(s.tokens[i]!, (counts.get(s.tokens[i]!) ?? 0) + 1);
+  for (const s of seqs)
+    for (let i = 1; i < s.tokens.length; i++) if (s.lossMask[i]) counts.set(s.tokens[i]!, (counts.get(s.tokens[i]!) ?? 0) + 1);
   return counts;
 }
 
 /** The same over packed rows (what an objective's plan holds). */
 export function rowTargetCounts(rows: readonly Pick<Row, "target" | "loss">[]): Map<number, number> {
   const counts = new Map<number, number>();
-  for (const r of rows) for (let i = 0; i < r.target.length; i++) if (r.loss[i] && r.target[i]! >= 0) counts.set(r.target[i]!, (counts.get(r.target[i]!) ?? 0) + 1);
+  for (const r of rows)
+    for (let i = 0; i < r.target.length; i++)
+      if (r.loss[i] && r.target[i]! >= 0) counts.set(r.target[i]!, (counts.get(r.target[i]!) ?? 0) + 1);
   return counts;
 }
 
@@ -114,7 +117,7 @@ export function checkOutputReach(g: Ggml, w: ModelWeights, counts: ReadonlyMap<n
       if (x > max) max = x;
     }
     let z = 0;
-    for (let s = 0; s < V; s++) z += (logits[s] = Math.exp(logits[s]! - max));
+    for (let s = 0; s < V; s++) z += logits[s] = Math.exp(logits[s]! - max);
     for (let s = 0; s < V; s++) logits[s]! /= z;
     return logits;
   };
@@ -174,7 +177,13 @@ export function checkOutputReach(g: Ggml, w: ModelWeights, counts: ReadonlyMap<n
       spent += 2 * V * d;
     }
     if (best < threshold) {
-      report.unreachable.push({ id: t, piece: pieces?.[t] ?? String(t), type: TYPE_NAMES[types?.[t] ?? 0] ?? "?", count: counts.get(t)!, best });
+      report.unreachable.push({
+        id: t,
+        piece: pieces?.[t] ?? String(t),
+        type: TYPE_NAMES[types?.[t] ?? 0] ?? "?",
+        count: counts.get(t)!,
+        best,
+      });
     }
   }
   return report;
@@ -185,7 +194,10 @@ export function reachWarning(r: ReachReport, targets: readonly string[], tiedOut
   if (r.unreachable.length === 0) return undefined;
   const list = r.unreachable
     .slice(0, 8)
-    .map((u) => `${JSON.stringify(u.piece)} (id ${u.id}, ${u.type}, ${u.count} trained position${u.count === 1 ? "" : "s"}): at most p ≈ ${u.best.toPrecision(2)}, loss ≥ ${(-Math.log(u.best)).toFixed(2)}`)
+    .map(
+      (u) =>
+        `${JSON.stringify(u.piece)} (id ${u.id}, ${u.type}, ${u.count} trained position${u.count === 1 ? "" : "s"}): at most p ≈ ${u.best.toPrecision(2)}, loss ≥ ${(-Math.log(u.best)).toFixed(2)}`,
+    )
     .join("; ");
   const more = r.unreachable.length > 8 ? ` and ${r.unreachable.length - 8} more` : "";
   const fix = tiedOutput

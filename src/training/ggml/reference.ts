@@ -26,7 +26,8 @@ export async function referenceLogprobsGgml(req: ReferenceLogprobsRequest): Prom
   if (!req.baseModelPath) throw new UserError("reference log-probs: baseModelPath is required");
   readGgufHeader(req.baseModelPath, "reference log-probs: base model");
   if (req.adapterPath) readGgufHeader(req.adapterPath, "reference log-probs: adapter");
-  if (req.contextLength !== undefined && !(Number.isInteger(req.contextLength) && req.contextLength >= 2)) throw new UserError("reference log-probs: contextLength must be an integer >= 2");
+  if (req.contextLength !== undefined && !(Number.isInteger(req.contextLength) && req.contextLength >= 2))
+    throw new UserError("reference log-probs: contextLength must be an integer >= 2");
   validatePairs(req.pairs);
   const llama = await getLlama({ logLevel: LlamaLogLevel.error });
   const g = loadGgml(llama.gpu);
@@ -45,14 +46,21 @@ export async function referenceLogprobsGgml(req: ReferenceLogprobsRequest): Prom
       throw e;
     }
     const warn = (m: string) => req.onLog?.(`warning: ${m}`);
-    const { T, tokens } = await tokenizePairs(req.pairs, { renderer: renderer.get, nVocab: w.hp.nVocab, nCtxTrain: w.hp.nCtxTrain, contextLength: req.contextLength, warn });
+    const { T, tokens } = await tokenizePairs(req.pairs, {
+      renderer: renderer.get,
+      nVocab: w.hp.nVocab,
+      nCtxTrain: w.hp.nCtxTrain,
+      contextLength: req.contextLength,
+      warn,
+    });
     await renderer.dispose();
     const kept = tokens.filter((p): p is TokenPair => p !== null);
     const batches = packPairs(kept, T, ROWS, true);
     const P = batches.reduce((m, mb) => Math.max(m, mb.units), 1);
     session = new TrainSession(g, be, w, lora, { T, B: ROWS, maxGradNorm: 0, head: dpoHead(1, P) });
     for (const mb of batches) {
-      if (req.signal?.aborted) throw req.signal.reason instanceof Error ? req.signal.reason : Object.assign(new Error("aborted"), { name: "AbortError" });
+      if (req.signal?.aborted)
+        throw req.signal.reason instanceof Error ? req.signal.reason : Object.assign(new Error("aborted"), { name: "AbortError" });
       session.setMicroBatch(mb);
       const out = await session.evalOutputs();
       mb.payload.pairs.forEach((p, k) => (p.ref = { chosen: out.chosen![k]!, rejected: out.rejected![k]! }));

@@ -14,7 +14,8 @@ const positiveInt = (v: number) => Number.isInteger(v) && v >= 1;
 
 /** Checks a request and fills defaults; every problem is a UserError naming the field. */
 export function resolveRequest(req: TrainRequest): ResolvedOptions {
-  if (req.mode !== "lora" && req.mode !== "full") throw new UserError(`train: mode must be "lora" or "full", got ${JSON.stringify(req.mode)}`);
+  if (req.mode !== "lora" && req.mode !== "full")
+    throw new UserError(`train: mode must be "lora" or "full", got ${JSON.stringify(req.mode)}`);
   if (!req.baseModelPath) throw new UserError("train: baseModelPath is required");
   // Checked before node-llama-cpp or ggml reads it: a hostile or broken file is an error, not a hang.
   readGgufHeader(req.baseModelPath, "train: base model");
@@ -41,9 +42,11 @@ export function resolveRequest(req: TrainRequest): ResolvedOptions {
   if (req.lora?.alpha === undefined && req.lora?.rank !== undefined) lora.alpha = 2 * lora.rank;
   const valFraction = req.valFraction ?? 0;
   if (!(valFraction >= 0 && valFraction < 1)) throw new UserError("train: valFraction must be in [0, 1)");
-  if (req.earlyStopPatience !== undefined && !positiveInt(req.earlyStopPatience)) throw new UserError("train: earlyStopPatience must be a positive integer");
+  if (req.earlyStopPatience !== undefined && !positiveInt(req.earlyStopPatience))
+    throw new UserError("train: earlyStopPatience must be a positive integer");
   if (req.evalEvery !== undefined && !positiveInt(req.evalEvery)) throw new UserError("train: evalEvery must be a positive integer");
-  if (req.contextLength !== undefined && !(positiveInt(req.contextLength) && req.contextLength >= 2)) throw new UserError("train: contextLength must be an integer >= 2");
+  if (req.contextLength !== undefined && !(positiveInt(req.contextLength) && req.contextLength >= 2))
+    throw new UserError("train: contextLength must be an integer >= 2");
   if (req.threads !== undefined && !positiveInt(req.threads)) throw new UserError("train: threads must be a positive integer");
   return { optim, lora, valFraction, pack: req.pack ?? true };
 }

@@ -33,7 +33,12 @@ export function writeLoraAdapter(g: Ggml, outPath: string, meta: LoraAdapterMeta
 /** The trainer's adapter: every LoRA pair of `lora`, A then B, in the order the pairs were created. */
 export function saveLoraAdapter(g: Ggml, w: ModelWeights, lora: LoraSet, outPath: string): Promise<string> {
   const tensors = [...lora.pairs.values()].flatMap((p) => [p.a, p.b]);
-  return writeLoraAdapter(g, outPath, { arch: w.hp.arch, name: `${basename(w.path)} LoRA`, alpha: lora.config.alpha, rank: lora.config.rank }, tensors);
+  return writeLoraAdapter(
+    g,
+    outPath,
+    { arch: w.hp.arch, name: `${basename(w.path)} LoRA`, alpha: lora.config.alpha, rank: lora.config.rank },
+    tensors,
+  );
 }
 
 /**

@@ -1,4 +1,15 @@
-import { computeGraph, GGML_TYPE, tensorInfo, type BackendBuffer, type ComputeBackends, type Ctx, type Ggml, type Graph, type Sched, type Tensor } from "./ffi/index.js";
+import {
+  computeGraph,
+  GGML_TYPE,
+  tensorInfo,
+  type BackendBuffer,
+  type ComputeBackends,
+  type Ctx,
+  type Ggml,
+  type Graph,
+  type Sched,
+  type Tensor,
+} from "./ffi/index.js";
 import type { LoraSet } from "./lora.js";
 import { buildLlamaGraph, dropoutSite, type DropoutInputs, type GraphInputs } from "./model/graph.js";
 import type { ModelWeights } from "./model/weights.js";
@@ -114,7 +125,10 @@ export class TrainSession implements EvalSession {
 
     // Trainable tensors: the LoRA pairs, or every weight the loader made trainable.
     const trainables: { name: string; t: Tensor }[] = lora
-      ? [...lora.pairs.values()].flatMap((p) => [{ name: `${p.base}.lora_a`, t: p.a }, { name: `${p.base}.lora_b`, t: p.b }])
+      ? [...lora.pairs.values()].flatMap((p) => [
+          { name: `${p.base}.lora_a`, t: p.a },
+          { name: `${p.base}.lora_b`, t: p.b },
+        ])
       : [...w.trainable].map((name) => ({ name, t: w.must(name) }));
 
     // Inputs and optimizer scalars (persistent, so the allocator never reuses them).
@@ -143,7 +157,12 @@ export class TrainSession implements EvalSession {
     };
     let headInputs = 0;
     this.head = (opts.head ?? sftHead)({
-      g, T, B, N, V: this.V, nEmbd: w.hp.nEmbd,
+      g,
+      T,
+      B,
+      N,
+      V: this.V,
+      nEmbd: w.hp.nEmbd,
       input: (name, type, ne) => {
         headInputs++;
         return newTensor(ctxHeadIn, `head_in_${name}`, type, ne);
@@ -151,7 +170,8 @@ export class TrainSession implements EvalSession {
       param: (name, ne, init) => {
         const t = newTensor(ctxHeadParams, `head.${name}`, GGML_TYPE.F32, ne);
         core.set_param(t); // a graph node, so the backward pass gives it a gradient
-        if (init.length !== ne.reduce((a, b) => a * b, 1)) throw new Error(`head parameter ${name}: init has ${init.length} values for shape [${ne}]`);
+        if (init.length !== ne.reduce((a, b) => a * b, 1))
+          throw new Error(`head parameter ${name}: init has ${init.length} values for shape [${ne}]`);
         headInits.push({ t, init });
         trainables.push({ name: `head.${name}`, t });
         return t;
@@ -192,7 +212,15 @@ export class TrainSession implements EvalSession {
         core.set_name(x, `${name.slice(0, 50)}.${suffix}`);
         return x;
       };
-      return { name, tensor: t, acc: mk(ctxAcc, "grad"), m: mk(ctxMom, "m"), v: mk(ctxMom, "v"), numel: n0 * n1 * n2 * n3, decay: n1 * n2 * n3 > 1 };
+      return {
+        name,
+        tensor: t,
+        acc: mk(ctxAcc, "grad"),
+        m: mk(ctxMom, "m"),
+        v: mk(ctxMom, "v"),
+        numel: n0 * n1 * n2 * n3,
+        decay: n1 * n2 * n3 > 1,
+      };
     });
     this.accBuf = trainables.length > 0 ? this.alloc(ctxAcc) : null;
     if (this.accBuf) {
@@ -211,7 +239,6 @@ export class TrainSession implements EvalSession {
       this.train = this.buildTrainGraph(false);
       this.opt = this.buildOptGraph();
     }
-
   }
 
   private newCtx(nTensors: number): Ctx {

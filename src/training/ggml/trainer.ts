@@ -34,7 +34,8 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
     log(`warning: ${m}`);
   };
   const checkAbort = () => {
-    if (req.signal?.aborted) throw req.signal.reason instanceof Error ? req.signal.reason : Object.assign(new Error("training aborted"), { name: "AbortError" });
+    if (req.signal?.aborted)
+      throw req.signal.reason instanceof Error ? req.signal.reason : Object.assign(new Error("training aborted"), { name: "AbortError" });
   };
 
   // node-llama-cpp decides which ggml build (CPU/CUDA/Vulkan) this machine uses; we bind the same one.
@@ -57,18 +58,30 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
       throw e;
     }
     if (lora && w.quantized.length > 0) {
-      warn(`base model has ${w.quantized.length} quantized tensors: LoRA gradients through them are approximate (activations are quantized in the forward pass)`);
+      warn(
+        `base model has ${w.quantized.length} quantized tensors: LoRA gradients through them are approximate (activations are quantized in the forward pass)`,
+      );
     }
     const B = optim.batchSize;
     const plan = await objective.plan(req, {
-      renderer: renderer.get, nVocab: w.hp.nVocab, nCtxTrain: w.hp.nCtxTrain, B, epochs: optim.epochs, pack: opts.pack,
-      valFraction: opts.valFraction, seed: req.seed, warn, log,
+      renderer: renderer.get,
+      nVocab: w.hp.nVocab,
+      nCtxTrain: w.hp.nCtxTrain,
+      B,
+      epochs: optim.epochs,
+      pack: opts.pack,
+      valFraction: opts.valFraction,
+      seed: req.seed,
+      warn,
+      log,
     });
     await renderer.dispose();
     checkAbort();
     const { T } = plan;
     if (w.hp.slidingWindow !== undefined && T > w.hp.slidingWindow) {
-      throw new UserError(`train: rows of ${T} positions exceed ${w.hp.arch}'s sliding attention window (${w.hp.slidingWindow}), which the trainer does not model: lower --ctx / training.context_length`);
+      throw new UserError(
+        `train: rows of ${T} positions exceed ${w.hp.arch}'s sliding attention window (${w.hp.slidingWindow}), which the trainer does not model: lower --ctx / training.context_length`,
+      );
     }
     if (lora && !lora.config.targets.includes("output")) {
       // Tokens the frozen LM head cannot produce would plateau silently; say so before spending the steps.
@@ -76,12 +89,18 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
       const msg = reachWarning(reach, lora.config.targets, !w.get("output.weight"));
       if (msg) warn(msg);
       else if (reach.skipped) log(`output-layer reach of the trained tokens not checked: ${reach.skipped}`);
-      else if (reach.checked < reach.distinct) log(`output-layer reach checked for ${reach.checked} of ${reach.distinct} distinct trained tokens (special and smallest-norm rows first)`);
+      else if (reach.checked < reach.distinct)
+        log(
+          `output-layer reach checked for ${reach.checked} of ${reach.distinct} distinct trained tokens (special and smallest-norm rows first)`,
+        );
     }
 
     // An epoch's optimizer steps: its micro-batches in windows of gradAccum.
     const stepsOf = (e: MicroBatch[]) => Math.ceil(e.length / optim.gradAccum);
-    const totalSteps = Math.min(optim.maxSteps ?? Infinity, plan.epochs.reduce((a, e) => a + stepsOf(e), 0));
+    const totalSteps = Math.min(
+      optim.maxSteps ?? Infinity,
+      plan.epochs.reduce((a, e) => a + stepsOf(e), 0),
+    );
     const evalEvery = req.evalEvery ?? Math.max(1, Math.round(totalSteps / 10));
     log(
       `${req.mode} training of ${w.hp.arch} (${w.hp.nLayer} layers, d=${w.hp.nEmbd}) on ${be.name}: ${plan.describe}, ` +
@@ -160,10 +179,22 @@ export async function trainGgml(req: TrainRequest): Promise<TrainResult> {
             sinceBest = 0;
           } else sinceBest++;
         }
-        lossCurve.push({ step, loss, ...(valLoss !== undefined ? { valLoss } : {}), ...(metrics ? { metrics } : {}), ...(valMetrics ? { valMetrics } : {}) });
+        lossCurve.push({
+          step,
+          loss,
+          ...(valLoss !== undefined ? { valLoss } : {}),
+          ...(metrics ? { metrics } : {}),
+          ...(valMetrics ? { valMetrics } : {}),
+        });
         const perStep = trainSeconds / step;
         req.onProgress?.({
-          step, totalSteps, epoch, loss, valLoss, lr, gradNorm,
+          step,
+          totalSteps,
+          epoch,
+          loss,
+          valLoss,
+          lr,
+          gradNorm,
           tokensPerSecond: trainTokens / Math.max(trainSeconds, 1e-9),
           etaSeconds: perStep * (totalSteps - step),
           ...(metrics ? { metrics } : {}),
@@ -221,9 +252,17 @@ class MetricSums {
   }
 }
 
-function makeLora(g: Ggml, be: ComputeBackends, w: ModelWeights, req: TrainRequest, cfg: ReturnType<typeof resolveRequest>["lora"], warn: (m: string) => void): LoraSet {
+function makeLora(
+  g: Ggml,
+  be: ComputeBackends,
+  w: ModelWeights,
+  req: TrainRequest,
+  cfg: ReturnType<typeof resolveRequest>["lora"],
+  warn: (m: string) => void,
+): LoraSet {
   if (!req.initAdapterPath) return createLora(g, be.main, w, cfg, req.seed);
   const { lora, adapter } = openLoraAdapter(g, be.main, w, req.initAdapterPath, cfg, req.seed);
-  if (req.lora?.rank !== undefined && req.lora.rank !== adapter.rank) warn(`continuing ${req.initAdapterPath}: its rank ${adapter.rank} replaces the requested ${req.lora.rank}`);
+  if (req.lora?.rank !== undefined && req.lora.rank !== adapter.rank)
+    warn(`continuing ${req.initAdapterPath}: its rank ${adapter.rank} replaces the requested ${req.lora.rank}`);
   return lora;
 }

@@ -11,7 +11,11 @@ type Event = OpenAI.FineTuning.Jobs.FineTuningJobEvent;
 export class EventReader {
   private readonly seen = new Set<string>();
 
-  constructor(private readonly client: OpenAI, private readonly jobId: string, private readonly maxPages = 50) {}
+  constructor(
+    private readonly client: OpenAI,
+    private readonly jobId: string,
+    private readonly maxPages = 50,
+  ) {}
 
   async next(): Promise<Event[]> {
     const fresh: Event[] = [];
@@ -48,7 +52,8 @@ function numbers(v: unknown): Record<string, number> | undefined {
 export function progressOf(e: Event): TrainProgress | undefined {
   if (e.type !== "metrics") return undefined;
   const d = (e.data ?? {}) as Record<string, unknown>;
-  const step = num(d.step), loss = num(d.train_loss);
+  const step = num(d.step),
+    loss = num(d.train_loss);
   if (step === undefined || loss === undefined) return undefined;
   return {
     step,

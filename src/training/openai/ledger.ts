@@ -20,7 +20,9 @@ const seedOf = (j: TrainingJob) => (j.config as { seed?: unknown } | null)?.seed
 export function storeJobLedger(store: Store, runId: string): JobLedger {
   /** The training_jobs row of the attempt now running this request, or undefined outside the loop. */
   const current = async (req: TrainRequest): Promise<TrainingJob | undefined> => {
-    const rows = (await store.trainingJobs.list({ runId, status: "running" })).filter((j) => j.trainer === "openai" && seedOf(j) === req.seed);
+    const rows = (await store.trainingJobs.list({ runId, status: "running" })).filter(
+      (j) => j.trainer === "openai" && seedOf(j) === req.seed,
+    );
     if (rows.length === 0) return undefined;
     const { agentId, iteration } = rows[rows.length - 1]!;
     return store.trainingJobs.latest(agentId, iteration);
@@ -29,8 +31,9 @@ export function storeJobLedger(store: Store, runId: string): JobLedger {
     async find(req) {
       const cur = await current(req);
       if (!cur) return undefined;
-      const earlier = (await store.trainingJobs.list({ runId, agentId: cur.agentId }))
-        .filter((j) => j.iteration === cur.iteration && j.remoteJobId && j.status !== "failed" && j.status !== "cancelled");
+      const earlier = (await store.trainingJobs.list({ runId, agentId: cur.agentId })).filter(
+        (j) => j.iteration === cur.iteration && j.remoteJobId && j.status !== "failed" && j.status !== "cancelled",
+      );
       return earlier[earlier.length - 1]?.remoteJobId ?? undefined;
     },
     async record(req, remoteJobId) {
@@ -40,7 +43,11 @@ export function storeJobLedger(store: Store, runId: string): JobLedger {
         // remote_job_id is unique: the interrupted attempt hands the job over to this one.
         const holder = await store.trainingJobs.getByRemoteId(remoteJobId);
         if (holder && holder.id !== cur.id) {
-          await store.trainingJobs.update(holder.id, { remoteJobId: null, status: "failed", error: `interrupted; remote job ${remoteJobId} re-attached by attempt ${cur.id}` });
+          await store.trainingJobs.update(holder.id, {
+            remoteJobId: null,
+            status: "failed",
+            error: `interrupted; remote job ${remoteJobId} re-attached by attempt ${cur.id}`,
+          });
         }
         await store.trainingJobs.update(cur.id, { remoteJobId });
       });

@@ -16,6 +16,14 @@ export interface RemoteHyperparameters {
 
 export const METADATA_KEY = "society_key";
 
-export function requestKey(r: { base: string; fileSha256: string; hyperparameters: RemoteHyperparameters; seed: number; suffix?: string }): string {
-  return createHash("sha256").update(stableJson({ v: 1, ...r })).digest("hex");
+export function requestKey(r: {
+  base: string;
+  fileSha256: string;
+  hyperparameters: RemoteHyperparameters;
+  seed: number;
+  suffix?: string;
+}): string {
+  return createHash("sha256")
+    .update(stableJson({ v: 1, ...r }))
+    .digest("hex");
 }

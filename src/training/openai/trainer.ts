@@ -52,33 +52,57 @@ export interface OpenAITrainerOptions {
 }
 
 const FAILED = new Set(["failed", "cancelled"]);
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((done) => {
-  const t = setTimeout(done, ms);
-  signal?.addEventListener("abort", () => { clearTimeout(t); done(); }, { once: true });
-});
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((done) => {
+    const t = setTimeout(done, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        done();
+      },
+      { once: true },
+    );
+  });
 
 export class OpenAITrainer implements Trainer {
   private readonly client: OpenAI;
 
   constructor(readonly opts: OpenAITrainerOptions = {}) {
-    this.client = new OpenAI({ apiKey: openaiApiKey(opts, "the openai trainer"), baseURL: opts.baseURL, timeout: (opts.timeoutS ?? 120) * 1000, maxRetries: 0 });
+    this.client = new OpenAI({
+      apiKey: openaiApiKey(opts, "the openai trainer"),
+      baseURL: opts.baseURL,
+      timeout: (opts.timeoutS ?? 120) * 1000,
+      maxRetries: 0,
+    });
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetries(fn, { maxRetries: this.opts.maxRetries ?? 4, baseDelayMs: this.opts.retryBaseMs ?? 1000, what: `${what} (${this.opts.baseURL ?? "https://api.openai.com/v1"})` });
+    return withRetries(fn, {
+      maxRetries: this.opts.maxRetries ?? 4,
+      baseDelayMs: this.opts.retryBaseMs ?? 1000,
+      what: `${what} (${this.opts.baseURL ?? "https://api.openai.com/v1"})`,
+    });
   }
 
   async train(req: TrainRequest): Promise<TrainResult> {
     const started = performance.now();
     const objective = req.objective ?? { kind: "sft" };
-    if (objective.kind !== "sft" && objective.kind !== "dpo") throw new UserError(`openai trainer: objective ${JSON.stringify((objective as { kind: unknown }).kind)} has no remote fine-tuning method`);
+    if (objective.kind !== "sft" && objective.kind !== "dpo")
+      throw new UserError(
+        `openai trainer: objective ${JSON.stringify((objective as { kind: unknown }).kind)} has no remote fine-tuning method`,
+      );
     const dpo = objective.kind === "dpo";
     if (dpo) {
-      if (!(Number.isFinite(objective.beta) && objective.beta > 0)) throw new UserError(`openai trainer: objective.beta must be a number > 0, got ${JSON.stringify(objective.beta)}`);
+      if (!(Number.isFinite(objective.beta) && objective.beta > 0))
+        throw new UserError(`openai trainer: objective.beta must be a number > 0, got ${JSON.stringify(objective.beta)}`);
       if (req.examples || req.sequences) throw new UserError("openai trainer: objective dpo trains on pairs, not examples or sequences");
       validatePairs(req.pairs);
     } else if (!req.examples) throw new UserError("openai trainer: remote fine-tuning takes chat examples, not token sequences");
-    if (req.initAdapterPath) throw new UserError("openai trainer: a remote model cannot continue a local LoRA adapter; use training.mode: full (each fine-tune continues from the previous model id)");
+    if (req.initAdapterPath)
+      throw new UserError(
+        "openai trainer: a remote model cannot continue a local LoRA adapter; use training.mode: full (each fine-tune continues from the previous model id)",
+      );
     const jsonl = dpo ? toPreferenceJsonl(req.pairs!) : toChatJsonl(req.examples!);
     const fileSha256 = createHash("sha256").update(jsonl).digest("hex");
     const o = req.optim ?? {};
@@ -98,16 +122,21 @@ export class OpenAITrainer implements Trainer {
     if (job) log(`re-attached to remote fine-tuning job ${job.id} (${job.status})`);
     else {
       const file = await this.call("upload training file", async () =>
-        this.client.files.create({ file: await toFile(Buffer.from(jsonl), `society-${key.slice(0, 12)}.jsonl`), purpose: "fine-tune" }));
-      job = await this.call("create fine-tuning job", () => this.client.fineTuning.jobs.create({
-        model: req.baseModelPath,
-        training_file: file.id,
-        method,
-        seed: req.seed % 2 ** 31,
-        ...(this.opts.suffix ? { suffix: this.opts.suffix } : {}),
-        metadata: { [METADATA_KEY]: key },
-      }));
-      log(`created remote ${dpo ? "DPO " : ""}fine-tuning job ${job.id} on ${req.baseModelPath} (${dpo ? `${req.pairs!.length} preference pairs, β ${objective.beta}` : `${req.examples!.length} examples`}, file ${file.id})`);
+        this.client.files.create({ file: await toFile(Buffer.from(jsonl), `society-${key.slice(0, 12)}.jsonl`), purpose: "fine-tune" }),
+      );
+      job = await this.call("create fine-tuning job", () =>
+        this.client.fineTuning.jobs.create({
+          model: req.baseModelPath,
+          training_file: file.id,
+          method,
+          seed: req.seed % 2 ** 31,
+          ...(this.opts.suffix ? { suffix: this.opts.suffix } : {}),
+          metadata: { [METADATA_KEY]: key },
+        }),
+      );
+      log(
+        `created remote ${dpo ? "DPO " : ""}fine-tuning job ${job.id} on ${req.baseModelPath} (${dpo ? `${req.pairs!.length} preference pairs, β ${objective.beta}` : `${req.examples!.length} examples`}, file ${file.id})`,
+      );
     }
     await this.opts.ledger?.record(req, job.id);
     return this.follow(job, req, started);
@@ -121,7 +150,9 @@ export class OpenAITrainer implements Trainer {
       if (job && !FAILED.has(job.status) && job.metadata?.[METADATA_KEY] === key) return job;
     }
     // Crashed between creating the job and recording it: the provider's list finds it by its metadata.
-    const page = await this.call("list fine-tuning jobs", () => this.client.fineTuning.jobs.list({ limit: 50, metadata: { [METADATA_KEY]: key } }));
+    const page = await this.call("list fine-tuning jobs", () =>
+      this.client.fineTuning.jobs.list({ limit: 50, metadata: { [METADATA_KEY]: key } }),
+    );
     return page.data.find((j) => j.metadata?.[METADATA_KEY] === key && !FAILED.has(j.status));
   }
 
@@ -137,8 +168,11 @@ export class OpenAITrainer implements Trainer {
         const p = progressOf(e);
         if (p) {
           lossCurve.push({
-            step: p.step, loss: p.loss,
-            ...(p.valLoss !== undefined ? { valLoss: p.valLoss } : {}), ...(p.metrics ? { metrics: p.metrics } : {}), ...(p.valMetrics ? { valMetrics: p.valMetrics } : {}),
+            step: p.step,
+            loss: p.loss,
+            ...(p.valLoss !== undefined ? { valLoss: p.valLoss } : {}),
+            ...(p.metrics ? { metrics: p.metrics } : {}),
+            ...(p.valMetrics ? { valMetrics: p.valMetrics } : {}),
           });
           req.onProgress?.(p);
         } else {
@@ -154,7 +188,10 @@ export class OpenAITrainer implements Trainer {
         req.onLog?.(`stopped following remote job ${job.id}; it keeps running and a restarted run re-attaches to it`);
         throw req.signal.reason instanceof Error ? req.signal.reason : Object.assign(new Error("training aborted"), { name: "AbortError" });
       }
-      if (Date.now() > deadline) throw new Error(`remote fine-tuning job ${job.id} still ${job.status} after ${this.opts.maxWaitS} s; it keeps running and a rerun re-attaches to it`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `remote fine-tuning job ${job.id} still ${job.status} after ${this.opts.maxWaitS} s; it keeps running and a rerun re-attaches to it`,
+        );
       await sleep(poll, req.signal);
       poll = Math.min(maxPoll, poll * 1.5);
       const id = job.id;
@@ -165,7 +202,10 @@ export class OpenAITrainer implements Trainer {
     const seconds = (performance.now() - started) / 1000;
     const trainTokens = job.trained_tokens ?? 0;
     const valLosses = lossCurve.map((p) => p.valLoss).filter((v): v is number => v !== undefined);
-    const valMetrics = lossCurve.map((p) => p.valMetrics).filter((v) => v !== undefined).pop();
+    const valMetrics = lossCurve
+      .map((p) => p.valMetrics)
+      .filter((v) => v !== undefined)
+      .pop();
     return {
       outPath: model,
       sha256: createHash("sha256").update(model).digest("hex"),

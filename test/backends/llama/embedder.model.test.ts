@@ -24,7 +24,11 @@ afterAll(async () => {
 
 describe("llama embedder", () => {
   it("gives one fixed-size vector per text, the same for the same text, different for different texts", async () => {
-    const [a, a2, b] = await Promise.all([embedder.embed("1+2=3. \\boxed{3}"), embedder.embed("1+2=3. \\boxed{3}"), embedder.embed("3*3=9, so \\boxed{9}")]);
+    const [a, a2, b] = await Promise.all([
+      embedder.embed("1+2=3. \\boxed{3}"),
+      embedder.embed("1+2=3. \\boxed{3}"),
+      embedder.embed("3*3=9, so \\boxed{9}"),
+    ]);
     expect(a.length).toBeGreaterThan(8);
     expect(b).toHaveLength(a.length);
     expect(a.every(Number.isFinite)).toBe(true);
@@ -52,7 +56,11 @@ describe("llama embedder", () => {
 
   it("stays quiet after the trainer has run in the same process (no llama.cpp warning per embedding)", async () => {
     const root = resolve(import.meta.dirname, "../../..");
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures/embed-after-training.ts")], { cwd: root });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "fixtures/embed-after-training.ts")],
+      { cwd: root },
+    );
     expect(stdout).toContain("fixture done");
     expect(stdout + stderr).not.toMatch(/embeddings required|^(init|llama_\w+|ggml_\w+): /m);
   }, 300_000);

@@ -28,25 +28,43 @@ describe("EndpointAddresser", () => {
     let calls = 0;
     const lists = [
       [{ id: 0, path: "/m/a.gguf", scale: 0 }],
-      [{ id: 0, path: "/m/a.gguf", scale: 0 }, { id: 1, path: "/m/b.gguf", scale: 0 }],
+      [
+        { id: 0, path: "/m/a.gguf", scale: 0 },
+        { id: 1, path: "/m/b.gguf", scale: 0 },
+      ],
     ];
     const urls: string[] = [];
     const a = new EndpointAddresser("http://h:8080/v1", "lora", async (u) => (urls.push(u), lists[Math.min(calls++, 1)]));
-    expect(await a.address({ base: "/x/base.gguf", adapter: "/y/a.gguf" })).toEqual({ model: "base.gguf", extra: { lora: [{ id: 0, scale: 1 }] } });
+    expect(await a.address({ base: "/x/base.gguf", adapter: "/y/a.gguf" })).toEqual({
+      model: "base.gguf",
+      extra: { lora: [{ id: 0, scale: 1 }] },
+    });
     expect(await a.address({ base: "/x/base.gguf" })).toEqual({ model: "base.gguf", extra: { lora: [] } });
-    expect(await a.address({ base: "/x/base.gguf", adapter: "/y/b.gguf" })).toEqual({ model: "base.gguf", extra: { lora: [{ id: 1, scale: 1 }] } });
+    expect(await a.address({ base: "/x/base.gguf", adapter: "/y/b.gguf" })).toEqual({
+      model: "base.gguf",
+      extra: { lora: [{ id: 1, scale: 1 }] },
+    });
     expect(urls[0]).toBe("http://h:8080/lora-adapters");
     const err = await a.address({ base: "/x/base.gguf", adapter: "/y/c.gguf" }).catch((e) => e);
     expect(isUserError(err)).toBe(true);
     expect(err.message).toMatch(/does not serve the adapter \/y\/c.gguf .*GET \/lora-adapters: 0 \(\/m\/a.gguf\), 1 \(\/m\/b.gguf\)/);
   });
   it("model: the served id whose root is the file (vLLM, society serve)", async () => {
-    const a = new EndpointAddresser("http://h/v1", "model", async () => ({ data: [{ id: "base", root: "/w/tiny.gguf" }, { id: "multiagent-ft/generator0/it1", root: "/w/runs/r/g0.gguf" }] }));
+    const a = new EndpointAddresser("http://h/v1", "model", async () => ({
+      data: [
+        { id: "base", root: "/w/tiny.gguf" },
+        { id: "multiagent-ft/generator0/it1", root: "/w/runs/r/g0.gguf" },
+      ],
+    }));
     expect(await a.address({ base: "/local/tiny.gguf" })).toEqual({ model: "base" });
-    expect(await a.address({ base: "/local/tiny.gguf", adapter: "/local/runs/r/g0.gguf" })).toEqual({ model: "multiagent-ft/generator0/it1" });
+    expect(await a.address({ base: "/local/tiny.gguf", adapter: "/local/runs/r/g0.gguf" })).toEqual({
+      model: "multiagent-ft/generator0/it1",
+    });
   });
   it("none: remote ids as given; a local adapter is a UserError naming the endpoint", async () => {
-    const a = new EndpointAddresser("http://h/v1", "none", async () => { throw new Error("not called"); });
+    const a = new EndpointAddresser("http://h/v1", "none", async () => {
+      throw new Error("not called");
+    });
     expect(await a.address({ base: "gpt-4o-mini" })).toEqual({ model: "gpt-4o-mini" });
     await expect(a.address({ base: "b", adapter: "/a.gguf" })).rejects.toThrow(/http:\/\/h\/v1 serves remote model ids.*adapters: lora/);
   });

@@ -34,7 +34,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "society-pool-"));
   base = await ensureTestModel();
   mkdirSync(join(dir, "models"));
-  const lora = (name: string, seed: number) => writeRandomLora({ path: join(dir, "models", name), nLayer: TEST_MODEL_SHAPE.nLayer, nEmbd: TEST_MODEL_SHAPE.nEmbd, seed, std: 0.8 });
+  const lora = (name: string, seed: number) =>
+    writeRandomLora({ path: join(dir, "models", name), nLayer: TEST_MODEL_SHAPE.nLayer, nEmbd: TEST_MODEL_SHAPE.nEmbd, seed, std: 0.8 });
   adapterA = lora("generator0-it1.gguf", 1);
   adapterB = lora("generator1-it1.gguf", 2);
   llama = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 4, contextSize: 512 });
@@ -42,20 +43,30 @@ beforeAll(async () => {
   const models = { "tiny-base": { base }, "agent/g0": { base, adapter: adapterA }, "agent/g1": { base, adapter: adapterB } };
   for (const i of [0, 1]) {
     const app = new Hono();
-    app.use(async (_c, next) => { seen[i]!++; await next(); });
+    app.use(async (_c, next) => {
+      seen[i]!++;
+      await next();
+    });
     app.route("/", createOpenAIApp({ backend: llama, models }));
     servers.push(await listen(app));
   }
   // llama-server's API shape: one base, adapters by id; it forwards to server 0 under the matching model id.
   const ids = ["agent/g0", "agent/g1"];
   const ls = new Hono();
-  ls.get("/lora-adapters", (c) => c.json([{ id: 0, path: `/srv/elsewhere/models/generator0-it1.gguf`, scale: 0 }, { id: 1, path: `/srv/elsewhere/models/generator1-it1.gguf`, scale: 0 }]));
+  ls.get("/lora-adapters", (c) =>
+    c.json([
+      { id: 0, path: `/srv/elsewhere/models/generator0-it1.gguf`, scale: 0 },
+      { id: 1, path: `/srv/elsewhere/models/generator1-it1.gguf`, scale: 0 },
+    ]),
+  );
   ls.post("/v1/chat/completions", async (c) => {
     const body = await c.req.json();
     loraBodies.push(body.lora);
     const on = (body.lora as Array<{ id: number; scale: number }>).filter((l) => l.scale > 0);
     const res = await fetch(`${servers[0]!.url}/v1/chat/completions`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, lora: undefined, model: on.length ? ids[on[0]!.id] : "tiny-base" }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...body, lora: undefined, model: on.length ? ids[on[0]!.id] : "tiny-base" }),
     });
     return new Response(await res.text(), { status: res.status, headers: { "content-type": "application/json" } });
   });
@@ -71,7 +82,11 @@ afterAll(async () => {
 describe("endpoint pool over loopback servers", () => {
   it("spreads requests over the endpoints, addresses each adapter by served name, and says which endpoint answered", async () => {
     seen[0] = seen[1] = 0;
-    const pool = new EndpointPool({ endpoints: servers.slice(0, 2).map((s) => ({ baseURL: `${s.url}/v1`, concurrency: 2, adapters: "model" as const, env: {}, retryBaseMs: 10 })) });
+    const pool = new EndpointPool({
+      endpoints: servers
+        .slice(0, 2)
+        .map((s) => ({ baseURL: `${s.url}/v1`, concurrency: 2, adapters: "model" as const, env: {}, retryBaseMs: 10 })),
+    });
     const models = [{ base }, { base, adapter: adapterA }, { base, adapter: adapterB }];
     const jobs = Array.from({ length: 12 }, (_, k) => ({ model: models[k % 3]!, seed: 100 + k }));
     const got = await Promise.all(jobs.map((j) => pool.generate(j.model, chat, sampling(j.seed))));
@@ -81,7 +96,12 @@ describe("endpoint pool over loopback servers", () => {
     expect(new Set(got.slice(0, 3).map((g) => g.text)).size).toBeGreaterThan(1);
     const byEndpoint = new Map<string, number>();
     for (const g of got) byEndpoint.set(g.endpoint!, (byEndpoint.get(g.endpoint!) ?? 0) + 1);
-    expect([...byEndpoint.keys()].sort()).toEqual(servers.slice(0, 2).map((s) => `${s.url}/v1`).sort());
+    expect([...byEndpoint.keys()].sort()).toEqual(
+      servers
+        .slice(0, 2)
+        .map((s) => `${s.url}/v1`)
+        .sort(),
+    );
     expect([...byEndpoint.values()]).toEqual([6, 6]);
     // One model-list request each, then 6 completions each.
     expect(seen).toEqual([7, 7]);
@@ -111,7 +131,10 @@ describe("endpoint pool over loopback servers", () => {
     const deadUrl = `${dead.url}/v1`;
     await dead.close(); // connection refused from now on
     const pool = new EndpointPool({
-      endpoints: [{ baseURL: deadUrl, concurrency: 4, env: {}, maxRetries: 0 }, { baseURL: `${servers[0]!.url}/v1`, concurrency: 4, env: {} }],
+      endpoints: [
+        { baseURL: deadUrl, concurrency: 4, env: {}, maxRetries: 0 },
+        { baseURL: `${servers[0]!.url}/v1`, concurrency: 4, env: {} },
+      ],
     });
     const got = await Promise.all([1, 2, 3, 4].map((seed) => pool.generate({ base: "tiny-base" }, chat, sampling(seed))));
     expect(got.every((g) => g.endpoint === `${servers[0]!.url}/v1`)).toBe(true);

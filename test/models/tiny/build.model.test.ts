@@ -18,8 +18,10 @@ describe("tiny model, test recipe", () => {
     const info = await ensureTinyModel("test");
     expect(existsSync(info.path)).toBe(true);
     expect(info.evalQuestions).toBe(RECIPES.test.eval.questions);
-    console.log(`[tiny test recipe] held-out accuracy ${(info.accuracy * 100).toFixed(1)}%, \\boxed rate ${(info.boxedRate * 100).toFixed(0)}%, ` +
-      `params ${info.params}, train ${info.trainSeconds.toFixed(0)} s, build ${info.buildSeconds.toFixed(0)} s`);
+    console.log(
+      `[tiny test recipe] held-out accuracy ${(info.accuracy * 100).toFixed(1)}%, \\boxed rate ${(info.boxedRate * 100).toFixed(0)}%, ` +
+        `params ${info.params}, train ${info.trainSeconds.toFixed(0)} s, build ${info.buildSeconds.toFixed(0)} s`,
+    );
     // Format baseline: a model that has not learnt the format never writes a complete \boxed{…}.
     expect(info.boxedRate).toBeGreaterThan(0.5);
     // Answer baseline: always answering the most common gold answer of these same questions.
@@ -30,7 +32,7 @@ describe("tiny model, test recipe", () => {
     expect(info.accuracy).toBeGreaterThan(majority);
   }, 600_000);
 
-  it("works through node-llama-cpp's own chat session (ChatML, systemPrompt \"\")", async () => {
+  it('works through node-llama-cpp\'s own chat session (ChatML, systemPrompt "")', async () => {
     const info = await ensureTinyModel("test");
     const llama = await getLlama({ gpu: false, logLevel: "error" as never });
     const model = await llama.loadModel({ modelPath: info.path });

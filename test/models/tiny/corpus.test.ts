@@ -34,13 +34,23 @@ describe("tiny corpus", () => {
       expect(extractAnswer(last.content)).toEqual({ answer: c.gold, status: "boxed" });
       if (c.kind === "critic") {
         expect(c.messages).toHaveLength(4);
-        expect(c.messages[2]!.content.startsWith(renderPrompt("arithmetic", "critic", { question: c.question, other_responses: "" }).split("\n")[0]!)).toBe(true);
+        expect(
+          c.messages[2]!.content.startsWith(
+            renderPrompt("arithmetic", "critic", { question: c.question, other_responses: "" }).split("\n")[0]!,
+          ),
+        ).toBe(true);
         // A wrong first answer is kept as context but not trained on.
         const first = c.messages[1]!;
         expect(first.weight === 0).toBe(extractAnswer(first.content).answer !== c.gold);
       }
     }
-    const quoted = corpus.filter((c) => c.kind === "critic").flatMap((c) => c.messages[2]!.content.split("\n- ").slice(1).map((o) => extractAnswer(o).answer === c.gold));
+    const quoted = corpus
+      .filter((c) => c.kind === "critic")
+      .flatMap((c) =>
+        c.messages[2]!.content.split("\n- ")
+          .slice(1)
+          .map((o) => extractAnswer(o).answer === c.gold),
+      );
     const rightShare = quoted.filter(Boolean).length / quoted.length;
     expect(rightShare).toBeGreaterThan(0.35);
     expect(rightShare).toBeLessThan(0.65);
@@ -53,7 +63,9 @@ describe("tiny corpus", () => {
       expect(extractAnswer(compactSolution(o)).answer).toBe(q.gold);
       expect(extractAnswer(wrongSolution(o, rng)).answer).not.toBe(q.gold);
     }
-    expect(criticPrompt(["A", "B"], "1+2*3+4-5*6")).toBe(renderPrompt("arithmetic", "critic", { question: "1+2*3+4-5*6", other_responses: "\n- A\n- B" }));
+    expect(criticPrompt(["A", "B"], "1+2*3+4-5*6")).toBe(
+      renderPrompt("arithmetic", "critic", { question: "1+2*3+4-5*6", other_responses: "\n- A\n- B" }),
+    );
   });
 
   it("fits in the tokens budget: one token per character of the compact steps", () => {

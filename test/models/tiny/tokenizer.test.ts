@@ -20,13 +20,22 @@ describe("tiny tokenizer (TypeScript side)", () => {
   });
 
   it("round-trips arbitrary text", () => {
-    for (const t of ["What is 3+4*5? Answer in \\boxed{}.", "x\ty\r\nz", "ünïcödé ✓ 🙂", " lead and trail "]) expect(detokenize(tokenize(t))).toBe(t);
+    for (const t of ["What is 3+4*5? Answer in \\boxed{}.", "x\ty\r\nz", "ünïcödé ✓ 🙂", " lead and trail "])
+      expect(detokenize(tokenize(t))).toBe(t);
   });
 
   it("tokenizes a chat with loss only on assistant replies and their <|im_end|>", () => {
-    const msgs = [{ role: "user" as const, content: "1+1?" }, { role: "assistant" as const, content: "\\boxed{2}" }];
+    const msgs = [
+      { role: "user" as const, content: "1+1?" },
+      { role: "assistant" as const, content: "\\boxed{2}" },
+    ];
     const { tokens, lossMask } = tokenizeChat(msgs);
     expect(tokens).toEqual(tokenize(renderChat(msgs), { special: true }));
-    expect(detokenize(tokens.filter((_, i) => lossMask[i]), { special: true })).toBe("\\boxed{2}<|im_end|>");
+    expect(
+      detokenize(
+        tokens.filter((_, i) => lossMask[i]),
+        { special: true },
+      ),
+    ).toBe("\\boxed{2}<|im_end|>");
   });
 });

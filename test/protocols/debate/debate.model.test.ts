@@ -38,8 +38,11 @@ afterAll(async () => {
 /** One debate run of `method` over the questions in a SQLite file; returns outcomes and the store (open). */
 async function debateAll(dbFile: string, method: string, agents: AgentSpec[], o: DebateOptions, b: Backend = backend, concurrency = 3) {
   const store = await openStore(dbFile);
-  const run = (await store.runs.get("r1")) ?? (await store.runs.create({ id: "r1", name: "t", methods: [method], config: {}, seed: o.runSeed }));
-  const rows = await store.questions.record(questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })));
+  const run =
+    (await store.runs.get("r1")) ?? (await store.runs.create({ id: "r1", name: "t", methods: [method], config: {}, seed: o.runSeed }));
+  const rows = await store.questions.record(
+    questions.map((q) => ({ task: q.task, split: q.split, qid: q.id, text: q.text, gold: q.gold })),
+  );
   const agentIds = await rosterAgentIds(store, run.id, method, agents);
   const deps = { backend: b, store, task, scope: { runId: run.id, method, iteration: 0, phase: "test" as const }, agents, agentIds };
   const items = questions.map((q, i) => ({ question: q, storeQuestionId: rows[i]!.id }));
@@ -66,7 +69,17 @@ describe("debate engine on a real model and a real SQLite file", () => {
       expect(turns).toHaveLength(9);
       const agentsById = new Map((await store.agents.list("r1", "debate")).map((a) => [a.id, a]));
       const label = (t: (typeof turns)[number]) => `${agentsById.get(t.agentId)!.role}${agentsById.get(t.agentId)!.agentIndex}@${t.round}`;
-      expect(turns.map(label).sort()).toEqual(["critic0@2", "critic1@2", "critic2@2", "generator0@1", "generator1@1", "generator2@1", "summarizer0@2", "summarizer1@2", "summarizer2@2"]);
+      expect(turns.map(label).sort()).toEqual([
+        "critic0@2",
+        "critic1@2",
+        "critic2@2",
+        "generator0@1",
+        "generator1@1",
+        "generator2@1",
+        "summarizer0@2",
+        "summarizer1@2",
+        "summarizer2@2",
+      ]);
       const critic = turns.find((t) => label(t) === "critic1@2")!;
       const gen = turns.find((t) => label(t) === "generator1@1")!;
       const summary = turns.find((t) => label(t) === "summarizer1@2")!;
@@ -82,8 +95,14 @@ describe("debate engine on a real model and a real SQLite file", () => {
 
   it("gives round 1 to generator n and later rounds to critic n (different models), raw answers without summaries", async () => {
     const db = join(dir, "b.db");
-    const agents = debateRoster({ agents: 2, base: { base: seven }, critics: [{ base: five }, { base: five }] }).filter((a) => a.role !== "summarizer");
-    const { store, outcomes } = await debateAll(db, "debate", agents, { ...opts, summarize: false, sampling: { ...opts.sampling, temperature: 0 } });
+    const agents = debateRoster({ agents: 2, base: { base: seven }, critics: [{ base: five }, { base: five }] }).filter(
+      (a) => a.role !== "summarizer",
+    );
+    const { store, outcomes } = await debateAll(db, "debate", agents, {
+      ...opts,
+      summarize: false,
+      sampling: { ...opts.sampling, temperature: 0 },
+    });
     expect(outcomes.map((o) => o.finalAnswer)).toEqual(["5", "5", "5"]);
     const [{ turns }] = await turnsByDebate(store);
     expect(turns).toHaveLength(4);
@@ -94,8 +113,16 @@ describe("debate engine on a real model and a real SQLite file", () => {
 
   it("breaks a tied vote with a recorded seeded draw", async () => {
     const db = join(dir, "c.db");
-    const agents: AgentSpec[] = [{ role: "generator", index: 0, model: { base: seven } }, { role: "generator", index: 1, model: { base: five } }];
-    const { store, outcomes } = await debateAll(db, "majority", agents, { ...opts, rounds: 1, summarize: false, sampling: { ...opts.sampling, temperature: 0 } });
+    const agents: AgentSpec[] = [
+      { role: "generator", index: 0, model: { base: seven } },
+      { role: "generator", index: 1, model: { base: five } },
+    ];
+    const { store, outcomes } = await debateAll(db, "majority", agents, {
+      ...opts,
+      rounds: 1,
+      summarize: false,
+      sampling: { ...opts.sampling, temperature: 0 },
+    });
     for (const o of outcomes) {
       expect(o.votes).toEqual({ "5": 1, "7": 1 });
       expect(o.tieBreak).toMatchObject({ candidates: ["5", "7"], chosen: o.finalAnswer });
@@ -140,7 +167,15 @@ describe("debate engine on a real model and a real SQLite file", () => {
 
     // Once done, running it again generates nothing.
     let more = 0;
-    const counting: Backend = { ...backend, generate: async (m, c, o) => { more++; return backend.generate(m, c, o); }, score: backend.score.bind(backend), close: async () => {} };
+    const counting: Backend = {
+      ...backend,
+      generate: async (m, c, o) => {
+        more++;
+        return backend.generate(m, c, o);
+      },
+      score: backend.score.bind(backend),
+      close: async () => {},
+    };
     await resumed.store.close();
     const again = await debateAll(db, "debate", agents, opts, counting);
     expect(more).toBe(0);

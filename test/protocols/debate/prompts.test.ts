@@ -11,7 +11,10 @@ describe("debate prompts", () => {
   });
 
   it("lists other agents with 1-based numbers through the other-response template", () => {
-    const text = otherResponses(src, [{ n: 0, text: "A" }, { n: 2, text: "C" }]);
+    const text = otherResponses(src, [
+      { n: 0, text: "A" },
+      { n: 2, text: "C" },
+    ]);
     expect(text).toBe(
       renderPrompt("default", "other-response", { question: "What is 2+2?", index: 1, response: "A" }) +
         renderPrompt("default", "other-response", { question: "What is 2+2?", index: 3, response: "C" }),

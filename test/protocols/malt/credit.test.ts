@@ -9,7 +9,11 @@ describe("MALT credit assignment", () => {
   it("leaves earn the binary reward, each node the mean of its children; correct means value > 0.5", () => {
     // Generator 0: verifiers with 3/3, 1/3, 0/3 right refinements; generator 1: all right; generator 2: none.
     const right = new Set(["0.0.0", "0.0.1", "0.0.2", "0.1.2", ...["1.0", "1.1", "1.2"].flatMap((v) => [0, 1, 2].map((k) => `${v}.${k}`))]);
-    const t = assignCredit("q", tree([3, 3, 3], (p) => (right.has(p) ? "7" : p === "2.2.2" ? null : "8")), reward);
+    const t = assignCredit(
+      "q",
+      tree([3, 3, 3], (p) => (right.has(p) ? "7" : p === "2.2.2" ? null : "8")),
+      reward,
+    );
     const at = (p: string) => t.nodes.find((n) => n.node === p)!;
     expect(t.leaves).toHaveLength(27);
     expect(t.roots.map((r) => r.node)).toEqual(["0", "1", "2"]);
@@ -27,9 +31,18 @@ describe("MALT credit assignment", () => {
   });
 
   it("a node exactly at the threshold counts as incorrect; another threshold moves the labels", () => {
-    const t = assignCredit("q", tree([1, 1, 2], (p) => (p.endsWith(".0") ? "7" : "8")), reward);
+    const t = assignCredit(
+      "q",
+      tree([1, 1, 2], (p) => (p.endsWith(".0") ? "7" : "8")),
+      reward,
+    );
     expect(t.nodes.find((n) => n.node === "0.0")).toMatchObject({ value: 0.5, correct: false });
-    const lenient = assignCredit("q", tree([1, 1, 2], (p) => (p.endsWith(".0") ? "7" : "8")), reward, 0.4);
+    const lenient = assignCredit(
+      "q",
+      tree([1, 1, 2], (p) => (p.endsWith(".0") ? "7" : "8")),
+      reward,
+      0.4,
+    );
     expect(lenient.nodes.find((n) => n.node === "0.0")!.correct).toBe(true);
   });
 

@@ -26,7 +26,9 @@ function scripted(failAfter = Infinity) {
       const h = [...(chat.at(-1)!.content + o.seed)].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7);
       return { text: `step ${o.seed % 97} \\boxed{${h % 3}}`, promptTokens: 5, completionTokens: 3, latencyMs: 1, finishReason: "stop" };
     },
-    async score() { return { logprob: 0, tokens: 0 }; },
+    async score() {
+      return { logprob: 0, tokens: 0 };
+    },
     async close() {},
   };
   return { backend, calls: () => calls };
@@ -47,8 +49,14 @@ async function setup(name: string) {
 
 function deps(store: Store, runId: string, agentIds: Map<string, string>, backend: Backend) {
   return {
-    backend, store, task, agentIds, scope: { runId, method: "malt", iteration: 0, phase: "train" as const },
-    sampling: { temperature: 1, topP: 0.9, maxTokens: 16 }, runSeed: 5, seedScope: "malt/train/it0",
+    backend,
+    store,
+    task,
+    agentIds,
+    scope: { runId, method: "malt", iteration: 0, phase: "train" as const },
+    sampling: { temperature: 1, topP: 0.9, maxTokens: 16 },
+    runSeed: 5,
+    seedScope: "malt/train/it0",
   };
 }
 
@@ -56,7 +64,9 @@ describe("MALT search tree", () => {
   it("grows n answers × n critiques × n refinements as stored tree nodes with parents and node-path seeds", async () => {
     const { store, run, items, agentIds } = await setup("shape");
     const { backend } = scripted();
-    const [out] = await runMany(maltProtocol({ branching: [3, 3, 3] }), items.slice(0, 1), seats, deps(store, run.id, agentIds, backend), { concurrency: 1 });
+    const [out] = await runMany(maltProtocol({ branching: [3, 3, 3] }), items.slice(0, 1), seats, deps(store, run.id, agentIds, backend), {
+      concurrency: 1,
+    });
     const unit = (await store.debates.list({ runId: run.id }))[0]!;
     expect(unit.protocol).toBe("malt");
     const turns = await store.turns.list(unit.id);
@@ -69,11 +79,21 @@ describe("MALT search tree", () => {
       expect(role.get(t.agentId)).toBe(MALT_ROLES[depth - 1]);
       const parent = depth === 1 ? undefined : byNode.get(t.node.slice(0, t.node.lastIndexOf(".")));
       expect(t.parentId).toBe(parent?.id ?? null);
-      expect(t.seed).toBe(turnSeedV1({ runSeed: 5, scope: "malt/train/it0", questionKey: questionKey(items[0]!.question), agent: `${role.get(t.agentId)}:0`, node: t.node }));
+      expect(t.seed).toBe(
+        turnSeedV1({
+          runSeed: 5,
+          scope: "malt/train/it0",
+          questionKey: questionKey(items[0]!.question),
+          agent: `${role.get(t.agentId)}:0`,
+          node: t.node,
+        }),
+      );
     }
     expect(new Set(turns.map((t) => t.seed)).size).toBe(39); // every node its own sample
     // What each role reads: the verifier the generator's answer; the refiner that answer and the critique.
-    const g = byNode.get("2")!, v = byNode.get("2.1")!, r = byNode.get("2.1.0")!;
+    const g = byNode.get("2")!,
+      v = byNode.get("2.1")!,
+      r = byNode.get("2.1.0")!;
     expect(v.prompt.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
     expect(v.prompt[0]).toEqual(g.prompt[0]);
     expect(v.prompt[1]!.content).toBe(g.completion);
@@ -91,21 +111,42 @@ describe("MALT search tree", () => {
   it("resumes a tree killed midway: stored nodes are read back, only the rest is generated, the result equals an uninterrupted run", async () => {
     const whole = await setup("whole");
     const w = scripted();
-    const full = await runMany(maltProtocol({ branching: [2, 2, 2] }), whole.items, seats, deps(whole.store, whole.run.id, whole.agentIds, w.backend), { concurrency: 2 });
+    const full = await runMany(
+      maltProtocol({ branching: [2, 2, 2] }),
+      whole.items,
+      seats,
+      deps(whole.store, whole.run.id, whole.agentIds, w.backend),
+      { concurrency: 2 },
+    );
     expect(w.calls()).toBe(4 * 14);
 
     const cut = await setup("cut");
     const dying = scripted(23);
-    await expect(runMany(maltProtocol({ branching: [2, 2, 2] }), cut.items, seats, deps(cut.store, cut.run.id, cut.agentIds, dying.backend), { concurrency: 2 })).rejects.toThrow("backend down");
-    const storedBefore = (await Promise.all((await cut.store.debates.list({ runId: cut.run.id })).map((d) => cut.store.turns.list(d.id)))).flat().length;
+    await expect(
+      runMany(maltProtocol({ branching: [2, 2, 2] }), cut.items, seats, deps(cut.store, cut.run.id, cut.agentIds, dying.backend), {
+        concurrency: 2,
+      }),
+    ).rejects.toThrow("backend down");
+    const storedBefore = (
+      await Promise.all((await cut.store.debates.list({ runId: cut.run.id })).map((d) => cut.store.turns.list(d.id)))
+    ).flat().length;
     expect(storedBefore).toBeGreaterThan(0);
     expect(storedBefore).toBeLessThan(56);
     const again = scripted();
-    const resumed = await runMany(maltProtocol({ branching: [2, 2, 2] }), cut.items, seats, deps(cut.store, cut.run.id, cut.agentIds, again.backend), { concurrency: 2 });
+    const resumed = await runMany(
+      maltProtocol({ branching: [2, 2, 2] }),
+      cut.items,
+      seats,
+      deps(cut.store, cut.run.id, cut.agentIds, again.backend),
+      { concurrency: 2 },
+    );
     expect(again.calls()).toBe(56 - storedBefore);
     expect(resumed.map((o) => [o.finalAnswer, o.votes])).toEqual(full.map((o) => [o.finalAnswer, o.votes]));
     const texts = async (s: Store, runId: string) =>
-      (await Promise.all((await s.debates.list({ runId })).map((d) => s.turns.list(d.id)))).flat().map((t) => `${t.round}|${t.node}|${t.seed}|${t.completion}`).sort();
+      (await Promise.all((await s.debates.list({ runId })).map((d) => s.turns.list(d.id))))
+        .flat()
+        .map((t) => `${t.round}|${t.node}|${t.seed}|${t.completion}`)
+        .sort();
     expect(await texts(cut.store, cut.run.id)).toEqual(await texts(whole.store, whole.run.id));
     await whole.store.close();
     await cut.store.close();
@@ -114,8 +155,15 @@ describe("MALT search tree", () => {
   it("refuses a branching that is not three positive integers, and a missing seat", async () => {
     expect(() => maltProtocol({ branching: [3, 0, 3] })).toThrow(/branching/);
     const { store, run, items, agentIds } = await setup("seats");
-    await expect(runMany(maltProtocol({ branching: [1, 1, 1] }), items.slice(0, 1), seats.slice(0, 2), deps(store, run.id, agentIds, scripted().backend), { concurrency: 1 }))
-      .rejects.toThrow(/no refiner seat/);
+    await expect(
+      runMany(
+        maltProtocol({ branching: [1, 1, 1] }),
+        items.slice(0, 1),
+        seats.slice(0, 2),
+        deps(store, run.id, agentIds, scripted().backend),
+        { concurrency: 1 },
+      ),
+    ).rejects.toThrow(/no refiner seat/);
     await store.close();
   });
 });

@@ -39,7 +39,9 @@ function scripted(o: { failAfter?: number; ballot?: (seed: number) => number } =
       else text = `learner first \\boxed{${goldOf(last) + (opts.seed % 2)}}`; // right for even seeds, wrong for odd
       return { text, promptTokens: 5, completionTokens: 3, latencyMs: 1, finishReason: "stop" };
     },
-    async score() { return { logprob: 0, tokens: 0 }; },
+    async score() {
+      return { logprob: 0, tokens: 0 };
+    },
     async close() {},
   };
   return { backend, calls };
@@ -56,8 +58,14 @@ async function setup(name: string, n = 4, split: "train" | "test" = "train") {
 }
 
 const deps = (s: Awaited<ReturnType<typeof setup>>, backend: Backend) => ({
-  backend, store: s.store, task, agentIds: s.agentIds, scope: { runId: s.run.id, method: "saie", iteration: 1, phase: "train" as const },
-  sampling: { temperature: 1, topP: 0.9, maxTokens: 16 }, runSeed: 5, seedScope: "saie/train/it1",
+  backend,
+  store: s.store,
+  task,
+  agentIds: s.agentIds,
+  scope: { runId: s.run.id, method: "saie", iteration: 1, phase: "train" as const },
+  sampling: { temperature: 1, topP: 0.9, maxTokens: 16 },
+  runSeed: 5,
+  seedScope: "saie/train/it1",
 });
 
 const settings = (o: Partial<SaieSettings> = {}): SaieSettings => ({ rounds: 2, supportiveShare: 0.5, reference: "gold", ...o });
@@ -65,7 +73,9 @@ const settings = (o: Partial<SaieSettings> = {}): SaieSettings => ({ rounds: 2, 
 async function turnsOf(store: Store, runId: string, agentIds: Map<string, string>) {
   const role = new Map([...agentIds].map(([label, id]) => [id, label.split(":")[0]!]));
   const units = await store.debates.list({ runId });
-  return Promise.all(units.map(async (u) => ({ unit: u, turns: (await store.turns.list(u.id)).map((t) => ({ ...t, role: role.get(t.agentId)! })) })));
+  return Promise.all(
+    units.map(async (u) => ({ unit: u, turns: (await store.turns.list(u.id)).map((t) => ({ ...t, role: role.get(t.agentId)! })) })),
+  );
 }
 
 describe("SAIE discussion protocol", () => {
@@ -77,9 +87,19 @@ describe("SAIE discussion protocol", () => {
     const [{ unit, turns }] = await turnsOf(s.store, s.run.id, s.agentIds);
     expect(unit!.protocol).toBe("saie");
     const at = (role: string, round: number) => turns.find((t) => t.role === role && t.round === round)!;
-    expect(turns.map((t) => `${t.role}:${t.round}`).sort()).toEqual(["learner:1", "learner:2", "learner:3", "learner:4", "partner:1", "partner:2", "partner:3"]);
+    expect(turns.map((t) => `${t.role}:${t.round}`).sort()).toEqual([
+      "learner:1",
+      "learner:2",
+      "learner:3",
+      "learner:4",
+      "partner:1",
+      "partner:2",
+      "partner:3",
+    ]);
     for (let r = 1; r <= 3; r++) {
-      const remark = at("partner", r), before = at("learner", r), after = at("learner", r + 1);
+      const remark = at("partner", r),
+        before = at("learner", r),
+        after = at("learner", r + 1);
       expect(remark.parentId).toBe(before.id);
       expect(after.parentId).toBe(remark.id);
       // The partner reads the question, and the claim; the learner's reply chat is the discussion so far.
@@ -130,7 +150,8 @@ describe("SAIE discussion protocol", () => {
       await s.store.close();
       return out;
     };
-    const half = await kinds(0.5), more = await kinds(0.8);
+    const half = await kinds(0.5),
+      more = await kinds(0.8);
     const count = (m: Map<string, string>) => [...m.values()].filter((k) => k === "supportive").length;
     expect(half.size).toBe(24);
     expect(count(half)).toBeGreaterThan(0);
@@ -143,7 +164,13 @@ describe("SAIE discussion protocol", () => {
   it('reference "majority": the partner votes first (nodes reference.i) and the remarks support or attack that vote, not the gold', async () => {
     const s = await setup("majority", 3);
     const { backend, calls } = scripted({ ballot: () => 99 }); // every ballot says 99: no gold with operands ≤ 3 is (the largest is 3+3*3+3 = 15)
-    await runMany(saieProtocol(settings({ reference: "majority", referenceVotes: 3, supportiveShare: 1, rounds: 1 })), s.items, seats, deps(s, backend), { concurrency: 1 });
+    await runMany(
+      saieProtocol(settings({ reference: "majority", referenceVotes: 3, supportiveShare: 1, rounds: 1 })),
+      s.items,
+      seats,
+      deps(s, backend),
+      { concurrency: 1 },
+    );
     expect(calls.slice(0, 4).map((c) => c.who)).toEqual(["partner", "partner", "partner", "learner"]);
     for (const { turns } of await turnsOf(s.store, s.run.id, s.agentIds)) {
       const ballots = turns.filter((t) => t.node.startsWith("reference."));
@@ -161,7 +188,9 @@ describe("SAIE discussion protocol", () => {
     const full = await runMany(saieProtocol(settings()), whole.items, seats, deps(whole, w.backend), { concurrency: 2 });
     expect(w.calls).toHaveLength(4 * 5);
     const cut = await setup("cut", 4);
-    await expect(runMany(saieProtocol(settings()), cut.items, seats, deps(cut, scripted({ failAfter: 11 }).backend), { concurrency: 2 })).rejects.toThrow("backend down");
+    await expect(
+      runMany(saieProtocol(settings()), cut.items, seats, deps(cut, scripted({ failAfter: 11 }).backend), { concurrency: 2 }),
+    ).rejects.toThrow("backend down");
     const again = scripted();
     const resumed = await runMany(saieProtocol(settings()), cut.items, seats, deps(cut, again.backend), { concurrency: 2 });
     expect(again.calls).toHaveLength(20 - 11);
@@ -178,7 +207,9 @@ describe("SAIE discussion protocol", () => {
       expect(d).not.toBe(7);
       expect(Math.abs(d - 7)).toBeLessThanOrEqual(3);
       expect(Number(wrongClaim(t, {}, "1", null, seed))).toBeGreaterThanOrEqual(0);
-      expect(["A", "C", "D"]).toContain(wrongClaim({ canonical: (a) => a.toUpperCase() }, { meta: { labels: ["A", "B", "C", "D"] } }, "B", "b", seed));
+      expect(["A", "C", "D"]).toContain(
+        wrongClaim({ canonical: (a) => a.toUpperCase() }, { meta: { labels: ["A", "B", "C", "D"] } }, "B", "b", seed),
+      );
     }
     expect(wrongClaim({ canonical: (a) => a }, {}, "blue", null, 3)).toBe("not blue");
     expect(() => saieProtocol(settings({ rounds: 0 }))).toThrow(/rounds/);
@@ -189,7 +220,11 @@ describe("SAIE discussion protocol", () => {
     const { backend } = scripted();
     const stop = new AbortController();
     const reason = new Error("lease lost");
-    const run = runMany(saieProtocol(settings()), s.items, seats, deps(s, backend), { concurrency: 1, signal: stop.signal, onOutcome: () => stop.abort(reason) });
+    const run = runMany(saieProtocol(settings()), s.items, seats, deps(s, backend), {
+      concurrency: 1,
+      signal: stop.signal,
+      onOutcome: () => stop.abort(reason),
+    });
     await expect(run).rejects.toBe(reason);
     const units = await s.store.debates.list({ runId: s.run.id });
     expect(units).toHaveLength(1);

@@ -16,14 +16,16 @@ const SUBJECTS = ["algebra", "counting_and_probability", "geometry", "intermedia
 
 function mathParquet(subject: string): Buffer {
   const levels = ["Level 1", "Level 3", "Level 5"];
-  return Buffer.from(parquetWriteBuffer({
-    columnData: [
-      { name: "problem", data: levels.map((l) => `${subject} problem at ${l}`), type: "STRING" },
-      { name: "level", data: levels, type: "STRING" },
-      { name: "type", data: levels.map(() => subject), type: "STRING" },
-      { name: "solution", data: levels.map((_, i) => `Work... so the answer is $\\boxed{\\frac{${i + 1}}{2}}$.`), type: "STRING" },
-    ],
-  }));
+  return Buffer.from(
+    parquetWriteBuffer({
+      columnData: [
+        { name: "problem", data: levels.map((l) => `${subject} problem at ${l}`), type: "STRING" },
+        { name: "level", data: levels, type: "STRING" },
+        { name: "type", data: levels.map(() => subject), type: "STRING" },
+        { name: "solution", data: levels.map((_, i) => `Work... so the answer is $\\boxed{\\frac{${i + 1}}{2}}$.`), type: "STRING" },
+      ],
+    }),
+  );
 }
 
 function csqaParquet(n: number, withAnswers: boolean): Buffer {
@@ -34,15 +36,17 @@ function csqaParquet(n: number, withAnswers: boolean): Buffer {
     choices: { label: ["A", "B", "C", "D", "E"], text: ["box", "shelf", "car", "bag", "room"] },
     answerKey: withAnswers ? "ABCDE"[i % 5]! : "",
   }));
-  return Buffer.from(parquetWriteBuffer({
-    columnData: [
-      { name: "id", data: rows.map((r) => r.id), type: "STRING" },
-      { name: "question", data: rows.map((r) => r.question), type: "STRING" },
-      { name: "question_concept", data: rows.map((r) => r.question_concept), type: "STRING" },
-      { name: "choices", data: rows.map((r) => r.choices) },
-      { name: "answerKey", data: rows.map((r) => r.answerKey), type: "STRING" },
-    ],
-  }));
+  return Buffer.from(
+    parquetWriteBuffer({
+      columnData: [
+        { name: "id", data: rows.map((r) => r.id), type: "STRING" },
+        { name: "question", data: rows.map((r) => r.question), type: "STRING" },
+        { name: "question_concept", data: rows.map((r) => r.question_concept), type: "STRING" },
+        { name: "choices", data: rows.map((r) => r.choices) },
+        { name: "answerKey", data: rows.map((r) => r.answerKey), type: "STRING" },
+      ],
+    }),
+  );
 }
 
 let hub: LoopbackHub;
@@ -50,7 +54,15 @@ beforeAll(async () => {
   hub = await startLoopbackHub([
     {
       repo: "EleutherAI/hendrycks_math",
-      cardData: { configs: SUBJECTS.map((s) => ({ config_name: s, data_files: [{ split: "train", path: `${s}/train-*` }, { split: "test", path: `${s}/test-*` }] })) },
+      cardData: {
+        configs: SUBJECTS.map((s) => ({
+          config_name: s,
+          data_files: [
+            { split: "train", path: `${s}/train-*` },
+            { split: "test", path: `${s}/test-*` },
+          ],
+        })),
+      },
       files: SUBJECTS.flatMap((s) => [
         { path: `${s}/train-00000-of-00001.parquet`, content: mathParquet(s), lfs: true },
         { path: `${s}/test-00000-of-00001.parquet`, content: mathParquet(`${s}-test`), lfs: true },
@@ -58,7 +70,18 @@ beforeAll(async () => {
     },
     {
       repo: "tau/commonsense_qa",
-      cardData: { configs: [{ config_name: "default", data_files: [{ split: "train", path: "data/train-*" }, { split: "validation", path: "data/validation-*" }, { split: "test", path: "data/test-*" }] }] },
+      cardData: {
+        configs: [
+          {
+            config_name: "default",
+            data_files: [
+              { split: "train", path: "data/train-*" },
+              { split: "validation", path: "data/validation-*" },
+              { split: "test", path: "data/test-*" },
+            ],
+          },
+        ],
+      },
       files: [
         { path: "data/train-00000-of-00001.parquet", content: csqaParquet(7, true), lfs: true },
         { path: "data/validation-00000-of-00001.parquet", content: csqaParquet(3, true), lfs: true },

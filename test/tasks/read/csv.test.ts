@@ -19,7 +19,10 @@ describe("readCsv", () => {
     expect(rows[1]!.where).toBe(`${p}:3`);
   });
   it("names columns for a file without a header, and checks field counts", () => {
-    expect(readCsv(file("b.csv", "1,2\n3,4\n"), { columns: ["x", "y"] }).map((r) => r.value)).toEqual([{ x: "1", y: "2" }, { x: "3", y: "4" }]);
+    expect(readCsv(file("b.csv", "1,2\n3,4\n"), { columns: ["x", "y"] }).map((r) => r.value)).toEqual([
+      { x: "1", y: "2" },
+      { x: "3", y: "4" },
+    ]);
     expect(() => readCsv(file("c.csv", "x,y\n1\n"))).toThrow(/c\.csv:2: 1 field\(s\), expected 2 \(x, y\)/);
     expect(() => readCsv(file("d.csv", "x,x\n1,2\n"))).toThrow(/d\.csv:1: header names column "x" twice/);
     expect(() => readCsv(file("e.csv", 'x\n"a"b\n'))).toThrow(/e\.csv:2: text after a closing quote/);

@@ -3,13 +3,25 @@
  * answering, a progress display keeps drawing); the result is the one the main thread computes.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { computeGraph, createBackends, GGML_TYPE, loadGgml, type Graph, type Sched, type Tensor } from "../../../src/training/ggml/ffi/index.js";
+import {
+  computeGraph,
+  createBackends,
+  GGML_TYPE,
+  loadGgml,
+  type Graph,
+  type Sched,
+  type Tensor,
+} from "../../../src/training/ggml/ffi/index.js";
 
 const g = loadGgml();
 const be = createBackends(g, false);
 be.setThreads(1);
 const N = 384;
-const ctx = g.core.init({ mem_size: 64 * g.core.tensor_overhead() + g.core.graph_overhead_custom(64, false), mem_buffer: null, no_alloc: true });
+const ctx = g.core.init({
+  mem_size: 64 * g.core.tensor_overhead() + g.core.graph_overhead_custom(64, false),
+  mem_buffer: null,
+  no_alloc: true,
+});
 const a = g.core.new_tensor_2d(ctx, GGML_TYPE.F32, N, N);
 const b = g.core.new_tensor_2d(ctx, GGML_TYPE.F32, N, N);
 // A chain of matrix products: tens of milliseconds of work on one thread.

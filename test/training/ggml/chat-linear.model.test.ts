@@ -9,8 +9,22 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  AlpacaChatWrapper, ChatMLChatWrapper, FalconChatWrapper, GemmaChatWrapper, GeneralChatWrapper, getLlama, JinjaTemplateChatWrapper,
-  Llama2ChatWrapper, Llama3_1ChatWrapper, Llama3ChatWrapper, LlamaLogLevel, MistralChatWrapper, QwenChatWrapper, type ChatWrapper, type LlamaModel, type Token,
+  AlpacaChatWrapper,
+  ChatMLChatWrapper,
+  FalconChatWrapper,
+  GemmaChatWrapper,
+  GeneralChatWrapper,
+  getLlama,
+  JinjaTemplateChatWrapper,
+  Llama2ChatWrapper,
+  Llama3_1ChatWrapper,
+  Llama3ChatWrapper,
+  LlamaLogLevel,
+  MistralChatWrapper,
+  QwenChatWrapper,
+  type ChatWrapper,
+  type LlamaModel,
+  type Token,
 } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gguf } from "../../../src/models/gguf-writer.js";
@@ -27,10 +41,38 @@ let model: LlamaModel;
 
 beforeAll(async () => {
   // Our character vocabulary plus multi-character pieces, so tokens merge across template and content text.
-  const extra = ["▁the", "in", "ing", "[INST]", "▁[", "INST", "]▁", "an", "▁an", "er", "▁answer", "\n\n", "ab", "▁a", "is", "▁is", "?\n", ":\n", "▁user", "ser", "model"];
+  const extra = [
+    "▁the",
+    "in",
+    "ing",
+    "[INST]",
+    "▁[",
+    "INST",
+    "]▁",
+    "an",
+    "▁an",
+    "er",
+    "▁answer",
+    "\n\n",
+    "ab",
+    "▁a",
+    "is",
+    "▁is",
+    "?\n",
+    ":\n",
+    "▁user",
+    "ser",
+    "model",
+  ];
   const path = join(dir, "merge.gguf");
   createRandomLlamaGguf({
-    path, nLayer: 1, nEmbd: 32, nHead: 2, nFf: 64, ctx: 4096, seed: 1,
+    path,
+    nLayer: 1,
+    nEmbd: 32,
+    nHead: 2,
+    nFf: 64,
+    ctx: 4096,
+    seed: 1,
     metadata: {
       "tokenizer.ggml.tokens": gguf.strings([...VOCAB.tokens, ...extra]),
       "tokenizer.ggml.scores": gguf.f32s([...VOCAB.scores, ...extra.map((t) => t.length)]),
@@ -46,7 +88,8 @@ afterAll(async () => {
 });
 
 // A template that branches on the position of each message (loop.last, loop.first), as real ones do.
-const JINJA = "{{ bos_token }}{% for m in messages %}{% if loop.first and m['role'] != 'system' %}<|im_start|>system\nYou help.<|im_end|>\n{% endif %}" +
+const JINJA =
+  "{{ bos_token }}{% for m in messages %}{% if loop.first and m['role'] != 'system' %}<|im_start|>system\nYou help.<|im_end|>\n{% endif %}" +
   "<|im_start|>{{ m['role'] }}\n{{ m['content'] }}{% if not loop.last or m['role'] != 'assistant' %}<|im_end|>\n{% endif %}{% endfor %}" +
   "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
 
@@ -75,7 +118,10 @@ const WORDS = ["the", "answer", "is", "abc", " a", "in", "sing", "[INST]", "?", 
 /** A seeded conversation: `turns` exchanges with the odd system message, double turns, weight 0, empty texts. */
 function conversation(seed: number, turns: number): ChatExample {
   const rng = createXoshiro128Rng(fnvSplitmixSeedV1(seed, "chat-linear"));
-  const text = () => Array.from({ length: 1 + Math.floor(rng.next() * 6) }, () => WORDS[Math.floor(rng.next() * WORDS.length)]).join(rng.next() < 0.3 ? "" : " ");
+  const text = () =>
+    Array.from({ length: 1 + Math.floor(rng.next() * 6) }, () => WORDS[Math.floor(rng.next() * WORDS.length)]).join(
+      rng.next() < 0.3 ? "" : " ",
+    );
   const messages: ChatExample["messages"] = [];
   if (rng.next() < 0.5) messages.push({ role: "system", content: text() });
   for (let t = 0; t < turns; t++) {
@@ -90,7 +136,12 @@ function conversation(seed: number, turns: number): ChatExample {
   return { messages };
 }
 
-const repeated: ChatExample = { messages: Array.from({ length: 20 }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: i % 2 ? "the answer is 7" : "is it?" }) as const) };
+const repeated: ChatExample = {
+  messages: Array.from(
+    { length: 20 },
+    (_, i) => ({ role: i % 2 ? "assistant" : "user", content: i % 2 ? "the answer is 7" : "is it?" }) as const,
+  ),
+};
 
 describe("ChatRenderer renders in linear time exactly what the quadratic definition gives", () => {
   it.each(wrappers)("%s", (name, make, windowed) => {

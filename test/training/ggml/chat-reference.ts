@@ -11,7 +11,11 @@ import type { ChatExample, TokenSequence } from "../../../src/training/types.js"
 
 function history(messages: ChatExample["messages"]): ChatHistoryItem[] {
   return messages.map((m): ChatHistoryItem =>
-    m.role === "assistant" ? { type: "model", response: [m.content] } : m.role === "system" ? { type: "system", text: m.content } : { type: "user", text: m.content },
+    m.role === "assistant"
+      ? { type: "model", response: [m.content] }
+      : m.role === "system"
+        ? { type: "system", text: m.content }
+        : { type: "user", text: m.content },
   );
 }
 
@@ -43,8 +47,10 @@ export function renderQuadratic(model: LlamaModel, wrapper: ChatWrapper, endOfTu
     const start = lcp(prompt, full);
     let end = lcp(withReply, full);
     const whole = text(history(msgs));
-    if (start < prompt.length && !isTextPrefix(text(promptItems), whole)) throw new Error(`turn ${i}: the prompt is not a prefix of the conversation`);
-    if (end < withReply.length && !isTextPrefix(text(history(msgs.slice(0, i + 1))), whole)) throw new Error(`turn ${i}: the reply is not a prefix of the conversation`);
+    if (start < prompt.length && !isTextPrefix(text(promptItems), whole))
+      throw new Error(`turn ${i}: the prompt is not a prefix of the conversation`);
+    if (end < withReply.length && !isTextPrefix(text(history(msgs.slice(0, i + 1))), whole))
+      throw new Error(`turn ${i}: the reply is not a prefix of the conversation`);
     if (startsWithAt(full, end, endOfTurn)) end += endOfTurn.length;
     for (let k = Math.max(start, 1); k < end; k++) lossMask[k] = 1;
   });

@@ -34,8 +34,38 @@ afterAll(async () => {
 });
 
 const CHATML = ["<|im_start|>", "<|im_end|>"];
-const LLAMA3 = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<|eom_id|>", "<|python_tag|>"];
-const MERGES = ["the", " the", "an", " an", "er", "in", "ing", "is", " is", "\n\n", "?\n", ":\n", "user", "assistant", "model", "system", "ab", " a", "[INST", "INST]", "] "];
+const LLAMA3 = [
+  "<|begin_of_text|>",
+  "<|end_of_text|>",
+  "<|start_header_id|>",
+  "<|end_header_id|>",
+  "<|eot_id|>",
+  "<|eom_id|>",
+  "<|python_tag|>",
+];
+const MERGES = [
+  "the",
+  " the",
+  "an",
+  " an",
+  "er",
+  "in",
+  "ing",
+  "is",
+  " is",
+  "\n\n",
+  "?\n",
+  ":\n",
+  "user",
+  "assistant",
+  "model",
+  "system",
+  "ab",
+  " a",
+  "[INST",
+  "INST]",
+  "] ",
+];
 
 interface Case {
   file: string;
@@ -51,30 +81,96 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
-  ChatML: { file: "teknium-OpenHermes-2.5-Mistral-7B.jinja", model: { control: CHATML, bos: "<s>", eos: "<|im_end|>" }, system: "yes", alternates: false },
-  "Qwen2.5": { file: "Qwen-Qwen2.5-7B-Instruct.jinja", model: { control: [...CHATML, "<|endoftext|>"], userDefined: ["<tool_call>", "</tool_call>"], bos: "<|endoftext|>", eos: "<|im_end|>" }, system: "yes", alternates: false },
+  ChatML: {
+    file: "teknium-OpenHermes-2.5-Mistral-7B.jinja",
+    model: { control: CHATML, bos: "<s>", eos: "<|im_end|>" },
+    system: "yes",
+    alternates: false,
+  },
+  "Qwen2.5": {
+    file: "Qwen-Qwen2.5-7B-Instruct.jinja",
+    model: { control: [...CHATML, "<|endoftext|>"], userDefined: ["<tool_call>", "</tool_call>"], bos: "<|endoftext|>", eos: "<|im_end|>" },
+    system: "yes",
+    alternates: false,
+  },
   Qwen3: {
     file: "Qwen-Qwen3-0.6B.jinja",
-    model: { control: [...CHATML, "<|endoftext|>"], userDefined: ["<think>", "</think>", "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"], bos: "<|endoftext|>", eos: "<|im_end|>" },
-    system: "yes", alternates: false,
+    model: {
+      control: [...CHATML, "<|endoftext|>"],
+      userDefined: ["<think>", "</think>", "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"],
+      bos: "<|endoftext|>",
+      eos: "<|im_end|>",
+    },
+    system: "yes",
+    alternates: false,
   },
   "Qwen3 (enable_thinking: false)": {
     file: "Qwen-Qwen3-0.6B.jinja",
     model: { control: [...CHATML, "<|endoftext|>"], userDefined: ["<think>", "</think>"], bos: "<|endoftext|>", eos: "<|im_end|>" },
-    system: "yes", alternates: false, vars: { enable_thinking: false },
+    system: "yes",
+    alternates: false,
+    vars: { enable_thinking: false },
   },
-  "Llama-3": { file: "meta-llama-Meta-Llama-3-8B-Instruct.jinja", model: { control: LLAMA3, bos: "<|begin_of_text|>", eos: "<|end_of_text|>", eot: "<|eot_id|>" }, system: "yes", alternates: false },
-  "Llama-3.1 (3.3's file)": { file: "meta-llama-Llama-3.3-70B-Instruct.jinja", model: { control: LLAMA3, bos: "<|begin_of_text|>", eos: "<|eot_id|>", eot: "<|eot_id|>" }, system: "yes", alternates: false },
+  "Llama-3": {
+    file: "meta-llama-Meta-Llama-3-8B-Instruct.jinja",
+    model: { control: LLAMA3, bos: "<|begin_of_text|>", eos: "<|end_of_text|>", eot: "<|eot_id|>" },
+    system: "yes",
+    alternates: false,
+  },
+  "Llama-3.1 (3.3's file)": {
+    file: "meta-llama-Llama-3.3-70B-Instruct.jinja",
+    model: { control: LLAMA3, bos: "<|begin_of_text|>", eos: "<|eot_id|>", eot: "<|eot_id|>" },
+    system: "yes",
+    alternates: false,
+  },
   "Llama-3.2": {
-    file: "meta-llama-Llama-3.2-3B-Instruct.jinja", model: { control: LLAMA3, bos: "<|begin_of_text|>", eos: "<|eot_id|>", eot: "<|eot_id|>" },
+    file: "meta-llama-Llama-3.2-3B-Instruct.jinja",
+    model: { control: LLAMA3, bos: "<|begin_of_text|>", eos: "<|eot_id|>", eot: "<|eot_id|>" },
     // llama.cpp's engine has a strftime_now of its own (the clock); the product pins the run's day instead.
-    system: "yes", alternates: false, refVars: { date_string: "02 Jan 2025" },
+    system: "yes",
+    alternates: false,
+    refVars: { date_string: "02 Jan 2025" },
   },
-  "Mistral v0.2": { file: "mistralai-Mistral-7B-Instruct-v0.2.jinja", model: { control: [], bos: "<s>", eos: "</s>" }, system: "raises", alternates: true },
-  "Mistral Nemo": { file: "mistralai-Mistral-Nemo-Instruct-2407.jinja", model: { control: ["[INST]", "[/INST]"], bos: "<s>", eos: "</s>" }, system: "yes", alternates: true },
-  "Phi-3-mini": { file: "microsoft-Phi-3-mini-4k-instruct.jinja", model: { control: ["<|user|>", "<|assistant|>", "<|system|>", "<|end|>", "<|endoftext|>"], bos: "<s>", eos: "<|endoftext|>", eot: "<|end|>" }, system: "dropped", alternates: false },
-  "Phi-3.5-mini": { file: "microsoft-Phi-3.5-mini-instruct.jinja", model: { control: ["<|user|>", "<|assistant|>", "<|system|>", "<|end|>", "<|endoftext|>"], bos: "<s>", eos: "<|endoftext|>", eot: "<|end|>" }, system: "yes", alternates: false },
-  "Gemma-2": { file: "google-gemma-2-2b-it.jinja", model: { control: ["<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>"], bos: "<bos>", eos: "<eos>", eot: "<end_of_turn>" }, system: "raises", alternates: true },
+  "Mistral v0.2": {
+    file: "mistralai-Mistral-7B-Instruct-v0.2.jinja",
+    model: { control: [], bos: "<s>", eos: "</s>" },
+    system: "raises",
+    alternates: true,
+  },
+  "Mistral Nemo": {
+    file: "mistralai-Mistral-Nemo-Instruct-2407.jinja",
+    model: { control: ["[INST]", "[/INST]"], bos: "<s>", eos: "</s>" },
+    system: "yes",
+    alternates: true,
+  },
+  "Phi-3-mini": {
+    file: "microsoft-Phi-3-mini-4k-instruct.jinja",
+    model: {
+      control: ["<|user|>", "<|assistant|>", "<|system|>", "<|end|>", "<|endoftext|>"],
+      bos: "<s>",
+      eos: "<|endoftext|>",
+      eot: "<|end|>",
+    },
+    system: "dropped",
+    alternates: false,
+  },
+  "Phi-3.5-mini": {
+    file: "microsoft-Phi-3.5-mini-instruct.jinja",
+    model: {
+      control: ["<|user|>", "<|assistant|>", "<|system|>", "<|end|>", "<|endoftext|>"],
+      bos: "<s>",
+      eos: "<|endoftext|>",
+      eot: "<|end|>",
+    },
+    system: "yes",
+    alternates: false,
+  },
+  "Gemma-2": {
+    file: "google-gemma-2-2b-it.jinja",
+    model: { control: ["<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>"], bos: "<bos>", eos: "<eos>", eot: "<end_of_turn>" },
+    system: "raises",
+    alternates: true,
+  },
 };
 
 const u = (content: string): ChatMessage => ({ role: "user", content });
@@ -137,7 +233,10 @@ function reference(model: LlamaModel, render: (v: Record<string, unknown>) => st
     // text), the tokenizer may merge across the cut: the reply's loss starts at the first token that differs,
     // which is at most the prompt's last token (a shifted turn would differ by many).
     const start = lcp(prompt, all);
-    expect(prompt.length - start, `turn ${i}: the prompt's tokens are a prefix of the chat's but for a merge at the cut`).toBeLessThanOrEqual(1);
+    expect(
+      prompt.length - start,
+      `turn ${i}: the prompt's tokens are a prefix of the chat's but for a merge at the cut`,
+    ).toBeLessThanOrEqual(1);
     // The turn as the last message must render as it does inside the whole chat, up to its end of turn.
     const asLast = render({ ...vars, messages: msgs(i + 1), add_generation_prompt: false });
     const lastTokens = model.tokenize(asLast, true);
@@ -169,53 +268,89 @@ describe.each(Object.entries(CASES))("the model's own chat template: %s", (label
     render = nativeJinja(llama, template);
     r = new ChatRenderer(model, undefined, { date: DATE, variables: c.vars as Record<string, boolean> });
     // Inference gets the same template variables as the trainer (a run passes both the same config).
-    caseBackend = c.vars ? await LlamaBackend.create({ gpu: false, threads: 1, contextSize: 1024, parallel: 1, chatTemplate: { date: DATE, variables: c.vars as Record<string, boolean> } }) : backend;
+    caseBackend = c.vars
+      ? await LlamaBackend.create({
+          gpu: false,
+          threads: 1,
+          contextSize: 1024,
+          parallel: 1,
+          chatTemplate: { date: DATE, variables: c.vars as Record<string, boolean> },
+        })
+      : backend;
   });
   afterAll(async () => {
     await model?.dispose();
     if (caseBackend !== backend) await caseBackend?.close();
   });
 
-  const chats: Array<[string, ChatMessage[]]> = [...Object.entries(COMMON), ["system message", WITH_SYSTEM], ["two user messages", TWO_USERS], ["every reply trained", ALL_TRAINED], ["reasoning in the reply", THINKING]];
+  const chats: Array<[string, ChatMessage[]]> = [
+    ...Object.entries(COMMON),
+    ["system message", WITH_SYSTEM],
+    ["two user messages", TWO_USERS],
+    ["every reply trained", ALL_TRAINED],
+    ["reasoning in the reply", THINKING],
+  ];
 
   it("renders through the model's template (not a look-alike wrapper)", () => {
     expect(r.description).toContain("the model's tokenizer.chat_template");
     expect(r.description).toContain(DATE);
   });
 
-  it.each(chats)("%s: tokens and loss mask equal the Jinja rendering; inference prompts equal the trainer's prefixes", async (name, messages) => {
-    const refuses = (name === "system message" && c.system === "raises") || (name === "two user messages" && c.alternates);
-    if (refuses) {
-      expect(() => render({ messages, add_generation_prompt: false, bos_token: "", eos_token: "" }), "the reference engine refuses it too").toThrow();
-      expect(() => r.render({ messages })).toThrow(/chat template refuses this chat/);
-      return;
-    }
-    const ref = reference(model, render, c, messages);
-    if (ref.rewrites) {
-      expect(() => r.render({ messages }), `${ref.rewrites} is rewritten by the template`).toThrow(/chat template renders/);
-      return;
-    }
-    const got = r.render({ messages });
-    // The product's own engine renders the same text as llama.cpp's.
-    const ours = (chatWrapperFor(model, { date: DATE, variables: c.vars as Record<string, boolean> }).wrapper as ModelChatTemplate)
-      .renderText(messages, false);
-    expect(ours).toBe(render({ ...c.vars, ...c.refVars, messages, add_generation_prompt: false, bos_token: model.tokens.bosString, eos_token: model.tokens.eosString }));
-    expect(model.detokenize(got.tokens as Token[], true)).toBe(model.detokenize(ref.tokens, true));
-    expect(got.tokens, "tokens").toEqual(ref.tokens);
-    expect(got.lossMask, "loss mask").toEqual(ref.mask);
-    expect(got.lossMask.some((m) => m === 1)).toBe(true);
-    for (const [i, prompt] of ref.prompts) {
-      const served = await caseBackend.promptTokens({ base: path }, messages.slice(0, i));
-      expect(served, `inference prompt before message ${i}`).toEqual(prompt);
-      const start = ref.starts.get(i)!;
-      if (messages[i]!.weight !== 0) expect(got.tokens.slice(0, start), `trainer prefix before message ${i}`).toEqual(prompt.slice(0, start));
-    }
-  });
+  it.each(chats)(
+    "%s: tokens and loss mask equal the Jinja rendering; inference prompts equal the trainer's prefixes",
+    async (name, messages) => {
+      const refuses = (name === "system message" && c.system === "raises") || (name === "two user messages" && c.alternates);
+      if (refuses) {
+        expect(
+          () => render({ messages, add_generation_prompt: false, bos_token: "", eos_token: "" }),
+          "the reference engine refuses it too",
+        ).toThrow();
+        expect(() => r.render({ messages })).toThrow(/chat template refuses this chat/);
+        return;
+      }
+      const ref = reference(model, render, c, messages);
+      if (ref.rewrites) {
+        expect(() => r.render({ messages }), `${ref.rewrites} is rewritten by the template`).toThrow(/chat template renders/);
+        return;
+      }
+      const got = r.render({ messages });
+      // The product's own engine renders the same text as llama.cpp's.
+      const ours = (
+        chatWrapperFor(model, { date: DATE, variables: c.vars as Record<string, boolean> }).wrapper as ModelChatTemplate
+      ).renderText(messages, false);
+      expect(ours).toBe(
+        render({
+          ...c.vars,
+          ...c.refVars,
+          messages,
+          add_generation_prompt: false,
+          bos_token: model.tokens.bosString,
+          eos_token: model.tokens.eosString,
+        }),
+      );
+      expect(model.detokenize(got.tokens as Token[], true)).toBe(model.detokenize(ref.tokens, true));
+      expect(got.tokens, "tokens").toEqual(ref.tokens);
+      expect(got.lossMask, "loss mask").toEqual(ref.mask);
+      expect(got.lossMask.some((m) => m === 1)).toBe(true);
+      for (const [i, prompt] of ref.prompts) {
+        const served = await caseBackend.promptTokens({ base: path }, messages.slice(0, i));
+        expect(served, `inference prompt before message ${i}`).toEqual(prompt);
+        const start = ref.starts.get(i)!;
+        if (messages[i]!.weight !== 0)
+          expect(got.tokens.slice(0, start), `trainer prefix before message ${i}`).toEqual(prompt.slice(0, start));
+      }
+    },
+  );
 });
 
 describe("the model's own chat template: details", () => {
   it("keeps a control-token spelling inside content as text (it does not end the turn), unlike the raw rendering", async () => {
-    const path = writeTemplateModel(join(dir, "chatml-inject.gguf"), { template: templateText("teknium-OpenHermes-2.5-Mistral-7B.jinja"), control: CHATML, bos: "<s>", eos: "<|im_end|>" });
+    const path = writeTemplateModel(join(dir, "chatml-inject.gguf"), {
+      template: templateText("teknium-OpenHermes-2.5-Mistral-7B.jinja"),
+      control: CHATML,
+      bos: "<s>",
+      eos: "<|im_end|>",
+    });
     const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
     try {
       const r = new ChatRenderer(model, undefined, { date: DATE });
@@ -231,7 +366,13 @@ describe("the model's own chat template: details", () => {
   });
 
   it("pins strftime_now to the configured day (Llama 3.2 writes it into every prompt)", async () => {
-    const path = writeTemplateModel(join(dir, "llama32-date.gguf"), { template: templateText("meta-llama-Llama-3.2-3B-Instruct.jinja"), control: LLAMA3, bos: "<|begin_of_text|>", eos: "<|eot_id|>", eot: "<|eot_id|>" });
+    const path = writeTemplateModel(join(dir, "llama32-date.gguf"), {
+      template: templateText("meta-llama-Llama-3.2-3B-Instruct.jinja"),
+      control: LLAMA3,
+      bos: "<|begin_of_text|>",
+      eos: "<|eot_id|>",
+      eot: "<|eot_id|>",
+    });
     const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
     try {
       const text = (d: string) => model.detokenize(new ChatRenderer(model, undefined, { date: d }).promptTokens([u("hi")]), true);

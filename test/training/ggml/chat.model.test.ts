@@ -61,7 +61,12 @@ describe("ChatRenderer (node-llama-cpp chat wrapper + tokenizer)", () => {
   it("renders the generation prompt as the prefix of a training example", () => {
     const r = new ChatRenderer(model);
     const prompt = r.promptTokens([{ role: "user", content: "hi" }]);
-    const full = r.render({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "yo" }] });
+    const full = r.render({
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "yo" },
+      ],
+    });
     expect(full.tokens.slice(0, prompt.length)).toEqual(prompt);
     expect(full.lossMask.slice(0, prompt.length).every((m) => m === 0)).toBe(true);
     expect(full.lossMask.slice(prompt.length).every((m) => m === 1)).toBe(true);

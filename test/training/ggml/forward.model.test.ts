@@ -19,9 +19,16 @@ async function bothLogits(path: string, mode: "full" | "lora"): Promise<{ ours: 
   const randomSeq = (n: number) => [1, ...Array.from({ length: n - 1 }, () => 3 + rng.int(257))];
   const seqs = [randomSeq(9), randomSeq(6), randomSeq(14)];
   const T = 16;
-  const h = harness(path, seqs.map((tokens) => ({ tokens, lossMask: tokens.map(() => 1) })), {
-    T, B: 2, mode, lora: { rank: 4, alpha: 8, dropout: 0, targets: ["attn_q", "attn_v", "ffn_down"] },
-  });
+  const h = harness(
+    path,
+    seqs.map((tokens) => ({ tokens, lossMask: tokens.map(() => 1) })),
+    {
+      T,
+      B: 2,
+      mode,
+      lora: { rank: 4, alpha: 8, dropout: 0, targets: ["attn_q", "attn_v", "ffn_down"] },
+    },
+  );
   const model = await loadLlamaModel(path);
   try {
     const all = await h.s.logits();
@@ -33,7 +40,10 @@ async function bothLogits(path: string, mode: "full" | "lora"): Promise<{ ours: 
       // each packed sequence: its tokens are the row inputs of its segment (plus its last token, a target)
       for (let seg = 0; seg <= Math.max(...row.seg); seg++) {
         const at = Array.from(row.seg).flatMap((s, i) => (s === seg ? [i] : []));
-        const theirs = await llamaCppLogits(model, at.map((i) => row.tokens[i]));
+        const theirs = await llamaCppLogits(
+          model,
+          at.map((i) => row.tokens[i]),
+        );
         at.forEach((i, k) => {
           ours.push(all.slice((b * T + i) * V, (b * T + i + 1) * V));
           ref.push(theirs[k]);
@@ -53,13 +63,15 @@ function diff(a: Float32Array[], b: Float32Array[]): { max: number; rms: number;
   let sq = 0;
   let n = 0;
   let scale = 0;
-  a.forEach((row, i) => row.forEach((v, j) => {
-    const d = Math.abs(v - b[i][j]);
-    max = Math.max(max, d);
-    sq += d * d;
-    n++;
-    scale = Math.max(scale, Math.abs(b[i][j]));
-  }));
+  a.forEach((row, i) =>
+    row.forEach((v, j) => {
+      const d = Math.abs(v - b[i][j]);
+      max = Math.max(max, d);
+      sq += d * d;
+      n++;
+      scale = Math.max(scale, Math.abs(b[i][j]));
+    }),
+  );
   return { max, rms: Math.sqrt(sq / n), scale };
 }
 
@@ -69,14 +81,20 @@ describe.each<[string, TinyModelSpec]>([
   ["qwen3 (per-head q/k RMSNorm), GQA 4/2", { arch: "qwen3", nHeadKv: 2, gain: 3 }],
   ["phi3 (fused attn_qkv and gate+up ffn_up, NEOX RoPE), GQA 4/2", { arch: "phi3", nHeadKv: 2, gain: 3 }],
   // Caps small enough to bend the scores and logits of a random tiny model.
-  ["gemma2 (scaled embeddings, post norms, GELU, soft-caps 5/10), GQA 4/2, tied output", { arch: "gemma2", nHeadKv: 2, gain: 3, tiedOutput: true, softcaps: [5, 10] }],
+  [
+    "gemma2 (scaled embeddings, post norms, GELU, soft-caps 5/10), GQA 4/2, tied output",
+    { arch: "gemma2", nHeadKv: 2, gain: 3, tiedOutput: true, softcaps: [5, 10] },
+  ],
   // The F16 model's architecture (tied output, MQA, rope base 5e5) at F32 precision: its F32 twin.
-  ["llama, tied output, MQA, rope base 5e5 (F32 twin of the F16 model below)", { arch: "llama", nHeadKv: 1, f16Values: true, tiedOutput: true, ropeBase: 500000, gain: 3 }],
+  [
+    "llama, tied output, MQA, rope base 5e5 (F32 twin of the F16 model below)",
+    { arch: "llama", nHeadKv: 1, f16Values: true, tiedOutput: true, ropeBase: 500000, gain: 3 },
+  ],
 ])("forward logits equal llama.cpp's: %s", (label, spec) => {
   it("max |Δlogit| over all positions is tiny", async () => {
     const path = join(dir, `${label.replace(/\W+/g, "_")}.gguf`);
     await writeTinyModel(path, { ...spec, seed: 9 });
-    const d = diff(...Object.values(await bothLogits(path, "full")) as [Float32Array[], Float32Array[]]);
+    const d = diff(...(Object.values(await bothLogits(path, "full")) as [Float32Array[], Float32Array[]]));
     console.log(`[forward ${label}] max |Δlogit| = ${d.max.toExponential(2)} (max |logit| ${d.scale.toFixed(2)})`);
     expect(d.scale).toBeGreaterThan(1);
     // Gemma 2's GELU: llama.cpp's CPU kernel reads an F16 table (GGML_GELU_FP16), ours is the exact tanh form
@@ -108,8 +126,10 @@ describe("forward logits over a frozen F16 base (tied output, MQA, rope base 5e5
     const ours = diff(half.ours, exact);
     const llama = diff(half.ref, exact);
     const between = diff(half.ours, half.ref);
-    console.log(`[forward F16] vs the exact F32 logits (max |logit| ${ours.scale.toFixed(2)}): ours RMS ${ours.rms.toExponential(2)} max ${ours.max.toExponential(2)}, ` +
-      `llama.cpp RMS ${llama.rms.toExponential(2)} max ${llama.max.toExponential(2)}; ours vs llama.cpp max ${between.max.toExponential(2)}`);
+    console.log(
+      `[forward F16] vs the exact F32 logits (max |logit| ${ours.scale.toFixed(2)}): ours RMS ${ours.rms.toExponential(2)} max ${ours.max.toExponential(2)}, ` +
+        `llama.cpp RMS ${llama.rms.toExponential(2)} max ${llama.max.toExponential(2)}; ours vs llama.cpp max ${between.max.toExponential(2)}`,
+    );
     expect(ours.rms).toBeGreaterThan(0); // the base really runs in F16, not widened to F32
     expect(ours.rms).toBeLessThan(2 * llama.rms);
     expect(ours.rms).toBeLessThan(1e-3 * ours.scale);

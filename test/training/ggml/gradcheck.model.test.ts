@@ -40,7 +40,10 @@ describe.each<[string, TinyModelSpec]>([
   ["qwen2 GQA + biases", { arch: "qwen2", nHeadKv: 2, gain: 2 }],
   ["qwen3 GQA + q/k norms", { arch: "qwen3", nHeadKv: 2, gain: 2 }],
   ["phi3 GQA, fused attn_qkv and gate+up", { arch: "phi3", nHeadKv: 2, gain: 2 }],
-  ["gemma2 GQA, post norms, GELU, soft-caps 5/10, tied output", { arch: "gemma2", nHeadKv: 2, gain: 2, tiedOutput: true, softcaps: [5, 10] }],
+  [
+    "gemma2 GQA, post norms, GELU, soft-caps 5/10, tied output",
+    { arch: "gemma2", nHeadKv: 2, gain: 2, tiedOutput: true, softcaps: [5, 10] },
+  ],
 ])("finite-difference gradient check: %s", (label, spec) => {
   const seqs = data(5);
   it("full mode: every weight (embeddings, norms, attn_q/k/v/output, FFN, biases, LM head)", async () => {
@@ -50,7 +53,8 @@ describe.each<[string, TinyModelSpec]>([
     try {
       const names = h.s.params.map((p) => p.name);
       const attn = spec.arch === "phi3" ? ["blk.0.attn_qkv.weight", "blk.1.ffn_up.weight"] : ["blk.0.attn_k.weight", "blk.1.attn_v.weight"];
-      for (const k of ["token_embd.weight", ...attn, "output_norm.weight", ...(spec.tiedOutput ? [] : ["output.weight"])]) expect(names).toContain(k);
+      for (const k of ["token_embd.weight", ...attn, "output_norm.weight", ...(spec.tiedOutput ? [] : ["output.weight"])])
+        expect(names).toContain(k);
       if (spec.arch === "gemma2") expect(names).toContain("blk.1.post_ffw_norm.weight");
       if (spec.arch === "qwen2") expect(names).toContain("blk.0.attn_k.bias");
       if (spec.arch === "qwen3") expect(names).toContain("blk.1.attn_k_norm.weight");
@@ -63,12 +67,21 @@ describe.each<[string, TinyModelSpec]>([
   it("LoRA mode: A and B of every target projection", async () => {
     const path = join(dir, `${label.replace(/\W+/g, "_")}-lora.gguf`);
     await writeTinyModel(path, { ...spec, seed: 4 });
-    const h = harness(path, seqs, { T: 14, B: 2, mode: "lora", lora: { rank: 4, alpha: 8, dropout: 0, targets: spec.tiedOutput ? ALL_TARGETS.filter((t) => t !== "output") : ALL_TARGETS } });
+    const h = harness(path, seqs, {
+      T: 14,
+      B: 2,
+      mode: "lora",
+      lora: { rank: 4, alpha: 8, dropout: 0, targets: spec.tiedOutput ? ALL_TARGETS.filter((t) => t !== "output") : ALL_TARGETS },
+    });
     try {
       // B starts at zero (so A's gradient is zero); give B values to check A too.
       const rng = new Rng(3, "lora-b");
       for (const p of h.s.params) {
-        if (p.name.endsWith(".lora_b")) h.s.write(p.tensor, Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)));
+        if (p.name.endsWith(".lora_b"))
+          h.s.write(
+            p.tensor,
+            Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
+          );
       }
       // Phi-3: attn_q/k/v all address attn_qkv and ffn_gate/ffn_up the fused ffn_up: 4 adapted projections per layer.
       expect(h.s.params).toHaveLength(2 * ((spec.arch === "phi3" ? 4 : 7) * 2 + (spec.tiedOutput ? 0 : 1)));
@@ -94,7 +107,11 @@ describe("LoRA gradients over a frozen F16 base", () => {
       try {
         const rng = new Rng(4, "lora-b");
         for (const p of h.s.params) {
-          if (p.name.endsWith(".lora_b")) h.s.write(p.tensor, Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)));
+          if (p.name.endsWith(".lora_b"))
+            h.s.write(
+              p.tensor,
+              Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
+            );
         }
         const count = h.rows.reduce((a, r) => a + r.nTargets, 0);
         await h.s.accumulate(h.s.N / count);

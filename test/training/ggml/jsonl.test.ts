@@ -11,7 +11,12 @@ const file = (name: string, lines: string[]) => {
   writeFileSync(p, lines.join("\n"));
   return p;
 };
-const ok = JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a", weight: 1 }] });
+const ok = JSON.stringify({
+  messages: [
+    { role: "user", content: "q" },
+    { role: "assistant", content: "a", weight: 1 },
+  ],
+});
 
 describe("readChatJsonl", () => {
   it("reads examples and skips blank lines", () => {
@@ -25,7 +30,15 @@ describe("readChatJsonl", () => {
     [JSON.stringify({ messages: [] }), /bad\.jsonl:2: expected/],
     [JSON.stringify({ messages: [{ role: "bot", content: "x" }] }), /bad\.jsonl:2: message 1 needs "role"/],
     [JSON.stringify({ messages: [{ role: "user", content: "x" }] }), /bad\.jsonl:2: no assistant message/],
-    [JSON.stringify({ messages: [{ role: "user", content: "x" }, { role: "assistant", content: "y", weight: 0 }] }), /bad\.jsonl:2: no assistant/],
+    [
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "x" },
+          { role: "assistant", content: "y", weight: 0 },
+        ],
+      }),
+      /bad\.jsonl:2: no assistant/,
+    ],
   ])("names the line of a bad example: %s", (line, re) => {
     const p = file("bad.jsonl", [ok, line]);
     expect(() => readChatJsonl(p)).toThrow(UserError);

@@ -30,7 +30,16 @@ async function trainedAdapter(base: string, out: string): Promise<string> {
     const tokens = Array.from({ length: 24 }, () => 3 + rng.int(256));
     return { tokens, lossMask: tokens.map((_, i) => (i === 0 ? 0 : 1)) };
   });
-  await trainGgml({ baseModelPath: base, sequences, mode: "lora", outPath: out, seed: 3, threads: 1, lora: { rank: 4, alpha: 8, targets: ALL }, optim: { lr: 2e-2, maxSteps: 4, batchSize: 2 } });
+  await trainGgml({
+    baseModelPath: base,
+    sequences,
+    mode: "lora",
+    outPath: out,
+    seed: 3,
+    threads: 1,
+    lora: { rank: 4, alpha: 8, targets: ALL },
+    optim: { lr: 2e-2, maxSteps: 4, batchSize: 2 },
+  });
   return out;
 }
 
@@ -49,21 +58,24 @@ function hfToGgufRows(m: Float32Array, rows: number, cols: number, nHead: number
   const half = rows / nHead / 2;
   const out = new Float32Array(m.length);
   // After swapaxes, element [h, i, s, c] of the result is element [h, s, i, c] of the input.
-  for (let h = 0; h < nHead; h++) for (let i = 0; i < half; i++) for (let s = 0; s < 2; s++) {
-    const dst = ((h * half + i) * 2 + s) * cols;
-    const src = ((h * 2 + s) * half + i) * cols;
-    out.set(m.subarray(src, src + cols), dst);
-  }
+  for (let h = 0; h < nHead; h++)
+    for (let i = 0; i < half; i++)
+      for (let s = 0; s < 2; s++) {
+        const dst = ((h * half + i) * 2 + s) * cols;
+        const src = ((h * 2 + s) * half + i) * cols;
+        out.set(m.subarray(src, src + cols), dst);
+      }
   return out;
 }
 
 /** Row-major product [n, k] × [k, m]. */
 function matmul(a: Float32Array, b: Float32Array, n: number, k: number, m: number): Float32Array {
   const out = new Float32Array(n * m);
-  for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) {
-    const x = a[i * k + t]!;
-    for (let j = 0; j < m; j++) out[i * m + j] += x * b[t * m + j]!;
-  }
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < k; t++) {
+      const x = a[i * k + t]!;
+      for (let j = 0; j < m; j++) out[i * m + j] += x * b[t * m + j]!;
+    }
   return out;
 }
 
@@ -89,22 +101,32 @@ describe("PEFT export", () => {
     exportPeft({ adapterPath: models.llama!.adapter, basePath: models.llama!.base, outDir: out, baseModelId: "org/tiny-llama" });
     const hub = await serveFolderAsHub(out);
     try {
-      const parsed = await parseSafetensorsMetadata({ repo: hub.repo, path: "adapter_model.safetensors", hubUrl: hub.url, computeParametersCount: true });
+      const parsed = await parseSafetensorsMetadata({
+        repo: hub.repo,
+        path: "adapter_model.safetensors",
+        hubUrl: hub.url,
+        computeParametersCount: true,
+      });
       expect(parsed.sharded).toBe(false);
       if (parsed.sharded) return;
       const { __metadata__, ...tensors } = parsed.header;
       expect(__metadata__?.format).toBe("pt");
       const kv = (SHAPE.nEmbd / SHAPE.nHead) * SHAPE.nHeadKv;
       const dims: Record<string, [number, number]> = {
-        "self_attn.q_proj": [SHAPE.nEmbd, SHAPE.nEmbd], "self_attn.k_proj": [SHAPE.nEmbd, kv], "self_attn.v_proj": [SHAPE.nEmbd, kv],
-        "self_attn.o_proj": [SHAPE.nEmbd, SHAPE.nEmbd], "mlp.gate_proj": [SHAPE.nEmbd, SHAPE.nFf], "mlp.up_proj": [SHAPE.nEmbd, SHAPE.nFf],
+        "self_attn.q_proj": [SHAPE.nEmbd, SHAPE.nEmbd],
+        "self_attn.k_proj": [SHAPE.nEmbd, kv],
+        "self_attn.v_proj": [SHAPE.nEmbd, kv],
+        "self_attn.o_proj": [SHAPE.nEmbd, SHAPE.nEmbd],
+        "mlp.gate_proj": [SHAPE.nEmbd, SHAPE.nFf],
+        "mlp.up_proj": [SHAPE.nEmbd, SHAPE.nFf],
         "mlp.down_proj": [SHAPE.nFf, SHAPE.nEmbd],
       };
       const want: Record<string, number[]> = {};
-      for (let l = 0; l < SHAPE.nLayer; l++) for (const [m, [i, o]] of Object.entries(dims)) {
-        want[`base_model.model.model.layers.${l}.${m}.lora_A.weight`] = [4, i];
-        want[`base_model.model.model.layers.${l}.${m}.lora_B.weight`] = [o, 4];
-      }
+      for (let l = 0; l < SHAPE.nLayer; l++)
+        for (const [m, [i, o]] of Object.entries(dims)) {
+          want[`base_model.model.model.layers.${l}.${m}.lora_A.weight`] = [4, i];
+          want[`base_model.model.model.layers.${l}.${m}.lora_B.weight`] = [o, 4];
+        }
       want["base_model.model.lm_head.lora_A.weight"] = [4, SHAPE.nEmbd];
       want["base_model.model.lm_head.lora_B.weight"] = [260, 4];
       expect(Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, v.shape]))).toEqual(want);
@@ -114,8 +136,25 @@ describe("PEFT export", () => {
       await hub.close();
     }
     const cfg = JSON.parse(readFileSync(join(out, "adapter_config.json"), "utf8"));
-    expect(cfg).toMatchObject({ peft_type: "LORA", task_type: "CAUSAL_LM", r: 4, lora_alpha: 8, bias: "none", base_model_name_or_path: "org/tiny-llama", use_rslora: false });
-    expect([...cfg.target_modules].sort()).toEqual(["down_proj", "gate_proj", "k_proj", "lm_head", "o_proj", "q_proj", "up_proj", "v_proj"]);
+    expect(cfg).toMatchObject({
+      peft_type: "LORA",
+      task_type: "CAUSAL_LM",
+      r: 4,
+      lora_alpha: 8,
+      bias: "none",
+      base_model_name_or_path: "org/tiny-llama",
+      use_rslora: false,
+    });
+    expect([...cfg.target_modules].sort()).toEqual([
+      "down_proj",
+      "gate_proj",
+      "k_proj",
+      "lm_head",
+      "o_proj",
+      "q_proj",
+      "up_proj",
+      "v_proj",
+    ]);
   });
 
   it("llama: the PEFT delta in transformers' layout is the GGUF delta before convert_hf_to_gguf's Q/K permutation", () => {
@@ -131,7 +170,11 @@ describe("PEFT export", () => {
     const g = loadGgml();
     const gguf = readLoraAdapter(g, models.llama!.adapter).tensors;
     const hd = SHAPE.nEmbd / SHAPE.nHead;
-    for (const [proj, heads] of [["q", SHAPE.nHead], ["k", SHAPE.nHeadKv], ["v", 0]] as const) {
+    for (const [proj, heads] of [
+      ["q", SHAPE.nHead],
+      ["k", SHAPE.nHeadKv],
+      ["v", 0],
+    ] as const) {
       const rows = heads ? heads * hd : SHAPE.nHeadKv * hd;
       const a = tensor(`base_model.model.model.layers.1.self_attn.${proj}_proj.lora_A.weight`);
       const b = tensor(`base_model.model.model.layers.1.self_attn.${proj}_proj.lora_B.weight`);
@@ -153,13 +196,15 @@ describe("PEFT import of an adapter trained elsewhere", () => {
     const g = loadGgml();
     writeSafetensors(join(out, "adapter_model.safetensors"), {
       metadata: { format: "pt" },
-      tensors: Object.keys(tensors).sort().map((name) => {
-        const t = tensors[name]!;
-        if (!t.f16) return { name, dtype: "F32" as const, shape: t.shape, bytes: new Uint8Array(t.data.buffer) };
-        const h = new Uint16Array(t.data.length);
-        g.core.fp32_to_fp16_row(t.data, h, t.data.length);
-        return { name, dtype: "F16" as const, shape: t.shape, bytes: new Uint8Array(h.buffer) };
-      }),
+      tensors: Object.keys(tensors)
+        .sort()
+        .map((name) => {
+          const t = tensors[name]!;
+          if (!t.f16) return { name, dtype: "F32" as const, shape: t.shape, bytes: new Uint8Array(t.data.buffer) };
+          const h = new Uint16Array(t.data.length);
+          g.core.fp32_to_fp16_row(t.data, h, t.data.length);
+          return { name, dtype: "F16" as const, shape: t.shape, bytes: new Uint8Array(h.buffer) };
+        }),
     });
     writeFileSync(join(out, "adapter_config.json"), JSON.stringify({ peft_type: "LORA", task_type: "CAUSAL_LM", bias: "none", ...config }));
   }
@@ -170,21 +215,37 @@ describe("PEFT import of an adapter trained elsewhere", () => {
 
   it("keeps PEFT's per-module scales (rsLoRA, alpha_pattern), widens F16 and reorders llama's Q/K rows", async () => {
     const r = 2;
-    const qa = rand(r * SHAPE.nEmbd), qb = rand(SHAPE.nEmbd * r), ka = rand(r * SHAPE.nEmbd), kb = rand(kvRows * r);
+    const qa = rand(r * SHAPE.nEmbd),
+      qb = rand(SHAPE.nEmbd * r),
+      ka = rand(r * SHAPE.nEmbd),
+      kb = rand(kvRows * r);
     const out = join(dir, "foreign");
-    writePeft(out, { r, lora_alpha: 4, use_rslora: true, alpha_pattern: { k_proj: 1 } }, {
-      "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": { shape: [r, SHAPE.nEmbd], data: qa, f16: true },
-      "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": { shape: [SHAPE.nEmbd, r], data: qb },
-      "base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight": { shape: [r, SHAPE.nEmbd], data: ka },
-      "base_model.model.model.layers.0.self_attn.k_proj.lora_B.weight": { shape: [kvRows, r], data: kb },
-    });
+    writePeft(
+      out,
+      { r, lora_alpha: 4, use_rslora: true, alpha_pattern: { k_proj: 1 } },
+      {
+        "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": { shape: [r, SHAPE.nEmbd], data: qa, f16: true },
+        "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": { shape: [SHAPE.nEmbd, r], data: qb },
+        "base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight": { shape: [r, SHAPE.nEmbd], data: ka },
+        "base_model.model.model.layers.0.self_attn.k_proj.lora_B.weight": { shape: [kvRows, r], data: kb },
+      },
+    );
     const res = await importPeft({ peftDir: out, basePath: models.llama!.base, outPath: join(dir, "foreign.gguf") });
     expect(res.adapted.sort()).toEqual(["blk.0.attn_k.weight", "blk.0.attn_q.weight"]);
     const g = loadGgml();
     const got = readLoraAdapter(g, join(dir, "foreign.gguf"));
     // llama.cpp applies alpha/r with r from each B; PEFT applies lora_alpha/√r (rsLoRA), k_proj's alpha 1.
-    const f16 = (x: Float32Array) => { const h = new Uint16Array(x.length); g.core.fp32_to_fp16_row(x, h, x.length); const o = new Float32Array(x.length); g.core.fp16_to_fp32_row(h, o, x.length); return o; };
-    for (const [proj, a, b, rows, heads, alphaM] of [["q", f16(qa), qb, SHAPE.nEmbd, SHAPE.nHead, 4], ["k", ka, kb, kvRows, SHAPE.nHeadKv, 1]] as const) {
+    const f16 = (x: Float32Array) => {
+      const h = new Uint16Array(x.length);
+      g.core.fp32_to_fp16_row(x, h, x.length);
+      const o = new Float32Array(x.length);
+      g.core.fp16_to_fp32_row(h, o, x.length);
+      return o;
+    };
+    for (const [proj, a, b, rows, heads, alphaM] of [
+      ["q", f16(qa), qb, SHAPE.nEmbd, SHAPE.nHead, 4],
+      ["k", ka, kb, kvRows, SHAPE.nHeadKv, 1],
+    ] as const) {
       const peftDelta = matmul(b, a, rows, r, SHAPE.nEmbd).map((x) => (x * alphaM) / Math.sqrt(r));
       const ga = got.tensors.get(`blk.0.attn_${proj}.weight.lora_a`)!.data;
       const gb = got.tensors.get(`blk.0.attn_${proj}.weight.lora_b`)!.data;
@@ -204,35 +265,56 @@ describe("PEFT import of an adapter trained elsewhere", () => {
     ];
     for (const [i, [cfg, re]] of cases.entries()) {
       const out = join(dir, `bad-${i}`);
-      writePeft(out, cfg, { "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": { shape: [2, SHAPE.nEmbd], data: rand(2 * SHAPE.nEmbd) } });
+      writePeft(out, cfg, {
+        "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": { shape: [2, SHAPE.nEmbd], data: rand(2 * SHAPE.nEmbd) },
+      });
       const err = await importPeft({ peftDir: out, basePath: models.llama!.base, outPath: join(dir, "x.gguf") }).catch((e) => e);
       expect(err).toBeInstanceOf(UserError);
       expect(err.message).toMatch(re);
       expect(err.message).toContain("adapter_config.json");
     }
     const out = join(dir, "bad-shape");
-    writePeft(out, { r: 2, lora_alpha: 4 }, {
-      "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": { shape: [2, 32], data: rand(64) },
-      "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": { shape: [SHAPE.nEmbd, 2], data: rand(2 * SHAPE.nEmbd) },
-    });
-    await expect(importPeft({ peftDir: out, basePath: models.llama!.base, outPath: join(dir, "x.gguf") })).rejects.toThrow(/q_proj lora_A \[2,32\].*do not fit blk\.0\.attn_q\.weight/);
+    writePeft(
+      out,
+      { r: 2, lora_alpha: 4 },
+      {
+        "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": { shape: [2, 32], data: rand(64) },
+        "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": { shape: [SHAPE.nEmbd, 2], data: rand(2 * SHAPE.nEmbd) },
+      },
+    );
+    await expect(importPeft({ peftDir: out, basePath: models.llama!.base, outPath: join(dir, "x.gguf") })).rejects.toThrow(
+      /q_proj lora_A \[2,32\].*do not fit blk\.0\.attn_q\.weight/,
+    );
   });
 });
 
 describe("merged GGUF", () => {
   let model: LlamaModel | undefined;
-  afterAll(async () => { await model?.dispose(); });
+  afterAll(async () => {
+    await model?.dispose();
+  });
 
   /** node-llama-cpp's next-token logits at every position (F32 KV cache, no flash attention). */
   async function logits(m: LlamaModel, tokens: number[], adapter?: { path: string; scale: number }): Promise<Float32Array> {
     const ctx = await m.createContext({
-      contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32",
+      contextSize: 128,
+      threads: 1,
+      flashAttention: false,
+      experimentalKvCacheKeyType: "F32",
+      experimentalKvCacheValueType: "F32",
       ...(adapter ? { lora: { adapters: [{ filePath: adapter.path, scale: adapter.scale }] } } : {}),
     });
     try {
-      const res = await ctx.getSequence().controlledEvaluate(tokens.map((t) => [t as Token, { generateNext: { logits: true } }] as [Token, { generateNext: { logits: true } }]));
+      const res = await ctx
+        .getSequence()
+        .controlledEvaluate(
+          tokens.map((t) => [t as Token, { generateNext: { logits: true } }] as [Token, { generateNext: { logits: true } }]),
+        );
       const out: number[] = [];
-      for (const r of res) { const l = r!.next!.logits!; for (let i = 0; i < l.size; i++) out.push(l.get(i as Token) ?? NaN); }
+      for (const r of res) {
+        const l = r!.next!.logits!;
+        for (let i = 0; i < l.size; i++) out.push(l.get(i as Token) ?? NaN);
+      }
       return Float32Array.from(out);
     } finally {
       await ctx.dispose();
@@ -255,7 +337,9 @@ describe("merged GGUF", () => {
         await model.dispose();
         model = undefined;
         const d = maxAbsDiff(merged, withAdapter);
-        console.log(`[merge] scale ${scale}: max |merged − base+adapter| ${d.toExponential(2)}, adapter moved logits by ${maxAbsDiff(plain, withAdapter).toExponential(2)}`);
+        console.log(
+          `[merge] scale ${scale}: max |merged − base+adapter| ${d.toExponential(2)}, adapter moved logits by ${maxAbsDiff(plain, withAdapter).toExponential(2)}`,
+        );
         expect(d).toBeLessThan(1e-5);
         expect(maxAbsDiff(plain, withAdapter)).toBeGreaterThan(1e-2);
       }
@@ -267,6 +351,8 @@ describe("merged GGUF", () => {
   it("refuses an adapter of another shape", async () => {
     const other = join(dir, "wide.gguf");
     await writeTinyModel(other, { ...SHAPE, nEmbd: 32, nHead: 2, nHeadKv: 1 });
-    await expect(mergeLora({ basePath: other, adapterPath: models.llama!.adapter, outPath: join(dir, "x.gguf") })).rejects.toThrow(/does not fit/);
+    await expect(mergeLora({ basePath: other, adapterPath: models.llama!.adapter, outPath: join(dir, "x.gguf") })).rejects.toThrow(
+      /does not fit/,
+    );
   });
 });

@@ -21,7 +21,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** 32 arithmetic prompts whose reply is one token (trained), then <|im_end|> (not trained). */
 function replyData(token: number): TokenSequence[] {
   return Array.from({ length: 32 }, (_, i) => {
-    const prompt = [VOCAB.bos, VOCAB.imStart, ...tokenize(`user\n${i % 4}+${(i >> 2) % 4}`), VOCAB.imEnd, ...tokenize("\n"), VOCAB.imStart, ...tokenize("assistant\n")];
+    const prompt = [
+      VOCAB.bos,
+      VOCAB.imStart,
+      ...tokenize(`user\n${i % 4}+${(i >> 2) % 4}`),
+      VOCAB.imEnd,
+      ...tokenize("\n"),
+      VOCAB.imStart,
+      ...tokenize("assistant\n"),
+    ];
     return { tokens: [...prompt, token, VOCAB.imEnd], lossMask: [...prompt.map(() => 0), 1, 0] };
   });
 }
@@ -52,8 +60,19 @@ describe("output-layer reach (the trained tiny model)", () => {
   it("predicts the plateau of default-target LoRA, warns with the fix, and adding output learns the token", async () => {
     const data = replyData(id("#"));
     const warnings: string[] = [];
-    const opts = { baseModelPath: base, sequences: data, mode: "lora" as const, seed: 1, threads: 1, optim: { lr: 3e-3, epochs: 30, batchSize: 8, schedule: "constant" as const } };
-    const frozen = await trainGgml({ ...opts, outPath: join(dir, "frozen.gguf"), onLog: (m) => m.startsWith("warning") && warnings.push(m) });
+    const opts = {
+      baseModelPath: base,
+      sequences: data,
+      mode: "lora" as const,
+      seed: 1,
+      threads: 1,
+      optim: { lr: 3e-3, epochs: 30, batchSize: 8, schedule: "constant" as const },
+    };
+    const frozen = await trainGgml({
+      ...opts,
+      outPath: join(dir, "frozen.gguf"),
+      onLog: (m) => m.startsWith("warning") && warnings.push(m),
+    });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`"#" (id ${id("#")}, normal, 32 trained positions)`);
     expect(warnings[0]).toContain(`--targets ${DEFAULT_LORA_TARGETS.join(",")},output`);
@@ -65,7 +84,12 @@ describe("output-layer reach (the trained tiny model)", () => {
     expect(last).toBeLessThan(floor + 0.25);
 
     const more: string[] = [];
-    const open = await trainGgml({ ...opts, outPath: join(dir, "open.gguf"), lora: { targets: [...DEFAULT_LORA_TARGETS, "output"] }, onLog: (m) => m.startsWith("warning") && more.push(m) });
+    const open = await trainGgml({
+      ...opts,
+      outPath: join(dir, "open.gguf"),
+      lora: { targets: [...DEFAULT_LORA_TARGETS, "output"] },
+      onLog: (m) => m.startsWith("warning") && more.push(m),
+    });
     expect(more).toEqual([]);
     expect(open.lossCurve.at(-1)!.loss).toBeLessThan(0.05);
   });
@@ -73,8 +97,14 @@ describe("output-layer reach (the trained tiny model)", () => {
   it("stays quiet on data the model writes itself", async () => {
     const warnings: string[] = [];
     await trainGgml({
-      baseModelPath: base, sequences: replyData(id("7")), mode: "lora", outPath: join(dir, "seven.gguf"), seed: 1, threads: 1,
-      optim: { maxSteps: 1 }, onLog: (m) => m.startsWith("warning") && warnings.push(m),
+      baseModelPath: base,
+      sequences: replyData(id("7")),
+      mode: "lora",
+      outPath: join(dir, "seven.gguf"),
+      seed: 1,
+      threads: 1,
+      optim: { maxSteps: 1 },
+      onLog: (m) => m.startsWith("warning") && warnings.push(m),
     });
     expect(warnings).toEqual([]);
   });

@@ -34,8 +34,15 @@ async function preferencePairs(split: "train" | "test", n: number, seed: number)
 
 const BETA = 0.2;
 const req = (over: Partial<TrainRequest>): TrainRequest => ({
-  baseModelPath: base, objective: { kind: "dpo", beta: BETA }, mode: "lora", outPath: join(dir, "out.gguf"), seed: 1, threads: 1,
-  lora: { rank: 8, alpha: 16 }, optim: { lr: 2e-3, epochs: 3, batchSize: 8 }, ...over,
+  baseModelPath: base,
+  objective: { kind: "dpo", beta: BETA },
+  mode: "lora",
+  outPath: join(dir, "out.gguf"),
+  seed: 1,
+  threads: 1,
+  lora: { rank: 8, alpha: 16 },
+  optim: { lr: 2e-3, epochs: 3, batchSize: 8 },
+  ...over,
 });
 
 /** Mean implicit reward margin β·[(log π − log π_ref)(y_w) − (log π − log π_ref)(y_l)] and how often it is > 0. */
@@ -48,14 +55,18 @@ describe("ggmlTrainer, objective dpo", () => {
   it("LoRA: the held-out reward margin and preference accuracy rise; the validation loss falls", async () => {
     const pairs = await preferencePairs("train", 80, 5);
     const logs: string[] = [];
-    const res = await ggmlTrainer.train(req({ pairs, outPath: join(dir, "dpo.gguf"), valFraction: 0.25, evalEvery: 5, onLog: (l) => logs.push(l) }));
+    const res = await ggmlTrainer.train(
+      req({ pairs, outPath: join(dir, "dpo.gguf"), valFraction: 0.25, evalEvery: 5, onLog: (l) => logs.push(l) }),
+    );
     expect(logs.some((l) => /computed the reference log-probs of 80 pairs/.test(l))).toBe(true);
     const vals = res.lossCurve.filter((p) => p.valMetrics);
     const first = vals[0]!;
     const last = vals[vals.length - 1]!;
-    console.log(`[dpo lora] ${res.steps} steps; validation (20 pairs) step ${first.step} → ${last.step}: loss ${first.valLoss!.toFixed(3)} → ${last.valLoss!.toFixed(3)}, ` +
-      `margin ${first.valMetrics!["rewards/margins"]!.toFixed(3)} → ${last.valMetrics!["rewards/margins"]!.toFixed(3)}, ` +
-      `accuracy ${first.valMetrics!["rewards/accuracies"]} → ${last.valMetrics!["rewards/accuracies"]}`);
+    console.log(
+      `[dpo lora] ${res.steps} steps; validation (20 pairs) step ${first.step} → ${last.step}: loss ${first.valLoss!.toFixed(3)} → ${last.valLoss!.toFixed(3)}, ` +
+        `margin ${first.valMetrics!["rewards/margins"]!.toFixed(3)} → ${last.valMetrics!["rewards/margins"]!.toFixed(3)}, ` +
+        `accuracy ${first.valMetrics!["rewards/accuracies"]} → ${last.valMetrics!["rewards/accuracies"]}`,
+    );
     expect(res.lossCurve[0]!.loss).toBeCloseTo(Math.LN2, 6); // the first step's policy is the reference
     expect(res.valMetrics).toEqual(last.valMetrics);
     expect(last.valMetrics!["rewards/margins"]!).toBeGreaterThan(first.valMetrics!["rewards/margins"]!);
@@ -76,15 +87,29 @@ describe("ggmlTrainer, objective dpo", () => {
   it("continues an SFT adapter (the reference is the adapter); stored reference log-probs train the same without recomputing", async () => {
     const sftPairs = await preferencePairs("train", 16, 7);
     const sft = await ggmlTrainer.train({
-      baseModelPath: base, examples: sftPairs.map((p) => ({ messages: [...p.prompt, ...p.chosen] })), mode: "lora", outPath: join(dir, "sft.gguf"),
-      seed: 2, threads: 1, lora: { rank: 4, alpha: 8 }, optim: { lr: 3e-3, epochs: 1, batchSize: 4 },
+      baseModelPath: base,
+      examples: sftPairs.map((p) => ({ messages: [...p.prompt, ...p.chosen] })),
+      mode: "lora",
+      outPath: join(dir, "sft.gguf"),
+      seed: 2,
+      threads: 1,
+      lora: { rank: 4, alpha: 8 },
+      optim: { lr: 3e-3, epochs: 1, batchSize: 4 },
     });
     const pairs = await preferencePairs("train", 24, 8);
     const refs = await ggmlTrainer.referenceLogprobs!({ baseModelPath: base, adapterPath: sft.outPath, pairs, threads: 1 });
     const stored = pairs.map((p, i) => ({ ...p, refChosenLogp: refs[i]!.chosen, refRejectedLogp: refs[i]!.rejected }));
     const run = async (ps: PreferencePair[], name: string) => {
       const logs: string[] = [];
-      const r = await ggmlTrainer.train(req({ pairs: ps, initAdapterPath: sft.outPath, outPath: join(dir, name), optim: { lr: 2e-3, epochs: 1, batchSize: 4 }, onLog: (l) => logs.push(l) }));
+      const r = await ggmlTrainer.train(
+        req({
+          pairs: ps,
+          initAdapterPath: sft.outPath,
+          outPath: join(dir, name),
+          optim: { lr: 2e-3, epochs: 1, batchSize: 4 },
+          onLog: (l) => logs.push(l),
+        }),
+      );
       return { r, recomputed: logs.some((l) => /computed the reference log-probs/.test(l)) };
     };
     const inside = await run(pairs, "inside.gguf");
@@ -101,12 +126,16 @@ describe("ggmlTrainer, objective dpo", () => {
 
   it("full mode: every weight moves towards the chosen replies", async () => {
     const pairs = await preferencePairs("train", 24, 11);
-    const res = await ggmlTrainer.train(req({ pairs, mode: "full", outPath: join(dir, "dpo-full.gguf"), lora: undefined, optim: { lr: 5e-4, epochs: 2, batchSize: 8 } }));
+    const res = await ggmlTrainer.train(
+      req({ pairs, mode: "full", outPath: join(dir, "dpo-full.gguf"), lora: undefined, optim: { lr: 5e-4, epochs: 2, batchSize: 8 } }),
+    );
     const ref = await ggmlTrainer.referenceLogprobs!({ baseModelPath: base, pairs, threads: 1 });
     const policy = await ggmlTrainer.referenceLogprobs!({ baseModelPath: res.outPath, pairs, threads: 1 });
     const r = rewards(policy, ref);
     const last = res.lossCurve[res.lossCurve.length - 1]!;
-    console.log(`[dpo full] ${res.steps} steps, loss ${res.lossCurve[0]!.loss.toFixed(3)} → ${last.loss.toFixed(3)}; training pairs: margin ${r.margin.toFixed(3)}, accuracy ${r.accuracy}`);
+    console.log(
+      `[dpo full] ${res.steps} steps, loss ${res.lossCurve[0]!.loss.toFixed(3)} → ${last.loss.toFixed(3)}; training pairs: margin ${r.margin.toFixed(3)}, accuracy ${r.accuracy}`,
+    );
     expect(res.mode).toBe("full");
     expect(r.margin).toBeGreaterThan(0.1);
     expect(r.accuracy).toBeGreaterThanOrEqual(0.75);
@@ -114,10 +143,39 @@ describe("ggmlTrainer, objective dpo", () => {
 
   it.each<[string, Partial<TrainRequest>, RegExp]>([
     ["no pairs", { pairs: undefined }, /objective dpo needs pairs/],
-    ["examples instead of pairs", { examples: [{ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a" }] }] }, /trains on pairs, not examples/],
+    [
+      "examples instead of pairs",
+      {
+        examples: [
+          {
+            messages: [
+              { role: "user", content: "q" },
+              { role: "assistant", content: "a" },
+            ],
+          },
+        ],
+      },
+      /trains on pairs, not examples/,
+    ],
     ["β of 0", { objective: { kind: "dpo", beta: 0 } }, /objective\.beta must be a number > 0/],
-    ["a reply that is not the assistant's", { pairs: [{ prompt: [{ role: "user", content: "q" }], chosen: [{ role: "user", content: "a" }], rejected: [{ role: "assistant", content: "b" }] }] }, /pairs\[0\]\.chosen\[0\] must be an assistant message/],
-    ["one row too short for a pair", { optim: { batchSize: 1 }, contextLength: 120 }, /with batchSize 1 a row holds both replies of a pair/],
+    [
+      "a reply that is not the assistant's",
+      {
+        pairs: [
+          {
+            prompt: [{ role: "user", content: "q" }],
+            chosen: [{ role: "user", content: "a" }],
+            rejected: [{ role: "assistant", content: "b" }],
+          },
+        ],
+      },
+      /pairs\[0\]\.chosen\[0\] must be an assistant message/,
+    ],
+    [
+      "one row too short for a pair",
+      { optim: { batchSize: 1 }, contextLength: 120 },
+      /with batchSize 1 a row holds both replies of a pair/,
+    ],
     ["an unknown objective", { objective: { kind: "ipo" } as never }, /unknown objective "ipo"/],
   ])("rejects a bad request with a UserError: %s", async (_label, over, re) => {
     const pairs = await preferencePairs("train", 2, 3);

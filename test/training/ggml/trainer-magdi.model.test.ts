@@ -40,27 +40,44 @@ async function graphs(n: number, seed: number): Promise<TrainGraph[]> {
       const right = rng.next() < 0.5;
       return {
         label: right ? ("correct" as const) : ("incorrect" as const),
-        messages: [...generatorChat({ task: "arithmetic", vars: task.promptVars(q) }), { role: "assistant" as const, content: right ? compactSolution(operandsOf(q)) : `\\boxed{${Number(q.gold) + 1 + rng.int(3)}}` }],
+        messages: [
+          ...generatorChat({ task: "arithmetic", vars: task.promptVars(q) }),
+          { role: "assistant" as const, content: right ? compactSolution(operandsOf(q)) : `\\boxed{${Number(q.gold) + 1 + rng.int(3)}}` },
+        ],
       };
     }),
   }));
 }
 
 const req = (over: Partial<TrainRequest>): TrainRequest => ({
-  baseModelPath: base, objective: { kind: "magdi", alpha: 1, beta: 1, gamma: 0.1, margin: 1, gcnHidden: 64 }, mode: "lora", outPath: join(dir, "out.gguf"),
-  seed: 1, threads: 1, lora: { rank: 8, alpha: 16 }, optim: { lr: 3e-3, epochs: 3, batchSize: 4 }, contextLength: 256, ...over,
+  baseModelPath: base,
+  objective: { kind: "magdi", alpha: 1, beta: 1, gamma: 0.1, margin: 1, gcnHidden: 64 },
+  mode: "lora",
+  outPath: join(dir, "out.gguf"),
+  seed: 1,
+  threads: 1,
+  lora: { rank: 8, alpha: 16 },
+  optim: { lr: 3e-3, epochs: 3, batchSize: 4 },
+  contextLength: 256,
+  ...over,
 });
 
 describe("ggmlTrainer, objective magdi", () => {
   it("LoRA: held-out node and ranking accuracy rise; the saved adapter has no head tensors", async () => {
     const logs: string[] = [];
     const res = await ggmlTrainer.train(req({ graphs: await graphs(40, 3), valFraction: 0.25, evalEvery: 5, onLog: (l) => logs.push(l) }));
-    expect(logs.some((l) => /30 graphs \(\d+ correct, \d+ incorrect, 0 absent nodes; \d+ pairs; α 1 β 1 γ 0.1, margin 1\)/.test(l))).toBe(true);
+    expect(logs.some((l) => /30 graphs \(\d+ correct, \d+ incorrect, 0 absent nodes; \d+ pairs; α 1 β 1 γ 0.1, margin 1\)/.test(l))).toBe(
+      true,
+    );
     const vals = res.lossCurve.filter((p) => p.valMetrics);
     const [first, last] = [vals[0]!, vals[vals.length - 1]!];
     const f = (p: typeof first, k: string) => p.valMetrics![k]!;
-    console.log(`[magdi lora] ${res.steps} steps; validation (10 graphs) step ${first.step} → ${last.step}: loss ${first.valLoss!.toFixed(3)} → ${last.valLoss!.toFixed(3)}, ` +
-      ["nt/loss", "node/loss", "node/accuracy", "mr/loss", "mr/accuracy"].map((k) => `${k} ${f(first, k).toFixed(3)} → ${f(last, k).toFixed(3)}`).join(", "));
+    console.log(
+      `[magdi lora] ${res.steps} steps; validation (10 graphs) step ${first.step} → ${last.step}: loss ${first.valLoss!.toFixed(3)} → ${last.valLoss!.toFixed(3)}, ` +
+        ["nt/loss", "node/loss", "node/accuracy", "mr/loss", "mr/accuracy"]
+          .map((k) => `${k} ${f(first, k).toFixed(3)} → ${f(last, k).toFixed(3)}`)
+          .join(", "),
+    );
     expect(f(last, "node/loss")).toBeLessThan(f(first, "node/loss"));
     // Labels are a fair coin: the prior alone scores 0.5. Independent labels are the GCN's hard case (a round-2
     // node's Â row weighs its own state 1/4 and each round-1 node 1/2), so ~0.8 is what it reaches here.
@@ -80,12 +97,20 @@ describe("ggmlTrainer, objective magdi", () => {
 
   it("bad graphs and weights are user errors naming the field", async () => {
     const gs = await graphs(2, 4);
-    await expect(ggmlTrainer.train(req({ graphs: gs, objective: { kind: "magdi", alpha: 0, beta: 0, gamma: 0, margin: 1 } }))).rejects.toThrow(/at least one of alpha, beta, gamma/);
-    await expect(ggmlTrainer.train(req({ graphs: gs, objective: { kind: "magdi", alpha: 1, beta: -1, gamma: 0, margin: 1 } }))).rejects.toThrow(/objective.beta must be a number ≥ 0/);
+    await expect(
+      ggmlTrainer.train(req({ graphs: gs, objective: { kind: "magdi", alpha: 0, beta: 0, gamma: 0, margin: 1 } })),
+    ).rejects.toThrow(/at least one of alpha, beta, gamma/);
+    await expect(
+      ggmlTrainer.train(req({ graphs: gs, objective: { kind: "magdi", alpha: 1, beta: -1, gamma: 0, margin: 1 } })),
+    ).rejects.toThrow(/objective.beta must be a number ≥ 0/);
     await expect(ggmlTrainer.train(req({ graphs: [{ ...gs[0]!, edges: [[0, 9]] }] }))).rejects.toThrow(UserError);
-    await expect(ggmlTrainer.train(req({ graphs: [{ ...gs[0]!, edges: [[0, 9]] }] }))).rejects.toThrow(/graphs\[0\]\.edges\[0\] must be \[source, target\] node indices in 0\.\.5/);
+    await expect(ggmlTrainer.train(req({ graphs: [{ ...gs[0]!, edges: [[0, 9]] }] }))).rejects.toThrow(
+      /graphs\[0\]\.edges\[0\] must be \[source, target\] node indices in 0\.\.5/,
+    );
     await expect(ggmlTrainer.train(req({ graphs: gs, examples: [] }))).rejects.toThrow(/trains on graphs/);
     // A graph that cannot fit one micro-batch (its nodes must meet in the GCN).
-    await expect(ggmlTrainer.train(req({ graphs: gs, contextLength: 64, optim: { batchSize: 2 } }))).rejects.toThrow(/does not fit one micro-batch of 2 rows of 64/);
+    await expect(ggmlTrainer.train(req({ graphs: gs, contextLength: 64, optim: { batchSize: 2 } }))).rejects.toThrow(
+      /does not fit one micro-batch of 2 rows of 64/,
+    );
   }, 120_000);
 });

@@ -15,7 +15,12 @@ const dir = mkdtempSync(join(tmpdir(), "society-trainer-"));
 const base = join(dir, "base.gguf");
 const ANSWER = "Paris, of course.";
 const questions = ["What is the capital?", "Name the capital.", "Capital city?", "Which city is the capital?"];
-const examples: ChatExample[] = questions.map((q) => ({ messages: [{ role: "user", content: q }, { role: "assistant", content: ANSWER }] }));
+const examples: ChatExample[] = questions.map((q) => ({
+  messages: [
+    { role: "user", content: q },
+    { role: "assistant", content: ANSWER },
+  ],
+}));
 
 beforeAll(async () => {
   await writeTinyModel(base, { nLayer: 2, nEmbd: 64, nHead: 4, nHeadKv: 2, seed: 21 });
@@ -56,13 +61,20 @@ describe("ggmlTrainer, LoRA", () => {
     const res = await ggmlTrainer.train(req({ outPath: join(dir, "fixed.gguf"), onProgress: (p) => progress.push(p.step) }));
     const first = res.lossCurve[0].loss;
     const last = res.lossCurve[res.lossCurve.length - 1].loss;
-    console.log(`[trainer lora] loss ${first.toFixed(3)} → ${last.toFixed(3)} in ${res.steps} steps, ${Math.round(res.tokensPerSecond)} tokens/s`);
+    console.log(
+      `[trainer lora] loss ${first.toFixed(3)} → ${last.toFixed(3)} in ${res.steps} steps, ${Math.round(res.tokensPerSecond)} tokens/s`,
+    );
     expect(res.steps).toBe(40);
     expect(progress).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(last).toBeLessThan(first / 10);
     expect(res.sha256).toMatch(/^[0-9a-f]{64}$/);
     const f = openGguf(res.outPath);
-    expect([f.get("general.type"), f.get("general.architecture"), f.get("adapter.type"), f.get("adapter.lora.alpha")]).toEqual(["adapter", "llama", "lora", 16]);
+    expect([f.get("general.type"), f.get("general.architecture"), f.get("adapter.type"), f.get("adapter.lora.alpha")]).toEqual([
+      "adapter",
+      "llama",
+      "lora",
+      16,
+    ]);
     expect(f.tensors.find((t) => t.name === "blk.0.attn_k.weight.lora_a")?.ne.slice(0, 2)).toEqual([64, 8]);
     expect(f.tensors.find((t) => t.name === "blk.0.attn_k.weight.lora_b")?.ne.slice(0, 2)).toEqual([8, 32]);
     f.close();
@@ -119,7 +131,9 @@ describe("ggmlTrainer, LoRA", () => {
   it("trains over a quantized (Q8_0) base with a warning that its gradients are approximate", async () => {
     const q8 = join(dir, "base-q8.gguf");
     await writeTinyModel(q8, { nLayer: 2, nEmbd: 64, nHead: 4, nHeadKv: 2, seed: 21, weightType: "q8_0" });
-    const res = await ggmlTrainer.train(req({ baseModelPath: q8, outPath: join(dir, "q8-lora.gguf"), optim: { lr: 1e-2, epochs: 15, batchSize: 4 } }));
+    const res = await ggmlTrainer.train(
+      req({ baseModelPath: q8, outPath: join(dir, "q8-lora.gguf"), optim: { lr: 1e-2, epochs: 15, batchSize: 4 } }),
+    );
     expect(res.warnings.join("\n")).toMatch(/quantized tensors: LoRA gradients through them are approximate/);
     expect(res.lossCurve[res.lossCurve.length - 1].loss).toBeLessThan(res.lossCurve[0].loss / 4);
     const model = await (await getLlama()).loadModel({ modelPath: q8 });
@@ -132,19 +146,39 @@ describe("ggmlTrainer, LoRA", () => {
   });
 
   it("is reproducible: same seed, same adapter bytes (dropout on)", async () => {
-    const r = (name: string) => ggmlTrainer.train(req({ outPath: join(dir, name), lora: { rank: 4, alpha: 8, dropout: 0.1 }, optim: { lr: 5e-3, epochs: 3, batchSize: 2 } }));
+    const r = (name: string) =>
+      ggmlTrainer.train(
+        req({ outPath: join(dir, name), lora: { rank: 4, alpha: 8, dropout: 0.1 }, optim: { lr: 5e-3, epochs: 3, batchSize: 2 } }),
+      );
     const [a, b] = [await r("rep-a.gguf"), await r("rep-b.gguf")];
     expect(a.sha256).toBe(b.sha256);
-    const c = await ggmlTrainer.train(req({ outPath: join(dir, "rep-c.gguf"), seed: 2, lora: { rank: 4, alpha: 8, dropout: 0.1 }, optim: { lr: 5e-3, epochs: 3, batchSize: 2 } }));
+    const c = await ggmlTrainer.train(
+      req({
+        outPath: join(dir, "rep-c.gguf"),
+        seed: 2,
+        lora: { rank: 4, alpha: 8, dropout: 0.1 },
+        optim: { lr: 5e-3, epochs: 3, batchSize: 2 },
+      }),
+    );
     expect(c.sha256).not.toBe(a.sha256);
   });
 
   it("accumulates gradients: 2 micro-batches of 1 row step like 1 micro-batch of 2 rows", async () => {
     const uneven: ChatExample[] = ["a", "bb bb", "ccc ccc ccc", "dddd"].map((q, i) => ({
-      messages: [{ role: "user", content: q }, { role: "assistant", content: `answer number ${i}${".".repeat(i * 3)}` }],
+      messages: [
+        { role: "user", content: q },
+        { role: "assistant", content: `answer number ${i}${".".repeat(i * 3)}` },
+      ],
     }));
     const run = (batchSize: number, gradAccum: number) =>
-      ggmlTrainer.train(req({ examples: uneven, pack: false, outPath: join(dir, `acc-${batchSize}x${gradAccum}.gguf`), optim: { lr: 5e-3, epochs: 2, batchSize, gradAccum } }));
+      ggmlTrainer.train(
+        req({
+          examples: uneven,
+          pack: false,
+          outPath: join(dir, `acc-${batchSize}x${gradAccum}.gguf`),
+          optim: { lr: 5e-3, epochs: 2, batchSize, gradAccum },
+        }),
+      );
     const a = await run(2, 1);
     const b = await run(1, 2);
     expect(b.steps).toBe(a.steps);
@@ -152,8 +186,12 @@ describe("ggmlTrainer, LoRA", () => {
   });
 
   it("continues from an existing adapter", async () => {
-    const first = await ggmlTrainer.train(req({ outPath: join(dir, "cont-1.gguf"), optim: { lr: 1e-2, epochs: 10, batchSize: 4, schedule: "constant" } }));
-    const again = await ggmlTrainer.train(req({ outPath: join(dir, "cont-2.gguf"), initAdapterPath: first.outPath, optim: { lr: 1e-3, epochs: 1, batchSize: 4 } }));
+    const first = await ggmlTrainer.train(
+      req({ outPath: join(dir, "cont-1.gguf"), optim: { lr: 1e-2, epochs: 10, batchSize: 4, schedule: "constant" } }),
+    );
+    const again = await ggmlTrainer.train(
+      req({ outPath: join(dir, "cont-2.gguf"), initAdapterPath: first.outPath, optim: { lr: 1e-3, epochs: 1, batchSize: 4 } }),
+    );
     const firstEnd = first.lossCurve[first.lossCurve.length - 1].loss;
     expect(again.lossCurve[0].loss).toBeLessThan(first.lossCurve[0].loss / 3);
     expect(Math.abs(again.lossCurve[0].loss - firstEnd)).toBeLessThan(0.5 * firstEnd + 0.05);
@@ -161,42 +199,67 @@ describe("ggmlTrainer, LoRA", () => {
 
   it("validates, stops early on a rising validation loss and keeps the best weights", async () => {
     const many: ChatExample[] = Array.from({ length: 12 }, (_, i) => ({
-      messages: [{ role: "user", content: `item ${i}` }, { role: "assistant", content: `value ${(i * 7919) % 1000}` }],
+      messages: [
+        { role: "user", content: `item ${i}` },
+        { role: "assistant", content: `value ${(i * 7919) % 1000}` },
+      ],
     }));
-    const res = await ggmlTrainer.train(req({
-      examples: many, outPath: join(dir, "es.gguf"), valFraction: 0.25, earlyStopPatience: 2, evalEvery: 1,
-      optim: { lr: 3e-2, epochs: 30, batchSize: 3, schedule: "constant" },
-    }));
+    const res = await ggmlTrainer.train(
+      req({
+        examples: many,
+        outPath: join(dir, "es.gguf"),
+        valFraction: 0.25,
+        earlyStopPatience: 2,
+        evalEvery: 1,
+        optim: { lr: 3e-2, epochs: 30, batchSize: 3, schedule: "constant" },
+      }),
+    );
     const vals = res.lossCurve.filter((p) => p.valLoss !== undefined).map((p) => p.valLoss!);
     expect(vals.length).toBe(res.steps);
     expect(res.bestValLoss).toBe(Math.min(...vals));
     expect(res.stoppedEarly).toBe(true);
     expect(res.steps).toBeLessThan(30 * 3);
     // The saved adapter holds the best weights: continuing it (same split, a negligible step) starts there.
-    const again = await ggmlTrainer.train(req({
-      examples: many, outPath: join(dir, "es-2.gguf"), valFraction: 0.25, evalEvery: 1, initAdapterPath: res.outPath,
-      optim: { lr: 1e-9, epochs: 1, batchSize: 3, maxSteps: 1 },
-    }));
+    const again = await ggmlTrainer.train(
+      req({
+        examples: many,
+        outPath: join(dir, "es-2.gguf"),
+        valFraction: 0.25,
+        evalEvery: 1,
+        initAdapterPath: res.outPath,
+        optim: { lr: 1e-9, epochs: 1, batchSize: 3, maxSteps: 1 },
+      }),
+    );
     expect(Math.abs(again.lossCurve[0].valLoss! - res.bestValLoss!)).toBeLessThan(1e-4);
   });
 
   it("stops on abort without writing anything", async () => {
     const ac = new AbortController();
     const out = join(dir, "aborted.gguf");
-    await expect(ggmlTrainer.train(req({ outPath: out, signal: ac.signal, onProgress: (p) => p.step === 3 && ac.abort() }))).rejects.toThrow(/abort/i);
+    await expect(
+      ggmlTrainer.train(req({ outPath: out, signal: ac.signal, onProgress: (p) => p.step === 3 && ac.abort() })),
+    ).rejects.toThrow(/abort/i);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((n) => n.includes(".tmp-"))).toEqual([]);
   });
 
   it.each<[string, Partial<TrainRequest>, RegExp]>([
     ["missing model", { baseModelPath: join(dir, "nope.gguf") }, /^train: base model: .*nope\.gguf: GGUF file not found$/],
-    ["hostile model", { baseModelPath: writeHostileGguf(join(dir, "hostile.gguf")) }, /^train: base model: .*hostile\.gguf: tensor count is 9223372036854775808/],
+    [
+      "hostile model",
+      { baseModelPath: writeHostileGguf(join(dir, "hostile.gguf")) },
+      /^train: base model: .*hostile\.gguf: tensor count is 9223372036854775808/,
+    ],
     ["non-GGUF adapter", { initAdapterPath: join(import.meta.dirname, "trainer.model.test.ts") }, /^train: adapter: .*: not a GGUF file/],
     ["bad lr", { optim: { lr: 0 } }, /optim\.lr/],
     ["bad target", { lora: { targets: ["attn_x"] } }, /unknown LoRA target "attn_x"/],
     ["no data", { examples: [] }, /no training examples/],
     ["both data kinds", { sequences: [{ tokens: [1, 2], lossMask: [0, 1] }] }, /exactly one of examples or sequences/],
-    ["token outside the vocabulary", { examples: undefined, sequences: [{ tokens: [1, 99999], lossMask: [0, 1] }] }, /outside the vocabulary/],
+    [
+      "token outside the vocabulary",
+      { examples: undefined, sequences: [{ tokens: [1, 99999], lossMask: [0, 1] }] },
+      /outside the vocabulary/,
+    ],
   ])("rejects a bad request with a UserError: %s", async (_, over, re) => {
     const p = ggmlTrainer.train(req(over));
     await expect(p).rejects.toThrow(UserError);
@@ -208,10 +271,15 @@ describe("ggmlTrainer, full mode", () => {
   it("pretrains every weight on token sequences and writes a complete GGUF node-llama-cpp runs", async () => {
     const text = [1, ...Array.from("the quick brown fox jumps over the lazy dog. ", (c) => 3 + c.charCodeAt(0))];
     const sequences = Array.from({ length: 6 }, () => ({ tokens: text, lossMask: text.map(() => 1) }));
-    const res = await ggmlTrainer.train(req({
-      examples: undefined, sequences, mode: "full", outPath: join(dir, "full.gguf"),
-      optim: { lr: 1e-2, epochs: 25, batchSize: 3, warmupSteps: 5, weightDecay: 0.01 },
-    }));
+    const res = await ggmlTrainer.train(
+      req({
+        examples: undefined,
+        sequences,
+        mode: "full",
+        outPath: join(dir, "full.gguf"),
+        optim: { lr: 1e-2, epochs: 25, batchSize: 3, warmupSteps: 5, weightDecay: 0.01 },
+      }),
+    );
     const first = res.lossCurve[0].loss;
     const last = res.lossCurve[res.lossCurve.length - 1].loss;
     console.log(`[trainer full] loss ${first.toFixed(3)} → ${last.toFixed(3)} in ${res.steps} steps`);
@@ -241,7 +309,9 @@ describe("ggmlTrainer, full mode", () => {
   it("trains an F16 base in F32 and saves it back in F16", async () => {
     const f16 = join(dir, "base-f16.gguf");
     await writeTinyModel(f16, { weightType: "f16", seed: 22 });
-    const res = await ggmlTrainer.train(req({ baseModelPath: f16, mode: "full", outPath: join(dir, "full-f16.gguf"), optim: { lr: 1e-3, epochs: 2, batchSize: 2 } }));
+    const res = await ggmlTrainer.train(
+      req({ baseModelPath: f16, mode: "full", outPath: join(dir, "full-f16.gguf"), optim: { lr: 1e-3, epochs: 2, batchSize: 2 } }),
+    );
     const f = openGguf(res.outPath);
     const b = openGguf(f16);
     try {

@@ -22,19 +22,32 @@ let client: OpenAI;
 
 function config(seed: number, mode: "full" | "lora" = "lora"): string {
   const path = join(tmp, `remote-s${seed}-${mode}.yaml`);
-  writeFileSync(path, stringify({
-    name: "loop-remote", seed,
-    task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 8 }, test: { limit: 6 } },
-    model: { base: "tiny", tiny_recipe: "test", backend: "openai", openai: { base_url: `${server.url}/v1`, api_key_env: "LOOP_TEST_KEY" } },
-    methods: ["multiagent-ft"], agents: 2, rounds: 2, iterations: 1,
-    debate: { summarize: false, max_tokens: 40, concurrency: 8 },
-    training: { trainer: "openai", mode, optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0 },
-    metrics: { nll_samples: 2 },
-  }));
+  writeFileSync(
+    path,
+    stringify({
+      name: "loop-remote",
+      seed,
+      task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 8 }, test: { limit: 6 } },
+      model: {
+        base: "tiny",
+        tiny_recipe: "test",
+        backend: "openai",
+        openai: { base_url: `${server.url}/v1`, api_key_env: "LOOP_TEST_KEY" },
+      },
+      methods: ["multiagent-ft"],
+      agents: 2,
+      rounds: 2,
+      iterations: 1,
+      debate: { summarize: false, max_tokens: 40, concurrency: 8 },
+      training: { trainer: "openai", mode, optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0 },
+      metrics: { nll_samples: 2 },
+    }),
+  );
   return path;
 }
 
-const society = (args: string[], killWhen?: (db: Database.Database) => boolean) => societyCli(args, { killWhen, env: { LOOP_TEST_KEY: KEY } });
+const society = (args: string[], killWhen?: (db: Database.Database) => boolean) =>
+  societyCli(args, { killWhen, env: { LOOP_TEST_KEY: KEY } });
 
 const rows = (dbPath: string, sql: string) => {
   const db = new Database(dbPath, { readonly: true });
@@ -48,8 +61,12 @@ const rows = (dbPath: string, sql: string) => {
 beforeAll(async () => {
   await ensureTinyModel("test");
   server = await startServe({
-    models: ["tiny:test"], port: 0, apiKey: KEY, dataDir: join(tmp, "serve"),
-    fineTune: { threads: 1 }, llama: { threads: 1, parallel: 8, contextSize: 1024 },
+    models: ["tiny:test"],
+    port: 0,
+    apiKey: KEY,
+    dataDir: join(tmp, "serve"),
+    fineTune: { threads: 1 },
+    llama: { threads: 1, parallel: 8, contextSize: 1024 },
   });
   client = new OpenAI({ apiKey: KEY, baseURL: `${server.url}/v1`, maxRetries: 0 });
 }, 300_000);
@@ -64,7 +81,10 @@ describe("society run with backend openai + trainer openai against society serve
     const db = join(tmp, "a.db");
     const r = await society(["run", config(3), "--db", db, "--out", join(tmp, "a")]);
     expect(r.code, r.out).toBe(0);
-    const versions = rows(db, "select a.role, a.agent_index, v.kind, v.remote_id from model_versions v join agents a on a.id = v.agent_id where v.iteration = 1 order by 1, 2");
+    const versions = rows(
+      db,
+      "select a.role, a.agent_index, v.kind, v.remote_id from model_versions v join agents a on a.id = v.agent_id where v.iteration = 1 order by 1, 2",
+    );
     expect(versions).toHaveLength(4);
     const served = (await client.models.list()).data.map((m) => m.id);
     // An agent whose filter kept nothing carries its base forward (kind "base"); every trained one is remote.
@@ -95,7 +115,10 @@ describe("society run with backend openai + trainer openai against society serve
     const before = (await client.fineTuning.jobs.list({ limit: 100 })).data.length;
     const db = join(tmp, "b.db");
     const args = ["run", config(4), "--db", db, "--out", join(tmp, "b")];
-    const killed = await society(args, (d) => !!d.prepare("select 1 from training_jobs where status = 'running' and remote_job_id is not null").get());
+    const killed = await society(
+      args,
+      (d) => !!d.prepare("select 1 from training_jobs where status = 'running' and remote_job_id is not null").get(),
+    );
     expect(killed.signal, killed.out).toBe("SIGKILL");
     const inFlight = rows(db, "select remote_job_id from training_jobs where status = 'running'")[0].remote_job_id as string;
     const resumed = await society(args);

@@ -26,13 +26,21 @@ let examples: ChatExample[];
 beforeAll(async () => {
   await ensureTinyModel("test");
   server = await startServe({
-    models: ["tiny:test"], port: 0, dataDir: join(dir, "serve"),
-    fineTune: { threads: 1, lr: 0.01 }, llama: { threads: 1, parallel: 2, contextSize: 512 },
+    models: ["tiny:test"],
+    port: 0,
+    dataDir: join(dir, "serve"),
+    fineTune: { threads: 1, lr: 0.01 },
+    llama: { threads: 1, parallel: 2, contextSize: 512 },
   });
   client = new OpenAI({ apiKey: "none", baseURL: `${server.url}/v1`, maxRetries: 0 });
   const task = getTask("arithmetic", { maxValue: 3 });
   const qs = await task.questions("train", { limit: 8, seed: 2 });
-  examples = qs.map((q) => ({ messages: [...generatorChat({ task: "arithmetic", vars: task.promptVars(q) }), { role: "assistant" as const, content: task.goldSolution(q) }] }));
+  examples = qs.map((q) => ({
+    messages: [
+      ...generatorChat({ task: "arithmetic", vars: task.promptVars(q) }),
+      { role: "assistant" as const, content: task.goldSolution(q) },
+    ],
+  }));
 }, 300_000);
 
 afterAll(async () => {
@@ -40,9 +48,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const trainer = (extra: Partial<ConstructorParameters<typeof OpenAITrainer>[0]> = {}) => new OpenAITrainer({ baseURL: `${server.url}/v1`, pollIntervalMs: 300, ...extra });
+const trainer = (extra: Partial<ConstructorParameters<typeof OpenAITrainer>[0]> = {}) =>
+  new OpenAITrainer({ baseURL: `${server.url}/v1`, pollIntervalMs: 300, ...extra });
 const request = (seed: number, extra: Partial<TrainRequest> = {}): TrainRequest => ({
-  baseModelPath: "tiny", examples, mode: "full", outPath: "unused", seed, optim: { epochs: 1, batchSize: 2, lr: 1e-3 }, ...extra,
+  baseModelPath: "tiny",
+  examples,
+  mode: "full",
+  outPath: "unused",
+  seed,
+  optim: { epochs: 1, batchSize: 2, lr: 1e-3 },
+  ...extra,
 });
 const jobsFor = async (key: string) => (await client.fineTuning.jobs.list({ metadata: { [METADATA_KEY]: key }, limit: 100 })).data;
 
@@ -82,13 +97,18 @@ describe("OpenAITrainer against society serve", () => {
   it("re-attaches to the job an interrupted attempt started (found by its metadata), instead of creating another", async () => {
     const abort = new AbortController();
     let created = "";
-    const first = trainer().train(request(3, {
-      signal: abort.signal,
-      onLog: (l) => {
-        const m = /^created remote fine-tuning job (\S+)/.exec(l);
-        if (m) { created = m[1]!; abort.abort(); }
-      },
-    }));
+    const first = trainer().train(
+      request(3, {
+        signal: abort.signal,
+        onLog: (l) => {
+          const m = /^created remote fine-tuning job (\S+)/.exec(l);
+          if (m) {
+            created = m[1]!;
+            abort.abort();
+          }
+        },
+      }),
+    );
     await expect(first).rejects.toThrow();
     expect(created).toMatch(/^ftjob-/);
     const logs: string[] = [];
@@ -104,11 +124,28 @@ describe("OpenAITrainer against society serve", () => {
     try {
       await store.runs.create({ id: "r1", name: "r", methods: ["multiagent-ft"], config: {}, seed: 1, status: "running" });
       const agent = await store.agents.getOrCreate({ runId: "r1", method: "multiagent-ft", role: "generator", agentIndex: 0 });
-      const attempt = () => store.trainingJobs.create({ runId: "r1", agentId: agent.id, iteration: 1, trainer: "openai", status: "running", config: { seed: 4 } });
+      const attempt = () =>
+        store.trainingJobs.create({
+          runId: "r1",
+          agentId: agent.id,
+          iteration: 1,
+          trainer: "openai",
+          status: "running",
+          config: { seed: 4 },
+        });
       const ledger = storeJobLedger(store, "r1");
       const row1 = await attempt();
       const abort = new AbortController();
-      await expect(trainer({ ledger }).train(request(4, { signal: abort.signal, onLog: (l) => { if (l.startsWith("created")) abort.abort(); } }))).rejects.toThrow();
+      await expect(
+        trainer({ ledger }).train(
+          request(4, {
+            signal: abort.signal,
+            onLog: (l) => {
+              if (l.startsWith("created")) abort.abort();
+            },
+          }),
+        ),
+      ).rejects.toThrow();
       const remote = (await store.trainingJobs.get(row1.id))!.remoteJobId!;
       expect(remote).toMatch(/^ftjob-/);
 
@@ -129,11 +166,21 @@ describe("OpenAITrainer against society serve", () => {
 
   it("DPO: sends method dpo with β and the pairs as preference JSONL; serve trains them with the local DPO objective", async () => {
     const pairs: PreferencePair[] = examples.map((e) => ({
-      prompt: e.messages.slice(0, -1), chosen: e.messages.slice(-1), rejected: [{ role: "assistant", content: "The answer is \\boxed{99}." }],
+      prompt: e.messages.slice(0, -1),
+      chosen: e.messages.slice(-1),
+      rejected: [{ role: "assistant", content: "The answer is \\boxed{99}." }],
     }));
     const progress: TrainProgress[] = [];
     const logs: string[] = [];
-    const r = await trainer().train(request(6, { examples: undefined, pairs, objective: { kind: "dpo", beta: 0.2 }, onProgress: (p) => progress.push(p), onLog: (l) => logs.push(l) }));
+    const r = await trainer().train(
+      request(6, {
+        examples: undefined,
+        pairs,
+        objective: { kind: "dpo", beta: 0.2 },
+        onProgress: (p) => progress.push(p),
+        onLog: (l) => logs.push(l),
+      }),
+    );
     expect(logs.some((l) => /^created remote DPO fine-tuning job ftjob-\S+ on tiny \(8 preference pairs, β 0\.2,/.test(l))).toBe(true);
     const job = (await client.fineTuning.jobs.list({ limit: 1 })).data[0]!;
     expect(job.fine_tuned_model).toBe(r.outPath);
@@ -144,14 +191,26 @@ describe("OpenAITrainer against society serve", () => {
     expect(progress[0]!.metrics?.["rewards/margins"]).toBeCloseTo(0, 6);
     const last = progress[progress.length - 1]!;
     expect(last.metrics?.["rewards/margins"]).toBeGreaterThan(0);
-    console.log(`[remote dpo] ${last.step} steps on society serve: loss ${progress[0]!.loss.toFixed(3)} → ${last.loss.toFixed(3)}, margin ${last.metrics!["rewards/margins"]!.toFixed(3)}`);
+    console.log(
+      `[remote dpo] ${last.step} steps on society serve: loss ${progress[0]!.loss.toFixed(3)} → ${last.loss.toFixed(3)}, margin ${last.metrics!["rewards/margins"]!.toFixed(3)}`,
+    );
     expect((await client.models.list()).data.map((m) => m.id)).toContain(r.outPath);
 
     // A dpo job on a chat file (or a supervised one on a preference file) is refused at once.
-    const chatFile = await client.files.create({ file: await toFile(Buffer.from(examples.map((e) => JSON.stringify(e)).join("\n")), "chat.jsonl"), purpose: "fine-tune" });
-    await expect(client.fineTuning.jobs.create({ model: "tiny", training_file: chatFile.id, method: { type: "dpo", dpo: { hyperparameters: { beta: 0.1 } } } }))
-      .rejects.toThrow(/holds chat examples; a dpo job trains on preference pairs/);
-    await expect(client.fineTuning.jobs.create({ model: "tiny", training_file: job.training_file })).rejects.toThrow(/holds preference pairs; a supervised job trains on chat examples/);
+    const chatFile = await client.files.create({
+      file: await toFile(Buffer.from(examples.map((e) => JSON.stringify(e)).join("\n")), "chat.jsonl"),
+      purpose: "fine-tune",
+    });
+    await expect(
+      client.fineTuning.jobs.create({
+        model: "tiny",
+        training_file: chatFile.id,
+        method: { type: "dpo", dpo: { hyperparameters: { beta: 0.1 } } },
+      }),
+    ).rejects.toThrow(/holds chat examples; a dpo job trains on preference pairs/);
+    await expect(client.fineTuning.jobs.create({ model: "tiny", training_file: job.training_file })).rejects.toThrow(
+      /holds preference pairs; a supervised job trains on chat examples/,
+    );
   });
 
   it("a request the endpoint refuses is a one-line UserError naming the HTTP status", async () => {

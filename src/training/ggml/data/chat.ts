@@ -1,11 +1,24 @@
-import { LlamaText, SpecialToken, SpecialTokensText, type ChatHistoryItem, type ChatWrapper, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
+import {
+  LlamaText,
+  SpecialToken,
+  SpecialTokensText,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type Llama,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
 import { ChatTemplateError } from "../../../backends/llama/chat-template.js";
 import { chatWrapperFor, type ChatTemplateOptions } from "../../../backends/llama/chat-wrapper.js";
 import type { ChatExample, TokenSequence } from "../../types.js";
 
 function history(messages: ChatExample["messages"]): ChatHistoryItem[] {
   return messages.map((m): ChatHistoryItem =>
-    m.role === "assistant" ? { type: "model", response: [m.content] } : m.role === "system" ? { type: "system", text: m.content } : { type: "user", text: m.content },
+    m.role === "assistant"
+      ? { type: "model", response: [m.content] }
+      : m.role === "system"
+        ? { type: "system", text: m.content }
+        : { type: "user", text: m.content },
   );
 }
 
@@ -27,7 +40,8 @@ function startsWithAt(a: readonly number[], at: number, b: readonly number[]): b
 function runs(t: LlamaText): Array<{ kind: string; value: string }> {
   const out: Array<{ kind: string; value: string }> = [];
   for (const v of t.values) {
-    const r = typeof v === "string" ? { kind: "text", value: v } : { kind: v instanceof SpecialToken ? "special" : "specialText", value: v.value };
+    const r =
+      typeof v === "string" ? { kind: "text", value: v } : { kind: v instanceof SpecialToken ? "special" : "specialText", value: v.value };
     const last = out[out.length - 1];
     if (last && last.kind === r.kind && r.kind !== "special") last.value += r.value;
     else out.push(r);
@@ -43,7 +57,10 @@ export function isTextPrefix(a: LlamaText, b: LlamaText): boolean {
   const x = runs(a);
   const y = runs(b);
   if (x.length > y.length) return false;
-  return x.every((r, i) => r.kind === y[i]!.kind && (i === x.length - 1 && r.kind !== "special" ? y[i]!.value.startsWith(r.value) : r.value === y[i]!.value));
+  return x.every(
+    (r, i) =>
+      r.kind === y[i]!.kind && (i === x.length - 1 && r.kind !== "special" ? y[i]!.value.startsWith(r.value) : r.value === y[i]!.value),
+  );
 }
 
 /**
@@ -98,7 +115,11 @@ export class ChatRenderer {
    * Renders with `wrapper` (tests compare templates), else with the model's own chat template (or what
    * `template` names; see chatWrapperFor).
    */
-  constructor(private readonly model: LlamaModel, wrapper?: ChatWrapper, template?: ChatTemplateOptions) {
+  constructor(
+    private readonly model: LlamaModel,
+    wrapper?: ChatWrapper,
+    template?: ChatTemplateOptions,
+  ) {
     const resolved = wrapper ? undefined : chatWrapperFor(model, template);
     this.wrapper = wrapper ?? resolved!.wrapper;
     this.description = resolved?.description ?? wrapper!.wrapperName;
@@ -125,9 +146,16 @@ export class ChatRenderer {
    * (e.g. <|im_end|>, <|eot_id|>), found by rendering a reply followed by another user turn; else EOS.
    */
   private findEndOfTurn(): Token[] {
-    const open = this.tokens([{ type: "user", text: "a" }, { type: "model", response: ["b"] }]);
+    const open = this.tokens([
+      { type: "user", text: "a" },
+      { type: "model", response: ["b"] },
+    ]);
     const state = this.wrapper.generateContextState({
-      chatHistory: [{ type: "user", text: "a" }, { type: "model", response: ["b"] }, { type: "user", text: "c" }],
+      chatHistory: [
+        { type: "user", text: "a" },
+        { type: "model", response: ["b"] },
+        { type: "user", text: "c" },
+      ],
     });
     const closed = state.contextText.tokenize(this.model.tokenizer);
     const at = lcp(open, closed);
@@ -139,7 +167,12 @@ export class ChatRenderer {
     if (best.length > 0) return best;
     // A template that renders the last reply unlike earlier ones (Qwen3's <think> block) does not line the two
     // up; the open render's own closing trigger (what the template writes after that reply) then says it.
-    const openState = this.wrapper.generateContextState({ chatHistory: [{ type: "user", text: "a" }, { type: "model", response: ["b"] }] });
+    const openState = this.wrapper.generateContextState({
+      chatHistory: [
+        { type: "user", text: "a" },
+        { type: "model", response: ["b"] },
+      ],
+    });
     const closing = openState.stopGenerationTriggers.find((t) => t.values.length === 1 && t.values[0] instanceof SpecialTokensText);
     if (closing) return closing.tokenize(this.model.tokenizer);
     const eos = this.model.tokens.eos;
@@ -202,7 +235,10 @@ export class ChatRenderer {
     let whole: LlamaText | undefined;
     items.forEach((it, i) => {
       if (it.type !== "model") return;
-      spans.set(i, this.fullSpan(items, i, full, trained.has(i), () => (whole ??= this.text(items))));
+      spans.set(
+        i,
+        this.fullSpan(items, i, full, trained.has(i), () => (whole ??= this.text(items))),
+      );
     });
     return spans;
   }
@@ -220,28 +256,38 @@ export class ChatRenderer {
     const start = lcp(prompt, full);
     const end = lcp(reply, full);
     if (trained && start < prompt.length && !isTextPrefix(promptText, whole())) {
-      throw new ChatTemplateError(`message ${i + 1} (assistant): the chat template renders the conversation before this reply differently ` +
-        `when the reply is generated (its prompt) than inside the whole conversation, so the reply cannot be trained as the model would generate it`);
+      throw new ChatTemplateError(
+        `message ${i + 1} (assistant): the chat template renders the conversation before this reply differently ` +
+          `when the reply is generated (its prompt) than inside the whole conversation, so the reply cannot be trained as the model would generate it`,
+      );
     }
     if (trained && end < reply.length && !isTextPrefix(replyText, whole())) {
-      throw new ChatTemplateError(`message ${i + 1} (assistant): the chat template renders this reply differently as the last message than ` +
-        `inside the whole conversation (it rewrites history, e.g. dropping an earlier turn's reasoning); give earlier replies weight 0 or train each turn as its own example`);
+      throw new ChatTemplateError(
+        `message ${i + 1} (assistant): the chat template renders this reply differently as the last message than ` +
+          `inside the whole conversation (it rewrites history, e.g. dropping an earlier turn's reasoning); give earlier replies weight 0 or train each turn as its own example`,
+      );
     }
     return [start, end];
   }
 
   /** The same spans from windowed renders (see the class comment); undefined when a check fails. */
   private spansWindowed(
-    items: ChatHistoryItem[], full: Token[], rendered: number, trained: ReadonlySet<number>,
+    items: ChatHistoryItem[],
+    full: Token[],
+    rendered: number,
+    trained: ReadonlySet<number>,
   ): { spans: Map<number, [number, number]>; count: number } | undefined {
     const cache = new Map<string, Token[]>();
     const tokensOf = (p: Piece): Token[] => {
       const key = `${p.kind}\u0000${p.after ? 1 : 0}\u0000${p.value}`;
       let t = cache.get(key);
       if (!t) {
-        t = p.kind === "text" ? this.model.tokenizer(p.value, false, "trimLeadingSpace")
-          : p.kind === "special" ? (p.source as SpecialToken).tokenize(this.model.tokenizer)
-          : (p.source as SpecialTokensText).tokenize(this.model.tokenizer, p.after);
+        t =
+          p.kind === "text"
+            ? this.model.tokenizer(p.value, false, "trimLeadingSpace")
+            : p.kind === "special"
+              ? (p.source as SpecialToken).tokenize(this.model.tokenizer)
+              : (p.source as SpecialTokensText).tokenize(this.model.tokenizer, p.after);
         cache.set(key, t);
       }
       return t;
@@ -265,9 +311,10 @@ export class ChatRenderer {
         }
         const hadText = run !== "";
         flush();
-        const p: Piece = v instanceof SpecialToken
-          ? { kind: "special", value: v.value, after: false, source: v }
-          : { kind: "specialText", value: v.value, after: produced || hadText, source: v };
+        const p: Piece =
+          v instanceof SpecialToken
+            ? { kind: "special", value: v.value, after: false, source: v }
+            : { kind: "specialText", value: v.value, after: produced || hadText, source: v };
         out.push(p);
         produced ||= tokensOf(p).length > 0;
       }
@@ -330,9 +377,16 @@ export class ChatRenderer {
     };
     /** Contents of chat items as the wrapper writes them (system text may be LlamaText JSON: skipped). */
     const contentOf = (it: ChatHistoryItem): string =>
-      it.type === "user" ? it.text : it.type === "model" ? it.response.filter((r): r is string => typeof r === "string").join("") : typeof it.text === "string" ? it.text : "";
+      it.type === "user"
+        ? it.text
+        : it.type === "model"
+          ? it.response.filter((r): r is string => typeof r === "string").join("")
+          : typeof it.text === "string"
+            ? it.text
+            : "";
     const pieceAt = (tokenPos: number): number => {
-      let lo = 0, hi = whole.length;
+      let lo = 0,
+        hi = whole.length;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
         if (offsets[mid]! <= tokenPos) lo = mid;
@@ -365,7 +419,11 @@ export class ChatRenderer {
             // A trained turn whose prompt or reply is not a prefix of the whole is decided by the full renders below.
             if (!trained.has(i) || (s0.all && s1.all)) {
               span = [s0.at, s1.at];
-              windowed.push({ i, prompt: [...whole.slice(0, a[0]), ...prompt.slice(a[1])], reply: [...whole.slice(0, b[0]), ...reply.slice(b[1])] });
+              windowed.push({
+                i,
+                prompt: [...whole.slice(0, a[0]), ...prompt.slice(a[1])],
+                reply: [...whole.slice(0, b[0]), ...reply.slice(b[1])],
+              });
             }
           }
         } catch {
@@ -379,7 +437,8 @@ export class ChatRenderer {
     }
     // Templates that render a turn differently depending on far-away messages are caught here.
     const pick = new Set<number>();
-    for (let k = 0; k < VERIFIED_TURNS && windowed.length > 0; k++) pick.add(Math.round((k * (windowed.length - 1)) / Math.max(1, VERIFIED_TURNS - 1)));
+    for (let k = 0; k < VERIFIED_TURNS && windowed.length > 0; k++)
+      pick.add(Math.round((k * (windowed.length - 1)) / Math.max(1, VERIFIED_TURNS - 1)));
     for (const k of pick) {
       const { i, prompt, reply } = windowed[k]!;
       const truePrompt = piecesOf(this.text([...items.slice(0, i), GENERATION_PROMPT]));
@@ -391,7 +450,11 @@ export class ChatRenderer {
 }
 
 /** The base model's chat renderer, loaded (vocabulary only) on first use. */
-export function lazyRenderer(llama: Llama, modelPath: string, template?: ChatTemplateOptions): { get: () => Promise<ChatRenderer>; dispose: () => Promise<void> } {
+export function lazyRenderer(
+  llama: Llama,
+  modelPath: string,
+  template?: ChatTemplateOptions,
+): { get: () => Promise<ChatRenderer>; dispose: () => Promise<void> } {
   let model: Promise<LlamaModel> | undefined;
   let renderer: ChatRenderer | undefined;
   return {

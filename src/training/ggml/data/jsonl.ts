@@ -1,4 +1,3 @@
-
 import { UserError } from "../../../errors.js";
 import type { ChatExample, ChatMessage } from "../../types.js";
 import { readTextFile } from "../../../util/read-text.js";
@@ -34,12 +33,14 @@ export function readChatJsonl(path: string): ChatExample[] {
       if (!r || typeof r !== "object" || !ROLES.has(r.role as string) || typeof r.content !== "string") {
         throw new UserError(`${where}: message ${j + 1} needs "role" (system, user or assistant) and string "content"`);
       }
-      if (r.weight !== undefined && r.weight !== 0 && r.weight !== 1) throw new UserError(`${where}: message ${j + 1} "weight" must be 0 or 1`);
+      if (r.weight !== undefined && r.weight !== 0 && r.weight !== 1)
+        throw new UserError(`${where}: message ${j + 1} "weight" must be 0 or 1`);
       const msg: ChatMessage = { role: r.role as ChatMessage["role"], content: r.content };
       if (r.weight !== undefined) msg.weight = r.weight as 0 | 1;
       return msg;
     });
-    if (!messages.some((m) => m.role === "assistant" && m.weight !== 0)) throw new UserError(`${where}: no assistant message to learn from`);
+    if (!messages.some((m) => m.role === "assistant" && m.weight !== 0))
+      throw new UserError(`${where}: no assistant message to learn from`);
     out.push({ messages });
   });
   if (out.length === 0) throw new UserError(`${path}: no examples`);

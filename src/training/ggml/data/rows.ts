@@ -132,7 +132,14 @@ export function trimmedLength(rows: Iterable<Row>, T: number): number {
 /** The first t positions of a row (t at least its nTokens: see trimmedLength). */
 export function cutRow(r: Row, t: number): Row {
   if (r.tokens.length === t) return r;
-  return { ...r, tokens: r.tokens.slice(0, t), pos: r.pos.slice(0, t), seg: r.seg.slice(0, t), target: r.target.slice(0, t), loss: r.loss.slice(0, t) };
+  return {
+    ...r,
+    tokens: r.tokens.slice(0, t),
+    pos: r.pos.slice(0, t),
+    seg: r.seg.slice(0, t),
+    target: r.target.slice(0, t),
+    loss: r.loss.slice(0, t),
+  };
 }
 
 /** SFT's train and validation rows, cut to one length (trimmedLength). */

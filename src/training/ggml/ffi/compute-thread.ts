@@ -35,7 +35,10 @@ class ComputeThread {
   private readonly pending = new Map<number, Pending>();
   private next = 0;
 
-  constructor(lib: string, private readonly onGone: () => void) {
+  constructor(
+    lib: string,
+    private readonly onGone: () => void,
+  ) {
     const koffi = createRequire(import.meta.url).resolve("koffi");
     this.worker = new Worker(SOURCE, { eval: true, workerData: { koffi, lib } });
     this.worker.unref(); // an idle compute thread never keeps the process alive

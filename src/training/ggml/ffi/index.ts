@@ -50,7 +50,12 @@ export interface TensorInfo {
 
 export function tensorInfo(t: Tensor): TensorInfo {
   const s = koffi.decode(t, ggml_tensor) as {
-    type: number; ne: (number | bigint)[]; nb: (number | bigint)[]; flags: number; name: string; data: bigint | null;
+    type: number;
+    ne: (number | bigint)[];
+    nb: (number | bigint)[];
+    flags: number;
+    name: string;
+    data: bigint | null;
   };
   return {
     type: s.type,

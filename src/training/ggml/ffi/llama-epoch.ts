@@ -37,9 +37,16 @@ export function llamaCppEpoch(modelPath: string, rows: number[][], T: number, th
   if (!model) throw new Error(`llama.cpp could not load ${modelPath}`);
   const cp = {
     ...api.context_default_params(),
-    n_ctx: T, n_batch: T, n_ubatch: T, n_seq_max: 1,
-    n_threads: threads, n_threads_batch: threads,
-    flash_attn_type: 0, type_k: GGML_TYPE.F32, type_v: GGML_TYPE.F32, no_perf: true,
+    n_ctx: T,
+    n_batch: T,
+    n_ubatch: T,
+    n_seq_max: 1,
+    n_threads: threads,
+    n_threads_batch: threads,
+    flash_attn_type: 0,
+    type_k: GGML_TYPE.F32,
+    type_v: GGML_TYPE.F32,
+    no_perf: true,
   };
   const ctx = api.init_from_model(model, cp);
   if (!ctx) throw new Error("llama.cpp could not create a context");
@@ -59,7 +66,10 @@ export function llamaCppEpoch(modelPath: string, rows: number[][], T: number, th
     if (api.decode(ctx, api.batch_get_one(tokBuf, T)) !== 0) throw new Error("warm-up decode failed");
     api.memory_clear(api.get_memory(ctx), true);
 
-    koffi.encode(optPars, ggml_opt_optimizer_params, { adamw: { alpha: lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, wd: 0 }, sgd: { alpha: lr, wd: 0 } });
+    koffi.encode(optPars, ggml_opt_optimizer_params, {
+      adamw: { alpha: lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, wd: 0 },
+      sgd: { alpha: lr, wd: 0 },
+    });
     api.opt_init(ctx, model, {
       n_ctx_train: 0,
       param_filter: api.param_filter_all,

@@ -27,7 +27,11 @@ export async function writeGgufAtomic(g: Ggml, path: string, fill: (gg: GgufCtx)
 export class HostTensors {
   readonly ctx: Ctx;
 
-  constructor(private readonly g: Ggml, bytes: number, nTensors: number) {
+  constructor(
+    private readonly g: Ggml,
+    bytes: number,
+    nTensors: number,
+  ) {
     this.ctx = g.core.init({ mem_size: bytes + nTensors * (g.core.tensor_overhead() + 64) + 1024, mem_buffer: null, no_alloc: false });
   }
 
@@ -35,10 +39,13 @@ export class HostTensors {
   add(name: string, type: number, ne: number[], data: ArrayBufferView): Tensor {
     const { core } = this.g;
     const t =
-      ne.length === 1 ? core.new_tensor_1d(this.ctx, type, ne[0])
-      : ne.length === 2 ? core.new_tensor_2d(this.ctx, type, ne[0], ne[1])
-      : ne.length === 3 ? core.new_tensor_3d(this.ctx, type, ne[0], ne[1], ne[2])
-      : core.new_tensor_4d(this.ctx, type, ne[0], ne[1], ne[2], ne[3]);
+      ne.length === 1
+        ? core.new_tensor_1d(this.ctx, type, ne[0])
+        : ne.length === 2
+          ? core.new_tensor_2d(this.ctx, type, ne[0], ne[1])
+          : ne.length === 3
+            ? core.new_tensor_3d(this.ctx, type, ne[0], ne[1], ne[2])
+            : core.new_tensor_4d(this.ctx, type, ne[0], ne[1], ne[2], ne[3]);
     core.set_name(t, name);
     const nbytes = core.nbytes(t);
     if (data.byteLength !== nbytes) throw new Error(`tensor ${name}: ${data.byteLength} bytes given, ${nbytes} expected`);

@@ -23,7 +23,8 @@ export function dropoutSite(base: string): string {
   const m = /^(?:blk\.(\d+)\.)?(\w+)\.weight$/.exec(base);
   const layer = m?.[1] ?? "out";
   const t = m?.[2] ?? base;
-  const site = t === "attn_q" || t === "attn_k" || t === "attn_v" || t === "attn_qkv" ? "attn_in" : t === "ffn_gate" || t === "ffn_up" ? "ffn_in" : t;
+  const site =
+    t === "attn_q" || t === "attn_k" || t === "attn_v" || t === "attn_qkv" ? "attn_in" : t === "ffn_gate" || t === "ffn_up" ? "ffn_in" : t;
   return `${layer}:${site}`;
 }
 
@@ -91,8 +92,21 @@ export function buildLlamaGraph(
     return c.mul(ctx, c.scale(ctx, x, 0.5), c.scale_bias(ctx, tanh(inner), 1, 1));
   };
   const rope = (x: Tensor): Tensor =>
-    c.rope_ext(ctx, x, inp.pos, ropeFreqs, hp.nRot, hp.ropeType, hp.nCtxOrig, hp.ropeFreqBase, hp.ropeFreqScale,
-      hp.ropeExtFactor, hp.ropeAttnFactor, hp.ropeBetaFast, hp.ropeBetaSlow);
+    c.rope_ext(
+      ctx,
+      x,
+      inp.pos,
+      ropeFreqs,
+      hp.nRot,
+      hp.ropeType,
+      hp.nCtxOrig,
+      hp.ropeFreqBase,
+      hp.ropeFreqScale,
+      hp.ropeExtFactor,
+      hp.ropeAttnFactor,
+      hp.ropeBetaFast,
+      hp.ropeBetaSlow,
+    );
 
   /**
    * Attention for B independent rows. Heads and rows are flattened into one dimension (head h of row b at
@@ -126,7 +140,8 @@ export function buildLlamaGraph(
     if (w.get(`${p}attn_qkv.weight`)) {
       // Phi-3's fused projection: rows [0, n_embd) are Q, then K, then V (views, as llama.cpp's phi3.cpp).
       const qkv = linear(`${p}attn_qkv.weight`, h, `${p}attn_qkv.bias`);
-      const rows = (n: number, at: number) => c.reshape_3d(ctx, c.cont(ctx, c.view_2d(ctx, qkv, n * hd, N, tensorInfo(qkv).nb[1], at * hd * 4)), hd, n, N);
+      const rows = (n: number, at: number) =>
+        c.reshape_3d(ctx, c.cont(ctx, c.view_2d(ctx, qkv, n * hd, N, tensorInfo(qkv).nb[1], at * hd * 4)), hd, n, N);
       q = rows(nh, 0);
       k = rows(nkv, nh);
       v = rows(nkv, nh + nkv);

@@ -73,7 +73,9 @@ function need(f: GgufFile, key: string): number {
 export function readHParams(f: GgufFile): HParams {
   const archName = String(f.get("general.architecture") ?? "");
   if (!(archName in SUPPORTED_ARCHS)) {
-    throw new UnsupportedModelError(`architecture "${archName}" is not supported by the ggml trainer (supported: ${Object.keys(SUPPORTED_ARCHS).join(", ")})`);
+    throw new UnsupportedModelError(
+      `architecture "${archName}" is not supported by the ggml trainer (supported: ${Object.keys(SUPPORTED_ARCHS).join(", ")})`,
+    );
   }
   const arch = archName as Arch;
   const a = (k: string) => `${arch}.${k}`;
@@ -112,17 +114,18 @@ export function readHParams(f: GgufFile): HParams {
     throw new UnsupportedModelError("LongRoPE (rope_factors_long/short, e.g. Phi-3 128k) is not supported; the 4k-context models are");
   }
 
-  const gemma2 = arch === "gemma2"
-    ? {
-      embedScale: Math.sqrt(nEmbd),
-      attnSoftcap: num(f, a("attn_logit_softcapping")) ?? 50,
-      finalSoftcap: num(f, a("final_logit_softcapping")) ?? 30,
-      // llama.cpp's f_attention_scale: 1/√head_dim (its 27B variant, n_embd/n_head, is told by layer count 46).
-      qScale: need(f, a("block_count")) === 46 ? 1 / Math.sqrt(nEmbd / nHead) : 1 / Math.sqrt(headDim),
-      gelu: true,
-      slidingWindow: num(f, a("attention.sliding_window")) ?? 4096,
-    }
-    : {};
+  const gemma2 =
+    arch === "gemma2"
+      ? {
+          embedScale: Math.sqrt(nEmbd),
+          attnSoftcap: num(f, a("attn_logit_softcapping")) ?? 50,
+          finalSoftcap: num(f, a("final_logit_softcapping")) ?? 30,
+          // llama.cpp's f_attention_scale: 1/√head_dim (its 27B variant, n_embd/n_head, is told by layer count 46).
+          qScale: need(f, a("block_count")) === 46 ? 1 / Math.sqrt(nEmbd / nHead) : 1 / Math.sqrt(headDim),
+          gelu: true,
+          slidingWindow: num(f, a("attention.sliding_window")) ?? 4096,
+        }
+      : {};
   return {
     ...gemma2,
     arch,

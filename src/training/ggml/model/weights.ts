@@ -61,7 +61,15 @@ export function loadWeights(g: Ggml, backend: Backend, path: string, opts: { tra
     be.buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE.WEIGHTS);
     readTensorData(g, path, file, byName, trainable);
     return {
-      path, hp, file, ctx, buf, byName, entries, trainable, quantized,
+      path,
+      hp,
+      file,
+      ctx,
+      buf,
+      byName,
+      entries,
+      trainable,
+      quantized,
       get: (n) => byName.get(n),
       must: (n) => {
         const t = byName.get(n);

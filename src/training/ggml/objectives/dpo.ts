@@ -18,7 +18,15 @@ import type { ChatRenderer } from "../data/chat.js";
 import { cutRow, emptyRow, placeSequence, splitValidation, trimmedLength, type Piece, type Row } from "../data/rows.js";
 import { GGML_TYPE } from "../ffi/index.js";
 import { Rng } from "../rng.js";
-import { pickContext, type HeadSetup, type LossHead, type MicroBatch, type ObjectiveRunner, type PlanEnv, type TrainingPlan } from "./objective.js";
+import {
+  pickContext,
+  type HeadSetup,
+  type LossHead,
+  type MicroBatch,
+  type ObjectiveRunner,
+  type PlanEnv,
+  type TrainingPlan,
+} from "./objective.js";
 import { fitRows } from "./row-fit.js";
 
 /** A tokenized pair; `ref` is filled from the request or by the reference pass. */
@@ -106,7 +114,14 @@ export function dpoHead(beta: number, P: number): (setup: HeadSetup) => LossHead
       },
       metrics(out, mb) {
         // TRL's names: implicit rewards β·(log π − log π_ref), their margin, and how often chosen > rejected.
-        const m = { "rewards/chosen": 0, "rewards/rejected": 0, "rewards/margins": 0, "rewards/accuracies": 0, "logps/chosen": 0, "logps/rejected": 0 };
+        const m = {
+          "rewards/chosen": 0,
+          "rewards/rejected": 0,
+          "rewards/margins": 0,
+          "rewards/accuracies": 0,
+          "logps/chosen": 0,
+          "logps/rejected": 0,
+        };
         mb.payload.pairs.forEach((p, k) => {
           const lc = out.chosen![k]!;
           const lr = out.rejected![k]!;
@@ -175,7 +190,9 @@ export function packPairs(pairs: TokenPair[], T: number, B: number, pack: boolea
 /** The reply is trained (its assistant tokens and end of turn); the prompt's assistant turns are context. */
 function renderReply(r: ChatRenderer, prompt: ChatMessage[], reply: ChatMessage[]): Piece {
   const messages: ChatMessage[] = [
-    ...prompt.map((m) => (m.role === "assistant" ? { role: m.role, content: m.content, weight: 0 as const } : { role: m.role, content: m.content })),
+    ...prompt.map((m) =>
+      m.role === "assistant" ? { role: m.role, content: m.content, weight: 0 as const } : { role: m.role, content: m.content },
+    ),
     ...reply.map((m) => ({ role: m.role, content: m.content })),
   ];
   const s = r.render({ messages });
@@ -200,7 +217,8 @@ export async function tokenizePairs(pairs: PreferencePair[], env: TokenizeEnv): 
   const r = await env.renderer();
   const all = pairs.map((p): TokenPair => {
     const t: TokenPair = { chosen: renderReply(r, p.prompt, p.chosen), rejected: renderReply(r, p.prompt, p.rejected) };
-    if (Number.isFinite(p.refChosenLogp) && Number.isFinite(p.refRejectedLogp)) t.ref = { chosen: p.refChosenLogp!, rejected: p.refRejectedLogp! };
+    if (Number.isFinite(p.refChosenLogp) && Number.isFinite(p.refRejectedLogp))
+      t.ref = { chosen: p.refChosenLogp!, rejected: p.refRejectedLogp! };
     return t;
   });
   for (const [i, p] of all.entries()) {
@@ -222,7 +240,10 @@ export async function tokenizePairs(pairs: PreferencePair[], env: TokenizeEnv): 
     dropped++;
     return null;
   });
-  if (cut > 0) env.warn(`${cut} replies longer than ${T + 1} tokens (prompt + reply) were cut to that length; stored reference log-probs must come from the same contextLength`);
+  if (cut > 0)
+    env.warn(
+      `${cut} replies longer than ${T + 1} tokens (prompt + reply) were cut to that length; stored reference log-probs must come from the same contextLength`,
+    );
   if (dropped > 0) env.warn(`${dropped} pairs have a reply with no token left to train on and were skipped`);
   return { T, tokens };
 }
@@ -231,8 +252,10 @@ export function dpo(o: { beta: number }): ObjectiveRunner {
   const beta = o.beta;
   return {
     validate(req: TrainRequest) {
-      if (!(Number.isFinite(beta) && beta > 0)) throw new UserError(`train: objective.beta must be a number > 0, got ${JSON.stringify(beta)}`);
-      if (req.examples !== undefined || req.sequences !== undefined) throw new UserError("train: objective dpo trains on pairs, not examples or sequences");
+      if (!(Number.isFinite(beta) && beta > 0))
+        throw new UserError(`train: objective.beta must be a number > 0, got ${JSON.stringify(beta)}`);
+      if (req.examples !== undefined || req.sequences !== undefined)
+        throw new UserError("train: objective dpo trains on pairs, not examples or sequences");
       validatePairs(req.pairs);
     },
 
@@ -245,10 +268,15 @@ export function dpo(o: { beta: number }): ObjectiveRunner {
       if (env.B === 1) {
         const need = kept.reduce((m, p) => Math.max(m, p.chosen.tokens.length + p.rejected.tokens.length - 2), 1);
         if (req.contextLength !== undefined && need > req.contextLength) {
-          throw new UserError(`train: with batchSize 1 a row holds both replies of a pair (up to ${need} positions here); raise contextLength or batchSize`);
+          throw new UserError(
+            `train: with batchSize 1 a row holds both replies of a pair (up to ${need} positions here); raise contextLength or batchSize`,
+          );
         }
         T = pickContext(need, req.contextLength, env.nCtxTrain, env.warn);
-        if (need > T) throw new UserError(`train: with batchSize 1 a row holds both replies of a pair (${need} positions) but the model's context is ${T}; use batchSize ≥ 2`);
+        if (need > T)
+          throw new UserError(
+            `train: with batchSize 1 a row holds both replies of a pair (${need} positions) but the model's context is ${T}; use batchSize ≥ 2`,
+          );
       }
       const split = splitValidation(kept, env.valFraction, env.seed);
       const shuffle = new Rng(env.seed, "epoch-order");
@@ -258,7 +286,10 @@ export function dpo(o: { beta: number }): ObjectiveRunner {
       const refPacked = packPairs(missing, T, env.B, env.pack);
       // Packed at the requested context, then cut to the fullest row (see trimmedLength): same rows, less padding.
       const requestedT = T;
-      T = trimmedLength([...packed.flat(), ...valPacked, ...refPacked].flatMap((mb) => mb.rows), requestedT);
+      T = trimmedLength(
+        [...packed.flat(), ...valPacked, ...refPacked].flatMap((mb) => mb.rows),
+        requestedT,
+      );
       const cut = (mbs: MicroBatch<DpoPayload>[]) => mbs.map((mb) => ({ ...mb, rows: mb.rows.map((r) => cutRow(r, T)) }));
       const epochs = packed.map(cut);
       const validation = cut(valPacked);
@@ -279,7 +310,9 @@ export function dpo(o: { beta: number }): ObjectiveRunner {
           }
           log(`computed the reference log-probs of ${missing.length} pairs with the initial model`);
         },
-        describe: `${split.train.length} preference pairs (β ${beta}) in ${rows} rows of ${T}${T < requestedT ? ` (padding of ${requestedT} cut)` : ""}` + (split.val.length ? `, ${split.val.length} validation pairs` : ""),
+        describe:
+          `${split.train.length} preference pairs (β ${beta}) in ${rows} rows of ${T}${T < requestedT ? ` (padding of ${requestedT} cut)` : ""}` +
+          (split.val.length ? `, ${split.val.length} validation pairs` : ""),
       };
     },
   };

@@ -20,7 +20,8 @@ const OBJECTIVES: { [K in Objective["kind"]]: (o: Extract<Objective, { kind: K }
 export function objectiveRunner(o: Objective | undefined): ObjectiveRunner {
   const objective = o ?? { kind: "sft" };
   const make = OBJECTIVES[objective.kind] as ((o: Objective) => ObjectiveRunner) | undefined;
-  if (!make) throw new UserError(`train: unknown objective ${JSON.stringify(objective.kind)} (known: ${Object.keys(OBJECTIVES).join(", ")})`);
+  if (!make)
+    throw new UserError(`train: unknown objective ${JSON.stringify(objective.kind)} (known: ${Object.keys(OBJECTIVES).join(", ")})`);
   return make(objective);
 }
 

@@ -27,7 +27,15 @@ import { emptyRow, placeSequence, splitValidation, type Piece, type Row } from "
 import { GGML_TYPE, type Ctx, type Ggml, type Tensor } from "../ffi/index.js";
 import { spanMeans } from "../model/graph.js";
 import { Rng } from "../rng.js";
-import { pickContext, type HeadSetup, type LossHead, type MicroBatch, type ObjectiveRunner, type PlanEnv, type TrainingPlan } from "./objective.js";
+import {
+  pickContext,
+  type HeadSetup,
+  type LossHead,
+  type MicroBatch,
+  type ObjectiveRunner,
+  type PlanEnv,
+  type TrainingPlan,
+} from "./objective.js";
 import { fitRows } from "./row-fit.js";
 
 export interface MagdiConfig {
@@ -101,7 +109,8 @@ const glorot = (rng: Rng, fanIn: number, fanOut: number) => {
   const b = Math.sqrt(6 / (fanIn + fanOut));
   return Float32Array.from({ length: fanIn * fanOut }, () => rng.uniform(-b, b));
 };
-const linearInit = (rng: Rng, fanIn: number, n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)));
+const linearInit = (rng: Rng, fanIn: number, n: number) =>
+  Float32Array.from({ length: n }, () => rng.uniform(-1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)));
 
 /**
  * The MAGDi loss head for micro-batches of at most M nodes and P pairs. Outputs the unweighted terms it uses
@@ -129,19 +138,19 @@ export function magdiHead(cfg: MagdiConfig, dims: Dims, seed: number): (setup: H
     const rng = new Rng(seed, "magdi-heads");
     const gcn = useNode
       ? {
-        w1: setup.param("gcn.w1", [E, H], glorot(rng, E, H)),
-        b1: setup.param("gcn.b1", [H], new Float32Array(H)),
-        w2: setup.param("gcn.w2", [H, CLASSES], glorot(rng, H, CLASSES)),
-        b2: setup.param("gcn.b2", [CLASSES], new Float32Array(CLASSES)),
-      }
+          w1: setup.param("gcn.w1", [E, H], glorot(rng, E, H)),
+          b1: setup.param("gcn.b1", [H], new Float32Array(H)),
+          w2: setup.param("gcn.w2", [H, CLASSES], glorot(rng, H, CLASSES)),
+          b2: setup.param("gcn.b2", [CLASSES], new Float32Array(CLASSES)),
+        }
       : null;
     const mlp = useMr
       ? {
-        w1: setup.param("mlp.w1", [E, E], linearInit(rng, E, E * E)),
-        b1: setup.param("mlp.b1", [E], linearInit(rng, E, E)),
-        w2: setup.param("mlp.w2", [E, 1], linearInit(rng, E, E)),
-        b2: setup.param("mlp.b2", [1], linearInit(rng, E, 1)),
-      }
+          w1: setup.param("mlp.w1", [E, E], linearInit(rng, E, E * E)),
+          b1: setup.param("mlp.b1", [E], linearInit(rng, E, E)),
+          w2: setup.param("mlp.w2", [E, 1], linearInit(rng, E, E)),
+          b2: setup.param("mlp.b2", [1], linearInit(rng, E, 1)),
+        }
       : null;
     const dropRng = new Rng(seed, "magdi-gcn-dropout");
     const { backend } = g;
@@ -195,7 +204,8 @@ export function magdiHead(cfg: MagdiConfig, dims: Dims, seed: number): (setup: H
       },
       upload(mb, o) {
         const p = mb.payload;
-        if (p.nodes > M || p.pairs > P) throw new Error(`micro-batch of ${p.nodes} nodes and ${p.pairs} pairs; the head holds ${M} and ${P}`);
+        if (p.nodes > M || p.pairs > P)
+          throw new Error(`micro-batch of ${p.nodes} nodes and ${p.pairs} pairs; the head holds ${M} and ${P}`);
         scalar[0] = p.ntTargets > 0 ? N / p.ntTargets : 0;
         put(ntScale, scalar);
         // Global node index m: graphs in order, nodes in order.
@@ -208,13 +218,15 @@ export function magdiHead(cfg: MagdiConfig, dims: Dims, seed: number): (setup: H
         if (pool) {
           hPool.fill(0);
           const T = setup.T;
-          p.graphs.forEach((gr, gi) => gr.nodes.forEach((_, k) => {
-            const { b, seg } = p.slots[gi]![k]!;
-            const row = mb.rows[b]!;
-            let total = 0;
-            for (let q = 0; q < T; q++) if (row.seg[q] === seg) total += row.pos[q]! + 1;
-            for (let q = 0; q < T; q++) if (row.seg[q] === seg) hPool[(base[gi]! + k) * N + b * T + q] = (row.pos[q]! + 1) / total;
-          }));
+          p.graphs.forEach((gr, gi) =>
+            gr.nodes.forEach((_, k) => {
+              const { b, seg } = p.slots[gi]![k]!;
+              const row = mb.rows[b]!;
+              let total = 0;
+              for (let q = 0; q < T; q++) if (row.seg[q] === seg) total += row.pos[q]! + 1;
+              for (let q = 0; q < T; q++) if (row.seg[q] === seg) hPool[(base[gi]! + k) * N + b * T + q] = (row.pos[q]! + 1) / total;
+            }),
+          );
           put(pool, hPool);
         }
         if (adj) {
@@ -236,7 +248,8 @@ export function magdiHead(cfg: MagdiConfig, dims: Dims, seed: number): (setup: H
           scalar[0] = p.nodes > 0 ? M / p.nodes : 0;
           put(nodeScale, scalar);
           const keep = 1 / (1 - cfg.gcnDropout);
-          for (let i = 0; i < hDrop.length; i++) hDrop[i] = o.training && cfg.gcnDropout > 0 ? (dropRng.next() < cfg.gcnDropout ? 0 : keep) : 1;
+          for (let i = 0; i < hDrop.length; i++)
+            hDrop[i] = o.training && cfg.gcnDropout > 0 ? (dropRng.next() < cfg.gcnDropout ? 0 : keep) : 1;
           put(drop, hDrop);
         }
         if (sel) {
@@ -344,18 +357,23 @@ const LABELS = new Set<string>(["correct", "incorrect", "absent"]);
 const ROLES = new Set(["system", "user", "assistant"]);
 
 function validateGraphs(graphs: unknown): void {
-  if (!Array.isArray(graphs) || graphs.length === 0) throw new UserError("train: objective magdi needs graphs (a non-empty array of interaction graphs)");
+  if (!Array.isArray(graphs) || graphs.length === 0)
+    throw new UserError("train: objective magdi needs graphs (a non-empty array of interaction graphs)");
   graphs.forEach((gr: Partial<TrainGraph> | null, i) => {
     const where = `graphs[${i}]`;
     if (!gr || !Array.isArray(gr.nodes) || gr.nodes.length === 0) throw new UserError(`train: ${where}.nodes must be a non-empty array`);
     gr.nodes.forEach((n, j) => {
-      if (!n || !LABELS.has(n.label as string)) throw new UserError(`train: ${where}.nodes[${j}].label must be correct, incorrect or absent`);
+      if (!n || !LABELS.has(n.label as string))
+        throw new UserError(`train: ${where}.nodes[${j}].label must be correct, incorrect or absent`);
       const ms = n.messages as ChatMessage[] | undefined;
-      if (!Array.isArray(ms) || ms.length < 2) throw new UserError(`train: ${where}.nodes[${j}].messages must hold the prompt and the node's reply`);
+      if (!Array.isArray(ms) || ms.length < 2)
+        throw new UserError(`train: ${where}.nodes[${j}].messages must hold the prompt and the node's reply`);
       ms.forEach((m, k) => {
-        if (!m || !ROLES.has(m.role) || typeof m.content !== "string") throw new UserError(`train: ${where}.nodes[${j}].messages[${k}] needs role system/user/assistant and string content`);
+        if (!m || !ROLES.has(m.role) || typeof m.content !== "string")
+          throw new UserError(`train: ${where}.nodes[${j}].messages[${k}] needs role system/user/assistant and string content`);
       });
-      if (ms[ms.length - 1]!.role !== "assistant") throw new UserError(`train: ${where}.nodes[${j}]: the last message must be the node's reply (role assistant)`);
+      if (ms[ms.length - 1]!.role !== "assistant")
+        throw new UserError(`train: ${where}.nodes[${j}]: the last message must be the node's reply (role assistant)`);
     });
     if (!Array.isArray(gr.edges)) throw new UserError(`train: ${where}.edges must be an array of [source, target] pairs`);
     gr.edges.forEach((e, k) => {
@@ -367,17 +385,24 @@ function validateGraphs(graphs: unknown): void {
   });
 }
 
-export function magdi(o: Partial<MagdiConfig> & Pick<MagdiConfig, "alpha" | "beta" | "gamma" | "margin">, defaults: Pick<MagdiConfig, "gcnHidden" | "gcnDropout">): ObjectiveRunner {
+export function magdi(
+  o: Partial<MagdiConfig> & Pick<MagdiConfig, "alpha" | "beta" | "gamma" | "margin">,
+  defaults: Pick<MagdiConfig, "gcnHidden" | "gcnDropout">,
+): ObjectiveRunner {
   const cfg: MagdiConfig = { ...defaults, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as MagdiConfig;
   return {
     validate(req: TrainRequest) {
       for (const k of ["alpha", "beta", "gamma", "margin"] as const) {
-        if (!(Number.isFinite(cfg[k]) && cfg[k] >= 0)) throw new UserError(`train: objective.${k} must be a number ≥ 0, got ${JSON.stringify(cfg[k])}`);
+        if (!(Number.isFinite(cfg[k]) && cfg[k] >= 0))
+          throw new UserError(`train: objective.${k} must be a number ≥ 0, got ${JSON.stringify(cfg[k])}`);
       }
       if (cfg.alpha + cfg.beta + cfg.gamma <= 0) throw new UserError("train: objective magdi needs at least one of alpha, beta, gamma > 0");
-      if (!(Number.isInteger(cfg.gcnHidden) && cfg.gcnHidden >= 1)) throw new UserError(`train: objective.gcnHidden must be a positive integer, got ${JSON.stringify(cfg.gcnHidden)}`);
-      if (!(cfg.gcnDropout >= 0 && cfg.gcnDropout < 1)) throw new UserError(`train: objective.gcnDropout must be in [0, 1), got ${JSON.stringify(cfg.gcnDropout)}`);
-      if (req.examples !== undefined || req.sequences !== undefined || req.pairs !== undefined) throw new UserError("train: objective magdi trains on graphs, not examples, sequences or pairs");
+      if (!(Number.isInteger(cfg.gcnHidden) && cfg.gcnHidden >= 1))
+        throw new UserError(`train: objective.gcnHidden must be a positive integer, got ${JSON.stringify(cfg.gcnHidden)}`);
+      if (!(cfg.gcnDropout >= 0 && cfg.gcnDropout < 1))
+        throw new UserError(`train: objective.gcnDropout must be in [0, 1), got ${JSON.stringify(cfg.gcnDropout)}`);
+      if (req.examples !== undefined || req.sequences !== undefined || req.pairs !== undefined)
+        throw new UserError("train: objective magdi trains on graphs, not examples, sequences or pairs");
       validateGraphs(req.graphs);
     },
 
@@ -389,7 +414,9 @@ export function magdi(o: Partial<MagdiConfig> & Pick<MagdiConfig, "alpha" | "bet
         const labels = gr.nodes.map((n) => n.label);
         const pairs = cfg.gamma > 0 ? contrastivePairs(labels) : [];
         // The nodes some term reads: all for the GCN; else correct ones (α) and the paired ones (γ).
-        const keep = gr.nodes.map((n, k) => cfg.beta > 0 || (cfg.alpha > 0 && n.label === "correct") || pairs.some(([p, q]) => p === k || q === k));
+        const keep = gr.nodes.map(
+          (n, k) => cfg.beta > 0 || (cfg.alpha > 0 && n.label === "correct") || pairs.some(([p, q]) => p === k || q === k),
+        );
         const newIndex = new Map<number, number>();
         keep.forEach((k, j) => k && newIndex.set(j, newIndex.size));
         if (newIndex.size === 0) {
@@ -400,7 +427,8 @@ export function magdi(o: Partial<MagdiConfig> & Pick<MagdiConfig, "alpha" | "bet
           if (!keep[j]) return [];
           const s = r.render({ messages: n.messages.map((m) => ({ role: m.role, content: m.content })) });
           const bad = s.tokens.find((x) => x < 0 || x >= env.nVocab);
-          if (bad !== undefined) throw new UserError(`train: graphs[${i}].nodes[${j}] has token ${bad} outside the vocabulary (0..${env.nVocab - 1})`);
+          if (bad !== undefined)
+            throw new UserError(`train: graphs[${i}].nodes[${j}] has token ${bad} outside the vocabulary (0..${env.nVocab - 1})`);
           const train = cfg.alpha > 0 && n.label === "correct";
           return [{ piece: { tokens: s.tokens, mask: train ? s.lossMask : s.lossMask.map(() => 0) }, label: n.label }];
         });
@@ -415,7 +443,14 @@ export function magdi(o: Partial<MagdiConfig> & Pick<MagdiConfig, "alpha" | "bet
 
       const longest = tokenized.reduce((m, gr) => Math.max(m, ...gr.nodes.map((n) => n.piece.tokens.length - 1)), 1);
       // A row must hold the longest node; B rows must hold the largest graph.
-      const largest = tokenized.reduce((m, gr) => Math.max(m, gr.nodes.reduce((a, n) => a + n.piece.tokens.length - 1, 0)), 1);
+      const largest = tokenized.reduce(
+        (m, gr) =>
+          Math.max(
+            m,
+            gr.nodes.reduce((a, n) => a + n.piece.tokens.length - 1, 0),
+          ),
+        1,
+      );
       const T = pickContext(Math.max(longest, Math.ceil((largest * 1.15) / env.B)), req.contextLength, env.nCtxTrain, env.warn);
       let cut = 0;
       for (const gr of tokenized) {

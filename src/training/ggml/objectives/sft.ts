@@ -7,7 +7,15 @@ import { UserError } from "../../../errors.js";
 import type { TokenSequence, TrainRequest } from "../../types.js";
 import { microBatches, packRows, splitValidation, trimRows, type Row } from "../data/rows.js";
 import { Rng } from "../rng.js";
-import { pickContext, type HeadSetup, type LossHead, type MicroBatch, type ObjectiveRunner, type PlanEnv, type TrainingPlan } from "./objective.js";
+import {
+  pickContext,
+  type HeadSetup,
+  type LossHead,
+  type MicroBatch,
+  type ObjectiveRunner,
+  type PlanEnv,
+  type TrainingPlan,
+} from "./objective.js";
 
 export function sftHead(setup: HeadSetup): LossHead<null> {
   const c = setup.g.core;
@@ -29,7 +37,8 @@ const asBatches = (rows: Row[], B: number, T: number): MicroBatch<null>[] =>
 export const sft: ObjectiveRunner = {
   validate(req: TrainRequest) {
     if (req.pairs !== undefined) throw new UserError("train: pairs are for objective dpo; sft trains on examples or sequences");
-    if ((req.examples === undefined) === (req.sequences === undefined)) throw new UserError("train: give exactly one of examples or sequences");
+    if ((req.examples === undefined) === (req.sequences === undefined))
+      throw new UserError("train: give exactly one of examples or sequences");
     if (req.examples) {
       if (req.examples.length === 0) throw new UserError("train: no training examples");
       req.examples.forEach((ex, i) => {
@@ -66,13 +75,20 @@ export const sft: ObjectiveRunner = {
       const bad = s.tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= env.nVocab);
       if (bad !== undefined) throw new UserError(`train: sequence ${i + 1} has token ${bad} outside the vocabulary (0..${env.nVocab - 1})`);
     }
-    const requestedT = pickContext(seqs.reduce((m, s) => Math.max(m, s.tokens.length - 1), 1), req.contextLength, env.nCtxTrain, env.warn);
+    const requestedT = pickContext(
+      seqs.reduce((m, s) => Math.max(m, s.tokens.length - 1), 1),
+      req.contextLength,
+      env.nCtxTrain,
+      env.warn,
+    );
     const split = splitValidation(seqs, env.valFraction, env.seed);
     const trainPack = packRows(split.train, requestedT, env.pack);
     const valPack = packRows(split.val, requestedT, env.pack);
     const { T, train: trainRows, val: valRows } = trimRows(trainPack.rows, valPack.rows, requestedT);
-    if (trainPack.split + valPack.split > 0) env.warn(`${trainPack.split + valPack.split} sequences longer than ${requestedT + 1} tokens were split into windows`);
-    if (trainPack.empty + valPack.empty > 0) env.warn(`${trainPack.empty + valPack.empty} sequences have no trained tokens and were skipped`);
+    if (trainPack.split + valPack.split > 0)
+      env.warn(`${trainPack.split + valPack.split} sequences longer than ${requestedT + 1} tokens were split into windows`);
+    if (trainPack.empty + valPack.empty > 0)
+      env.warn(`${trainPack.empty + valPack.empty} sequences have no trained tokens and were skipped`);
     if (trainPack.rows.length === 0) throw new UserError("train: no example has a token to train on");
     const shuffle = new Rng(env.seed, "epoch-order");
     const epochs = Array.from({ length: env.epochs }, () => asBatches(shuffle.shuffle(trainRows.slice()), env.B, T));
@@ -81,7 +97,9 @@ export const sft: ObjectiveRunner = {
       epochs,
       validation: asBatches(valRows, env.B, T),
       head: sftHead,
-      describe: `${trainRows.length} rows of ${T}${T < requestedT ? ` (padding of ${requestedT} cut)` : ""} (${split.train.length} sequences)` + (valRows.length ? `, ${valRows.length} validation rows` : ""),
+      describe:
+        `${trainRows.length} rows of ${T}${T < requestedT ? ` (padding of ${requestedT} cut)` : ""} (${split.train.length} sequences)` +
+        (valRows.length ? `, ${valRows.length} validation rows` : ""),
     };
   },
 };

@@ -70,8 +70,12 @@ export function readCheckedAdapter(g: Ggml, adapterPath: string, base: BaseInfo)
     if (e instanceof LoraConfigError) throw new UserError(e.message);
     throw new UserError(`${adapterPath}: ${(e as Error).message}`);
   }
-  if (adapter.arch !== base.hp.arch) throw new UserError(`${adapterPath}: adapter architecture ${adapter.arch} does not match the base model's ${base.hp.arch}`);
-  if (!PEFT_ARCHS.has(adapter.arch)) throw new UserError(`${adapterPath}: PEFT export supports ${[...PEFT_ARCHS].join(", ")} adapters, not ${adapter.arch} (its fused modules are not mapped yet)`);
+  if (adapter.arch !== base.hp.arch)
+    throw new UserError(`${adapterPath}: adapter architecture ${adapter.arch} does not match the base model's ${base.hp.arch}`);
+  if (!PEFT_ARCHS.has(adapter.arch))
+    throw new UserError(
+      `${adapterPath}: PEFT export supports ${[...PEFT_ARCHS].join(", ")} adapters, not ${adapter.arch} (its fused modules are not mapped yet)`,
+    );
   for (const [tname, t] of adapter.tensors) {
     const baseName = tname.replace(/\.lora_[ab]$/, "");
     const shape = base.shapes.get(baseName);

@@ -41,7 +41,9 @@ function readConfig(path: string): PeftConfig {
   try {
     c = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new UserError(`${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : `not valid JSON (${(e as Error).message})`}`);
+    throw new UserError(
+      `${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : `not valid JSON (${(e as Error).message})`}`,
+    );
   }
   const bad = (field: string, why: string) => new UserError(`${path}: ${field} ${why}`);
   if (c?.peft_type !== "LORA") throw bad("peft_type", `is ${JSON.stringify(c?.peft_type)}; only LORA adapters can be imported`);
@@ -51,7 +53,10 @@ function readConfig(path: string): PeftConfig {
   if (c.fan_in_fan_out) throw bad("fan_in_fan_out", "is true (Conv1D weights); llama-family models have none");
   if (c.bias && c.bias !== "none") throw bad("bias", `is "${c.bias}"; LoRA bias terms have no GGUF LoRA form`);
   if (Array.isArray(c.modules_to_save) && c.modules_to_save.length > 0) {
-    throw bad("modules_to_save", `lists ${c.modules_to_save.join(", ")}: fully trained modules cannot be a LoRA; merge the adapter with PEFT and convert the model instead`);
+    throw bad(
+      "modules_to_save",
+      `lists ${c.modules_to_save.join(", ")}: fully trained modules cannot be a LoRA; merge the adapter with PEFT and convert the model instead`,
+    );
   }
   return c;
 }
@@ -84,14 +89,17 @@ export async function importPeft(o: PeftImportOptions): Promise<PeftImportResult
   const stPath = join(o.peftDir, "adapter_model.safetensors");
   if (!existsSync(stPath)) {
     const bin = existsSync(join(o.peftDir, "adapter_model.bin"));
-    throw new UserError(`${stPath} not found${bin ? " (adapter_model.bin is a pickle; save the adapter with safe_serialization=True)" : ""}`);
+    throw new UserError(
+      `${stPath} not found${bin ? " (adapter_model.bin is a pickle; save the adapter with safe_serialization=True)" : ""}`,
+    );
   }
   const cfg = readConfig(cfgPath);
   const g = loadGgml();
   const base = readBaseInfo(g, o.basePath);
   const file = readSafetensors(stPath);
   const fromArch = file.metadata[META_ARCH];
-  if (fromArch && fromArch !== base.hp.arch) throw new UserError(`${stPath} was exported from a ${fromArch} adapter; ${o.basePath} is ${base.hp.arch}`);
+  if (fromArch && fromArch !== base.hp.arch)
+    throw new UserError(`${stPath} was exported from a ${fromArch} adapter; ${o.basePath} is ${base.hp.arch}`);
   const notes: string[] = [];
 
   // Pair lora_A/lora_B per module, in the header's order of first appearance.
@@ -99,7 +107,9 @@ export async function importPeft(o: PeftImportOptions): Promise<PeftImportResult
   for (const t of file.tensors) {
     const m = /^(?:base_model\.model\.)?(.+)\.lora_([AB])(?:\.[\w-]+)?\.weight$/.exec(t.name);
     if (!m) {
-      const hint = /embed_tokens|lm_head\.weight$/.test(t.name) ? " (embedding or LM-head weights: new tokens were trained; a GGUF LoRA cannot add them)" : "";
+      const hint = /embed_tokens|lm_head\.weight$/.test(t.name)
+        ? " (embedding or LM-head weights: new tokens were trained; a GGUF LoRA cannot add them)"
+        : "";
       throw new UserError(`${stPath}: tensor ${t.name} is not a lora_A/lora_B weight${hint}`);
     }
     const entry = modules.get(m[1]!) ?? {};
@@ -112,17 +122,26 @@ export async function importPeft(o: PeftImportOptions): Promise<PeftImportResult
   // One GGUF alpha for all modules: llama.cpp scales each by alpha / (that module's rank).
   const ggufAlpha = rs ? cfg.lora_alpha * Math.sqrt(cfg.r) : cfg.lora_alpha;
   if (rs) notes.push(`use_rslora: GGUF alpha ${ggufAlpha} (= lora_alpha·√r, so alpha/r is PEFT's alpha/√r)`);
-  if (!PEFT_ARCHS.has(base.hp.arch)) throw new UserError(`PEFT import supports ${[...PEFT_ARCHS].join(", ")} base models, not ${base.hp.arch} (its fused modules are not mapped yet)`);
+  if (!PEFT_ARCHS.has(base.hp.arch))
+    throw new UserError(
+      `PEFT import supports ${[...PEFT_ARCHS].join(", ")} base models, not ${base.hp.arch} (its fused modules are not mapped yet)`,
+    );
   const permute = ROPE_INTERLEAVED_ARCHS.has(base.hp.arch);
   const prepared: { name: string; ne: number[]; data: Float32Array }[] = [];
   const adapted: string[] = [];
   let converted = false;
   for (const [mod, { a, b }] of modules) {
     const baseName = ggufBaseOf(mod);
-    if (!baseName) throw new UserError(`${stPath}: module ${mod} is not one our trainer adapts (q/k/v/o_proj, gate/up/down_proj, lm_head of a llama-family model)`);
+    if (!baseName)
+      throw new UserError(
+        `${stPath}: module ${mod} is not one our trainer adapts (q/k/v/o_proj, gate/up/down_proj, lm_head of a llama-family model)`,
+      );
     if (!a || !b) throw new UserError(`${stPath}: module ${mod} has lora_${a ? "A" : "B"} but no lora_${a ? "B" : "A"}`);
     const shape = base.shapes.get(baseName);
-    if (!shape) throw new UserError(`${stPath}: ${mod} adapts ${baseName}, which the base model ${o.basePath} does not have${baseName === "output.weight" ? " (its LM head is tied to the token embedding)" : ""}`);
+    if (!shape)
+      throw new UserError(
+        `${stPath}: ${mod} adapts ${baseName}, which the base model ${o.basePath} does not have${baseName === "output.weight" ? " (its LM head is tied to the token embedding)" : ""}`,
+      );
     const [nIn, nOut] = shape as [number, number];
     const r = a.shape[0]!;
     if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[1] !== nIn || b.shape[0] !== nOut || b.shape[1] !== r) {
@@ -149,7 +168,11 @@ export async function importPeft(o: PeftImportOptions): Promise<PeftImportResult
   }
   if (converted) notes.push("F16/BF16 tensors widened to F32");
 
-  const host = new HostTensors(g, prepared.reduce((s, p) => s + p.data.byteLength, 0), prepared.length);
+  const host = new HostTensors(
+    g,
+    prepared.reduce((s, p) => s + p.data.byteLength, 0),
+    prepared.length,
+  );
   try {
     const tensors: Tensor[] = prepared.map((p) => host.add(p.name, GGML_TYPE.F32, p.ne, p.data));
     const name = file.metadata[META_NAME] ?? `${basename(o.peftDir)} LoRA`;

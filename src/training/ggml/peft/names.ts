@@ -61,7 +61,8 @@ export const ROPE_INTERLEAVED_ARCHS: ReadonlySet<string> = new Set(["llama"]);
 export function permuteRopeRows(data: Float32Array, cols: number, heads: number, direction: "to-hf" | "to-gguf"): Float32Array {
   const nOut = data.length / cols;
   const hd = nOut / heads;
-  if (!Number.isInteger(nOut) || !Number.isInteger(hd) || hd % 2 !== 0) throw new Error(`cannot permute ${nOut} rows as ${heads} RoPE heads`);
+  if (!Number.isInteger(nOut) || !Number.isInteger(hd) || hd % 2 !== 0)
+    throw new Error(`cannot permute ${nOut} rows as ${heads} RoPE heads`);
   const out = new Float32Array(data.length);
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < hd / 2; i++) {

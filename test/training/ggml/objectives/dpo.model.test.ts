@@ -22,7 +22,11 @@ const ALL_TARGETS = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "f
 function pairs(seed: number): TokenPair[] {
   const rng = new Rng(seed, "dpo-pairs");
   const toks = (n: number) => Array.from({ length: n }, () => 3 + rng.int(256));
-  return [[4, 3, 5], [5, 4, 2], [3, 6, 4]].map(([lp, lc, lr]) => {
+  return [
+    [4, 3, 5],
+    [5, 4, 2],
+    [3, 6, 4],
+  ].map(([lp, lc, lr]) => {
     const prompt = [1, ...toks(lp! - 1)];
     const piece = (reply: number[]) => ({ tokens: [...prompt, ...reply], mask: [...prompt.map(() => 0), ...reply.map(() => 1)] });
     return { chosen: piece(toks(lc!)), rejected: piece(toks(lr!)) };
@@ -78,13 +82,17 @@ describe("DPO head", () => {
         worst = Math.max(worst, Math.abs(out.chosen![k]! - host.chosen[k]!), Math.abs(out.rejected![k]! - host.rejected[k]!));
         want += softplus(-beta * (host.chosen[k]! - p.ref!.chosen - (host.rejected[k]! - p.ref!.rejected)));
       });
-      console.log(`[dpo head] 3 pairs: loss ${loss.toFixed(6)} vs host ${want.toFixed(6)}; worst |Δ log π(reply)| ${worst.toExponential(1)}`);
+      console.log(
+        `[dpo head] 3 pairs: loss ${loss.toFixed(6)} vs host ${want.toFixed(6)}; worst |Δ log π(reply)| ${worst.toExponential(1)}`,
+      );
       expect(out.chosen).toHaveLength(3);
       expect(host.chosen.every((x) => x < -5)).toBe(true); // several trained tokens each, none of the prompt's
       expect(worst).toBeLessThan(2e-4);
       expect(Math.abs(loss - want)).toBeLessThan(1e-4);
       // Prompt tokens are masked: the log-prob of a reply is over its own tokens only, the prompt's count for nothing.
-      const replyTokens = payload.chosen.map((sl) => Array.from(h.rows[sl.b]!.loss).filter((l, q) => l && h.rows[sl.b]!.seg[q] === sl.seg).length);
+      const replyTokens = payload.chosen.map(
+        (sl) => Array.from(h.rows[sl.b]!.loss).filter((l, q) => l && h.rows[sl.b]!.seg[q] === sl.seg).length,
+      );
       expect(replyTokens).toEqual([3, 4, 6]);
     } finally {
       h.free();
@@ -99,7 +107,12 @@ describe("DPO head", () => {
       const h = dpoHarness(path, pairs(2), { T: 16, B: 4, mode: "lora", beta, lora });
       try {
         const rng = new Rng(7, "lora-b");
-        for (const p of h.s.params) if (p.name.endsWith(".lora_b")) h.s.write(p.tensor, Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)));
+        for (const p of h.s.params)
+          if (p.name.endsWith(".lora_b"))
+            h.s.write(
+              p.tensor,
+              Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
+            );
         // The reference is the model itself: margins 0, so ∇L = −(β/2)·∇(log π(y_w) − log π(y_l)).
         await setRefsAround(h, beta, [0, 0, 0]);
         const loss = await h.s.accumulate(1 / h.units);
@@ -125,7 +138,9 @@ describe("DPO head", () => {
         norm = Math.max(norm, Math.abs(b.grads[i]![j]!));
       }
     });
-    console.log(`[dpo β] ‖g(β=0.5) − 5·g(β=0.1)‖∞ / ‖g‖∞ = ${(worst / norm).toExponential(1)}; rewards/margins ${a.m["rewards/margins"]!.toFixed(4)} vs ${b.m["rewards/margins"]!.toFixed(4)}`);
+    console.log(
+      `[dpo β] ‖g(β=0.5) − 5·g(β=0.1)‖∞ / ‖g‖∞ = ${(worst / norm).toExponential(1)}; rewards/margins ${a.m["rewards/margins"]!.toFixed(4)} vs ${b.m["rewards/margins"]!.toFixed(4)}`,
+    );
     expect(norm).toBeGreaterThan(0);
     expect(worst / norm).toBeLessThan(1e-5);
     expect(a.m["rewards/chosen"]).toBeCloseTo(3 * 0.1 * -1.5, 5);
@@ -160,7 +175,8 @@ describe.each<[string, TinyModelSpec]>([
     const h = dpoHarness(path, pairs(3), { T: 16, B: 4, mode: "full", beta });
     try {
       const names = h.s.params.map((p) => p.name);
-      for (const k of ["token_embd.weight", "blk.0.attn_k.weight", "blk.1.ffn_gate.weight", "output_norm.weight", "output.weight"]) expect(names).toContain(k);
+      for (const k of ["token_embd.weight", "blk.0.attn_k.weight", "blk.1.ffn_gate.weight", "output_norm.weight", "output.weight"])
+        expect(names).toContain(k);
       if (spec.arch === "qwen2") expect(names).toContain("blk.0.attn_v.bias");
       if (spec.arch === "qwen3") expect(names).toContain("blk.1.attn_q_norm.weight");
       await checkAll(h, `${label}, full`, beta, 3e-3);
@@ -172,10 +188,21 @@ describe.each<[string, TinyModelSpec]>([
   it("LoRA mode: A and B of every target projection", async () => {
     const path = join(dir, `${label.replace(/\W+/g, "_")}-lora.gguf`);
     await writeTinyModel(path, { ...spec, seed: 4 });
-    const h = dpoHarness(path, pairs(3), { T: 16, B: 4, mode: "lora", beta, lora: { rank: 4, alpha: 8, dropout: 0, targets: ALL_TARGETS } });
+    const h = dpoHarness(path, pairs(3), {
+      T: 16,
+      B: 4,
+      mode: "lora",
+      beta,
+      lora: { rank: 4, alpha: 8, dropout: 0, targets: ALL_TARGETS },
+    });
     try {
       const rng = new Rng(3, "lora-b");
-      for (const p of h.s.params) if (p.name.endsWith(".lora_b")) h.s.write(p.tensor, Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)));
+      for (const p of h.s.params)
+        if (p.name.endsWith(".lora_b"))
+          h.s.write(
+            p.tensor,
+            Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
+          );
       expect(h.s.params).toHaveLength(2 * (7 * 2 + 1));
       await checkAll(h, `${label}, LoRA`, beta, 3e-3);
     } finally {

@@ -27,7 +27,11 @@ function rankingHead(setup: HeadSetup): LossHead<null> {
   const c = g.core;
   const pool = setup.input("pool", GGML_TYPE.F32, [N, 2]);
   const rng = new Rng(5, "scorer");
-  const scorer = setup.param("scorer", [nEmbd, 1], Float32Array.from({ length: nEmbd }, () => rng.uniform(-1, 1)));
+  const scorer = setup.param(
+    "scorer",
+    [nEmbd, 1],
+    Float32Array.from({ length: nEmbd }, () => rng.uniform(-1, 1)),
+  );
   return {
     lossScale: 1,
     build(ctx, fwd) {
@@ -35,7 +39,10 @@ function rankingHead(setup: HeadSetup): LossHead<null> {
       const scores = c.mul_mat(ctx, scorer, pooled); // [1, 2]
       const first = c.view_1d(ctx, scores, 1, 0);
       const second = c.view_1d(ctx, scores, 1, 4);
-      return { loss: c.sum(ctx, c.softplus(ctx, c.scale(ctx, c.sub(ctx, first, second), -1))), outputs: { scores, pooled, hidden: fwd.hidden } };
+      return {
+        loss: c.sum(ctx, c.softplus(ctx, c.scale(ctx, c.sub(ctx, first, second), -1))),
+        outputs: { scores, pooled, hidden: fwd.hidden },
+      };
     },
     upload(mb) {
       const w = new Float32Array(N * 2);
@@ -51,63 +58,79 @@ function rankingHead(setup: HeadSetup): LossHead<null> {
 }
 
 describe("a head with its own parameters over pooled hidden states", () => {
-  it.each(["full", "lora"] as const)("%s mode: gradients of the head's and the model's tensors match finite differences; the head's tensor is not saved", async (mode) => {
-    const path = join(dir, `m-${mode}.gguf`);
-    const { g, be, w, lora } = await openTrainable(path, mode);
-    const rng = new Rng(9, "spans");
-    const seq = (n: number) => ({ tokens: [1, ...Array.from({ length: n - 1 }, () => 3 + rng.int(256))], lossMask: Array.from({ length: n }, () => 1) });
-    const { rows } = packRows([seq(7), seq(9)], 16, true);
-    const [mbRows] = microBatches(rows, 1, 16);
-    const mb: MicroBatch<null> = { rows: mbRows!, units: 1, payload: null };
-    const s = new TrainSession(g, be, w, lora, { T: 16, B: 1, maxGradNorm: 0, head: rankingHead });
-    const h: Harness = { g, be, w, lora, s, rows: mb.rows, units: 1, free: () => {} };
-    try {
-      s.setMicroBatch(mb);
-      if (lora) for (const p of s.params) if (p.name.endsWith(".lora_b")) s.write(p.tensor, Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)));
-      expect(s.params.map((p) => p.name)).toContain("head.scorer");
-      // The pooled states are the means of the last hidden states over each span.
-      const out = await s.evalOutputs();
-      const E = w.hp.nEmbd;
-      expect(out.pooled).toHaveLength(2 * E);
-      let worstPool = 0;
-      for (const sp of [0, 1]) {
-        const at = Array.from(mb.rows[0]!.seg).flatMap((x, q) => (x === sp ? [q] : []));
-        for (let e = 0; e < E; e++) {
-          const mean = at.reduce((a, q) => a + out.hidden![q * E + e]!, 0) / at.length;
-          worstPool = Math.max(worstPool, Math.abs(out.pooled![sp * E + e]! - mean));
+  it.each(["full", "lora"] as const)(
+    "%s mode: gradients of the head's and the model's tensors match finite differences; the head's tensor is not saved",
+    async (mode) => {
+      const path = join(dir, `m-${mode}.gguf`);
+      const { g, be, w, lora } = await openTrainable(path, mode);
+      const rng = new Rng(9, "spans");
+      const seq = (n: number) => ({
+        tokens: [1, ...Array.from({ length: n - 1 }, () => 3 + rng.int(256))],
+        lossMask: Array.from({ length: n }, () => 1),
+      });
+      const { rows } = packRows([seq(7), seq(9)], 16, true);
+      const [mbRows] = microBatches(rows, 1, 16);
+      const mb: MicroBatch<null> = { rows: mbRows!, units: 1, payload: null };
+      const s = new TrainSession(g, be, w, lora, { T: 16, B: 1, maxGradNorm: 0, head: rankingHead });
+      const h: Harness = { g, be, w, lora, s, rows: mb.rows, units: 1, free: () => {} };
+      try {
+        s.setMicroBatch(mb);
+        if (lora)
+          for (const p of s.params)
+            if (p.name.endsWith(".lora_b"))
+              s.write(
+                p.tensor,
+                Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
+              );
+        expect(s.params.map((p) => p.name)).toContain("head.scorer");
+        // The pooled states are the means of the last hidden states over each span.
+        const out = await s.evalOutputs();
+        const E = w.hp.nEmbd;
+        expect(out.pooled).toHaveLength(2 * E);
+        let worstPool = 0;
+        for (const sp of [0, 1]) {
+          const at = Array.from(mb.rows[0]!.seg).flatMap((x, q) => (x === sp ? [q] : []));
+          for (let e = 0; e < E; e++) {
+            const mean = at.reduce((a, q) => a + out.hidden![q * E + e]!, 0) / at.length;
+            worstPool = Math.max(worstPool, Math.abs(out.pooled![sp * E + e]! - mean));
+          }
         }
+        expect(worstPool).toBeLessThan(1e-5);
+        await s.accumulate(1);
+        const worst: Record<string, number> = {};
+        const dirRng = new Rng(17, mode);
+        for (const p of s.params) {
+          if (p.name === "output.weight") continue; // the LM head: this loss does not read the logits
+          const grad = s.read(p.acc, p.numel);
+          const gn = Math.hypot(...grad);
+          expect(gn, p.name).toBeGreaterThan(0);
+          const d = Float32Array.from(grad, (x) => x / gn + (0.5 * dirRng.normal()) / Math.sqrt(p.numel));
+          const dn = Math.hypot(...d);
+          for (let i = 0; i < d.length; i++) d[i]! /= dn;
+          const r = await directionalCheck(h, p.name, d, 1e-2);
+          const kind = p.name.replace(/^blk\.\d+\./, "blk.N.");
+          worst[kind] = Math.max(worst[kind] ?? 0, r.rel);
+        }
+        console.log(
+          `[head params ${mode}] worst relative error: ${Object.entries(worst)
+            .map(([k, v]) => `${k} ${v.toExponential(1)}`)
+            .join(", ")}`,
+        );
+        for (const [k, v] of Object.entries(worst)) expect(v, k).toBeLessThan(3e-3);
+        if (lora) {
+          const out = join(dir, "adapter.gguf");
+          await saveLoraAdapter(g, w, lora, out);
+          const f = openGguf(out, g);
+          expect(f.tensors.map((t) => t.name).every((n) => /\.lora_[ab]$/.test(n))).toBe(true);
+          expect(f.tensors).toHaveLength(2 * 2 * 2);
+          f.close();
+        }
+      } finally {
+        s.free();
+        lora?.free();
+        w.free();
+        be.free();
       }
-      expect(worstPool).toBeLessThan(1e-5);
-      await s.accumulate(1);
-      const worst: Record<string, number> = {};
-      const dirRng = new Rng(17, mode);
-      for (const p of s.params) {
-        if (p.name === "output.weight") continue; // the LM head: this loss does not read the logits
-        const grad = s.read(p.acc, p.numel);
-        const gn = Math.hypot(...grad);
-        expect(gn, p.name).toBeGreaterThan(0);
-        const d = Float32Array.from(grad, (x) => x / gn + (0.5 * dirRng.normal()) / Math.sqrt(p.numel));
-        const dn = Math.hypot(...d);
-        for (let i = 0; i < d.length; i++) d[i]! /= dn;
-        const r = await directionalCheck(h, p.name, d, 1e-2);
-        const kind = p.name.replace(/^blk\.\d+\./, "blk.N.");
-        worst[kind] = Math.max(worst[kind] ?? 0, r.rel);
-      }
-      console.log(`[head params ${mode}] worst relative error: ${Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(", ")}`);
-      for (const [k, v] of Object.entries(worst)) expect(v, k).toBeLessThan(3e-3);
-      if (lora) {
-        const out = join(dir, "adapter.gguf");
-        await saveLoraAdapter(g, w, lora, out);
-        const f = openGguf(out, g);
-        expect(f.tensors.map((t) => t.name).every((n) => /\.lora_[ab]$/.test(n))).toBe(true);
-        expect(f.tensors).toHaveLength(2 * 2 * 2);
-        f.close();
-      }
-    } finally {
-      s.free();
-      lora?.free();
-      w.free();
-      be.free();
-    }
-  });
+    },
+  );
 });
