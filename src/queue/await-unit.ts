@@ -37,7 +37,13 @@ export interface AwaitedUnit<R> {
  * The unit's ledger result: the stored one when it is done already, else after a worker has done it.
  * `data` is built only when the unit has to be sent (it may store artifacts).
  */
-export async function awaitUnit<R>(q: UnitQueue, queue: QueueName, key: string, data: () => Promise<UnitRef>, signal?: AbortSignal): Promise<AwaitedUnit<R>> {
+export async function awaitUnit<R>(
+  q: UnitQueue,
+  queue: QueueName,
+  key: string,
+  data: () => Promise<UnitRef>,
+  signal?: AbortSignal,
+): Promise<AwaitedUnit<R>> {
   const done = await q.store.units.get(q.runId, key);
   if (done?.status === "done") return { result: done.result as R };
   const id = jobId(q.runId, key);
@@ -65,7 +71,9 @@ async function waitFor<R>(q: UnitQueue, queue: QueueName, key: string, id: strin
       const out = job.output as { message?: string } | null;
       const dead = job.state === "failed" && job.deadLetter ? `, dead-lettered to ${job.deadLetter}` : "";
       // What went wrong is the worker's to say (a damaged artifact, a model it cannot load), not a bug here: exit 1.
-      throw new UserError(`${WHAT[queue]} unit ${key} ${job.state} after ${job.retryCount + 1} attempts${dead}: ${out?.message ?? "no reason given"}`);
+      throw new UserError(
+        `${WHAT[queue]} unit ${key} ${job.state} after ${job.retryCount + 1} attempts${dead}: ${out?.message ?? "no reason given"}`,
+      );
     }
     if (job?.state === "active") {
       const lost = lostWorker(job, await q.store.leases.get(unitLeaseKey(q.runId, key)));
@@ -78,7 +86,10 @@ async function waitFor<R>(q: UnitQueue, queue: QueueName, key: string, id: strin
     // Nobody claims it: say so once a minute (a coordinator waits for workers that may start later).
     unclaimedSince = job?.state === "created" || job?.state === "retry" ? (unclaimedSince ?? Date.now()) : undefined;
     const waited = unclaimedSince === undefined ? 0 : Math.floor((Date.now() - unclaimedSince) / 60_000);
-    if (waited > told) q.log?.(`  unit ${key}: no worker has claimed it for ${(told = waited)} min (is a \`society worker --queue ${queue}\` running against this database?)`);
+    if (waited > told)
+      q.log?.(
+        `  unit ${key}: no worker has claimed it for ${(told = waited)} min (is a \`society worker --queue ${queue}\` running against this database?)`,
+      );
     if (unclaimedSince === undefined) told = 0;
     await new Promise((r) => setTimeout(r, q.pollMs ?? 250));
   }

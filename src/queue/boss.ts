@@ -21,7 +21,8 @@ export interface QueueSettings {
 export const DEFAULT_UNIT_TIMEOUT_S = 6 * 3600;
 
 export async function openBoss(dbUrl: string, s: QueueSettings = {}): Promise<PgBoss> {
-  if (!/^postgres(ql)?:\/\//.test(dbUrl)) throw new UserError(`--db ${dbUrl}: workers share a PostgreSQL store (postgres://…); SQLite and PGlite runs stay in one process`);
+  if (!/^postgres(ql)?:\/\//.test(dbUrl))
+    throw new UserError(`--db ${dbUrl}: workers share a PostgreSQL store (postgres://…); SQLite and PGlite runs stay in one process`);
   const expire = s.expireInSeconds ?? DEFAULT_UNIT_TIMEOUT_S;
   const boss = new PgBoss({
     connectionString: dbUrl,

@@ -31,7 +31,10 @@ export interface PortableModel {
   backend?: string;
 }
 
-export type PortableDebateRequest = Omit<DebateRequest, "generators" | "critics"> & { generators: PortableModel[]; critics: PortableModel[] };
+export type PortableDebateRequest = Omit<DebateRequest, "generators" | "critics"> & {
+  generators: PortableModel[];
+  critics: PortableModel[];
+};
 
 export interface DebateUnit extends UnitRef {
   request: PortableDebateRequest;
@@ -48,7 +51,10 @@ export interface DebateUnitResult {
 }
 
 /** The request's questions in chunks of `size`, each under its ledger key (stable for the same request and size). */
-export function debateChunks(req: Pick<DebateRequest, "method" | "iteration" | "phase" | "questions">, size: number): Array<{ key: string; questions: StoredQuestion[] }> {
+export function debateChunks(
+  req: Pick<DebateRequest, "method" | "iteration" | "phase" | "questions">,
+  size: number,
+): Array<{ key: string; questions: StoredQuestion[] }> {
   if (!Number.isInteger(size) || size < 1) throw new UserError(`--debate-chunk: a whole number ≥ 1, got ${size}`);
   const out: Array<{ key: string; questions: StoredQuestion[] }> = [];
   for (let i = 0; i < req.questions.length; i += size) {
@@ -100,25 +106,41 @@ export async function runDebateUnit(u: DebateUnit, w: DebateWorkerParts, signal?
     ...(m.backend ? { backend: m.backend } : {}),
   });
   const { generators, critics, ...rest } = u.request;
-  const request: DebateRequest = { ...rest, generators: await Promise.all(generators.map(local)), critics: await Promise.all(critics.map(local)) };
+  const request: DebateRequest = {
+    ...rest,
+    generators: await Promise.all(generators.map(local)),
+    critics: await Promise.all(critics.map(local)),
+  };
   let cost: GenerationCost | undefined;
   const port = debatePort({
-    store: w.store, backend: await w.backends.get(config, u.routes), task: getTask(config.task.name, config.task.options), runId: u.runId, config, seed: run.seed, base: await local(u.base),
+    store: w.store,
+    backend: await w.backends.get(config, u.routes),
+    task: getTask(config.task.name, config.task.options),
+    runId: u.runId,
+    config,
+    seed: run.seed,
+    base: await local(u.base),
     recordCost: async (_r, c) => void (cost = c),
     turnMeta: { worker: `${process.pid}@${hostname()}` },
     signal,
   });
   await port.run(request);
-  const row = await w.store.units.markDone(u.runId, u.key, { seconds: (performance.now() - t0) / 1000, ...(cost ? { cost } : {}) } satisfies DebateUnitResult);
+  const row = await w.store.units.markDone(u.runId, u.key, {
+    seconds: (performance.now() - t0) / 1000,
+    ...(cost ? { cost } : {}),
+  } satisfies DebateUnitResult);
   return row.result as DebateUnitResult;
 }
 
 /** An agent's model as a unit carries it; local files go to the artifact store. */
-export async function portableModel(m: AgentModel, put: (path: string) => Promise<string>, isFile: (p: string) => boolean): Promise<PortableModel> {
+export async function portableModel(
+  m: AgentModel,
+  put: (path: string) => Promise<string>,
+  isFile: (p: string) => boolean,
+): Promise<PortableModel> {
   return {
     base: isFile(m.base) ? { sha256: await put(m.base) } : m.base,
     ...(m.adapter ? { adapter: { sha256: await put(m.adapter) } } : {}),
     ...(m.backend ? { backend: m.backend } : {}),
   };
 }
-

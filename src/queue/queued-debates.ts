@@ -29,8 +29,14 @@ export function queuedDebates(o: QueuedDebatesOptions): DebatePort {
     async run(req: DebateRequest) {
       const chunks = debateChunks(req, o.chunk);
       const unit = (key: string, questions: DebateRequest["questions"]) => async (): Promise<DebateUnit> => ({
-        runId: o.runId, key,
-        request: { ...req, questions, generators: await Promise.all(req.generators.map(portable)), critics: await Promise.all(req.critics.map(portable)) },
+        runId: o.runId,
+        key,
+        request: {
+          ...req,
+          questions,
+          generators: await Promise.all(req.generators.map(portable)),
+          critics: await Promise.all(req.critics.map(portable)),
+        },
         base: await portable(o.base),
         routes: [...o.routes],
       });
@@ -38,14 +44,16 @@ export function queuedDebates(o: QueuedDebatesOptions): DebatePort {
       const failed = new AbortController();
       const signal = o.signal ? AbortSignal.any([o.signal, failed.signal]) : failed.signal;
       const t0 = performance.now();
-      const settled = await Promise.allSettled(chunks.map(async (c) => {
-        try {
-          return await awaitUnit<DebateUnitResult>(o, "debate", c.key, unit(c.key, c.questions), signal);
-        } catch (e) {
-          failed.abort(e);
-          throw e;
-        }
-      }));
+      const settled = await Promise.allSettled(
+        chunks.map(async (c) => {
+          try {
+            return await awaitUnit<DebateUnitResult>(o, "debate", c.key, unit(c.key, c.questions), signal);
+          } catch (e) {
+            failed.abort(e);
+            throw e;
+          }
+        }),
+      );
       const bad = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
       if (bad) throw bad.reason;
       const units = settled.map((s) => (s as PromiseFulfilledResult<AwaitedUnit<DebateUnitResult>>).value);
@@ -55,7 +63,9 @@ export function queuedDebates(o: QueuedDebatesOptions): DebatePort {
       if (cost) await addGenerationCost(o.store, o.runId, req, cost);
       if (fresh.length) {
         const worked = fresh.reduce((s, u) => s + u.result.seconds, 0);
-        o.log?.(`  ${req.label}: ${fresh.length} debate unit(s) done on workers in ${((performance.now() - t0) / 1000).toFixed(2)} s (${worked.toFixed(2)} s of worker time)`);
+        o.log?.(
+          `  ${req.label}: ${fresh.length} debate unit(s) done on workers in ${((performance.now() - t0) / 1000).toFixed(2)} s (${worked.toFixed(2)} s of worker time)`,
+        );
       }
       await o.local.run(req);
     },

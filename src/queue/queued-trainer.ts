@@ -23,11 +23,19 @@ export function queuedTrainer(o: QueuedTrainerOptions): Trainer {
       const key = `queue/train/${relative(o.runDir, req.outPath)}`;
       const { baseModelPath, initAdapterPath, outPath: _out, onProgress: _p, onLog: _l, signal, ...request } = req;
       const unit = async (): Promise<TrainUnit> => ({
-        runId: o.runId, key, base: await o.put(baseModelPath), baseName: basename(baseModelPath), initAdapter: initAdapterPath ? await o.put(initAdapterPath) : undefined, request,
+        runId: o.runId,
+        key,
+        base: await o.put(baseModelPath),
+        baseName: basename(baseModelPath),
+        initAdapter: initAdapterPath ? await o.put(initAdapterPath) : undefined,
+        request,
       });
       const { result, waited } = await awaitUnit<TrainUnitResult>(o, "train", key, unit, signal);
       // What the queue costs a unit beyond its training: claim latency, artifact transfers, ledger polling.
-      if (waited !== undefined) o.log?.(`  unit ${key}: waited ${waited.toFixed(2)} s, trained ${result.seconds.toFixed(2)} s on a worker, overhead ${(waited - result.seconds).toFixed(2)} s`);
+      if (waited !== undefined)
+        o.log?.(
+          `  unit ${key}: waited ${waited.toFixed(2)} s, trained ${result.seconds.toFixed(2)} s on a worker, overhead ${(waited - result.seconds).toFixed(2)} s`,
+        );
       const local = await o.artifacts.get(result.sha256, ".gguf");
       const tmp = `${req.outPath}.${process.pid}.tmp`;
       try {

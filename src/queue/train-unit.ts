@@ -49,7 +49,12 @@ export async function runTrainUnit(u: TrainUnit, w: WorkerParts, signal?: AbortS
     symlinkSync(resolve(await w.artifacts.get(u.base, ".gguf")), baseModelPath);
     const initAdapterPath = u.initAdapter ? await w.artifacts.get(u.initAdapter, ".gguf") : undefined;
     const { outPath: out, ...result } = await w.trainer.train({
-      ...u.request, baseModelPath, initAdapterPath, outPath: join(dir, "out.gguf"), threads: u.request.threads ?? w.threads, signal,
+      ...u.request,
+      baseModelPath,
+      initAdapterPath,
+      outPath: join(dir, "out.gguf"),
+      threads: u.request.threads ?? w.threads,
+      signal,
       onLog: (l) => w.log(`  ${u.key}: ${l}`),
       onProgress: (p) => {
         if (p.step === 1 || p.step === p.totalSteps) w.log(`  training ${u.key}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}`);

@@ -43,7 +43,8 @@ type Parts = WorkerParts & { backends: BackendCache };
 /** What runs a unit of each queue; the returned line ends the worker's "done" log line. */
 const RUNNERS: { [Q in QueueName]: (u: never, p: Parts, signal: AbortSignal) => Promise<string> } = {
   train: async (u: TrainUnit, p, signal) => `sha256 ${(await runTrainUnit(u, p, signal)).sha256.slice(0, 12)}`,
-  debate: async (u: DebateUnit, p, signal) => `${u.request.questions.length} question(s), ${(await runDebateUnit(u, p, signal)).cost?.turns ?? 0} turn(s) generated`,
+  debate: async (u: DebateUnit, p, signal) =>
+    `${u.request.questions.length} question(s), ${(await runDebateUnit(u, p, signal)).cost?.turns ?? 0} turn(s) generated`,
 };
 
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
@@ -52,35 +53,55 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const boss = await openBoss(o.dbUrl, o);
   const heartbeatMs = (o.heartbeatSeconds ?? DEFAULT_UNIT_HEARTBEAT_S) * 1000;
   const backends = backendCache(o.threads);
-  const parts: Parts = { store: o.store, artifacts: o.artifacts, trainer: o.trainer, backends, workDir: o.workDir ?? join("runs", "worker"), threads: o.threads, log };
+  const parts: Parts = {
+    store: o.store,
+    artifacts: o.artifacts,
+    trainer: o.trainer,
+    backends,
+    workDir: o.workDir ?? join("runs", "worker"),
+    threads: o.threads,
+    log,
+  };
   for (const q of queues) {
     const run = RUNNERS[q] as (u: UnitRef, p: Parts, signal: AbortSignal) => Promise<string>;
     for (let i = 0; i < (o.concurrency ?? 1); i++) {
-      await boss.work<UnitRef>(q, { batchSize: 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? 1, includeMetadata: true }, async ([job]) => {
-        if (!job) return;
-        const { key, runId } = job.data;
-        log(`worker ${process.pid}: claimed ${q} ${key} of ${runId} (job ${job.id}, attempt ${job.retryCount + 1})`);
-        const t0 = Date.now();
-        // pg-boss gives up on the handler at the job's expiry: stop the work a little before, so a unit that
-        // is retried elsewhere is not also still running here.
-        const expiry = new AbortController();
-        const timer = setTimeout(() => expiry.abort(new Error(`unit ran past its ${job.expireInSeconds} s limit (--unit-timeout)`)), Math.max(1, job.expireInSeconds - 2) * 1000);
-        try {
-          const meta: UnitLeaseMeta = { job: job.id, attempt: job.retryCount };
-          const held = await holdLease(o.store.leases, unitLeaseKey(runId, key), { what: `unit ${key} of run ${runId}`, ttlMs: heartbeatMs, meta, log });
+      await boss.work<UnitRef>(
+        q,
+        { batchSize: 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? 1, includeMetadata: true },
+        async ([job]) => {
+          if (!job) return;
+          const { key, runId } = job.data;
+          log(`worker ${process.pid}: claimed ${q} ${key} of ${runId} (job ${job.id}, attempt ${job.retryCount + 1})`);
+          const t0 = Date.now();
+          // pg-boss gives up on the handler at the job's expiry: stop the work a little before, so a unit that
+          // is retried elsewhere is not also still running here.
+          const expiry = new AbortController();
+          const timer = setTimeout(
+            () => expiry.abort(new Error(`unit ran past its ${job.expireInSeconds} s limit (--unit-timeout)`)),
+            Math.max(1, job.expireInSeconds - 2) * 1000,
+          );
           try {
-            const said = await run(job.data, parts, AbortSignal.any([expiry.signal, held.signal]));
-            log(`worker ${process.pid}: done ${key} in ${((Date.now() - t0) / 1000).toFixed(1)} s (${said})`);
+            const meta: UnitLeaseMeta = { job: job.id, attempt: job.retryCount };
+            const held = await holdLease(o.store.leases, unitLeaseKey(runId, key), {
+              what: `unit ${key} of run ${runId}`,
+              ttlMs: heartbeatMs,
+              meta,
+              log,
+            });
+            try {
+              const said = await run(job.data, parts, AbortSignal.any([expiry.signal, held.signal]));
+              log(`worker ${process.pid}: done ${key} in ${((Date.now() - t0) / 1000).toFixed(1)} s (${said})`);
+            } finally {
+              await held.release();
+            }
+          } catch (e) {
+            log(`worker ${process.pid}: failed ${key}: ${(e as Error).message}`);
+            throw e;
           } finally {
-            await held.release();
+            clearTimeout(timer);
           }
-        } catch (e) {
-          log(`worker ${process.pid}: failed ${key}: ${(e as Error).message}`);
-          throw e;
-        } finally {
-          clearTimeout(timer);
-        }
-      });
+        },
+      );
     }
   }
   log(`worker ${process.pid}: waiting for units on ${queues.join(", ")} (${o.concurrency ?? 1} at a time each)`);

@@ -3,7 +3,14 @@ import { debateChunks, portableModel } from "../../src/queue/debate-unit.js";
 import type { StoredQuestion } from "../../src/methods/stored-question.js";
 
 const qs = (n: number): StoredQuestion[] =>
-  Array.from({ length: n }, (_, i) => ({ task: "arithmetic", split: "train", id: `q${i}`, text: `${i}+1`, gold: String(i + 1), rowId: `row${i}` }));
+  Array.from({ length: n }, (_, i) => ({
+    task: "arithmetic",
+    split: "train",
+    id: `q${i}`,
+    text: `${i}+1`,
+    gold: String(i + 1),
+    rowId: `row${i}`,
+  }));
 const req = (n: number) => ({ method: "multiagent-ft", iteration: 1, phase: "test" as const, questions: qs(n) });
 
 describe("debate chunks", () => {
@@ -16,7 +23,9 @@ describe("debate chunks", () => {
   it("names each chunk by debate key, iteration, phase, first question and length: stable, distinct", () => {
     const c = debateChunks(req(10), 4);
     expect(c.map((x) => x.key)).toEqual([
-      "queue/debate/multiagent-ft/it1/test/q0+4", "queue/debate/multiagent-ft/it1/test/q4+4", "queue/debate/multiagent-ft/it1/test/q8+2",
+      "queue/debate/multiagent-ft/it1/test/q0+4",
+      "queue/debate/multiagent-ft/it1/test/q4+4",
+      "queue/debate/multiagent-ft/it1/test/q8+2",
     ]);
     expect(debateChunks(req(10), 4).map((x) => x.key)).toEqual(c.map((x) => x.key));
     // Another chunk size never reuses a key for a unit covering other questions.
@@ -37,7 +46,13 @@ describe("portable models", () => {
   it("local files travel by sha256, remote model ids and routes as they are", async () => {
     const put = async (p: string) => `sha-of-${p}`;
     const isFile = (p: string) => p.endsWith(".gguf");
-    expect(await portableModel({ base: "/m/base.gguf", adapter: "/r/a0.gguf" }, put, isFile)).toEqual({ base: { sha256: "sha-of-/m/base.gguf" }, adapter: { sha256: "sha-of-/r/a0.gguf" } });
-    expect(await portableModel({ base: "gpt-4o-mini", backend: "openai#1234abcd" }, put, isFile)).toEqual({ base: "gpt-4o-mini", backend: "openai#1234abcd" });
+    expect(await portableModel({ base: "/m/base.gguf", adapter: "/r/a0.gguf" }, put, isFile)).toEqual({
+      base: { sha256: "sha-of-/m/base.gguf" },
+      adapter: { sha256: "sha-of-/r/a0.gguf" },
+    });
+    expect(await portableModel({ base: "gpt-4o-mini", backend: "openai#1234abcd" }, put, isFile)).toEqual({
+      base: "gpt-4o-mini",
+      backend: "openai#1234abcd",
+    });
   });
 });

@@ -36,7 +36,13 @@ const config = {
   rounds: 2,
   iterations: 1,
   debate: { summarize: false, max_tokens: 32, concurrency: 8 },
-  training: { lora: { rank: 4, alpha: 8 }, optim: { lr: 0.003, epochs: 3, batch_size: 2 }, val_fraction: 0, context_length: 256, threads: 1 },
+  training: {
+    lora: { rank: 4, alpha: 8 },
+    optim: { lr: 0.003, epochs: 3, batch_size: 2 },
+    val_fraction: 0,
+    context_length: 256,
+    threads: 1,
+  },
   metrics: { nll_samples: 2 },
 };
 
@@ -47,13 +53,27 @@ async function contents(url: string) {
   const q = async (sql: string) => (await c.query(sql)).rows;
   const out = {
     questions: await q("select task, split, qid, text, gold from questions order by task, split, qid"),
-    debates: await q("select d.method, d.iteration, d.phase, q.qid, d.final_answer from debates d join questions q on q.id = d.question_id order by 1, 2, 3, 4"),
-    turns: await q("select d.method, d.iteration, d.phase, q.qid, a.role, a.agent_index, t.round, t.seed, t.completion, t.parsed_answer from turns t join debates d on d.id = t.debate_id join questions q on q.id = d.question_id join agents a on a.id = t.agent_id order by 1, 2, 3, 4, 5, 6, 7"),
-    datasets: await q("select ds.method, a.role, a.agent_index, ds.kind, ds.iteration, ds.row_count, ds.sha256 from datasets ds join agents a on a.id = ds.agent_id order by 1, 2, 3, 4, 5"),
-    datasetRows: await q("select ds.method, a.role, a.agent_index, ds.kind, ds.iteration, r.row_index, r.messages from dataset_rows r join datasets ds on ds.id = r.dataset_id join agents a on a.id = ds.agent_id order by 1, 2, 3, 4, 5, 6"),
-    versions: await q("select a.method, a.role, a.agent_index, v.iteration, v.kind, v.sha256 from model_versions v join agents a on a.id = v.agent_id order by 1, 2, 3, 4"),
-    jobs: await q("select a.role, a.agent_index, j.iteration, j.status, j.loss_curve from training_jobs j join agents a on a.id = j.agent_id where j.status = 'succeeded' order by 1, 2, 3"),
-    metrics: await q("select method, iteration, name, scope, value, extra from metrics where name not like '%_seconds' order by 1, 2, 3, 4"),
+    debates: await q(
+      "select d.method, d.iteration, d.phase, q.qid, d.final_answer from debates d join questions q on q.id = d.question_id order by 1, 2, 3, 4",
+    ),
+    turns: await q(
+      "select d.method, d.iteration, d.phase, q.qid, a.role, a.agent_index, t.round, t.seed, t.completion, t.parsed_answer from turns t join debates d on d.id = t.debate_id join questions q on q.id = d.question_id join agents a on a.id = t.agent_id order by 1, 2, 3, 4, 5, 6, 7",
+    ),
+    datasets: await q(
+      "select ds.method, a.role, a.agent_index, ds.kind, ds.iteration, ds.row_count, ds.sha256 from datasets ds join agents a on a.id = ds.agent_id order by 1, 2, 3, 4, 5",
+    ),
+    datasetRows: await q(
+      "select ds.method, a.role, a.agent_index, ds.kind, ds.iteration, r.row_index, r.messages from dataset_rows r join datasets ds on ds.id = r.dataset_id join agents a on a.id = ds.agent_id order by 1, 2, 3, 4, 5, 6",
+    ),
+    versions: await q(
+      "select a.method, a.role, a.agent_index, v.iteration, v.kind, v.sha256 from model_versions v join agents a on a.id = v.agent_id order by 1, 2, 3, 4",
+    ),
+    jobs: await q(
+      "select a.role, a.agent_index, j.iteration, j.status, j.loss_curve from training_jobs j join agents a on a.id = j.agent_id where j.status = 'succeeded' order by 1, 2, 3",
+    ),
+    metrics: await q(
+      "select method, iteration, name, scope, value, extra from metrics where name not like '%_seconds' order by 1, 2, 3, 4",
+    ),
   };
   await c.end();
   return out;
@@ -80,7 +100,8 @@ describe.skipIf("skip" in server)("society worker", () => {
     await ensureTinyModel("test");
     const admin = new pg.Client({ connectionString: server.url });
     await admin.connect();
-    for (const db of ["single", "coord"]) await admin.query(`drop database if exists ${db}`).then(() => admin.query(`create database ${db}`));
+    for (const db of ["single", "coord"])
+      await admin.query(`drop database if exists ${db}`).then(() => admin.query(`create database ${db}`));
     await admin.end();
     const dbUrl = (db: string) => server.url.replace(/\/[^/]*$/, `/${db}`);
     const cfg = join(tmp, "config.yaml");
@@ -96,7 +117,11 @@ describe.skipIf("skip" in server)("society worker", () => {
     let killed = -1;
     let claims = 0;
     const workers = [0, 1, 2].map((i) => {
-      const w = spawn(process.execPath, [join(root, "bin/society.js"), "worker", "--db", dbUrl("coord"), "--artifacts", artifacts, "--work-dir", join(tmp, `w${i}`)], { cwd: root, env: { ...process.env, ...env } });
+      const w = spawn(
+        process.execPath,
+        [join(root, "bin/society.js"), "worker", "--db", dbUrl("coord"), "--artifacts", artifacts, "--work-dir", join(tmp, `w${i}`)],
+        { cwd: root, env: { ...process.env, ...env } },
+      );
       w.stdout!.on("data", (d) => (logs[i] += d));
       w.stderr!.on("data", (d) => {
         logs[i] += d;
@@ -111,16 +136,28 @@ describe.skipIf("skip" in server)("society worker", () => {
       return w;
     });
     // 12 train and 6 test questions in chunks of 4: 3 units for the train debate, 2 for each evaluation.
-    const coord = await societyCli(["run", cfg, "--db", dbUrl("coord"), "--out", join(tmp, "coord"), "--workers", "--artifacts", artifacts, "--debate-chunk", "4"], { env, timeoutMs: 600_000 });
+    const coord = await societyCli(
+      ["run", cfg, "--db", dbUrl("coord"), "--out", join(tmp, "coord"), "--workers", "--artifacts", artifacts, "--debate-chunk", "4"],
+      { env, timeoutMs: 600_000 },
+    );
     expect(coord.code, `${coord.timedOut ? "TIMED OUT\n" : ""}${coord.out}\n${logs.join("\n---\n")}`).toBe(0);
     expect(claims).toBe(1);
     expect(workers[killed]!.signalCode).toBe("SIGKILL");
     // Found lost by its heartbeat, not by the unit's 6-hour expiry.
-    expect(coord.out).toMatch(new RegExp(`unit queue/train/\\S+: worker pid ${workers[killed]!.pid} on \\S+ stopped heartbeating .*; handing it to another worker`));
+    expect(coord.out).toMatch(
+      new RegExp(`unit queue/train/\\S+: worker pid ${workers[killed]!.pid} on \\S+ stopped heartbeating .*; handing it to another worker`),
+    );
     // The killed worker's unit was done by another: every unit the coordinator queued was completed by the survivors
     // (an agent whose dataset is empty keeps its weights and queues nothing).
     const queued = new Set([...coord.out.matchAll(/queued (queue\/train\/\S+)/g)].map((m) => m[1]));
-    const done = new Set([...logs.filter((_, i) => i !== killed).join("").matchAll(/done (queue\/train\/\S+)/g)].map((m) => m[1]));
+    const done = new Set(
+      [
+        ...logs
+          .filter((_, i) => i !== killed)
+          .join("")
+          .matchAll(/done (queue\/train\/\S+)/g),
+      ].map((m) => m[1]),
+    );
     expect(queued.size).toBeGreaterThanOrEqual(2);
     expect(done).toEqual(queued);
     expect(logs[killed]).not.toMatch(/done queue\/train/);
@@ -173,14 +210,38 @@ describe.skipIf("skip" in server)("society worker", () => {
     writeFileSync(join(artifacts, sha.slice(0, 2), sha), "not a model");
     const env = { SOCIETY_LLAMA_THREADS: "1" };
     let log = "";
-    const w = spawn(process.execPath, [join(root, "bin/society.js"), "worker", "--db", url, "--queue", "train", "--artifacts", artifacts, "--retries", "1", "--work-dir", join(tmp, "wd")], { cwd: root, env: { ...process.env, ...env } });
+    const w = spawn(
+      process.execPath,
+      [
+        join(root, "bin/society.js"),
+        "worker",
+        "--db",
+        url,
+        "--queue",
+        "train",
+        "--artifacts",
+        artifacts,
+        "--retries",
+        "1",
+        "--work-dir",
+        join(tmp, "wd"),
+      ],
+      { cwd: root, env: { ...process.env, ...env } },
+    );
     w.stdout!.on("data", (d) => (log += d));
     w.stderr!.on("data", (d) => (log += d));
     let debateLog = "";
-    const dw = spawn(process.execPath, [join(root, "bin/society.js"), "worker", "--db", url, "--queue", "debate", "--artifacts", sound, "--work-dir", join(tmp, "wd2")], { cwd: root, env: { ...process.env, ...env } });
+    const dw = spawn(
+      process.execPath,
+      [join(root, "bin/society.js"), "worker", "--db", url, "--queue", "debate", "--artifacts", sound, "--work-dir", join(tmp, "wd2")],
+      { cwd: root, env: { ...process.env, ...env } },
+    );
     dw.stderr!.on("data", (d) => (debateLog += d));
     children.push(w, dw);
-    const coord = await societyCli(["run", cfg, "--db", url, "--out", join(tmp, "dead"), "--workers", "--artifacts", artifacts, "--retries", "1"], { env, timeoutMs: 600_000 });
+    const coord = await societyCli(
+      ["run", cfg, "--db", url, "--out", join(tmp, "dead"), "--workers", "--artifacts", artifacts, "--retries", "1"],
+      { env, timeoutMs: 600_000 },
+    );
     w.kill("SIGTERM");
     dw.kill("SIGTERM");
     expect(coord.code, `${coord.out}\n---\n${log}\n---\n${debateLog}`).toBe(1);
@@ -188,7 +249,9 @@ describe.skipIf("skip" in server)("society worker", () => {
     expect(log).not.toMatch(/claimed debate/);
     expect(debateLog).toMatch(/done queue\/debate\/base\/it0\/train\//);
     expect(debateLog).not.toMatch(/claimed train/);
-    expect(coord.out).toMatch(/training unit queue\/train\/\S+ failed after 2 attempts, dead-lettered to train-dead: .*its bytes hash to [0-9a-f]{64}, not to the sha256 it is stored under/);
+    expect(coord.out).toMatch(
+      /training unit queue\/train\/\S+ failed after 2 attempts, dead-lettered to train-dead: .*its bytes hash to [0-9a-f]{64}, not to the sha256 it is stored under/,
+    );
     // Each attempt failed on the worker with the reason.
     const unit = /training unit (queue\/train\/\S+) failed/.exec(coord.out)![1]!;
     expect(log.split(`failed ${unit}: `).length - 1).toBe(2);
@@ -209,14 +272,20 @@ async function questionIds(url: string): Promise<Record<string, string[]>> {
   await c.connect();
   const rows = (await c.query("select split, qid from questions")).rows as Array<{ split: string; qid: string }>;
   await c.end();
-  return { train: rows.filter((r) => r.split === "train").map((r) => r.qid), test: rows.filter((r) => r.split === "test").map((r) => r.qid) };
+  return {
+    train: rows.filter((r) => r.split === "train").map((r) => r.qid),
+    test: rows.filter((r) => r.split === "test").map((r) => r.qid),
+  };
 }
 
 /** Stored turns by the worker their meta names ("(none)": generated by the run's own process). */
 async function turnWorkers(url: string): Promise<Map<string, number>> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  const rows = (await c.query("select coalesce(meta->>'worker', '(none)') as w, count(*)::int as n from turns group by 1")).rows as Array<{ w: string; n: number }>;
+  const rows = (await c.query("select coalesce(meta->>'worker', '(none)') as w, count(*)::int as n from turns group by 1")).rows as Array<{
+    w: string;
+    n: number;
+  }>;
   await c.end();
   return new Map(rows.map((r) => [r.w, r.n]));
 }
