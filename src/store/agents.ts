@@ -2,7 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Ctx, Tables } from "./ctx.js";
 import type { Agent, AgentRole } from "./rows.js";
-import { one } from "./util.js";
+import { firstWriteWins } from "./util.js";
 
 export interface AgentKey {
   runId: string;
@@ -27,16 +27,15 @@ export function agentsRepo(ctx: Ctx) {
     /** Idempotent on (run, method, role, index). */
     getOrCreate: (k: AgentKey): Promise<Agent> =>
       ctx.tx(async () => {
-        const [row] = await ctx
-          .db()
-          .insert(t.agents)
-          .values(k)
-          .onConflictDoNothing({ target: [t.agents.runId, t.agents.method, t.agents.role, t.agents.agentIndex] })
-          .returning();
-        return (
-          row ??
-          one(
-            await ctx
+        return firstWriteWins(
+          ctx
+            .db()
+            .insert(t.agents)
+            .values(k)
+            .onConflictDoNothing({ target: [t.agents.runId, t.agents.method, t.agents.role, t.agents.agentIndex] })
+            .returning(),
+          () =>
+            ctx
               .db()
               .select()
               .from(t.agents)
@@ -48,8 +47,7 @@ export function agentsRepo(ctx: Ctx) {
                   eq(t.agents.agentIndex, k.agentIndex),
                 ),
               ),
-            "agent",
-          )
+          "agent",
         );
       }),
     get: async (id: string): Promise<Agent | undefined> => {

@@ -5,7 +5,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { Debate, DebateStatus, Phase, TieBreak, VoteCounts } from "./rows.js";
-import { one } from "./util.js";
+import { firstWriteWins, one } from "./util.js";
 
 export interface DebateKey {
   runId: string;
@@ -44,16 +44,15 @@ export function debatesRepo(ctx: Ctx) {
     getOrCreate: (n: NewDebate): Promise<Debate> =>
       ctx.tx(async () => {
         const { protocol, ...k } = n;
-        const [row] = await ctx
-          .db()
-          .insert(d)
-          .values({ ...k, protocol: protocol ?? "debate" })
-          .onConflictDoNothing({ target: [d.runId, d.method, d.iteration, d.phase, d.questionId] })
-          .returning();
-        return (
-          row ??
-          one(
-            await ctx
+        return firstWriteWins(
+          ctx
+            .db()
+            .insert(d)
+            .values({ ...k, protocol: protocol ?? "debate" })
+            .onConflictDoNothing({ target: [d.runId, d.method, d.iteration, d.phase, d.questionId] })
+            .returning(),
+          () =>
+            ctx
               .db()
               .select()
               .from(d)
@@ -66,8 +65,7 @@ export function debatesRepo(ctx: Ctx) {
                   eq(d.questionId, k.questionId),
                 ),
               ),
-            "debate",
-          )
+          "debate",
         );
       }),
     get: async (id: string): Promise<Debate | undefined> => {

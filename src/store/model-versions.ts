@@ -2,7 +2,7 @@
 import { and, desc, eq, lte } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { ModelKind, ModelVersion } from "./rows.js";
-import { one } from "./util.js";
+import { firstWriteWins } from "./util.js";
 
 export interface NewModelVersion {
   agentId: string;
@@ -25,22 +25,20 @@ export function modelVersionsRepo(ctx: Ctx) {
     /** One version per (agent, iteration): the first write wins and later ones return it unchanged. */
     insert: (v: NewModelVersion): Promise<ModelVersion> =>
       ctx.tx(async () => {
-        const [row] = await ctx
-          .db()
-          .insert(mv)
-          .values(v)
-          .onConflictDoNothing({ target: [mv.agentId, mv.iteration] })
-          .returning();
-        return (
-          row ??
-          one(
-            await ctx
+        return firstWriteWins(
+          ctx
+            .db()
+            .insert(mv)
+            .values(v)
+            .onConflictDoNothing({ target: [mv.agentId, mv.iteration] })
+            .returning(),
+          () =>
+            ctx
               .db()
               .select()
               .from(mv)
               .where(and(eq(mv.agentId, v.agentId), eq(mv.iteration, v.iteration))),
-            "model version",
-          )
+          "model version",
         );
       }),
     get: async (id: string): Promise<ModelVersion | undefined> => {

@@ -7,7 +7,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { agentOrder } from "./agents.js";
 import type { Ctx } from "./ctx.js";
 import type { ChatMessage, ParseStatus, Phase, Turn } from "./rows.js";
-import { one } from "./util.js";
+import { firstWriteWins } from "./util.js";
 
 export interface NewTurn {
   debateId: string;
@@ -37,22 +37,20 @@ export function turnsRepo(ctx: Ctx) {
     insert: (turn: NewTurn): Promise<Turn> =>
       ctx.tx(async () => {
         const node = turn.node ?? "";
-        const [row] = await ctx
-          .db()
-          .insert(tu)
-          .values({ ...turn, node, latencyMs: Math.round(turn.latencyMs) })
-          .onConflictDoNothing({ target: [tu.debateId, tu.agentId, tu.round, tu.node] })
-          .returning();
-        return (
-          row ??
-          one(
-            await ctx
+        return firstWriteWins(
+          ctx
+            .db()
+            .insert(tu)
+            .values({ ...turn, node, latencyMs: Math.round(turn.latencyMs) })
+            .onConflictDoNothing({ target: [tu.debateId, tu.agentId, tu.round, tu.node] })
+            .returning(),
+          () =>
+            ctx
               .db()
               .select()
               .from(tu)
               .where(and(eq(tu.debateId, turn.debateId), eq(tu.agentId, turn.agentId), eq(tu.round, turn.round), eq(tu.node, node))),
-            "turn",
-          )
+          "turn",
         );
       }),
     get: async (id: string): Promise<Turn | undefined> => {

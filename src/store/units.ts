@@ -5,19 +5,18 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { Unit } from "./rows.js";
-import { one } from "./util.js";
+import { firstWriteWins } from "./util.js";
 
 export function unitsRepo(ctx: Ctx) {
   const { t } = ctx;
   const u = t.units;
-  const get = async (runId: string, key: string): Promise<Unit | undefined> => {
-    const [row] = await ctx
+  const stored = (runId: string, key: string) =>
+    ctx
       .db()
       .select()
       .from(u)
       .where(and(eq(u.runId, runId), eq(u.key, key)));
-    return row;
-  };
+  const get = async (runId: string, key: string): Promise<Unit | undefined> => (await stored(runId, key))[0];
   return {
     /**
      * Marks the unit done with an optional JSON result. First write wins: marking it again returns the stored
@@ -25,22 +24,15 @@ export function unitsRepo(ctx: Ctx) {
      */
     markDone: (runId: string, key: string, result?: unknown): Promise<Unit> =>
       ctx.tx(async () => {
-        const [row] = await ctx
-          .db()
-          .insert(u)
-          .values({ runId, key, status: "done", result: result ?? null })
-          .onConflictDoNothing({ target: [u.runId, u.key] })
-          .returning();
-        return (
-          row ??
-          one(
-            await ctx
-              .db()
-              .select()
-              .from(u)
-              .where(and(eq(u.runId, runId), eq(u.key, key))),
-            "unit",
-          )
+        return firstWriteWins(
+          ctx
+            .db()
+            .insert(u)
+            .values({ runId, key, status: "done", result: result ?? null })
+            .onConflictDoNothing({ target: [u.runId, u.key] })
+            .returning(),
+          () => stored(runId, key),
+          "unit",
         );
       }),
     isDone: async (runId: string, key: string): Promise<boolean> => (await get(runId, key))?.status === "done",

@@ -7,6 +7,12 @@ export function one<T>(rows: T[], what: string): T {
   return row;
 }
 
+/** First write wins: the row a conflict-ignoring insert returned, else the one already stored under its key. */
+export async function firstWriteWins<T>(insert: PromiseLike<T[]>, stored: () => PromiseLike<T[]>, what: string): Promise<T> {
+  const [row] = await insert;
+  return row ?? one(await stored(), what);
+}
+
 /** Splits bulk inserts so no statement exceeds SQLite's bound-parameter limit. */
 export function chunks<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];
