@@ -58,6 +58,20 @@ function bytes(...parts: Array<["u32", number] | ["u64", bigint] | ["i64", bigin
 }
 const MAGIC: ["u32", number] = ["u32", 0x46554747];
 const V3: ["u32", number] = ["u32", 3];
+/** A v3 file with no metadata and one tensor `t` of these dimensions, ggml type and data offset, then `rest`. */
+const oneTensor = (dims: bigint[], type: number, offset: bigint, ...rest: Parameters<typeof bytes>) =>
+  bytes(
+    MAGIC,
+    V3,
+    ["u64", 1n],
+    ["u64", 0n],
+    ["str", "t"],
+    ["u32", dims.length],
+    ...dims.map((d): ["i64", bigint] => ["i64", d]),
+    ["u32", type],
+    ["u64", offset],
+    ...rest,
+  );
 
 function file(name: string, content: Buffer | string): string {
   const p = join(dir, name);
@@ -178,58 +192,12 @@ describe("readGgufHeader", () => {
         bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 5], ["raw", Buffer.alloc(64)]),
         /^tensor t has 5 dimensions/,
       ],
-      [
-        "neg.gguf",
-        bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", -4n], ["u32", 0], ["u64", 0n]),
-        /negative dimension -4/,
-      ],
-      [
-        "huge.gguf",
-        bytes(
-          MAGIC,
-          V3,
-          ["u64", 1n],
-          ["u64", 0n],
-          ["str", "t"],
-          ["u32", 2],
-          ["i64", 2n ** 40n],
-          ["i64", 2n ** 40n],
-          ["u32", 0],
-          ["u64", 0n],
-        ),
-        /more than 2\^53 elements/,
-      ],
-      [
-        "ggml-type.gguf",
-        bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", 4n], ["u32", 4], ["u64", 0n]),
-        /^tensor t has unknown ggml type 4$/,
-      ],
-      [
-        "block.gguf",
-        bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", 31n], ["u32", 2], ["u64", 0n]),
-        /31 elements per row is not a multiple of Q4_0's block of 32/,
-      ],
-      [
-        "offset.gguf",
-        bytes(
-          MAGIC,
-          V3,
-          ["u64", 1n],
-          ["u64", 0n],
-          ["str", "t"],
-          ["u32", 1],
-          ["i64", 4n],
-          ["u32", 0],
-          ["u64", 64n],
-          ["raw", Buffer.alloc(200)],
-        ),
-        /^tensor t has data offset 64, expected 0$/,
-      ],
-      [
-        "beyond.gguf",
-        bytes(MAGIC, V3, ["u64", 1n], ["u64", 0n], ["str", "t"], ["u32", 1], ["i64", 1024n], ["u32", 0], ["u64", 0n]),
-        /^truncated: tensor t needs bytes/,
-      ],
+      ["neg.gguf", oneTensor([-4n], 0, 0n), /negative dimension -4/],
+      ["huge.gguf", oneTensor([2n ** 40n, 2n ** 40n], 0, 0n), /more than 2\^53 elements/],
+      ["ggml-type.gguf", oneTensor([4n], 4, 0n), /^tensor t has unknown ggml type 4$/],
+      ["block.gguf", oneTensor([31n], 2, 0n), /31 elements per row is not a multiple of Q4_0's block of 32/],
+      ["offset.gguf", oneTensor([4n], 0, 64n, ["raw", Buffer.alloc(200)]), /^tensor t has data offset 64, expected 0$/],
+      ["beyond.gguf", oneTensor([1024n], 0, 0n), /^truncated: tensor t needs bytes/],
     ];
     for (const [name, content, want] of cases) expect(problem(file(name, content)), name).toMatch(want);
   });

@@ -109,37 +109,24 @@ describe("MALT search tree", () => {
   });
 
   it("resumes a tree killed midway: stored nodes are read back, only the rest is generated, the result equals an uninterrupted run", async () => {
+    /** Grows the 2×2×2 trees of every question of `t`'s store. */
+    const grow = (t: Awaited<ReturnType<typeof setup>>, backend: Backend) =>
+      runMany(maltProtocol({ branching: [2, 2, 2] }), t.items, seats, deps(t.store, t.run.id, t.agentIds, backend), { concurrency: 2 });
     const whole = await setup("whole");
     const w = scripted();
-    const full = await runMany(
-      maltProtocol({ branching: [2, 2, 2] }),
-      whole.items,
-      seats,
-      deps(whole.store, whole.run.id, whole.agentIds, w.backend),
-      { concurrency: 2 },
-    );
+    const full = await grow(whole, w.backend);
     expect(w.calls()).toBe(4 * 14);
 
     const cut = await setup("cut");
     const dying = scripted(23);
-    await expect(
-      runMany(maltProtocol({ branching: [2, 2, 2] }), cut.items, seats, deps(cut.store, cut.run.id, cut.agentIds, dying.backend), {
-        concurrency: 2,
-      }),
-    ).rejects.toThrow("backend down");
+    await expect(grow(cut, dying.backend)).rejects.toThrow("backend down");
     const storedBefore = (
       await Promise.all((await cut.store.debates.list({ runId: cut.run.id })).map((d) => cut.store.turns.list(d.id)))
     ).flat().length;
     expect(storedBefore).toBeGreaterThan(0);
     expect(storedBefore).toBeLessThan(56);
     const again = scripted();
-    const resumed = await runMany(
-      maltProtocol({ branching: [2, 2, 2] }),
-      cut.items,
-      seats,
-      deps(cut.store, cut.run.id, cut.agentIds, again.backend),
-      { concurrency: 2 },
-    );
+    const resumed = await grow(cut, again.backend);
     expect(again.calls()).toBe(56 - storedBefore);
     expect(resumed.map((o) => [o.finalAnswer, o.votes])).toEqual(full.map((o) => [o.finalAnswer, o.votes]));
     const texts = async (s: Store, runId: string) =>
