@@ -49,17 +49,23 @@ async function simulateRun(s: Store, runId: string, config: unknown) {
   await s.runs.setStatus(runId, "done");
 }
 
+/** `simulateRun` through a store tracked to the MLflow server at `uri`; the config and the warnings it gave. */
+async function trackedRun(runId: string, uri = mlflow.url) {
+  const config = parseConfig(yaml(uri));
+  const warnings: string[] = [];
+  const tracker = openTracker(config.tracking, store, (l) => warnings.push(l))!;
+  await simulateRun(
+    trackedStore(store, tracker, (l) => warnings.push(l)),
+    runId,
+    config,
+  );
+  await tracker.close();
+  return { config, warnings };
+}
+
 describe("MLflow tracking over its REST API (loopback server)", () => {
   it("logs the run, its resolved config as params and config.yaml, metrics per iteration, loss curves, and the status", async () => {
-    const config = parseConfig(yaml(mlflow.url));
-    const warnings: string[] = [];
-    const tracker = openTracker(config.tracking, store, (l) => warnings.push(l))!;
-    await simulateRun(
-      trackedStore(store, tracker, (l) => warnings.push(l)),
-      "tracked-s1-abc",
-      config,
-    );
-    await tracker.close();
+    const { config, warnings } = await trackedRun("tracked-s1-abc");
     expect(warnings).toEqual([]);
 
     expect(mlflow.experiments.get("society-test")).toBeDefined();
@@ -162,15 +168,7 @@ describe("MLflow tracking over its REST API (loopback server)", () => {
 describe("tracking never breaks or slows a run", () => {
   it("a failing server gives warnings, once per kind; every store write lands", async () => {
     mlflow.faults.set("runs/log-batch", { status: 500 });
-    const config = parseConfig(yaml(mlflow.url));
-    const warnings: string[] = [];
-    const tracker = openTracker(config.tracking, store, (l) => warnings.push(l))!;
-    await simulateRun(
-      trackedStore(store, tracker, (l) => warnings.push(l)),
-      "r-s1-f",
-      config,
-    );
-    await tracker.close();
+    const { warnings } = await trackedRun("r-s1-f");
     expect(warnings[0]).toMatch(
       /^tracking \(mlflow: start\) failed, the run goes on: POST \/api\/2\.0\/mlflow\/runs\/log-batch: HTTP 500 INTERNAL_ERROR/,
     );
@@ -183,15 +181,7 @@ describe("tracking never breaks or slows a run", () => {
   it("no server at all: one warning per kind, the writes land", async () => {
     const url = mlflow.url;
     await mlflow.close();
-    const config = parseConfig(yaml(url));
-    const warnings: string[] = [];
-    const tracker = openTracker(config.tracking, store, (l) => warnings.push(l))!;
-    await simulateRun(
-      trackedStore(store, tracker, (l) => warnings.push(l)),
-      "r-s1-d",
-      config,
-    );
-    await tracker.close();
+    const { warnings } = await trackedRun("r-s1-d", url);
     expect(warnings[0]).toMatch(/tracking \(mlflow: start\) failed, the run goes on: fetch failed/);
     expect(warnings.some((w) => /no MLflow run for r-s1-d/.test(w))).toBe(true);
     expect((await store.runs.get("r-s1-d"))!.status).toBe("done");
@@ -219,15 +209,7 @@ describe("tracking never breaks or slows a run", () => {
   it("a tracking server without the artifact proxy: a warning that says how to fix it", async () => {
     await mlflow.close();
     mlflow = await startFakeMlflow({ artifactScheme: "local" });
-    const config = parseConfig(yaml(mlflow.url));
-    const warnings: string[] = [];
-    const tracker = openTracker(config.tracking, store, (l) => warnings.push(l))!;
-    await simulateRun(
-      trackedStore(store, tracker, (l) => warnings.push(l)),
-      "r-s1-a",
-      config,
-    );
-    await tracker.close();
+    const { warnings } = await trackedRun("r-s1-a");
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/artifact store is \/mlruns\/.*--serve-artifacts/);
     expect([...mlflow.runs.values()][0]!.metrics.length).toBe(7);
