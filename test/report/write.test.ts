@@ -6,6 +6,17 @@ import { accuracyRows, terminalTable } from "../../src/report/table.js";
 import type { ReportData } from "../../src/report/types.js";
 import { writeReport } from "../../src/report/write.js";
 
+/** A multiagent-ft agent of run r1 trained at iteration 1 on `datasetRows` rows, with these losses step by step. */
+const trainedAgent = (agent: string, datasetRows: number, losses: number[]): ReportData["agents"][number] => ({
+  runId: "r1",
+  method: "multiagent-ft",
+  agent,
+  iteration: 1,
+  datasetRows,
+  finalLoss: losses.at(-1)!,
+  lossCurve: losses.map((loss, i) => ({ step: i + 1, loss })),
+});
+
 const data: ReportData = {
   title: "demo",
   runIds: ["r1"],
@@ -25,43 +36,52 @@ const data: ReportData = {
       diversity: { consensus: [0.9, 0.95, 0.97] },
     },
   },
-  agents: [
-    {
-      runId: "r1",
-      method: "multiagent-ft",
-      agent: "generator 0",
-      iteration: 1,
-      datasetRows: 40,
-      finalLoss: 0.5,
-      lossCurve: [
-        { step: 1, loss: 1 },
-        { step: 2, loss: 0.5 },
-      ],
-    },
-    {
-      runId: "r1",
-      method: "multiagent-ft",
-      agent: "critic 0",
-      iteration: 1,
-      datasetRows: 30,
-      finalLoss: 0.6,
-      lossCurve: [
-        { step: 1, loss: 1.1 },
-        { step: 2, loss: 0.6 },
-      ],
-    },
-  ],
+  agents: [trainedAgent("generator 0", 40, [1, 0.5]), trainedAgent("critic 0", 30, [1.1, 0.6])],
 };
+
+/** One method's accuracy series (stderr 0.05, one seed). */
+const series = (accuracy: number[]) => ({ accuracy, stderr: accuracy.map(() => 0.05), perSeed: [accuracy], diversity: {} });
+/**
+ * Statistics with none at iteration 0 and `stats` at iteration 1: as the report reads them from the store
+ * (`<prefix>_<name>`, NaN for none) and as results.json must write them (unprefixed, null for none).
+ */
+const iteration1Stats = (prefix: string, stats: Record<string, number>) => ({
+  stored: Object.fromEntries(Object.entries(stats).map(([k, v]) => [`${prefix}_${k}`, [NaN, v]])),
+  written: Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, [null, v]])),
+});
+
+/** Writes `d`'s report into a fresh folder and reads back its results.json, report.md and report.html. */
+async function written(d: ReportData) {
+  const dir = mkdtempSync(join(tmpdir(), "report-"));
+  const out = await writeReport(d, dir);
+  const read = (f: string) => readFileSync(join(dir, f), "utf8");
+  return { dir, out, results: JSON.parse(read("results.json")), md: read("report.md"), html: read("report.html") };
+}
+
+/**
+ * A report section of per-method statistics: in results.json under `key` for `method` (and not for `other`), in
+ * report.md under `## heading` with these table lines, in report.html, and no `mark` of it in a report without it.
+ */
+async function expectSection(
+  d: ReportData,
+  s: { method: string; key: string; written: unknown; other: string; heading: string; lines: string[]; mark: string },
+) {
+  const { results, md, html } = await written(d);
+  expect(results.methods[s.method][s.key]).toEqual(s.written);
+  expect(results.methods[s.other]).not.toHaveProperty(s.key);
+  expect(md).toContain(`## ${s.heading}`);
+  for (const line of s.lines) expect(md).toContain(line);
+  expect(html).toContain(`<h2>${s.heading}</h2>`);
+  expect((await written(data)).md).not.toContain(s.mark);
+  return md;
+}
 
 describe("report", () => {
   it("writes results.json in the documented shape, markdown, html and PNG charts", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "report-"));
-    const out = await writeReport(data, dir);
-    const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+    const { dir, out, results, md, html } = await written(data);
     expect(results.methods["multiagent-ft"].accuracy).toEqual([0.4, 0.5, 0.6]);
     expect(results.methods["single-agent-ft"].diversity.consensus).toEqual([0.9, 0.95, 0.97]);
-    expect(readFileSync(join(dir, "report.md"), "utf8")).toContain("| multiagent-ft | 40.0 ± 5.0 | 50.0 ± 5.0 | 60.0 ± 5.0 |");
-    const html = readFileSync(join(dir, "report.html"), "utf8");
+    expect(md).toContain("| multiagent-ft | 40.0 ± 5.0 | 50.0 ± 5.0 | 60.0 ± 5.0 |");
     expect(html).toContain("<svg");
     expect(html).not.toMatch(/<script|src="http/); // self-contained
     for (const png of ["accuracy.png", "diversity.png", "dataset-sizes.png", "training-loss.png"]) {
@@ -73,91 +93,61 @@ describe("report", () => {
   });
 
   it("shows MALT's search-tree statistics (report.md table and results.json), and nothing of them for methods without trees", async () => {
-    const withTrees: ReportData = {
-      ...data,
-      methods: {
-        ...data.methods,
-        malt: {
-          accuracy: [0.3, 0.35],
-          stderr: [0.05, 0.05],
-          perSeed: [[0.3, 0.35]],
-          diversity: {},
-          tree: {
-            tree_questions: [NaN, 40],
-            tree_leaves: [NaN, 1080],
-            tree_correct_leaf_share: [NaN, 0.25],
-            tree_sft_verifier: [NaN, 60],
-            tree_pairs_verifier: [NaN, 31],
-            tree_pairs_refiner: [NaN, 77],
-          },
-        },
-      },
-    };
-    const dir = mkdtempSync(join(tmpdir(), "report-"));
-    await writeReport(withTrees, dir);
-    const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
-    expect(results.methods.malt.tree).toEqual({
-      questions: [null, 40],
-      leaves: [null, 1080],
-      correct_leaf_share: [null, 0.25],
-      sft_verifier: [null, 60],
-      pairs_verifier: [null, 31],
-      pairs_refiner: [null, 77],
+    const tree = iteration1Stats("tree", {
+      questions: 40,
+      leaves: 1080,
+      correct_leaf_share: 0.25,
+      sft_verifier: 60,
+      pairs_verifier: 31,
+      pairs_refiner: 77,
     });
-    expect(results.methods["multiagent-ft"]).not.toHaveProperty("tree");
-    const md = readFileSync(join(dir, "report.md"), "utf8");
-    expect(md).toContain("## Search trees (MALT)");
-    expect(md).toContain("| method | iter | questions | leaves | correct leaf share | sft verifier | pairs verifier | pairs refiner |");
-    expect(md).toContain("| malt | 1 | 40 | 1080 | 25.0% | 60 | 31 | 77 |");
-    expect(readFileSync(join(dir, "report.html"), "utf8")).toContain("<h2>Search trees (MALT)</h2>");
-
-    const plain = mkdtempSync(join(tmpdir(), "report-"));
-    await writeReport(data, plain);
-    expect(readFileSync(join(plain, "report.md"), "utf8")).not.toContain("Search trees");
+    const withTrees: ReportData = { ...data, methods: { ...data.methods, malt: { ...series([0.3, 0.35]), tree: tree.stored } } };
+    await expectSection(withTrees, {
+      method: "malt",
+      key: "tree",
+      written: tree.written,
+      other: "multiagent-ft",
+      heading: "Search trees (MALT)",
+      lines: [
+        "| method | iter | questions | leaves | correct leaf share | sft verifier | pairs verifier | pairs refiner |",
+        "| malt | 1 | 40 | 1080 | 25.0% | 60 | 31 | 77 |",
+      ],
+      mark: "Search trees",
+    });
   });
 
   it("shows SAIE's learners alone and in debate with their discussions (report.md table and results.json); nothing of it without a +debate series", async () => {
-    const series = (accuracy: number[]) => ({ accuracy, stderr: accuracy.map(() => 0.05), perSeed: [accuracy], diversity: {} });
+    const discussion = iteration1Stats("saie", {
+      supportive: 61,
+      adversarial: 59,
+      partner_on_claim: 0.3,
+      learner_final_on_reference: 0.45,
+      rows: 180,
+    });
     const withSaie: ReportData = {
       ...data,
       methods: {
         ...data.methods,
-        saie: {
-          ...series([0.38, 0.42]),
-          discussion: {
-            saie_supportive: [NaN, 61],
-            saie_adversarial: [NaN, 59],
-            saie_partner_on_claim: [NaN, 0.3],
-            saie_learner_final_on_reference: [NaN, 0.45],
-            saie_rows: [NaN, 180],
-          },
-        },
+        saie: { ...series([0.38, 0.42]), discussion: discussion.stored },
         "saie+debate": series([0.35, 0.5]),
         "saie-sft": series([0.38, 0.4]),
         "saie-sft+debate": series([0.35, 0.37]),
       },
     };
-    const dir = mkdtempSync(join(tmpdir(), "report-"));
-    await writeReport(withSaie, dir);
-    const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
-    expect(results.methods.saie.discussion).toEqual({
-      supportive: [null, 61],
-      adversarial: [null, 59],
-      partner_on_claim: [null, 0.3],
-      learner_final_on_reference: [null, 0.45],
-      rows: [null, 180],
+    const md = await expectSection(withSaie, {
+      method: "saie",
+      key: "discussion",
+      written: discussion.written,
+      other: "saie-sft",
+      heading: "Learner alone and in debate (SAIE)",
+      lines: [
+        "| saie | 0 | 38.0 | 35.0 | – | – | – | – | – |",
+        "| saie | 1 | 42.0 | 50.0 | 61 | 59 | 30.0% | 45.0% | 180 |",
+        "| saie-sft | 1 | 40.0 | 37.0 | – | – | – | – | – |",
+      ],
+      mark: "SAIE",
     });
-    expect(results.methods["saie-sft"]).not.toHaveProperty("discussion");
-    const md = readFileSync(join(dir, "report.md"), "utf8");
-    expect(md).toContain("## Learner alone and in debate (SAIE)");
-    expect(md).toContain("| saie | 0 | 38.0 | 35.0 | – | – | – | – | – |");
-    expect(md).toContain("| saie | 1 | 42.0 | 50.0 | 61 | 59 | 30.0% | 45.0% | 180 |");
-    expect(md).toContain("| saie-sft | 1 | 40.0 | 37.0 | – | – | – | – | – |");
     expect(md).not.toMatch(/\| (saie\+debate|multiagent-ft) \| 0 \| /); // only methods with a +debate series, once each
-    expect(readFileSync(join(dir, "report.html"), "utf8")).toContain("<h2>Learner alone and in debate (SAIE)</h2>");
-    const plain = mkdtempSync(join(tmpdir(), "report-"));
-    await writeReport(data, plain);
-    expect(readFileSync(join(plain, "report.md"), "utf8")).not.toContain("SAIE");
   });
 
   it("prints an aligned terminal table", () => {
