@@ -7,41 +7,34 @@ const open: ChatMessage[] = [{ role: "user", content: "What is 1+2? Answer in \\
 
 /** Learner 1 (wrong) → supportive remark → learner 2 (right) → adversarial remark → learner 3 (wrong again). */
 function discussion(id: string, reference: string | null = "3"): Discussion {
-  const l1: DiscussionTurn = { turnId: `${id}-l1`, role: "learner", round: 1, prompt: open, completion: "1+2=4 \\boxed{4}", answer: "4" };
-  const p1: DiscussionTurn = {
-    turnId: `${id}-p1`,
-    role: "partner",
-    round: 1,
-    prompt: [{ role: "user", content: "back 3" }],
-    completion: "it is \\boxed{3}",
-    answer: "3",
-    remark: { kind: "supportive", claim: "3" },
-  };
-  const l2: DiscussionTurn = {
-    turnId: `${id}-l2`,
+  const learner = (round: number, prompt: ChatMessage[], completion: string, answer: string): DiscussionTurn => ({
+    turnId: `${id}-l${round}`,
     role: "learner",
-    round: 2,
-    prompt: [...open, { role: "assistant", content: l1.completion }, { role: "user", content: "remark: it is \\boxed{3}" }],
-    completion: "so \\boxed{3}",
-    answer: "3",
-  };
-  const p2: DiscussionTurn = {
-    turnId: `${id}-p2`,
+    round,
+    prompt,
+    completion,
+    answer,
+  });
+  const partner = (round: number, ask: string, completion: string, answer: string, remark: DiscussionTurn["remark"]): DiscussionTurn => ({
+    turnId: `${id}-p${round}`,
     role: "partner",
-    round: 2,
-    prompt: [{ role: "user", content: "argue 5" }],
-    completion: "no, \\boxed{4}",
-    answer: "4",
-    remark: { kind: "adversarial", claim: "5" },
-  };
-  const l3: DiscussionTurn = {
-    turnId: `${id}-l3`,
-    role: "learner",
-    round: 3,
-    prompt: [...l2.prompt, { role: "assistant", content: l2.completion }, { role: "user", content: "remark: no, \\boxed{4}" }],
-    completion: "then \\boxed{4}",
-    answer: "4",
-  };
+    round,
+    prompt: [{ role: "user", content: ask }],
+    completion,
+    answer,
+    remark,
+  });
+  const l1 = learner(1, open, "1+2=4 \\boxed{4}", "4");
+  const p1 = partner(1, "back 3", "it is \\boxed{3}", "3", { kind: "supportive", claim: "3" });
+  /** The learner's chat after its turn `l` and the partner's remark `p` on it. */
+  const after = (l: DiscussionTurn, p: DiscussionTurn): ChatMessage[] => [
+    ...l.prompt,
+    { role: "assistant", content: l.completion },
+    { role: "user", content: `remark: ${p.completion}` },
+  ];
+  const l2 = learner(2, after(l1, p1), "so \\boxed{3}", "3");
+  const p2 = partner(2, "argue 5", "no, \\boxed{4}", "4", { kind: "adversarial", claim: "5" });
+  const l3 = learner(3, after(l2, p2), "then \\boxed{4}", "4");
   // Stored order is not discussion order: the builder orders by round, learner before the remark on it.
   return { questionId: id, reference, goldSolution: "1+2 = 3. The answer is \\boxed{3}.", turns: [p2, l3, l1, p1, l2] };
 }

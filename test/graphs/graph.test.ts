@@ -10,6 +10,10 @@ const turn = (agent: number, round: number, correct: boolean, answer: string | n
   correct,
 });
 
+/** One debate's graph (2 agents, 3 rounds unless `over` says otherwise) over these turns. */
+const graphOf = (turns: GraphTurn[], over: Partial<Parameters<typeof interactionGraph>[0]> = {}) =>
+  interactionGraph({ debateId: "d", questionId: "q", question: "", gold: "7", agents: 2, rounds: 3, finalAnswer: null, turns, ...over });
+
 describe("interaction graph", () => {
   it("3 agents × 4 rounds: 12 nodes agent-major, 27 edges from each round to every node of the next", () => {
     const edges = interactionEdges(3, 4);
@@ -68,15 +72,9 @@ describe("interaction graph", () => {
   });
 
   it("labels nodes correct / incorrect by the grade and absent where the agent did not speak", () => {
-    const g = interactionGraph({
-      debateId: "d",
-      questionId: "q",
+    const g = graphOf([turn(0, 1, false), turn(1, 1, true), turn(0, 2, true), turn(1, 2, true), turn(0, 3, false, null)], {
       question: "1+2*3",
-      gold: "7",
-      agents: 2,
-      rounds: 3,
       finalAnswer: "7",
-      turns: [turn(0, 1, false), turn(1, 1, true), turn(0, 2, true), turn(1, 2, true), turn(0, 3, false, null)],
     });
     expect(g.nodes.map((n) => `${n.agent}${n.round}:${n.label}`)).toEqual([
       "01:incorrect",
@@ -91,22 +89,13 @@ describe("interaction graph", () => {
   });
 
   it("refuses turns outside the shape or two turns for one node", () => {
-    const base = { debateId: "d", questionId: "q", question: "", gold: "1", agents: 2, rounds: 2, finalAnswer: null };
-    expect(() => interactionGraph({ ...base, turns: [turn(2, 1, true)] })).toThrow(/outside 2 agents × 2 rounds/);
-    expect(() => interactionGraph({ ...base, turns: [turn(0, 1, true), turn(0, 1, false)] })).toThrow(/two turns for agent 0 in round 1/);
+    const shape = { gold: "1", rounds: 2 };
+    expect(() => graphOf([turn(2, 1, true)], shape)).toThrow(/outside 2 agents × 2 rounds/);
+    expect(() => graphOf([turn(0, 1, true), turn(0, 1, false)], shape)).toThrow(/two turns for agent 0 in round 1/);
   });
 
   it("per-round statistics count labels and the same agent's fixes and breaks", () => {
-    const g = interactionGraph({
-      debateId: "d",
-      questionId: "q",
-      question: "",
-      gold: "7",
-      agents: 2,
-      rounds: 3,
-      finalAnswer: null,
-      turns: [turn(0, 1, false), turn(1, 1, true), turn(0, 2, true), turn(1, 2, false), turn(0, 3, true)],
-    });
+    const g = graphOf([turn(0, 1, false), turn(1, 1, true), turn(0, 2, true), turn(1, 2, false), turn(0, 3, true)]);
     expect(roundLabelStats([g, g])).toEqual([
       { round: 1, correct: 2, incorrect: 2, absent: 0, fixed: 0, broken: 0 },
       { round: 2, correct: 2, incorrect: 2, absent: 0, fixed: 2, broken: 2 },
