@@ -1,34 +1,11 @@
 /** Body limits as the app composes them: uploads get their own (larger) limit, everything else the JSON one. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import type { LlamaBackend } from "../../src/backends/llama/backend.js";
-import { FileStore } from "../../src/server/files.js";
-import { DEFAULT_FINE_TUNE, FineTuneQueue } from "../../src/server/job-queue.js";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../../src/server/limits.js";
-import { ModelRegistry } from "../../src/server/model-registry.js";
-import { createServeApp } from "../../src/server/serve-app.js";
-
-const dir = mkdtempSync(join(tmpdir(), "society-limits-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+import { modelFreeServeApp } from "../support/model-free-serve-app.js";
 
 // No route here reaches the model or the trainer: requests are refused (or stored) before that.
-const registry = new ModelRegistry();
-const files = new FileStore(dir);
-const queue = new FineTuneQueue(dir, {
-  registry,
-  files,
-  trainer: { train: () => Promise.reject(new Error("not used")) },
-  defaults: DEFAULT_FINE_TUNE,
-});
-const app = createServeApp({
-  backend: {} as LlamaBackend,
-  registry,
-  files,
-  queue,
-  limits: { ...DEFAULT_LIMITS, maxBodyBytes: 200, maxFileBytes: 2000 },
-});
+const { queue, appWith } = modelFreeServeApp("society-limits-");
+const app = appWith({ limits: { ...DEFAULT_LIMITS, maxBodyBytes: 200, maxFileBytes: 2000 } });
 
 const upload = (text: string) => {
   const form = new FormData();

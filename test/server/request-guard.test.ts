@@ -3,36 +3,13 @@
  * headers (DNS rebinding), cross-origin browser requests (CSRF) unless allowed, and JSON bodies that do
  * not say application/json. The same guards against the real server on loopback: guard.model.test.ts.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import type { LlamaBackend } from "../../src/backends/llama/backend.js";
-import { FileStore } from "../../src/server/files.js";
-import { DEFAULT_FINE_TUNE, FineTuneQueue } from "../../src/server/job-queue.js";
-import { DEFAULT_LIMITS } from "../../src/server/limits.js";
-import { ModelRegistry } from "../../src/server/model-registry.js";
+import { describe, expect, it } from "vitest";
 import { allowedHostsFor, hostOf, normalizeOrigin } from "../../src/server/request-guard.js";
-import { createServeApp } from "../../src/server/serve-app.js";
+import { modelFreeServeApp } from "../support/model-free-serve-app.js";
 
-const dir = mkdtempSync(join(tmpdir(), "society-guard-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const registry = new ModelRegistry();
-const files = new FileStore(dir);
-const queue = new FineTuneQueue(dir, {
-  registry,
-  files,
-  trainer: { train: () => Promise.reject(new Error("not used")) },
-  defaults: DEFAULT_FINE_TUNE,
-});
+const serveApp = modelFreeServeApp("society-guard-");
 const appWith = (allowHosts: string[] = [], allowOrigins: string[] = []) =>
-  createServeApp({
-    backend: {} as LlamaBackend,
-    registry,
-    files,
-    queue,
-    limits: DEFAULT_LIMITS,
+  serveApp.appWith({
     guard: { allowedHosts: allowedHostsFor("127.0.0.1", allowHosts), allowedOrigins: new Set(allowOrigins.map(normalizeOrigin)) },
   });
 const app = appWith();
