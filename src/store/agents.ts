@@ -1,8 +1,8 @@
 /** Agents: the seats (role, index) a method's protocol fills with copies of the base model, within one run. */
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Ctx, Tables } from "./ctx.js";
 import type { Agent, AgentRole } from "./rows.js";
-import { firstWriteWins } from "./util.js";
+import { insertOnce, whereEq } from "./util.js";
 
 export interface AgentKey {
   runId: string;
@@ -25,31 +25,7 @@ export function agentsRepo(ctx: Ctx) {
   const { t } = ctx;
   return {
     /** Idempotent on (run, method, role, index). */
-    getOrCreate: (k: AgentKey): Promise<Agent> =>
-      ctx.tx(async () => {
-        return firstWriteWins(
-          ctx
-            .db()
-            .insert(t.agents)
-            .values(k)
-            .onConflictDoNothing({ target: [t.agents.runId, t.agents.method, t.agents.role, t.agents.agentIndex] })
-            .returning(),
-          () =>
-            ctx
-              .db()
-              .select()
-              .from(t.agents)
-              .where(
-                and(
-                  eq(t.agents.runId, k.runId),
-                  eq(t.agents.method, k.method),
-                  eq(t.agents.role, k.role),
-                  eq(t.agents.agentIndex, k.agentIndex),
-                ),
-              ),
-          "agent",
-        );
-      }),
+    getOrCreate: (k: AgentKey): Promise<Agent> => insertOnce(ctx, t.agents, k, ["runId", "method", "role", "agentIndex"], "agent"),
     get: async (id: string): Promise<Agent | undefined> => {
       const [row] = await ctx.db().select().from(t.agents).where(eq(t.agents.id, id));
       return row;
@@ -60,7 +36,7 @@ export function agentsRepo(ctx: Ctx) {
         .db()
         .select()
         .from(t.agents)
-        .where(and(eq(t.agents.runId, runId), method !== undefined ? eq(t.agents.method, method) : undefined))
+        .where(whereEq(t.agents, ["runId", "method"], { runId, method }))
         .orderBy(t.agents.method, ...agentOrder(t)),
   };
 }

@@ -4,10 +4,10 @@
  * replies, with their reference log-probs when the trainer computed them before training).
  */
 import { createHash } from "node:crypto";
-import { and, asc, eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { ChatMessage, Dataset, DatasetFormat, DatasetKind, DatasetRow } from "./rows.js";
-import { chunks, one } from "./util.js";
+import { chunks, one, whereEq } from "./util.js";
 
 export interface DatasetKey {
   runId: string;
@@ -36,6 +36,9 @@ const plain = (ms: readonly ChatMessage[]) => ms.map((m) => ({ role: m.role, con
  * The rows as chat JSONL: one `{"messages":[{"role":…,"content":…},…]}` line per row, each ending in "\n".
  * Trainers that write a file should write exactly this; the dataset's sha256 is the hash of these bytes.
  */
+/** The columns that identify one row (its unique index). */
+const KEY = ["runId", "method", "agentId", "iteration", "kind"] as const;
+
 export function toChatJsonl(rows: readonly { messages: readonly ChatMessage[] }[]): string {
   // `weight` (0 = context only) is kept: it is part of OpenAI's fine-tuning format and the trainers honour it.
   return rows
@@ -87,8 +90,7 @@ function formatOf(rows: readonly NewDatasetRow[], given?: DatasetFormat): Datase
 export function datasetsRepo(ctx: Ctx) {
   const { t } = ctx;
   const ds = t.datasets;
-  const where = (k: DatasetKey) =>
-    and(eq(ds.runId, k.runId), eq(ds.method, k.method), eq(ds.agentId, k.agentId), eq(ds.iteration, k.iteration), eq(ds.kind, k.kind));
+  const where = (k: DatasetKey) => whereEq(ds, KEY, k);
   return {
     /**
      * The dataset row and all its rows in ONE transaction (a crash leaves none of them). Idempotent on the
@@ -102,7 +104,7 @@ export function datasetsRepo(ctx: Ctx) {
           .db()
           .insert(ds)
           .values({ ...k, format, rowCount: rows.length, sha256 })
-          .onConflictDoNothing({ target: [ds.runId, ds.method, ds.agentId, ds.iteration, ds.kind] })
+          .onConflictDoNothing({ target: KEY.map((k) => ds[k]) })
           .returning();
         if (!created) return one(await ctx.db().select().from(ds).where(where(k)), "dataset");
         const values = rows.map((r, rowIndex) => ({
@@ -132,14 +134,7 @@ export function datasetsRepo(ctx: Ctx) {
         .db()
         .select()
         .from(ds)
-        .where(
-          and(
-            eq(ds.runId, f.runId),
-            f.method !== undefined ? eq(ds.method, f.method) : undefined,
-            f.iteration !== undefined ? eq(ds.iteration, f.iteration) : undefined,
-            f.agentId !== undefined ? eq(ds.agentId, f.agentId) : undefined,
-          ),
-        )
+        .where(whereEq(ds, ["runId", "method", "iteration", "agentId"], f))
         .orderBy(asc(ds.method), asc(ds.iteration), asc(ds.createdAt), asc(ds.id)),
     /** In row order. */
     rows: (datasetId: string): Promise<DatasetRow[]> =>

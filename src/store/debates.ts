@@ -2,10 +2,10 @@
  * Debates: one question worked by a run's agents at one (method, iteration, phase) under one protocol —
  * a debate, a MALT tree, … (the table keeps its first protocol's name). Its turns hang off it.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { Debate, DebateStatus, Phase, TieBreak, VoteCounts } from "./rows.js";
-import { firstWriteWins, one } from "./util.js";
+import { insertOnce, one, whereEq } from "./util.js";
 
 export interface DebateKey {
   runId: string;
@@ -42,32 +42,7 @@ export function debatesRepo(ctx: Ctx) {
   return {
     /** Idempotent on the key: a resumed run gets the stored debate (check its status and turns). */
     getOrCreate: (n: NewDebate): Promise<Debate> =>
-      ctx.tx(async () => {
-        const { protocol, ...k } = n;
-        return firstWriteWins(
-          ctx
-            .db()
-            .insert(d)
-            .values({ ...k, protocol: protocol ?? "debate" })
-            .onConflictDoNothing({ target: [d.runId, d.method, d.iteration, d.phase, d.questionId] })
-            .returning(),
-          () =>
-            ctx
-              .db()
-              .select()
-              .from(d)
-              .where(
-                and(
-                  eq(d.runId, k.runId),
-                  eq(d.method, k.method),
-                  eq(d.iteration, k.iteration),
-                  eq(d.phase, k.phase),
-                  eq(d.questionId, k.questionId),
-                ),
-              ),
-          "debate",
-        );
-      }),
+      insertOnce(ctx, d, { ...n, protocol: n.protocol ?? "debate" }, ["runId", "method", "iteration", "phase", "questionId"], "debate"),
     get: async (id: string): Promise<Debate | undefined> => {
       const [row] = await ctx.db().select().from(d).where(eq(d.id, id));
       return row;
@@ -78,15 +53,7 @@ export function debatesRepo(ctx: Ctx) {
         .db()
         .select()
         .from(d)
-        .where(
-          and(
-            eq(d.runId, f.runId),
-            f.method !== undefined ? eq(d.method, f.method) : undefined,
-            f.iteration !== undefined ? eq(d.iteration, f.iteration) : undefined,
-            f.phase !== undefined ? eq(d.phase, f.phase) : undefined,
-            f.status !== undefined ? eq(d.status, f.status) : undefined,
-          ),
-        )
+        .where(whereEq(d, ["runId", "method", "iteration", "phase", "status"], f))
         .orderBy(asc(d.createdAt), asc(d.id)),
     /** Records the vote and closes the debate. Throws when it does not exist. */
     finish: (id: string, r: DebateResult): Promise<Debate> =>

@@ -1,8 +1,8 @@
 /** Iterations: the l-th round of debate → filter → train, per run and method. */
-import { and, asc, eq } from "drizzle-orm";
+import { asc } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { Iteration, IterationStatus } from "./rows.js";
-import { one } from "./util.js";
+import { insertOnce, one, whereEq } from "./util.js";
 
 export interface IterationKey {
   runId: string;
@@ -10,10 +10,12 @@ export interface IterationKey {
   iteration: number;
 }
 
+/** The columns that identify one row (its unique index). */
+const KEY = ["runId", "method", "iteration"] as const;
+
 export function iterationsRepo(ctx: Ctx) {
   const { t } = ctx;
-  const where = (k: IterationKey) =>
-    and(eq(t.iterations.runId, k.runId), eq(t.iterations.method, k.method), eq(t.iterations.iteration, k.iteration));
+  const where = (k: IterationKey) => whereEq(t.iterations, KEY, k);
   const get = async (k: IterationKey): Promise<Iteration | undefined> => {
     const [row] = await ctx.db().select().from(t.iterations).where(where(k));
     return row;
@@ -21,16 +23,7 @@ export function iterationsRepo(ctx: Ctx) {
   return {
     get,
     /** Get-or-create: returns the stored row (whatever its status) when the iteration was started before. */
-    start: (k: IterationKey): Promise<Iteration> =>
-      ctx.tx(async () => {
-        const [row] = await ctx
-          .db()
-          .insert(t.iterations)
-          .values(k)
-          .onConflictDoNothing({ target: [t.iterations.runId, t.iterations.method, t.iterations.iteration] })
-          .returning();
-        return row ?? one(await ctx.db().select().from(t.iterations).where(where(k)), "iteration");
-      }),
+    start: (k: IterationKey): Promise<Iteration> => insertOnce(ctx, t.iterations, k, KEY, "iteration"),
     /** Marks a started iteration finished. Throws when it was never started. */
     finish: (k: IterationKey, status: Exclude<IterationStatus, "running"> = "done"): Promise<Iteration> =>
       ctx.tx(async () =>
@@ -45,7 +38,7 @@ export function iterationsRepo(ctx: Ctx) {
         .db()
         .select()
         .from(t.iterations)
-        .where(and(eq(t.iterations.runId, runId), method !== undefined ? eq(t.iterations.method, method) : undefined))
+        .where(whereEq(t.iterations, ["runId", "method"], { runId, method }))
         .orderBy(asc(t.iterations.method), asc(t.iterations.iteration)),
   };
 }

@@ -1,8 +1,8 @@
 /** Metrics: named numbers per (run, method, iteration, scope); written as a set, recomputable. */
-import { and, asc, eq, sql } from "drizzle-orm";
+import { asc, sql } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { Metric } from "./rows.js";
-import { chunks } from "./util.js";
+import { chunks, whereEq } from "./util.js";
 
 export interface NewMetric {
   runId: string;
@@ -61,15 +61,7 @@ export function metricsRepo(ctx: Ctx) {
         .db()
         .select()
         .from(m)
-        .where(
-          and(
-            eq(m.runId, f.runId),
-            f.method !== undefined ? eq(m.method, f.method) : undefined,
-            f.iteration !== undefined ? eq(m.iteration, f.iteration) : undefined,
-            f.name !== undefined ? eq(m.name, f.name) : undefined,
-            f.scope !== undefined ? eq(m.scope, f.scope) : undefined,
-          ),
-        )
+        .where(whereEq(m, ["runId", "method", "iteration", "name", "scope"], f))
         .orderBy(asc(m.method), asc(m.iteration), asc(m.name), asc(m.scope)),
   };
 }

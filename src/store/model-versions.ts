@@ -2,7 +2,7 @@
 import { and, desc, eq, lte } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { ModelKind, ModelVersion } from "./rows.js";
-import { firstWriteWins } from "./util.js";
+import { insertOnce } from "./util.js";
 
 export interface NewModelVersion {
   agentId: string;
@@ -23,24 +23,7 @@ export function modelVersionsRepo(ctx: Ctx) {
   const mv = t.modelVersions;
   return {
     /** One version per (agent, iteration): the first write wins and later ones return it unchanged. */
-    insert: (v: NewModelVersion): Promise<ModelVersion> =>
-      ctx.tx(async () => {
-        return firstWriteWins(
-          ctx
-            .db()
-            .insert(mv)
-            .values(v)
-            .onConflictDoNothing({ target: [mv.agentId, mv.iteration] })
-            .returning(),
-          () =>
-            ctx
-              .db()
-              .select()
-              .from(mv)
-              .where(and(eq(mv.agentId, v.agentId), eq(mv.iteration, v.iteration))),
-          "model version",
-        );
-      }),
+    insert: (v: NewModelVersion): Promise<ModelVersion> => insertOnce(ctx, mv, v, ["agentId", "iteration"], "model version"),
     get: async (id: string): Promise<ModelVersion | undefined> => {
       const [row] = await ctx.db().select().from(mv).where(eq(mv.id, id));
       return row;

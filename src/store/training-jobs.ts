@@ -2,7 +2,7 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { LossPoint, TrainerKind, TrainingJob, TrainingStatus } from "./rows.js";
-import { defined, one } from "./util.js";
+import { defined, one, whereEq } from "./util.js";
 
 export interface NewTrainingJob {
   runId: string;
@@ -100,13 +100,7 @@ export function trainingJobsRepo(ctx: Ctx) {
         .db()
         .select()
         .from(j)
-        .where(
-          and(
-            eq(j.runId, f.runId),
-            f.agentId !== undefined ? eq(j.agentId, f.agentId) : undefined,
-            f.status !== undefined ? eq(j.status, f.status) : undefined,
-          ),
-        )
+        .where(whereEq(j, ["runId", "agentId", "status"], f))
         .orderBy(j.iteration, j.createdAt, j.id),
   };
 }

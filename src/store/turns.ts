@@ -7,7 +7,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { agentOrder } from "./agents.js";
 import type { Ctx } from "./ctx.js";
 import type { ChatMessage, ParseStatus, Phase, Turn } from "./rows.js";
-import { firstWriteWins } from "./util.js";
+import { insertOnce } from "./util.js";
 
 export interface NewTurn {
   debateId: string;
@@ -35,24 +35,13 @@ export function turnsRepo(ctx: Ctx) {
   return {
     /** One transaction; idempotent on (debate, agent, round, node): a second insert returns the stored turn unchanged. */
     insert: (turn: NewTurn): Promise<Turn> =>
-      ctx.tx(async () => {
-        const node = turn.node ?? "";
-        return firstWriteWins(
-          ctx
-            .db()
-            .insert(tu)
-            .values({ ...turn, node, latencyMs: Math.round(turn.latencyMs) })
-            .onConflictDoNothing({ target: [tu.debateId, tu.agentId, tu.round, tu.node] })
-            .returning(),
-          () =>
-            ctx
-              .db()
-              .select()
-              .from(tu)
-              .where(and(eq(tu.debateId, turn.debateId), eq(tu.agentId, turn.agentId), eq(tu.round, turn.round), eq(tu.node, node))),
-          "turn",
-        );
-      }),
+      insertOnce(
+        ctx,
+        tu,
+        { ...turn, node: turn.node ?? "", latencyMs: Math.round(turn.latencyMs) },
+        ["debateId", "agentId", "round", "node"],
+        "turn",
+      ),
     get: async (id: string): Promise<Turn | undefined> => {
       const [row] = await ctx.db().select().from(tu).where(eq(tu.id, id));
       return row;

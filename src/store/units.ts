@@ -5,36 +5,26 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Ctx } from "./ctx.js";
 import type { Unit } from "./rows.js";
-import { firstWriteWins } from "./util.js";
+import { insertOnce, whereEq } from "./util.js";
 
 export function unitsRepo(ctx: Ctx) {
   const { t } = ctx;
   const u = t.units;
-  const stored = (runId: string, key: string) =>
-    ctx
+  const get = async (runId: string, key: string): Promise<Unit | undefined> => {
+    const [row] = await ctx
       .db()
       .select()
       .from(u)
-      .where(and(eq(u.runId, runId), eq(u.key, key)));
-  const get = async (runId: string, key: string): Promise<Unit | undefined> => (await stored(runId, key))[0];
+      .where(whereEq(u, ["runId", "key"], { runId, key }));
+    return row;
+  };
   return {
     /**
      * Marks the unit done with an optional JSON result. First write wins: marking it again returns the stored
      * marker unchanged. Call it inside the same `store.transaction` as the unit's own writes.
      */
     markDone: (runId: string, key: string, result?: unknown): Promise<Unit> =>
-      ctx.tx(async () => {
-        return firstWriteWins(
-          ctx
-            .db()
-            .insert(u)
-            .values({ runId, key, status: "done", result: result ?? null })
-            .onConflictDoNothing({ target: [u.runId, u.key] })
-            .returning(),
-          () => stored(runId, key),
-          "unit",
-        );
-      }),
+      insertOnce(ctx, u, { runId, key, status: "done", result: result ?? null }, ["runId", "key"], "unit"),
     isDone: async (runId: string, key: string): Promise<boolean> => (await get(runId, key))?.status === "done",
     get,
     /** The run's markers whose key starts with `prefix` (all when omitted), ordered by key. */
