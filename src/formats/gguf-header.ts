@@ -27,6 +27,23 @@ export const GGUF_VALUE_TYPE = {
 } as const;
 const VT = GGUF_VALUE_TYPE;
 
+/** The fixed-size numeric value types: bytes, and the Buffer methods that read and write them (little-endian). */
+export const GGUF_NUMBERS = {
+  u8: { bytes: 1, read: "readUInt8", write: "writeUInt8" },
+  i8: { bytes: 1, read: "readInt8", write: "writeInt8" },
+  u16: { bytes: 2, read: "readUInt16LE", write: "writeUInt16LE" },
+  i16: { bytes: 2, read: "readInt16LE", write: "writeInt16LE" },
+  u32: { bytes: 4, read: "readUInt32LE", write: "writeUInt32LE" },
+  i32: { bytes: 4, read: "readInt32LE", write: "writeInt32LE" },
+  f32: { bytes: 4, read: "readFloatLE", write: "writeFloatLE" },
+  f64: { bytes: 8, read: "readDoubleLE", write: "writeDoubleLE" },
+  u64: { bytes: 8, read: "readBigUInt64LE", write: "writeBigUInt64LE" },
+  i64: { bytes: 8, read: "readBigInt64LE", write: "writeBigInt64LE" },
+} as const satisfies Record<string, { bytes: number; read: keyof Buffer; write: keyof Buffer }>;
+export type GgufNumberType = keyof typeof GGUF_NUMBERS;
+/** What reading a numeric type gives: a bigint for the 64-bit integers, else a number. */
+type NumberOf<K extends GgufNumberType> = ReturnType<Buffer[(typeof GGUF_NUMBERS)[K]["read"]]>;
+
 export type GgufValue = string | number | bigint | boolean | GgufValue[];
 
 /** One tensor of a GGUF file: what it is and where its bytes are. */
@@ -113,22 +130,18 @@ const MAX_TENSOR_NAME = 63; // GGML_MAX_NAME - 1 (the name is stored NUL-termina
 const DEFAULT_ALIGNMENT = 32;
 /** Longest string value we read (chat templates and embedded tokenizer JSON are far shorter). */
 const MAX_STRING = 256 << 20;
+const TYPE_NAMES = Object.fromEntries(Object.entries(VT).map(([k, v]) => [v, k])) as Record<number, string>;
+/** The numeric type of a value type id, if it is one. */
+const numberType = (type: number): GgufNumberType | undefined => {
+  const name = TYPE_NAMES[type];
+  return name !== undefined && name in GGUF_NUMBERS ? (name as GgufNumberType) : undefined;
+};
 /** Bytes of each scalar GGUF value type (strings: at least their 8-byte length). */
 const SCALAR_BYTES: Record<number, number> = {
-  [VT.u8]: 1,
-  [VT.i8]: 1,
-  [VT.u16]: 2,
-  [VT.i16]: 2,
-  [VT.u32]: 4,
-  [VT.i32]: 4,
-  [VT.f32]: 4,
+  ...Object.fromEntries(Object.entries(GGUF_NUMBERS).map(([k, t]) => [VT[k as GgufNumberType], t.bytes])),
   [VT.bool]: 1,
   [VT.string]: 8,
-  [VT.u64]: 8,
-  [VT.i64]: 8,
-  [VT.f64]: 8,
 };
-const TYPE_NAMES = Object.fromEntries(Object.entries(VT).map(([k, v]) => [v, k])) as Record<number, string>;
 
 /** A file that is not a well-formed GGUF: the message names the file and what is wrong with it. */
 export class GgufFormatError extends UserError {
@@ -184,50 +197,16 @@ class Cursor {
     return [b, off];
   }
 
-  u8(what: string): number {
-    const [b, o] = this.at(1, what);
-    return b.readUInt8(o);
-  }
-  i8(what: string): number {
-    const [b, o] = this.at(1, what);
-    return b.readInt8(o);
-  }
-  u16(what: string): number {
-    const [b, o] = this.at(2, what);
-    return b.readUInt16LE(o);
-  }
-  i16(what: string): number {
-    const [b, o] = this.at(2, what);
-    return b.readInt16LE(o);
-  }
-  u32(what: string): number {
-    const [b, o] = this.at(4, what);
-    return b.readUInt32LE(o);
-  }
-  i32(what: string): number {
-    const [b, o] = this.at(4, what);
-    return b.readInt32LE(o);
-  }
-  f32(what: string): number {
-    const [b, o] = this.at(4, what);
-    return b.readFloatLE(o);
-  }
-  f64(what: string): number {
-    const [b, o] = this.at(8, what);
-    return b.readDoubleLE(o);
-  }
-  u64(what: string): bigint {
-    const [b, o] = this.at(8, what);
-    return b.readBigUInt64LE(o);
-  }
-  i64(what: string): bigint {
-    const [b, o] = this.at(8, what);
-    return b.readBigInt64LE(o);
+  /** A fixed-size number. */
+  read<K extends GgufNumberType>(type: K, what: string): NumberOf<K> {
+    const { bytes, read } = GGUF_NUMBERS[type];
+    const [b, o] = this.at(bytes, what);
+    return b[read](o) as NumberOf<K>;
   }
 
   /** A count or length that must fit in what is left of the file at `minBytes` bytes per item. */
   count(what: string, minBytes: number): number {
-    const n = this.u64(what);
+    const n = this.read("u64", what);
     const room = BigInt(Math.floor(this.remaining / minBytes));
     if (n > room)
       throw new Problem(`${what} is ${n}, more than the ${this.remaining} bytes left in the file can hold (corrupt or truncated)`);
@@ -247,48 +226,27 @@ const asNumber = (v: bigint): number | bigint =>
   v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 
 function readScalar(c: Cursor, type: number, what: string): GgufValue {
-  switch (type) {
-    case VT.u8:
-      return c.u8(what);
-    case VT.i8:
-      return c.i8(what);
-    case VT.u16:
-      return c.u16(what);
-    case VT.i16:
-      return c.i16(what);
-    case VT.u32:
-      return c.u32(what);
-    case VT.i32:
-      return c.i32(what);
-    case VT.f32:
-      return c.f32(what);
-    case VT.bool: {
-      const b = c.u8(what);
-      if (b > 1) throw new Problem(`${what} is a bool holding ${b} (must be 0 or 1)`);
-      return b === 1;
-    }
-    case VT.string:
-      return c.str(what);
-    case VT.u64:
-      return asNumber(c.u64(what));
-    case VT.i64:
-      return asNumber(c.i64(what));
-    case VT.f64:
-      return c.f64(what);
-    default:
-      throw new Problem(`${what} has unknown value type ${type}`);
+  if (type === VT.bool) {
+    const b = c.read("u8", what);
+    if (b > 1) throw new Problem(`${what} is a bool holding ${b} (must be 0 or 1)`);
+    return b === 1;
   }
+  if (type === VT.string) return c.str(what);
+  const number = numberType(type);
+  if (number === undefined) throw new Problem(`${what} has unknown value type ${type}`);
+  const v = c.read(number, what);
+  return typeof v === "bigint" ? asNumber(v) : v;
 }
 
 function readHeader(c: Cursor, path: string): GgufHeader {
   if (c.size < 4) throw new Problem(`not a GGUF file: it has ${c.size} bytes`);
-  const magic = c.u32("magic");
+  const magic = c.read("u32", "magic");
   if (magic !== MAGIC) {
     const head = Buffer.alloc(4);
     head.writeUInt32LE(magic);
     throw new Problem(`not a GGUF file: it starts with ${JSON.stringify(head.toString("latin1"))}, not "GGUF"`);
   }
-  const version = c.u32("version");
+  const version = c.read("u32", "version");
   if (!SUPPORTED_VERSIONS.includes(version))
     throw new Problem(`GGUF version ${version} is not supported (supported: ${SUPPORTED_VERSIONS.join(", ")})`);
   // Smallest possible entries: a tensor info is a name length + n_dims + type + offset; a key/value a
@@ -301,9 +259,9 @@ function readHeader(c: Cursor, path: string): GgufHeader {
     const key = c.str(`metadata key ${i}`);
     if (key === "") throw new Problem(`metadata key ${i} is empty`);
     if (metadata.has(key)) throw new Problem(`metadata key "${key}" appears twice`);
-    const type = c.u32(`type of ${key}`);
+    const type = c.read("u32", `type of ${key}`);
     if (type === VT.array) {
-      const itemType = c.u32(`item type of ${key}`);
+      const itemType = c.read("u32", `item type of ${key}`);
       if (itemType === VT.array) throw new Problem(`metadata ${key} is an array of arrays (not allowed in GGUF)`);
       const itemBytes = SCALAR_BYTES[itemType];
       if (itemBytes === undefined) throw new Problem(`metadata ${key} is an array of unknown value type ${itemType}`);
@@ -329,24 +287,24 @@ function readHeader(c: Cursor, path: string): GgufHeader {
     if (Buffer.byteLength(name) > MAX_TENSOR_NAME) throw new Problem(`tensor ${i}'s name is longer than ${MAX_TENSOR_NAME} bytes`);
     if (names.has(name)) throw new Problem(`tensor "${name}" appears twice`);
     names.add(name);
-    const nDims = c.u32(`dimensions of ${name}`);
+    const nDims = c.read("u32", `dimensions of ${name}`);
     if (nDims > MAX_DIMS) throw new Problem(`tensor ${name} has ${nDims} dimensions (at most ${MAX_DIMS})`);
     const ne: [number, number, number, number] = [1, 1, 1, 1];
     let elements = 1n;
     for (let d = 0; d < nDims; d++) {
-      const v = c.i64(`dimension ${d} of ${name}`);
+      const v = c.read("i64", `dimension ${d} of ${name}`);
       if (v < 0n) throw new Problem(`tensor ${name} has a negative dimension ${v}`);
       elements *= v;
       if (elements > BigInt(Number.MAX_SAFE_INTEGER)) throw new Problem(`tensor ${name} claims more than 2^53 elements`);
       ne[d] = Number(v);
     }
-    const type = c.u32(`type of ${name}`);
+    const type = c.read("u32", `type of ${name}`);
     const traits = ggmlTypeTraits(type);
     if (!traits) throw new Problem(`tensor ${name} has unknown ggml type ${type}`);
     if (ne[0] % traits.blockSize !== 0)
       throw new Problem(`tensor ${name}: ${ne[0]} elements per row is not a multiple of ${traits.name}'s block of ${traits.blockSize}`);
     const size = (Number(elements) / traits.blockSize) * traits.typeSize;
-    const rel = c.u64(`data offset of ${name}`);
+    const rel = c.read("u64", `data offset of ${name}`);
     infos.push({ name, type, ne, nDims: Math.max(nDims, 1), size, rel });
   }
 

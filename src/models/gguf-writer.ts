@@ -1,5 +1,5 @@
 import { writeSync } from "node:fs";
-import { GGUF_VALUE_TYPE } from "../formats/gguf-header.js";
+import { GGUF_NUMBERS, GGUF_VALUE_TYPE, type GgufNumberType } from "../formats/gguf-header.js";
 import { replaceFileWith } from "../util/atomic-file.js";
 
 /**
@@ -11,7 +11,7 @@ import { replaceFileWith } from "../util/atomic-file.js";
 const VT = GGUF_VALUE_TYPE;
 
 type Scalar =
-  | { type: "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32" | "f64"; value: number }
+  | { type: Exclude<GgufNumberType, "u64" | "i64">; value: number }
   | { type: "u64" | "i64"; value: bigint | number }
   | { type: "bool"; value: boolean }
   | { type: "string"; value: string };
@@ -70,65 +70,24 @@ class ByteSink {
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
-  u8(v: number) {
-    this.ensure(1);
-    this.buf.writeUInt8(v, this.length);
-    this.length += 1;
-  }
-  i8(v: number) {
-    this.ensure(1);
-    this.buf.writeInt8(v, this.length);
-    this.length += 1;
-  }
-  u16(v: number) {
-    this.ensure(2);
-    this.buf.writeUInt16LE(v, this.length);
-    this.length += 2;
-  }
-  i16(v: number) {
-    this.ensure(2);
-    this.buf.writeInt16LE(v, this.length);
-    this.length += 2;
-  }
-  u32(v: number) {
-    this.ensure(4);
-    this.buf.writeUInt32LE(v, this.length);
-    this.length += 4;
-  }
-  i32(v: number) {
-    this.ensure(4);
-    this.buf.writeInt32LE(v, this.length);
-    this.length += 4;
-  }
-  f32(v: number) {
-    this.ensure(4);
-    this.buf.writeFloatLE(v, this.length);
-    this.length += 4;
-  }
-  f64(v: number) {
-    this.ensure(8);
-    this.buf.writeDoubleLE(v, this.length);
-    this.length += 8;
-  }
-  u64(v: bigint | number) {
-    this.ensure(8);
-    this.buf.writeBigUInt64LE(BigInt(v), this.length);
-    this.length += 8;
-  }
-  i64(v: bigint | number) {
-    this.ensure(8);
-    this.buf.writeBigInt64LE(BigInt(v), this.length);
-    this.length += 8;
+  /** A fixed-size number; a 64-bit integer may be given as a number. */
+  put(type: GgufNumberType, v: number | bigint) {
+    const { bytes, write } = GGUF_NUMBERS[type];
+    this.ensure(bytes);
+    const big = type === "u64" || type === "i64";
+    // One signature for the ten writers: each takes (value, offset), a bigint exactly for the 64-bit integers.
+    (this.buf[write] as (value: number | bigint, offset: number) => number).call(this.buf, big ? BigInt(v) : v, this.length);
+    this.length += bytes;
   }
   str(s: string) {
     const b = Buffer.from(s, "utf8");
-    this.u64(b.length);
+    this.put("u64", b.length);
     this.ensure(b.length);
     b.copy(this.buf, this.length);
     this.length += b.length;
   }
   pad(alignment: number) {
-    while (this.length % alignment !== 0) this.u8(0);
+    while (this.length % alignment !== 0) this.put("u8", 0);
   }
   bytes(): Buffer {
     return this.buf.subarray(0, this.length);
@@ -136,18 +95,9 @@ class ByteSink {
 }
 
 function writeScalar(sink: ByteSink, v: Scalar) {
-  switch (v.type) {
-    case "string":
-      return sink.str(v.value);
-    case "bool":
-      return sink.u8(v.value ? 1 : 0);
-    case "u64":
-      return sink.u64(v.value);
-    case "i64":
-      return sink.i64(v.value);
-    default:
-      return sink[v.type](v.value);
-  }
+  if (v.type === "string") sink.str(v.value);
+  else if (v.type === "bool") sink.put("u8", v.value ? 1 : 0);
+  else sink.put(v.type, v.value);
 }
 
 function checkValue(key: string, v: GgufValue) {
@@ -184,23 +134,23 @@ export function encodeGgufHeader(file: GgufFile): { header: Buffer; offsets: num
     if (Buffer.byteLength(t.name) > 63) throw new Error(`gguf: tensor name ${t.name} is longer than 63 bytes`);
   }
   const sink = new ByteSink();
-  sink.u32(0x46554747); // "GGUF"
-  sink.u32(3);
-  sink.u64(file.tensors.length);
-  sink.u64(Object.keys(metadata).length);
+  sink.put("u32", 0x46554747); // "GGUF"
+  sink.put("u32", 3);
+  sink.put("u64", file.tensors.length);
+  sink.put("u64", Object.keys(metadata).length);
   for (const [key, v] of Object.entries(metadata)) {
     checkValue(key, v);
     sink.str(key);
     if (v.type === "array") {
-      sink.u32(VT.array);
-      sink.u32(VT[v.itemType]);
-      sink.u64(v.value.length);
+      sink.put("u32", VT.array);
+      sink.put("u32", VT[v.itemType]);
+      sink.put("u64", v.value.length);
       for (let i = 0; i < v.value.length; i++) {
         if (v.itemType === "string") sink.str(v.value[i] as string);
-        else sink[v.itemType](v.value[i] as number);
+        else sink.put(v.itemType, v.value[i] as number);
       }
     } else {
-      sink.u32(VT[v.type]);
+      sink.put("u32", VT[v.type]);
       writeScalar(sink, v);
     }
   }
@@ -209,10 +159,10 @@ export function encodeGgufHeader(file: GgufFile): { header: Buffer; offsets: num
   let offset = 0;
   for (const t of file.tensors) {
     sink.str(t.name);
-    sink.u32(t.shape.length);
-    for (const d of t.shape) sink.u64(d);
-    sink.u32(GGML_TYPE[t.type]);
-    sink.u64(offset);
+    sink.put("u32", t.shape.length);
+    for (const d of t.shape) sink.put("u64", d);
+    sink.put("u32", GGML_TYPE[t.type]);
+    sink.put("u64", offset);
     offsets.push(offset);
     const size = t.shape.reduce((a, b) => a * b, 1) * (t.type === "F32" ? 4 : 2);
     sizes.push(size);

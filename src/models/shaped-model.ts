@@ -25,58 +25,16 @@ export interface ModelSize {
 }
 
 const LLAMA3_ROPE = { factor: 32, low: 1, high: 4, origCtx: 8192 };
+/** What the Llama 3.1+ models share: the 128k vocabulary and context, RoPE base, 8 KV heads, (3.2's) RoPE scaling. */
+const LLAMA3 = { nHeadKv: 8, nVocab: 128256, ctx: 131072, ropeFreqBase: 500000, llama3Rope: LLAMA3_ROPE };
 
 /** The shapes of Meta's Llama 3 models (config.json of each), as llama.cpp converts them. */
 export const LLAMA_SIZES: Record<string, ModelSize> = {
-  "1b": {
-    nLayer: 16,
-    nEmbd: 2048,
-    nHead: 32,
-    nHeadKv: 8,
-    nFf: 8192,
-    nVocab: 128256,
-    ctx: 131072,
-    ropeFreqBase: 500000,
-    tiedOutput: true,
-    llama3Rope: LLAMA3_ROPE,
-  },
-  "3b": {
-    nLayer: 28,
-    nEmbd: 3072,
-    nHead: 24,
-    nHeadKv: 8,
-    nFf: 8192,
-    nVocab: 128256,
-    ctx: 131072,
-    ropeFreqBase: 500000,
-    tiedOutput: true,
-    llama3Rope: LLAMA3_ROPE,
-  },
-  "8b": {
-    nLayer: 32,
-    nEmbd: 4096,
-    nHead: 32,
-    nHeadKv: 8,
-    nFf: 14336,
-    nVocab: 128256,
-    ctx: 131072,
-    ropeFreqBase: 500000,
-    tiedOutput: false,
-    llama3Rope: { ...LLAMA3_ROPE, factor: 8 },
-  },
+  "1b": { ...LLAMA3, nLayer: 16, nEmbd: 2048, nHead: 32, nFf: 8192, tiedOutput: true },
+  "3b": { ...LLAMA3, nLayer: 28, nEmbd: 3072, nHead: 24, nFf: 8192, tiedOutput: true },
+  "8b": { ...LLAMA3, nLayer: 32, nEmbd: 4096, nHead: 32, nFf: 14336, tiedOutput: false, llama3Rope: { ...LLAMA3_ROPE, factor: 8 } },
   /** Same structure, CPU-sized: what --quick runs. */
-  tiny: {
-    nLayer: 2,
-    nEmbd: 128,
-    nHead: 4,
-    nHeadKv: 2,
-    nFf: 256,
-    nVocab: 4096,
-    ctx: 4096,
-    ropeFreqBase: 500000,
-    tiedOutput: true,
-    llama3Rope: LLAMA3_ROPE,
-  },
+  tiny: { ...LLAMA3, nLayer: 2, nEmbd: 128, nHead: 4, nHeadKv: 2, nFf: 256, nVocab: 4096, ctx: 4096, tiedOutput: true },
 };
 
 export interface ShapedModelOptions {

@@ -16,6 +16,14 @@ const height = 260;
 /** Legends never shorten a label (vega's default cuts at 160 px: "multiagent-ft: cri…"). */
 const legend = { labelLimit: 0, titleLimit: 0, orient: "bottom", direction: "horizontal", columns: 3 } as const;
 
+/** A row of panels per method, each labelled in full on its left. */
+const methodRows = {
+  field: "method",
+  type: "nominal",
+  title: null,
+  header: { labelAngle: 0, labelAlign: "left", labelLimit: 0, labelFontWeight: "bold" },
+} as const;
+
 /** Accuracy vs iteration per method, with a ±1 stderr band. */
 export function accuracyChart(data: ReportData): Chart {
   const values = Object.entries(data.methods).flatMap(([method, s]) =>
@@ -84,14 +92,7 @@ export function datasetSizeChart(data: ReportData): Chart {
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       data: { values: data.agents.map((a) => ({ method: a.method, agent: a.agent, iteration: a.iteration, rows: a.datasetRows })) },
-      facet: {
-        row: {
-          field: "method",
-          type: "nominal",
-          title: null,
-          header: { labelAngle: 0, labelAlign: "left", labelLimit: 0, labelFontWeight: "bold" },
-        },
-      },
+      facet: { row: methodRows },
       // A single-model method's one bar is centred in its iteration, not placed in a society agent's slot.
       resolve: { scale: { xOffset: "independent" } },
       spec: {
@@ -121,12 +122,7 @@ export function lossChart(data: ReportData): Chart {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       data: { values },
       facet: {
-        row: {
-          field: "method",
-          type: "nominal",
-          title: null,
-          header: { labelAngle: 0, labelAlign: "left", labelLimit: 0, labelFontWeight: "bold" },
-        },
+        row: methodRows,
         column: { field: "iteration", type: "nominal", title: null },
       },
       spec: {
