@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Agent, Dataset, DatasetRow, ModelVersion } from "../../store/index.js";
-import type { Objective, PreferencePair, TrainResult } from "../../training/types.js";
+import type { Objective, PreferencePair, TrainGraph, TrainRequest, TrainResult } from "../../training/types.js";
 import { deriveSeed } from "../../util/seed.js";
 import type { MethodContext } from "../types.js";
 import { versionAt } from "./society.js";
@@ -63,6 +63,11 @@ export interface FitOptions {
   objective?: Objective;
   /** Optimizer settings that differ from the run's (e.g. DPO's learning rate). */
   optim?: { lr?: number; epochs?: number };
+  /**
+   * A student (MAGDi): trains from its own base model, not the run's, on interaction graphs instead of the
+   * dataset's rows (the dataset is then what the job is filed under); logged as "student".
+   */
+  student?: { base: string; graphs: TrainGraph[] };
 }
 
 /**
@@ -78,7 +83,7 @@ export async function fit(
   o: FitOptions,
 ): Promise<{ result: TrainResult; jobId: string }> {
   const t = ctx.config.training;
-  const name = agentName(agent);
+  const name = o.student ? "student" : agentName(agent);
   const dir = join(ctx.runDir, "models", agent.method);
   mkdirSync(dir, { recursive: true });
   const outPath = join(dir, o.file);
@@ -102,18 +107,20 @@ export async function fit(
       seed: o.seed,
       continueFrom: o.from?.id ?? null,
       ...(objective.kind === "sft" ? {} : { objective }),
+      ...(o.student ? { base: o.student.base, graphs: o.student.graphs.length } : {}),
     },
   });
-  const rows = await ctx.store.datasets.rows(dataset.id);
+  const data = await trainingData(ctx, dataset, objective, o.student?.graphs);
   try {
     let last = 0;
     const from = o.from;
     const result = await ctx.trainer.train({
       // Continue from the weights the trainer produced last time, by their kind: a remote fine-tuned model id,
       // a complete GGUF, or a LoRA adapter over the base.
-      baseModelPath: from?.kind === "remote" ? from.remoteId! : from?.kind === "full" ? from.path! : ctx.base.base,
+      baseModelPath: from?.kind === "remote" ? from.remoteId! : from?.kind === "full" ? from.path! : (o.student?.base ?? ctx.base.base),
       initAdapterPath: from?.kind === "lora" ? from.path! : undefined,
-      ...(objective.kind === "sft" ? { examples: rows.map((r) => ({ messages: r.messages })) } : { objective, pairs: rows.map(toPair) }),
+      ...(objective.kind === "sft" ? {} : { objective }),
+      ...data,
       chatTemplate: ctx.config.model.chat_template,
       mode: t.mode,
       outPath,
@@ -139,8 +146,13 @@ export async function fit(
         const now = Date.now();
         if (now - last < 2000 && p.step < p.totalSteps) return;
         last = now;
+        const m = p.metrics
+          ? ` (${Object.entries(p.metrics)
+              .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+              .join(", ")})`
+          : "";
         ctx.log(
-          `  train ${agent.method} ${name} it${iteration}${objective.kind === "sft" ? "" : ` (${objective.kind})`}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(3)}` : ""} ${Math.round(p.tokensPerSecond)} tok/s`,
+          `  train ${agent.method} ${name} it${iteration}${objective.kind === "sft" ? "" : ` (${objective.kind})`}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(3)}` : ""}${m} ${Math.round(p.tokensPerSecond)} tok/s`,
         );
       },
     });
@@ -149,6 +161,18 @@ export async function fit(
     await ctx.store.trainingJobs.update(job.id, { status: "failed", error: (e as Error).message });
     throw e;
   }
+}
+
+/** What the job trains on: graphs when given, else the dataset's rows as chat examples (sft) or preference pairs. */
+async function trainingData(
+  ctx: MethodContext,
+  dataset: Dataset,
+  objective: Objective,
+  graphs: TrainGraph[] | undefined,
+): Promise<Pick<TrainRequest, "examples" | "pairs" | "graphs">> {
+  if (graphs) return { graphs };
+  const rows = await ctx.store.datasets.rows(dataset.id);
+  return objective.kind === "sft" ? { examples: rows.map((r) => ({ messages: r.messages })) } : { pairs: rows.map(toPair) };
 }
 
 /** A stored preference row as the trainer's pair (reference log-probs included when stored). */
@@ -185,23 +209,13 @@ export async function registerVersion(
   meta: Record<string, unknown> = {},
 ): Promise<ModelVersion> {
   return ctx.store.transaction(async () => {
-    const w = weightsOf(result);
-    const v = await ctx.store.modelVersions.insert({
-      agentId: agent.id,
-      iteration,
-      kind: w.kind,
-      path: w.path,
-      remoteId: w.remoteId,
-      sha256: w.sha256,
-      parentId,
-      meta: {
-        rows,
-        steps: result.steps,
-        tokensPerSecond: result.tokensPerSecond,
-        bestValLoss: result.bestValLoss ?? null,
-        stoppedEarly: result.stoppedEarly,
-        ...meta,
-      },
+    const v = await insertVersion(ctx, agent, iteration, weightsOf(result), parentId, {
+      rows,
+      steps: result.steps,
+      tokensPerSecond: result.tokensPerSecond,
+      bestValLoss: result.bestValLoss ?? null,
+      stoppedEarly: result.stoppedEarly,
+      ...meta,
     });
     await ctx.store.trainingJobs.update(jobId, { status: "succeeded", lossCurve: result.lossCurve, outputModelVersionId: v.id });
     return v;
@@ -218,6 +232,18 @@ export async function keepWeights(
   why: string,
   meta: Record<string, unknown> = {},
 ): Promise<ModelVersion> {
+  return insertVersion(ctx, agent, iteration, w, parentId, { skipped: why, ...meta });
+}
+
+/** `w` as the agent's version at `iteration`, descended from `parentId`. */
+function insertVersion(
+  ctx: MethodContext,
+  agent: Agent,
+  iteration: number,
+  w: Weights,
+  parentId: string,
+  meta: Record<string, unknown>,
+): Promise<ModelVersion> {
   return ctx.store.modelVersions.insert({
     agentId: agent.id,
     iteration,
@@ -226,6 +252,6 @@ export async function keepWeights(
     remoteId: w.remoteId,
     sha256: w.sha256,
     parentId,
-    meta: { skipped: why, ...meta },
+    meta,
   });
 }
