@@ -4,11 +4,10 @@ import type { MethodName } from "../config/schema.js";
 import { deriveSeed } from "../util/seed.js";
 import { evaluateSociety, isRunProtocol } from "./steps/evaluate-step.js";
 import { inParallel } from "./steps/in-parallel.js";
-import { once } from "./steps/once.js";
 import { saveDataset } from "./steps/save-dataset.js";
 import { ensureAgents, seatsAt } from "./steps/society.js";
 import { trainAgent } from "./steps/train-agent.js";
-import { loadTranscripts } from "./steps/transcripts.js";
+import { trainDebate } from "./steps/train-debate.js";
 import type { Method, MethodContext } from "./types.js";
 
 export interface SocietyOptions {
@@ -42,18 +41,10 @@ export function societyMethod(name: MethodName, opts: SocietyOptions = {}): Meth
       for (let l = 1; l <= ctx.config.iterations; l++) {
         // 1. Debate on the train split with the agents of iteration l−1 (the untrained debate is shared).
         const seats = await at(l - 1);
-        const debateKey = l === 1 && isRunProtocol(ctx, seats) ? "base" : name;
-        await once(ctx, `${name}/it${l}/train-debate`, () =>
-          ctx.debates.run({
-            method: debateKey,
-            iteration: l - 1,
-            phase: "train",
-            questions: ctx.train,
-            ...seats,
-            label: `${name} debate it${l}`,
-          }),
-        );
-        const transcripts = (await loadTranscripts(ctx, debateKey, l - 1, "train")).map((d) => d.transcript);
+        const transcripts = await trainDebate(ctx, name, l, seats, {
+          shared: l === 1 && isRunProtocol(ctx, seats),
+          label: `${name} debate it${l}`,
+        });
 
         // 2–4. Each agent's own data, then its finetuning (the agents' jobs are independent: workers run them side by side).
         const jobs: Array<() => Promise<unknown>> = [];

@@ -6,11 +6,10 @@ import type { BuiltDataset, DebateTranscript } from "../datasets/types.js";
 import { deriveSeed } from "../util/seed.js";
 import { plurality } from "./steps/evaluate.js";
 import { evaluateSociety } from "./steps/evaluate-step.js";
-import { once } from "./steps/once.js";
 import { saveDataset } from "./steps/save-dataset.js";
 import { ensureAgents, seatsAt } from "./steps/society.js";
 import { trainAgent } from "./steps/train-agent.js";
-import { loadTranscripts } from "./steps/transcripts.js";
+import { trainDebate } from "./steps/train-debate.js";
 import type { Method, MethodContext } from "./types.js";
 
 /**
@@ -36,18 +35,7 @@ function singleModelMethod(
         // of it is exactly N independent samples); later iterations sample with their own model.
         const shared = l === 1;
         const seats = shared ? await seatsAt(ctx, agents, 0) : { ...(await seatsAt(ctx, agents, l - 1)), rounds: rounds(ctx) };
-        const debateKey = shared ? "base" : name;
-        await once(ctx, `${name}/it${l}/train-debate`, () =>
-          ctx.debates.run({
-            method: debateKey,
-            iteration: l - 1,
-            phase: "train",
-            questions: ctx.train,
-            ...seats,
-            label: `${name} samples it${l}`,
-          }),
-        );
-        const transcripts = (await loadTranscripts(ctx, debateKey, l - 1, "train")).map((d) => d.transcript);
+        const transcripts = await trainDebate(ctx, name, l, seats, { shared, label: `${name} samples it${l}` });
         const data = await saveDataset(ctx, single, l, build(ctx, transcripts, l));
         await trainAgent(ctx, single, l, data);
         await evaluateSociety(ctx, name, l, await seatsAt(ctx, agents, l));
