@@ -13,20 +13,12 @@
  */
 import { UserError } from "../../../errors.js";
 import { validatePairs } from "../../preference.js";
-import type { ChatMessage, PreferencePair, TrainRequest } from "../../types.js";
+import type { ChatMessage, PreferencePair } from "../../types.js";
 import type { ChatRenderer } from "../data/chat.js";
 import { cutRow, emptyRow, placeSequence, splitValidation, trimmedLength, type Piece, type Row } from "../data/rows.js";
 import { GGML_TYPE } from "../ffi/index.js";
-import { Rng } from "../rng.js";
-import {
-  pickContext,
-  type HeadSetup,
-  type LossHead,
-  type MicroBatch,
-  type ObjectiveRunner,
-  type PlanEnv,
-  type TrainingPlan,
-} from "./objective.js";
+import { checkVocab, cutPiece, epochBatches, pickContext } from "./planning.js";
+import type { HeadSetup, LossHead, MicroBatch, ObjectiveRunner } from "./objective.js";
 import { fitRows } from "./row-fit.js";
 
 /** A tokenized pair; `ref` is filled from the request or by the reference pass. */
@@ -221,20 +213,16 @@ export async function tokenizePairs(pairs: PreferencePair[], env: TokenizeEnv): 
       t.ref = { chosen: p.refChosenLogp!, rejected: p.refRejectedLogp! };
     return t;
   });
-  for (const [i, p] of all.entries()) {
-    const bad = [...p.chosen.tokens, ...p.rejected.tokens].find((t) => t < 0 || t >= env.nVocab);
-    if (bad !== undefined) throw new UserError(`train: pair ${i + 1} has token ${bad} outside the vocabulary (0..${env.nVocab - 1})`);
-  }
+  all.forEach((p, i) => checkVocab([...p.chosen.tokens, ...p.rejected.tokens], env.nVocab, `pair ${i + 1}`));
   const longest = all.reduce((m, p) => Math.max(m, p.chosen.tokens.length - 1, p.rejected.tokens.length - 1), 1);
   const T = pickContext(longest, env.contextLength, env.nCtxTrain, env.warn);
   let cut = 0;
   let dropped = 0;
   const tokens = all.map((p) => {
     for (const k of ["chosen", "rejected"] as const) {
-      if (p[k].tokens.length > T + 1) {
-        p[k] = { tokens: p[k].tokens.slice(0, T + 1), mask: p[k].mask.slice(0, T + 1) };
-        cut++;
-      }
+      const c = cutPiece(p[k], T);
+      if (c !== p[k]) cut++;
+      p[k] = c;
     }
     if (hasTarget(p.chosen) && hasTarget(p.rejected)) return p;
     dropped++;
@@ -248,10 +236,10 @@ export async function tokenizePairs(pairs: PreferencePair[], env: TokenizeEnv): 
   return { T, tokens };
 }
 
-export function dpo(o: { beta: number }): ObjectiveRunner {
+export function dpo(o: { beta: number }): ObjectiveRunner<DpoPayload> {
   const beta = o.beta;
   return {
-    validate(req: TrainRequest) {
+    validate(req) {
       if (!(Number.isFinite(beta) && beta > 0))
         throw new UserError(`train: objective.beta must be a number > 0, got ${JSON.stringify(beta)}`);
       if (req.examples !== undefined || req.sequences !== undefined)
@@ -259,7 +247,7 @@ export function dpo(o: { beta: number }): ObjectiveRunner {
       validatePairs(req.pairs);
     },
 
-    async plan(req: TrainRequest, env: PlanEnv): Promise<TrainingPlan<DpoPayload>> {
+    async plan(req, env) {
       const { T: seqT, tokens } = await tokenizePairs(req.pairs!, { ...env, contextLength: req.contextLength });
       const kept = tokens.filter((p): p is TokenPair => p !== null);
       if (kept.length === 0) throw new UserError("train: no pair has a reply with a token to train on");
@@ -279,8 +267,7 @@ export function dpo(o: { beta: number }): ObjectiveRunner {
           );
       }
       const split = splitValidation(kept, env.valFraction, env.seed);
-      const shuffle = new Rng(env.seed, "epoch-order");
-      const packed = Array.from({ length: env.epochs }, () => packPairs(shuffle.shuffle(split.train.slice()), T, env.B, env.pack));
+      const packed = epochBatches(split.train, env, (pairs) => packPairs(pairs, T, env.B, env.pack));
       const valPacked = packPairs(split.val, T, env.B, env.pack);
       const missing = kept.filter((p) => !p.ref);
       const refPacked = packPairs(missing, T, env.B, env.pack);

@@ -22,20 +22,13 @@
  * Pooling is the code's position-weighted mean (weights 1, 2, …, L over a node's tokens, prompt included).
  */
 import { UserError } from "../../../errors.js";
-import type { ChatMessage, GraphNodeLabel, TrainGraph, TrainRequest } from "../../types.js";
+import type { ChatMessage, GraphNodeLabel, TrainGraph } from "../../types.js";
 import { emptyRow, placeSequence, splitValidation, type Piece, type Row } from "../data/rows.js";
 import { GGML_TYPE, type Ctx, type Ggml, type Tensor } from "../ffi/index.js";
 import { spanMeans } from "../model/graph.js";
 import { Rng } from "../rng.js";
-import {
-  pickContext,
-  type HeadSetup,
-  type LossHead,
-  type MicroBatch,
-  type ObjectiveRunner,
-  type PlanEnv,
-  type TrainingPlan,
-} from "./objective.js";
+import { checkVocab, cutPiece, epochBatches, pickContext } from "./planning.js";
+import type { HeadSetup, LossHead, MicroBatch, ObjectiveRunner } from "./objective.js";
 import { fitRows } from "./row-fit.js";
 
 export interface MagdiConfig {
@@ -388,10 +381,10 @@ function validateGraphs(graphs: unknown): void {
 export function magdi(
   o: Partial<MagdiConfig> & Pick<MagdiConfig, "alpha" | "beta" | "gamma" | "margin">,
   defaults: Pick<MagdiConfig, "gcnHidden" | "gcnDropout">,
-): ObjectiveRunner {
+): ObjectiveRunner<MagdiPayload> {
   const cfg: MagdiConfig = { ...defaults, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as MagdiConfig;
   return {
-    validate(req: TrainRequest) {
+    validate(req) {
       for (const k of ["alpha", "beta", "gamma", "margin"] as const) {
         if (!(Number.isFinite(cfg[k]) && cfg[k] >= 0))
           throw new UserError(`train: objective.${k} must be a number ≥ 0, got ${JSON.stringify(cfg[k])}`);
@@ -406,7 +399,7 @@ export function magdi(
       validateGraphs(req.graphs);
     },
 
-    async plan(req: TrainRequest, env: PlanEnv): Promise<TrainingPlan<MagdiPayload>> {
+    async plan(req, env) {
       const r = await env.renderer();
       let dropped = 0;
       const tokenized: TokenGraph[] = [];
@@ -426,9 +419,7 @@ export function magdi(
         const nodes = gr.nodes.flatMap((n, j) => {
           if (!keep[j]) return [];
           const s = r.render({ messages: n.messages.map((m) => ({ role: m.role, content: m.content })) });
-          const bad = s.tokens.find((x) => x < 0 || x >= env.nVocab);
-          if (bad !== undefined)
-            throw new UserError(`train: graphs[${i}].nodes[${j}] has token ${bad} outside the vocabulary (0..${env.nVocab - 1})`);
+          checkVocab(s.tokens, env.nVocab, `graphs[${i}].nodes[${j}]`);
           const train = cfg.alpha > 0 && n.label === "correct";
           return [{ piece: { tokens: s.tokens, mask: train ? s.lossMask : s.lossMask.map(() => 0) }, label: n.label }];
         });
@@ -455,17 +446,15 @@ export function magdi(
       let cut = 0;
       for (const gr of tokenized) {
         for (const n of gr.nodes) {
-          if (n.piece.tokens.length > T + 1) {
-            n.piece = { tokens: n.piece.tokens.slice(0, T + 1), mask: n.piece.mask.slice(0, T + 1) };
-            cut++;
-          }
+          const c = cutPiece(n.piece, T);
+          if (c !== n.piece) cut++;
+          n.piece = c;
         }
       }
       if (cut > 0) env.warn(`${cut} nodes longer than ${T + 1} tokens (prompt + reply) were cut to that length`);
 
       const split = splitValidation(tokenized, env.valFraction, env.seed);
-      const shuffle = new Rng(env.seed, "epoch-order");
-      const epochs = Array.from({ length: env.epochs }, () => packGraphs(shuffle.shuffle(split.train.slice()), T, env.B, env.pack));
+      const epochs = epochBatches(split.train, env, (graphs) => packGraphs(graphs, T, env.B, env.pack));
       const validation = packGraphs(split.val, T, env.B, env.pack);
       const all = [...epochs.flat(), ...validation];
       const dims = {

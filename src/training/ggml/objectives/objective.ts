@@ -100,21 +100,9 @@ export interface PlanEnv {
   log(m: string): void;
 }
 
-export interface ObjectiveRunner {
+export interface ObjectiveRunner<P = unknown> {
   /** Checks the request's data fields for this objective; every problem a UserError naming the field. */
   validate(req: TrainRequest): void;
-  /** Tokenizes the request's data and plans the batches. */
-  plan(req: TrainRequest, env: PlanEnv): Promise<TrainingPlan>;
-}
-
-const DEFAULT_MAX_CONTEXT = 1024;
-
-/** Positions per row: the request's, else the longest sequence rounded up to 8 (≤ 1024); never past the model's context. */
-export function pickContext(longest: number, requested: number | undefined, nCtxTrain: number, warn: (m: string) => void): number {
-  let T = requested ?? Math.min(DEFAULT_MAX_CONTEXT, Math.ceil(Math.max(longest, 1) / 8) * 8);
-  if (T > nCtxTrain) {
-    warn(`contextLength ${T} exceeds the model's training context ${nCtxTrain}; using ${nCtxTrain}`);
-    T = nCtxTrain;
-  }
-  return T;
+  /** Tokenizes the request's data and plans the batches (with planning.ts: one context rule, one epoch order). */
+  plan(req: TrainRequest, env: PlanEnv): Promise<TrainingPlan<P>>;
 }

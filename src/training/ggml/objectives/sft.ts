@@ -4,18 +4,10 @@
  * the rows.
  */
 import { UserError } from "../../../errors.js";
-import type { TokenSequence, TrainRequest } from "../../types.js";
+import type { TokenSequence } from "../../types.js";
 import { microBatches, packRows, splitValidation, trimRows, type Row } from "../data/rows.js";
-import { Rng } from "../rng.js";
-import {
-  pickContext,
-  type HeadSetup,
-  type LossHead,
-  type MicroBatch,
-  type ObjectiveRunner,
-  type PlanEnv,
-  type TrainingPlan,
-} from "./objective.js";
+import { checkVocab, epochBatches, pickContext } from "./planning.js";
+import type { HeadSetup, LossHead, MicroBatch, ObjectiveRunner } from "./objective.js";
 
 export function sftHead(setup: HeadSetup): LossHead<null> {
   const c = setup.g.core;
@@ -34,8 +26,8 @@ export function sftHead(setup: HeadSetup): LossHead<null> {
 const asBatches = (rows: Row[], B: number, T: number): MicroBatch<null>[] =>
   microBatches(rows, B, T).map((mb) => ({ rows: mb, units: mb.reduce((a, r) => a + r.nTargets, 0), payload: null }));
 
-export const sft: ObjectiveRunner = {
-  validate(req: TrainRequest) {
+export const sft: ObjectiveRunner<null> = {
+  validate(req) {
     if (req.pairs !== undefined) throw new UserError("train: pairs are for objective dpo; sft trains on examples or sequences");
     if ((req.examples === undefined) === (req.sequences === undefined))
       throw new UserError("train: give exactly one of examples or sequences");
@@ -63,7 +55,7 @@ export const sft: ObjectiveRunner = {
     }
   },
 
-  async plan(req: TrainRequest, env: PlanEnv): Promise<TrainingPlan> {
+  async plan(req, env) {
     let seqs: TokenSequence[];
     if (req.sequences) seqs = req.sequences;
     else {
@@ -71,10 +63,7 @@ export const sft: ObjectiveRunner = {
       env.log(`rendering ${req.examples!.length} chat examples with ${r.description}`);
       seqs = await r.renderAll(req.examples!);
     }
-    for (const [i, s] of seqs.entries()) {
-      const bad = s.tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= env.nVocab);
-      if (bad !== undefined) throw new UserError(`train: sequence ${i + 1} has token ${bad} outside the vocabulary (0..${env.nVocab - 1})`);
-    }
+    seqs.forEach((s, i) => checkVocab(s.tokens, env.nVocab, `sequence ${i + 1}`));
     const requestedT = pickContext(
       seqs.reduce((m, s) => Math.max(m, s.tokens.length - 1), 1),
       req.contextLength,
@@ -90,8 +79,7 @@ export const sft: ObjectiveRunner = {
     if (trainPack.empty + valPack.empty > 0)
       env.warn(`${trainPack.empty + valPack.empty} sequences have no trained tokens and were skipped`);
     if (trainPack.rows.length === 0) throw new UserError("train: no example has a token to train on");
-    const shuffle = new Rng(env.seed, "epoch-order");
-    const epochs = Array.from({ length: env.epochs }, () => asBatches(shuffle.shuffle(trainRows.slice()), env.B, T));
+    const epochs = epochBatches(trainRows, env, (rows) => asBatches(rows, env.B, T));
     return {
       T,
       epochs,
