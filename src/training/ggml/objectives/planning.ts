@@ -40,5 +40,5 @@ export function epochBatches<U, P>(
   batch: (units: U[]) => MicroBatch<P>[],
 ): MicroBatch<P>[][] {
   const shuffle = new Rng(env.seed, "epoch-order");
-  return Array.from({ length: env.epochs }, () => batch(shuffle.shuffle(units.slice())));
+  return Array.from({ length: env.epochs }, () => batch(shuffle.shuffle(units)));
 }
