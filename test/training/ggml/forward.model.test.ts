@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/training/ggml/rng.js";
 import { harness, llamaCppLogits, loadLlamaModel } from "../fixtures/harness.js";
 import { writeTinyModel, type TinyModelSpec } from "../fixtures/tiny-model.js";
+import { tinyArchitectures } from "../../support/tiny-architectures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-fwd-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -76,15 +77,7 @@ function diff(a: Float32Array[], b: Float32Array[]): { max: number; rms: number;
 }
 
 describe.each<[string, TinyModelSpec]>([
-  ["llama, GQA 4/2 heads, F32", { arch: "llama", nHeadKv: 2, gain: 3 }],
-  ["qwen2 (q/k/v biases, NEOX RoPE), GQA 4/2", { arch: "qwen2", nHeadKv: 2, gain: 3 }],
-  ["qwen3 (per-head q/k RMSNorm), GQA 4/2", { arch: "qwen3", nHeadKv: 2, gain: 3 }],
-  ["phi3 (fused attn_qkv and gate+up ffn_up, NEOX RoPE), GQA 4/2", { arch: "phi3", nHeadKv: 2, gain: 3 }],
-  // Caps small enough to bend the scores and logits of a random tiny model.
-  [
-    "gemma2 (scaled embeddings, post norms, GELU, soft-caps 5/10), GQA 4/2, tied output",
-    { arch: "gemma2", nHeadKv: 2, gain: 3, tiedOutput: true, softcaps: [5, 10] },
-  ],
+  ...tinyArchitectures(3),
   // The F16 model's architecture (tied output, MQA, rope base 5e5) at F32 precision: its F32 twin.
   [
     "llama, tied output, MQA, rope base 5e5 (F32 twin of the F16 model below)",

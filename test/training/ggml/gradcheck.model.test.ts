@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/training/ggml/rng.js";
 import { checkEveryTensor, harness, type Harness } from "../fixtures/harness.js";
-import { writeTinyModel, type TinyModelSpec } from "../fixtures/tiny-model.js";
+import { writeTinyModel } from "../fixtures/tiny-model.js";
+import { fillLoraB } from "../../support/lora-b-fill.js";
+import { tinyArchitectures } from "../../support/tiny-architectures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-grad-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,16 +37,7 @@ async function checkAll(h: Harness, label: string, tol: number): Promise<void> {
   expect(worst[1]).toBeLessThan(tol);
 }
 
-describe.each<[string, TinyModelSpec]>([
-  ["llama GQA", { arch: "llama", nHeadKv: 2, gain: 2 }],
-  ["qwen2 GQA + biases", { arch: "qwen2", nHeadKv: 2, gain: 2 }],
-  ["qwen3 GQA + q/k norms", { arch: "qwen3", nHeadKv: 2, gain: 2 }],
-  ["phi3 GQA, fused attn_qkv and gate+up", { arch: "phi3", nHeadKv: 2, gain: 2 }],
-  [
-    "gemma2 GQA, post norms, GELU, soft-caps 5/10, tied output",
-    { arch: "gemma2", nHeadKv: 2, gain: 2, tiedOutput: true, softcaps: [5, 10] },
-  ],
-])("finite-difference gradient check: %s", (label, spec) => {
+describe.each(tinyArchitectures(2))("finite-difference gradient check: %s", (label, spec) => {
   const seqs = data(5);
   it("full mode: every weight (embeddings, norms, attn_q/k/v/output, FFN, biases, LM head)", async () => {
     const path = join(dir, `${label.replace(/\W+/g, "_")}.gguf`);
@@ -74,15 +67,7 @@ describe.each<[string, TinyModelSpec]>([
       lora: { rank: 4, alpha: 8, dropout: 0, targets: spec.tiedOutput ? ALL_TARGETS.filter((t) => t !== "output") : ALL_TARGETS },
     });
     try {
-      // B starts at zero (so A's gradient is zero); give B values to check A too.
-      const rng = new Rng(3, "lora-b");
-      for (const p of h.s.params) {
-        if (p.name.endsWith(".lora_b"))
-          h.s.write(
-            p.tensor,
-            Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
-          );
-      }
+      fillLoraB(h.s, new Rng(3, "lora-b"));
       // Phi-3: attn_q/k/v all address attn_qkv and ffn_gate/ffn_up the fused ffn_up: 4 adapted projections per layer.
       expect(h.s.params).toHaveLength(2 * ((spec.arch === "phi3" ? 4 : 7) * 2 + (spec.tiedOutput ? 0 : 1)));
       await checkAll(h, `${label}, LoRA`, 3e-3);
@@ -105,14 +90,7 @@ describe("LoRA gradients over a frozen F16 base", () => {
     const grads = async (path: string) => {
       const h = harness(path, data(6), { T: 14, B: 2, mode: "lora", lora });
       try {
-        const rng = new Rng(4, "lora-b");
-        for (const p of h.s.params) {
-          if (p.name.endsWith(".lora_b"))
-            h.s.write(
-              p.tensor,
-              Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
-            );
-        }
+        fillLoraB(h.s, new Rng(4, "lora-b"));
         const count = h.rows.reduce((a, r) => a + r.nTargets, 0);
         await h.s.accumulate(h.s.N / count);
         return h.s.params.map((p) => [p.name, h.s.read(p.acc, p.numel)] as const);

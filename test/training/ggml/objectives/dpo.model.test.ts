@@ -12,6 +12,7 @@ import type { MicroBatch } from "../../../../src/training/ggml/objectives/object
 import { Rng } from "../../../../src/training/ggml/rng.js";
 import { checkEveryTensor, dpoHarness, type Harness } from "../../fixtures/harness.js";
 import { writeTinyModel, type TinyModelSpec } from "../../fixtures/tiny-model.js";
+import { fillLoraB } from "../../../support/lora-b-fill.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-dpo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,13 +107,7 @@ describe("DPO head", () => {
     const at = async (beta: number) => {
       const h = dpoHarness(path, pairs(2), { T: 16, B: 4, mode: "lora", beta, lora });
       try {
-        const rng = new Rng(7, "lora-b");
-        for (const p of h.s.params)
-          if (p.name.endsWith(".lora_b"))
-            h.s.write(
-              p.tensor,
-              Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
-            );
+        fillLoraB(h.s, new Rng(7, "lora-b"));
         // The reference is the model itself: margins 0, so ∇L = −(β/2)·∇(log π(y_w) − log π(y_l)).
         await setRefsAround(h, beta, [0, 0, 0]);
         const loss = await h.s.accumulate(1 / h.units);
@@ -196,13 +191,7 @@ describe.each<[string, TinyModelSpec]>([
       lora: { rank: 4, alpha: 8, dropout: 0, targets: ALL_TARGETS },
     });
     try {
-      const rng = new Rng(3, "lora-b");
-      for (const p of h.s.params)
-        if (p.name.endsWith(".lora_b"))
-          h.s.write(
-            p.tensor,
-            Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
-          );
+      fillLoraB(h.s, new Rng(3, "lora-b"));
       expect(h.s.params).toHaveLength(2 * (7 * 2 + 1));
       await checkAll(h, `${label}, LoRA`, beta, 3e-3);
     } finally {

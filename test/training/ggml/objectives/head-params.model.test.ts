@@ -15,8 +15,8 @@ import { spanMeans } from "../../../../src/training/ggml/model/graph.js";
 import type { HeadSetup, LossHead, MicroBatch } from "../../../../src/training/ggml/objectives/objective.js";
 import { Rng } from "../../../../src/training/ggml/rng.js";
 import { saveLoraAdapter } from "../../../../src/training/ggml/save.js";
-import { TrainSession } from "../../../../src/training/ggml/session.js";
-import { directionalCheck, openTrainable, type Harness } from "../../fixtures/harness.js";
+import { formatErrors, gradientErrors, headHarness } from "../../../support/head-harness.js";
+import { fillLoraB } from "../../../support/lora-b-fill.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-head-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,8 +61,6 @@ describe("a head with its own parameters over pooled hidden states", () => {
   it.each(["full", "lora"] as const)(
     "%s mode: gradients of the head's and the model's tensors match finite differences; the head's tensor is not saved",
     async (mode) => {
-      const path = join(dir, `m-${mode}.gguf`);
-      const { g, be, w, lora } = await openTrainable(path, mode);
       const rng = new Rng(9, "spans");
       const seq = (n: number) => ({
         tokens: [1, ...Array.from({ length: n - 1 }, () => 3 + rng.int(256))],
@@ -71,17 +69,10 @@ describe("a head with its own parameters over pooled hidden states", () => {
       const { rows } = packRows([seq(7), seq(9)], 16, true);
       const [mbRows] = microBatches(rows, 1, 16);
       const mb: MicroBatch<null> = { rows: mbRows!, units: 1, payload: null };
-      const s = new TrainSession(g, be, w, lora, { T: 16, B: 1, maxGradNorm: 0, head: rankingHead });
-      const h: Harness = { g, be, w, lora, s, rows: mb.rows, units: 1, free: () => {} };
+      const h = await headHarness(join(dir, `m-${mode}.gguf`), mode, rankingHead, mb, { T: 16, B: 1 });
+      const { g, w, lora, s } = h;
       try {
-        s.setMicroBatch(mb);
-        if (lora)
-          for (const p of s.params)
-            if (p.name.endsWith(".lora_b"))
-              s.write(
-                p.tensor,
-                Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
-              );
+        fillLoraB(s, rng);
         expect(s.params.map((p) => p.name)).toContain("head.scorer");
         // The pooled states are the means of the last hidden states over each span.
         const out = await s.evalOutputs();
@@ -96,26 +87,9 @@ describe("a head with its own parameters over pooled hidden states", () => {
           }
         }
         expect(worstPool).toBeLessThan(1e-5);
-        await s.accumulate(1);
-        const worst: Record<string, number> = {};
-        const dirRng = new Rng(17, mode);
-        for (const p of s.params) {
-          if (p.name === "output.weight") continue; // the LM head: this loss does not read the logits
-          const grad = s.read(p.acc, p.numel);
-          const gn = Math.hypot(...grad);
-          expect(gn, p.name).toBeGreaterThan(0);
-          const d = Float32Array.from(grad, (x) => x / gn + (0.5 * dirRng.normal()) / Math.sqrt(p.numel));
-          const dn = Math.hypot(...d);
-          for (let i = 0; i < d.length; i++) d[i]! /= dn;
-          const r = await directionalCheck(h, p.name, d, 1e-2);
-          const kind = p.name.replace(/^blk\.\d+\./, "blk.N.");
-          worst[kind] = Math.max(worst[kind] ?? 0, r.rel);
-        }
-        console.log(
-          `[head params ${mode}] worst relative error: ${Object.entries(worst)
-            .map(([k, v]) => `${k} ${v.toExponential(1)}`)
-            .join(", ")}`,
-        );
+        // Not the LM head: this loss does not read the logits.
+        const worst = await gradientErrors(h, { pick: (n) => n !== "output.weight", eps: 1e-2, dirRng: new Rng(17, mode) });
+        console.log(`[head params ${mode}] worst relative error: ${formatErrors(worst)}`);
         for (const [k, v] of Object.entries(worst)) expect(v, k).toBeLessThan(3e-3);
         if (lora) {
           const out = join(dir, "adapter.gguf");
@@ -126,10 +100,7 @@ describe("a head with its own parameters over pooled hidden states", () => {
           f.close();
         }
       } finally {
-        s.free();
-        lora?.free();
-        w.free();
-        be.free();
+        h.free();
       }
     },
   );

@@ -8,10 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createBackends, loadGgml } from "../../../../src/training/ggml/ffi/index.js";
 import { openGguf } from "../../../../src/training/ggml/gguf/read.js";
-import { createLora } from "../../../../src/training/ggml/lora.js";
-import { loadWeights } from "../../../../src/training/ggml/model/weights.js";
 import {
   contrastivePairs,
   gcnNormalized,
@@ -24,9 +21,9 @@ import {
 import type { HeadSetup, LossHead } from "../../../../src/training/ggml/objectives/objective.js";
 import { Rng } from "../../../../src/training/ggml/rng.js";
 import { saveFullModel, saveLoraAdapter } from "../../../../src/training/ggml/save.js";
-import { TrainSession } from "../../../../src/training/ggml/session.js";
 import type { GraphNodeLabel } from "../../../../src/training/types.js";
-import { directionalCheck, openTrainable, type Harness } from "../../fixtures/harness.js";
+import { formatErrors, gradientErrors, headHarness } from "../../../support/head-harness.js";
+import { fillLoraB } from "../../../support/lora-b-fill.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-magdi-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,72 +69,19 @@ const withHidden =
     };
   };
 
-/** Worst relative error per tensor kind of the directional finite-difference check, for tensors `pick` keeps. */
-async function gradientErrors(
-  h: Harness,
-  pick: (name: string) => boolean,
-  eps: (name: string) => number,
-  dirRng: Rng,
-): Promise<Record<string, number>> {
-  await h.s.accumulate(1);
-  const worst: Record<string, number> = {};
-  for (const p of h.s.params) {
-    if (!pick(p.name)) continue;
-    const grad = h.s.read(p.acc, p.numel);
-    const gn = Math.hypot(...grad);
-    expect(gn, p.name).toBeGreaterThan(0);
-    const d = Float32Array.from(grad, (x) => x / gn + (0.5 * dirRng.normal()) / Math.sqrt(p.numel));
-    const dn = Math.hypot(...d);
-    for (let i = 0; i < d.length; i++) d[i]! /= dn;
-    const r = await directionalCheck(h, p.name, d, eps(p.name));
-    const kind = p.name.replace(/^blk\.\d+\./, "blk.N.");
-    worst[kind] = Math.max(worst[kind] ?? 0, r.rel);
-  }
-  return worst;
-}
-
-/** The same model (same LoRA init and B values) with α = 0: only the GCN and the ranking head train it. */
-async function headsOnlyErrors(
-  mode: string,
-  path: string,
-  withLora: boolean,
-  graphs: TokenGraph[],
-  T: number,
-  B: number,
-  dims: { M: number; P: number },
-) {
-  const g = loadGgml();
-  const be = createBackends(g, false);
-  be.setThreads(1);
-  const w = loadWeights(g, be.main, path, { trainAll: !withLora });
-  const lora = withLora ? createLora(g, be.main, w, { rank: 4, alpha: 8, dropout: 0, targets: ["attn_v", "ffn_up"] }, 3) : null;
+/** The same model (openTrainable's seed: same weights and LoRA init) with α = 0: only the GCN and the ranking head train it. */
+async function headsOnlyErrors(mode: "full" | "lora", graphs: TokenGraph[], T: number, B: number, dims: { M: number; P: number }) {
   const [mb] = packGraphs(graphs, T, B, true);
-  const s = new TrainSession(g, be, w, lora, { T, B, maxGradNorm: 0, head: magdiHead({ ...CFG, alpha: 0 }, dims, 7) });
+  const h = await headHarness(join(dir, `m-${mode}-heads.gguf`), mode, magdiHead({ ...CFG, alpha: 0 }, dims, 7), mb!, { T, B });
   try {
-    s.setMicroBatch(mb!);
-    const br = new Rng(23, "lora-b");
-    if (lora)
-      for (const p of s.params)
-        if (p.name.endsWith(".lora_b"))
-          s.write(
-            p.tensor,
-            Float32Array.from({ length: p.numel }, () => br.uniform(-0.3, 0.3)),
-          );
+    fillLoraB(h.s, new Rng(23, "lora-b"));
     // The LM head is not read without the next-token term. The MLP's output bias moves both scores of a pair
     // alike, so its derivative is tiny (a difference of tanh slopes); the loss is smooth in it (it comes after
     // every ReLU), so a larger step lifts it above float32 noise without crossing a kink.
     const eps = (n: string) => (n === "head.mlp.b2" ? 3e-2 : 2e-3);
-    return await gradientErrors(
-      { g, be, w, lora, s, rows: mb!.rows, units: 1, free: () => {} },
-      (n) => n !== "output.weight",
-      eps,
-      new Rng(19, mode),
-    );
+    return await gradientErrors(h, { pick: (n) => n !== "output.weight", eps, dirRng: new Rng(19, mode) });
   } finally {
-    s.free();
-    lora?.free();
-    w.free();
-    be.free();
+    h.free();
   }
 }
 
@@ -160,8 +104,6 @@ describe("MAGDi head", () => {
   it.each(["full", "lora"] as const)(
     "%s mode: the terms equal the host formulas and every gradient matches finite differences; GCN and MLP are not saved",
     async (mode) => {
-      const path = join(dir, `m-${mode}.gguf`);
-      const { g, be, w, lora } = await openTrainable(path, mode);
       const rng = new Rng(11, "graphs");
       const graphs = fixtureGraphs(rng);
       const T = 32;
@@ -170,17 +112,10 @@ describe("MAGDi head", () => {
       expect(more).toHaveLength(0);
       expect(mb!.payload).toMatchObject({ nodes: 10, pairs: 3 + 2 });
       const dims = { M: 12, P: 6 }; // larger than the batch: padding nodes and pairs must add nothing
-      const s = new TrainSession(g, be, w, lora, { T, B, maxGradNorm: 0, head: withHidden(magdiHead(CFG, dims, 7)) });
-      const h: Harness = { g, be, w, lora, s, rows: mb!.rows, units: 1, free: () => {} };
+      const h = await headHarness(join(dir, `m-${mode}.gguf`), mode, withHidden(magdiHead(CFG, dims, 7)), mb!, { T, B });
+      const { g, w, lora, s } = h;
       try {
-        s.setMicroBatch(mb!);
-        if (lora)
-          for (const p of s.params)
-            if (p.name.endsWith(".lora_b"))
-              s.write(
-                p.tensor,
-                Float32Array.from({ length: p.numel }, () => rng.uniform(-0.3, 0.3)),
-              );
+        fillLoraB(s, rng);
         const names = s.params.map((p) => p.name);
         for (const n of [
           "head.gcn.w1",
@@ -291,19 +226,10 @@ describe("MAGDi head", () => {
         // (the model's tensors; eps 1e-2), and the two new heads alone (α = 0: every tensor, the model's through
         // the pooling and the GCN's and MLP's own; eps 2e-3, smaller because the ReLUs have kinks). Without the
         // next-token term the loss is ~8× smaller, and so is float32 noise in its differences.
-        const all = await gradientErrors(
-          h,
-          (n) => !n.startsWith("head."),
-          () => 1e-2,
-          new Rng(17, mode),
-        );
-        const heads = await headsOnlyErrors(mode, path, lora !== null, graphs, T, B, dims);
-        const fmt = (w: Record<string, number>) =>
-          Object.entries(w)
-            .map(([k, v]) => `${k} ${v.toExponential(1)}`)
-            .join(", ");
-        console.log(`[magdi ${mode}] worst relative gradient error, α β γ = ${CFG.alpha} ${CFG.beta} ${CFG.gamma}: ${fmt(all)}`);
-        console.log(`[magdi ${mode}] worst relative gradient error, heads alone (α 0): ${fmt(heads)}`);
+        const all = await gradientErrors(h, { pick: (n) => !n.startsWith("head."), eps: 1e-2, dirRng: new Rng(17, mode) });
+        const heads = await headsOnlyErrors(mode, graphs, T, B, dims);
+        console.log(`[magdi ${mode}] worst relative gradient error, α β γ = ${CFG.alpha} ${CFG.beta} ${CFG.gamma}: ${formatErrors(all)}`);
+        console.log(`[magdi ${mode}] worst relative gradient error, heads alone (α 0): ${formatErrors(heads)}`);
         for (const [k, v] of Object.entries(all)) expect(v, k).toBeLessThan(3e-3);
         for (const [k, v] of Object.entries(heads)) expect(v, `${k} (heads alone)`).toBeLessThan(3e-3);
         expect(Object.keys(heads)).toEqual(expect.arrayContaining(["head.gcn.w1", "head.gcn.b2", "head.mlp.w1", "head.mlp.b2"]));
@@ -319,10 +245,7 @@ describe("MAGDi head", () => {
         if (lora) expect(tensors.every((n) => /\.lora_[ab]$/.test(n))).toBe(true);
         else expect(tensors).toContain("output.weight");
       } finally {
-        s.free();
-        lora?.free();
-        w.free();
-        be.free();
+        h.free();
       }
     },
   );
