@@ -2,25 +2,18 @@
  * DPO through the whole trainer on the `test` tiny model (a real char-level arithmetic model): preference
  * pairs of a correct worked solution over a plausible wrong one (one step off), as MALT builds them.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generatorChat } from "../../../src/protocols/debate/index.js";
 import { UserError } from "../../../src/errors.js";
-import { ensureTinyModel } from "../../../src/models/tiny/cache.js";
 import { compactSolution, operandsOf, wrongSolution } from "../../../src/models/tiny/corpus.js";
 import { getTask } from "../../../src/tasks/index.js";
 import { ggmlTrainer } from "../../../src/training/ggml/index.js";
 import { Rng } from "../../../src/training/ggml/rng.js";
 import type { PreferencePair, TrainRequest } from "../../../src/training/types.js";
+import { loraRequest, tinyModelScratch } from "../../support/ggml-trainer-requests.js";
 
-const dir = mkdtempSync(join(tmpdir(), "society-dpo-trainer-"));
-let base: string;
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeAll(async () => {
-  base = (await ensureTinyModel("test")).path;
-}, 600_000);
+const at = tinyModelScratch("society-dpo-trainer-");
 
 async function preferencePairs(split: "train" | "test", n: number, seed: number): Promise<PreferencePair[]> {
   const task = getTask("arithmetic", { maxValue: 3 });
@@ -33,17 +26,8 @@ async function preferencePairs(split: "train" | "test", n: number, seed: number)
 }
 
 const BETA = 0.2;
-const req = (over: Partial<TrainRequest>): TrainRequest => ({
-  baseModelPath: base,
-  objective: { kind: "dpo", beta: BETA },
-  mode: "lora",
-  outPath: join(dir, "out.gguf"),
-  seed: 1,
-  threads: 1,
-  lora: { rank: 8, alpha: 16 },
-  optim: { lr: 2e-3, epochs: 3, batchSize: 8 },
-  ...over,
-});
+const req = (over: Partial<TrainRequest>) =>
+  loraRequest(at, { objective: { kind: "dpo", beta: BETA }, optim: { lr: 2e-3, epochs: 3, batchSize: 8 } }, over);
 
 /** Mean implicit reward margin β·[(log π − log π_ref)(y_w) − (log π − log π_ref)(y_l)] and how often it is > 0. */
 function rewards(policy: { chosen: number; rejected: number }[], ref: { chosen: number; rejected: number }[]) {
@@ -56,7 +40,7 @@ describe("ggmlTrainer, objective dpo", () => {
     const pairs = await preferencePairs("train", 80, 5);
     const logs: string[] = [];
     const res = await ggmlTrainer.train(
-      req({ pairs, outPath: join(dir, "dpo.gguf"), valFraction: 0.25, evalEvery: 5, onLog: (l) => logs.push(l) }),
+      req({ pairs, outPath: join(at.dir, "dpo.gguf"), valFraction: 0.25, evalEvery: 5, onLog: (l) => logs.push(l) }),
     );
     expect(logs.some((l) => /computed the reference log-probs of 80 pairs/.test(l))).toBe(true);
     const vals = res.lossCurve.filter((p) => p.valMetrics);
@@ -76,8 +60,8 @@ describe("ggmlTrainer, objective dpo", () => {
 
     // Held out from everything (test-split questions), scored by referenceLogprobs under the base and the adapter.
     const held = await preferencePairs("test", 20, 9);
-    const ref = await ggmlTrainer.referenceLogprobs!({ baseModelPath: base, pairs: held, threads: 1 });
-    const policy = await ggmlTrainer.referenceLogprobs!({ baseModelPath: base, adapterPath: res.outPath, pairs: held, threads: 1 });
+    const ref = await ggmlTrainer.referenceLogprobs!({ baseModelPath: at.base, pairs: held, threads: 1 });
+    const policy = await ggmlTrainer.referenceLogprobs!({ baseModelPath: at.base, adapterPath: res.outPath, pairs: held, threads: 1 });
     const r = rewards(policy, ref);
     console.log(`[dpo lora] 20 test-split pairs: margin 0 → ${r.margin.toFixed(3)}, accuracy 0 → ${r.accuracy}`);
     expect(r.margin).toBeGreaterThan(0.3);
@@ -86,18 +70,17 @@ describe("ggmlTrainer, objective dpo", () => {
 
   it("continues an SFT adapter (the reference is the adapter); stored reference log-probs train the same without recomputing", async () => {
     const sftPairs = await preferencePairs("train", 16, 7);
-    const sft = await ggmlTrainer.train({
-      baseModelPath: base,
-      examples: sftPairs.map((p) => ({ messages: [...p.prompt, ...p.chosen] })),
-      mode: "lora",
-      outPath: join(dir, "sft.gguf"),
-      seed: 2,
-      threads: 1,
-      lora: { rank: 4, alpha: 8 },
-      optim: { lr: 3e-3, epochs: 1, batchSize: 4 },
-    });
+    const sft = await ggmlTrainer.train(
+      loraRequest(at, {
+        examples: sftPairs.map((p) => ({ messages: [...p.prompt, ...p.chosen] })),
+        outPath: join(at.dir, "sft.gguf"),
+        seed: 2,
+        lora: { rank: 4, alpha: 8 },
+        optim: { lr: 3e-3, epochs: 1, batchSize: 4 },
+      }),
+    );
     const pairs = await preferencePairs("train", 24, 8);
-    const refs = await ggmlTrainer.referenceLogprobs!({ baseModelPath: base, adapterPath: sft.outPath, pairs, threads: 1 });
+    const refs = await ggmlTrainer.referenceLogprobs!({ baseModelPath: at.base, adapterPath: sft.outPath, pairs, threads: 1 });
     const stored = pairs.map((p, i) => ({ ...p, refChosenLogp: refs[i]!.chosen, refRejectedLogp: refs[i]!.rejected }));
     const run = async (ps: PreferencePair[], name: string) => {
       const logs: string[] = [];
@@ -105,7 +88,7 @@ describe("ggmlTrainer, objective dpo", () => {
         req({
           pairs: ps,
           initAdapterPath: sft.outPath,
-          outPath: join(dir, name),
+          outPath: join(at.dir, name),
           optim: { lr: 2e-3, epochs: 1, batchSize: 4 },
           onLog: (l) => logs.push(l),
         }),
@@ -127,9 +110,9 @@ describe("ggmlTrainer, objective dpo", () => {
   it("full mode: every weight moves towards the chosen replies", async () => {
     const pairs = await preferencePairs("train", 24, 11);
     const res = await ggmlTrainer.train(
-      req({ pairs, mode: "full", outPath: join(dir, "dpo-full.gguf"), lora: undefined, optim: { lr: 5e-4, epochs: 2, batchSize: 8 } }),
+      req({ pairs, mode: "full", outPath: join(at.dir, "dpo-full.gguf"), lora: undefined, optim: { lr: 5e-4, epochs: 2, batchSize: 8 } }),
     );
-    const ref = await ggmlTrainer.referenceLogprobs!({ baseModelPath: base, pairs, threads: 1 });
+    const ref = await ggmlTrainer.referenceLogprobs!({ baseModelPath: at.base, pairs, threads: 1 });
     const policy = await ggmlTrainer.referenceLogprobs!({ baseModelPath: res.outPath, pairs, threads: 1 });
     const r = rewards(policy, ref);
     const last = res.lossCurve[res.lossCurve.length - 1]!;

@@ -7,13 +7,9 @@
  * measures). Held out: the GCN tells the labels apart and the ranking head puts correct nodes first; the
  * adapter is plain LoRA.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generatorChat } from "../../../src/protocols/debate/index.js";
 import { UserError } from "../../../src/errors.js";
-import { ensureTinyModel } from "../../../src/models/tiny/cache.js";
 import { compactSolution, operandsOf } from "../../../src/models/tiny/corpus.js";
 import { getTask } from "../../../src/tasks/index.js";
 import { openGguf } from "../../../src/training/ggml/gguf/read.js";
@@ -21,13 +17,9 @@ import { loadGgml } from "../../../src/training/ggml/ffi/index.js";
 import { ggmlTrainer } from "../../../src/training/ggml/index.js";
 import { Rng } from "../../../src/training/ggml/rng.js";
 import type { TrainGraph, TrainRequest } from "../../../src/training/types.js";
+import { loraRequest, tinyModelScratch } from "../../support/ggml-trainer-requests.js";
 
-const dir = mkdtempSync(join(tmpdir(), "society-magdi-trainer-"));
-let base: string;
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeAll(async () => {
-  base = (await ensureTinyModel("test")).path;
-}, 600_000);
+const at = tinyModelScratch("society-magdi-trainer-");
 
 async function graphs(n: number, seed: number): Promise<TrainGraph[]> {
   const task = getTask("arithmetic", { maxValue: 3 });
@@ -49,18 +41,16 @@ async function graphs(n: number, seed: number): Promise<TrainGraph[]> {
   }));
 }
 
-const req = (over: Partial<TrainRequest>): TrainRequest => ({
-  baseModelPath: base,
-  objective: { kind: "magdi", alpha: 1, beta: 1, gamma: 0.1, margin: 1, gcnHidden: 64 },
-  mode: "lora",
-  outPath: join(dir, "out.gguf"),
-  seed: 1,
-  threads: 1,
-  lora: { rank: 8, alpha: 16 },
-  optim: { lr: 3e-3, epochs: 3, batchSize: 4 },
-  contextLength: 256,
-  ...over,
-});
+const req = (over: Partial<TrainRequest>) =>
+  loraRequest(
+    at,
+    {
+      objective: { kind: "magdi", alpha: 1, beta: 1, gamma: 0.1, margin: 1, gcnHidden: 64 },
+      optim: { lr: 3e-3, epochs: 3, batchSize: 4 },
+      contextLength: 256,
+    },
+    over,
+  );
 
 describe("ggmlTrainer, objective magdi", () => {
   it("LoRA: held-out node and ranking accuracy rise; the saved adapter has no head tensors", async () => {

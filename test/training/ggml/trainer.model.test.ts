@@ -8,6 +8,7 @@ import { ChatRenderer } from "../../../src/training/ggml/data/chat.js";
 import { ggmlTrainer } from "../../../src/training/ggml/index.js";
 import { openGguf } from "../../../src/training/ggml/gguf/read.js";
 import type { ChatExample, TrainRequest } from "../../../src/training/types.js";
+import { loraRequest } from "../../support/ggml-trainer-requests.js";
 import { writeHostileGguf } from "../../support/hostile-gguf.js";
 import { writeTinyModel } from "../fixtures/tiny-model.js";
 
@@ -27,17 +28,18 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const req = (over: Partial<TrainRequest>): TrainRequest => ({
-  baseModelPath: base,
-  examples,
-  mode: "lora",
-  outPath: join(dir, "out.gguf"),
-  seed: 1,
-  threads: 1,
-  lora: { rank: 8, alpha: 16 },
-  optim: { lr: 1e-2, epochs: 40, batchSize: 4, schedule: "constant" },
-  ...over,
-});
+const req = (over: Partial<TrainRequest>) =>
+  loraRequest({ dir, base }, { examples, optim: { lr: 1e-2, epochs: 40, batchSize: 4, schedule: "constant" } }, over);
+
+/** `use` with the model at `modelPath` loaded in node-llama-cpp, disposed after. */
+async function withLlamaModel<T>(modelPath: string, use: (model: LlamaModel) => Promise<T>): Promise<T> {
+  const model = await (await getLlama()).loadModel({ modelPath });
+  try {
+    return await use(model);
+  } finally {
+    await model.dispose();
+  }
+}
 
 /** Greedy continuation of the chat prompt for `question`, until EOS or 40 tokens. */
 async function answer(model: LlamaModel, question: string, lora?: string): Promise<string> {
@@ -54,6 +56,10 @@ async function answer(model: LlamaModel, question: string, lora?: string): Promi
     await ctx.dispose();
   }
 }
+
+/** What the model at `modelPath` answers the first question greedily: alone, then with `adapter`. */
+const baseAndAdaptedAnswers = (modelPath: string, adapter: string): Promise<[string, string]> =>
+  withLlamaModel(modelPath, async (model) => [await answer(model, questions[0]), await answer(model, questions[0], adapter)]);
 
 describe("ggmlTrainer, LoRA", () => {
   it("learns a fixed answer; node-llama-cpp loads the adapter and greedily generates it", async () => {
@@ -79,14 +85,9 @@ describe("ggmlTrainer, LoRA", () => {
     expect(f.tensors.find((t) => t.name === "blk.0.attn_k.weight.lora_b")?.ne.slice(0, 2)).toEqual([8, 32]);
     f.close();
 
-    const llama = await getLlama();
-    const model = await llama.loadModel({ modelPath: base });
-    try {
-      expect(await answer(model, "What is the capital?")).not.toBe(ANSWER);
-      expect(await answer(model, "What is the capital?", res.outPath)).toBe(ANSWER);
-    } finally {
-      await model.dispose();
-    }
+    const [untrained, trained] = await baseAndAdaptedAnswers(base, res.outPath);
+    expect(untrained).not.toBe(ANSWER);
+    expect(trained).toBe(ANSWER);
   });
 
   it("phi3: the default targets adapt the fused attn_qkv and gate+up ffn_up; llama.cpp loads the adapter and generates the answer", async () => {
@@ -101,14 +102,9 @@ describe("ggmlTrainer, LoRA", () => {
     expect(names).toContain("blk.1.ffn_up.weight.lora_b");
     expect(names.filter((n) => /attn_[qkv]\.|ffn_gate/.test(n))).toEqual([]);
     expect(names).toHaveLength(2 * 2 * 4); // 2 layers × {attn_qkv, attn_output, ffn_up, ffn_down} × {a, b}
-    const llama = await getLlama();
-    const model = await llama.loadModel({ modelPath: phi3 });
-    try {
-      expect(await answer(model, "What is the capital?")).not.toBe(ANSWER);
-      expect(await answer(model, "What is the capital?", res.outPath)).toBe(ANSWER);
-    } finally {
-      await model.dispose();
-    }
+    const [untrained, trained] = await baseAndAdaptedAnswers(phi3, res.outPath);
+    expect(untrained).not.toBe(ANSWER);
+    expect(trained).toBe(ANSWER);
   });
 
   it("gemma2 (tied output, soft-caps): a trained adapter loads in llama.cpp and generates the answer", async () => {
@@ -116,16 +112,11 @@ describe("ggmlTrainer, LoRA", () => {
     await writeTinyModel(gemma, { arch: "gemma2", nLayer: 2, nEmbd: 64, nHead: 4, nHeadKv: 2, tiedOutput: true, seed: 21 });
     const res = await ggmlTrainer.train(req({ baseModelPath: gemma, outPath: join(dir, "gemma2-lora.gguf") }));
     expect(res.lossCurve[res.lossCurve.length - 1]!.loss).toBeLessThan(res.lossCurve[0]!.loss / 10);
-    const llama = await getLlama();
-    const model = await llama.loadModel({ modelPath: gemma });
-    try {
-      expect(await answer(model, "What is the capital?")).not.toBe(ANSWER);
-      // The byte vocabulary has no <end_of_turn> token: node-llama-cpp's Gemma wrapper (this GGUF has no template)
-      // writes it as text, which the reply learned too; this greedy loop stops at EOS only.
-      expect((await answer(model, "What is the capital?", res.outPath)).split("<end_of_turn>")[0]).toBe(ANSWER);
-    } finally {
-      await model.dispose();
-    }
+    const [untrained, trained] = await baseAndAdaptedAnswers(gemma, res.outPath);
+    expect(untrained).not.toBe(ANSWER);
+    // The byte vocabulary has no <end_of_turn> token: node-llama-cpp's Gemma wrapper (this GGUF has no template)
+    // writes it as text, which the reply learned too; this greedy loop stops at EOS only.
+    expect(trained.split("<end_of_turn>")[0]).toBe(ANSWER);
   });
 
   it("trains over a quantized (Q8_0) base with a warning that its gradients are approximate", async () => {
@@ -136,12 +127,7 @@ describe("ggmlTrainer, LoRA", () => {
     );
     expect(res.warnings.join("\n")).toMatch(/quantized tensors: LoRA gradients through them are approximate/);
     expect(res.lossCurve[res.lossCurve.length - 1].loss).toBeLessThan(res.lossCurve[0].loss / 4);
-    const model = await (await getLlama()).loadModel({ modelPath: q8 });
-    try {
-      expect(await answer(model, questions[0], res.outPath)).toBe(ANSWER);
-    } finally {
-      await model.dispose();
-    }
+    expect(await withLlamaModel(q8, (model) => answer(model, questions[0], res.outPath))).toBe(ANSWER);
     await expect(ggmlTrainer.train(req({ baseModelPath: q8, mode: "full" }))).rejects.toThrow(/quantized.*full training needs/);
   });
 
@@ -290,9 +276,7 @@ describe("ggmlTrainer, full mode", () => {
     expect(f.tensors.map((t) => [t.name, t.type])).toEqual(b.tensors.map((t) => [t.name, t.type]));
     f.close();
     b.close();
-    const llama = await getLlama();
-    const model = await llama.loadModel({ modelPath: res.outPath });
-    try {
+    await withLlamaModel(res.outPath, async (model) => {
       const ctx = await model.createContext({ contextSize: 128, threads: 1 });
       const out: number[] = [];
       for await (const t of ctx.getSequence().evaluate(text.slice(0, 10) as Token[], { temperature: 0 })) {
@@ -301,9 +285,7 @@ describe("ggmlTrainer, full mode", () => {
       }
       expect(out).toEqual(text.slice(10, 22));
       await ctx.dispose();
-    } finally {
-      await model.dispose();
-    }
+    });
   });
 
   it("trains an F16 base in F32 and saves it back in F16", async () => {
@@ -322,7 +304,6 @@ describe("ggmlTrainer, full mode", () => {
       f.close();
       b.close();
     }
-    const model = await (await getLlama()).loadModel({ modelPath: res.outPath });
-    await model.dispose();
+    await withLlamaModel(res.outPath, async () => {}); // node-llama-cpp loads it
   });
 });
