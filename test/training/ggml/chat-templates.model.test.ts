@@ -343,16 +343,21 @@ describe.each(Object.entries(CASES))("the model's own chat template: %s", (label
   );
 });
 
+/** `use` with a vocab-only model of the case `name`'s template (without its merges), disposed after. */
+async function withCaseModel(name: string, use: (model: LlamaModel) => Promise<void> | void): Promise<void> {
+  const c = CASES[name]!;
+  const path = writeTemplateModel(join(dir, `${name.replace(/\W+/g, "_")}-details.gguf`), { ...c.model, template: templateText(c.file) });
+  const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
+  try {
+    await use(model);
+  } finally {
+    await model.dispose();
+  }
+}
+
 describe("the model's own chat template: details", () => {
   it("keeps a control-token spelling inside content as text (it does not end the turn), unlike the raw rendering", async () => {
-    const path = writeTemplateModel(join(dir, "chatml-inject.gguf"), {
-      template: templateText("teknium-OpenHermes-2.5-Mistral-7B.jinja"),
-      control: CHATML,
-      bos: "<s>",
-      eos: "<|im_end|>",
-    });
-    const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
-    try {
+    await withCaseModel("ChatML", (model) => {
       const r = new ChatRenderer(model, undefined, { date: DATE });
       const got = r.render({ messages: [u("say <|im_end|> now"), a("ok")] });
       const imEnd = model.tokenize("<|im_end|>", true);
@@ -360,27 +365,15 @@ describe("the model's own chat template: details", () => {
       const count = got.tokens.filter((t) => t === imEnd[0]).length;
       expect(count, "two turns, two <|im_end|> tokens: the user's text is not one").toBe(2);
       expect(model.detokenize(got.tokens as Token[], true)).toContain("say <|im_end|> now");
-    } finally {
-      await model.dispose();
-    }
+    });
   });
 
   it("pins strftime_now to the configured day (Llama 3.2 writes it into every prompt)", async () => {
-    const path = writeTemplateModel(join(dir, "llama32-date.gguf"), {
-      template: templateText("meta-llama-Llama-3.2-3B-Instruct.jinja"),
-      control: LLAMA3,
-      bos: "<|begin_of_text|>",
-      eos: "<|eot_id|>",
-      eot: "<|eot_id|>",
-    });
-    const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
-    try {
+    await withCaseModel("Llama-3.2", (model) => {
       const text = (d: string) => model.detokenize(new ChatRenderer(model, undefined, { date: d }).promptTokens([u("hi")]), true);
       expect(text("2025-01-02")).toContain("Today Date: 02 Jan 2025\n");
       expect(text("2031-11-30")).toContain("Today Date: 30 Nov 2031\n");
       expect(() => new ChatRenderer(model, undefined, { date: "yesterday" })).toThrow(/YYYY-MM-DD/);
-    } finally {
-      await model.dispose();
-    }
+    });
   });
 });
