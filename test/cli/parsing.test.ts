@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ensureTestModel } from "../../src/models/test-model.js";
+import { chatLine } from "../support/chat-jsonl-lines.js";
 import { societyCli, type CliResult } from "../support/society-cli.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "society-parse-"));
@@ -63,15 +64,7 @@ let procDb: CliResult;
 
 beforeAll(async () => {
   const model = await ensureTestModel();
-  writeFileSync(
-    data,
-    `${JSON.stringify({
-      messages: [
-        { role: "user", content: "1+1" },
-        { role: "assistant", content: "2" },
-      ],
-    })}\n`,
-  );
+  writeFileSync(data, `${chatLine("1+1", "2")}\n`);
   // A model that does not exist: a run that (wrongly) starts fails fast, after creating its store.
   writeFileSync(
     config,

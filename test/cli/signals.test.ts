@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GRACE_MS } from "../../src/cli/interrupt.js";
+import { chatLine } from "../support/chat-jsonl-lines.js";
 import { societyCli } from "../support/society-cli.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "society-signals-"));
@@ -25,15 +26,7 @@ describe("a model file that would block the load", () => {
   it("train, eval and serve refuse a FIFO model at once (opening it would block the main thread, past any signal)", async () => {
     const model = stuckModel("m.gguf");
     const data = join(tmp, "chat.jsonl");
-    writeFileSync(
-      data,
-      `${JSON.stringify({
-        messages: [
-          { role: "user", content: "1+1" },
-          { role: "assistant", content: "2" },
-        ],
-      })}\n`,
-    );
+    writeFileSync(data, `${chatLine("1+1", "2")}\n`);
     const runs = await Promise.all([
       societyCli(["train", "--model", model, "--data", data, "--out", join(tmp, "out.gguf")], { timeoutMs: 90_000 }),
       societyCli(

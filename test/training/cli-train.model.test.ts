@@ -3,12 +3,18 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatLine, openaiPairLine, trlPairLine, user } from "../support/chat-jsonl-lines.js";
 import { writeTinyModel } from "./fixtures/tiny-model.js";
 
 const dir = mkdtempSync(join(tmpdir(), "society-cli-train-"));
 const model = join(dir, "m.gguf");
 const run = (...args: string[]) =>
   spawnSync(process.execPath, ["bin/society.js", "train", ...args], { encoding: "utf8", timeout: 120_000 });
+/** `--name value` for each entry. */
+const flags = (o: Record<string, string | number>) => Object.entries(o).flatMap(([k, v]) => [`--${k}`, `${v}`]);
+/** A small seeded run on one thread (rank 4, lr 5e-3, 3 epochs) writing `out`. */
+const quick = (out: string, batchSize: number) =>
+  flags({ out, rank: 4, lr: "5e-3", epochs: 3, "batch-size": batchSize, threads: 1, seed: 1 });
 
 beforeAll(async () => {
   await writeTinyModel(model, { seed: 3 });
@@ -18,35 +24,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("society train", () => {
   it("trains a LoRA adapter from chat JSONL and prints the loss curve and the output path", () => {
     const data = join(dir, "chat.jsonl");
-    const line = (q: string) =>
-      JSON.stringify({
-        messages: [
-          { role: "user", content: q },
-          { role: "assistant", content: "ok" },
-        ],
-      });
-    writeFileSync(data, [line("a"), line("b"), "", line("c")].join("\n"));
+    writeFileSync(data, [chatLine("a", "ok"), chatLine("b", "ok"), "", chatLine("c", "ok")].join("\n"));
     const out = join(dir, "adapter.gguf");
-    const r = run(
-      "--model",
-      model,
-      "--data",
-      data,
-      "--out",
-      out,
-      "--rank",
-      "4",
-      "--lr",
-      "5e-3",
-      "--epochs",
-      "3",
-      "--batch-size",
-      "2",
-      "--threads",
-      "1",
-      "--seed",
-      "1",
-    );
+    const r = run("--model", model, "--data", data, ...quick(out, 2));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^loss curve \(step:train\[\/val\]\): 1:\d+\.\d{3} .*6:\d+\.\d{3}$/m);
     expect(r.stdout).toContain(`wrote LoRA adapter ${out} (sha256 `);
@@ -56,59 +36,21 @@ describe("society train", () => {
 
   it("names the bad line of the JSONL file", () => {
     const data = join(dir, "bad.jsonl");
-    writeFileSync(
-      data,
-      `${JSON.stringify({
-        messages: [
-          { role: "user", content: "q" },
-          { role: "assistant", content: "a" },
-        ],
-      })}\n{"messages": [}\n`,
-    );
+    writeFileSync(data, `${chatLine("q", "a")}\n{"messages": [}\n`);
     const r = run("--model", model, "--data", data);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/bad\.jsonl:2: invalid JSON/);
   });
 
   it("trains DPO from OpenAI's preference format and from TRL's, printing the reward margin", () => {
-    const user = (c: string) => ({ role: "user", content: c });
-    const asst = (c: string) => ({ role: "assistant", content: c });
     const openai = join(dir, "pairs-openai.jsonl");
     const trl = join(dir, "pairs-trl.jsonl");
     const qs = ["a", "b", "c", "d"];
-    writeFileSync(
-      openai,
-      qs
-        .map((q) => JSON.stringify({ input: { messages: [user(q)] }, preferred_output: [asst("yes")], non_preferred_output: [asst("no")] }))
-        .join("\n"),
-    );
-    writeFileSync(trl, qs.map((q) => JSON.stringify({ prompt: [user(q)], chosen: [asst("yes")], rejected: [asst("no")] })).join("\n"));
+    writeFileSync(openai, qs.map((q) => openaiPairLine(q, "yes", "no")).join("\n"));
+    writeFileSync(trl, qs.map((q) => trlPairLine(q, "yes", "no")).join("\n"));
     const outs = [openai, trl].map((data, i) => {
       const out = join(dir, `dpo-${i}.gguf`);
-      const r = run(
-        "--model",
-        model,
-        "--data",
-        data,
-        "--objective",
-        "dpo",
-        "--beta",
-        "0.2",
-        "--out",
-        out,
-        "--rank",
-        "4",
-        "--lr",
-        "5e-3",
-        "--epochs",
-        "3",
-        "--batch-size",
-        "4",
-        "--threads",
-        "1",
-        "--seed",
-        "1",
-      );
+      const r = run("--model", model, "--data", data, "--objective", "dpo", "--beta", "0.2", ...quick(out, 4));
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/4 preference pairs \(β 0\.2\)/);
       expect(r.stdout).toMatch(/^loss curve \(step:train\[\/val\]\): 1:0\.693 .* 6:\d+\.\d{3}$/m);
@@ -122,12 +64,7 @@ describe("society train", () => {
 
   it("names the bad line of a preference file and refuses --beta without dpo", () => {
     const data = join(dir, "bad-pairs.jsonl");
-    const ok = JSON.stringify({
-      prompt: [{ role: "user", content: "q" }],
-      chosen: [{ role: "assistant", content: "a" }],
-      rejected: [{ role: "assistant", content: "b" }],
-    });
-    writeFileSync(data, `${ok}\n${JSON.stringify({ prompt: [{ role: "user", content: "q" }], chosen: "a", rejected: "b" })}\n`);
+    writeFileSync(data, `${trlPairLine("q", "a", "b")}\n${JSON.stringify({ prompt: [user("q")], chosen: "a", rejected: "b" })}\n`);
     const r = run("--model", model, "--data", data, "--objective", "dpo");
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/bad-pairs\.jsonl:2: TRL's plain-text format is not supported/);
@@ -138,15 +75,7 @@ describe("society train", () => {
 
   it("refuses a LoRA rank above the model's width, naming the narrowest projection, and writes nothing", () => {
     const data = join(dir, "rank.jsonl");
-    writeFileSync(
-      data,
-      `${JSON.stringify({
-        messages: [
-          { role: "user", content: "q" },
-          { role: "assistant", content: "a" },
-        ],
-      })}\n`,
-    );
+    writeFileSync(data, `${chatLine("q", "a")}\n`);
     const out = join(dir, "rank.gguf");
     // attn_k of this model is 64 × 32 (2 of 4 heads for keys and values).
     const r = run("--model", model, "--data", data, "--out", out, "--rank", "33", "--threads", "1");
