@@ -53,6 +53,9 @@ const cases: Record<string, (dir: string, model: string) => string[]> = {
   "report (no run id)": (d) => ["report", "--db", join(d, "s.db")],
   "eval --limit abc": (d) => ["eval", "--task", "arithmetic", "--limit", "abc", "--db", join(d, "s.db"), "--out-dir", join(d, "runs")],
   "export --bogus": (d) => ["export", "--bogus", "--db", join(d, "s.db")],
+  "export --iteration 1.5": (d) => ["export", "r", "--iteration", "1.5", "--db", join(d, "s.db")],
+  "graph export --iteration -1": (d) => ["graph", "export", "r", "--iteration", "-1", "--db", join(d, "s.db")],
+  "adapter (no subcommand)": () => ["adapter"],
   "config check (no file)": () => ["config", "check"],
   "mistyped command": (d) => ["rnu", config, "--db", join(d, "s.db")],
   "unknown command": (d) => ["frobnicate", "--db", join(d, "s.db")],
@@ -108,6 +111,9 @@ describe("parse errors stop before any work", () => {
     expect(results["runs --limit -1"]!.out).toMatch(/--limit wants a whole number ≥ 1, got "-1"/);
     expect(results["runs --limit abc"]!.out).toMatch(/--limit wants a whole number ≥ 1, got "abc"/);
     expect(results["eval --limit abc"]!.out).toMatch(/--limit wants a number, got "abc"/);
+    expect(results["export --iteration 1.5"]!.out).toMatch(/--iteration wants a whole number ≥ 0, got "1\.5"/);
+    expect(results["graph export --iteration -1"]!.out).toMatch(/--iteration wants a whole number ≥ 0, got "-1"/);
+    expect(results["adapter (no subcommand)"]!.out).toMatch(/Name a subcommand: export or import\./);
     expect(results["mistyped command"]!.out).toMatch(/unknown command "rnu"; did you mean run\?/);
     expect(results["unknown command"]!.out).toMatch(/unknown command "frobnicate" \(commands: .*\brun\b/);
   });

@@ -1,17 +1,17 @@
 import { join } from "node:path";
 import type { CommandModule } from "yargs";
+import { commandGroup } from "../command-group.js";
 import { UserError } from "../../errors.js";
+import { runFilterOptions, type RunFilterArgs } from "../run-filter-options.js";
 import { withStore } from "../with-store.js";
 
 /** `society adapter export|import`: LoRA adapters to and from Hugging Face PEFT, and merged into a GGUF. */
 
-interface ExportArgs {
+interface ExportArgs extends RunFilterArgs {
   adapter?: string;
   model?: string;
   run?: string;
   agent?: string;
-  method?: string;
-  iteration?: number;
   format: "peft" | "merged-gguf";
   out?: string;
   scale: number;
@@ -50,13 +50,17 @@ const exportCmd: CommandModule<{}, ExportArgs> = {
   command: "export [adapter]",
   describe: "Write a LoRA adapter as a Hugging Face PEFT adapter, or merged into its base as one GGUF",
   builder: (y) =>
-    y
-      .positional("adapter", { type: "string", describe: "our GGUF LoRA adapter (or use --run and --agent)" })
-      .option("model", { type: "string", describe: "the base GGUF it adapts (with --run: default the run's base)" })
-      .option("run", { type: "string", describe: "a stored run whose agent to export" })
-      .option("agent", { type: "string", describe: "with --run: generator0, critic1, single0, …" })
-      .option("method", { type: "string", describe: "with --run: the method, when several have that agent" })
-      .option("iteration", { type: "number", describe: "with --run: the agent after this iteration (default its newest)" })
+    runFilterOptions(
+      y
+        .positional("adapter", { type: "string", describe: "our GGUF LoRA adapter (or use --run and --agent)" })
+        .option("model", { type: "string", describe: "the base GGUF it adapts (with --run: default the run's base)" })
+        .option("run", { type: "string", describe: "a stored run whose agent to export" })
+        .option("agent", { type: "string", describe: "with --run: generator0, critic1, single0, …" }),
+      {
+        method: "with --run: the method, when several have that agent",
+        iteration: "with --run: the agent after this iteration (default its newest)",
+      },
+    )
       .option("format", {
         choices: ["peft", "merged-gguf"] as const,
         default: "peft" as const,
@@ -108,14 +112,4 @@ const importCmd: CommandModule<{}, ImportArgs> = {
   },
 };
 
-const command: CommandModule<{}, {}> = {
-  command: "adapter",
-  describe: "Export LoRA adapters (PEFT, merged GGUF) and import PEFT adapters",
-  builder: (y) =>
-    y
-      .command(exportCmd as CommandModule<{}, any>)
-      .command(importCmd as CommandModule<{}, any>)
-      .demandCommand(1, "Name an adapter command: export or import"),
-  handler: () => {},
-};
-export default command;
+export default commandGroup("adapter", "Export LoRA adapters (PEFT, merged GGUF) and import PEFT adapters", [exportCmd, importCmd]);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Argv, CommandModule } from "yargs";
+import { commandGroup } from "../command-group.js";
 import { defaultHubCache, readManifest } from "../../tasks/hub/cache.js";
 import { pullDataset, splitRepo } from "../../tasks/hub/pull.js";
 
@@ -93,10 +94,4 @@ const list: CommandModule<{}, {}> = {
   },
 };
 
-const command: CommandModule = {
-  command: "data",
-  describe: "Pull Hugging Face Hub data sets into the local cache, and list them",
-  builder: (y) => y.command(pull).command(list).demandCommand(1, "Name a subcommand: pull or list."),
-  handler: () => {},
-};
-export default command;
+export default commandGroup("data", "Pull Hugging Face Hub data sets into the local cache, and list them", [pull, list]);

@@ -2,15 +2,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandModule } from "yargs";
 import { datasetJsonl } from "../../store/index.js";
+import { storedRunOptions, type RunFilterArgs } from "../run-filter-options.js";
 import { withStore } from "../with-store.js";
 import { UserError } from "../../errors.js";
 import writeFileAtomic from "write-file-atomic";
 
-interface Args {
+interface Args extends RunFilterArgs {
   runId: string;
   out?: string;
-  method?: string;
-  iteration?: number;
   db?: string;
 }
 
@@ -23,11 +22,10 @@ const command: CommandModule<{}, Args> = {
   command: "export <runId>",
   describe: "Write each agent's training sets as JSONL files (chat, or preference pairs)",
   builder: (y) =>
-    y
-      .positional("runId", { type: "string", demandOption: true })
-      .option("out", { type: "string", describe: "folder (default runs/<run-id>/datasets)" })
-      .option("method", { type: "string", describe: "only this method" })
-      .option("iteration", { type: "number", describe: "only this iteration" }) as any,
+    storedRunOptions(y, { method: "only this method", iteration: "only this iteration" }).option("out", {
+      type: "string",
+      describe: "folder (default runs/<run-id>/datasets)",
+    }) as any,
   handler: async (args) => {
     await withStore(args.db, async (store) => {
       if (!(await store.runs.get(args.runId))) throw new UserError(`no run "${args.runId}" in ${store.location}`);

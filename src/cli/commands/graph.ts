@@ -1,16 +1,16 @@
 import type { CommandModule } from "yargs";
+import { commandGroup } from "../command-group.js";
 import { UserError } from "../../errors.js";
 import { loadGraphs, roundLabelStats, toGraphml } from "../../graphs/index.js";
 import { getTask } from "../../tasks/index.js";
+import { storedRunOptions, type RunFilterArgs } from "../run-filter-options.js";
 import { withStore } from "../with-store.js";
 import writeFileAtomic from "write-file-atomic";
 
-interface Args {
+interface Args extends RunFilterArgs {
   runId: string;
   format: "json" | "graphml";
   out?: string;
-  method?: string;
-  iteration?: number;
   phase?: "train" | "test";
   db?: string;
 }
@@ -24,17 +24,11 @@ const exportCmd: CommandModule<{}, Args> = {
   command: "export <runId>",
   describe: "Write the interaction graphs of a run's debates as JSON or GraphML",
   builder: (y) =>
-    y
-      .positional("runId", { type: "string", demandOption: true })
+    storedRunOptions(y, { method: "only debates stored under this method key (e.g. base, teachers)", iteration: "only this iteration" })
       .option("format", { choices: ["json", "graphml"] as const, default: "json" as const })
       .option("out", { type: "string", describe: "file to write (default: stdout)" })
-      .option("method", { type: "string", describe: "only debates stored under this method key (e.g. base, teachers)" })
-      .option("iteration", { type: "number", describe: "only this iteration" })
       .option("phase", { choices: ["train", "test"] as const, describe: "only this split's debates" }) as any,
   handler: async (args) => {
-    if (args.iteration !== undefined && !(Number.isInteger(args.iteration) && args.iteration >= 0)) {
-      throw new UserError(`--iteration must be an integer ≥ 0, got ${args.iteration}`);
-    }
     await withStore(args.db, async (store) => {
       const run = await store.runs.get(args.runId);
       if (!run) throw new UserError(`no run "${args.runId}" in ${store.location} (see \`society runs\`)`);
@@ -77,10 +71,4 @@ const exportCmd: CommandModule<{}, Args> = {
   },
 };
 
-const command: CommandModule = {
-  command: "graph",
-  describe: "Interaction graphs of stored debates (MAGDi)",
-  builder: (y) => y.command(exportCmd).demandCommand(1, "Name a subcommand: export."),
-  handler: () => {},
-};
-export default command;
+export default commandGroup("graph", "Interaction graphs of stored debates (MAGDi)", [exportCmd]);

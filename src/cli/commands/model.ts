@@ -1,4 +1,5 @@
 import type { CommandModule } from "yargs";
+import { commandGroup } from "../command-group.js";
 import { UserError } from "../../errors.js";
 import { RECIPES } from "../../models/tiny/recipe.js";
 
@@ -125,14 +126,4 @@ const random: CommandModule<{}, RandomArgs> = {
   },
 };
 
-const command: CommandModule<{}, {}> = {
-  command: "model",
-  describe: "Build local models (the embedded tiny model, random-weight models of real shapes)",
-  builder: (y) =>
-    y
-      .command(tiny as CommandModule<{}, any>)
-      .command(random as CommandModule<{}, any>)
-      .demandCommand(1, "Name a model command: tiny or random"),
-  handler: () => {},
-};
-export default command;
+export default commandGroup("model", "Build local models (the embedded tiny model, random-weight models of real shapes)", [tiny, random]);

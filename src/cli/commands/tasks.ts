@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from "yargs";
+import { commandGroup } from "../command-group.js";
 import { UserError } from "../../errors.js";
 import { percent, selfGrade } from "../../tasks/check.js";
 import { getTask, TASK_NAMES, type TaskOptions } from "../../tasks/registry.js";
@@ -132,10 +133,4 @@ const check: CommandModule<{}, Common & { shuffled?: number; failures: number }>
   },
 };
 
-const command: CommandModule = {
-  command: "tasks",
-  describe: "List, show and check the reasoning tasks",
-  builder: (y) => y.command(list).command(show).command(check).demandCommand(1, "Name a subcommand: list, show or check."),
-  handler: () => {},
-};
-export default command;
+export default commandGroup("tasks", "List, show and check the reasoning tasks", [list, show, check]);
