@@ -6,39 +6,23 @@
  * corrected answer. So each role reads the question and exactly what it should build on, and a role's
  * training row is its chat plus what it said (the generator's answer in it as context only).
  */
-import { join } from "node:path";
 import type { ChatMessage } from "../../backends/types.js";
-import { DEFAULT_PROMPTS_DIR, renderPrompt } from "../../prompts/templates.js";
+import type { PromptSource } from "../debate/prompts.js";
+import { continuedChat, renderProtocolPrompt } from "../protocol-prompts.js";
 
-export interface MaltPromptSource {
-  /** Template folder name (the task's name; falls back to prompts/malt/default). */
-  task: string;
-  /** The task's variables for this question ({question, …}). */
-  vars: Record<string, string>;
-  /** Another prompts/ folder (its malt/ subfolder is read). */
-  dir?: string;
-}
-
-const dirOf = (p: MaltPromptSource) => join(p.dir ?? DEFAULT_PROMPTS_DIR, "malt");
+/** The task's template folder name (falling back to prompts/malt/default), its variables, another prompts/ folder. */
+export type MaltPromptSource = PromptSource;
 
 export function generatorChat(p: MaltPromptSource): ChatMessage[] {
-  return [{ role: "user", content: renderPrompt(p.task, "generator", p.vars, dirOf(p)) }];
+  return [{ role: "user", content: renderProtocolPrompt("malt", p, "generator") }];
 }
 
 /** The generator's exchange (question, answer), then the verifier's request (`{{answer}}` is the answer again). */
 export function verifierChat(p: MaltPromptSource, answer: string): ChatMessage[] {
-  return [
-    ...generatorChat(p),
-    { role: "assistant", content: answer },
-    { role: "user", content: renderPrompt(p.task, "verifier", { ...p.vars, answer }, dirOf(p)) },
-  ];
+  return continuedChat(generatorChat(p), answer, renderProtocolPrompt("malt", p, "verifier", { answer }));
 }
 
 /** The generator's exchange (question, answer), then the refiner's request showing the critique. */
 export function refinerChat(p: MaltPromptSource, answer: string, critique: string): ChatMessage[] {
-  return [
-    ...generatorChat(p),
-    { role: "assistant", content: answer },
-    { role: "user", content: renderPrompt(p.task, "refiner", { ...p.vars, answer, critique }, dirOf(p)) },
-  ];
+  return continuedChat(generatorChat(p), answer, renderProtocolPrompt("malt", p, "refiner", { answer, critique }));
 }

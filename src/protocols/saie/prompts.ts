@@ -6,25 +6,18 @@
  * discussion so far. The partner reads the question, the learner's latest answer and the claim it is to
  * back (`partner-supportive`: the reference answer) or to argue for (`partner-adversarial`: a wrong one).
  */
-import { join } from "node:path";
 import type { ChatMessage } from "../../backends/types.js";
-import { DEFAULT_PROMPTS_DIR, renderPrompt } from "../../prompts/templates.js";
-import { generatorChat } from "../debate/prompts.js";
+import { generatorChat, type PromptSource } from "../debate/prompts.js";
+import { continuedChat, renderProtocolPrompt } from "../protocol-prompts.js";
 
 export type RemarkKind = "supportive" | "adversarial";
 
-export interface SaiePromptSource {
-  /** The task's prompts folder (its generator prompt) and the saie/ template folder name. */
-  task: string;
-  vars: Record<string, string>;
-  dir?: string;
-}
-
-const saieDir = (p: SaiePromptSource) => join(p.dir ?? DEFAULT_PROMPTS_DIR, "saie");
+/** The task's prompts folder (its generator prompt) and saie/ template folder name, its variables, another prompts/ folder. */
+export type SaiePromptSource = PromptSource;
 
 /** The learner's opening chat: the task's generator prompt, exactly as a debate's round 1 asks it. */
 export function learnerOpening(p: SaiePromptSource): ChatMessage[] {
-  return generatorChat({ task: p.task, vars: p.vars, dir: p.dir });
+  return generatorChat(p);
 }
 
 /** The learner's chat after a remark: its previous chat and answer, then the remark as the next user message. */
@@ -33,14 +26,10 @@ export function learnerReplyChat(
   previous: { prompt: readonly ChatMessage[]; completion: string },
   remark: string,
 ): ChatMessage[] {
-  return [
-    ...previous.prompt,
-    { role: "assistant", content: previous.completion },
-    { role: "user", content: renderPrompt(p.task, "learner-reply", { ...p.vars, remark }, saieDir(p)) },
-  ];
+  return continuedChat(previous.prompt, previous.completion, renderProtocolPrompt("saie", p, "learner-reply", { remark }));
 }
 
 /** The partner's chat for one remark: the question, the learner's latest answer, and the claim to back or attack with. */
 export function partnerChat(p: SaiePromptSource, kind: RemarkKind, answer: string, claim: string): ChatMessage[] {
-  return [{ role: "user", content: renderPrompt(p.task, `partner-${kind}`, { ...p.vars, answer, claim }, saieDir(p)) }];
+  return [{ role: "user", content: renderProtocolPrompt("saie", p, `partner-${kind}`, { answer, claim }) }];
 }
