@@ -88,6 +88,13 @@ const runConfig = (dir: string, extra: object = {}) => {
   );
   return p;
 };
+/** `society train` of the test model on a one-chat file with `flags` added: refused with `want`, no model written. */
+const trainRefused =
+  (flags: string[], want: RegExp): Probe["run"] =>
+  async ({ here, testModel }) => {
+    const out = join(here, "out.gguf");
+    return refused(await society(["train", "--model", testModel, "--data", chatJsonl(here), "--out", out, ...flags]), want, nothingAt(out));
+  };
 /** The 24-byte GGUF of the issue: a valid magic and version claiming 2^63 tensors. */
 const hostileGguf = (dir: string) => {
   const p = join(dir, "hostile.gguf");
@@ -99,6 +106,19 @@ const hostileGguf = (dir: string) => {
   writeFileSync(p, b);
   return p;
 };
+/** A text file named like a model. */
+const notesGguf = (dir: string) => {
+  const p = join(dir, "notes.gguf");
+  writeFileSync(p, "these are my notes, not a model\n");
+  return p;
+};
+/** The shortest command line on which `cmd` loads the model file `m` (writing only under `dir`). */
+const loadingModel = (cmd: "train" | "eval" | "serve", m: string, dir: string): string[] =>
+  cmd === "train"
+    ? ["train", "--model", m, "--data", chatJsonl(dir), "--out", join(dir, "o.gguf")]
+    : cmd === "eval"
+      ? ["eval", "--model", m, "--task", "arithmetic", "--limit", "1", "--db", join(dir, "s.db"), "--out-dir", join(dir, "e")]
+      : ["serve", "--port", "0", "--model", m, "--data-dir", join(dir, "serve")];
 const fifo = (dir: string, name: string) => {
   const p = join(dir, name);
   execFileSync("mkfifo", [p]);
@@ -142,14 +162,7 @@ export const PROBES: Probe[] = [
     id: "flags.train-typo",
     point: "1",
     what: "train --lerning-rate 5: refused, no adapter written",
-    run: async ({ here, testModel }) => {
-      const out = join(here, "out.gguf");
-      return refused(
-        await society(["train", "--model", testModel, "--data", chatJsonl(here), "--out", out, "--max-steps", "1", "--lerning-rate", "5"]),
-        /unknown option --lerning-rate/,
-        nothingAt(out),
-      );
-    },
+    run: trainRefused(["--max-steps", "1", "--lerning-rate", "5"], /unknown option --lerning-rate/),
   },
   {
     id: "flags.run-bogus",
@@ -266,33 +279,15 @@ export const PROBES: Probe[] = [
     point: "3",
     from: "serve",
     what: `${cmd} --model <24-byte GGUF claiming 2^63 tensors>: exit 1 naming the file, no hang`,
-    run: async ({ here }) => {
-      const m = hostileGguf(here);
-      const args =
-        cmd === "train"
-          ? ["train", "--model", m, "--data", chatJsonl(here), "--out", join(here, "o.gguf")]
-          : cmd === "eval"
-            ? ["eval", "--model", m, "--task", "arithmetic", "--limit", "1", "--db", join(here, "s.db"), "--out-dir", join(here, "e")]
-            : ["serve", "--port", "0", "--model", m, "--data-dir", join(here, "serve")];
-      return refused(await society(args, { timeoutMs: 120_000 }), /hostile\.gguf/); // a hang grows without end; 120 s covers a CLI start-up on a loaded 2-core box (63 s wall, 2.3 s CPU seen)
-    },
+    // A hang grows without end; 120 s covers a CLI start-up on a loaded 2-core box (63 s wall, 2.3 s CPU seen).
+    run: async ({ here }) => refused(await society(loadingModel(cmd, hostileGguf(here), here), { timeoutMs: 120_000 }), /hostile\.gguf/),
   })),
   {
     id: "gguf.not-gguf",
     point: "3",
     from: "serve",
     what: "eval --model <a text file>: exit 1 naming the file",
-    run: async ({ here }) => {
-      const m = join(here, "notes.gguf");
-      writeFileSync(m, "these are my notes, not a model\n");
-      return refused(
-        await society(
-          ["eval", "--model", m, "--task", "arithmetic", "--limit", "1", "--db", join(here, "s.db"), "--out-dir", join(here, "e")],
-          { timeoutMs: 60_000 },
-        ),
-        /notes\.gguf/,
-      );
-    },
+    run: async ({ here }) => refused(await society(loadingModel("eval", notesGguf(here), here), { timeoutMs: 60_000 }), /notes\.gguf/),
   },
   {
     id: "gguf.truncated",
@@ -302,10 +297,7 @@ export const PROBES: Probe[] = [
     run: async ({ here, testModel }) => {
       const m = join(here, "cut.gguf");
       writeFileSync(m, readFileSync(testModel).subarray(0, 4096));
-      return refused(
-        await society(["train", "--model", m, "--data", chatJsonl(here), "--out", join(here, "o.gguf")], { timeoutMs: 60_000 }),
-        /cut\.gguf/,
-      );
+      return refused(await society(loadingModel("train", m, here), { timeoutMs: 60_000 }), /cut\.gguf/);
     },
   },
 
@@ -329,40 +321,38 @@ export const PROBES: Probe[] = [
           : fail(`own Host ${ok.status}, forged Host ${forged}`);
       }),
   },
-  {
-    id: "serve.cross-origin",
+  // A chat request a hostile page could post: each must get a 4xx.
+  ...(
+    [
+      [
+        "serve.cross-origin",
+        "serve without a key: a cross-origin browser POST is refused (CSRF)",
+        { "content-type": "application/json", origin: "http://evil.example" },
+        "Origin http://evil.example",
+      ],
+      [
+        "serve.content-type",
+        "serve: a JSON endpoint posted as text/plain (a form a page can send) is refused",
+        { "content-type": "text/plain" },
+        "text/plain",
+      ],
+    ] as const
+  ).map(([id, what, headers, sent]): Probe => ({
+    id,
     point: "4",
     from: "serve",
-    what: "serve without a key: a cross-origin browser POST is refused (CSRF)",
+    what,
     run: ({ here, testModel }) =>
       serveProbe(here, testModel, async (url) => {
         const r = await fetch(`${url}/chat/completions`, {
           method: "POST",
-          headers: { "content-type": "application/json", origin: "http://evil.example" },
+          headers,
           body: JSON.stringify({ model: "model", messages: [{ role: "user", content: "hi" }], max_tokens: 1 }),
         });
-        return r.status >= 400 && r.status < 500
-          ? pass(`Origin http://evil.example → ${r.status}`)
-          : fail(`Origin http://evil.example → ${r.status}`);
+        const seen = `${sent} → ${r.status}`;
+        return r.status >= 400 && r.status < 500 ? pass(seen) : fail(seen);
       }),
-  },
-  {
-    id: "serve.content-type",
-    point: "4",
-    from: "serve",
-    what: "serve: a JSON endpoint posted as text/plain (a form a page can send) is refused",
-    run: ({ here, testModel }) =>
-      serveProbe(here, testModel, async (url) => {
-        const r = await fetch(`${url}/chat/completions`, {
-          method: "POST",
-          headers: { "content-type": "text/plain" },
-          body: JSON.stringify({ model: "model", messages: [{ role: "user", content: "hi" }], max_tokens: 1 }),
-        });
-        return r.status === 415 || (r.status >= 400 && r.status < 500)
-          ? pass(`text/plain → ${r.status}`)
-          : fail(`text/plain → ${r.status}`);
-      }),
-  },
+  })),
 
   // ── 7. one process per run
   {
@@ -500,9 +490,7 @@ export const PROBES: Probe[] = [
     from: "serve",
     what: "serve --model <not a GGUF>: refused at start naming the file",
     run: async ({ here }) => {
-      const m = join(here, "notes.gguf");
-      writeFileSync(m, "not a model\n");
-      const s = await serve(["--model", m, "--data-dir", join(here, "serve")], 60_000);
+      const s = await serve(["--model", notesGguf(here), "--data-dir", join(here, "serve")], 60_000);
       if (s.url) return (await stopServe(s), fail("started (and would 500 on the first request)"));
       return refused(s.exited!, /notes\.gguf/);
     },
@@ -557,26 +545,17 @@ export const PROBES: Probe[] = [
     id: "train.rank-too-big",
     point: "13",
     what: "train --rank above the model width: refused, nothing written",
-    run: async ({ here, testModel }) => {
-      const out = join(here, "o.gguf");
-      return refused(
-        await society(["train", "--model", testModel, "--data", chatJsonl(here), "--out", out, "--rank", "65", "--threads", "1"]),
-        /LoRA rank 65 exceeds the width of .*: at most 64/,
-        nothingAt(out),
-      );
-    },
+    run: trainRefused(["--rank", "65", "--threads", "1"], /LoRA rank 65 exceeds the width of .*: at most 64/),
   },
   ...(["train", "serve"] as const).map((cmd): Probe => ({
     id: `signal.${cmd}-fifo-model`,
     point: "13",
     what: `${cmd} --model <a FIFO> (opening it would block past any signal): refused at once`,
     run: async ({ here }) => {
-      const m = fifo(here, "m.gguf");
-      const args =
-        cmd === "train"
-          ? ["train", "--model", m, "--data", chatJsonl(here), "--out", join(here, "o.gguf")]
-          : ["serve", "--port", "0", "--model", m, "--data-dir", join(here, "serve")];
-      return refused(await society(args, { timeoutMs: 120_000 }), /m\.gguf: is a FIFO, not a GGUF file/);
+      return refused(
+        await society(loadingModel(cmd, fifo(here, "m.gguf"), here), { timeoutMs: 120_000 }),
+        /m\.gguf: is a FIFO, not a GGUF file/,
+      );
     },
   })),
   {
