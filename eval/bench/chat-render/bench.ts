@@ -8,7 +8,6 @@
  * Prints milliseconds per render (median over repeats; the old one runs once, it takes minutes), CPU time,
  * and the speed-up.
  */
-import { parseArgs } from "node:util";
 import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Token } from "node-llama-cpp";
 import { ensureTestModel } from "../../../src/models/test-model.js";
 import { createXoshiro128Rng } from "../../../src/util/rng.js";
@@ -16,15 +15,10 @@ import { fnvSplitmixSeedV1 } from "../../../src/util/seed.js";
 import { ChatRenderer } from "../../../src/training/ggml/data/chat.js";
 import type { ChatExample } from "../../../src/training/types.js";
 import { renderQuadratic } from "../../../test/training/ggml/chat-reference.js";
+import { benchFlags } from "../common/flags.js";
 
-const { values: a } = parseArgs({
-  options: {
-    turns: { type: "string", default: "1500" },
-    "skip-old": { type: "boolean", default: false },
-    repeats: { type: "string", default: "3" },
-  },
-});
-const turns = Number(a.turns);
+const a = benchFlags({ turns: 1500, "skip-old": false, repeats: 3 });
+const { turns } = a;
 
 /** `turns` messages, alternating user/assistant, ≈75 characters each (seeded arithmetic chatter). */
 function conversation(n: number): ChatExample {
@@ -57,7 +51,7 @@ const bytes = ex.messages.reduce((s, m) => s + Buffer.byteLength(m.content), 0);
 const r = new ChatRenderer(model);
 console.log(`conversation: ${turns} turns, ${(bytes / 1024).toFixed(0)} KB of message text, wrapper ${r.wrapperName}`);
 
-const runs = Array.from({ length: Number(a.repeats) }, () => time(() => r.render(ex)));
+const runs = Array.from({ length: a.repeats }, () => time(() => r.render(ex)));
 const now = runs.sort((x, y) => x.ms - y.ms)[Math.floor(runs.length / 2)]!;
 const per = (n: number) => n / runs.length;
 console.log(

@@ -15,7 +15,6 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { getLlama, LlamaLogLevel, resolveChatWrapper, type Token } from "node-llama-cpp";
 import { LlamaBackend } from "../../../src/backends/llama/backend.js";
 import { renderPromptTokens } from "../../../src/backends/llama/chat.js";
@@ -25,25 +24,15 @@ import { createRandomLlamaGguf, type LlamaShape } from "../../../src/models/llam
 import { defaultModelsDir } from "../../../src/models/paths.js";
 import { writeRandomLora } from "../../../test/backends/random-lora.js";
 import { lowLevelBatched } from "./lowlevel.js";
+import { benchFlags } from "../common/flags.js";
+import { median } from "../common/median.js";
 
-const { values: a } = parseArgs({
-  options: {
-    b: { type: "string", default: "3" },
-    adapters: { type: "string", default: "3" },
-    tokens: { type: "string", default: "128" },
-    threads: { type: "string", default: "1" },
-    repeats: { type: "string", default: "3" },
-    model: { type: "string" },
-    shape: { type: "string", default: "medium" },
-  },
-});
-const B = Number(a.b);
-const K = Math.min(Number(a.adapters), B);
-const T = Number(a.tokens);
-const threads = Number(a.threads);
-const repeats = Number(a.repeats);
+const a = benchFlags({ b: 3, adapters: 3, tokens: 128, threads: 1, repeats: 3, model: undefined, shape: "medium" });
+const B = a.b;
+const K = Math.min(a.adapters, B);
+const T = a.tokens;
+const { threads, repeats } = a;
 const sampling = { temperature: 1, topP: 0.9 };
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 const SHAPES: Record<string, LlamaShape> = {
   small: { nLayer: 2, nEmbd: 64, nHead: 4, nHeadKv: 4, nFf: 128, ctx: 1024 },
@@ -52,7 +41,7 @@ const SHAPES: Record<string, LlamaShape> = {
 
 const dir = mkdtempSync(join(tmpdir(), "society-bench-debate-"));
 try {
-  const shape = SHAPES[a.shape!];
+  const shape = SHAPES[a.shape];
   if (!shape) throw new Error(`--shape: one of ${Object.keys(SHAPES).join(", ")}`);
   let modelPath = a.model;
   if (!modelPath) {

@@ -7,7 +7,6 @@
  *
  * Without a GPU backend it compares the CPU with itself (a check of this script, printed as such).
  */
-import { parseArgs } from "node:util";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { microBatches, packRows } from "../../../src/training/ggml/data/rows.js";
 import { createBackends, loadGgml } from "../../../src/training/ggml/ffi/index.js";
@@ -16,34 +15,25 @@ import { createLora } from "../../../src/training/ggml/lora.js";
 import { loadWeights } from "../../../src/training/ggml/model/weights.js";
 import { Rng } from "../../../src/training/ggml/rng.js";
 import { TrainSession } from "../../../src/training/ggml/session.js";
+import { benchFlags } from "../common/flags.js";
+import { randomTokenRows } from "../common/token-rows.js";
 
-const { values: a } = parseArgs({
-  options: {
-    model: { type: "string" },
-    ctx: { type: "string", default: "128" },
-    rows: { type: "string", default: "2" },
-    threads: { type: "string", default: "4" },
-  },
-});
+const a = benchFlags({ model: undefined, ctx: 128, rows: 2, threads: 4 });
 if (!a.model) throw new Error("--model is required");
-const T = Number(a.ctx);
-const B = Number(a.rows);
+const modelPath = a.model;
+const T = a.ctx;
+const B = a.rows;
 const llama = await getLlama({ logLevel: LlamaLogLevel.error });
 const g = loadGgml(llama.gpu);
 
-const rng = new Rng(7, "grad-rows");
-const seqs = Array.from({ length: B }, () => {
-  const tokens = Array.from({ length: T + 1 }, () => 5 + rng.int(350));
-  return { tokens, lossMask: tokens.map((_, i) => (i === 0 ? 0 : 1)) };
-});
-const { rows } = packRows(seqs, T, false);
+const { rows } = packRows(randomTokenRows(7, "grad-rows", B, T), T, false);
 const [mb] = microBatches(rows, B, T);
 const targets = mb!.reduce((s, r) => s + r.nTargets, 0);
 
 async function gradients(useGpu: boolean) {
   const be = createBackends(g, useGpu);
-  be.setThreads(Number(a.threads));
-  const w = loadWeights(g, be.main, a.model!, { trainAll: false });
+  be.setThreads(a.threads);
+  const w = loadWeights(g, be.main, modelPath, { trainAll: false });
   const lora = createLora(g, be.main, w, { ...DEFAULT_LORA, rank: 8, alpha: 16 }, 3);
   const s = new TrainSession(g, be, w, lora, { T, B, maxGradNorm: 0 });
   try {

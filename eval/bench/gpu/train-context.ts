@@ -11,31 +11,17 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { benchFlags } from "../common/flags.js";
+import { randomTokenRows } from "../common/token-rows.js";
 
-const { values: a } = parseArgs({
-  options: {
-    model: { type: "string" },
-    ctx: { type: "string", default: "512,1024,2048,4096" },
-    steps: { type: "string", default: "4" },
-    threads: { type: "string", default: "4" },
-    child: { type: "boolean", default: false },
-    batch: { type: "string", default: "1" },
-  },
-});
+const a = benchFlags({ model: undefined, ctx: "512,1024,2048,4096", steps: 4, threads: 4, child: false, batch: 1 });
 if (!a.model) throw new Error("--model is required");
 
 if (a.child) {
   const { trainGgml } = await import("../../../src/training/ggml/index.js");
-  const { Rng } = await import("../../../src/training/ggml/rng.js");
   const T = Number(a.ctx);
-  const B = Number(a.batch);
-  const steps = Number(a.steps);
-  const rng = new Rng(5, "ctx-bench");
-  const sequences = Array.from({ length: steps * B }, () => {
-    const tokens = Array.from({ length: T + 1 }, () => 5 + rng.int(350));
-    return { tokens, lossMask: tokens.map((_, i) => (i === 0 ? 0 : 1)) };
-  });
+  const B = a.batch;
+  const sequences = randomTokenRows(5, "ctx-bench", a.steps * B, T);
   const dir = mkdtempSync(join(tmpdir(), "ctx-bench-"));
   const stamps: number[] = [];
   let backend = "";
@@ -46,7 +32,7 @@ if (a.child) {
       mode: "lora",
       outPath: join(dir, "a.gguf"),
       seed: 1,
-      threads: Number(a.threads),
+      threads: a.threads,
       contextLength: T,
       pack: false,
       optim: { lr: 1e-4, epochs: 1, batchSize: B, schedule: "constant", maxGradNorm: 0 },
@@ -81,7 +67,7 @@ const gpuUsed = (): number | undefined => {
 
 console.log(`model ${a.model}; LoRA r=8 default targets; ${a.batch} row(s) per step; ${a.steps} steps per context length`);
 console.log("   T  backend       tokens/s   peak RSS MiB   peak GPU MiB (above idle)");
-for (const T of a.ctx!.split(",").map(Number)) {
+for (const T of a.ctx.split(",").map(Number)) {
   const idle = gpuUsed();
   let peak = idle;
   const poll =
@@ -103,11 +89,11 @@ for (const T of a.ctx!.split(",").map(Number)) {
         "--ctx",
         String(T),
         "--steps",
-        a.steps!,
+        String(a.steps),
         "--threads",
-        a.threads!,
+        String(a.threads),
         "--batch",
-        a.batch!,
+        String(a.batch),
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );

@@ -14,25 +14,17 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createRandomLlamaGguf } from "../../../src/models/llama-gguf.js";
 import { spawnServe } from "../../../test/server/spawn-serve.js";
+import { benchFlags } from "../common/flags.js";
+import { median } from "../common/median.js";
 
-const { values: a } = parseArgs({
-  options: {
-    modes: { type: "string", default: "thread,koffi-async,main" },
-    repeats: { type: "string", default: "1" },
-    seconds: { type: "string", default: "20" },
-    "ft-threads": { type: "string", default: "1" },
-    layers: { type: "string", default: "2" },
-    embd: { type: "string", default: "128" },
-  },
-});
-const seconds = Number(a.seconds);
+const a = benchFlags({ modes: "thread,koffi-async,main", repeats: 1, seconds: 20, "ft-threads": 1, layers: 2, embd: 128 });
+const { seconds } = a;
 const dir = mkdtempSync(join(tmpdir(), "society-bench-serve-training-"));
 const modelPath = join(dir, "base.gguf");
-const embd = Number(a.embd);
-createRandomLlamaGguf({ path: modelPath, nLayer: Number(a.layers), nEmbd: embd, nHead: 4, nFf: 3 * embd, ctx: 512, seed: 1 });
+const embd = a.embd;
+createRandomLlamaGguf({ path: modelPath, nLayer: a.layers, nEmbd: embd, nHead: 4, nFf: 3 * embd, ctx: 512, seed: 1 });
 
 const examples = Array.from({ length: 256 }, (_, i) =>
   JSON.stringify({
@@ -88,10 +80,19 @@ interface Row {
 }
 const rows: Row[] = [];
 try {
-  const order = Array.from({ length: Number(a.repeats) }, () => a.modes.split(",")).flat();
+  const order = Array.from({ length: a.repeats }, () => a.modes.split(",")).flat();
   for (const mode of order) {
     const serve = await spawnServe(
-      ["--model", `m=${modelPath}`, "--data-dir", join(dir, `data-${mode}`), "--ft-threads", a["ft-threads"], "--ft-batch-size", "8"],
+      [
+        "--model",
+        `m=${modelPath}`,
+        "--data-dir",
+        join(dir, `data-${mode}`),
+        "--ft-threads",
+        String(a["ft-threads"]),
+        "--ft-batch-size",
+        "8",
+      ],
       { SOCIETY_GGML_COMPUTE: mode },
     );
     try {
@@ -159,7 +160,6 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 console.log(`\nmedians over ${a.repeats} run(s) per mode (modes interleaved):`);
 console.log(
   "| mode | idle p99 ms | training: p50 ms | p99 ms | max ms | steps/s quiet | CPU ms/step | steps/s under /health |\n|---|---|---|---|---|---|---|---|",

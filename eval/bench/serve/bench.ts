@@ -10,30 +10,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import OpenAI from "openai";
 import { ensureTinyModel } from "../../../src/models/tiny/cache.js";
 import { spawnServe } from "../../../test/server/spawn-serve.js";
+import { benchFlags } from "../common/flags.js";
 
-const { values: a } = parseArgs({
-  options: {
-    requests: { type: "string", default: "1000" },
-    clients: { type: "string", default: "50" },
-    "max-tokens": { type: "string", default: "8" },
-    parallel: { type: "string", default: "8" },
-    threads: { type: "string", default: "1" },
-  },
-});
-const total = Number(a.requests),
-  clients = Number(a.clients),
-  maxTokens = Number(a["max-tokens"]);
+const a = benchFlags({ requests: 1000, clients: 50, "max-tokens": 8, parallel: 8, threads: 1 });
+const { requests: total, clients, "max-tokens": maxTokens } = a;
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 const dir = mkdtempSync(join(tmpdir(), "society-bench-serve-"));
 await ensureTinyModel("test");
-const serve = await spawnServe(["--model", "tiny:test", "--data-dir", dir, "--parallel", a.parallel!, "--threads", a.threads!], {
-  SOCIETY_API_KEY: "bench",
-});
+const serve = await spawnServe(
+  ["--model", "tiny:test", "--data-dir", dir, "--parallel", String(a.parallel), "--threads", String(a.threads)],
+  {
+    SOCIETY_API_KEY: "bench",
+  },
+);
 try {
   const client = () => new OpenAI({ apiKey: "bench", baseURL: serve.baseURL, maxRetries: 0, timeout: 120_000 });
   const ask = (c: OpenAI, i: number) =>

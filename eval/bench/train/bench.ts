@@ -11,39 +11,28 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { trainGgml } from "../../../src/training/ggml/index.js";
 import { openGguf } from "../../../src/training/ggml/gguf/read.js";
 import { Rng } from "../../../src/training/ggml/rng.js";
 import { writeTinyModel } from "../../../test/training/fixtures/tiny-model.js";
 import { llamaCppEpoch } from "../../../src/training/ggml/ffi/llama-epoch.js";
+import { benchFlags } from "../common/flags.js";
+import { median } from "../common/median.js";
 
-const { values: a } = parseArgs({
-  options: {
-    threads: { type: "string" },
-    ctx: { type: "string", default: "256" },
-    rows: { type: "string", default: "8" },
-    repeats: { type: "string", default: "3" },
-    model: { type: "string" },
-    layers: { type: "string", default: "4" },
-    embd: { type: "string", default: "256" },
-  },
-});
-const threads = Number(a.threads ?? availableParallelism());
-const T = Number(a.ctx);
-const nRows = Number(a.rows);
-const repeats = Number(a.repeats);
+const a = benchFlags({ threads: availableParallelism(), ctx: 256, rows: 8, repeats: 3, model: undefined, layers: 4, embd: 256 });
+const { threads, repeats } = a;
+const T = a.ctx;
+const nRows = a.rows;
 const lr = 1e-4;
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 const dir = mkdtempSync(join(tmpdir(), "society-bench-train-"));
 try {
   let modelPath = a.model;
   if (!modelPath) {
     modelPath = join(dir, "bench.gguf");
-    const nEmbd = Number(a.embd);
+    const nEmbd = a.embd;
     await writeTinyModel(modelPath, {
-      nLayer: Number(a.layers),
+      nLayer: a.layers,
       nEmbd,
       nHead: nEmbd / 32,
       nHeadKv: nEmbd / 64,

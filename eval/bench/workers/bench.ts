@@ -15,19 +15,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import pg from "pg";
 import { stringify } from "yaml";
 import { startPostgres } from "../../../test/store/pg-server.js";
+import { benchFlags } from "../common/flags.js";
 
-const { values: a } = parseArgs({
-  options: {
-    agents: { type: "string", default: "2" },
-    train: { type: "string", default: "24" },
-    epochs: { type: "string", default: "3" },
-    chunk: { type: "string", default: "4" },
-  },
-});
+const a = benchFlags({ agents: 2, train: 24, epochs: 3, chunk: 4 });
 const root = resolve(import.meta.dirname, "../../..");
 const server = await startPostgres();
 if ("skip" in server) throw new Error(`no PostgreSQL: ${server.skip}`);
@@ -35,16 +28,16 @@ const tmp = mkdtempSync(join(tmpdir(), "society-bench-workers-"));
 const config = {
   name: "bench-workers",
   seed: 1,
-  task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: Number(a.train) }, test: { limit: 4 } },
+  task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: a.train }, test: { limit: 4 } },
   model: { base: "tiny", tiny_recipe: "test", context_size: 1024 },
   methods: ["multiagent-ft"],
-  agents: Number(a.agents),
+  agents: a.agents,
   rounds: 2,
   iterations: 1,
   debate: { summarize: false, max_tokens: 32, concurrency: 8 },
   training: {
     lora: { rank: 4, alpha: 8 },
-    optim: { lr: 0.003, epochs: Number(a.epochs), batch_size: 2 },
+    optim: { lr: 0.003, epochs: a.epochs, batch_size: 2 },
     val_fraction: 0,
     context_length: 256,
     threads: 1,
@@ -92,7 +85,7 @@ async function trial(workers: number): Promise<Trial> {
   const code = await new Promise<number | null>((done) => {
     const c = spawn(
       process.execPath,
-      [cli, "run", cfg, "--db", url, "--out", join(tmp, db), "--workers", "--artifacts", artifacts, "--debate-chunk", a.chunk!],
+      [cli, "run", cfg, "--db", url, "--out", join(tmp, db), "--workers", "--artifacts", artifacts, "--debate-chunk", String(a.chunk)],
       { cwd: root, env },
     );
     let buf = "";
