@@ -3,17 +3,15 @@ import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
 import { parseSeeds } from "../../run/run-id.js";
 import { wholeNumber } from "../coerce.js";
+import { unitQueueOptions, type UnitQueueArgs } from "../unit-queue-options.js";
 import { withStore } from "../with-store.js";
 
-interface Args {
+interface Args extends UnitQueueArgs {
   config: string;
   seeds?: number[];
   out: string;
   db?: string;
   workers?: boolean;
-  artifacts: string;
-  "unit-timeout": number;
-  retries: number;
   "debate-chunk": number;
 }
 
@@ -25,42 +23,27 @@ const command: CommandModule<{}, Args> = {
   command: "run <config>",
   describe: "Run multiagent finetuning and baselines from a YAML config (resumes if interrupted)",
   builder: (y) =>
-    y
-      .positional("config", { type: "string", demandOption: true, describe: "YAML run config, e.g. eval/configs/tiny-arithmetic.yaml" })
-      .option("seeds", {
-        type: "string",
-        coerce: parseSeeds,
-        describe: "comma-separated seeds, one run each (default: the config's seed); the report shows mean ± std",
-      })
-      .option("out", { type: "string", default: "runs", describe: "folder for runs/<run-id>/" })
-      .option("workers", {
-        type: "boolean",
-        describe: "coordinate: send debate chunks and training jobs to `society worker`s on the same PostgreSQL --db, and wait for them",
-      })
-      .option("debate-chunk", {
-        type: "string",
-        default: "8",
-        coerce: wholeNumber("debate-chunk", 1),
-        describe: "with --workers: questions per debate unit",
-      })
-      .option("artifacts", {
-        type: "string",
-        default: "runs/artifacts",
-        describe: "with --workers: where adapters travel between machines (a shared directory, or s3://bucket/prefix)",
-      })
-      .option("unit-timeout", {
-        type: "string",
-        default: "21600",
-        coerce: wholeNumber("unit-timeout", 1),
-        describe:
-          "with --workers: the longest a unit may run, in seconds; past it the attempt is stopped and retried (a unit whose worker died is retried at once: heartbeats)",
-      })
-      .option("retries", {
-        type: "string",
-        default: "2",
-        coerce: wholeNumber("retries", 0),
-        describe: "with --workers: attempts after the first before a unit is dead-lettered",
-      })
+    unitQueueOptions(
+      y
+        .positional("config", { type: "string", demandOption: true, describe: "YAML run config, e.g. eval/configs/tiny-arithmetic.yaml" })
+        .option("seeds", {
+          type: "string",
+          coerce: parseSeeds,
+          describe: "comma-separated seeds, one run each (default: the config's seed); the report shows mean ± std",
+        })
+        .option("out", { type: "string", default: "runs", describe: "folder for runs/<run-id>/" })
+        .option("workers", {
+          type: "boolean",
+          describe: "coordinate: send debate chunks and training jobs to `society worker`s on the same PostgreSQL --db, and wait for them",
+        })
+        .option("debate-chunk", {
+          type: "string",
+          default: "8",
+          coerce: wholeNumber("debate-chunk", 1),
+          describe: "with --workers: questions per debate unit",
+        }),
+      "with --workers: ",
+    )
       .example("$0 run eval/configs/tiny-arithmetic.yaml", "the embedded default")
       .example("$0 run eval/configs/tiny-arithmetic.yaml --seeds 1,2,3", "three seeds, mean ± std")
       .example(

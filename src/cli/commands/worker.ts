@@ -1,16 +1,14 @@
 import type { CommandModule } from "yargs";
 import { UserError } from "../../errors.js";
 import { wholeNumber } from "../coerce.js";
+import { unitQueueOptions, type UnitQueueArgs } from "../unit-queue-options.js";
 
-interface Args {
+interface Args extends UnitQueueArgs {
   db?: string;
   queue: string[];
   concurrency: number;
-  artifacts: string;
   threads?: number;
-  "unit-timeout": number;
   heartbeat: number;
-  retries: number;
   "work-dir": string;
 }
 
@@ -23,30 +21,21 @@ const command: CommandModule<{}, Args> = {
   command: "worker",
   describe: "Run units of `society run --workers` runs from a shared PostgreSQL store",
   builder: (y) =>
-    y
-      .option("db", { type: "string", describe: "the runs' PostgreSQL store (postgres://…; default $SOCIETY_DB_URL)" })
-      .option("queue", {
-        type: "array",
-        string: true,
-        default: ["train", "debate"],
-        describe: "queues to take units from: train (training jobs), debate (debate chunks, evaluations included)",
-      })
-      .option("concurrency", { type: "string", default: "1", coerce: wholeNumber("concurrency", 1), describe: "units at once" })
-      .option("artifacts", {
-        type: "string",
-        default: "runs/artifacts",
-        describe: "the artifact store the coordinator uses (shared directory or s3://bucket/prefix)",
-      })
+    unitQueueOptions(
+      y
+        .option("db", { type: "string", describe: "the runs' PostgreSQL store (postgres://…; default $SOCIETY_DB_URL)" })
+        .option("queue", {
+          type: "array",
+          string: true,
+          default: ["train", "debate"],
+          describe: "queues to take units from: train (training jobs), debate (debate chunks, evaluations included)",
+        })
+        .option("concurrency", { type: "string", default: "1", coerce: wholeNumber("concurrency", 1), describe: "units at once" }),
+    )
       .option("threads", {
         type: "string",
         coerce: wholeNumber("threads", 1),
         describe: "CPU threads per training job and for the llama backend (default $SOCIETY_LLAMA_THREADS, else all cores)",
-      })
-      .option("unit-timeout", {
-        type: "string",
-        default: "21600",
-        coerce: wholeNumber("unit-timeout", 1),
-        describe: "the longest a unit may run, in seconds; past it the attempt is stopped and retried",
       })
       .option("heartbeat", {
         type: "string",
@@ -54,12 +43,6 @@ const command: CommandModule<{}, Args> = {
         coerce: wholeNumber("heartbeat", 1),
         describe:
           "seconds a unit in hand stays claimed without a heartbeat (renewed every quarter); a worker silent longer is taken to be gone",
-      })
-      .option("retries", {
-        type: "string",
-        default: "2",
-        coerce: wholeNumber("retries", 0),
-        describe: "attempts after the first before a unit is dead-lettered",
       })
       .option("work-dir", { type: "string", default: "runs/worker", describe: "scratch space for outputs before they are stored" })
       .example("$0 worker --db postgres://db/society --artifacts /mnt/shared/artifacts --threads 8", "") as any,
