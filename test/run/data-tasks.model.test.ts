@@ -16,6 +16,7 @@ import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { renderPrompt } from "../../src/prompts/templates.js";
 import { openStore } from "../../src/store/index.js";
 import { generateArithmetic } from "../../src/tasks/arithmetic.js";
+import { hubParquetRepo } from "../support/hub-parquet-repo.js";
 import { startLoopbackHub, type LoopbackHub } from "../support/loopback-hub.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "data-tasks-"));
@@ -141,25 +142,9 @@ describe("a run on a Parquet task pulled from the (loopback) Hub", () => {
     const trainPq = pq(train);
     const testPq = pq(test);
     hub = await startLoopbackHub([
-      {
-        repo: "society-test/sums",
-        cardData: {
-          configs: [
-            {
-              config_name: "default",
-              data_files: [
-                { split: "train", path: "data/train-*" },
-                { split: "test", path: "data/test-*" },
-              ],
-            },
-          ],
-        },
-        files: [
-          { path: "README.md", content: "# sums\n" },
-          { path: "data/train-00000-of-00001.parquet", content: trainPq, lfs: true },
-          { path: "data/test-00000-of-00001.parquet", content: testPq, lfs: true },
-        ],
-      },
+      hubParquetRepo("society-test/sums", { default: { dir: "data", splits: { train: trainPq, test: testPq } } }, [
+        { path: "README.md", content: "# sums\n" },
+      ]),
     ]);
     const dir = join(tmp, "hub");
     mkdirSync(dir, { recursive: true });

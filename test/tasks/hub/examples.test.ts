@@ -9,6 +9,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selfGrade } from "../../../src/tasks/check.js";
 import { getTask } from "../../../src/tasks/registry.js";
+import { hubParquetRepo } from "../../support/hub-parquet-repo.js";
 import { startLoopbackHub, type LoopbackHub } from "../../support/loopback-hub.js";
 
 const examples = resolve(import.meta.dirname, "../../../eval/tasks/examples");
@@ -52,42 +53,13 @@ function csqaParquet(n: number, withAnswers: boolean): Buffer {
 let hub: LoopbackHub;
 beforeAll(async () => {
   hub = await startLoopbackHub([
-    {
-      repo: "EleutherAI/hendrycks_math",
-      cardData: {
-        configs: SUBJECTS.map((s) => ({
-          config_name: s,
-          data_files: [
-            { split: "train", path: `${s}/train-*` },
-            { split: "test", path: `${s}/test-*` },
-          ],
-        })),
-      },
-      files: SUBJECTS.flatMap((s) => [
-        { path: `${s}/train-00000-of-00001.parquet`, content: mathParquet(s), lfs: true },
-        { path: `${s}/test-00000-of-00001.parquet`, content: mathParquet(`${s}-test`), lfs: true },
-      ]),
-    },
-    {
-      repo: "tau/commonsense_qa",
-      cardData: {
-        configs: [
-          {
-            config_name: "default",
-            data_files: [
-              { split: "train", path: "data/train-*" },
-              { split: "validation", path: "data/validation-*" },
-              { split: "test", path: "data/test-*" },
-            ],
-          },
-        ],
-      },
-      files: [
-        { path: "data/train-00000-of-00001.parquet", content: csqaParquet(7, true), lfs: true },
-        { path: "data/validation-00000-of-00001.parquet", content: csqaParquet(3, true), lfs: true },
-        { path: "data/test-00000-of-00001.parquet", content: csqaParquet(2, false), lfs: true },
-      ],
-    },
+    hubParquetRepo(
+      "EleutherAI/hendrycks_math",
+      Object.fromEntries(SUBJECTS.map((s) => [s, { dir: s, splits: { train: mathParquet(s), test: mathParquet(`${s}-test`) } }])),
+    ),
+    hubParquetRepo("tau/commonsense_qa", {
+      default: { dir: "data", splits: { train: csqaParquet(7, true), validation: csqaParquet(3, true), test: csqaParquet(2, false) } },
+    }),
   ]);
   process.env.HF_ENDPOINT = hub.url;
   process.env.SOCIETY_HUB_CACHE = mkdtempSync(join(tmpdir(), "examples-cache-"));
