@@ -20,31 +20,22 @@ import { DirArtifactStore } from "../../src/artifacts/index.js";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { fileSha256 } from "../../src/util/file-sha256.js";
 import { societyCli } from "../support/society-cli.js";
+import { tinyRunConfig } from "../support/tiny-run-config.js";
 import { startPostgres, type PgServer } from "../store/pg-server.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const server: PgServer = await startPostgres();
 const tmp = mkdtempSync(join(tmpdir(), "society-workers-"));
 
-const config = {
+const config = tinyRunConfig({
   name: "workers-test",
   seed: 5,
   task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 12 }, test: { limit: 6 } },
-  model: { base: "tiny", tiny_recipe: "test", context_size: 1024 },
+  model: { context_size: 1024 },
   methods: ["multiagent-ft"],
-  agents: 2,
-  rounds: 2,
-  iterations: 1,
-  debate: { summarize: false, max_tokens: 32, concurrency: 8 },
-  training: {
-    lora: { rank: 4, alpha: 8 },
-    optim: { lr: 0.003, epochs: 3, batch_size: 2 },
-    val_fraction: 0,
-    context_length: 256,
-    threads: 1,
-  },
-  metrics: { nll_samples: 2 },
-};
+  debate: { max_tokens: 32 },
+  training: { optim: { epochs: 3, batch_size: 2 }, threads: 1 },
+});
 
 /** Every content table, by natural keys (no row ids, no times: the *_seconds metrics are wall/CPU time). */
 async function contents(url: string) {

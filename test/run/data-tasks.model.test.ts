@@ -18,6 +18,7 @@ import { openStore } from "../../src/store/index.js";
 import { generateArithmetic } from "../../src/tasks/arithmetic.js";
 import { hubParquetRepo } from "../support/hub-parquet-repo.js";
 import { startLoopbackHub, type LoopbackHub } from "../support/loopback-hub.js";
+import { tinyRunConfig } from "../support/tiny-run-config.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "data-tasks-"));
 const train = generateArithmetic("train", 0, 6, 3);
@@ -27,19 +28,16 @@ const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("he
 const society = societyInProcess;
 
 const runConfig = (name: string, task: string, methods: string[]) =>
-  stringify({
-    name,
-    seed: 2,
-    task: { name: task },
-    model: { base: "tiny", tiny_recipe: "test", context_size: 512 },
-    methods,
-    agents: 2,
-    rounds: 2,
-    iterations: 1,
-    debate: { summarize: false, max_tokens: 40, concurrency: 8 },
-    training: { lora: { rank: 4, alpha: 8 }, optim: { lr: 0.003, epochs: 1, batch_size: 4 }, val_fraction: 0, context_length: 256 },
-    metrics: { nll_samples: 2 },
-  });
+  stringify(
+    tinyRunConfig({
+      name,
+      seed: 2,
+      task: { name: task },
+      methods,
+      debate: { max_tokens: 40 },
+      training: { optim: { epochs: 1, batch_size: 4 } },
+    }),
+  );
 
 function onlyRunDir(out: string, prefix: string): string {
   const dirs = readdirSync(out).filter((d) => d.startsWith(prefix));

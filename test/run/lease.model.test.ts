@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { societyCli, waitForRow } from "../support/society-cli.js";
+import { tinyRunConfig } from "../support/tiny-run-config.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "society-lease-"));
 const db = join(tmp, "s.db");
@@ -37,19 +38,17 @@ describe("the run lease", () => {
     await ensureTinyModel("test");
     writeFileSync(
       config,
-      stringify({
-        name: "lease-test",
-        seed: 5,
-        task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 8 }, test: { limit: 4 } },
-        model: { base: "tiny", tiny_recipe: "test", context_size: 512 },
-        methods: ["single-agent-ft"],
-        agents: 2,
-        rounds: 2,
-        iterations: 1,
-        debate: { summarize: false, max_tokens: 24, concurrency: 8 },
-        training: { lora: { rank: 2, alpha: 4 }, optim: { lr: 0.003, epochs: 60, batch_size: 2 }, val_fraction: 0, context_length: 128 },
-        metrics: { nll_samples: 1 },
-      }),
+      stringify(
+        tinyRunConfig({
+          name: "lease-test",
+          seed: 5,
+          task: { name: "arithmetic", options: { maxValue: 3 }, train: { limit: 8 }, test: { limit: 4 } },
+          methods: ["single-agent-ft"],
+          debate: { max_tokens: 24 },
+          training: { lora: { rank: 2, alpha: 4 }, optim: { epochs: 60, batch_size: 2 }, context_length: 128 },
+          metrics: { nll_samples: 1 },
+        }),
+      ),
     );
     let holder: ChildProcess | undefined;
     const first = societyCli(args, { env, onSpawn: (c) => (holder = c), timeoutMs: 600_000 });
