@@ -3,27 +3,17 @@
  * the roles' LoRA adapters trained on their own data, k-chain evaluation per iteration, the tree
  * statistics in results.json, and a second run of the same command that changes nothing.
  */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { openStore } from "../../src/store/index.js";
-
-const root = resolve(import.meta.dirname, "../..");
+import { expectRerunChangesNothing, runFixture } from "../support/fixture-run.js";
 
 describe("MALT on the tiny model", () => {
   it("grows trees, trains each role, evaluates chains per iteration, and resumes to the same report", async () => {
-    await ensureTinyModel("test");
-    const tmp = mkdtempSync(join(tmpdir(), "malt-"));
-    const db = join(tmp, "m.db");
-    process.env.SOCIETY_LLAMA_THREADS = "1";
-    const argv = ["run", join(root, "test/fixtures/malt-tiny.yaml"), "--db", db, "--out", tmp];
-    expect(await main(argv)).toBe(0);
-    const runId = readdirSync(tmp).find((f) => f.startsWith("malt-test-"))!;
-    const resultsFile = join(tmp, runId, "report/results.json");
-    const results = JSON.parse(readFileSync(resultsFile, "utf8"));
+    const run = await runFixture("malt-tiny.yaml", "malt-test");
+    expect(run.code).toBe(0);
+    const { runId, results } = run;
     for (const name of ["malt-sft-only", "malt"]) {
       const m = results.methods[name];
       expect(m.accuracy, name).toHaveLength(3);
@@ -34,9 +24,9 @@ describe("MALT on the tiny model", () => {
     // Both methods start from the same untrained agents and trees: equal iteration 0 and iteration-1 trees.
     expect(results.methods.malt.accuracy[0]).toBe(results.methods["malt-sft-only"].accuracy[0]);
     expect(results.methods.malt.tree.pairs_refiner[1]).toBe(results.methods["malt-sft-only"].tree.pairs_refiner[1]);
-    expect(readFileSync(join(tmp, runId, "report/report.md"), "utf8")).toContain("## Search trees (MALT)");
+    expect(readFileSync(join(run.tmp, runId, "report/report.md"), "utf8")).toContain("## Search trees (MALT)");
 
-    const store = await openStore(db);
+    const store = await openStore(run.db);
     const turns = await store.turns.listFor({ runId, method: "malt-base", iteration: 0, phase: "train" });
     expect(turns).toHaveLength(6 * (3 + 9 + 27));
     expect(
@@ -72,14 +62,8 @@ describe("MALT on the tiny model", () => {
       expect(v.path).toMatch(/(verifier|refiner)0-it\d\.gguf$/);
       expect((v.meta as { objective?: string }).objective).toBe("dpo");
     }
-    const before = (await store.turns.listFor({ runId, method: "malt-sft-only", iteration: 1, phase: "test" })).length;
     await store.close();
 
-    // The same command again resumes a finished run: no new turns, the same results.
-    expect(await main(argv)).toBe(0);
-    const again = await openStore(db);
-    expect((await again.turns.listFor({ runId, method: "malt-sft-only", iteration: 1, phase: "test" })).length).toBe(before);
-    await again.close();
-    expect(JSON.parse(readFileSync(resultsFile, "utf8"))).toEqual(results);
+    await expectRerunChangesNothing(run, "malt-sft-only", 1);
   }, 900_000);
 });

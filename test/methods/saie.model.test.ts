@@ -4,36 +4,26 @@
  * them continuing the warm-up adapter, the SFT baseline, evaluation alone and in debate, and a second
  * run of the same command that changes nothing.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { openStore } from "../../src/store/index.js";
-
-const root = resolve(import.meta.dirname, "../..");
+import { expectRerunChangesNothing, runFixture } from "../support/fixture-run.js";
 
 describe("SAIE on the tiny model", () => {
   it("warms up, discusses, trains the learner from the warm-up adapter, evaluates alone and in debate, and resumes to the same report", async () => {
-    await ensureTinyModel("test");
-    const tmp = mkdtempSync(join(tmpdir(), "saie-"));
-    const db = join(tmp, "s.db");
-    process.env.SOCIETY_LLAMA_THREADS = "1";
-    const argv = ["run", join(root, "test/fixtures/saie-tiny.yaml"), "--db", db, "--out", tmp];
-    expect(await main(argv)).toBe(0);
-    const runId = readdirSync(tmp).find((f) => f.startsWith("saie-test-"))!;
-    const resultsFile = join(tmp, runId, "report/results.json");
-    const results = JSON.parse(readFileSync(resultsFile, "utf8"));
+    const run = await runFixture("saie-tiny.yaml", "saie-test");
+    expect(run.code).toBe(0);
+    const { runId, results } = run;
     for (const name of ["saie", "saie+debate", "saie-sft", "saie-sft+debate"]) expect(results.methods[name].accuracy, name).toHaveLength(2);
     // The same untrained learner at iteration 0, alone and in debate.
     expect(results.methods.saie.accuracy[0]).toBe(results.methods["saie-sft"].accuracy[0]);
     expect(results.methods["saie+debate"].accuracy[0]).toBe(results.methods["saie-sft+debate"].accuracy[0]);
-    expect(readFileSync(join(tmp, runId, "report/report.md"), "utf8")).toContain("## Learner alone and in debate (SAIE)");
+    expect(readFileSync(join(run.tmp, runId, "report/report.md"), "utf8")).toContain("## Learner alone and in debate (SAIE)");
     expect(results.methods.saie.discussion.supportive[1] + results.methods.saie.discussion.adversarial[1]).toBe(12);
     expect(results.methods.saie.discussion.rows[1]).toBe(6 * 3);
 
-    const store = await openStore(db);
+    const store = await openStore(run.db);
     const roles = new Map((await store.agents.list(runId, "saie")).map((a) => [a.id, a.role]));
     const turns = await store.turns.listFor({ runId, method: "saie", iteration: 1, phase: "train" });
     expect(turns).toHaveLength(6 * (1 + 2 * 2));
@@ -63,11 +53,6 @@ describe("SAIE on the tiny model", () => {
     expect(before).toBe(6);
     await store.close();
 
-    // The same command again resumes a finished run: no new turns, the same results.
-    expect(await main(argv)).toBe(0);
-    const again = await openStore(db);
-    expect((await again.turns.listFor({ runId, method: "saie", iteration: 1, phase: "test" })).length).toBe(before);
-    await again.close();
-    expect(JSON.parse(readFileSync(resultsFile, "utf8"))).toEqual(results);
+    await expectRerunChangesNothing(run, "saie", 1);
   }, 900_000);
 });

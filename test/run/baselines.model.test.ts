@@ -1,24 +1,13 @@
 /** Every baseline method runs end to end on the tiny model, on the same questions and seeds, into one report. */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { openStore } from "../../src/store/index.js";
-
-const root = resolve(import.meta.dirname, "../..");
+import { runFixture } from "../support/fixture-run.js";
 
 describe("baselines", () => {
   it("run side by side and share the untrained debate", async () => {
-    await ensureTinyModel("test");
-    const tmp = mkdtempSync(join(tmpdir(), "baselines-"));
-    const db = join(tmp, "b.db");
-    process.env.SOCIETY_LLAMA_THREADS = "1";
-    const code = await main(["run", join(root, "test/fixtures/baselines-tiny.yaml"), "--db", db, "--out", tmp]);
-    expect(code).toBe(0);
-    const runId = readdirSync(tmp).find((f) => f.startsWith("baselines-test-"))!;
-    const results = JSON.parse(readFileSync(join(tmp, runId, "report/results.json"), "utf8"));
+    const run = await runFixture("baselines-tiny.yaml", "baselines-test");
+    expect(run.code).toBe(0);
+    const { runId, results } = run;
     for (const m of ["single-agent-ft", "majority-ft", "star", "multiagent-ft-no-critic", "single-agent-all-data"]) {
       expect(results.methods[m].accuracy, m).toHaveLength(2);
     }
@@ -27,7 +16,7 @@ describe("baselines", () => {
     const a0 = results.methods["debate"].accuracy[0];
     for (const m of ["single-agent-ft", "majority-ft", "star", "single-agent-all-data"]) expect(results.methods[m].accuracy[0], m).toBe(a0);
 
-    const store = await openStore(db);
+    const store = await openStore(run.db);
     // The same untrained society gives the same diversity figures to every method that debates it.
     const it0 = (await store.metrics.list({ runId, scope: "run" })).filter((m) => m.iteration === 0 && m.name === "cross_agent_nll");
     expect(it0.length).toBeGreaterThanOrEqual(4);
