@@ -2,7 +2,6 @@
  * A run whose debates go to a pool of two OpenAI-compatible loopback servers gives the same turns as the
  * same run on the local llama backend, with each turn recording the endpoint that produced it.
  */
-import { Hono } from "hono";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,9 +10,9 @@ import { LlamaBackend } from "../../src/backends/llama/backend.js";
 import { runConfigSchema, type RunConfigInput } from "../../src/config/schema.js";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { executeRun } from "../../src/run/execute.js";
-import { listen, type RunningServer } from "../../src/server/listen.js";
-import { createOpenAIApp } from "../../src/server/openai-app.js";
+import type { RunningServer } from "../../src/server/listen.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { listenCounting } from "../support/counting-openai-server.js";
 
 let tmp: string;
 let llama: LlamaBackend;
@@ -37,15 +36,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "society-endpoints-"));
   const base = (await ensureTinyModel("test")).path;
   llama = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 4, contextSize: 1024 });
-  for (const i of [0, 1]) {
-    const app = new Hono();
-    app.use(async (_c, next) => {
-      seen[i]!++;
-      await next();
-    });
-    app.route("/", createOpenAIApp({ backend: llama, models: { tiny: { base } } }));
-    servers.push(await listen(app));
-  }
+  for (const i of [0, 1]) servers.push(await listenCounting({ backend: llama, models: { tiny: { base } } }, () => seen[i]!++));
 }, 300_000);
 
 afterAll(async () => {

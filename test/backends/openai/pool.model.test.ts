@@ -14,7 +14,7 @@ import type { ChatMessage, GenerateOptions } from "../../../src/backends/types.j
 import { isUserError } from "../../../src/errors.js";
 import { ensureTestModel, TEST_MODEL_SHAPE } from "../../../src/models/test-model.js";
 import { listen, type RunningServer } from "../../../src/server/listen.js";
-import { createOpenAIApp } from "../../../src/server/openai-app.js";
+import { listenCounting } from "../../support/counting-openai-server.js";
 import { writeRandomLora } from "../random-lora.js";
 
 const chat: ChatMessage[] = [{ role: "user", content: "What is 3+4? Answer in \\boxed{}." }];
@@ -41,15 +41,7 @@ beforeAll(async () => {
   llama = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 4, contextSize: 512 });
   // Served under other ids than the client's files: the pool finds them by `root`.
   const models = { "tiny-base": { base }, "agent/g0": { base, adapter: adapterA }, "agent/g1": { base, adapter: adapterB } };
-  for (const i of [0, 1]) {
-    const app = new Hono();
-    app.use(async (_c, next) => {
-      seen[i]!++;
-      await next();
-    });
-    app.route("/", createOpenAIApp({ backend: llama, models }));
-    servers.push(await listen(app));
-  }
+  for (const i of [0, 1]) servers.push(await listenCounting({ backend: llama, models }, () => seen[i]!++));
   // llama-server's API shape: one base, adapters by id; it forwards to server 0 under the matching model id.
   const ids = ["agent/g0", "agent/g1"];
   const ls = new Hono();
