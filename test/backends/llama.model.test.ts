@@ -6,25 +6,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LlamaBackend } from "../../src/backends/llama/backend.js";
 import type { ChatMessage, GenerateOptions } from "../../src/backends/types.js";
 import { isUserError } from "../../src/errors.js";
-import { createScriptedLlamaGguf } from "../../src/models/scripted-model.js";
 import { ensureTestModel, TEST_MODEL_SHAPE } from "../../src/models/test-model.js";
 import { writeHostileGguf } from "../support/hostile-gguf.js";
+import { scriptedAnswer } from "../support/scripted-servers.js";
 import { writeRandomLora } from "./random-lora.js";
 
 const chat: ChatMessage[] = [{ role: "user", content: "What is 2+3? Answer in \\boxed{}." }];
 const sampling: GenerateOptions = { temperature: 1, topP: 0.9, maxTokens: 24, seed: 11 };
 
-let dir: string;
+const dir = mkdtempSync(join(tmpdir(), "society-llama-"));
+const seven = scriptedAnswer(dir, 7);
+const lora = writeRandomLora({ path: join(dir, "lora.gguf"), nLayer: TEST_MODEL_SHAPE.nLayer, nEmbd: TEST_MODEL_SHAPE.nEmbd, seed: 3 });
 let random: string;
-let seven: string;
-let lora: string;
 let backend: LlamaBackend;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "society-llama-"));
   random = await ensureTestModel();
-  seven = createScriptedLlamaGguf({ path: join(dir, "seven.gguf"), reply: "\\boxed{7}" });
-  lora = writeRandomLora({ path: join(dir, "lora.gguf"), nLayer: TEST_MODEL_SHAPE.nLayer, nEmbd: TEST_MODEL_SHAPE.nEmbd, seed: 3 });
   backend = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 4, contextSize: 512 });
 });
 

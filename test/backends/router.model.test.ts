@@ -12,27 +12,20 @@ import { LangchainBackend } from "../../src/backends/langchain/backend.js";
 import { LlamaBackend } from "../../src/backends/llama/backend.js";
 import { OpenAIBackend } from "../../src/backends/openai/backend.js";
 import { RouterBackend } from "../../src/backends/router.js";
-import { createScriptedLlamaGguf } from "../../src/models/scripted-model.js";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
-import { listen, type RunningServer } from "../../src/server/listen.js";
-import { createOpenAIApp } from "../../src/server/openai-app.js";
+import { scriptedAnswer, startSevenServer, type SevenServer } from "../support/scripted-servers.js";
 
-let dir: string;
+const dir = mkdtempSync(join(tmpdir(), "society-router-"));
+const five = scriptedAnswer(dir, 5);
 let local: LlamaBackend;
-let served: LlamaBackend;
-let server: RunningServer;
+let server: SevenServer;
 let tiny: string;
-let five: string;
 let router: RouterBackend;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "society-router-"));
   tiny = (await ensureTinyModel("test")).path;
-  five = createScriptedLlamaGguf({ path: join(dir, "five.gguf"), reply: "\\boxed{5}" });
-  const seven = createScriptedLlamaGguf({ path: join(dir, "seven.gguf"), reply: "\\boxed{7}" });
   local = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 2, contextSize: 512 });
-  served = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 2, contextSize: 512 });
-  server = await listen(createOpenAIApp({ backend: served, models: { seven: { base: seven } } }));
+  server = await startSevenServer(dir);
   const baseURL = `${server.url}/v1`;
   router = new RouterBackend(
     local,
@@ -45,7 +38,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await router?.close();
-  await served?.close();
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });

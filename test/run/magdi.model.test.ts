@@ -11,32 +11,25 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { LlamaBackend } from "../../src/backends/llama/backend.js";
 import { main } from "../../src/cli/main.js";
 import { readGgufHeader } from "../../src/formats/gguf-header.js";
-import { createScriptedLlamaGguf } from "../../src/models/scripted-model.js";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
-import { listen, type RunningServer } from "../../src/server/listen.js";
-import { createOpenAIApp } from "../../src/server/openai-app.js";
+import { scriptedAnswer, startSevenServer, type SevenServer } from "../support/scripted-servers.js";
 
 let dir: string;
-let served: LlamaBackend;
-let server: RunningServer;
+let server: SevenServer;
 let scripted: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "society-magdi-"));
   await ensureTinyModel("test"); // the teachers' first agent and the student
-  scripted = createScriptedLlamaGguf({ path: join(dir, "five.gguf"), reply: "\\boxed{5}" });
-  const seven = createScriptedLlamaGguf({ path: join(dir, "seven.gguf"), reply: "\\boxed{7}" });
-  served = await LlamaBackend.create({ gpu: false, threads: 1, parallel: 2, contextSize: 512 });
-  server = await listen(createOpenAIApp({ backend: served, models: { seven: { base: seven } } }));
+  scripted = scriptedAnswer(dir, 5);
+  server = await startSevenServer(dir);
   process.env.SOCIETY_LLAMA_THREADS = "1";
   process.env.SOCIETY_TEST_SERVE_KEY = "no-key";
 }, 600_000);
 
 afterAll(async () => {
-  await served?.close();
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
