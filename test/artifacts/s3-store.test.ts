@@ -1,22 +1,19 @@
 /** The S3 artifact store against a real S3-API server on loopback (s3rver), through the minio client. */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "minio";
 import S3rver from "s3rver";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openArtifactStore } from "../../src/artifacts/index.js";
 import { isUserError } from "../../src/errors.js";
+import { serverForFile } from "../support/server-for-file.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "society-s3-"));
-let server: S3rver;
 let endpoint: string;
 const env = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" };
-
-beforeAll(async () => {
-  server = new S3rver({
+const { tmp } = serverForFile("society-s3-", async (tmp) => {
+  const server = new S3rver({
     port: 0,
     address: "127.0.0.1",
     silent: true,
@@ -25,10 +22,7 @@ beforeAll(async () => {
   });
   const addr = (await server.run()) as AddressInfo;
   endpoint = `http://127.0.0.1:${addr.port}`;
-});
-afterAll(async () => {
-  await server?.close();
-  rmSync(tmp, { recursive: true, force: true });
+  return server;
 });
 
 describe("S3 artifact store", () => {

@@ -3,24 +3,22 @@
  * the CLI in a child process, a loopback MLflow server and a TensorBoard folder.
  */
 import Database from "better-sqlite3";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ensureTinyModel } from "../../src/models/tiny/cache.js";
 import { societyCli } from "../support/society-cli.js";
-import { startFakeMlflow, type FakeMlflow } from "../support/mlflow-server.js";
+import { startFakeMlflow } from "../support/mlflow-server.js";
+import { serverForFile } from "../support/server-for-file.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "society-run-tracking-"));
-let mlflow: FakeMlflow;
-beforeAll(async () => {
-  await ensureTinyModel("test");
-  mlflow = await startFakeMlflow();
-}, 600_000);
-afterAll(async () => {
-  await mlflow?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const { tmp, server: mlflow } = serverForFile(
+  "society-run-tracking-",
+  async () => {
+    await ensureTinyModel("test");
+    return startFakeMlflow();
+  },
+  600_000,
+);
 
 describe("society run with tracking", () => {
   it("logs config, per-iteration metrics, every agent's loss curve and the report", async () => {
@@ -40,7 +38,7 @@ debate: {summarize: false, max_tokens: 30}
 training: {lora: {rank: 4, alpha: 8}, optim: {epochs: 1, batch_size: 4}, val_fraction: 0, context_length: 256}
 metrics: {nll_samples: 1}
 tracking:
-  mlflow: {uri: "${mlflow.url}"}
+  mlflow: {uri: "${mlflow().url}"}
   tensorboard: {dir: "${tb}"}
 `,
     );
@@ -49,8 +47,8 @@ tracking:
     });
     expect(r.code, r.out).toBe(0);
     expect(r.out).not.toMatch(/warning: tracking/);
-    const [run] = [...mlflow.runs.values()];
-    expect(mlflow.runs.size).toBe(1);
+    const [run] = [...mlflow().runs.values()];
+    expect(mlflow().runs.size).toBe(1);
     expect(run!.info.status).toBe("FINISHED");
     expect(run!.info.run_name).toMatch(/^tracked-s2-[0-9a-f]{8}$/);
     expect(run!.params.get("agents")).toBe("2");

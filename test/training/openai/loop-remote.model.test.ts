@@ -5,20 +5,36 @@
  * while a remote job is in flight and resumed: it re-attaches to that job rather than creating another.
  */
 import Database from "better-sqlite3";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ensureTinyModel } from "../../../src/models/tiny/cache.js";
-import { startServe, type ServeHandle } from "../../../src/server/start.js";
+import { startServe } from "../../../src/server/start.js";
+import { serverForFile } from "../../support/server-for-file.js";
 import { societyCli } from "../../support/society-cli.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "loop-remote-"));
 const KEY = "loop-key";
-let server: ServeHandle;
+const { tmp, server } = serverForFile(
+  "loop-remote-",
+  async (tmp) => {
+    await ensureTinyModel("test");
+    return startServe({
+      models: ["tiny:test"],
+      port: 0,
+      apiKey: KEY,
+      dataDir: join(tmp, "serve"),
+      fineTune: { threads: 1 },
+      llama: { threads: 1, parallel: 8, contextSize: 1024 },
+    });
+  },
+  300_000,
+);
 let client: OpenAI;
+beforeAll(() => {
+  client = new OpenAI({ apiKey: KEY, baseURL: `${server().url}/v1`, maxRetries: 0 });
+});
 
 function config(seed: number, mode: "full" | "lora" = "lora"): string {
   const path = join(tmp, `remote-s${seed}-${mode}.yaml`);
@@ -32,7 +48,7 @@ function config(seed: number, mode: "full" | "lora" = "lora"): string {
         base: "tiny",
         tiny_recipe: "test",
         backend: "openai",
-        openai: { base_url: `${server.url}/v1`, api_key_env: "LOOP_TEST_KEY" },
+        openai: { base_url: `${server().url}/v1`, api_key_env: "LOOP_TEST_KEY" },
       },
       methods: ["multiagent-ft"],
       agents: 2,
@@ -57,24 +73,6 @@ const rows = (dbPath: string, sql: string) => {
     db.close();
   }
 };
-
-beforeAll(async () => {
-  await ensureTinyModel("test");
-  server = await startServe({
-    models: ["tiny:test"],
-    port: 0,
-    apiKey: KEY,
-    dataDir: join(tmp, "serve"),
-    fineTune: { threads: 1 },
-    llama: { threads: 1, parallel: 8, contextSize: 1024 },
-  });
-  client = new OpenAI({ apiKey: KEY, baseURL: `${server.url}/v1`, maxRetries: 0 });
-}, 300_000);
-
-afterAll(async () => {
-  await server?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
 
 describe("society run with backend openai + trainer openai against society serve", () => {
   it("completes one iteration: four remote fine-tunes, served and evaluated, with likelihood metrics", async () => {
