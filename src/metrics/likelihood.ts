@@ -33,3 +33,19 @@ export function klEstimate(scores: readonly PairScore[]): number {
   }
   return terms.length ? terms.reduce((a, b) => a + b, 0) / terms.length : NaN;
 }
+
+/** One response scored twice: by the agent that wrote it and by a reference model (the frozen base). */
+export interface RefScore {
+  own: number;
+  ref: number;
+  tokens: number;
+}
+
+/**
+ * Monte-Carlo estimate of KL(p_agent ‖ p_ref) per token, from responses the agent sampled:
+ * E_y[log p_agent(y) − log p_ref(y)] / |y|. How far finetuning moved the agent from the base.
+ */
+export function klToReference(scores: readonly RefScore[]): number {
+  const terms = scores.filter((s) => s.tokens > 0).map((s) => (s.own - s.ref) / s.tokens);
+  return terms.length ? terms.reduce((a, b) => a + b, 0) / terms.length : NaN;
+}

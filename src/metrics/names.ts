@@ -10,6 +10,14 @@ export const METRIC = {
   questions: "questions",
   tokens: "tokens",
   seconds: "seconds",
+  /** Mean round-1 accuracy (scope "run"), or one agent's (scope "agent:<index>"). */
+  round1Accuracy: "round1_accuracy",
+  /** maj@N over the round-1 answers, ties split evenly. */
+  round1Majority: "round1_majority_accuracy",
+  /** 1/0 per test question (scope "question:<task id>"): the final answer is right. Paired comparisons read it. */
+  correct: "correct",
+  /** Share of a training set's rows whose ŷ is right against gold (diagnosis only): label_precision/G, /C-, /C+, /single. */
+  labelPrecision: "label_precision",
 } as const;
 
 /** Diversity metrics, charted per iteration. */
@@ -18,6 +26,10 @@ export const DIVERSITY = {
   crossAgentNll: "cross_agent_nll",
   klEstimate: "kl_estimate",
   embeddingDissimilarity: "embedding_dissimilarity",
+  /** §4.2: each critic, held out in turn, scores the other critics' final-round responses (mean per-token NLL). */
+  likelihoodDiversity: "likelihood_diversity",
+  /** Mean over agents of KL(agent ‖ frozen base) per token, on each agent's own responses. */
+  klToBase: "kl_to_base",
 } as const;
 
 export const DIVERSITY_NAMES: readonly string[] = Object.values(DIVERSITY);

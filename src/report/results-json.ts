@@ -10,6 +10,9 @@ export function resultsJson(data: ReportData): object {
       stderr: s.stderr,
       diversity: s.diversity,
       diversity_std: s.diversityStd,
+      society: s.society,
+      society_std: s.societyStd,
+      agent_round1_accuracy: s.agentRound1,
       seeds: s.perSeed.length ? data.seeds : undefined,
       // MALT: the search trees each iteration trained on (null where none was grown, e.g. index 0).
       tree: s.tree
@@ -33,5 +36,12 @@ export function resultsJson(data: ReportData): object {
     seconds_per_question: r.seconds ?? null,
     cpu_seconds_per_question: r.cpuSeconds ?? null,
   }));
-  return { task: data.task, runs: data.runIds, seeds: data.seeds, methods, ...(efficiency ? { efficiency } : {}) };
+  return {
+    task: data.task,
+    runs: data.runIds,
+    seeds: data.seeds,
+    methods,
+    comparisons: data.comparisons,
+    ...(efficiency ? { efficiency } : {}),
+  };
 }

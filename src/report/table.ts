@@ -104,6 +104,64 @@ const treeOrder = (m: string) => {
   const role = ["generator", "verifier", "refiner"].indexOf(m.replace(/^tree_(sft|pairs)_/, ""));
   return (m.startsWith("tree_sft") ? 10 : 20) + (role < 0 ? 9 : role);
 };
+/**
+ * What the society does, per method and iteration: per-sample (round-1) accuracy, each agent's, maj@N,
+ * and the label precision of each training set (iteration l: the data that trained iteration l).
+ */
+export function societyRows(data: ReportData): { header: string[]; rows: string[][] } {
+  const iters = Math.max(0, ...Object.values(data.methods).map((s) => s.accuracy.length));
+  const header = ["method", "figure (%)", ...Array.from({ length: iters }, (_, i) => `${i}`)];
+  const rows: string[][] = [];
+  const label = (metric: string) =>
+    metric === "round1_accuracy"
+      ? "per-sample (round 1)"
+      : metric === "round1_majority_accuracy"
+        ? "maj@N (round 1)"
+        : metric.replace(/^label_precision\//, "label precision ");
+  for (const [m, s] of Object.entries(data.methods)) {
+    const soc = s.society ?? {};
+    const cell = (metric: string, i: number) => {
+      const x = soc[metric]?.[i],
+        sd = s.societyStd?.[metric]?.[i];
+      return x === undefined || !Number.isFinite(x)
+        ? "–"
+        : sd !== undefined && Number.isFinite(sd) && data.seeds.length > 1
+          ? `${pct(x)} ± ${pct(sd)}`
+          : pct(x);
+    };
+    const metrics = Object.keys(soc).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    for (const metric of metrics.filter((x) => !x.startsWith("label_precision")))
+      rows.push([m, label(metric), ...Array.from({ length: iters }, (_, i) => cell(metric, i))]);
+    if (s.agentRound1?.some((r) => r.length > 1)) {
+      rows.push([
+        m,
+        "per agent (round 1)",
+        ...Array.from({ length: iters }, (_, i) => (s.agentRound1![i]?.length ? s.agentRound1![i]!.map(pct).join(" / ") : "–")),
+      ]);
+    }
+    for (const metric of metrics.filter((x) => x.startsWith("label_precision")))
+      rows.push([m, label(metric), ...Array.from({ length: iters }, (_, i) => cell(metric, i))]);
+  }
+  return { header, rows };
+}
+const rank = (metric: string) => ["round1_accuracy", "round1_majority_accuracy"].indexOf(metric) + 1 || 9;
+
+/** One row per comparison: the paired bootstrap of each iteration, "+3.2 [−0.4, +6.8] p=0.080". */
+export function significanceRows(data: ReportData): { header: string[]; rows: string[][] } {
+  const cmp = data.comparisons ?? [];
+  const iters = Math.max(0, ...cmp.map((c) => c.iteration + 1));
+  const header = ["comparison (points)", ...Array.from({ length: iters }, (_, i) => `${i}`)];
+  const pairs = [...new Set(cmp.map((c) => `${c.a} − ${c.b}`))];
+  const pt = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}`;
+  const rows = pairs.map((pair) => [
+    pair,
+    ...Array.from({ length: iters }, (_, i) => {
+      const c = cmp.find((x) => `${x.a} − ${x.b}` === pair && x.iteration === i);
+      return c ? `${pt(c.diff)} [${pt(c.lo)}, ${pt(c.hi)}] p=${c.p < 0.001 ? "<0.001" : c.p.toFixed(3)}` : "–";
+    }),
+  ]);
+  return { header, rows };
+}
 
 export function markdownTable(t: { header: string[]; rows: string[][] }): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;

@@ -17,6 +17,8 @@ export interface ReportData {
   graphs?: GraphSection[];
   /** MAGDi: the teachers' debate vs the student alone, per test question (first run). */
   efficiency?: EfficiencyRow[];
+  /** Paired bootstraps over test questions (pooled over seeds): the first method against each other one, per iteration. */
+  comparisons?: Comparison[];
 }
 
 /** The report's header: what was run, on what, and what each method cost (summed over seeds). */
@@ -44,6 +46,19 @@ export interface MethodCost {
   trainingSeconds: number;
 }
 
+export interface Comparison {
+  a: string;
+  b: string;
+  iteration: number;
+  /** Mean accuracy difference a − b, its 95% interval and two-sided p-value. */
+  diff: number;
+  lo: number;
+  hi: number;
+  p: number;
+  /** Paired (seed, question) items. */
+  n: number;
+}
+
 export interface MethodSeries {
   /** Mean over seeds. */
   accuracy: number[];
@@ -59,6 +74,14 @@ export interface MethodSeries {
   tree?: Record<string, number[]>;
   /** SAIE's discussion statistics per iteration (`saie_*` metrics, mean over seeds), when the method discusses. */
   discussion?: Record<string, number[]>;
+  /**
+   * What the society does, mean over seeds: round1_accuracy (per-sample), round1_majority_accuracy
+   * (maj@N), label_precision/<set> (ŷ right against gold, diagnosis only).
+   */
+  society?: Record<string, number[]>;
+  societyStd?: Record<string, number[]>;
+  /** Round-1 accuracy per agent (mean over seeds): agentRound1[iteration][agent]. */
+  agentRound1?: number[][];
 }
 
 export interface AgentIterationRow {

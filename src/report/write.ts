@@ -4,7 +4,7 @@ import { resultsJson } from "./results-json.js";
 import { configYaml, costRows, runFacts } from "./header.js";
 import { EFFICIENCY_NOTE, efficiencyTable } from "./efficiency.js";
 import { GRAPH_NOTE, graphRows } from "./graphs.js";
-import { accuracyRows, diversityRows, learnerRows, markdownTable, treeRows } from "./table.js";
+import { accuracyRows, diversityRows, learnerRows, markdownTable, significanceRows, societyRows, treeRows } from "./table.js";
 import type { ReportData } from "./types.js";
 
 const COST_NOTE =
@@ -12,8 +12,14 @@ const COST_NOTE =
   'training time adds up the succeeded training jobs. A shared debate ("base": the untrained society, used by several methods) has its own row.';
 
 const DIVERSITY_NOTE =
-  "Consensus: share of agents agreeing with the plurality answer (lower = more diverse). Cross-agent NLL: mean per-token NLL of one agent's responses under another. " +
-  "KL: Monte-Carlo estimate of KL between agents per token. Embedding dissimilarity: mean cosine distance between the embeddings of the generators' round-1 responses to a question (higher = more diverse).";
+  "Consensus: share of agents agreeing with the plurality answer (lower = more diverse). Cross-agent NLL: mean per-token NLL of one generator's round-1 responses under another. " +
+  "KL: Monte-Carlo estimate of KL between generators per token. Likelihood diversity (paper §4.2): each critic, held out in turn, scores the other critics' final-round responses (mean per-token NLL; higher = more diverse). " +
+  "KL to base: per-token KL of each agent's own responses from the frozen base model, mean over agents. Embedding dissimilarity: mean cosine distance between the embeddings of the generators' round-1 responses to a question (higher = more diverse).";
+const SOCIETY_NOTE =
+  "Per-sample: mean accuracy of the agents' independent round-1 answers; maj@N: the vote over them (ties split evenly). Label precision: share of a training set's rows whose pseudo-label ŷ is right against gold " +
+  "(column l = the data iteration l trained on; diagnosis only, never used for training).";
+const SIGNIFICANCE_NOTE =
+  "Paired bootstrap over test questions (pooled over seeds, 2,000 resamples): accuracy difference in points, 95% interval, two-sided p.";
 
 export interface WrittenReport {
   dir: string;
@@ -59,6 +65,8 @@ async function fillReport(data: ReportData, put: (name: string, body: string | B
     "Accuracy (%) of each method's learner alone (one answer per test question) and in a debate of copies of it (`<method>+debate`); iteration 0 is the untrained learner. " +
     "Discussion columns: the train-split discussions that iteration trained on — remarks of each kind, the share of remarks whose answer was the claim the partner was asked to back or argue for, " +
     "the share of discussions whose learner ended on the reference answer, and the learner's training rows.";
+  const soc = societyRows(data);
+  const sig = significanceRows(data);
   const seedsLine =
     data.seeds.length > 1
       ? `Seeds ${data.seeds.join(", ")}: cells are mean ± std across seeds.`
@@ -76,6 +84,8 @@ async function fillReport(data: ReportData, put: (name: string, body: string | B
     "",
     acc,
     "",
+    ...(sig.rows.length ? [markdownTable(sig), "", SIGNIFICANCE_NOTE, ""] : []),
+    ...(soc.rows.length ? ["## Society", "", markdownTable(soc), "", SOCIETY_NOTE, ""] : []),
     ...(sum ? ["## Time and tokens per method", "", markdownTable(costRows(sum)), "", COST_NOTE, ""] : []),
     "## Charts",
     "",
@@ -134,6 +144,8 @@ async function fillReport(data: ReportData, put: (name: string, body: string | B
 <style>${css}</style></head><body>
 <header><h1>${esc(data.title)}</h1>${facts}</header>
 <h2>Accuracy (%)</h2><p class="note">${esc(seedsLine)}</p>${htmlTable(accuracyRows(data))}
+${sig.rows.length ? `${htmlTable(sig)}<p class="note">${esc(SIGNIFICANCE_NOTE)}</p>` : ""}
+${soc.rows.length ? `<h2>Society</h2>${htmlTable(soc)}<p class="note">${esc(SOCIETY_NOTE)}</p>` : ""}
 ${sum ? `<h2>Time and tokens per method</h2>${htmlTable(costRows(sum))}<p class="note">${esc(COST_NOTE)}</p>` : ""}
 <h2>Charts</h2><div class="charts">
 ${charts

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { reportDataFromStore } from "../../src/report/from-store.js";
 import { resultsJson } from "../../src/report/results-json.js";
-import { diversityRows } from "../../src/report/table.js";
+import { diversityRows, significanceRows, societyRows } from "../../src/report/table.js";
 import { openStore } from "../../src/store/index.js";
 
 describe("report data from the store", () => {
@@ -48,6 +48,49 @@ describe("report data from the store", () => {
     expect(one.methods["multiagent-ft"]!.diversityStd).toBeUndefined();
     expect(diversityRows(one).rows.find((r) => r[1] === "kl_estimate")![3]).toBe("0.020");
     await expect(reportDataFromStore(store, ["nope"])).rejects.toThrow(/no run "nope"/);
+    await store.close();
+  });
+
+  it("gathers the society figures, per-agent round-1 accuracy, and pairs the methods' questions for a bootstrap", async () => {
+    const store = await openStore(join(mkdtempSync(join(tmpdir(), "rep-")), "s.db"));
+    for (const seed of [1, 2]) {
+      const id = `s${seed}`;
+      await store.runs.create({
+        id,
+        name: "demo",
+        methods: ["multiagent-ft", "single-agent-ft"],
+        config: { name: "demo", task: { name: "arithmetic" } },
+        seed,
+      });
+      const rows = [];
+      for (const [method, rate] of [
+        ["multiagent-ft", 0.7],
+        ["single-agent-ft", 0.4],
+      ] as const) {
+        for (let q = 0; q < 100; q++)
+          rows.push({ runId: id, method, iteration: 1, name: "correct", scope: `question:q${q}`, value: q < 100 * rate ? 1 : 0 });
+        rows.push({ runId: id, method, iteration: 1, name: "accuracy", scope: "run", value: rate });
+        rows.push({ runId: id, method, iteration: 1, name: "round1_accuracy", scope: "run", value: rate - 0.1 });
+        rows.push({ runId: id, method, iteration: 1, name: "label_precision/G", scope: "run", value: 0.8 + 0.02 * seed });
+        for (const a of [0, 1, 2])
+          rows.push({ runId: id, method, iteration: 1, name: "round1_accuracy", scope: `agent:${a}`, value: 0.1 * a + 0.1 * seed });
+      }
+      await store.metrics.put(rows);
+    }
+    const d = await reportDataFromStore(store, ["s1", "s2"]);
+    const m = d.methods["multiagent-ft"]!;
+    expect(m.society!.round1_accuracy![1]).toBeCloseTo(0.6, 10);
+    expect(m.society!["label_precision/G"]![1]).toBeCloseTo(0.83, 10);
+    expect(m.agentRound1![1]).toEqual([0.15000000000000002, 0.25, 0.35].map((x) => expect.closeTo(x, 10)));
+    const c = d.comparisons!.find((x) => x.iteration === 1)!;
+    expect(c).toMatchObject({ a: "multiagent-ft", b: "single-agent-ft", n: 200 });
+    expect(c.diff).toBeCloseTo(0.3, 10);
+    expect(c.p).toBeLessThan(0.001);
+    expect(significanceRows(d).rows[0]![0]).toBe("multiagent-ft − single-agent-ft");
+    expect(significanceRows(d).rows[0]![2]).toMatch(/^\+30\.0 \[\+\d+\.\d, \+\d+\.\d\] p=<0\.001$/);
+    const soc = societyRows(d);
+    expect(soc.rows.find((r) => r[0] === "multiagent-ft" && r[1] === "per agent (round 1)")![3]).toBe("15.0 / 25.0 / 35.0");
+    expect(soc.rows.find((r) => r[1] === "label precision G")![3]).toBe("83.0 ± 1.4");
     await store.close();
   });
 });

@@ -1,39 +1,91 @@
-import type { AgentModel } from "../../backends/types.js";
+import { modelKey, type AgentModel, type Score } from "../../backends/types.js";
 import { DIVERSITY } from "../../metrics/names.js";
 import { embeddingDissimilarity } from "../../metrics/embedding.js";
-import { crossAgentNll, klEstimate, type PairScore } from "../../metrics/likelihood.js";
+import { crossAgentNll, klEstimate, klToReference, type PairScore, type RefScore } from "../../metrics/likelihood.js";
 import { Rng } from "../../util/rng.js";
 import { deriveSeed } from "../../util/seed.js";
 import type { MethodContext } from "../types.js";
 import type { StoredDebate } from "./transcripts.js";
 
 /**
- * Cross-agent NLL and the KL estimate (paper §4.3): take `nll_samples` test questions, each generator's
- * round-1 response, and score every response under every generator's model (its author included, for KL).
+ * Likelihood diversity on `nll_samples` test questions (the same questions for every method sharing a
+ * debate key):
+ *   cross_agent_nll, kl_estimate (§4.3): each generator's round-1 response scored under every generator;
+ *   likelihood_diversity (§4.2): each critic, held out in turn, scores the other critics' final-round
+ *     responses: the mean per-token NLL (higher = the critics write less like each other);
+ *   kl_to_base: each agent's own responses (generators' round 1, critics' final round) scored by the
+ *     agent and by the frozen base: how far finetuning moved it (per agent under scope agent:<role><n>,
+ *     and the mean over agents).
  * Returns {} when sampling is off or there is only one distinct agent.
  */
 export async function likelihoodDiversity(
   ctx: MethodContext,
   debates: readonly StoredDebate[],
-  generators: readonly AgentModel[],
+  seats: { generators: readonly AgentModel[]; critics: readonly AgentModel[] },
   iteration: number,
   debateKey: string,
-): Promise<Record<string, number>> {
+): Promise<LikelihoodFigures> {
   const k = ctx.config.metrics.nll_samples;
-  if (k === 0 || generators.length < 2 || debates.length === 0) return {};
+  const { generators, critics } = seats;
+  if (k === 0 || generators.length < 2 || debates.length === 0) return { run: {}, agents: {} };
   const picked = new Rng(deriveSeed(ctx.seed, "nll", debateKey, iteration)).sample(debates, k);
-  const scores: PairScore[] = [];
+  const scores: PairScore[] = [],
+    criticScores: PairScore[] = [];
+  const toBase = new Map<string, RefScore[]>();
+  const base = ctx.base;
+  const sameAsBase = (m: AgentModel) => modelKey(m) === modelKey(base);
+  const addRef = (agent: string, own: Score, ref: Score) => {
+    const l = toBase.get(agent) ?? [];
+    l.push({ own: own.logprob, ref: ref.logprob, tokens: own.tokens });
+    toBase.set(agent, l);
+  };
   for (const d of picked) {
+    const finals = d.transcript.chains.map((c) => [...c.turns].sort((a, b) => b.round - a.round)[0]).filter((t) => t && t.round > 1);
     for (const chain of d.transcript.chains) {
       const turn = chain.turns.find((t) => t.round === 1);
-      if (!turn || !turn.completion.trim()) continue;
-      for (let scorer = 0; scorer < generators.length; scorer++) {
-        const s = await ctx.backend.score(generators[scorer]!, turn.prompt, turn.completion);
-        scores.push({ scorer, author: chain.agent, responseId: turn.turnId, logprob: s.logprob, tokens: s.tokens });
+      if (turn && turn.completion.trim()) {
+        const own: Score[] = [];
+        for (let scorer = 0; scorer < generators.length; scorer++) {
+          const s = await ctx.backend.score(generators[scorer]!, turn.prompt, turn.completion);
+          own[scorer] = s;
+          scores.push({ scorer, author: chain.agent, responseId: turn.turnId, logprob: s.logprob, tokens: s.tokens });
+        }
+        const g = generators[chain.agent];
+        if (g && !sameAsBase(g))
+          addRef(`generator${chain.agent}`, own[chain.agent]!, await ctx.backend.score(base, turn.prompt, turn.completion));
+      }
+      const last = finals.find((t) => chain.turns.includes(t!));
+      if (!last || !last.completion.trim() || critics.length < 2) continue;
+      for (let scorer = 0; scorer < critics.length; scorer++) {
+        const s = await ctx.backend.score(critics[scorer]!, last.prompt, last.completion);
+        criticScores.push({ scorer, author: chain.agent, responseId: last.turnId, logprob: s.logprob, tokens: s.tokens });
+        if (scorer === chain.agent && !sameAsBase(critics[scorer]!))
+          addRef(`critic${chain.agent}`, s, await ctx.backend.score(base, last.prompt, last.completion));
       }
     }
   }
-  return { [DIVERSITY.crossAgentNll]: crossAgentNll(scores), [DIVERSITY.klEstimate]: klEstimate(scores) };
+  const run: Record<string, number> = { [DIVERSITY.crossAgentNll]: crossAgentNll(scores), [DIVERSITY.klEstimate]: klEstimate(scores) };
+  if (criticScores.length) run[DIVERSITY.likelihoodDiversity] = crossAgentNll(criticScores);
+  // Untrained agents are the base: KL 0 without scoring.
+  const agents: Record<string, number> = {};
+  generators.forEach((g, i) => {
+    agents[`generator${i}`] = sameAsBase(g) ? 0 : klToReference(toBase.get(`generator${i}`) ?? []);
+  });
+  if (critics.length && debates.some((d) => d.transcript.chains.some((c) => c.turns.some((t) => t.round > 1)))) {
+    critics.forEach((c, i) => {
+      agents[`critic${i}`] = sameAsBase(c) ? 0 : klToReference(toBase.get(`critic${i}`) ?? []);
+    });
+  }
+  const kls = Object.values(agents).filter(Number.isFinite);
+  if (kls.length) run[DIVERSITY.klToBase] = kls.reduce((a, b) => a + b, 0) / kls.length;
+  return { run, agents };
+}
+
+export interface LikelihoodFigures {
+  /** Run-scope metrics by name. */
+  run: Record<string, number>;
+  /** kl_to_base per agent, by `generator<n>` / `critic<n>`. */
+  agents: Record<string, number>;
 }
 
 /**

@@ -42,6 +42,8 @@ export async function evaluateChains(
     });
     const trees = await loadTrees(ctx, unitKey, iteration, "test");
     const gold = new Map(ctx.test.map((q) => [q.rowId, q.gold]));
+    const taskId = new Map(ctx.test.map((q) => [q.rowId, q.id]));
+    const perQuestion: Record<string, number> = {};
     const graded: GradedQuestion[] = [],
       generators: boolean[] = [],
       votes: boolean[] = [],
@@ -49,7 +51,9 @@ export async function evaluateChains(
     const firsts: Array<Array<string | null>> = [];
     for (const t of trees) {
       const g = gold.get(t.questionRowId)!;
-      graded.push({ correct: ctx.task.grade(t.finalAnswer, g), finalAnswer: t.finalAnswer, turns: t.turns });
+      const right = ctx.task.grade(t.finalAnswer, g);
+      graded.push({ correct: right, finalAnswer: t.finalAnswer, turns: t.turns });
+      perQuestion[taskId.get(t.questionRowId)!] = right ? 1 : 0;
       const first = t.tree.roots.map((r) => r.answer);
       firsts.push(first);
       for (const a of first) generators.push(ctx.task.grade(a, g));
@@ -62,6 +66,9 @@ export async function evaluateChains(
       round1Accuracy: accuracy(generators).accuracy,
       round1MajorityAccuracy: accuracy(votes).accuracy,
       refinerAccuracy: accuracy(refiners).accuracy,
+      // One generator agent samples every chain: no per-agent split.
+      agentRound1Accuracy: [],
+      perQuestion,
     };
     await ctx.store.metrics.put(evalMetrics(ctx, method, iteration, summary, { refiner_accuracy: summary.refinerAccuracy }));
     ctx.log(

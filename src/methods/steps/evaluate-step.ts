@@ -40,10 +40,22 @@ export async function evaluateSociety(
     const debates = await loadTranscripts(ctx, debateKey, iteration, "test");
     const summary = summarizeDebates(ctx, debates);
     // Sampled by the debate's key: methods sharing the base debate get the same questions, hence equal values.
-    const likelihood = await likelihoodDiversity(ctx, debates, seats.generators, iteration, debateKey);
+    // With one round there are no critic turns: their seats do not speak and are not scored.
+    const likelihood = await likelihoodDiversity(
+      ctx,
+      debates,
+      { generators: seats.generators, critics: seats.rounds > 1 ? seats.critics : [] },
+      iteration,
+      debateKey,
+    );
     const embedding = await embeddingDiversity(ctx, debates);
     const head = headline ? { ...summary, ...headline(summary) } : summary;
-    await ctx.store.metrics.put(evalMetrics(ctx, method, iteration, head, { ...likelihood, ...embedding }));
+    await ctx.store.metrics.put([
+      ...evalMetrics(ctx, method, iteration, head, { ...likelihood.run, ...embedding }),
+      ...Object.entries(likelihood.agents)
+        .filter(([, v]) => Number.isFinite(v))
+        .map(([agent, value]) => ({ runId: ctx.runId, method, iteration, name: DIVERSITY.klToBase, scope: `agent:${agent}`, value })),
+    ]);
     const dissim = embedding[DIVERSITY.embeddingDissimilarity];
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     // The figure logged is the one stored (and reported) as the method's accuracy; a baseline's headline is not the final vote, so that is named too.

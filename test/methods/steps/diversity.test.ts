@@ -40,3 +40,58 @@ describe("embeddingDiversity", () => {
     expect(await embeddingDiversity(ctx, [debate(["a"])])).toEqual({});
   });
 });
+
+describe("likelihoodDiversity (§4.2 held-out critics, KL to the base)", () => {
+  // Log-probability by scoring model and completion; every completion is 2 tokens.
+  const LP: Record<string, Record<string, number>> = {
+    base: { g0: -4, g1: -6, c0: -8, c1: -10 },
+    gen0: { g0: -2, g1: -6, c0: -8, c1: -10 },
+    gen1: { g0: -4, g1: -4, c0: -8, c1: -10 },
+    crit0: { g0: -4, g1: -6, c0: -2, c1: -12 },
+    crit1: { g0: -4, g1: -6, c0: -14, c1: -4 },
+  };
+  const scored: string[] = [];
+  const backend = {
+    score: async (m: { base: string }, _p: unknown, completion: string) => (
+      scored.push(`${m.base}:${completion}`),
+      { logprob: LP[m.base]![completion]!, tokens: 2 }
+    ),
+  };
+  const stored = () => {
+    const chains = [0, 1].map((agent) => ({
+      agent,
+      turns: [
+        { round: 1, completion: `g${agent}`, prompt: [], answer: null, turnId: `t${agent}r1` },
+        { round: 2, completion: `c${agent}`, prompt: [], answer: null, turnId: `t${agent}r2` },
+      ],
+    }));
+    return { debateId: "d", questionRowId: "q", transcript: { chains, consensus: null }, turns: [] } as unknown as StoredDebate;
+  };
+  const ctx = { backend, base: { base: "base" }, seed: 1, config: { metrics: { nll_samples: 4 } } } as unknown as MethodContext;
+
+  it("scores each critic's final response under the other critic, and each agent's own responses under the base", async () => {
+    const { likelihoodDiversity } = await import("../../../src/methods/steps/diversity.js");
+    const seats = { generators: [{ base: "gen0" }, { base: "gen1" }], critics: [{ base: "crit0" }, { base: "crit1" }] };
+    const f = await likelihoodDiversity(ctx, [stored()], seats, 1, "k");
+    // Held-out critic NLL per token: crit1 scores c0 (−14/2), crit0 scores c1 (−12/2) → mean 6.5.
+    expect(f.run.likelihood_diversity).toBeCloseTo(6.5);
+    // Generators' round 1: gen1 scores g0 (−4/2), gen0 scores g1 (−6/2) → 2.5.
+    expect(f.run.cross_agent_nll).toBeCloseTo(2.5);
+    // KL to base per token on own responses: gen0 (−2+4)/2 = 1, gen1 (−4+6)/2 = 1, crit0 (−2+8)/2 = 3, crit1 (−4+10)/2 = 3.
+    expect(f.agents).toEqual({ generator0: 1, generator1: 1, critic0: 3, critic1: 3 });
+    expect(f.run.kl_to_base).toBeCloseTo(2);
+  });
+
+  it("an agent that is still the base has KL 0 without being scored by the base", async () => {
+    const { likelihoodDiversity } = await import("../../../src/methods/steps/diversity.js");
+    scored.length = 0;
+    const seats = { generators: [{ base: "base" }, { base: "gen1" }], critics: [{ base: "crit0" }, { base: "base" }] };
+    const f = await likelihoodDiversity(ctx, [stored()], seats, 1, "k");
+    expect(f.agents.generator0).toBe(0);
+    expect(f.agents.critic1).toBe(0);
+    expect(f.agents.generator1).toBeCloseTo(1);
+    // g0 and c1 (written by base-seated agents) are scored by the base once, as a seat's score, not a
+    // second time as a reference.
+    expect(scored.filter((s) => s === "base:g0" || s === "base:c1")).toEqual(["base:g0", "base:c1"]);
+  });
+});
