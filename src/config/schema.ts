@@ -238,6 +238,14 @@ export const datasetsSchema = z
       .enum(["all", "generator"])
       .default("all")
       .describe("size of the mixed critic set: all available rows, or as many as the agent's generator set"),
+    min_votes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "deviation from the paper (off by default): a debate's ŷ labels training data only when at least this many agents gave it in the final round",
+      ),
   })
   .strict();
 

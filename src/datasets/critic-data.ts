@@ -1,5 +1,6 @@
 import { Rng } from "../util/rng.js";
 import { chainOf } from "./generator-data.js";
+import { usableLabel } from "./labels.js";
 import type { BuiltDataset, DatasetRow, DebateTranscript } from "./types.js";
 
 export interface CriticPools {
@@ -10,21 +11,30 @@ export interface CriticPools {
 }
 
 /**
- * Splits critic n's chains into C− and C+ (paper §3.3). A row is the critic's whole conversation up to
- * the final round; only the final-round response is trained on (earlier assistant turns carry weight 0,
- * since the round-1 response was the generator's and may be wrong).
+ * Splits critic n's chains into C− and C+ (paper §3.3). A row is the agent's whole chain through the
+ * debate (its round-1 answer, then each critic turn with the prompts it read), and the critic learns
+ * from the whole chain: every assistant turn whose answer is ŷ is trained on, the others stay as context
+ * (weight 0). So in C− the wrong round-1 answer is context and every later turn that reached ŷ is a
+ * target; in C+ the right round-1 answer is a target too. With 2 rounds that is the final turn (and, in
+ * C+, round 1). `minVotes`: see labels.ts.
  */
-export function criticPools(debates: readonly DebateTranscript[], agent: number): CriticPools {
+export function criticPools(debates: readonly DebateTranscript[], agent: number, opts: { minVotes?: number } = {}): CriticPools {
   const pools: CriticPools = { minus: [], plus: [] };
   for (const d of debates) {
-    if (d.consensus === null) continue;
+    if (!usableLabel(d, opts.minVotes)) continue;
     const chain = chainOf(d, agent);
     if (!chain || chain.turns.length < 2) continue;
     const turns = [...chain.turns].sort((a, b) => a.round - b.round);
     const first = turns[0]!;
     const last = turns[turns.length - 1]!;
     if (last.answer !== d.consensus) continue;
-    const history = last.prompt.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m));
+    // The final turn's prompt holds the chain so far: its assistant messages are turns[0..M-2], in order.
+    let k = 0;
+    const history = last.prompt.map((m) => {
+      if (m.role !== "assistant") return m;
+      const t = turns[k++];
+      return t && t.answer === d.consensus && t.completion === m.content ? m : { ...m, weight: 0 as const };
+    });
     const row: DatasetRow = {
       questionId: d.questionId,
       sourceTurnIds: turns.map((t) => t.turnId),

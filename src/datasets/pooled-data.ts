@@ -1,18 +1,21 @@
+import { usableLabel } from "./labels.js";
 import type { BuiltDataset, DatasetRow, DebateTranscript } from "./types.js";
 
 /**
- * One model's data from every agent's responses that match ŷ (baselines: single-agent FT takes one
- * model's k samples voted among themselves; majority FT takes a debate's agents). `rounds: "first"`
- * keeps round-1 responses only; `"all"` keeps every round's, with earlier assistant turns as context (weight 0).
+ * One model's data from every agent's responses that match ŷ (baselines: single-agent FT takes every
+ * response of its own debate that matches the debate's ŷ, paper §2.2; majority FT takes its own plain
+ * samples that match their vote). `rounds: "first"` keeps round-1 responses only; `"all"` keeps every
+ * round's, with earlier assistant turns as context (weight 0).
  */
 export function pooledData(
   debates: readonly DebateTranscript[],
   rounds: "first" | "all",
   kind: "single" | "pooled" = "pooled",
+  opts: { minVotes?: number } = {},
 ): BuiltDataset {
   const rows: DatasetRow[] = [];
   for (const d of debates) {
-    if (d.consensus === null) continue;
+    if (!usableLabel(d, opts.minVotes)) continue;
     for (const chain of d.chains) {
       for (const t of chain.turns) {
         if (rounds === "first" && t.round !== 1) continue;

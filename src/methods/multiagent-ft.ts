@@ -1,10 +1,12 @@
 import { criticPools, mixCriticData } from "../datasets/critic-data.js";
 import { generatorData } from "../datasets/generator-data.js";
 import type { MethodName } from "../config/schema.js";
+import type { DatasetRow } from "../datasets/types.js";
 import { deriveSeed } from "../util/seed.js";
 import { evaluateSociety, isRunProtocol } from "./steps/evaluate-step.js";
 import { inParallel } from "./steps/in-parallel.js";
 import { saveDataset } from "./steps/save-dataset.js";
+import { recordLabelPrecision } from "./steps/label-precision.js";
 import { ensureAgents, seatsAt } from "./steps/society.js";
 import { trainAgent } from "./steps/train-agent.js";
 import { trainDebate } from "./steps/train-debate.js";
@@ -47,17 +49,24 @@ export function societyMethod(name: MethodName, opts: SocietyOptions = {}): Meth
         });
 
         // 2–4. Each agent's own data, then its finetuning (the agents' jobs are independent: workers run them side by side).
+        const label = { minVotes: ctx.config.datasets.min_votes };
+        const used: Record<string, DatasetRow[]> = { G: [], "C-": [], "C+": [] };
         const jobs: Array<() => Promise<unknown>> = [];
         for (const g of agents.generators) {
-          const data = await saveDataset(ctx, g, l, generatorData(transcripts, g.agentIndex));
+          const built = generatorData(transcripts, g.agentIndex, label);
+          used.G!.push(...built.rows);
+          const data = await saveDataset(ctx, g, l, built);
           jobs.push(() => trainAgent(ctx, g, l, data));
         }
         if (withCritics) {
           for (const c of agents.critics) {
-            const pools = criticPools(transcripts, c.agentIndex);
+            const pools = criticPools(transcripts, c.agentIndex, label);
+            used["C-"]!.push(...pools.minus);
+            used["C+"]!.push(...pools.plus);
             await saveDataset(ctx, c, l, { kind: "C-", agent: c.agentIndex, rows: pools.minus, info: {} });
             await saveDataset(ctx, c, l, { kind: "C+", agent: c.agentIndex, rows: pools.plus, info: {} });
-            const size = ctx.config.datasets.critic_size === "generator" ? generatorData(transcripts, c.agentIndex).rows.length : undefined;
+            const size =
+              ctx.config.datasets.critic_size === "generator" ? generatorData(transcripts, c.agentIndex, label).rows.length : undefined;
             const mixed = mixCriticData(pools, c.agentIndex, {
               w: ctx.config.datasets.w,
               size,
@@ -68,6 +77,8 @@ export function societyMethod(name: MethodName, opts: SocietyOptions = {}): Meth
           }
         }
         await inParallel(ctx, jobs);
+
+        await recordLabelPrecision(ctx, name, l, transcripts, used);
 
         // 5–6. Evaluate the new society.
         await evaluateSociety(ctx, name, l, await at(l));

@@ -7,44 +7,55 @@ import { deriveSeed } from "../util/seed.js";
 import { plurality } from "./steps/evaluate.js";
 import { evaluateSociety } from "./steps/evaluate-step.js";
 import { saveDataset } from "./steps/save-dataset.js";
+import { recordLabelPrecision } from "./steps/label-precision.js";
 import { ensureAgents, seatsAt } from "./steps/society.js";
 import { trainAgent } from "./steps/train-agent.js";
 import { trainDebate } from "./steps/train-debate.js";
 import type { Method, MethodContext } from "./types.js";
 
 /**
- * Baselines that finetune ONE model, iterated like the society and evaluated the same way (N copies of
- * the model debating), so their accuracy curves compare with multiagent FT on equal terms:
- *   single-agent-ft:        its own k = N round-1 samples that match its own majority vote;
- *   majority-ft:            every agent's answers (all rounds) that match the debate's ŷ;
- *   single-agent-all-data:  the union of the data every society agent would get (D^G_n and D^C_n).
+ * Baselines that finetune ONE model, iterated like the society:
+ *   single-agent-ft (paper §2.2): N copies of the model debate the train split (M rounds, the society's
+ *     protocol); ŷ = the final-round vote; the model learns from every response of that debate whose
+ *     answer is ŷ (round-1 answers and critic turns, each with the context it was given). Evaluated by the
+ *     same debate, so it differs from multiagent FT only in training one model on all the data.
+ *   majority-ft (paper's baseline): N plain samples (one round, no debate); ŷ = their vote; the model
+ *     learns its samples whose answer is ŷ; evaluated by the majority vote over N plain samples.
+ *   single-agent-all-data: the union of the data every society agent would get (D^G_n and D^C_n).
  */
 function singleModelMethod(
   name: MethodName,
   build: (ctx: MethodContext, t: DebateTranscript[], l: number) => BuiltDataset,
   rounds: (ctx: MethodContext) => number,
+  /** Where ŷ comes from: the debate's final vote (default), or e.g. the vote over round 1. */
+  labelled: (t: DebateTranscript[]) => DebateTranscript[] = (t) => t,
 ): Method {
   return {
     name,
     async run(ctx) {
       const agents = await ensureAgents(ctx, name, "single");
       const single = agents.generators[0]!;
-      await evaluateSociety(ctx, name, 0, await seatsAt(ctx, agents, 0));
+      // Evaluated with the method's own protocol: majority FT by the vote over N plain samples (one round).
+      const evalSeats = async (l: number) => ({ ...(await seatsAt(ctx, agents, l)), rounds: rounds(ctx) });
+      await evaluateSociety(ctx, name, 0, await evalSeats(0));
       for (let l = 1; l <= ctx.config.iterations; l++) {
         // At l = 1 the model is the base, so its samples are the shared base debate's turns (round 1
         // of it is exactly N independent samples); later iterations sample with their own model.
         const shared = l === 1;
-        const seats = shared ? await seatsAt(ctx, agents, 0) : { ...(await seatsAt(ctx, agents, l - 1)), rounds: rounds(ctx) };
-        const transcripts = await trainDebate(ctx, name, l, seats, { shared, label: `${name} samples it${l}` });
-        const data = await saveDataset(ctx, single, l, build(ctx, transcripts, l));
+        const seats = shared ? await seatsAt(ctx, agents, 0) : await evalSeats(l - 1);
+        const label = `${name} ${seats.rounds > 1 ? "debate" : "samples"} it${l}`;
+        const transcripts = labelled(await trainDebate(ctx, name, l, seats, { shared, label }));
+        const built = build(ctx, transcripts, l);
+        await recordLabelPrecision(ctx, name, l, transcripts, { [built.kind]: built.rows });
+        const data = await saveDataset(ctx, single, l, built);
         await trainAgent(ctx, single, l, data);
-        await evaluateSociety(ctx, name, l, await seatsAt(ctx, agents, l));
+        await evaluateSociety(ctx, name, l, await evalSeats(l));
       }
     },
   };
 }
 
-/** Round-1 samples only, with ŷ recomputed as the model's own majority over them. */
+/** Round-1 samples only, with ŷ recomputed as the vote over them (majority FT's label). */
 export function ownMajority(transcripts: readonly DebateTranscript[]): DebateTranscript[] {
   return transcripts.map((d) => {
     const chains = d.chains.map((c) => ({ ...c, turns: c.turns.filter((t) => t.round === 1) }));
@@ -52,16 +63,19 @@ export function ownMajority(transcripts: readonly DebateTranscript[]): DebateTra
   });
 }
 
+const minVotes = (ctx: MethodContext) => ({ minVotes: ctx.config.datasets.min_votes });
+
 export const singleAgentFt = singleModelMethod(
   "single-agent-ft",
-  (_ctx, t) => pooledData(ownMajority(t), "first", "single"),
-  () => 1,
+  (ctx, t) => pooledData(t, "all", "single", minVotes(ctx)),
+  (ctx) => ctx.config.rounds,
 );
 
 export const majorityFt = singleModelMethod(
   "majority-ft",
-  (_ctx, t) => pooledData(t, "all"),
-  (ctx) => ctx.config.rounds,
+  (ctx, t) => pooledData(t, "first", "single", minVotes(ctx)),
+  () => 1,
+  ownMajority,
 );
 
 export const singleAgentAllData = singleModelMethod(
@@ -69,8 +83,13 @@ export const singleAgentAllData = singleModelMethod(
   (ctx, t, l) => {
     const parts: BuiltDataset[] = [];
     for (let i = 0; i < ctx.config.agents; i++) {
-      parts.push(generatorData(t, i));
-      parts.push(mixCriticData(criticPools(t, i), i, { w: ctx.config.datasets.w, seed: deriveSeed(ctx.seed, "mix", "all-data", i, l) }));
+      parts.push(generatorData(t, i, minVotes(ctx)));
+      parts.push(
+        mixCriticData(criticPools(t, i, minVotes(ctx)), i, {
+          w: ctx.config.datasets.w,
+          seed: deriveSeed(ctx.seed, "mix", "all-data", i, l),
+        }),
+      );
     }
     return concatDatasets(parts);
   },

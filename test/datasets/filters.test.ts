@@ -82,13 +82,53 @@ describe("critic data C− / C+", () => {
     expect(p0.plus.map((r) => r.questionId)).toEqual(["q1"]);
   });
 
-  it("trains only on the final-round response, keeping the history as context", () => {
-    const row = criticPools(debates, 1).minus[0]!;
-    expect(row.messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant"]);
-    expect(row.messages[1]!.weight).toBe(0);
-    expect(row.messages[3]!.weight).toBeUndefined();
-    expect(row.messages[3]!.content).toMatch(/^agent 1 round 2/);
-    expect(row.sourceTurnIds).toEqual(["q1/a1/r1", "q1/a1/r2"]);
+  it("learns from the whole chain: every turn at ŷ is a target, the others stay context", () => {
+    const minus = criticPools(debates, 1).minus[0]!; // q1: 5 then 7 = ŷ
+    expect(minus.messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant"]);
+    expect(minus.messages[1]!.weight).toBe(0); // the wrong round-1 answer is context
+    expect(minus.messages[3]!.weight).toBeUndefined();
+    expect(minus.messages[3]!.content).toMatch(/^agent 1 round 2/);
+    expect(minus.sourceTurnIds).toEqual(["q1/a1/r1", "q1/a1/r2"]);
+    const plus = criticPools(debates, 1).plus[0]!; // q2: 3 then 3 = ŷ
+    expect(plus.messages[1]!.weight).toBeUndefined(); // right at round 1: trained on too
+
+    // Three rounds: 4 → 6 → 6 = ŷ: rounds 2 and 3 are targets, round 1 is context.
+    const long = criticPools(
+      [
+        debate("q5", "6", [
+          ["4", "6", "6"],
+          ["6", "6", "6"],
+        ]),
+      ],
+      0,
+    ).minus[0]!;
+    expect(long.messages.map((m) => (m.role === "assistant" ? (m.weight === 0 ? "ctx" : "train") : m.role))).toEqual([
+      "user",
+      "ctx",
+      "user",
+      "train",
+      "user",
+      "train",
+    ]);
+    // 4 → 5 → 6: the wrong middle turn stays context.
+    const mid = criticPools(
+      [
+        debate("q6", "6", [
+          ["4", "5", "6"],
+          ["6", "6", "6"],
+        ]),
+      ],
+      0,
+    ).minus[0]!;
+    expect(mid.messages.filter((m) => m.role === "assistant").map((m) => m.weight ?? 1)).toEqual([0, 0, 1]);
+  });
+
+  it("min_votes keeps only labels that enough agents gave in the final round", () => {
+    // q1: 3 final votes for 7; q2: 2 for 3 (agent 0 ends at 4); q4: 2 for 9.
+    expect(generatorData(debates, 0, { minVotes: 3 }).rows.map((r) => r.questionId)).toEqual(["q1"]);
+    expect(criticPools(debates, 1, { minVotes: 3 }).minus.map((r) => r.questionId)).toEqual(["q1"]);
+    expect(pooledData(debates, "first", "pooled", { minVotes: 3 }).rows.map((r) => r.questionId)).toEqual(["q1"]);
+    expect(generatorData(debates, 0, { minVotes: 2 }).rows).toEqual(generatorData(debates, 0).rows);
   });
 
   it("mixes by w, deterministically for a seed", () => {

@@ -34,20 +34,23 @@ let db: Database.Database;
 
 useFakeRun(config, (r, d) => ((run = r), (db = d)));
 
-/** The turns a method's iteration-l set is built from: the shared base debate at l = 1, its own after. */
+/**
+ * The turns a method's iteration-l set is built from: the shared base debate at l = 1 (majority FT reads
+ * only its round 1, which is N plain samples of the base), its own after (one round for majority FT).
+ */
 const trainTurns = (method: string, l: number) => turnsOf(db, l === 1 ? "base" : method, l - 1, "train");
 
 /** Source turn ids of the rows each method should get, by its definition in the paper's baselines. */
 const expected: Record<(typeof METHODS)[number], (turns: TurnRow[]) => string[]> = {
-  // Its own k = N round-1 samples that match their own majority vote.
-  "single-agent-ft": (turns) =>
+  // Every response of its debate, every round, that matches the debate's final vote (paper §2.2).
+  "single-agent-ft": (turns) => turns.filter((t) => t.role !== "summarizer" && same(t.parsedAnswer, t.finalAnswer)).map((t) => t.id),
+  // Its own N plain samples that match their own majority vote.
+  "majority-ft": (turns) =>
     [...byDebate(turns).values()].flatMap((d) => {
       const first = d.filter((t) => t.round === 1).sort((a, b) => a.agentIndex - b.agentIndex);
       const own = plurality(first.map((t) => (t.parsedAnswer === null ? null : task.canonical(t.parsedAnswer))));
       return first.filter((t) => same(t.parsedAnswer, own)).map((t) => t.id);
     }),
-  // Every agent's answers, every round, that match the debate's final vote.
-  "majority-ft": (turns) => turns.filter((t) => t.role !== "summarizer" && same(t.parsedAnswer, t.finalAnswer)).map((t) => t.id),
   // Generator rows of every agent (round-1 = vote); the critic rows are checked for membership below.
   "single-agent-all-data": (turns) => turns.filter((t) => t.round === 1 && same(t.parsedAnswer, t.finalAnswer)).map((t) => t.id),
 };
@@ -84,10 +87,10 @@ describe.each(METHODS)("%s on fakes", (method) => {
     expect(rows).toBeGreaterThan(0);
   });
 
-  it("samples its own later iterations: one round for single-agent FT, the full debate for the others", () => {
+  it("samples its own later iterations: one round for majority FT, the full debate for the others", () => {
     const turns = trainTurns(method, 2);
     expect(turns.length).toBeGreaterThan(0);
-    expect(Math.max(...turns.map((t) => t.round))).toBe(method === "single-agent-ft" ? 1 : config.rounds);
+    expect(Math.max(...turns.map((t) => t.round))).toBe(method === "majority-ft" ? 1 : config.rounds);
     const v1 = versionsOf(db, method).find((v) => v.iteration === 1)!;
     for (const t of turns)
       if (tagOf(t.completion)) expect(tagOf(t.completion)).toBe(modelTag({ base: "fake-base.gguf", adapter: v1.path! }));
@@ -108,6 +111,8 @@ describe.each(METHODS)("%s on fakes", (method) => {
       expect(new Set(turns.map((t) => t.qid)).size).toBe(config.task.test.limit);
       const tags = new Set(turns.map((t) => tagOf(t.completion)).filter((t) => t !== null));
       expect([...tags]).toEqual([modelTag({ base: "fake-base.gguf", adapter: versions[l]!.path! })]);
+      // Majority FT is evaluated by the vote over N plain samples: one round.
+      expect(Math.max(...turns.map((t) => t.round))).toBe(method === "majority-ft" ? 1 : config.rounds);
       const finals = new Map(turns.map((t) => [t.qid, task.grade(t.finalAnswer, t.gold)]));
       expect(metric(db, method, l, "accuracy")).toBeCloseTo([...finals.values()].filter(Boolean).length / finals.size, 12);
     }
