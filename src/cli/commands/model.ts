@@ -1,9 +1,16 @@
+import { fileURLToPath } from "node:url";
 import type { CommandModule } from "yargs";
+import { loadConfig } from "../../config/load.js";
+import type { RunConfig } from "../../config/schema.js";
 import { commandGroup } from "../command-group.js";
 import { UserError } from "../../errors.js";
 import { RECIPES } from "../../models/tiny/recipe.js";
 
-/** `society model tiny`: build (or reuse) the embedded default model from nothing. */
+/**
+ * `society model tiny`: build (or reuse) the embedded default model from nothing, then measure the
+ * lab's preconditions on it (cached beside the model). `society model check <model>`: the same checks
+ * for any local GGUF under a run config.
+ */
 
 interface TinyArgs {
   recipe: string;
@@ -11,6 +18,34 @@ interface TinyArgs {
   force: boolean;
   "out-dir"?: string;
   threads?: number;
+  check?: boolean;
+  config?: string;
+}
+
+interface CheckArgs {
+  model: string;
+  config?: string;
+  recipe: string;
+  seed?: number;
+  "test-limit"?: number;
+  "train-limit"?: number;
+}
+
+/** The README's main config: the loop whose budget and shape the checks measure by default. */
+export const DEFAULT_CONFIG = fileURLToPath(new URL("../../../eval/configs/tiny-arithmetic.yaml", import.meta.url));
+
+/** A config with the tiny recipe's operand range, the way `society run` fills it in. */
+function configFor(path: string | undefined, maxValue: number | undefined, overrides: Record<string, unknown> = {}): RunConfig {
+  const config = loadConfig(path ?? DEFAULT_CONFIG, overrides);
+  if (
+    maxValue !== undefined &&
+    config.task.name === "arithmetic" &&
+    config.task.options.maxValue === undefined &&
+    config.task.options.max_value === undefined
+  ) {
+    config.task.options = { ...config.task.options, maxValue };
+  }
+  return config;
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -28,9 +63,14 @@ const tiny: CommandModule<{}, TinyArgs> = {
       .option("seed", { type: "number", default: 1, describe: "seed for init, corpus and training" })
       .option("force", { type: "boolean", default: false, describe: "rebuild even if cached" })
       .option("out-dir", { type: "string", describe: "models cache folder (default runs/models, or $SOCIETY_MODELS_DIR)" })
-      .option("threads", {
-        type: "number",
-        describe: "CPU threads for training (default: all cores if the machine is idle, else 1)",
+      .option("threads", { type: "number", describe: "CPU threads for training (default: all cores if the machine is idle, else 1)" })
+      .option("check", {
+        type: "boolean",
+        describe: "measure the preconditions (gold, vote and critic gain) after building (default: on for the default recipe)",
+      })
+      .option("config", {
+        type: "string",
+        describe: "run config whose loop the checks measure (default eval/configs/tiny-arithmetic.yaml)",
       }) as any,
   handler: async (args) => {
     if (!Number.isInteger(args.seed) || args.seed < 0) throw new UserError(`--seed must be a non-negative integer, got ${args.seed}`);
@@ -39,14 +79,72 @@ const tiny: CommandModule<{}, TinyArgs> = {
     // Progress goes to stderr so stdout holds only the summary, ending with `held-out accuracy: X%`.
     // Loaded here, not at CLI start: it pulls in node-llama-cpp and the trainer.
     const { buildTinyModel } = await import("../../models/tiny/cache.js");
-    await buildTinyModel(args.recipe, {
+    const progress = (line: string) => process.stderr.write(`  ${line}\n`);
+    const info = await buildTinyModel(args.recipe, {
       seed: args.seed,
       force: args.force,
       outDir: args["out-dir"],
       threads: args.threads,
       log: out,
-      progress: (line) => process.stderr.write(`  ${line}\n`),
+      progress,
     });
+    if (!(args.check ?? args.recipe === "default")) return;
+    const { cachedCheck } = await import("../../preconditions/for-config.js");
+    const config = configFor(args.config, info.maxValue, { model: { tiny_recipe: args.recipe } });
+    const r = await cachedCheck({
+      config,
+      model: { base: info.path },
+      modelSha256: info.sha256,
+      cachePrefix: info.path.replace(/\.gguf$/, ""),
+      log: progress,
+    });
+    for (const l of r.lines) out(l);
+  },
+};
+
+const check: CommandModule<{}, CheckArgs> = {
+  command: "check <model>",
+  describe: "Measure a base model's lab preconditions under a run config: gold gain, vote gain, critic gain",
+  builder: (y) =>
+    y
+      .positional("model", { type: "string", demandOption: true, describe: '"tiny" (the embedded model of --recipe) or a GGUF path' })
+      .option("config", {
+        type: "string",
+        describe: "run config: questions, agents, rounds, sampling and training budget (default eval/configs/tiny-arithmetic.yaml)",
+      })
+      .option("recipe", { choices: Object.keys(RECIPES), default: "default", describe: "tiny recipe, when the model is tiny" })
+      .option("seed", { type: "number", describe: "seed (default: the config's)" })
+      .option("test-limit", { type: "number", describe: "held-out questions (default: the config's task.test.limit)" })
+      .option("train-limit", {
+        type: "number",
+        describe: "train questions, one gold row each (default: the config's task.train.limit)",
+      }) as any,
+  handler: async (args) => {
+    for (const k of ["seed", "test-limit", "train-limit"] as const) {
+      const v = args[k];
+      if (v !== undefined && (!Number.isInteger(v) || v < (k === "seed" ? 0 : 1)))
+        throw new UserError(`--${k} must be a ${k === "seed" ? "non-negative" : "positive"} integer, got ${v}`);
+    }
+    const progress = (line: string) => process.stderr.write(`  ${line}\n`);
+    let base = args.model;
+    let maxValue: number | undefined;
+    if (args.model === "tiny") {
+      const { ensureTinyModel } = await import("../../models/tiny/cache.js");
+      const info = await ensureTinyModel(args.recipe as "default" | "test", { progress });
+      base = info.path;
+      maxValue = info.maxValue;
+    }
+    const config = configFor(args.config, maxValue, {
+      ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      task: {
+        ...(args["test-limit"] ? { test: { limit: args["test-limit"] } } : {}),
+        ...(args["train-limit"] ? { train: { limit: args["train-limit"] } } : {}),
+      },
+    });
+    const { checkForConfig } = await import("../../preconditions/for-config.js");
+    const { formatChecks } = await import("../../preconditions/check.js");
+    const figures = await checkForConfig({ config, model: { base }, log: progress });
+    for (const l of formatChecks(figures)) out(l);
   },
 };
 
@@ -126,4 +224,8 @@ const random: CommandModule<{}, RandomArgs> = {
   },
 };
 
-export default commandGroup("model", "Build local models (the embedded tiny model, random-weight models of real shapes)", [tiny, random]);
+export default commandGroup(
+  "model",
+  "Build local models (the embedded tiny model, random-weight models of real shapes); measure a model's lab preconditions",
+  [tiny, check, random],
+);

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Agent, Dataset, DatasetRow, ModelVersion } from "../../store/index.js";
+import { trainOptionsFrom } from "../../training/from-config.js";
 import type { Objective, PreferencePair, TrainGraph, TrainRequest, TrainResult } from "../../training/types.js";
 import { deriveSeed } from "../../util/seed.js";
 import type { MethodContext } from "../types.js";
@@ -122,24 +123,9 @@ export async function fit(
       ...(objective.kind === "sft" ? {} : { objective }),
       ...data,
       chatTemplate: ctx.config.model.chat_template,
-      mode: t.mode,
+      ...trainOptionsFrom({ ...t, optim }),
       outPath,
-      lora: t.lora,
-      optim: {
-        lr: optim.lr,
-        epochs: optim.epochs,
-        batchSize: optim.batch_size,
-        gradAccum: optim.grad_accum,
-        weightDecay: optim.weight_decay,
-        warmupSteps: optim.warmup_steps,
-        schedule: optim.schedule,
-        maxSteps: optim.max_steps,
-      },
-      valFraction: t.val_fraction,
-      earlyStopPatience: t.early_stop_patience || undefined,
-      contextLength: t.context_length,
       seed: o.seed,
-      threads: t.threads,
       signal: ctx.signal,
       onLog: (line) => ctx.log(`  ${agent.method} ${name} it${iteration}: ${line}`),
       onProgress: (p) => {

@@ -4,6 +4,7 @@ import type { Question } from "../../tasks/types.js";
 import { createXoshiro128Rng, type Xoshiro128Rng } from "../../util/rng.js";
 import { fnvSplitmixSeedV1 } from "../../util/seed.js";
 import type { ChatMessage } from "./chat.js";
+import { operandsOf, ORDER_NAMES, slipSolution, solution, type Operands, type OrderName } from "./solutions.js";
 
 /**
  * The tiny model's training corpus: arithmetic chats in the same format the debates use, rendered from
@@ -15,21 +16,17 @@ import type { ChatMessage } from "./chat.js";
  * Questions come only from the arithmetic task's TRAIN split (a hash partition of all expressions), so no
  * test-split question can appear here.
  *
+ * A spec with `world` (LabWorld, issue 14's lab experiments) builds another corpus instead; without it
+ * the corpus is the tiny-v1 one, byte for byte, so the cached default and test models stay valid.
+ *
  * Why not the task's `arithmeticSolution`: it restates the expression three times (~95 characters), which
  * doubles the tokens per example for a one-character-per-token model trained in minutes on 2 cores, and
  * doubles every critic prompt that quotes other agents. The compact form keeps one operation per step:
  *   4*5=20 7*8=56 3+20=23 23+6=29 29-56=-27 \boxed{-27}
  */
 
-export { compactSolution };
-
-export type Operands = readonly [number, number, number, number, number, number];
-
-export function operandsOf(q: Question): Operands {
-  const m = /^(\d+)\+(\d+)\*(\d+)\+(\d+)-(\d+)\*(\d+)$/.exec(q.text.trim());
-  if (!m) throw new Error(`not an arithmetic question: ${q.text}`);
-  return m.slice(1).map(Number) as unknown as Operands;
-}
+export type { Operands, OrderName };
+export { compactSolution, operandsOf };
 
 /**
  * A plausible wrong solution: one step is off (by ±1, ±2, ±10 or a random 1..9), the steps after it are
@@ -50,6 +47,28 @@ export function wrongSolution(o: Operands, rng: Xoshiro128Rng): string {
   return formatSteps(o, w);
 }
 
+/**
+ * The lab's opt-in world (issue 14), not used by the shipped recipes: several solution orders (the
+ * paper's "diverse reasoning chains"), wrong answers with realistic slips (solutions.ts), critics that
+ * keep a right first answer, else adopt a right quoted one as written, else repair their own chain (so
+ * reading the others pays), and an optional knowledge gap. Measured so far: no such world at the
+ * default size passes the preconditions (see recipe.ts).
+ */
+export interface LabWorld {
+  /** Relative share of each solution order (default: products-first only). */
+  orders?: Partial<Record<OrderName, number>>;
+  /** Weights of how many other agents a critic chat quotes, by count (index 0 unused; default [0, .25, .7, .05]). */
+  otherCounts?: number[];
+  /** Solutions open with their order's tag (solutions.ts). */
+  tagged?: boolean;
+  /**
+   * The knowledge gap: questions whose multiplicands include `value` are kept with probability `keep`
+   * per occurrence, so the model sees few of those products. The task draws operands uniformly, so
+   * training on right answers of task questions can close the gap.
+   */
+  rare?: { value: number; keep: number };
+}
+
 export interface CorpusSpec {
   seed: number;
   /** Operands are 0..maxValue (the arithmetic task's max_value option). */
@@ -60,6 +79,8 @@ export interface CorpusSpec {
   otherRightRate?: number;
   /** Chance the agent's own first answer in a critic chat is right (default 0.5). */
   firstRightRate?: number;
+  /** The lab's world (absent: the tiny-v1 corpus). */
+  world?: LabWorld;
   /** Another prompts/ folder (default: the repo's). */
   promptsDir?: string;
 }
@@ -78,6 +99,14 @@ function otherCount(rng: Xoshiro128Rng): number {
   return x < 0.25 ? 1 : x < 0.95 ? 2 : 3;
 }
 
+/** Index i with probability weights[i] / Σ weights. */
+function pick(rng: Xoshiro128Rng, weights: readonly number[]): number {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let x = rng.next() * total;
+  for (let i = 0; i < weights.length; i++) if ((x -= weights[i]!) < 0) return i;
+  return weights.length - 1;
+}
+
 /** The `generator` prompt for a question. `promptsDir`: another prompts/ folder (default: the repo's). */
 export function generatorPrompt(question: string, promptsDir?: string): string {
   return renderPrompt("arithmetic", "generator", { question }, promptsDir);
@@ -90,14 +119,21 @@ export function criticPrompt(otherResponses: readonly string[], question: string
 }
 
 /** Train-split questions for the corpus: as many distinct ones as needed, or the whole pool re-used in order. */
-export function trainQuestions(seed: number, maxValue: number, count: number): Question[] {
+export function trainQuestions(seed: number, maxValue: number, count: number, rare?: LabWorld["rare"]): Question[] {
   // About half of all (maxValue+1)^6 expressions are in the train split; stay well under that.
-  const pool = Math.min(count, Math.floor(0.4 * (maxValue + 1) ** 6));
-  return generateArithmetic("train", seed, pool, maxValue);
+  const cap = Math.floor(0.4 * (maxValue + 1) ** 6);
+  if (!rare || rare.keep >= 1) return generateArithmetic("train", seed, Math.min(count, cap), maxValue);
+  const rng = createXoshiro128Rng(fnvSplitmixSeedV1(seed, "tiny-rare", rare.value, rare.keep));
+  const keep = (q: Question) => {
+    const [, b, c, , e, f] = operandsOf(q);
+    return [b, c, e, f].every((x) => x !== rare.value || rng.next() < rare.keep);
+  };
+  return generateArithmetic("train", seed, cap, maxValue).filter(keep).slice(0, count);
 }
 
 /** Deterministic for a spec: same spec ⇒ same chats in the same order. */
 export function buildCorpus(spec: CorpusSpec): CorpusChat[] {
+  if (spec.world) return buildLabCorpus(spec, spec.world);
   const total = spec.generatorChats + spec.criticChats;
   const questions = trainQuestions(spec.seed, spec.maxValue, total);
   const rng = createXoshiro128Rng(fnvSplitmixSeedV1(spec.seed, "tiny-corpus", spec.maxValue));
@@ -126,4 +162,64 @@ export function buildCorpus(spec: CorpusSpec): CorpusChat[] {
     out.push({ kind: isCritic ? "critic" : "generator", questionId: q.id, question: q.text, gold: q.gold, messages });
   }
   return out;
+}
+
+/** The LabWorld corpus: solution orders by share, slipped wrong answers, critics that keep, adopt or repair. */
+function buildLabCorpus(spec: CorpusSpec, world: LabWorld): CorpusChat[] {
+  const total = spec.generatorChats + spec.criticChats;
+  const questions = trainQuestions(spec.seed, spec.maxValue, total, world.rare);
+  const rng = createXoshiro128Rng(fnvSplitmixSeedV1(spec.seed, "tiny-corpus", spec.maxValue));
+  const otherRight = spec.otherRightRate ?? 0.5;
+  const firstRight = spec.firstRightRate ?? 0.5;
+  const shares = world.orders ?? { "products-first": 1 };
+  const orderNames = ORDER_NAMES.filter((n) => shares[n]);
+  const orderWeights = orderNames.map((n) => shares[n]!);
+  const counts = world.otherCounts ?? [0, 0.25, 0.7, 0.05];
+  const anOrder = () => orderNames[pick(rng, orderWeights)]!;
+  const style = { tagged: world.tagged };
+  let gensLeft = spec.generatorChats;
+  let criticsLeft = spec.criticChats;
+  const out: CorpusChat[] = [];
+  for (let i = 0; i < total; i++) {
+    const q = questions[i % questions.length]!;
+    const o = operandsOf(q);
+    const isCritic = rng.next() * (gensLeft + criticsLeft) < criticsLeft;
+    const own = anOrder();
+    const messages: ChatMessage[] = [{ role: "user", content: generatorPrompt(q.text, spec.promptsDir) }];
+    if (!isCritic) {
+      gensLeft--;
+      messages.push({ role: "assistant", content: solution(o, own, style) });
+    } else {
+      criticsLeft--;
+      const firstOk = rng.next() < firstRight;
+      const first = firstOk ? solution(o, own, style) : slipSolution(o, rng, own, style);
+      messages.push({ role: "assistant", content: first, weight: firstOk ? 1 : 0 });
+      const others = Array.from({ length: Math.max(1, pick(rng, counts)) }, () => {
+        const order = anOrder();
+        const ok = rng.next() < otherRight;
+        return { ok, text: ok ? solution(o, order, style) : slipSolution(o, rng, order, style) };
+      });
+      const right = others.filter((x) => x.ok);
+      // Keep a right answer; else adopt a right one as written; else repair its own chain.
+      const target = firstOk ? first : right.length ? right[rng.int(0, right.length - 1)]!.text : solution(o, own, style);
+      const quoted = others.map((x) => x.text);
+      messages.push({ role: "user", content: criticPrompt(quoted, q.text, spec.promptsDir) }, { role: "assistant", content: target });
+    }
+    out.push({ kind: isCritic ? "critic" : "generator", questionId: q.id, question: q.text, gold: q.gold, messages });
+  }
+  return out;
+}
+
+/**
+ * Gold worked solutions as the corpus writes them: the compact (products-first) form, or with a world,
+ * in its orders, one order per question fixed by the question text (so the same question always gets
+ * the same chain, whatever else is asked), drawn by the order shares.
+ */
+export function goldSolutions(world?: LabWorld): (q: { text: string }) => string {
+  if (!world) return (q) => compactSolution(operandsOf(q));
+  const shares = world.orders ?? { "products-first": 1 };
+  const names = ORDER_NAMES.filter((n) => shares[n]);
+  const weights = names.map((n) => shares[n]!);
+  const style = { tagged: world.tagged };
+  return (q) => solution(operandsOf(q), names[pick(createXoshiro128Rng(fnvSplitmixSeedV1(0, "gold-order", q.text)), weights)]!, style);
 }

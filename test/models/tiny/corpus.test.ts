@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { renderChat, tokenizeChat } from "../../../src/models/tiny/chat.js";
 import { buildCorpus, compactSolution, criticPrompt, wrongSolution, type Operands } from "../../../src/models/tiny/corpus.js";
+import { createHash } from "node:crypto";
 import { createXoshiro128Rng } from "../../../src/util/rng.js";
+import { operandsOf, orderOf } from "../../../src/models/tiny/solutions.js";
 import { renderPrompt } from "../../../src/prompts/templates.js";
 import { generateArithmetic, splitOfExpression } from "../../../src/tasks/arithmetic.js";
 import { extractAnswer } from "../../../src/tasks/extract.js";
@@ -14,6 +16,13 @@ describe("tiny corpus", () => {
     expect(JSON.stringify(buildCorpus(spec))).toBe(JSON.stringify(a));
     expect(JSON.stringify(buildCorpus({ ...spec, seed: 8 }))).not.toBe(JSON.stringify(a));
     expect(a.filter((c) => c.kind === "critic")).toHaveLength(200);
+  });
+
+  it("without a world is the tiny-v1 corpus byte for byte (cached tiny models are keyed on it)", () => {
+    const sha = createHash("sha256")
+      .update(JSON.stringify(buildCorpus(spec)))
+      .digest("hex");
+    expect(sha).toBe("da5a71182bbc323e3acc4083d51aa1dc2c902836c51c566f471e7c98dcf9b3ff");
   });
 
   it("never contains a test-split question (checked against the split hash and a generated test set)", () => {
@@ -74,5 +83,85 @@ describe("tiny corpus", () => {
     expect(tokens.length).toBeLessThan(120);
     expect(lossMask.reduce((a, b) => a + b, 0)).toBe(c.messages[1]!.content.length + 1);
     expect(renderChat(c.messages)).toContain("<|im_start|>assistant\n");
+  });
+});
+
+describe("tiny corpus with a lab world: solution orders, the knowledge gap, critic targets", () => {
+  const orders = { "products-first": 2, "minus-first": 1, difference: 1 } as const;
+  const spec2 = {
+    seed: 3,
+    maxValue: 5,
+    generatorChats: 2000,
+    criticChats: 1500,
+    world: { orders, rare: { value: 5, keep: 0.1 }, otherCounts: [0, 0.2, 0.7, 0.05, 0.05] },
+  };
+  const corpus = buildCorpus(spec2);
+
+  it("writes every order at its share", () => {
+    const counts = new Map<string, number>();
+    for (const c of corpus.filter((x) => x.kind === "generator")) {
+      const o = orderOf(c.messages[1]!.content, operandsOf({ text: c.question }));
+      if (o) counts.set(o, (counts.get(o) ?? 0) + 1);
+    }
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    expect(counts.get("products-first")! / total).toBeGreaterThan(0.42);
+    expect(counts.get("products-first")! / total).toBeLessThan(0.58);
+    expect(counts.get("minus-first")! / total).toBeGreaterThan(0.18);
+    expect(counts.get("difference")! / total).toBeGreaterThan(0.18);
+  });
+
+  it("keeps few questions multiplying by the rare operand (the gap the task's uniform questions expose)", () => {
+    const withRare = (q: string) => {
+      const [, b, c, , e, f] = operandsOf({ text: q });
+      return [b, c, e, f].includes(5);
+    };
+    const share = corpus.filter((c) => withRare(c.question)).length / corpus.length;
+    const natural = generateArithmetic("train", 3, 2000, 5).filter((q) => withRare(q.text)).length / 2000;
+    expect(natural).toBeGreaterThan(0.4);
+    expect(share).toBeLessThan(natural / 4);
+    expect(share).toBeGreaterThan(0);
+  });
+
+  it("a critic keeps its right answer, else adopts a right quoted one as written, else repairs its own chain", () => {
+    let kept = 0,
+      adopted = 0,
+      repaired = 0;
+    for (const c of corpus.filter((x) => x.kind === "critic")) {
+      const [, first, ask, target] = c.messages as [
+        unknown,
+        { content: string; weight?: number },
+        { content: string },
+        { content: string },
+      ];
+      const o = operandsOf({ text: c.question });
+      expect(extractAnswer(target.content).answer).toBe(c.gold);
+      const quoted = ask.content
+        .split("\n- ")
+        .slice(1)
+        .map((x) => x.split("\n")[0]!);
+      if (first.weight !== 0) {
+        expect(target.content).toBe(first.content);
+        kept++;
+        continue;
+      }
+      const rightQuotes = quoted.filter((x) => extractAnswer(x).answer === c.gold);
+      if (rightQuotes.length) {
+        expect(rightQuotes).toContain(target.content);
+        adopted++;
+        continue;
+      }
+      expect(orderOf(target.content, o) ?? orderOf(first.content, o)).toBe(orderOf(first.content, o) ?? orderOf(target.content, o));
+      repaired++;
+    }
+    for (const n of [kept, adopted, repaired]) expect(n).toBeGreaterThan(50);
+  });
+
+  it("tagged: every solution in a chat, quoted or written, opens with its order's tag", () => {
+    const tagged = buildCorpus({ ...spec2, generatorChats: 200, criticChats: 200, world: { ...spec2.world, tagged: true } });
+    const tag = /^[ABC]\) /;
+    for (const c of tagged) {
+      for (const m of c.messages.filter((x) => x.role === "assistant")) expect(m.content, m.content).toMatch(tag);
+      if (c.kind === "critic") for (const x of c.messages[2]!.content.split("\n- ").slice(1)) expect(x).toMatch(tag);
+    }
   });
 });
