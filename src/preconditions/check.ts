@@ -41,6 +41,7 @@ export interface CheckInput {
   /** A right worked solution in the model's own format (the task's goldSolution for most models). */
   goldSolution: (q: Question) => string;
   config: Pick<RunConfig, "agents" | "rounds" | "training"> & {
+    model?: Pick<RunConfig["model"], "chat_template">;
     debate: Pick<RunConfig["debate"], "temperature" | "top_p" | "max_tokens" | "concurrency">;
   };
   seed: number;
@@ -136,6 +137,8 @@ export async function checkPreconditions(input: CheckInput): Promise<CheckFigure
       input.trainer.train({
         baseModelPath: input.model.base,
         examples: rows,
+        // Exactly as the loop trains an agent (steps/train-agent.ts): the same template and budget.
+        chatTemplate: c.model?.chat_template,
         ...trainOptionsFrom(c.training),
         outPath: join(work, "gold.gguf"),
         seed: deriveSeed(input.seed, "check-gold"),
@@ -143,7 +146,7 @@ export async function checkPreconditions(input: CheckInput): Promise<CheckFigure
     );
     const seconds = (performance.now() - t0) / 1000;
     const goldModel: AgentModel =
-      c.training.mode === "lora" ? { base: input.model.base, adapter: trained.outPath } : { base: trained.outPath };
+      trained.kind === "lora" ? { base: input.model.base, adapter: trained.outPath } : { base: trained.outPath };
     const goldSamples = await timed("gold samples", () =>
       panel.debate("gold samples", goldModel, test, { agents: n, rounds: 1, sampling, scope: "check" }),
     );

@@ -34,6 +34,7 @@ export function checkRelevant(config: RunConfig) {
     seed,
     task,
     training: { ...training, threads: undefined },
+    chatTemplate: config.model.chat_template,
     debate: { temperature, top_p, max_tokens },
   };
 }
