@@ -4,6 +4,7 @@ import { embeddingDissimilarity } from "../../metrics/embedding.js";
 import { crossAgentNll, klEstimate, klToReference, type PairScore, type RefScore } from "../../metrics/likelihood.js";
 import { Rng } from "../../util/rng.js";
 import { deriveSeed } from "../../util/seed.js";
+import type { FilterTurn } from "../../datasets/types.js";
 import type { MethodContext } from "../types.js";
 import type { StoredDebate } from "./transcripts.js";
 
@@ -32,6 +33,17 @@ export async function likelihoodDiversity(
   const scores: PairScore[] = [],
     criticScores: PairScore[] = [];
   const toBase = new Map<string, RefScore[]>();
+  // A response scored by the same model twice scores the same: seats filled with copies of one model
+  // (the untrained society, single-model methods) and the base as reference are scored once each.
+  const memo = new Map<string, Score>();
+  const score = async (m: AgentModel, t: Pick<FilterTurn, "turnId" | "prompt" | "completion">): Promise<Score> => {
+    const key = `${modelKey(m)}\0${t.turnId}`;
+    const hit = memo.get(key);
+    if (hit) return hit;
+    const s = await ctx.backend.score(m, t.prompt, t.completion);
+    memo.set(key, s);
+    return s;
+  };
   const base = ctx.base;
   const sameAsBase = (m: AgentModel) => modelKey(m) === modelKey(base);
   const addRef = (agent: string, own: Score, ref: Score) => {
@@ -46,21 +58,19 @@ export async function likelihoodDiversity(
       if (turn && turn.completion.trim()) {
         const own: Score[] = [];
         for (let scorer = 0; scorer < generators.length; scorer++) {
-          const s = await ctx.backend.score(generators[scorer]!, turn.prompt, turn.completion);
+          const s = await score(generators[scorer]!, turn);
           own[scorer] = s;
           scores.push({ scorer, author: chain.agent, responseId: turn.turnId, logprob: s.logprob, tokens: s.tokens });
         }
         const g = generators[chain.agent];
-        if (g && !sameAsBase(g))
-          addRef(`generator${chain.agent}`, own[chain.agent]!, await ctx.backend.score(base, turn.prompt, turn.completion));
+        if (g && !sameAsBase(g)) addRef(`generator${chain.agent}`, own[chain.agent]!, await score(base, turn));
       }
       const last = finals.find((t) => chain.turns.includes(t!));
       if (!last || !last.completion.trim() || critics.length < 2) continue;
       for (let scorer = 0; scorer < critics.length; scorer++) {
-        const s = await ctx.backend.score(critics[scorer]!, last.prompt, last.completion);
+        const s = await score(critics[scorer]!, last);
         criticScores.push({ scorer, author: chain.agent, responseId: last.turnId, logprob: s.logprob, tokens: s.tokens });
-        if (scorer === chain.agent && !sameAsBase(critics[scorer]!))
-          addRef(`critic${chain.agent}`, s, await ctx.backend.score(base, last.prompt, last.completion));
+        if (scorer === chain.agent && !sameAsBase(critics[scorer]!)) addRef(`critic${chain.agent}`, s, await score(base, last!));
       }
     }
   }

@@ -94,4 +94,16 @@ describe("likelihoodDiversity (§4.2 held-out critics, KL to the base)", () => {
     // second time as a reference.
     expect(scored.filter((s) => s === "base:g0" || s === "base:c1")).toEqual(["base:g0", "base:c1"]);
   });
+
+  it("seats filled with copies of one model score each response once (the untrained society, single-model methods)", async () => {
+    const { likelihoodDiversity } = await import("../../../src/methods/steps/diversity.js");
+    scored.length = 0;
+    const b = { base: "base" };
+    const f = await likelihoodDiversity(ctx, [stored()], { generators: [b, b], critics: [b, b] }, 0, "k");
+    expect(scored.sort()).toEqual(["base:c0", "base:c1", "base:g0", "base:g1"]);
+    // The same figures as scoring every pair: the base under itself.
+    expect(f.run.cross_agent_nll).toBeCloseTo((4 / 2 + 6 / 2) / 2);
+    expect(f.run.likelihood_diversity).toBeCloseTo((8 / 2 + 10 / 2) / 2);
+    expect(f.run.kl_to_base).toBe(0);
+  });
 });
