@@ -1,6 +1,6 @@
 import type { MethodName } from "../config/schema.js";
 import type { SocietySummary } from "./steps/evaluate.js";
-import { evaluateSociety, type Headline } from "./steps/evaluate-step.js";
+import { evaluateSociety, proportionHeadline } from "./steps/evaluate-step.js";
 import type { Method } from "./types.js";
 
 /**
@@ -10,11 +10,8 @@ import type { Method } from "./types.js";
  * agent_models the society is heterogeneous (MAGDi's teachers) and `base` is the mean over its agents.
  */
 function baseline(name: MethodName, pick: (s: SocietySummary) => number): Method {
-  // Its accuracy, stored, logged and reported as one figure; stderr of a proportion over the test questions.
-  const headline: Headline = (s) => {
-    const value = pick(s);
-    return { accuracy: value, stderr: Math.sqrt((value * (1 - value)) / Math.max(1, s.questions)) };
-  };
+  // Its accuracy, stored, logged and reported as one figure.
+  const headline = proportionHeadline(pick);
   return {
     name,
     async run(ctx) {

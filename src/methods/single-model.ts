@@ -5,7 +5,7 @@ import { concatDatasets, pooledData } from "../datasets/pooled-data.js";
 import type { BuiltDataset, DebateTranscript } from "../datasets/types.js";
 import { deriveSeed } from "../util/seed.js";
 import { plurality } from "./steps/evaluate.js";
-import { evaluateSociety } from "./steps/evaluate-step.js";
+import { evaluateSociety, proportionHeadline, type Headline } from "./steps/evaluate-step.js";
 import { saveDataset } from "./steps/save-dataset.js";
 import { recordLabelPrecision } from "./steps/label-precision.js";
 import { ensureAgents, seatsAt } from "./steps/society.js";
@@ -29,6 +29,8 @@ function singleModelMethod(
   rounds: (ctx: MethodContext) => number,
   /** Where ŷ comes from: the debate's final vote (default), or e.g. the vote over round 1. */
   labelled: (t: DebateTranscript[]) => DebateTranscript[] = (t) => t,
+  /** How it is evaluated when not by the debate's final vote (majority FT: the vote over N plain samples). */
+  headline?: Headline,
 ): Method {
   return {
     name,
@@ -37,7 +39,9 @@ function singleModelMethod(
       const single = agents.generators[0]!;
       // Evaluated with the method's own protocol: majority FT by the vote over N plain samples (one round).
       const evalSeats = async (l: number) => ({ ...(await seatsAt(ctx, agents, l)), rounds: rounds(ctx) });
-      await evaluateSociety(ctx, name, 0, await evalSeats(0));
+      // Iteration 0 is the base model: with a headline it is read off the shared base debate, whose round 1 is
+      // exactly N plain samples (so majority FT starts where the `majority` baseline stands).
+      await evaluateSociety(ctx, name, 0, headline ? await seatsAt(ctx, agents, 0) : await evalSeats(0), undefined, headline);
       for (let l = 1; l <= ctx.config.iterations; l++) {
         // At l = 1 the model is the base, so its samples are the shared base debate's turns (round 1
         // of it is exactly N independent samples); later iterations sample with their own model.
@@ -49,7 +53,7 @@ function singleModelMethod(
         await recordLabelPrecision(ctx, name, l, transcripts, { [built.kind]: built.rows });
         const data = await saveDataset(ctx, single, l, built);
         await trainAgent(ctx, single, l, data);
-        await evaluateSociety(ctx, name, l, await evalSeats(l));
+        await evaluateSociety(ctx, name, l, await evalSeats(l), undefined, headline);
       }
     },
   };
@@ -76,6 +80,7 @@ export const majorityFt = singleModelMethod(
   (ctx, t) => pooledData(t, "first", "single", minVotes(ctx)),
   () => 1,
   ownMajority,
+  proportionHeadline((s) => s.round1MajorityAccuracy),
 );
 
 export const singleAgentAllData = singleModelMethod(

@@ -71,6 +71,14 @@ export async function evaluateSociety(
 /** A method whose accuracy is another reading of the debate than its final vote (the `base` and `majority` baselines). */
 export type Headline = (s: SocietySummary) => { accuracy: number; stderr: number };
 
+/** The headline `pick` reads off the summary, with the standard error of a proportion over its questions. */
+export function proportionHeadline(pick: (s: SocietySummary) => number): Headline {
+  return (s) => {
+    const value = pick(s);
+    return { accuracy: value, stderr: Math.sqrt((value * (1 - value)) / Math.max(1, s.questions)) };
+  };
+}
+
 /** Whether a debate uses the run's configured rounds and summaries (so its base debate can be shared). */
 export function isRunProtocol(ctx: MethodContext, s: { rounds: number; summarize: boolean; generators: unknown[] }): boolean {
   return s.rounds === ctx.config.rounds && s.summarize === ctx.config.debate.summarize && s.generators.length === ctx.config.agents;
