@@ -134,31 +134,46 @@ export function trainQuestions(seed: number, maxValue: number, count: number, ra
 /** Deterministic for a spec: same spec ⇒ same chats in the same order. */
 export function buildCorpus(spec: CorpusSpec): CorpusChat[] {
   if (spec.world) return buildLabCorpus(spec, spec.world);
-  const total = spec.generatorChats + spec.criticChats;
-  const questions = trainQuestions(spec.seed, spec.maxValue, total);
+  const questions = trainQuestions(spec.seed, spec.maxValue, spec.generatorChats + spec.criticChats);
   const rng = createXoshiro128Rng(fnvSplitmixSeedV1(spec.seed, "tiny-corpus", spec.maxValue));
   const otherRight = spec.otherRightRate ?? 0.5;
   const firstRight = spec.firstRightRate ?? 0.5;
-  // Interleave the two kinds at random so every batch sees both.
+  return interleaved(spec, questions, rng, (q, o, isCritic) => {
+    const correct = compactSolution(o);
+    if (!isCritic) return [{ role: "assistant", content: correct }];
+    const first = rng.next() < firstRight;
+    const others = (n: number) => Array.from({ length: n }, () => (rng.next() < otherRight ? correct : wrongSolution(o, rng)));
+    const opening: ChatMessage = { role: "assistant", content: first ? correct : wrongSolution(o, rng), weight: first ? 1 : 0 };
+    return [
+      opening,
+      { role: "user", content: criticPrompt(others(otherCount(rng)), q.text, spec.promptsDir) },
+      { role: "assistant", content: correct },
+    ];
+  });
+}
+
+/**
+ * The chats in question order, generator and critic kinds interleaved at random so every batch sees both;
+ * `rest` writes what follows the generator prompt (drawing from `rng` after the kind is drawn).
+ */
+function interleaved(
+  spec: CorpusSpec,
+  questions: readonly Question[],
+  rng: Xoshiro128Rng,
+  rest: (q: Question, o: Operands, isCritic: boolean) => ChatMessage[],
+): CorpusChat[] {
   let gensLeft = spec.generatorChats;
   let criticsLeft = spec.criticChats;
   const out: CorpusChat[] = [];
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < spec.generatorChats + spec.criticChats; i++) {
     const q = questions[i % questions.length]!;
-    const o = operandsOf(q);
-    const correct = compactSolution(o);
     const isCritic = rng.next() * (gensLeft + criticsLeft) < criticsLeft;
-    const messages: ChatMessage[] = [{ role: "user", content: generatorPrompt(q.text, spec.promptsDir) }];
-    if (!isCritic) {
-      gensLeft--;
-      messages.push({ role: "assistant", content: correct });
-    } else {
-      criticsLeft--;
-      const first = rng.next() < firstRight;
-      messages.push({ role: "assistant", content: first ? correct : wrongSolution(o, rng), weight: first ? 1 : 0 });
-      const others = Array.from({ length: otherCount(rng) }, () => (rng.next() < otherRight ? correct : wrongSolution(o, rng)));
-      messages.push({ role: "user", content: criticPrompt(others, q.text, spec.promptsDir) }, { role: "assistant", content: correct });
-    }
+    if (isCritic) criticsLeft--;
+    else gensLeft--;
+    const messages: ChatMessage[] = [
+      { role: "user", content: generatorPrompt(q.text, spec.promptsDir) },
+      ...rest(q, operandsOf(q), isCritic),
+    ];
     out.push({ kind: isCritic ? "critic" : "generator", questionId: q.id, question: q.text, gold: q.gold, messages });
   }
   return out;
@@ -166,8 +181,7 @@ export function buildCorpus(spec: CorpusSpec): CorpusChat[] {
 
 /** The LabWorld corpus: solution orders by share, slipped wrong answers, critics that keep, adopt or repair. */
 function buildLabCorpus(spec: CorpusSpec, world: LabWorld): CorpusChat[] {
-  const total = spec.generatorChats + spec.criticChats;
-  const questions = trainQuestions(spec.seed, spec.maxValue, total, world.rare);
+  const questions = trainQuestions(spec.seed, spec.maxValue, spec.generatorChats + spec.criticChats, world.rare);
   const rng = createXoshiro128Rng(fnvSplitmixSeedV1(spec.seed, "tiny-corpus", spec.maxValue));
   const otherRight = spec.otherRightRate ?? 0.5;
   const firstRight = spec.firstRightRate ?? 0.5;
@@ -177,37 +191,26 @@ function buildLabCorpus(spec: CorpusSpec, world: LabWorld): CorpusChat[] {
   const counts = world.otherCounts ?? [0, 0.25, 0.7, 0.05];
   const anOrder = () => orderNames[pick(rng, orderWeights)]!;
   const style = { tagged: world.tagged };
-  let gensLeft = spec.generatorChats;
-  let criticsLeft = spec.criticChats;
-  const out: CorpusChat[] = [];
-  for (let i = 0; i < total; i++) {
-    const q = questions[i % questions.length]!;
-    const o = operandsOf(q);
-    const isCritic = rng.next() * (gensLeft + criticsLeft) < criticsLeft;
+  return interleaved(spec, questions, rng, (q, o, isCritic) => {
     const own = anOrder();
-    const messages: ChatMessage[] = [{ role: "user", content: generatorPrompt(q.text, spec.promptsDir) }];
-    if (!isCritic) {
-      gensLeft--;
-      messages.push({ role: "assistant", content: solution(o, own, style) });
-    } else {
-      criticsLeft--;
-      const firstOk = rng.next() < firstRight;
-      const first = firstOk ? solution(o, own, style) : slipSolution(o, rng, own, style);
-      messages.push({ role: "assistant", content: first, weight: firstOk ? 1 : 0 });
-      const others = Array.from({ length: Math.max(1, pick(rng, counts)) }, () => {
-        const order = anOrder();
-        const ok = rng.next() < otherRight;
-        return { ok, text: ok ? solution(o, order, style) : slipSolution(o, rng, order, style) };
-      });
-      const right = others.filter((x) => x.ok);
-      // Keep a right answer; else adopt a right one as written; else repair its own chain.
-      const target = firstOk ? first : right.length ? right[rng.int(0, right.length - 1)]!.text : solution(o, own, style);
-      const quoted = others.map((x) => x.text);
-      messages.push({ role: "user", content: criticPrompt(quoted, q.text, spec.promptsDir) }, { role: "assistant", content: target });
-    }
-    out.push({ kind: isCritic ? "critic" : "generator", questionId: q.id, question: q.text, gold: q.gold, messages });
-  }
-  return out;
+    if (!isCritic) return [{ role: "assistant", content: solution(o, own, style) }];
+    const firstOk = rng.next() < firstRight;
+    const first = firstOk ? solution(o, own, style) : slipSolution(o, rng, own, style);
+    const others = Array.from({ length: Math.max(1, pick(rng, counts)) }, () => {
+      const order = anOrder();
+      const ok = rng.next() < otherRight;
+      return { ok, text: ok ? solution(o, order, style) : slipSolution(o, rng, order, style) };
+    });
+    const right = others.filter((x) => x.ok);
+    // Keep a right answer; else adopt a right one as written; else repair its own chain.
+    const target = firstOk ? first : right.length ? right[rng.int(0, right.length - 1)]!.text : solution(o, own, style);
+    const quoted = others.map((x) => x.text);
+    return [
+      { role: "assistant", content: first, weight: firstOk ? 1 : 0 },
+      { role: "user", content: criticPrompt(quoted, q.text, spec.promptsDir) },
+      { role: "assistant", content: target },
+    ];
+  });
 }
 
 /**
