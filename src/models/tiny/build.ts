@@ -148,7 +148,7 @@ export async function buildFromRecipe(
       if (done % 20 === 0 || done === total) progress(`eval: ${done}/${total}, ${correct} correct`);
     },
   });
-  say(`held-out: ${ev.correct}/${ev.n} test-split questions correct, \\boxed{} in ${(ev.boxedRate * 100).toFixed(0)}% of answers`);
+  say(`held-out (greedy): ${ev.correct}/${ev.n} test-split questions correct, \\boxed{} in ${(ev.boxedRate * 100).toFixed(0)}% of answers`);
   if (ev.criticAccuracy !== undefined)
     say(`critic round (2 other answers, each right with p=1/2): ${(ev.criticAccuracy * 100).toFixed(1)}% correct`);
 

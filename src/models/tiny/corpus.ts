@@ -16,8 +16,8 @@ import { operandsOf, ORDER_NAMES, slipSolution, solution, type Operands, type Or
  * Questions come only from the arithmetic task's TRAIN split (a hash partition of all expressions), so no
  * test-split question can appear here.
  *
- * A spec with `world` (LabWorld, issue 14's lab experiments) builds another corpus instead; without it
- * the corpus is the tiny-v1 one, byte for byte, so the cached default and test models stay valid.
+ * A spec with `world` (LabWorld, issue 14's lab; the `default` recipe has one) builds another corpus
+ * instead; without it the corpus is the tiny-v1 one, byte for byte, so the cached test model stays valid.
  *
  * Why not the task's `arithmeticSolution`: it restates the expression three times (~95 characters), which
  * doubles the tokens per example for a one-character-per-token model trained in minutes on 2 cores, and
@@ -48,11 +48,11 @@ export function wrongSolution(o: Operands, rng: Xoshiro128Rng): string {
 }
 
 /**
- * The lab's opt-in world (issue 14), not used by the shipped recipes: several solution orders (the
- * paper's "diverse reasoning chains"), wrong answers with realistic slips (solutions.ts), critics that
- * keep a right first answer, else adopt a right quoted one as written, else repair their own chain (so
- * reading the others pays), and an optional knowledge gap. Measured so far: no such world at the
- * default size passes the preconditions (see recipe.ts).
+ * The lab's world (issue 14): several solution orders (the paper's "diverse reasoning chains"), wrong
+ * answers with realistic slips (solutions.ts), critics that keep a right first answer, else adopt a right
+ * quoted one as written, else repair their own chain, an optional knowledge gap, and the shortcut. The
+ * `default` recipe's world (two tagged orders and the shortcut) is the one that passes the lab's
+ * preconditions; recipe.ts lists what the others measured.
  */
 export interface LabWorld {
   /** Relative share of each solution order (default: products-first only). */
@@ -67,6 +67,15 @@ export interface LabWorld {
    * training on right answers of task questions can close the gap.
    */
   rare?: { value: number; keep: number };
+  /**
+   * The shortcut: a share of answers skip the work and write a hasty estimate, `\boxed{N}` with N the
+   * right value off by 1..spread either way, the way a model answering without reasoning does. With it,
+   * a critic asked to check always works a chain (re-solves in its own order, a fresh one after its
+   * own shortcut) instead of keeping, adopting or repairing, and round-1 answers quoted to it are
+   * shortcuts at the same share. The shortcut is one decision at the answer's first token: when its
+   * share exceeds any one order's, greedy decoding always takes it, while most samples work a chain.
+   */
+  shortcut?: { share: number; spread: number };
 }
 
 export interface CorpusSpec {
@@ -191,6 +200,8 @@ function buildLabCorpus(spec: CorpusSpec, world: LabWorld): CorpusChat[] {
   const counts = world.otherCounts ?? [0, 0.25, 0.7, 0.05];
   const anOrder = () => orderNames[pick(rng, orderWeights)]!;
   const style = { tagged: world.tagged };
+  const cut = world.shortcut;
+  if (cut) return buildShortcutCorpus(spec, questions, rng, cut, anOrder, style);
   return interleaved(spec, questions, rng, (q, o, isCritic) => {
     const own = anOrder();
     if (!isCritic) return [{ role: "assistant", content: solution(o, own, style) }];
@@ -209,6 +220,51 @@ function buildLabCorpus(spec: CorpusSpec, world: LabWorld): CorpusChat[] {
       { role: "assistant", content: first, weight: firstOk ? 1 : 0 },
       { role: "user", content: criticPrompt(quoted, q.text, spec.promptsDir) },
       { role: "assistant", content: target },
+    ];
+  });
+}
+
+/** A shortcut answer: the right value off by 1..spread, either way. */
+export function shortcutAnswer(o: Operands, rng: Xoshiro128Rng, spread: number): string {
+  const off = rng.int(1, spread) * (rng.next() < 0.5 ? -1 : 1);
+  return `\\boxed{${finalValue(o) + off}}`;
+}
+
+const finalValue = ([a, b, c, d, e, f]: Operands) => a + b * c + d - e * f;
+
+/**
+ * The shortcut world's chats: generators answer by shortcut at its share, else with a right chain in
+ * an order; critics see their own first answer and others' round-1 answers (shortcuts, right or slipped
+ * chains) and re-solve with a right chain.
+ */
+function buildShortcutCorpus(
+  spec: CorpusSpec,
+  questions: readonly Question[],
+  rng: Xoshiro128Rng,
+  cut: NonNullable<LabWorld["shortcut"]>,
+  anOrder: () => OrderName,
+  style: { tagged?: boolean },
+): CorpusChat[] {
+  const otherRight = spec.otherRightRate ?? 0.5;
+  const firstRight = spec.firstRightRate ?? 0.5;
+  const counts = spec.world?.otherCounts ?? [0, 0.25, 0.7, 0.05];
+  // One round-1 answer: a shortcut at its share, else a chain, right at `rightRate`.
+  const roundOne = (o: Operands, order: OrderName, rightRate: number) => {
+    if (rng.next() < cut.share) return { ok: false, text: shortcutAnswer(o, rng, cut.spread), order: null };
+    const ok = rng.next() < rightRate;
+    return { ok, text: ok ? solution(o, order, style) : slipSolution(o, rng, order, style), order };
+  };
+  return interleaved(spec, questions, rng, (q, o, isCritic) => {
+    if (!isCritic) {
+      const first = roundOne(o, anOrder(), 1);
+      return [{ role: "assistant", content: first.text }];
+    }
+    const first = roundOne(o, anOrder(), firstRight);
+    const others = Array.from({ length: Math.max(1, pick(rng, counts)) }, () => roundOne(o, anOrder(), otherRight).text);
+    return [
+      { role: "assistant", content: first.text, weight: first.ok ? 1 : 0 },
+      { role: "user", content: criticPrompt(others, q.text, spec.promptsDir) },
+      { role: "assistant", content: solution(o, first.order ?? anOrder(), style) },
     ];
   });
 }

@@ -13,8 +13,8 @@ import { CHAT_TEMPLATE, VOCAB } from "./tokenizer.js";
 export interface TinyRecipe {
   name: string;
   /**
-   * The arithmetic task's max_value the model is trained and evaluated on. Chosen small (0..5 for the
-   * default) so a model trained from nothing in minutes on 2 CPU cores lands at a decent-but-imperfect
+   * The arithmetic task's max_value the model is trained and evaluated on. Chosen small (0..3 for both
+   * recipes) so a model trained from nothing in minutes on 2 CPU cores lands at a decent-but-imperfect
    * held-out accuracy, leaving room for self-improvement. Debates with this model should use the same
    * max_value.
    */
@@ -33,31 +33,42 @@ export interface TinyRecipe {
 export const BUILD_VERSION = "tiny-v1";
 
 /**
- * Measured on the shared 2-core machine with other engineers' jobs running, 1 training thread:
- *   default: 0.52 M params, 1.42 M training tokens (3 360 tokens/s), built in 7 min 12 s; held-out accuracy
- *     39.5% (200 test-split questions), 38.0% after one critic round. For comparison: operands 0..9 with
- *     1.7 M generator-only tokens reached only 20% in 22 min; 0..5 with 1.7 M tokens 68%.
- *   test: 0.15 M params, 0.42 M tokens, built in 69 s, held-out accuracy 36% (50 questions; the most
- *     common answer of 0..3 expressions is right 11% of the time).
+ * `default` is the lab world of issue 14, the one world measured so far that passes all three
+ * preconditions (src/preconditions; eval/configs/tiny-arithmetic.yaml budget: 16 LoRA steps, 400 gold
+ * rows, 250 held-out questions, 3 agents × 2 rounds at T = 1, top-p 0.9). Operands 0..3; two tagged
+ * solution orders (A) products-first, B) difference); a shortcut at 40% of answers (a hasty
+ * `\boxed{N}` off by 1..9, so greedy decoding, which always takes it, is right only by luck); critics
+ * that re-solve with a chain; 2 epochs. Built with 1 thread (783 CPU-s; 2 layers × 128, 1.25 M tokens
+ * a pass), it measured (seed 1):
+ *   gold gain   PASS  per-sample 53.1% → 86.3% (+33.2 ± 1.8 points), greedy 6.4% → 85.2%
+ *   vote gain   PASS  maj@3 63.7%: +10.7 ± 1.0 points over per-sample, +57.3 ± 3.0 over greedy
+ *   critic gain PASS  untrained debate 79.9%: +16.1 ± 2.9 points over maj@3
+ * What failed on the way (same budget): the tiny-v1 world at 0..5, one order (gold +1.4, vote +2.0
+ * over per-sample and −5.7 under greedy, critic +0.3); three orders or a sign-dropping misconception
+ * (chains the model cannot retrieve operands for: gold ≤ +4.3, critic −13 to −32); the shortcut world
+ * with three orders (per-sample 22%: three orders split what 2 layers learn), with one epoch (vote
+ * +6.0), with 4 layers (vote +6.8, critic −13.6), with a spread of 5 (vote +7.3: shortcuts that agree
+ * with each other outvote a right chain) and with 8 000 generator / 2 000 critic chats (critic −6.9).
+ * The measured errors of this size are operand retrieval and sums in the chain's last three steps,
+ * not the products.
  *
- * Lab preconditions (issue 14; `society model check`, eval/configs/tiny-arithmetic.yaml budget: 500 gold
- * rows, 20 LoRA steps, 300 held-out questions), on the tiny-v1 build of `default` (one order): gold gain
- * FAIL +1.4 ± 0.9 points (per-sample 40.7 → 42.1%), vote gain FAIL (maj@3 42.7% vs per-sample 40.7% and
- * greedy 48.3%), critic gain +0.3 ± 1.9 (noise). With one solution order the vote cannot beat greedy,
- * and gold rows teach nothing its corpus did not. Worlds tried with 3 orders (± a rare-operand gap,
- * 1.43 M tokens, same shape): per-sample 11–17%, debate 4–11%, every check FAIL: the orders split the
- * arithmetic facts and this size learns none well. Those worlds are opt-in (`corpus.world`, corpus.ts
- * LabWorld: orders, slips, keep/adopt/repair critics, tags, a rare-operand gap); the shipped recipes set
- * none, so their corpus is the tiny-v1 one. A world that passes all three checks is still open.
+ * `test`: 0.15 M params, 0.42 M tokens, built in 69 s, held-out accuracy 36% (50 questions, operands
+ * 0..3, the tiny-v1 corpus; the most common answer of 0..3 expressions is right 11% of the time).
  */
 export const RECIPES: Record<"default" | "test", TinyRecipe> = {
   default: {
     name: "default",
-    maxValue: 5,
+    maxValue: 3,
     shape: { nLayer: 2, nEmbd: 128, nHead: 4, nHeadKv: 4, nFf: 384, ctx: 1024 },
-    corpus: { generatorChats: 5500, criticChats: 2500, otherRightRate: 0.5, firstRightRate: 0.5 },
-    optim: { lr: 2e-3, epochs: 1, batchSize: 4, gradAccum: 1, weightDecay: 0.01, warmupSteps: 30, schedule: "cosine" },
-    // Longest chat (a critic turn quoting 3 other agents, question restated) is 418 tokens.
+    corpus: {
+      generatorChats: 5500,
+      criticChats: 2500,
+      otherRightRate: 0.5,
+      firstRightRate: 0.5,
+      world: { orders: { "products-first": 1, difference: 1 }, tagged: true, shortcut: { share: 0.4, spread: 9 } },
+    },
+    optim: { lr: 2e-3, epochs: 2, batchSize: 4, gradAccum: 1, weightDecay: 0.01, warmupSteps: 30, schedule: "cosine" },
+    // Longest chat (a critic turn quoting 3 other agents, question restated) is 412 tokens.
     contextLength: 448,
     eval: { questions: 200, maxTokens: 96 },
   },

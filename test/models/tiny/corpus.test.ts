@@ -165,3 +165,58 @@ describe("tiny corpus with a lab world: solution orders, the knowledge gap, crit
     }
   });
 });
+
+describe("tiny corpus with the shortcut world: hasty estimates at a share, critics that re-solve", () => {
+  const world = {
+    orders: { "products-first": 1, difference: 1, "minus-first": 1 },
+    tagged: true,
+    shortcut: { share: 0.34, spread: 5 },
+  } as const;
+  const corpus = buildCorpus({ seed: 5, maxValue: 3, generatorChats: 1500, criticChats: 1000, world });
+  const isShortcut = (text: string) => /^\\boxed\{-?\d+\}$/.test(text);
+
+  it("generators take the shortcut at its share, and a shortcut is off by 1..spread, never right", () => {
+    const gens = corpus.filter((c) => c.kind === "generator");
+    const cuts = gens.filter((c) => isShortcut(c.messages[1]!.content));
+    expect(cuts.length / gens.length).toBeGreaterThan(0.3);
+    expect(cuts.length / gens.length).toBeLessThan(0.38);
+    for (const c of cuts) {
+      const off = Math.abs(Number(extractAnswer(c.messages[1]!.content).answer) - Number(c.gold));
+      expect(off).toBeGreaterThanOrEqual(1);
+      expect(off).toBeLessThanOrEqual(5);
+    }
+    // Every other answer is a right chain in a tagged order, and each order is more rare than the shortcut.
+    const chains = gens.filter((c) => !isShortcut(c.messages[1]!.content));
+    for (const c of chains) expect(extractAnswer(c.messages[1]!.content).answer).toBe(c.gold);
+    for (const tag of ["A)", "B)", "C)"]) {
+      const n = chains.filter((c) => c.messages[1]!.content.startsWith(`${tag} `)).length;
+      expect(n).toBeLessThan(cuts.length);
+      expect(n).toBeGreaterThan(cuts.length / 2);
+    }
+  });
+
+  it("a critic re-solves with a right chain, in its own order when it worked one, and shortcuts are quoted to it", () => {
+    let afterCut = 0,
+      quotedCuts = 0;
+    for (const c of corpus.filter((x) => x.kind === "critic")) {
+      const [, first, ask, target] = c.messages as [
+        unknown,
+        { content: string; weight?: number },
+        { content: string },
+        { content: string },
+      ];
+      expect(extractAnswer(target.content).answer).toBe(c.gold);
+      expect(isShortcut(target.content)).toBe(false);
+      if (isShortcut(first.content)) {
+        afterCut++;
+        expect(first.weight).toBe(0);
+      } else {
+        expect(target.content.slice(0, 3)).toBe(first.content.slice(0, 3));
+        expect(first.weight === 0).toBe(extractAnswer(first.content).answer !== c.gold);
+      }
+      quotedCuts += ask.content.split("\n- ").filter((x) => isShortcut(x.split("\n")[0]!)).length;
+    }
+    expect(afterCut).toBeGreaterThan(250);
+    expect(quotedCuts).toBeGreaterThan(400);
+  });
+});
