@@ -34,16 +34,16 @@ export const BUILD_VERSION = "tiny-v1";
 
 /**
  * `default` is the lab world of issue 14, the one world measured so far that passes all three
- * preconditions (src/preconditions; eval/configs/tiny-arithmetic.yaml budget: 16 LoRA steps, 400 gold
+ * preconditions (src/preconditions; eval/configs/tiny-arithmetic.yaml budget: 12 LoRA steps, 300 gold
  * rows, 250 held-out questions, 3 agents × 2 rounds at T = 1, top-p 0.9). Operands 0..3; two tagged
  * solution orders (A) products-first, B) difference); a shortcut at 40% of answers (a hasty
  * `\boxed{N}` off by 1..9, so greedy decoding, which always takes it, is right only by luck); critics
- * that re-solve with a chain; 2 epochs. Built with 1 thread (783 CPU-s; 2 layers × 128, 1.25 M tokens
- * a pass), it measured (seed 1):
- *   gold gain   PASS  per-sample 53.1% → 86.3% (+33.2 ± 1.8 points), greedy 6.4% → 85.2%
+ * that re-solve with a chain; 2 epochs. Built in 8.6 min on 2 idle cores (783 CPU-s on one; the same
+ * bytes either way; 2 layers × 128, 1.25 M tokens a pass), `society model tiny` measured (seed 1):
+ *   gold gain   PASS  per-sample 53.1% → 85.9% (+32.8 ± 1.8 points), greedy 6.4% → 83.2%
  *   vote gain   PASS  maj@3 63.7%: +10.7 ± 1.0 points over per-sample, +57.3 ± 3.0 over greedy
  *   critic gain PASS  untrained debate 79.9%: +16.1 ± 2.9 points over maj@3
- * What failed on the way (same budget): the tiny-v1 world at 0..5, one order (gold +1.4, vote +2.0
+ * What failed on the way (16 steps, 400 gold rows; tiny-v1 at 20 and 500): the tiny-v1 world at 0..5, one order (gold +1.4, vote +2.0
  * over per-sample and −5.7 under greedy, critic +0.3); three orders or a sign-dropping misconception
  * (chains the model cannot retrieve operands for: gold ≤ +4.3, critic −13 to −32); the shortcut world
  * with three orders (per-sample 22%: three orders split what 2 layers learn), with one epoch (vote
