@@ -10,6 +10,21 @@ import { extractAnswer } from "../../../src/tasks/extract.js";
 
 const spec = { seed: 7, maxValue: 9, generatorChats: 300, criticChats: 200 };
 
+/** A critic chat's turns: its own first answer, the prompt quoting the others, its target. */
+function criticTurns(corpus: ReturnType<typeof buildCorpus>) {
+  return corpus
+    .filter((x) => x.kind === "critic")
+    .map((c) => {
+      const [, first, ask, target] = c.messages as [
+        unknown,
+        { content: string; weight?: number },
+        { content: string },
+        { content: string },
+      ];
+      return { c, first, ask, target };
+    });
+}
+
 describe("tiny corpus", () => {
   it("is deterministic per spec and changes with the seed", () => {
     const a = buildCorpus(spec);
@@ -126,13 +141,7 @@ describe("tiny corpus with a lab world: solution orders, the knowledge gap, crit
     let kept = 0,
       adopted = 0,
       repaired = 0;
-    for (const c of corpus.filter((x) => x.kind === "critic")) {
-      const [, first, ask, target] = c.messages as [
-        unknown,
-        { content: string; weight?: number },
-        { content: string },
-        { content: string },
-      ];
+    for (const { c, first, ask, target } of criticTurns(corpus)) {
       const o = operandsOf({ text: c.question });
       expect(extractAnswer(target.content).answer).toBe(c.gold);
       const quoted = ask.content
@@ -198,13 +207,7 @@ describe("tiny corpus with the shortcut world: hasty estimates at a share, criti
   it("a critic re-solves with a right chain, in its own order when it worked one, and shortcuts are quoted to it", () => {
     let afterCut = 0,
       quotedCuts = 0;
-    for (const c of corpus.filter((x) => x.kind === "critic")) {
-      const [, first, ask, target] = c.messages as [
-        unknown,
-        { content: string; weight?: number },
-        { content: string },
-        { content: string },
-      ];
+    for (const { c, first, ask, target } of criticTurns(corpus)) {
       expect(extractAnswer(target.content).answer).toBe(c.gold);
       expect(isShortcut(target.content)).toBe(false);
       if (isShortcut(first.content)) {
