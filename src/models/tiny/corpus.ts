@@ -201,7 +201,7 @@ function buildLabCorpus(spec: CorpusSpec, world: LabWorld): CorpusChat[] {
   const anOrder = () => orderNames[pick(rng, orderWeights)]!;
   const style = { tagged: world.tagged };
   const cut = world.shortcut;
-  if (cut) return buildShortcutCorpus(spec, questions, rng, cut, anOrder, style);
+  if (cut) return buildShortcutCorpus(spec, questions, rng, { cut, anOrder, style, otherRight, firstRight, counts });
   return interleaved(spec, questions, rng, (q, o, isCritic) => {
     const own = anOrder();
     if (!isCritic) return [{ role: "assistant", content: solution(o, own, style) }];
@@ -227,10 +227,8 @@ function buildLabCorpus(spec: CorpusSpec, world: LabWorld): CorpusChat[] {
 /** A shortcut answer: the right value off by 1..spread, either way. */
 export function shortcutAnswer(o: Operands, rng: Xoshiro128Rng, spread: number): string {
   const off = rng.int(1, spread) * (rng.next() < 0.5 ? -1 : 1);
-  return `\\boxed{${finalValue(o) + off}}`;
+  return `\\boxed{${stepsOf(o).r + off}}`;
 }
-
-const finalValue = ([a, b, c, d, e, f]: Operands) => a + b * c + d - e * f;
 
 /**
  * The shortcut world's chats: generators answer by shortcut at its share, else with a right chain in
@@ -241,13 +239,16 @@ function buildShortcutCorpus(
   spec: CorpusSpec,
   questions: readonly Question[],
   rng: Xoshiro128Rng,
-  cut: NonNullable<LabWorld["shortcut"]>,
-  anOrder: () => OrderName,
-  style: { tagged?: boolean },
+  w: {
+    cut: NonNullable<LabWorld["shortcut"]>;
+    anOrder: () => OrderName;
+    style: { tagged?: boolean };
+    otherRight: number;
+    firstRight: number;
+    counts: readonly number[];
+  },
 ): CorpusChat[] {
-  const otherRight = spec.otherRightRate ?? 0.5;
-  const firstRight = spec.firstRightRate ?? 0.5;
-  const counts = spec.world?.otherCounts ?? [0, 0.25, 0.7, 0.05];
+  const { cut, anOrder, style, otherRight, firstRight, counts } = w;
   // One round-1 answer: a shortcut at its share, else a chain, right at `rightRate`.
   const roundOne = (o: Operands, order: OrderName, rightRate: number) => {
     if (rng.next() < cut.share) return { ok: false, text: shortcutAnswer(o, rng, cut.spread), order: null };
